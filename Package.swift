@@ -1,0 +1,184 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Modules, bottom to top (dependencies point one way):
+//   KubernetesModel  ← KubernetesClient, LocalKube, AddonCatalog
+//   KubernetesClient ← ControllerRuntime ← AddonController ← executables
+// No product module imports LocalKube: only the `dev` / `localkube` commands and tests do.
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "addon-manager",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "addon-manager", targets: ["AddonManagerCommand"]),
+        .executable(name: "addonctl", targets: ["AddonCtlCommand"]),
+        .library(name: "KubernetesModel", targets: ["KubernetesModel"]),
+        .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
+        .library(name: "StructuredMerge", targets: ["StructuredMerge"]),
+        .library(name: "LocalKube", targets: ["LocalKube"]),
+        .library(name: "AddonCatalog", targets: ["AddonCatalog"]),
+        .library(name: "ControllerRuntime", targets: ["ControllerRuntime"]),
+        .library(name: "AddonController", targets: ["AddonController"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/stencilproject/Stencil.git", from: "0.15.1"),
+    ],
+    targets: [
+        // The Kubernetes model: unstructured objects, Status, kinds, label selectors, field sets, YAML.
+        .target(
+            name: "KubernetesModel",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Kubernetes client: kubeconfig, transport, discovery, CRUD, server-side apply, watch.
+        .target(
+            name: "KubernetesClient",
+            dependencies: [
+                "KubernetesModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Structured merge: typed field sets, server-side apply merge and ownership, patches (what the
+        // API server does with a write). Used by LocalKube; pure logic on the model.
+        .target(
+            name: "StructuredMerge",
+            dependencies: ["KubernetesModel"],
+            swiftSettings: swiftSettings
+        ),
+        // LocalKube: an in-process Kubernetes API server (tests and the embedded `dev` mode).
+        .target(
+            name: "LocalKube",
+            dependencies: [
+                "KubernetesModel",
+                "StructuredMerge",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi-v2-definitions.json")],
+            swiftSettings: swiftSettings
+        ),
+        // The addon catalog: definitions, values schema, rendering, channels.
+        .target(
+            name: "AddonCatalog",
+            dependencies: [
+                "KubernetesModel",
+                .product(name: "Stencil", package: "Stencil"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The controller runtime: work queue, informers, reconciler protocol, leases. Knows nothing of addons.
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [
+                "KubernetesModel",
+                "KubernetesClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The addon controller: controller starter, per-cluster reconcile, health, status, metrics.
+        .target(
+            name: "AddonController",
+            dependencies: [
+                "KubernetesModel",
+                "KubernetesClient",
+                "ControllerRuntime",
+                "AddonCatalog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "AddonManagerCommand",
+            dependencies: [
+                "KubernetesModel",
+                "KubernetesClient",
+                "LocalKube",
+                "AddonCatalog",
+                "ControllerRuntime",
+                "AddonController",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "AddonCtlCommand",
+            dependencies: [
+                "KubernetesModel",
+                "KubernetesClient",
+                "AddonCatalog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "KubernetesModelTests", dependencies: ["KubernetesModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "StructuredMergeTests", dependencies: ["StructuredMerge", "KubernetesModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KubernetesClientTests",
+            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LocalKubeTests",
+            dependencies: ["LocalKube", "KubernetesClient", "KubernetesModel"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AddonCatalogTests",
+            dependencies: ["AddonCatalog", "KubernetesModel", "LocalKube", "KubernetesClient"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ControllerRuntimeTests",
+            dependencies: ["ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AddonControllerTests",
+            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)
