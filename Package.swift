@@ -161,7 +161,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LocalKubeTests",
-            dependencies: ["LocalKube", "KubernetesClient", "KubernetesModel"],
+            dependencies: [
+                "LocalKube", "KubernetesClient", "KubernetesModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
