@@ -2,7 +2,7 @@
 ///
 /// Integers and floating-point numbers are kept apart (`int` / `double`) because the API
 /// server does: `replicas: 3` and `cpu: 0.5` must round-trip exactly.
-public enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -12,6 +12,43 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     public static let emptyObject = JSONValue.object([:])
+}
+
+// MARK: - Equality
+
+/// Numbers compare by value (`2` equals `2.0`), as JSON has one number type; everything else
+/// compares structurally.
+extension JSONValue: Hashable {
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): return true
+        case (.bool(let a), .bool(let b)): return a == b
+        case (.int(let a), .int(let b)): return a == b
+        case (.double(let a), .double(let b)): return a == b
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)): return Double(a) == b && b.rounded() == b && Int64(exactly: b) == a
+        case (.string(let a), .string(let b)): return a == b
+        case (.array(let a), .array(let b)): return a == b
+        case (.object(let a), .object(let b)): return a == b
+        default: return false
+        }
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(1); hasher.combine(b)
+        case .int(let i): hasher.combine(2); hasher.combine(i)
+        case .double(let d):
+            if let i = Int64(exactly: d) {
+                hasher.combine(2); hasher.combine(i)
+            } else {
+                hasher.combine(3); hasher.combine(d)
+            }
+        case .string(let s): hasher.combine(4); hasher.combine(s)
+        case .array(let a): hasher.combine(5); hasher.combine(a)
+        case .object(let o): hasher.combine(6); hasher.combine(o)
+        }
+    }
 }
 
 // MARK: - Literals

@@ -150,6 +150,8 @@ private struct JSONConversion {
                     throw YAMLParseError(file: file, line: keyNode.mark?.line, column: keyNode.mark?.column, reason: "mapping key \"\(key)\" already defined")
                 }
                 object[key] = try convert(valueNode, path: path + "/" + key, lines: &lines)
+                // A member's line is its key's line (its value may start on the next one).
+                if let line = keyNode.mark?.line { lines[path + "/" + key] = line }
             }
             for (k, v) in merged where object[k] == nil { object[k] = v }
             return .object(object)

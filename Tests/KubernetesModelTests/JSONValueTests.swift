@@ -1,0 +1,52 @@
+import Testing
+@testable import KubernetesModel
+
+@Suite struct JSONValueTests {
+    @Test func parsesAndSerialisesCanonically() throws {
+        let value = try JSONValue.parse(#"{"b": [1, 2.5, "x\n\u00e9", true, null], "a": {"z": -7, "y": 1e3}}"#)
+        #expect(value["a"]["z"] == .int(-7))
+        #expect(value["a"]["y"] == .double(1000))
+        #expect(value["b"][2] == .string("x\né"))
+        // Sorted keys, compact, integral doubles without a fraction.
+        #expect(value.jsonString() == #"{"a":{"y":1000,"z":-7},"b":[1,2.5,"x\né",true,null]}"#)
+        #expect(try JSONValue.parse(value.jsonString()) == value)
+    }
+
+    @Test func keepsLargeIntegersExact() throws {
+        let value = try JSONValue.parse("9007199254740993")
+        #expect(value == .int(9_007_199_254_740_993))
+        #expect(value.jsonString() == "9007199254740993")
+    }
+
+    @Test func decodesSurrogatePairsAndEscapes() throws {
+        let value = try JSONValue.parse(#""\ud83d\ude00 \"q\" \\ \/ \t""#)
+        #expect(value == .string("😀 \"q\" \\ / \t"))
+        #expect(try JSONValue.parse(value.jsonString()) == value)
+    }
+
+    @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "{\"a\":1} x", "\"\u{01}\""])
+    func rejectsInvalidJSON(_ text: String) {
+        #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test func pathAccessAndMutation() {
+        var value: JSONValue = ["metadata": ["name": "x"]]
+        value.setValue("ns", at: ["metadata", "namespace"])
+        value.setValue(["a": "b"], at: ["metadata", "labels"])
+        #expect(value.value(at: ["metadata", "namespace"]) == "ns")
+        #expect(value.value(at: ["metadata", "missing"]) == nil)
+        let removed = value.removeValue(at: ["metadata", "labels", "a"])
+        #expect(removed)
+        #expect(value["metadata"]["labels"] == .object([:]))
+        let removedMissing = value.removeValue(at: ["spec", "x"])
+        #expect(!removedMissing)
+    }
+
+    @Test func contentHashIgnoresKeyOrder() throws {
+        let a = try JSONValue.parse(#"{"x":1,"y":{"b":2,"a":[1,2]}}"#)
+        let b = try JSONValue.parse(#"{"y":{"a":[1,2],"b":2},"x":1}"#)
+        #expect(ContentHash.sha256Hex(of: a) == ContentHash.sha256Hex(of: b))
+        #expect(ContentHash.sha256Hex(of: a) != ContentHash.sha256Hex(of: ["x": 2]))
+        #expect(ContentHash.sha256Hex(of: a).count == 64)
+    }
+}
