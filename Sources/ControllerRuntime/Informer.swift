@@ -1,0 +1,136 @@
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// Keeps an `ObjectCache` in step with the API server for one kind (list, then watch from the
+/// list's resourceVersion) and tells a handler what changed.
+/// - a watch that ends is resumed from the last resourceVersion seen (bookmarks keep it fresh);
+///   its end is never taken as a deletion;
+/// - 410 Gone (resourceVersion too old) relists, and the difference with the cache becomes events;
+/// - errors back off (100 ms doubling to 30 s) and retry until the task is cancelled;
+/// - a resync period re-announces every cached object, the backstop for missed work.
+public final class Informer: Sendable {
+    public let kind: GroupVersionKind
+    public let namespace: String?
+    public let cache = ObjectCache()
+    private let labelSelector: String?
+    private let client: any ObjectReader & ObjectWatcher
+    private let resyncPeriod: Duration?
+    private let handler: @Sendable (InformerEvent) async -> Void
+    private let logger: Logger
+    private let synced = SyncSignal()
+
+    public init(
+        kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
+        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, logger: Logger,
+        handler: @escaping @Sendable (InformerEvent) async -> Void
+    ) {
+        self.kind = kind
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+        self.client = client
+        self.resyncPeriod = resyncPeriod
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// Waits until the first list has filled the cache.
+    public func waitForSync() async { await synced.wait() }
+
+    public var hasSynced: Bool { get async { await synced.isSet } }
+
+    /// Lists and watches until cancelled.
+    public func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.listAndWatchLoop() }
+            if let resyncPeriod {
+                group.addTask { await self.resyncLoop(every: resyncPeriod) }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func listAndWatchLoop() async {
+        var failures = 0
+        var resourceVersion: String?
+        while !Task.isCancelled {
+            do {
+                if resourceVersion == nil {
+                    let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
+                    let events = await cache.replace(with: list.items)
+                    resourceVersion = list.resourceVersion
+                    await synced.set()
+                    for event in events { await handler(event) }
+                }
+                failures = 0
+                resourceVersion = try await watch(from: resourceVersion!)
+            } catch is CancellationError {
+                return
+            } catch let error as KubernetesError where error.isGone {
+                logger.debug("watch resourceVersion too old, relisting", metadata: ["kind": "\(kind)"])
+                resourceVersion = nil
+            } catch {
+                failures += 1
+                let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: .milliseconds(100), max: .seconds(30))
+                logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(failures)", "retryIn": "\(delay)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// One watch request; returns the resourceVersion to resume from when it ends normally.
+    private func watch(from resourceVersion: String) async throws -> String {
+        var last = resourceVersion
+        let timeout = Int.random(in: 300...600)
+        let events = try await client.watch(kind, namespace: namespace, options: WatchOptions(
+            resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
+        for try await event in events {
+            if let rv = event.resourceVersion { last = rv }
+            switch event {
+            case .added(let object), .modified(let object):
+                if let old = await cache.store(object) {
+                    await handler(.updated(old: old, new: object))
+                } else {
+                    await handler(.added(object))
+                }
+            case .deleted(let object):
+                let removed = await cache.remove(object)
+                await handler(.deleted(removed ?? object))
+            case .bookmark:
+                break
+            }
+        }
+        return last
+    }
+
+    private func resyncLoop(every period: Duration) async {
+        await synced.wait()
+        while !Task.isCancelled {
+            // Jitter (±10%) so that many informers do not resync in the same instant.
+            let jittered = period * Double.random(in: 0.9...1.1)
+            do { try await Task.sleep(for: jittered) } catch { return }
+            for object in await cache.list() { await handler(.resync(object)) }
+        }
+    }
+}
+
+/// A one-shot signal that many tasks can wait for.
+actor SyncSignal {
+    private var done = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    var isSet: Bool { done }
+
+    func set() {
+        guard !done else { return }
+        done = true
+        for waiter in waiters { waiter.resume() }
+        waiters.removeAll()
+    }
+
+    func wait() async {
+        if done { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+}

@@ -1,0 +1,84 @@
+import Logging
+import Testing
+@testable import ControllerRuntime
+
+/// Records calls and answers from a script, per request.
+private actor ScriptedReconciler: Reconciler {
+    enum Step: Sendable { case done, requeue(Duration), fail, terminal }
+    var script: [String: [Step]]
+    var calls: [String] = []
+
+    init(script: [String: [Step]]) { self.script = script }
+
+    func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
+        calls.append(request.name)
+        let step = script[request.name]?.first ?? .done
+        if script[request.name]?.isEmpty == false { script[request.name]!.removeFirst() }
+        switch step {
+        case .done: return .done
+        case .requeue(let d): return .requeue(after: d)
+        case .fail: throw ReconcileFailure()
+        case .terminal: throw TerminalError(ReconcileFailure())
+        }
+    }
+
+    func callCount(_ name: String) -> Int { calls.filter { $0 == name }.count }
+}
+
+private struct ReconcileFailure: Error {}
+
+@Suite struct ControllerTests {
+    let logger = Logger(label: "test")
+
+    func makeController(_ reconciler: ScriptedReconciler) -> Controller<ScriptedReconciler> {
+        let queue = WorkQueue<ReconcileRequest>(rateLimiter: RetryRateLimiter(baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
+        return Controller(name: "test", reconciler: reconciler, queue: queue, logger: logger)
+    }
+
+    @Test func errorIsRetriedWithBackoffThenForgottenOnSuccess() async {
+        let reconciler = ScriptedReconciler(script: ["a": [.fail, .fail, .done]])
+        let controller = makeController(reconciler)
+        let request = ReconcileRequest(namespace: "ns", name: "a")
+        await controller.process(request)
+        #expect(await controller.queue.failureCount(request) == 1)
+        #expect(await controller.queue.next() == request)
+        await controller.process(request)
+        await controller.queue.done(request)
+        #expect(await controller.queue.failureCount(request) == 2)
+        #expect(await controller.queue.next() == request)
+        await controller.process(request)
+        #expect(await controller.queue.failureCount(request) == 0)
+        #expect(await reconciler.callCount("a") == 3)
+    }
+
+    @Test func terminalErrorIsNotRetried() async {
+        let reconciler = ScriptedReconciler(script: ["t": [.terminal]])
+        let controller = makeController(reconciler)
+        let request = ReconcileRequest(namespace: nil, name: "t")
+        await controller.process(request)
+        #expect(await controller.queue.delayedCount == 0)
+        #expect(await controller.queue.depth == 0)
+        #expect(await controller.queue.failureCount(request) == 0)
+    }
+
+    @Test func requeueAfterAddsTheItemBackLater() async {
+        let reconciler = ScriptedReconciler(script: ["r": [.requeue(.milliseconds(20)), .done]])
+        let controller = makeController(reconciler)
+        let request = ReconcileRequest(namespace: nil, name: "r")
+        await controller.process(request)
+        #expect(await controller.queue.delayedCount == 1)
+        #expect(await controller.queue.next() == request)
+    }
+
+    @Test func runProcessesEnqueuedItemsUntilCancelled() async throws {
+        let reconciler = ScriptedReconciler(script: [:])
+        let controller = makeController(reconciler)
+        let runner = Task { await controller.run() }
+        for name in ["x", "y", "x"] { await controller.enqueue(ReconcileRequest(namespace: nil, name: name)) }
+        while await reconciler.calls.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        runner.cancel()
+        await runner.value
+        #expect(await reconciler.callCount("y") == 1)
+        #expect(await reconciler.callCount("x") >= 1)
+    }
+}
