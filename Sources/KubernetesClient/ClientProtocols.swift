@@ -1,0 +1,49 @@
+import KubernetesModel
+
+// The client as small interfaces, composed into one (as controller-runtime does): code that only
+// reads takes an `ObjectReader`, tests can stand in for one interface at a time.
+//
+// Every method throws `KubernetesError` (or `CancellationError` when its task is cancelled).
+// Kinds are resolved to resources through discovery; `namespace` is ignored for cluster-scoped
+// kinds and required for namespaced ones (an object's own `metadata.namespace`, or the client's
+// default namespace when absent).
+
+/// Reads objects.
+public protocol ObjectReader: Sendable {
+    /// GET one object.
+    func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject
+    /// LIST objects of a kind (namespace nil: all namespaces, or cluster-scoped), following
+    /// `continue` tokens; a list whose continue token expired (410) is restarted.
+    func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList
+}
+
+/// Writes objects.
+public protocol ObjectWriter: Sendable {
+    /// POST a new object (409 `alreadyExists` when the name is taken).
+    func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject
+    /// PUT the object; its `metadata.resourceVersion` makes it conditional (409 `conflict` when stale).
+    func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject
+    /// Server-side apply (PATCH `application/apply-patch+yaml`): creates or updates the fields
+    /// `options.fieldManager` sets; 409 `applyConflict` unless `force`.
+    func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject
+    /// DELETE an object.
+    func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws -> DeleteOutcome
+}
+
+/// Writes the `status` subresource.
+public protocol StatusWriter: Sendable {
+    /// Server-side apply to `/status`.
+    func applyStatus(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject
+    /// PUT to `/status` (conditional on resourceVersion).
+    func updateStatus(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject
+}
+
+/// Watches objects.
+public protocol ObjectWatcher: Sendable {
+    /// One watch request. The stream finishes when the server ends it (resume from the last
+    /// resourceVersion), throws `.gone` when the resourceVersion is too old (relist).
+    func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents
+}
+
+/// Everything: what controllers take.
+public protocol KubeClient: ObjectReader, ObjectWriter, StatusWriter, ObjectWatcher {}

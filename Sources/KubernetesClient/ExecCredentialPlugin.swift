@@ -1,0 +1,157 @@
+import Foundation
+import KubernetesModel
+
+/// Runs an exec credential plugin and reads its `ExecCredential`.
+public struct ExecCredentialPlugin: Sendable {
+    public static let supportedVersions: Set<String> = ["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]
+
+    /// What a plugin gave us.
+    public struct Credential: Sendable, Hashable {
+        public var token: String?
+        public var clientCertificatePEM: [UInt8]?
+        public var clientKeyPEM: [UInt8]?
+        /// When to run the plugin again (nil: the credential does not expire; it is re-run after a 401).
+        public var expiration: Date?
+
+        public init(token: String? = nil, clientCertificatePEM: [UInt8]? = nil, clientKeyPEM: [UInt8]? = nil, expiration: Date? = nil) {
+            self.token = token
+            self.clientCertificatePEM = clientCertificatePEM
+            self.clientKeyPEM = clientKeyPEM
+            self.expiration = expiration
+        }
+    }
+
+    /// The cluster information handed to plugins with `provideClusterInfo: true`.
+    public struct ClusterInfo: Sendable, Hashable {
+        public var server: String
+        public var certificateAuthorityData: [UInt8]?
+        public var insecureSkipTLSVerify: Bool
+        public var tlsServerName: String?
+    }
+
+    public let config: ExecConfig
+    public let clusterInfo: ClusterInfo?
+
+    public init(config: ExecConfig, clusterInfo: ClusterInfo? = nil) {
+        self.config = config
+        self.clusterInfo = clusterInfo
+    }
+
+    /// The `ExecCredential` handed to the plugin in `KUBERNETES_EXEC_INFO`.
+    public var execInfo: JSONValue {
+        var spec: JSONValue = ["interactive": false]
+        if config.provideClusterInfo, let info = clusterInfo {
+            var cluster: JSONValue = ["server": .string(info.server)]
+            if let ca = info.certificateAuthorityData { cluster["certificate-authority-data"] = .string(Data(ca).base64EncodedString()) }
+            if info.insecureSkipTLSVerify { cluster["insecure-skip-tls-verify"] = true }
+            if let name = info.tlsServerName { cluster["tls-server-name"] = .string(name) }
+            spec["cluster"] = cluster
+        }
+        return ["apiVersion": .string(config.apiVersion), "kind": "ExecCredential", "spec": spec]
+    }
+
+    /// Runs the plugin (off the cooperative pool) and parses what it printed.
+    public func run() async throws -> Credential {
+        let output = try await runProcess()
+        return try parse(output)
+    }
+
+    /// Parses the plugin's standard output.
+    public func parse(_ output: [UInt8]) throws -> Credential {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(output)
+        } catch {
+            throw failure("printed something that is not JSON (\(error))")
+        }
+        guard json["kind"].stringValue == "ExecCredential" else { throw failure("printed a \(json["kind"].stringValue ?? "document") instead of an ExecCredential") }
+        guard json["apiVersion"].stringValue == config.apiVersion else {
+            throw failure("answered apiVersion \(json["apiVersion"].stringValue ?? "none"), expected \(config.apiVersion)")
+        }
+        let status = json["status"]
+        guard case .object = status else { throw failure("the ExecCredential has no status") }
+        var credential = Credential()
+        credential.token = status["token"].stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        credential.clientCertificatePEM = status["clientCertificateData"].stringValue.map { Array($0.utf8) }
+        credential.clientKeyPEM = status["clientKeyData"].stringValue.map { Array($0.utf8) }
+        if let text = status["expirationTimestamp"].stringValue {
+            guard let date = KubeTime.parse(text) else { throw failure("status.expirationTimestamp \"\(text)\" is not an RFC 3339 time") }
+            credential.expiration = date
+        }
+        if (credential.clientCertificatePEM == nil) != (credential.clientKeyPEM == nil) {
+            throw failure("status has clientCertificateData without clientKeyData or the reverse")
+        }
+        if credential.token == nil && credential.clientCertificatePEM == nil {
+            throw failure("status has neither a token nor clientCertificateData and clientKeyData")
+        }
+        return credential
+    }
+
+    private func failure(_ reason: String) -> KubernetesError {
+        KubernetesError(kind: .credentials, message: "exec plugin \(config.command): \(reason)")
+    }
+
+    private func runProcess() async throws -> [UInt8] {
+        let config = self.config
+        let info = execInfo.jsonString()
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                let command = config.command
+                if command.contains("/") {
+                    process.executableURL = URL(fileURLWithPath: Kubeconfig.absolutePath(command, relativeTo: config.baseDirectory))
+                    process.arguments = config.args
+                } else {
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                    process.arguments = [command] + config.args
+                }
+                var environment = ProcessInfo.processInfo.environment
+                for variable in config.env { environment[variable.name] = variable.value }
+                environment["KUBERNETES_EXEC_INFO"] = info
+                process.environment = environment
+                let stdout = Pipe()
+                let stderr = Pipe()
+                process.standardOutput = stdout
+                process.standardError = stderr
+                process.standardInput = FileHandle.nullDevice
+                do {
+                    try process.run()
+                } catch {
+                    var message = "exec plugin \(command): cannot run it: \(error.localizedDescription)"
+                    if let hint = config.installHint { message += "\n\(hint)" }
+                    continuation.resume(throwing: KubernetesError(kind: .credentials, message: message))
+                    return
+                }
+                let errorData = StderrCollector(stderr.fileHandleForReading)
+                let data = stdout.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                let errorText = errorData.finish()
+                guard process.terminationStatus == 0 else {
+                    let detail = errorText.isEmpty ? "" : ": \(errorText.prefix(500))"
+                    continuation.resume(throwing: KubernetesError(kind: .credentials, message: "exec plugin \(command) exited with status \(process.terminationStatus)\(detail)"))
+                    return
+                }
+                continuation.resume(returning: [UInt8](data))
+            }
+        }
+    }
+}
+
+/// Reads a plugin's stderr on its own thread so a chatty plugin cannot block on a full pipe.
+private final class StderrCollector: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var data = Data()
+
+    init(_ handle: FileHandle) {
+        group.enter()
+        DispatchQueue.global().async {
+            self.data = handle.readDataToEndOfFile()
+            self.group.leave()
+        }
+    }
+
+    func finish() -> String {
+        group.wait()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}

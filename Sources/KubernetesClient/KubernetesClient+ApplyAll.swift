@@ -1,0 +1,123 @@
+import KubernetesModel
+import Logging
+
+/// The outcome of applying one object of a set.
+public struct ApplyResult: Sendable {
+    /// The object as given.
+    public var object: KubeObject
+    /// What the server stored (or would store, on a dry run), or why it refused.
+    public var result: Result<KubeObject, KubernetesError>
+
+    public init(object: KubeObject, result: Result<KubeObject, KubernetesError>) {
+        self.object = object
+        self.result = result
+    }
+
+    public var reference: ObjectReference { object.reference }
+    public var error: KubernetesError? {
+        if case .failure(let error) = result { return error }
+        return nil
+    }
+}
+
+extension KubernetesClient {
+    /// Applies a set of objects as fast as the server allows: checks every object first (kind,
+    /// name, a kind the server or a CRD of the set serves — otherwise nothing is applied and this
+    /// throws), then applies Namespaces and CRDs, waits for those CRDs to be Established and
+    /// refreshes discovery, then applies everything else concurrently (over one HTTP/2 connection
+    /// when the server offers it). Returns one result per object, in the order given.
+    public func applyAll(_ objects: [KubeObject], options: ApplyOptions, establishTimeout: Duration = .seconds(60),
+                         maxConcurrentRequests: Int = 64) async throws -> [ApplyResult] {
+        // 1. Every object must be complete and of a kind we can resolve.
+        let crdKind = GroupKind(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition")
+        var definedByBatch: Set<GroupVersionKind> = []
+        for object in objects where object.groupVersionKind.groupKind == crdKind {
+            let group = object.spec["group"].stringValue ?? ""
+            let kind = object.spec["names"]["kind"].stringValue ?? ""
+            for version in object.spec["versions"].arrayValue ?? [] {
+                if let name = version["name"].stringValue { definedByBatch.insert(GroupVersionKind(group: group, version: name, kind: kind)) }
+            }
+        }
+        var unknown: [String] = []
+        var needsBatchCRD: Set<Int> = []
+        for (index, object) in objects.enumerated() {
+            guard !object.apiVersion.isEmpty, !object.kind.isEmpty, !object.name.isEmpty else {
+                throw KubernetesError(kind: .invalidObject, context: context(verb: "apply", object: object.name.isEmpty ? nil : object.reference),
+                                      message: "object \(index + 1) of the set has no \(object.apiVersion.isEmpty ? "apiVersion" : object.kind.isEmpty ? "kind" : "metadata.name")")
+            }
+            let gvk = object.groupVersionKind
+            if definedByBatch.contains(gvk) {
+                if (try? await discovery.apis())?.resource(for: gvk) == nil { needsBatchCRD.insert(index) }
+                continue
+            }
+            do {
+                _ = try await resource(for: gvk)
+            } catch let error as KubernetesError where error.kind == .unknownKind {
+                unknown.append("\(object.reference) (\(gvk.apiVersion))")
+            }
+        }
+        if !unknown.isEmpty {
+            throw KubernetesError(kind: .unknownKind, context: context(verb: "apply"),
+                                  message: "the server does not serve the kind of \(unknown.joined(separator: ", ")); nothing was applied")
+        }
+
+        // 2. Namespaces and CRDs first.
+        var results = [Result<KubeObject, KubernetesError>?](repeating: nil, count: objects.count)
+        let first = objects.indices.filter { objects[$0].groupVersionKind.groupKind == crdKind || objects[$0].groupVersionKind.groupKind == GroupKind(group: "", kind: "Namespace") }
+        for (index, outcome) in try await applyConcurrently(first.map { ($0, objects[$0]) }, options: options, limit: maxConcurrentRequests) {
+            results[index] = outcome
+        }
+        // 3. Wait for the CRDs of the set; refresh discovery.
+        let appliedCRDs = first.filter { objects[$0].groupVersionKind.groupKind == crdKind && (try? results[$0]?.get()) != nil }
+        if !appliedCRDs.isEmpty && !options.dryRun {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in appliedCRDs {
+                    let name = objects[index].name
+                    group.addTask { try await self.waitForEstablished(crdName: name, timeout: establishTimeout) }
+                }
+                try await group.waitForAll()
+            }
+            try await refreshDiscovery()
+        }
+        // 4. Everything else, concurrently.
+        var rest: [(Int, KubeObject)] = []
+        for index in objects.indices where results[index] == nil {
+            if options.dryRun && needsBatchCRD.contains(index) {
+                results[index] = .failure(KubernetesError(kind: .unknownKind, context: context(verb: "apply", object: objects[index].reference),
+                                                          message: "its CustomResourceDefinition is part of this set and not installed yet (dry run)"))
+                continue
+            }
+            rest.append((index, objects[index]))
+        }
+        for (index, outcome) in try await applyConcurrently(rest, options: options, limit: maxConcurrentRequests) {
+            results[index] = outcome
+        }
+        return objects.indices.map { ApplyResult(object: objects[$0], result: results[$0]!) }
+    }
+
+    private func applyConcurrently(_ items: [(Int, KubeObject)], options: ApplyOptions, limit: Int) async throws -> [(Int, Result<KubeObject, KubernetesError>)] {
+        try await withThrowingTaskGroup(of: (Int, Result<KubeObject, KubernetesError>).self) { group in
+            var iterator = items.makeIterator()
+            var inFlight = 0
+            var collected: [(Int, Result<KubeObject, KubernetesError>)] = []
+            collected.reserveCapacity(items.count)
+            func startNext() -> Bool {
+                guard let (index, object) = iterator.next() else { return false }
+                group.addTask {
+                    do {
+                        return (index, .success(try await self.apply(object, options: options)))
+                    } catch let error as KubernetesError {
+                        return (index, .failure(error))
+                    }
+                }
+                return true
+            }
+            while inFlight < max(1, limit), startNext() { inFlight += 1 }
+            while let outcome = try await group.next() {
+                collected.append(outcome)
+                if !startNext() { inFlight -= 1 }
+            }
+            return collected
+        }
+    }
+}

@@ -1,0 +1,294 @@
+import AsyncHTTPClient
+import Foundation
+import KubernetesModel
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// One request to the API server, before credentials.
+struct APIRequest: Sendable {
+    var method: HTTPMethod
+    var path: String
+    var query: [(String, String)] = []
+    var body: [UInt8]? = nil
+    var contentType: String? = nil
+    var accept: String = "application/json"
+    var retry: RetryPolicy.Request
+    var context: KubernetesError.RequestContext
+
+    var pathWithQuery: String {
+        guard !query.isEmpty else { return path }
+        return path + "?" + query.map { "\($0.0)=\(PathEscaping.queryValue($0.1))" }.joined(separator: "&")
+    }
+}
+
+/// A complete answer.
+struct APIResponse: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+
+    func json(context: KubernetesError.RequestContext) throws -> JSONValue {
+        do {
+            return try JSONValue.parse(body)
+        } catch {
+            throw KubernetesError(kind: .invalidResponse, context: context, httpStatus: status, message: "the answer is not JSON: \(error)")
+        }
+    }
+}
+
+/// The HTTP layer of one cluster connection: one AsyncHTTPClient (connection reuse, HTTP/2 when
+/// the server offers it), TLS, credentials, the rate limit and retries.
+final class Transport: Sendable {
+    let connection: ClusterConnection
+    let httpClient: HTTPClient
+    private let baseURL: String
+    private let baseTLS: TLSConfiguration
+    let limiter: RateLimiter
+    let credentials: CredentialProvider
+    let logger: Logger
+    /// Largest answer read into memory (a list of big CRDs can be tens of MB).
+    static let maxBodySize = 256 << 20
+
+    init(connection: ClusterConnection, logger: Logger) throws {
+        self.connection = connection
+        self.logger = logger
+        var tls = TLSConfiguration.makeClientConfiguration()
+        let context = KubernetesError.RequestContext(cluster: connection.name, server: connection.server, verb: "connect")
+        do {
+            if let ca = connection.tls.certificateAuthorityPEM {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            }
+            if let cert = connection.tls.clientCertificatePEM, let key = connection.tls.clientKeyPEM {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+            }
+        } catch {
+            throw KubernetesError(kind: .configuration, context: context, message: "unusable certificate or key: \(error)")
+        }
+        if connection.tls.insecureSkipVerify { tls.certificateVerification = .none }
+        tls.applicationProtocols = ["h2", "http/1.1"]
+        baseTLS = tls
+
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
+        configuration.httpVersion = .automatic
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.timeout = .init(connect: connection.connectTimeout.timeAmount)
+        configuration.connectionPool = .init(idleTimeout: .seconds(90), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        configuration.connectionPool.retryConnectionEstablishment = false
+
+        // tls-server-name: address the server by that name (SNI and verification use it) and
+        // resolve the name to the real host.
+        var base = connection.server
+        if let serverName = connection.tls.serverName, !serverName.isEmpty, var components = URLComponents(string: base), let host = components.host {
+            components.host = serverName
+            if let rewritten = components.string {
+                base = rewritten
+                configuration.dnsOverride = [serverName: host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))]
+            }
+        }
+        baseURL = base
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
+        limiter = RateLimiter(connection.rateLimit)
+        credentials = CredentialProvider(
+            credentials: connection.credentials,
+            clusterInfo: .init(server: connection.server, certificateAuthorityData: connection.tls.certificateAuthorityPEM,
+                               insecureSkipTLSVerify: connection.tls.insecureSkipVerify, tlsServerName: connection.tls.serverName))
+    }
+
+    func shutdown() async throws {
+        try await httpClient.shutdown()
+    }
+
+    // MARK: Requests
+
+    /// Sends a request, retrying what `RetryPolicy` allows; returns a 2xx answer or throws.
+    func send(_ request: APIRequest) async throws -> APIResponse {
+        var attempt = 1
+        var refreshedCredentials = false
+        while true {
+            try Task.checkCancellation()
+            do {
+                let response = try await sendOnce(request, timeout: connection.requestTimeout)
+                return response
+            } catch let error as KubernetesError {
+                if error.kind == .unauthorized, !refreshedCredentials, credentials.canRefresh {
+                    refreshedCredentials = true
+                    await credentials.invalidate()
+                    continue
+                }
+                guard let delay = connection.retryPolicy.delay(after: error, attempt: attempt, request: request.retry) else { throw error }
+                logger.debug("retrying Kubernetes request", metadata: [
+                    "cluster": "\(connection.name)", "verb": "\(request.context.verb)", "path": "\(request.path)",
+                    "attempt": "\(attempt)", "error": "\(error.kind)", "delay": "\(delay)",
+                ])
+                attempt += 1
+                try await Task.sleep(for: Self.jittered(delay))
+            }
+        }
+    }
+
+    /// Opens a streaming request (a watch): returns the response once its head arrived with 2xx.
+    func openStream(_ request: APIRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+        var attempt = 1
+        while true {
+            try Task.checkCancellation()
+            do {
+                let prepared = try await prepare(request)
+                let response: HTTPClientResponse
+                do {
+                    response = try await httpClient.execute(prepared, deadline: deadline, logger: logger)
+                } catch {
+                    throw Self.transportError(error, context: request.context)
+                }
+                let status = Int(response.status.code)
+                if (200..<300).contains(status) { return response }
+                let body = try await collect(response, context: request.context)
+                throw Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
+            } catch let error as KubernetesError {
+                guard let delay = connection.retryPolicy.delay(after: error, attempt: attempt, request: .read) else { throw error }
+                attempt += 1
+                try await Task.sleep(for: Self.jittered(delay))
+            }
+        }
+    }
+
+    private func sendOnce(_ request: APIRequest, timeout: Duration) async throws -> APIResponse {
+        let prepared = try await prepare(request)
+        let started = ContinuousClock.now
+        let response: HTTPClientResponse
+        let body: [UInt8]
+        do {
+            response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: logger)
+        } catch {
+            throw Self.transportError(error, context: request.context)
+        }
+        body = try await collect(response, context: request.context)
+        let status = Int(response.status.code)
+        if logger.logLevel <= .trace {
+            logger.trace("Kubernetes request", metadata: [
+                "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
+                "status": "\(status)", "duration": "\(started.duration(to: .now))", "http": "\(response.version)",
+            ])
+        }
+        guard (200..<300).contains(status) else {
+            throw Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
+        }
+        return APIResponse(status: status, headers: response.headers, body: body)
+    }
+
+    private func collect(_ response: HTTPClientResponse, context: KubernetesError.RequestContext) async throws -> [UInt8] {
+        do {
+            var buffer = try await response.body.collect(upTo: Self.maxBodySize)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch {
+            throw Self.transportError(error, context: context)
+        }
+    }
+
+    private func prepare(_ request: APIRequest) async throws -> HTTPClientRequest {
+        try await limiter.acquire()
+        var prepared = HTTPClientRequest(url: baseURL + request.pathWithQuery)
+        prepared.method = request.method
+        prepared.headers.add(name: "Accept", value: request.accept)
+        prepared.headers.add(name: "User-Agent", value: connection.userAgent)
+        let authorization: String?
+        do {
+            authorization = try await credentials.authorization()
+            if let cert = try await credentials.execClientCertificate() {
+                var tls = baseTLS
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(cert.certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: cert.key, format: .pem))
+                prepared.tlsConfiguration = tls
+            }
+        } catch let error as KubernetesError {
+            throw KubernetesError(kind: error.kind, context: request.context, message: error.message)
+        } catch {
+            throw KubernetesError(kind: .credentials, context: request.context, message: "unusable credentials from the exec plugin: \(error)")
+        }
+        if let authorization { prepared.headers.add(name: "Authorization", value: authorization) }
+        if let body = request.body {
+            prepared.headers.add(name: "Content-Type", value: request.contentType ?? "application/json")
+            prepared.body = .bytes(ByteBuffer(bytes: body))
+        }
+        return prepared
+    }
+
+    // MARK: Errors
+
+    static func apiError(status: Int, headers: HTTPHeaders, body: [UInt8], context: KubernetesError.RequestContext) -> KubernetesError {
+        let kubeStatus = (try? JSONValue.parse(body)).flatMap(KubeStatus.init(json:))
+        var retryAfter: Duration?
+        if let header = headers.first(name: "Retry-After") {
+            if let seconds = Int(header.trimmingCharacters(in: .whitespaces)) {
+                retryAfter = .seconds(seconds)
+            } else if let date = httpDate(header) {
+                retryAfter = .seconds(max(0, date.timeIntervalSinceNow))
+            }
+        }
+        let kind = KubernetesError.classify(httpStatus: status, status: kubeStatus)
+        var message = ""
+        if kubeStatus == nil {
+            message = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if message.isEmpty { message = "HTTP \(status)" }
+        }
+        return KubernetesError(kind: kind, status: kubeStatus, context: context, httpStatus: status, retryAfter: retryAfter, message: message)
+    }
+
+    static func transportError(_ error: any Error, context: KubernetesError.RequestContext) -> any Error {
+        if error is CancellationError { return error }
+        if let error = error as? KubernetesError { return error }
+        if let http = error as? HTTPClientError {
+            switch http {
+            case .cancelled, .requestStreamCancelled: return CancellationError()
+            case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
+                return KubernetesError(kind: .timeout, context: context, message: "\(http)")
+            case .tlsHandshakeTimeout:
+                return KubernetesError(kind: .tls, context: context, message: "TLS handshake timed out")
+            case .remoteConnectionClosed:
+                return KubernetesError(kind: .transport, context: context, message: "the server closed the connection")
+            default:
+                return KubernetesError(kind: .transport, context: context, message: "\(http)")
+            }
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return KubernetesError(kind: .tls, context: context, message: "TLS: \(error)")
+        }
+        if error is ChannelError || error is IOError || String(describing: type(of: error)) == "NIOConnectionError" {
+            let text = "\(error)"
+            if text.lowercased().contains("ssl") || text.contains("certificate") {
+                return KubernetesError(kind: .tls, context: context, message: text)
+            }
+            return KubernetesError(kind: .unreachable, context: context, message: "cannot connect: \(text)")
+        }
+        let text = "\(error)"
+        if text.contains("SSL") || text.contains("certificate") || text.contains("handshake") {
+            return KubernetesError(kind: .tls, context: context, message: text)
+        }
+        return KubernetesError(kind: .transport, context: context, message: text)
+    }
+
+    private static func httpDate(_ text: String) -> Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: text)
+    }
+
+    /// Up to 20% random jitter, so clients retrying together spread out.
+    static func jittered(_ delay: Duration) -> Duration {
+        guard delay > .zero else { return delay }
+        return delay * Double.random(in: 1.0...1.2)
+    }
+}
+
+extension Duration {
+    var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
