@@ -1,0 +1,255 @@
+import Foundation
+import KubernetesModel
+import Stencil
+
+/// Renders manifest templates with Stencil (Django/Jinja-like syntax: `{{ values.x|quote }}`,
+/// `{% if %}`, `{% for k, v in values.labels %}`), made safe for YAML:
+///
+/// - an undefined variable is an error naming it, with the template file and line: roots are
+///   checked before rendering (against `cluster`, `values`, `secrets`, `addon` and the loop
+///   variables in scope), members while rendering (objects are wrapped so a missing key throws),
+///   which covers `if` conditions, `for` loops and filter arguments alike;
+/// - nothing is HTML-escaped; filters quote for YAML (see `TemplateFilters`);
+/// - block tags on a line of their own leave no blank line (trim blocks);
+/// - only the tags that make sense in a manifest are accepted (no include/extends/now).
+///
+/// Line numbers are computed here: Stencil's own are wrong for repeated lines.
+struct TemplateEngine {
+    static let undefinedPrefix = "undefined variable"
+    static let roots: Set<String> = ["cluster", "values", "secrets", "addon"]
+    static let allowedTags: Set<String> = ["if", "elif", "else", "endif", "ifnot", "for", "empty", "endfor", "break", "continue", "filter", "endfilter"]
+
+    /// A parsed template: render it any number of times (not Sendable: Stencil nodes are classes).
+    final class Compiled {
+        let file: String
+        let nodes: [NodeType]
+        let lines: [ObjectIdentifier: Int]
+        /// The template has no markup: its text is the output.
+        let staticText: String?
+
+        init(file: String, nodes: [NodeType], lines: [ObjectIdentifier: Int], staticText: String?) {
+            self.file = file
+            self.nodes = nodes
+            self.lines = lines
+            self.staticText = staticText
+        }
+    }
+
+    static func environment() -> Environment {
+        Environment(extensions: [TemplateFilters.makeExtension()], trimBehaviour: .smart)
+    }
+
+    /// Parses a template and checks its variable roots; all problems are returned.
+    static func compile(_ manifest: AddonDefinition.ManifestTemplate) -> Result<Compiled, CatalogErrors> {
+        let text = manifest.text
+        if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
+            return .success(Compiled(file: manifest.file, nodes: [], lines: [:], staticText: text))
+        }
+        let template = Template(templateString: text, environment: environment(), name: manifest.file)
+        let lineTable = Self.lineTable(text: text, tokens: template.tokens)
+        var diagnostics = Diagnostics()
+        checkVariables(tokens: template.tokens, lines: lineTable, file: manifest.file, diagnostics: &diagnostics)
+        let parser = TokenParser(tokens: template.tokens, environment: environment())
+        var nodes: [NodeType] = []
+        do {
+            nodes = try parser.parse()
+        } catch {
+            diagnostics.add(convert(error, file: manifest.file, lines: lineTable, rendering: false))
+        }
+        if !diagnostics.isEmpty { return .failure(CatalogErrors(diagnostics.errors)) }
+        return .success(Compiled(file: manifest.file, nodes: nodes, lines: lineTable, staticText: nil))
+    }
+
+    /// Renders a compiled template with the context (`cluster`, `values`, `secrets`, `addon`).
+    static func render(_ compiled: Compiled, context: [String: JSONValue]) -> Result<String, CatalogError> {
+        if let staticText = compiled.staticText { return .success(staticText) }
+        var dictionary: [String: Any] = [:]
+        for (key, value) in context { dictionary[key] = TemplateValues.wrap(value, path: key) }
+        let stencilContext = Context(dictionary: dictionary, environment: environment())
+        do {
+            return .success(try renderNodes(compiled.nodes, stencilContext))
+        } catch {
+            return .failure(convert(error, file: compiled.file, lines: compiled.lines, rendering: true))
+        }
+    }
+
+    // MARK: - Errors
+
+    private static func convert(_ error: any Error, file: String, lines: [ObjectIdentifier: Int], rendering: Bool) -> CatalogError {
+        guard let syntax = error as? TemplateSyntaxError else {
+            return CatalogError(.templateFailure, file: file, line: nil, "\(error)")
+        }
+        var line: Int?
+        if let token = syntax.token {
+            line = lines[ObjectIdentifier(token)] ?? (token.sourceMap.location.lineNumber > 0 ? Int(token.sourceMap.location.lineNumber) : nil)
+        }
+        let kind: CatalogError.Kind
+        if syntax.reason.hasPrefix(undefinedPrefix) {
+            kind = .undefinedVariable
+        } else {
+            kind = rendering ? .templateFailure : .templateSyntax
+        }
+        return CatalogError(kind, file: file, line: line, syntax.reason)
+    }
+
+    // MARK: - Lines
+
+    /// The line of every non-text token, found by scanning the text the way Stencil's lexer
+    /// does (a `{` followed by `{`, `%` or `#` opens a tag; `}}`, `%}`, `#}` close it).
+    static func lineTable(text: String, tokens: [Token]) -> [ObjectIdentifier: Int] {
+        var tagLines: [Int] = []
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        var line = 1
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\n" { line += 1; i += 1; continue }
+            if c == "{", i + 1 < scalars.count, scalars[i + 1] == "{" || scalars[i + 1] == "%" || scalars[i + 1] == "#" {
+                let close = scalars[i + 1] == "{" ? Unicode.Scalar("}") : scalars[i + 1]
+                tagLines.append(line)
+                var j = i + 2
+                var previous: Unicode.Scalar = " "
+                while j < scalars.count {
+                    if scalars[j] == "}" && previous == close && j > i + 2 { break }
+                    if scalars[j] == "\n" { line += 1 }
+                    previous = scalars[j]
+                    j += 1
+                }
+                i = j + 1
+                continue
+            }
+            i += 1
+        }
+        var table: [ObjectIdentifier: Int] = [:]
+        let tagTokens = tokens.filter { $0.kind != .text }
+        guard tagTokens.count == tagLines.count else { return table }
+        for (token, line) in zip(tagTokens, tagLines) { table[ObjectIdentifier(token)] = line }
+        return table
+    }
+
+    // MARK: - Static checks
+
+    /// Reports unsupported tags and variables whose root is neither a context root nor a loop
+    /// variable in scope.
+    private static func checkVariables(tokens: [Token], lines: [ObjectIdentifier: Int], file: String, diagnostics: inout Diagnostics) {
+        var scopes: [Set<String>] = []
+        func inScope(_ name: String) -> Bool { roots.contains(name) || scopes.contains { $0.contains(name) } }
+        func check(_ expression: String, token: Token) {
+            for root in referencedRoots(expression) where !inScope(root) {
+                let line = lines[ObjectIdentifier(token)]
+                diagnostics.add(.undefinedVariable, file: file, line: line,
+                                "\(undefinedPrefix) \(root) (the template context has \(roots.sorted().joined(separator: ", "))\(scopes.isEmpty ? "" : " and the loop variables \(scopes.flatMap { $0 }.sorted().joined(separator: ", "))"))")
+            }
+        }
+        for token in tokens {
+            switch token.kind {
+            case .variable:
+                check(token.contents, token: token)
+            case .block:
+                var components = token.components
+                if components.first?.hasSuffix(":") == true, components.count >= 2 { components.removeFirst() }
+                guard let tag = components.first else { continue }
+                guard allowedTags.contains(tag) else {
+                    diagnostics.add(.templateSyntax, file: file, line: lines[ObjectIdentifier(token)], "the tag \"\(tag)\" is not supported in addon manifests (use if, for, filter)")
+                    continue
+                }
+                switch tag {
+                case "for":
+                    // for VARS in EXPR [where COND]
+                    guard components.count >= 4 else { continue }
+                    check(components[3], token: token)
+                    let variables = Set(components[1].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                    scopes.append(variables.union(["forloop"]))
+                    if components.count > 5 { check(components[5...].joined(separator: " "), token: token) }
+                case "endfor":
+                    if !scopes.isEmpty { scopes.removeLast() }
+                case "if", "elif", "ifnot":
+                    check(components.dropFirst().joined(separator: " "), token: token)
+                case "filter":
+                    check("_filtered_|" + components.dropFirst().joined(separator: " "), token: token)
+                default:
+                    break
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    private static let operators: Set<String> = ["and", "or", "not", "in", "if", "else", "==", "!=", "<", ">", "<=", ">=", "(", ")"]
+
+    /// The variable roots an expression refers to: `values.a|default:cluster.b` → values, cluster.
+    static func referencedRoots(_ expression: String) -> [String] {
+        var roots: [String] = []
+        for word in split(tightened(expression), on: " ") where !word.isEmpty && !operators.contains(word) {
+            let parts = split(word, on: "|")
+            var operands: [String] = [parts[0]]
+            for filter in parts.dropFirst() {
+                let nameAndArgs = split(filter, on: ":", limit: 1)
+                if nameAndArgs.count == 2 { operands += split(nameAndArgs[1], on: ",") }
+            }
+            for operand in operands {
+                for piece in operand.components(separatedBy: "...") {
+                    let trimmed = piece.trimmingCharacters(in: .whitespaces)
+                    if let root = root(of: trimmed) { roots.append(root) }
+                }
+            }
+        }
+        return roots
+    }
+
+    /// Removes spaces around `|`, `:` and `,` outside quotes (`a | default: b` → `a|default:b`).
+    private static func tightened(_ text: String) -> String {
+        let chars = Array(text)
+        var out = ""
+        var quote: Character?
+        for (i, c) in chars.enumerated() {
+            if let q = quote {
+                out.append(c)
+                if c == q { quote = nil }
+                continue
+            }
+            if c == "\"" || c == "'" { quote = c }
+            if c == " " {
+                let previous = out.last(where: { $0 != " " })
+                let next = chars[(i + 1)...].first(where: { $0 != " " })
+                if let previous, "|:,".contains(previous) { continue }
+                if let next, "|:,".contains(next) { continue }
+            }
+            out.append(c)
+        }
+        return out
+    }
+
+    private static func root(of operand: String) -> String? {
+        guard let first = operand.first else { return nil }
+        if first == "\"" || first == "'" { return nil }
+        if first.isNumber || first == "-" || first == "+" || first == "." { return nil }
+        if operand == "true" || operand == "false" || operand == "_filtered_" { return nil }
+        let root = operand.split(separator: ".", maxSplits: 1).first.map(String.init) ?? operand
+        return root.isEmpty ? nil : root
+    }
+
+    /// Splits on a separator outside quotes.
+    private static func split(_ text: String, on separator: Character, limit: Int = .max) -> [String] {
+        var result: [String] = []
+        var current = ""
+        var quote: Character?
+        for c in text {
+            if let q = quote {
+                current.append(c)
+                if c == q { quote = nil }
+            } else if c == "\"" || c == "'" {
+                quote = c
+                current.append(c)
+            } else if c == separator && result.count < limit {
+                result.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        result.append(current)
+        return result.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}
