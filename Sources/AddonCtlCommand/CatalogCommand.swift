@@ -5,6 +5,6 @@ struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
         abstract: "Lint, list and render the addon catalog.",
-        subcommands: []
+        subcommands: [CatalogLintCommand.self, CatalogListCommand.self, CatalogVersionsCommand.self, CatalogRenderCommand.self]
     )
 }
