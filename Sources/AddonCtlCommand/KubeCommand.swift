@@ -5,6 +5,6 @@ struct KubeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kube",
         abstract: "Apply, get and delete Kubernetes objects with addon-manager's own client.",
-        subcommands: []
+        subcommands: [KubeApplyCommand.self, KubeGetCommand.self, KubeDeleteCommand.self]
     )
 }
