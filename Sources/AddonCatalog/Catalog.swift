@@ -85,6 +85,8 @@ public struct Catalog: Sendable {
 
     static func read(directory root: String, diagnostics: inout Diagnostics) -> Catalog {
         var definitions: [String: [SemanticVersion: AddonDefinition]] = [:]
+        // Addons with a version that failed to load: no follow-up "unknown addon" noise for them.
+        var broken: Set<String> = []
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: root + "/addons", isDirectory: &isDirectory) || !isDirectory.boolValue {
             diagnostics.add(.unreadable, file: "addons", line: nil, "no addons/ directory under \(root)")
@@ -108,7 +110,10 @@ public struct Catalog: Sendable {
                         manifests.append(.init(file: manifestFile, text: text))
                     }
                 }
-                guard let definition = AddonDefinition.read(text: text, file: file, manifests: manifests, diagnostics: &diagnostics) else { continue }
+                guard let definition = AddonDefinition.read(text: text, file: file, manifests: manifests, diagnostics: &diagnostics) else {
+                    broken.insert(addonDirectory)
+                    continue
+                }
                 if definition.name != addonDirectory {
                     diagnostics.add(.invalidField, file: file, line: 1, "name \"\(definition.name)\" differs from its directory addons/\(addonDirectory)")
                 }
@@ -157,6 +162,7 @@ public struct Catalog: Sendable {
                 continue
             }
             for (addon, entry) in channel.addons.sorted(by: { $0.key < $1.key }) {
+                if broken.contains(addon) { continue }
                 guard let versions = definitions[addon] else {
                     diagnostics.add(.unknownAddon, file: file, line: entry.line, "channel \(channel.name) names addon \(addon), which is not in the catalog")
                     continue
@@ -198,7 +204,7 @@ public struct Catalog: Sendable {
             optInAddons = reader.strings("optIn", diagnostics: &diagnostics) ?? []
             reader.finish(diagnostics: &diagnostics)
             for (list, key) in [(defaultAddons, "default"), (optInAddons, "optIn")] {
-                for name in list where definitions[name] == nil {
+                for name in list where definitions[name] == nil && !broken.contains(name) {
                     diagnostics.add(.unknownAddon, file: setsFile, line: rootNode.child(key)?.line, "\(key): unknown addon \(name)")
                 }
             }
@@ -222,7 +228,7 @@ public struct Catalog: Sendable {
             if channels[cluster.channel] == nil {
                 diagnostics.add(.invalidField, file: file, line: nil, "cluster \(cluster.facts.name): unknown channel \(cluster.channel)")
             }
-            for name in cluster.optOut + cluster.optIn + Array(cluster.values.keys) where definitions[name] == nil {
+            for name in cluster.optOut + cluster.optIn + Array(cluster.values.keys) where definitions[name] == nil && !broken.contains(name) {
                 diagnostics.add(.unknownAddon, file: file, line: nil, "cluster \(cluster.facts.name): unknown addon \(name)")
             }
             for name in cluster.optIn where definitions[name] != nil && !optInAddons.contains(name) {

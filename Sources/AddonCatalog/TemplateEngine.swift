@@ -36,7 +36,31 @@ struct TemplateEngine {
     }
 
     static func environment() -> Environment {
-        Environment(extensions: [TemplateFilters.makeExtension()], trimBehaviour: .smart)
+        Environment(extensions: [TemplateFilters.makeExtension()], trimBehaviour: .nothing)
+    }
+
+    /// A line holding only one block tag or comment (and blanks) leaves nothing in the output,
+    /// not even its newline (Jinja's trim_blocks + lstrip_blocks); tags inside a line are left
+    /// alone. Done by moving the line's newline inside the tag (`{% if x \n%}`), which Stencil
+    /// ignores, so line numbers stay those of the file.
+    static func standaloneTagsTrimmed(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
+            let isLast = index == lines.count - 1
+            let trimmed = line.trimmingCharacters(in: CharacterSet(charactersIn: " \t"))
+            let opens = trimmed.components(separatedBy: "{%").count + trimmed.components(separatedBy: "{#").count + trimmed.components(separatedBy: "{{").count - 3
+            let standalone = !isLast && opens == 1
+                && ((trimmed.hasPrefix("{%") && trimmed.hasSuffix("%}")) || (trimmed.hasPrefix("{#") && trimmed.hasSuffix("#}")))
+            if standalone {
+                out += trimmed.dropLast(2) + "\n" + trimmed.suffix(2)
+            } else {
+                out += line
+                if !isLast { out += "\n" }
+            }
+        }
+        return out
     }
 
     /// Parses a template and checks its variable roots; all problems are returned.
@@ -45,7 +69,7 @@ struct TemplateEngine {
         if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
             return .success(Compiled(file: manifest.file, nodes: [], lines: [:], staticText: text))
         }
-        let template = Template(templateString: text, environment: environment(), name: manifest.file)
+        let template = Template(templateString: standaloneTagsTrimmed(text), environment: environment(), name: manifest.file)
         let lineTable = Self.lineTable(text: text, tokens: template.tokens)
         var diagnostics = Diagnostics()
         checkVariables(tokens: template.tokens, lines: lineTable, file: manifest.file, diagnostics: &diagnostics)

@@ -98,7 +98,8 @@ public final class ValuesSchema: Sendable {
             }
         }
         let enumValues = reader.optional("enum").map { $0.value.arrayValue ?? [$0.value] }
-        let defaultValue = reader.optional("default")?.value ?? (node.child("default")?.value.isNull == true ? .null : nil)
+        var defaultValue: JSONValue? = reader.optional("default")?.value
+        if defaultValue == Optional<JSONValue>.none, node.child("default")?.value.isNull == true { defaultValue = .some(.null) }
         let items = reader.optional("items").flatMap { read($0, diagnostics: &diagnostics) }
         func number(_ key: String, _ reader: inout FieldReader) -> Double? {
             guard let n = reader.optional(key) else { return nil }
@@ -135,7 +136,7 @@ public final class ValuesSchema: Sendable {
     /// object property without a default of its own is created when its properties have defaults.
     public func applyingDefaults(to value: JSONValue?) -> JSONValue? {
         var current = value ?? defaultValue
-        if current == nil, !properties.isEmpty, types.isEmpty || types.contains(.object) {
+        if case .none = current, !properties.isEmpty, types.isEmpty || types.contains(.object) {
             current = .emptyObject
         }
         guard var result = current else { return nil }
@@ -149,7 +150,7 @@ public final class ValuesSchema: Sendable {
                 }
             }
             result = .object(o)
-            if o.isEmpty, value == nil, defaultValue == nil, properties.values.allSatisfy({ $0.applyingDefaults(to: nil) == nil }) {
+            if o.isEmpty, case .none = value, case .none = defaultValue, properties.values.allSatisfy({ if case .none = $0.applyingDefaults(to: nil) { return true } else { return false } }) {
                 return nil
             }
         } else if case .array(let a) = result, let items {
