@@ -1,0 +1,130 @@
+import Foundation
+import KubernetesModel
+
+extension LocalKubeCluster {
+    var versionInfo: JSONValue {
+        ["major": "1", "minor": "24", "gitVersion": "v1.24.0+localkube", "gitCommit": "localkube", "gitTreeState": "clean",
+         "buildDate": "2026-01-01T00:00:00Z", "goVersion": "swift", "compiler": "localkube", "platform": "linux/amd64"]
+    }
+
+    var coreVersions: JSONValue {
+        ["kind": "APIVersions", "versions": ["v1"],
+         "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]]]
+    }
+
+    /// Groups in discovery order: the built-in order, then custom groups by name.
+    var groupNames: [String] {
+        var names = BuiltinResourceTypes.groupOrder
+        for g in Set(customTypes.map(\.group)).sorted() where !names.contains(g) { names.append(g) }
+        return names
+    }
+
+    /// Served versions of a group, preferred first.
+    func versions(of group: String) -> [String] {
+        var result: [String] = []
+        for t in allTypes where t.group == group && !result.contains(t.version) { result.append(t.version) }
+        if let crd = customTypes.first(where: { $0.group == group })?.customResourceDefinition,
+           let object = store.get(BuiltinResourceTypes.customResourceDefinition.key, ObjectName(namespace: "", name: crd)) {
+            let order = (object["spec"]["versions"].arrayValue ?? []).compactMap { $0["name"].stringValue }
+            result.sort { (order.firstIndex(of: $0) ?? 0) < (order.firstIndex(of: $1) ?? 0) }
+            if let storage = (object["spec"]["versions"].arrayValue ?? []).first(where: { $0["storage"].boolValue == true })?["name"].stringValue,
+               let i = result.firstIndex(of: storage) {
+                result.insert(result.remove(at: i), at: 0)
+            }
+        }
+        return result
+    }
+
+    func apiGroup(_ name: String) -> JSONValue? {
+        let versions = versions(of: name)
+        guard !versions.isEmpty, !name.isEmpty else { return nil }
+        let entries: [JSONValue] = versions.map { ["groupVersion": .string("\(name)/\($0)"), "version": .string($0)] }
+        return ["name": .string(name), "versions": .array(entries), "preferredVersion": entries[0]]
+    }
+
+    var groupList: JSONValue {
+        ["kind": "APIGroupList", "apiVersion": "v1", "groups": .array(groupNames.compactMap { apiGroup($0) })]
+    }
+
+    func apiGroupDocument(_ name: String) -> JSONValue? {
+        guard var g = apiGroup(name) else { return nil }
+        g["kind"] = "APIGroup"
+        g["apiVersion"] = "v1"
+        return g
+    }
+
+    func resourceList(group: String, version: String) -> JSONValue? {
+        let types = allTypes.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
+        guard !types.isEmpty else { return nil }
+        var list: JSONValue = ["kind": "APIResourceList", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
+                               "resources": .array(types.flatMap(\.discoveryEntries))]
+        if !group.isEmpty { list["apiVersion"] = "v1" }
+        return list
+    }
+
+    // MARK: OpenAPI
+
+    /// `/openapi/v2`: the built-in definitions plus one per custom kind (from its CRD schema).
+    func openAPIV2Document() -> [UInt8] {
+        var definitions = OpenAPIDefinitions.builtin
+        for t in customTypes {
+            guard let crd = t.customResourceDefinition,
+                  let object = store.get(BuiltinResourceTypes.customResourceDefinition.key, ObjectName(namespace: "", name: crd)),
+                  let version = (object["spec"]["versions"].arrayValue ?? []).first(where: { $0["name"].stringValue == t.version })
+            else { continue }
+            var schema = version["schema"]["openAPIV3Schema"]
+            if schema.isNull { schema = ["type": "object"] }
+            schema["x-kubernetes-group-version-kind"] = [["group": .string(t.group), "version": .string(t.version), "kind": .string(t.kind)]]
+            let reversed = t.group.split(separator: ".").reversed().joined(separator: ".")
+            definitions["\(reversed).\(t.version).\(t.kind)"] = schema
+        }
+        let doc: JSONValue = ["swagger": "2.0", "info": ["title": "Kubernetes", "version": "v1.24.0"], "paths": .emptyObject,
+                              "definitions": .object(definitions)]
+        return doc.serialized()
+    }
+
+    // MARK: Tables (kubectl get)
+
+    func wantsTable(_ request: APIRequest) -> Bool {
+        guard let accept = request.accept else { return false }
+        return accept.contains("as=Table")
+    }
+
+    func table(_ type: ResourceType, objects: [JSONValue], listMetadata: JSONValue, request: APIRequest) -> JSONValue {
+        let includeObject = request.query["includeObject"] ?? "Metadata"
+        var columns: [JSONValue] = [
+            ["name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0],
+        ]
+        var extra: [(JSONValue, (JSONValue) -> JSONValue)] = []
+        if type.key == BuiltinResourceTypes.namespace.key {
+            extra.append((["name": "Status", "type": "string", "format": "", "description": "The status of the namespace", "priority": 0], { $0["status"]["phase"] }))
+        }
+        for (column, _) in extra { columns.append(column) }
+        columns.append(["name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0])
+        let now = Date()
+        let rows: [JSONValue] = objects.map { object in
+            var cells: [JSONValue] = [object["metadata"]["name"]]
+            for (_, value) in extra { cells.append(value(object)) }
+            let created = object["metadata"]["creationTimestamp"].stringValue.flatMap(KubeTime.parse) ?? now
+            cells.append(.string(Self.humanAge(now.timeIntervalSince(created))))
+            var row: JSONValue = ["cells": .array(cells)]
+            switch includeObject {
+            case "None": break
+            case "Object": row["object"] = served(object, as: type)
+            default: row["object"] = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": object["metadata"]]
+            }
+            return row
+        }
+        return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": listMetadata, "columnDefinitions": .array(columns), "rows": .array(rows)]
+    }
+
+    /// `5s`, `3m`, `2h`, `4d`, as kubectl prints ages.
+    static func humanAge(_ seconds: TimeInterval) -> String {
+        let s = max(0, Int(seconds))
+        if s < 120 { return "\(s)s" }
+        if s < 600 { return "\(s / 60)m\(s % 60 == 0 ? "" : "\(s % 60)s")" }
+        if s < 3 * 3600 { return "\(s / 60)m" }
+        if s < 48 * 3600 { return "\(s / 3600)h" }
+        return "\(s / 86400)d"
+    }
+}

@@ -1,0 +1,91 @@
+import KubernetesModel
+
+extension LocalKubeCluster {
+    /// Answer one request (after authentication), with the injected faults applied.
+    func handle(_ request: APIRequest) async -> APIResponse {
+        if isShutDown || faults.unreachable { return APIResponse(status: 503, body: .dropConnection) }
+        if faults.latency > .zero {
+            try? await Task.sleep(for: faults.latency)
+            if faults.unreachable { return APIResponse(status: 503, body: .dropConnection) }
+        }
+        if faults.errorRate > 0, Double.random(in: 0..<1) < faults.errorRate {
+            if faults.errorCode == 429 { return .error(.tooManyRequests(retryAfter: faults.retryAfterSeconds)) }
+            return .error(APIError(KubeStatus(message: "LocalKube injected fault: internal error", reason: "InternalError", code: faults.errorCode,
+                                              details: .init(causes: [.init(reason: nil, message: "injected fault", field: nil)]))))
+        }
+        do {
+            return try route(request)
+        } catch {
+            return .error(error)
+        }
+    }
+
+    private func route(_ request: APIRequest) throws(APIError) -> APIResponse {
+        switch APIPath(request.path) {
+        case .version: return .json(versionInfo)
+        case .health: return APIResponse(status: 200, contentType: "text/plain; charset=utf-8", body: .bytes(Array("ok".utf8)))
+        case .coreVersions: return .json(coreVersions)
+        case .groups: return .json(groupList)
+        case .group(let g):
+            guard let group = apiGroupDocument(g) else { throw APIError.pageNotFound }
+            return .json(group)
+        case .groupVersion(let g, let v):
+            guard let list = resourceList(group: g, version: v) else { throw g.isEmpty ? APIError.resourceNotFound : APIError.pageNotFound }
+            return .json(list)
+        case .openAPIV2:
+            // kubectl asks for protobuf only; a 406 makes it use OpenAPI v3 instead.
+            if let accept = request.accept, accept.contains("protobuf"), !accept.contains("json") {
+                throw APIError(KubeStatus(message: "only application/json is served", reason: "NotAcceptable", code: 406))
+            }
+            return APIResponse(status: 200, body: .bytes(openAPIV2Document()))
+        case .openAPIV3Root: return .json(openAPIV3Root)
+        case .openAPIV3(let g, let v):
+            guard let doc = openAPIV3Document(group: g, version: v) else { throw APIError.pageNotFound }
+            return .json(doc)
+        case .unknown: throw APIError.pageNotFound
+        case .resource(let path): return try handleResource(path, request)
+        }
+    }
+
+    private func handleResource(_ path: APIPath.ResourcePath, _ request: APIRequest) throws(APIError) -> APIResponse {
+        guard let type = resourceType(group: path.group, version: path.version, plural: path.plural) else {
+            if !path.group.isEmpty, resourceList(group: path.group, version: path.version) == nil { throw APIError.pageNotFound }
+            throw APIError.resourceNotFound
+        }
+        if let sub = path.subresource, !type.subresources.contains(sub) { throw APIError.resourceNotFound }
+        if !type.namespaced, path.namespace != nil { throw APIError.resourceNotFound }
+        let namespace = type.namespaced ? path.namespace : nil
+        let counted = path.subresource.map { "\(type.plural)/\($0)" } ?? type.plural
+        func count(_ verb: String) { requestCounts[RequestKind(verb: verb, resource: counted), default: 0] += 1 }
+
+        switch (request.method, path.name) {
+        case ("GET", nil):
+            if request.queryFlag("watch") {
+                count("watch")
+                return try watch(type, namespace: namespace, request: request)
+            }
+            count("list")
+            return try list(type, namespace: namespace, request: request)
+        case ("GET", let name?):
+            count("get")
+            return try get(type, namespace: namespace, name: name, request: request)
+        case ("POST", nil):
+            count("create")
+            return try create(type, namespace: namespace, request: request)
+        case ("PUT", let name?):
+            count("update")
+            return try update(type, namespace: namespace, name: name, subresource: path.subresource, request: request)
+        case ("PATCH", let name?):
+            count("patch")
+            return try patch(type, namespace: namespace, name: name, subresource: path.subresource, request: request)
+        case ("DELETE", let name?):
+            count("delete")
+            return try delete(type, namespace: namespace, name: name, request: request)
+        case ("DELETE", nil):
+            count("deletecollection")
+            return try deleteCollection(type, namespace: namespace, request: request)
+        default:
+            throw APIError.methodNotAllowed()
+        }
+    }
+}

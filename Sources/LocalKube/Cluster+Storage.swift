@@ -1,0 +1,76 @@
+import KubernetesModel
+
+/// An open watch: what it selects and where its event lines go.
+struct Watcher: Sendable {
+    var resource: ResourceKey
+    var apiVersion: String
+    var kind: String
+    var filter: ObjectFilter
+    var continuation: AsyncStream<[UInt8]>.Continuation
+}
+
+extension LocalKubeCluster {
+    /// Store a new or changed object under the next resourceVersion, tell the watches and the
+    /// simulated controllers, and return what was stored.
+    @discardableResult
+    func storeWrite(_ type: ResourceType, name: ObjectName, old: JSONValue?, new: JSONValue) -> JSONValue {
+        resourceVersion += 1
+        var object = new
+        object.setValue(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
+        store.put(type.key, name, object)
+        publish(ChangeEvent(kind: old == nil ? .added : .modified, resource: type.key, resourceVersion: resourceVersion, old: old, object: object))
+        objectChanged(type, name: name, old: old, new: object)
+        return object
+    }
+
+    /// Remove an object for good (no finalizers left), tell the watches, and collect its dependents.
+    func removeObject(_ type: ResourceType, name: ObjectName, last: JSONValue) {
+        store.remove(type.key, name)
+        resourceVersion += 1
+        var object = last
+        object.setValue(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
+        publish(ChangeEvent(kind: .deleted, resource: type.key, resourceVersion: resourceVersion, old: last, object: object))
+        objectRemoved(type, name: name, last: last)
+    }
+
+    private func publish(_ event: ChangeEvent) {
+        history.append(event)
+        for (id, w) in watchers where w.resource == event.resource {
+            guard let line = Self.eventLine(event, for: w) else { continue }
+            if case .terminated = w.continuation.yield(line) { watchers[id] = nil }
+        }
+    }
+
+    /// The JSON line a watcher sees for a change, or nil when the change is outside its selection.
+    /// Label and field selector transitions turn MODIFIED into ADDED / DELETED, as the watch cache does.
+    static func eventLine(_ event: ChangeEvent, for watcher: Watcher) -> [UInt8]? {
+        let newMatches = watcher.filter.matches(event.object)
+        let oldMatches = event.old.map { watcher.filter.matches($0) } ?? false
+        let type: String
+        switch event.kind {
+        case .added:
+            guard newMatches else { return nil }
+            type = "ADDED"
+        case .modified:
+            switch (oldMatches, newMatches) {
+            case (true, true): type = "MODIFIED"
+            case (false, true): type = "ADDED"
+            case (true, false): type = "DELETED"
+            case (false, false): return nil
+            }
+        case .deleted:
+            guard oldMatches || newMatches else { return nil }
+            type = "DELETED"
+        }
+        var object = event.object
+        if object["apiVersion"].stringValue != watcher.apiVersion { object["apiVersion"] = .string(watcher.apiVersion) }
+        return watchLine(type: type, object: object)
+    }
+
+    static func watchLine(type: String, object: JSONValue) -> [UInt8] {
+        var bytes: [UInt8] = Array("{\"type\":\"\(type)\",\"object\":".utf8)
+        bytes.append(contentsOf: object.serialized())
+        bytes.append(contentsOf: Array("}\n".utf8))
+        return bytes
+    }
+}

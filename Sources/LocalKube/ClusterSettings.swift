@@ -1,0 +1,50 @@
+/// How a LocalKube cluster behaves: sizes, timings and the simulated workload.
+public struct ClusterSettings: Sendable {
+    /// Ready nodes the cluster starts with (`node-1`, `node-2`, ...).
+    public var initialNodes: Int
+    /// How long a workload takes to become ready after a change of its spec.
+    public var readinessDelay: Duration
+    /// How many changes the cluster keeps for watches that resume from a resourceVersion.
+    public var eventHistoryLimit: Int
+    /// How often an open watch with `allowWatchBookmarks` receives a BOOKMARK.
+    public var bookmarkInterval: Duration
+    /// The longest a watch stays open when the client names no `timeoutSeconds`.
+    public var maximumWatchDuration: Duration
+    /// Simulated CronJob period: how often a CronJob "runs" (lastScheduleTime, lastSuccessfulTime).
+    public var cronJobPeriod: Duration
+
+    public init(initialNodes: Int = 3, readinessDelay: Duration = .milliseconds(300), eventHistoryLimit: Int = 1000,
+                bookmarkInterval: Duration = .seconds(10), maximumWatchDuration: Duration = .seconds(1800),
+                cronJobPeriod: Duration = .seconds(60)) {
+        self.initialNodes = initialNodes
+        self.readinessDelay = readinessDelay
+        self.eventHistoryLimit = eventHistoryLimit
+        self.bookmarkInterval = bookmarkInterval
+        self.maximumWatchDuration = maximumWatchDuration
+        self.cronJobPeriod = cronJobPeriod
+    }
+}
+
+/// Faults a test or the dev mode injects into one cluster's API.
+public struct FaultSettings: Sendable, Equatable {
+    /// Added to every request before it is answered.
+    public var latency: Duration
+    /// Fraction (0...1) of requests answered with `errorCode` instead of being served.
+    public var errorRate: Double
+    /// 500 (InternalError) or 429 (TooManyRequests, with Retry-After).
+    public var errorCode: Int
+    /// Retry-After seconds on injected 429 answers.
+    public var retryAfterSeconds: Int
+    /// When true, connections are closed without an answer.
+    public var unreachable: Bool
+
+    public init(latency: Duration = .zero, errorRate: Double = 0, errorCode: Int = 500, retryAfterSeconds: Int = 1, unreachable: Bool = false) {
+        self.latency = latency
+        self.errorRate = errorRate
+        self.errorCode = errorCode
+        self.retryAfterSeconds = retryAfterSeconds
+        self.unreachable = unreachable
+    }
+
+    public static let none = FaultSettings()
+}

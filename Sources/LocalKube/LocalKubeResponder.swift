@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import KubernetesModel
+import HTTPTypes
+import NIOCore
+
+/// Routes `/clusters/NAME/...` to that cluster after checking its bearer token, and writes the
+/// cluster's answer (bytes, or a streamed watch).
+struct LocalKubeResponder: HTTPResponder {
+    typealias Context = LocalKubeRequestContext
+    let registry: ClusterRegistry
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.uri.path
+        guard path.hasPrefix("/clusters/") else { return Self.write(.error(.pageNotFound)) }
+        let rest = path.dropFirst("/clusters/".count)
+        let clusterName = String(rest.prefix { $0 != "/" })
+        let subpath = String(rest.dropFirst(clusterName.count))
+        guard let cluster = registry.get(clusterName) else { return Self.write(.error(.pageNotFound)) }
+
+        let authorization = request.headers[.authorization] ?? ""
+        guard authorization == "Bearer \(cluster.token)" else {
+            return Self.write(.error(.unauthorized()))
+        }
+        let body: [UInt8]
+        if request.method == .get || request.method == .head {
+            body = []
+        } else {
+            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+            body = Array(buffer.readableBytesView)
+        }
+        let apiRequest = APIRequest(
+            method: request.method.rawValue, path: subpath.isEmpty ? "/" : subpath, query: Self.query(request.uri.query),
+            contentType: request.headers[.contentType], accept: request.headers[.accept],
+            userAgent: request.headers[.userAgent], body: body)
+        let response = await cluster.handle(apiRequest)
+        if case .dropConnection = response.body {
+            context.channel.close(promise: nil)
+            throw CancellationError()
+        }
+        return Self.write(response)
+    }
+
+    static func write(_ response: APIResponse) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = response.contentType
+        headers[.cacheControl] = "no-cache, private"
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        switch response.body {
+        case .bytes(let bytes):
+            return Response(status: .init(code: response.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let stream):
+            headers[.contentType] = "application/json"
+            headers[.transferEncoding] = nil
+            return Response(status: .init(code: response.status), headers: headers, body: ResponseBody { writer in
+                for await chunk in stream {
+                    try await writer.write(ByteBuffer(bytes: chunk))
+                }
+                try await writer.finish(nil)
+            })
+        case .dropConnection:
+            return Response(status: .serviceUnavailable)
+        }
+    }
+
+    /// Query parameters, percent-decoded; the last value of a repeated name wins.
+    static func query(_ text: String?) -> [String: String] {
+        guard let text, !text.isEmpty else { return [:] }
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(parts[1])) : ""
+            result[name] = value
+        }
+        return result
+    }
+}

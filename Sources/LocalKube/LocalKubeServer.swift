@@ -1,0 +1,200 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import KubernetesModel
+import Logging
+import NIOCore
+import NIOSSL
+
+/// An in-process Kubernetes API server serving many independent clusters on one port, each at
+/// `https://127.0.0.1:PORT/clusters/NAME` with its own storage, resourceVersions and bearer token.
+///
+/// ```swift
+/// let server = try await LocalKubeServer.start(logger: logger)
+/// let cluster = try await server.addCluster(name: "dev-1")
+/// try server.writeKubeconfig(for: "dev-1", to: "/tmp/dev-1.kubeconfig")
+/// ...
+/// await server.shutdown()
+/// ```
+public final class LocalKubeServer: Sendable {
+    /// The port the server listens on.
+    public let port: Int
+    public let host: String
+    /// PEM of the certificate authority that signed the serving certificate (trust it to connect).
+    public let caCertificatePEM: String
+    /// Whether the server speaks TLS (always, except in the plain-HTTP debugging mode).
+    public let usesTLS: Bool
+
+    private let registry: ClusterRegistry
+    private let defaultSettings: ClusterSettings
+    private let logger: Logger
+    private let serverTask: Task<Void, any Error>
+
+    private init(port: Int, host: String, caCertificatePEM: String, usesTLS: Bool, registry: ClusterRegistry,
+                 defaultSettings: ClusterSettings, logger: Logger, serverTask: Task<Void, any Error>) {
+        self.port = port
+        self.host = host
+        self.caCertificatePEM = caCertificatePEM
+        self.usesTLS = usesTLS
+        self.registry = registry
+        self.defaultSettings = defaultSettings
+        self.logger = logger
+        self.serverTask = serverTask
+    }
+
+    /// Start listening on `host:port` (0 = any free port) over HTTPS with HTTP/2 (ALPN h2, http/1.1).
+    public static func start(port: Int = 0, host: String = "127.0.0.1", settings: ClusterSettings = ClusterSettings(),
+                             plainHTTP: Bool = false, logger: Logger) async throws(LocalKubeError) -> LocalKubeServer {
+        let identity = try ServingIdentity.generate()
+        let registry = ClusterRegistry()
+        let serverBuilder: HTTPServerBuilder
+        do {
+            if plainHTTP {
+                serverBuilder = .http1()
+            } else {
+                var tls = TLSConfiguration.makeServerConfiguration(
+                    certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))],
+                    privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)))
+                tls.applicationProtocols = ["h2", "http/1.1"]
+                serverBuilder = try .http2Upgrade(tlsConfiguration: tls)
+            }
+        } catch {
+            throw LocalKubeError.certificate("\(error)")
+        }
+        let started = StartSignal()
+        var hbLogger = logger
+        hbLogger.logLevel = max(logger.logLevel, .notice)
+        let app = Application(
+            responder: LocalKubeResponder(registry: registry),
+            server: serverBuilder,
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in started.resume(.success(channel.localAddress?.port ?? 0)) },
+            logger: hbLogger)
+        let task = Task {
+            do {
+                try await app.run()
+                started.resume(.failure(LocalKubeError.serverStart("the server stopped before it started")))
+            } catch {
+                started.resume(.failure(LocalKubeError.serverStart("\(error)")))
+                throw error
+            }
+        }
+        let boundPort: Int
+        do {
+            boundPort = try await started.value()
+        } catch {
+            task.cancel()
+            throw (error as? LocalKubeError) ?? LocalKubeError.serverStart("\(error)")
+        }
+        logger.info("LocalKube listening", metadata: ["address": "\(plainHTTP ? "http" : "https")://\(host):\(boundPort)"])
+        return LocalKubeServer(port: boundPort, host: host, caCertificatePEM: identity.caCertificatePEM, usesTLS: !plainHTTP,
+                               registry: registry, defaultSettings: settings, logger: logger, serverTask: task)
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    public var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)" }
+
+    /// Create a fresh cluster (namespaces default, kube-system, kube-public, kube-node-lease and Ready nodes).
+    @discardableResult
+    public func addCluster(name: String, settings: ClusterSettings? = nil) async throws(LocalKubeError) -> LocalKubeCluster {
+        guard ObjectValidation.isLabel(name) else { throw LocalKubeError.invalidName(name) }
+        var tokenBytes = [UInt8](repeating: 0, count: 24)
+        for i in tokenBytes.indices { tokenBytes[i] = UInt8.random(in: 0...255) }
+        let token = "localkube-" + tokenBytes.map { String(format: "%02x", $0) }.joined()
+        let cluster = LocalKubeCluster(name: name, token: token, baseURL: "\(baseURL)/clusters/\(name)",
+                                       serverAddress: "\(host):\(port)", settings: settings ?? defaultSettings, logger: logger)
+        await cluster.bootstrap()
+        guard registry.insert(cluster) else { throw LocalKubeError.clusterExists(name) }
+        return cluster
+    }
+
+    /// Remove a cluster: its watches end and its URL answers 404 from now on.
+    public func removeCluster(name: String) async {
+        guard let cluster = registry.remove(name) else { return }
+        await cluster.shutdown()
+    }
+
+    public func cluster(named name: String) -> LocalKubeCluster? { registry.get(name) }
+
+    public var clusterNames: [String] { registry.names }
+
+    /// A kubeconfig for one cluster (the CA inline, the bearer token, the cluster's base URL as `server`).
+    public func kubeconfig(for name: String) throws(LocalKubeError) -> String {
+        guard let cluster = registry.get(name) else { throw LocalKubeError.clusterNotFound(name) }
+        let ca = Data(caCertificatePEM.utf8).base64EncodedString()
+        let clusterEntry = usesTLS
+            ? "- cluster:\n    certificate-authority-data: \(ca)\n    server: \(cluster.baseURL)\n  name: \(name)\n"
+            : "- cluster:\n    server: \(cluster.baseURL)\n  name: \(name)\n"
+        return """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            \(clusterEntry)contexts:
+            - context:
+                cluster: \(name)
+                user: \(name)-admin
+              name: \(name)
+            current-context: \(name)
+            preferences: {}
+            users:
+            - name: \(name)-admin
+              user:
+                token: \(cluster.token)
+
+            """
+    }
+
+    /// Write the cluster's kubeconfig to `path` (mode 0600).
+    public func writeKubeconfig(for name: String, to path: String) throws(LocalKubeError) {
+        let text = try kubeconfig(for: name)
+        let url = URL(fileURLWithPath: path)
+        do {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url, options: .atomic)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        } catch {
+            throw LocalKubeError.serverStart("cannot write kubeconfig \(path): \(error)")
+        }
+    }
+
+    /// End every watch, stop the clusters and close the listener.
+    public func shutdown() async {
+        for cluster in registry.all { await cluster.shutdown() }
+        serverTask.cancel()
+        _ = await serverTask.result
+    }
+}
+
+/// A one-time result handed from the server's start callback to `start`.
+private final class StartSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<Int, any Error>?
+    private var waiter: CheckedContinuation<Int, any Error>?
+
+    func resume(_ value: Result<Int, any Error>) {
+        lock.lock()
+        if result != nil {
+            lock.unlock()
+            return
+        }
+        result = value
+        let w = waiter
+        waiter = nil
+        lock.unlock()
+        w?.resume(with: value)
+    }
+
+    func value() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            lock.lock()
+            if let result {
+                lock.unlock()
+                continuation.resume(with: result)
+            } else {
+                waiter = continuation
+                lock.unlock()
+            }
+        }
+    }
+}

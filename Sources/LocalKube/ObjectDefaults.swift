@@ -1,0 +1,252 @@
+import KubernetesModel
+
+/// The defaults a v1.24 API server fills in per kind (recorded in kube-conformance `defaults/`),
+/// and the zero-value status stubs its typed serialisation shows.
+enum ObjectDefaults {
+    /// Defaulting as the server's decoder does it, on every write.
+    static func apply(_ object: inout JSONValue, type: ResourceType) {
+        switch (type.group, type.kind) {
+        case ("", "Namespace"):
+            let name = object["metadata"]["name"].stringValue ?? ""
+            object.setValue(.string(name), at: ["metadata", "labels", "kubernetes.io/metadata.name"])
+        case ("", "Service"):
+            serviceDefaults(&object)
+        case ("", "PersistentVolumeClaim"):
+            setIfAbsent(&object, ["spec", "volumeMode"], "Filesystem")
+        case ("", "Pod"):
+            podSpecDefaults(&object, at: ["spec"])
+        case ("", "Event"):
+            setIfAbsent(&object, ["reportingComponent"], "")
+            setIfAbsent(&object, ["reportingInstance"], "")
+            if object["eventTime"].isNull { object["eventTime"] = .null }
+        case ("apps", "Deployment"):
+            setIfAbsent(&object, ["spec", "replicas"], 1)
+            templateDefaults(&object, at: ["spec", "template"])
+            setIfAbsent(&object, ["spec", "strategy", "type"], "RollingUpdate")
+            if object["spec"]["strategy"]["type"].stringValue == "RollingUpdate" {
+                setIfAbsent(&object, ["spec", "strategy", "rollingUpdate", "maxUnavailable"], "25%")
+                setIfAbsent(&object, ["spec", "strategy", "rollingUpdate", "maxSurge"], "25%")
+            }
+            setIfAbsent(&object, ["spec", "revisionHistoryLimit"], 10)
+            setIfAbsent(&object, ["spec", "progressDeadlineSeconds"], 600)
+        case ("apps", "ReplicaSet"):
+            setIfAbsent(&object, ["spec", "replicas"], 1)
+            templateDefaults(&object, at: ["spec", "template"])
+        case ("apps", "DaemonSet"):
+            templateDefaults(&object, at: ["spec", "template"])
+            setIfAbsent(&object, ["spec", "updateStrategy", "type"], "RollingUpdate")
+            if object["spec"]["updateStrategy"]["type"].stringValue == "RollingUpdate" {
+                setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"], 1)
+                setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "maxSurge"], 0)
+            }
+            setIfAbsent(&object, ["spec", "revisionHistoryLimit"], 10)
+        case ("apps", "StatefulSet"):
+            setIfAbsent(&object, ["spec", "replicas"], 1)
+            templateDefaults(&object, at: ["spec", "template"])
+            if case .array(var claims) = object["spec"]["volumeClaimTemplates"] {
+                for i in claims.indices {
+                    setIfAbsent(&claims[i], ["kind"], "PersistentVolumeClaim")
+                    setIfAbsent(&claims[i], ["apiVersion"], "v1")
+                    if claims[i]["metadata"]["creationTimestamp"].isNull { claims[i].setValue(.null, at: ["metadata", "creationTimestamp"]) }
+                    setIfAbsent(&claims[i], ["spec", "volumeMode"], "Filesystem")
+                    setIfAbsent(&claims[i], ["status", "phase"], "Pending")
+                }
+                object.setValue(.array(claims), at: ["spec", "volumeClaimTemplates"])
+            }
+            setIfAbsent(&object, ["spec", "podManagementPolicy"], "OrderedReady")
+            setIfAbsent(&object, ["spec", "updateStrategy", "type"], "RollingUpdate")
+            if object["spec"]["updateStrategy"]["type"].stringValue == "RollingUpdate" {
+                setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "partition"], 0)
+            }
+            setIfAbsent(&object, ["spec", "revisionHistoryLimit"], 10)
+        case ("batch", "Job"):
+            jobSpecDefaults(&object, at: ["spec"])
+        case ("batch", "CronJob"):
+            setIfAbsent(&object, ["spec", "concurrencyPolicy"], "Allow")
+            setIfAbsent(&object, ["spec", "suspend"], false)
+            if object["spec"]["jobTemplate"]["metadata"]["creationTimestamp"].isNull {
+                object.setValue(.null, at: ["spec", "jobTemplate", "metadata", "creationTimestamp"])
+            }
+            templateDefaults(&object, at: ["spec", "jobTemplate", "spec", "template"], restartPolicy: false)
+            setIfAbsent(&object, ["spec", "successfulJobsHistoryLimit"], 3)
+            setIfAbsent(&object, ["spec", "failedJobsHistoryLimit"], 1)
+        case ("storage.k8s.io", "StorageClass"):
+            setIfAbsent(&object, ["reclaimPolicy"], "Delete")
+            setIfAbsent(&object, ["volumeBindingMode"], "Immediate")
+        case ("storage.k8s.io", "CSIDriver"):
+            setIfAbsent(&object, ["spec", "attachRequired"], true)
+            setIfAbsent(&object, ["spec", "podInfoOnMount"], false)
+            setIfAbsent(&object, ["spec", "volumeLifecycleModes"], ["Persistent"])
+            setIfAbsent(&object, ["spec", "storageCapacity"], false)
+            setIfAbsent(&object, ["spec", "fsGroupPolicy"], "ReadWriteOnceWithFSType")
+            setIfAbsent(&object, ["spec", "requiresRepublish"], false)
+        case ("apiextensions.k8s.io", "CustomResourceDefinition"):
+            setIfAbsent(&object, ["spec", "conversion", "strategy"], "None")
+        case ("scheduling.k8s.io", "PriorityClass"):
+            setIfAbsent(&object, ["preemptionPolicy"], "PreemptLowerPriority")
+        case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"), ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
+            if case .array(var hooks) = object["webhooks"] {
+                for i in hooks.indices {
+                    if !hooks[i]["clientConfig"]["service"].isNull { setIfAbsent(&hooks[i], ["clientConfig", "service", "port"], 443) }
+                    if case .array(var rules) = hooks[i]["rules"] {
+                        for j in rules.indices { setIfAbsent(&rules[j], ["scope"], "*") }
+                        hooks[i]["rules"] = .array(rules)
+                    }
+                    setIfAbsent(&hooks[i], ["failurePolicy"], "Fail")
+                    setIfAbsent(&hooks[i], ["matchPolicy"], "Equivalent")
+                    setIfAbsent(&hooks[i], ["namespaceSelector"], .emptyObject)
+                    setIfAbsent(&hooks[i], ["objectSelector"], .emptyObject)
+                    setIfAbsent(&hooks[i], ["timeoutSeconds"], 10)
+                    if type.kind == "MutatingWebhookConfiguration" { setIfAbsent(&hooks[i], ["reinvocationPolicy"], "Never") }
+                }
+                object["webhooks"] = .array(hooks)
+            }
+        default: break
+        }
+    }
+
+    /// Status stubs and server-owned metadata a fresh object shows (what the typed Go structs serialise).
+    static func created(_ object: inout JSONValue, type: ResourceType) {
+        switch (type.group, type.kind) {
+        case ("", "Namespace"):
+            setIfAbsent(&object, ["spec", "finalizers"], ["kubernetes"])
+            setIfAbsent(&object, ["status", "phase"], "Active")
+        case ("", "Service"):
+            setIfAbsent(&object, ["status", "loadBalancer"], .emptyObject)
+        case ("", "PersistentVolumeClaim"):
+            var finalizers = object["metadata"]["finalizers"].arrayValue ?? []
+            if !finalizers.contains("kubernetes.io/pvc-protection") { finalizers.append("kubernetes.io/pvc-protection") }
+            object.setValue(.array(finalizers), at: ["metadata", "finalizers"])
+            setIfAbsent(&object, ["status", "phase"], "Pending")
+        case ("", "Pod"):
+            setIfAbsent(&object, ["status", "phase"], "Pending")
+            setIfAbsent(&object, ["status", "qosClass"], "BestEffort")
+        case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("batch", "CronJob"):
+            setIfAbsent(&object, ["status"], .emptyObject)
+        case ("batch", "Job"):
+            setIfAbsent(&object, ["status"], .emptyObject)
+        case ("apps", "DaemonSet"):
+            object.setValue(.string(String(object["metadata"]["generation"].intValue ?? 1)), at: ["metadata", "annotations", "deprecated.daemonset.template.generation"])
+            for f in ["currentNumberScheduled", "numberMisscheduled", "desiredNumberScheduled", "numberReady"] { setIfAbsent(&object, ["status", f], 0) }
+        case ("apps", "StatefulSet"):
+            setIfAbsent(&object, ["status", "replicas"], 0)
+            setIfAbsent(&object, ["status", "availableReplicas"], 0)
+        case ("policy", "PodDisruptionBudget"):
+            for f in ["disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"] { setIfAbsent(&object, ["status", f], 0) }
+        case ("networking.k8s.io", "Ingress"):
+            setIfAbsent(&object, ["status", "loadBalancer"], .emptyObject)
+        case ("apiextensions.k8s.io", "CustomResourceDefinition"):
+            let storage = (object["spec"]["versions"].arrayValue ?? []).first { $0["storage"].boolValue == true }?["name"] ?? .null
+            object["status"] = ["conditions": .null, "acceptedNames": ["plural": "", "kind": ""],
+                                "storedVersions": storage.isNull ? [] : [storage]]
+        default: break
+        }
+    }
+
+    // MARK: Pieces
+
+    static func setIfAbsent(_ object: inout JSONValue, _ path: [String], _ value: JSONValue) {
+        if object.value(at: path) == nil || object.value(at: path) == .null { object.setValue(value, at: path) }
+    }
+
+    static func templateDefaults(_ object: inout JSONValue, at path: [String], restartPolicy: Bool = true) {
+        guard let template = object.value(at: path), case .object = template else { return }
+        var t = template
+        if t["metadata"]["creationTimestamp"].isNull { t.setValue(.null, at: ["metadata", "creationTimestamp"]) }
+        podSpecDefaults(&t, at: ["spec"], restartPolicy: restartPolicy)
+        object.setValue(t, at: path)
+    }
+
+    static func jobSpecDefaults(_ object: inout JSONValue, at path: [String]) {
+        let uid = object["metadata"]["uid"].stringValue
+        setIfAbsent(&object, path + ["parallelism"], 1)
+        setIfAbsent(&object, path + ["completions"], 1)
+        setIfAbsent(&object, path + ["backoffLimit"], 6)
+        setIfAbsent(&object, path + ["completionMode"], "NonIndexed")
+        setIfAbsent(&object, path + ["suspend"], false)
+        if let uid, object.value(at: path + ["selector"]) == nil, object["spec"]["manualSelector"].boolValue != true {
+            let name = object["metadata"]["name"].stringValue ?? ""
+            object.setValue(.string(uid), at: ["metadata", "labels", "controller-uid"])
+            object.setValue(.string(name), at: ["metadata", "labels", "job-name"])
+            object.setValue(["matchLabels": ["controller-uid": .string(uid)]], at: path + ["selector"])
+            object.setValue(.string(uid), at: path + ["template", "metadata", "labels", "controller-uid"])
+            object.setValue(.string(name), at: path + ["template", "metadata", "labels", "job-name"])
+        }
+        templateDefaults(&object, at: path + ["template"], restartPolicy: false)
+    }
+
+    static func podSpecDefaults(_ object: inout JSONValue, at path: [String], restartPolicy: Bool = true) {
+        guard var spec = object.value(at: path), case .object = spec else { return }
+        for list in ["containers", "initContainers"] {
+            guard case .array(var containers) = spec[list] else { continue }
+            for i in containers.indices { containerDefaults(&containers[i]) }
+            spec[list] = .array(containers)
+        }
+        if case .array(var volumes) = spec["volumes"] {
+            for i in volumes.indices {
+                for source in ["configMap", "secret"] where !volumes[i][source].isNull {
+                    setIfAbsent(&volumes[i], [source, "defaultMode"], 420)
+                }
+                if !volumes[i]["projected"].isNull { setIfAbsent(&volumes[i], ["projected", "defaultMode"], 420) }
+                if !volumes[i]["hostPath"].isNull { setIfAbsent(&volumes[i], ["hostPath", "type"], "") }
+            }
+            spec["volumes"] = .array(volumes)
+        }
+        if restartPolicy { setIfAbsent(&spec, ["restartPolicy"], "Always") }
+        setIfAbsent(&spec, ["terminationGracePeriodSeconds"], 30)
+        setIfAbsent(&spec, ["dnsPolicy"], "ClusterFirst")
+        if !spec["serviceAccountName"].isNull { setIfAbsent(&spec, ["serviceAccount"], spec["serviceAccountName"]) }
+        setIfAbsent(&spec, ["securityContext"], .emptyObject)
+        setIfAbsent(&spec, ["schedulerName"], "default-scheduler")
+        object.setValue(spec, at: path)
+    }
+
+    static func containerDefaults(_ c: inout JSONValue) {
+        setIfAbsent(&c, ["resources"], .emptyObject)
+        setIfAbsent(&c, ["terminationMessagePath"], "/dev/termination-log")
+        setIfAbsent(&c, ["terminationMessagePolicy"], "File")
+        let image = c["image"].stringValue ?? ""
+        let lastPart = image.split(separator: "/").last.map(String.init) ?? image
+        let tagged = lastPart.contains(":") && !lastPart.hasSuffix(":latest")
+        setIfAbsent(&c, ["imagePullPolicy"], image.contains("@") || tagged ? "IfNotPresent" : "Always")
+        if case .array(var ports) = c["ports"] {
+            for i in ports.indices { setIfAbsent(&ports[i], ["protocol"], "TCP") }
+            c["ports"] = .array(ports)
+        }
+        for probe in ["livenessProbe", "readinessProbe", "startupProbe"] where !c[probe].isNull {
+            var p = c[probe]
+            setIfAbsent(&p, ["timeoutSeconds"], 1)
+            setIfAbsent(&p, ["periodSeconds"], 10)
+            setIfAbsent(&p, ["successThreshold"], 1)
+            setIfAbsent(&p, ["failureThreshold"], 3)
+            if !p["httpGet"].isNull { setIfAbsent(&p, ["httpGet", "scheme"], "HTTP") }
+            c[probe] = p
+        }
+        if case .array(var env) = c["env"] {
+            for i in env.indices where !env[i]["valueFrom"]["fieldRef"].isNull {
+                setIfAbsent(&env[i], ["valueFrom", "fieldRef", "apiVersion"], "v1")
+            }
+            c["env"] = .array(env)
+        }
+    }
+
+    static func serviceDefaults(_ object: inout JSONValue) {
+        setIfAbsent(&object, ["spec", "type"], "ClusterIP")
+        let type = object["spec"]["type"].stringValue ?? "ClusterIP"
+        if case .array(var ports) = object["spec"]["ports"] {
+            for i in ports.indices {
+                setIfAbsent(&ports[i], ["protocol"], "TCP")
+                setIfAbsent(&ports[i], ["targetPort"], ports[i]["port"])
+            }
+            object.setValue(.array(ports), at: ["spec", "ports"])
+        }
+        if type != "ExternalName" {
+            setIfAbsent(&object, ["spec", "sessionAffinity"], "None")
+            setIfAbsent(&object, ["spec", "internalTrafficPolicy"], "Cluster")
+        }
+        if type == "LoadBalancer" || type == "NodePort" {
+            setIfAbsent(&object, ["spec", "externalTrafficPolicy"], "Cluster")
+        }
+        if type == "LoadBalancer" { setIfAbsent(&object, ["spec", "allocateLoadBalancerNodePorts"], true) }
+    }
+}

@@ -1,0 +1,81 @@
+import KubernetesModel
+
+/// The checks the real server makes before storing: object names per kind, then the typed
+/// schema (through StructuredMerge), then immutable fields on update.
+enum ObjectValidation {
+    static let subdomainMessage = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    static let labelMessage = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+    static let dns1035Message = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+
+    static func validateMetadata(_ object: JSONValue, type: ResourceType) throws(APIError) {
+        let name = object["metadata"]["name"].stringValue ?? ""
+        func invalid(_ message: String, field: String = "metadata.name") -> APIError {
+            APIError.invalid(kind: type.kind, group: type.group, name: name,
+                             causes: [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(message)", field: field)])
+        }
+        if name.isEmpty {
+            throw APIError.invalid(kind: type.kind, group: type.group, name: name,
+                                   causes: [.init(reason: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name")])
+        }
+        switch (type.group, type.plural) {
+        case ("", "namespaces"):
+            if !isLabel(name) { throw invalid(labelMessage) }
+            if name.count > 63 { throw invalid("must be no more than 63 characters") }
+        case ("", "services"):
+            if !isDNS1035Label(name) { throw invalid(dns1035Message) }
+        case ("rbac.authorization.k8s.io", _):
+            if name == "." || name == ".." || name.contains("/") || name.contains("%") {
+                throw invalid("may not contain '/' or '%'")
+            }
+        case ("apiextensions.k8s.io", "customresourcedefinitions"):
+            let plural = object["spec"]["names"]["plural"].stringValue ?? ""
+            let group = object["spec"]["group"].stringValue ?? ""
+            if name != "\(plural).\(group)" { throw invalid("must be spec.names.plural+\".\"+spec.group") }
+        default:
+            if !isSubdomain(name) { throw invalid(subdomainMessage) }
+            if name.count > 253 { throw invalid("must be no more than 253 characters") }
+        }
+    }
+
+    /// Typed validation of the whole object against its schema.
+    static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet) throws(APIError) {
+    }
+
+    /// Fields that may not change once set.
+    static func validateUpdate(old: JSONValue, new: JSONValue, type: ResourceType) throws(APIError) {
+        switch (type.group, type.kind) {
+        case ("apps", "Deployment"), ("apps", "DaemonSet"), ("apps", "StatefulSet"), ("apps", "ReplicaSet"):
+            if old["spec"]["selector"] != new["spec"]["selector"] {
+                throw APIError.invalid(kind: type.kind, group: type.group, name: new["metadata"]["name"].stringValue ?? "",
+                                       causes: [.init(reason: "FieldValueInvalid", message: "Invalid value: \(new["spec"]["selector"].jsonString()): field is immutable", field: "spec.selector")])
+            }
+        default: break
+        }
+    }
+
+    // MARK: Name rules
+
+    static func isLabel(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard !b.isEmpty, b.count <= 63, isAlnum(b.first!), isAlnum(b.last!) else { return false }
+        return b.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    static func isDNS1035Label(_ s: String) -> Bool {
+        guard let f = s.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(f) else { return false }
+        return isLabel(s)
+    }
+
+    static func isSubdomain(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
+        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in
+            let b = Array(part.utf8)
+            guard !b.isEmpty, isAlnum(b.first!), isAlnum(b.last!) else { return false }
+            return b.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") }
+        }
+    }
+
+    private static func isAlnum(_ c: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
+    }
+}
