@@ -274,9 +274,11 @@ public struct Catalog: Sendable {
 
     // MARK: - Lint
 
-    /// Renders every addon version for every example cluster whose Kubernetes version it supports
-    /// (with the cluster's channel values when the channel publishes that version, and the
-    /// cluster's overrides), and every addon each cluster receives; returns every problem.
+    /// Renders every addon version for every example cluster whose Kubernetes version it supports:
+    /// the version the cluster's channel publishes with the channel's values and the cluster's
+    /// overrides; other versions with the cluster's overrides when they fit that version's schema,
+    /// else with its defaults. A cluster whose channel gives it a version that does not support
+    /// its Kubernetes version is an error. Returns every problem.
     public func lint() async -> [CatalogError] {
         var diagnostics = Diagnostics()
         for cluster in exampleClusters {
@@ -294,9 +296,15 @@ public struct Catalog: Sendable {
                         continue
                     }
                     let channelValues = pinned ? (channel?.addons[name]?.values ?? .emptyObject) : .emptyObject
+                    // The cluster's overrides are written for the version it runs: another version
+                    // is rendered with them when they fit its schema, else with its defaults.
+                    var clusterValues = cluster.values[name] ?? .emptyObject
+                    if !pinned, !Values.resolve(schema: definition.valuesSchema, channel: .emptyObject, cluster: clusterValues).problems.isEmpty {
+                        clusterValues = .emptyObject
+                    }
                     do {
                         _ = try await Renderer.render(definition: definition, facts: cluster.facts, channelValues: channelValues,
-                                                      clusterValues: cluster.values[name] ?? .emptyObject, secrets: cluster.secrets)
+                                                      clusterValues: clusterValues, secrets: cluster.secrets)
                     } catch {
                         diagnostics.add(contentsOf: error.errors)
                     }
