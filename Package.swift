@@ -172,6 +172,7 @@ let package = Package(
         .testTarget(
             name: "AddonCatalogTests",
             dependencies: ["AddonCatalog", "KubernetesModel", "LocalKube", "KubernetesClient"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
