@@ -306,7 +306,11 @@ public struct Catalog: Sendable {
                         _ = try await Renderer.render(definition: definition, facts: cluster.facts, channelValues: channelValues,
                                                       clusterValues: clusterValues, secrets: cluster.secrets)
                     } catch {
-                        diagnostics.add(contentsOf: error.errors)
+                        for var problem in error.errors {
+                            // Channel values were checked when loading: what is left comes from the cluster.
+                            if problem.kind == .schemaViolation, cluster.values[name] != nil { problem.file = cluster.file }
+                            diagnostics.add(problem)
+                        }
                     }
                 }
             }

@@ -36,7 +36,17 @@ struct TemplateEngine {
     }
 
     static func environment() -> Environment {
-        Environment(extensions: [TemplateFilters.makeExtension()], trimBehaviour: .nothing)
+        let ext = TemplateFilters.makeExtension()
+        ext.registerTag(EmitNode.tag) { parser, token in
+            let expression = String(token.contents.dropFirst(EmitNode.tag.count + 1))
+            // The bare variable too, to name it when it is null (unless a filter handles null).
+            let parts = split(tightened(expression), on: "|")
+            let handlesNull = parts.count > 1 && ["default", "required"].contains(split(parts[1], on: ":", limit: 1)[0])
+            let subject = parts.count > 1 && !handlesNull ? try parser.compileFilter(parts[0], containedIn: token) : nil
+            return EmitNode(expression: expression, subjectText: parts[0], subject: subject,
+                            resolvable: try parser.compileFilter(expression, containedIn: token), token: token)
+        }
+        return Environment(extensions: [ext], trimBehaviour: .nothing)
     }
 
     /// A line holding only one block tag or comment (and blanks) leaves nothing in the output,
@@ -70,10 +80,15 @@ struct TemplateEngine {
             return .success(Compiled(file: manifest.file, nodes: [], lines: [:], staticText: text))
         }
         let template = Template(templateString: standaloneTagsTrimmed(text), environment: environment(), name: manifest.file)
-        let lineTable = Self.lineTable(text: text, tokens: template.tokens)
+        // `{{ expr }}` becomes `{% _emit expr %}`: printing a null or undefined value is an
+        // error, and so is printing an object or list without a filter (toYaml, json).
+        let tokens = template.tokens.map { token in
+            token.kind == .variable ? Token.block(value: "\(EmitNode.tag) \(token.contents)", at: token.sourceMap) : token
+        }
+        let lineTable = Self.lineTable(text: text, tokens: tokens)
         var diagnostics = Diagnostics()
-        checkVariables(tokens: template.tokens, lines: lineTable, file: manifest.file, diagnostics: &diagnostics)
-        let parser = TokenParser(tokens: template.tokens, environment: environment())
+        checkVariables(tokens: tokens, lines: lineTable, file: manifest.file, diagnostics: &diagnostics)
+        let parser = TokenParser(tokens: tokens, environment: environment())
         var nodes: [NodeType] = []
         do {
             nodes = try parser.parse()
@@ -169,6 +184,8 @@ struct TemplateEngine {
             switch token.kind {
             case .variable:
                 check(token.contents, token: token)
+            case .block where token.contents.hasPrefix(EmitNode.tag + " "):
+                check(String(token.contents.dropFirst(EmitNode.tag.count + 1)), token: token)
             case .block:
                 var components = token.components
                 if components.first?.hasSuffix(":") == true, components.count >= 2 { components.removeFirst() }
@@ -223,7 +240,7 @@ struct TemplateEngine {
     }
 
     /// Removes spaces around `|`, `:` and `,` outside quotes (`a | default: b` → `a|default:b`).
-    private static func tightened(_ text: String) -> String {
+    static func tightened(_ text: String) -> String {
         let chars = Array(text)
         var out = ""
         var quote: Character?
@@ -255,7 +272,7 @@ struct TemplateEngine {
     }
 
     /// Splits on a separator outside quotes.
-    private static func split(_ text: String, on separator: Character, limit: Int = .max) -> [String] {
+    static func split(_ text: String, on separator: Character, limit: Int = .max) -> [String] {
         var result: [String] = []
         var current = ""
         var quote: Character?
@@ -275,5 +292,40 @@ struct TemplateEngine {
         }
         result.append(current)
         return result.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}
+
+/// Prints a value (`{{ expr }}`): strings as they are, numbers and booleans as YAML writes them;
+/// null or undefined values and objects or lists (which need `toYaml` or `json`) are errors.
+final class EmitNode: NodeType {
+    static let tag = "_emit"
+    let expression: String
+    let subjectText: String
+    let subject: Resolvable?
+    let resolvable: Resolvable
+    let token: Token?
+
+    init(expression: String, subjectText: String, subject: Resolvable?, resolvable: Resolvable, token: Token) {
+        self.expression = expression
+        self.subjectText = subjectText
+        self.subject = subject
+        self.resolvable = resolvable
+        self.token = token
+    }
+
+    func render(_ context: Context) throws -> String {
+        if let subject, case .null = TemplateValues.unwrap(try subject.resolve(context)) {
+            throw TemplateSyntaxError(reason: "\(TemplateEngine.undefinedPrefix) or null value \(subjectText) (give it a default in the values schema, or use |default:...)")
+        }
+        let value = try resolvable.resolve(context)
+        switch TemplateValues.unwrap(value) {
+        case .null:
+            throw TemplateSyntaxError(reason: "\(TemplateEngine.undefinedPrefix) or null value \(expression) (give it a default in the values schema, or use |default:...)")
+        case .object, .array:
+            if value is String { return value as! String }
+            throw TemplateSyntaxError(reason: "\(expression) is an object or a list: print it with |toYaml (and |nindent:N) or |json")
+        case .string(let s): return s
+        case let other: return TemplateValues.text(other.isNull ? nil : value) ?? ""
+        }
     }
 }
