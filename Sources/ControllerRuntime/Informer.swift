@@ -39,6 +39,24 @@ public final class Informer: Sendable {
 
     public var hasSynced: Bool { get async { await synced.isSet } }
 
+    /// Waits until the first list has filled the cache, at most `timeout`; returns whether it has.
+    public func waitForSync(timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.synced.wait()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            if first { return true }
+            return await self.synced.isSet
+        }
+    }
+
     /// Lists and watches until cancelled.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
@@ -115,22 +133,39 @@ public final class Informer: Sendable {
     }
 }
 
-/// A one-shot signal that many tasks can wait for.
+/// A one-shot signal that many tasks can wait for; a waiting task that is cancelled stops waiting.
 actor SyncSignal {
     private var done = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextID = 0
 
     var isSet: Bool { done }
 
     func set() {
         guard !done else { return }
         done = true
-        for waiter in waiters { waiter.resume() }
+        for (_, waiter) in waiters { waiter.resume() }
         waiters.removeAll()
     }
 
     func wait() async {
         if done { return }
-        await withCheckedContinuation { waiters.append($0) }
+        let id = nextID
+        nextID += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if done || Task.isCancelled {
+                    continuation.resume()
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+    }
+
+    private func cancelWaiter(_ id: Int) {
+        waiters.removeValue(forKey: id)?.resume()
     }
 }

@@ -1,0 +1,58 @@
+import KubernetesModel
+
+/// Tells whether someone changed the fields the addon manager applies. After an apply, the
+/// server's answer projected onto the applied structure is remembered; later the live object is
+/// projected the same way and compared. Comparing server forms with server forms makes
+/// normalisation (`0.5` CPU stored as `500m`, defaulted fields) a non-issue.
+enum DriftCheck {
+    /// The parts of `live` at the paths `shape` has (list elements by position).
+    static func project(_ live: JSONValue, onto shape: JSONValue) -> JSONValue {
+        switch (shape, live) {
+        case (.object(let s), .object(let l)):
+            var out: [String: JSONValue] = [:]
+            for (key, sub) in s {
+                if let value = l[key] { out[key] = project(value, onto: sub) }
+            }
+            return .object(out)
+        case (.array(let s), .array(let l)):
+            var out: [JSONValue] = []
+            for (i, value) in l.enumerated() {
+                out.append(i < s.count ? project(value, onto: s[i]) : value)
+            }
+            return .array(out)
+        default:
+            return live
+        }
+    }
+
+    /// Whether every field of `applied` is in `live` with an equal value (the first look after a
+    /// restart, when no server answer is remembered). Numbers compare by value.
+    static func contains(_ live: JSONValue, _ applied: JSONValue) -> Bool {
+        switch (applied, live) {
+        case (.object(let a), .object(let l)):
+            for (key, value) in a {
+                if key == "status" { continue }
+                guard let liveValue = l[key] else {
+                    // An empty map or list that is not stored is not a difference.
+                    if value == .object([:]) || value == .array([]) || value == .null { continue }
+                    return false
+                }
+                if !contains(liveValue, value) { return false }
+            }
+            return true
+        case (.array(let a), .array(let l)):
+            guard a.count <= l.count else { return false }
+            for (i, value) in a.enumerated() where !contains(l[i], value) { return false }
+            return true
+        default:
+            return applied == live
+        }
+    }
+
+    /// The applied body without what the server owns or ignores on apply.
+    static func shape(of object: KubeObject) -> JSONValue {
+        var body = object.body
+        body.removeValue(forKey: "status")
+        return body
+    }
+}

@@ -1,0 +1,111 @@
+import AddonCatalog
+import ControllerRuntime
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// The addon controller of one workload cluster: its own work queue (one item per addon), its
+/// own connection to the cluster, informers on the objects it owns there, and a periodic resync
+/// with jitter as the backstop. It runs as an isolated task: nothing it does waits on another
+/// cluster.
+public final class ClusterAddonController: Sendable {
+    public struct Options: Sendable {
+        public var workers: Int = 2
+        public var resyncPeriod: Duration = .seconds(300)
+        public var unreachableGrace: Duration = .seconds(20)
+        public var progressDeadline: Duration = .seconds(600)
+        public var pollInterval: Duration = .seconds(2)
+        public init() {}
+    }
+
+    public let state: ClusterState
+    public let key: ReconcileRequest
+    private let management: any KubeClient
+    private let catalog: any CatalogSource
+    private let connection: ClusterConnection
+    private let options: Options
+    private let logger: Logger
+    private let queue = WorkQueue<ReconcileRequest>()
+
+    public init(cluster: KubeObject, connection: ClusterConnection, management: any KubeClient, catalog: any CatalogSource, options: Options, logger: Logger) {
+        state = ClusterState(cluster: cluster)
+        key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
+        self.connection = connection
+        self.management = management
+        self.catalog = catalog
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "cluster"] = "\(cluster.namespace ?? "")/\(cluster.name)"
+        self.logger = logger
+    }
+
+    /// A newer Cluster object: reconcile every addon against it.
+    public func update(cluster: KubeObject) async {
+        await state.update(cluster: cluster)
+        await enqueueAll()
+    }
+
+    /// Runs until cancelled; throws when the cluster's client cannot be set up.
+    public func run() async throws {
+        let workload = try KubernetesClient(connection: connection, logger: logger)
+        defer { Task { try? await workload.shutdown() } }
+        let queue = self.queue
+        let owned = OwnedObjects(client: workload, logger: logger) { addon in
+            await queue.add(ReconcileRequest(namespace: nil, name: addon))
+        }
+        let cluster = await state.cluster
+        let metrics = AddonMetrics(cluster: "\(cluster.namespace ?? "")/\(cluster.name)")
+        let spec = try? ClusterSpec(cluster: cluster)
+        let secrets = ManagementSecretSource(client: management, defaultNamespace: spec?.facts.secretNamespace ?? cluster.namespace ?? "default")
+        let reporter = StatusReporter(client: management, state: state, logger: logger)
+        var reconciler = ClusterAddonReconciler(state: state, catalog: catalog, workload: workload, secrets: secrets, owned: owned, reporter: reporter,
+                                                events: EventRecorder(client: management, logger: logger), metrics: metrics, logger: logger)
+        reconciler.unreachableGrace = options.unreachableGrace
+        reconciler.progressDeadline = options.progressDeadline
+        reconciler.pollInterval = options.pollInterval
+        let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
+                                    metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")])
+
+        try await loadExistingAddons()
+        await enqueueAll()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await controller.run() }
+            group.addTask { await self.resyncLoop() }
+            await group.next()
+            group.cancelAll()
+        }
+        await owned.stop()
+        await queue.shutdown()
+    }
+
+    /// The addons this cluster has ClusterAddons for: so that one disabled while the manager
+    /// was down is still removed.
+    private func loadExistingAddons() async throws {
+        let cluster = await state.cluster
+        let existing = try await management.list(ManagementKinds.clusterAddon, namespace: cluster.namespace,
+                                                 options: ListOptions(labelSelector: "\(ManagementKinds.clusterLabel)=\(cluster.name)"))
+        for object in existing.items {
+            guard let addon = object.labels[ManagementKinds.addonLabel] ?? object.spec["addon"].stringValue else { continue }
+            if await state.status(addon) == nil { await state.setStatus(ClusterAddonStatus(json: object.status), for: addon) }
+        }
+    }
+
+    private func enqueueAll() async {
+        let cluster = await state.cluster
+        guard let spec = try? ClusterSpec(cluster: cluster), let catalog = try? await catalog.current() else { return }
+        let installed = Set(await state.allStatuses.keys)
+        let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed)
+        for addon in desired.order { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }
+    }
+
+    private func resyncLoop() async {
+        while !Task.isCancelled {
+            let period = options.resyncPeriod * Double.random(in: 0.9...1.1)
+            do { try await Task.sleep(for: period) } catch { return }
+            await enqueueAll()
+        }
+    }
+
+    public var queueDepth: Int { get async { await queue.depth } }
+}

@@ -1,0 +1,71 @@
+import AddonCatalog
+import Foundation
+import KubernetesModel
+
+/// What one per-cluster controller remembers between reconciles: the latest Cluster object,
+/// inventories, the server's answer to our last apply of each object (for drift checks), the
+/// statuses it last wrote, and when the cluster last answered.
+public actor ClusterState {
+    public private(set) var cluster: KubeObject
+    var inventories: [String: Inventory] = [:]
+    var expected: [ObjectReference: JSONValue] = [:]
+    var statuses: [String: ClusterAddonStatus] = [:]
+    /// The Cluster status this controller last wrote (conditions and addon summary).
+    var clusterStatus: JSONValue?
+    var lastContact: Date?
+    var unreachableSince: Date?
+    var lastError: String?
+    var lastReconcile: Date?
+
+    public init(cluster: KubeObject) { self.cluster = cluster }
+
+    func update(cluster: KubeObject) { self.cluster = cluster }
+
+    func inventory(_ addon: String) -> Inventory? { inventories[addon] }
+    func setInventory(_ inventory: Inventory?, for addon: String) { inventories[addon] = inventory }
+    func hasInventory(_ addon: String) -> Bool { inventories[addon] != nil }
+
+    func expected(_ reference: ObjectReference) -> JSONValue? { expected[reference] }
+    func setExpected(_ value: JSONValue?, for reference: ObjectReference) { expected[reference] = value }
+
+    func status(_ addon: String) -> ClusterAddonStatus? { statuses[addon] }
+    func setStatus(_ status: ClusterAddonStatus?, for addon: String) { statuses[addon] = status }
+    var allStatuses: [String: ClusterAddonStatus] { statuses }
+
+    func setClusterStatus(_ status: JSONValue) { clusterStatus = status }
+
+    /// The cluster answered.
+    func contact(at now: Date = Date()) {
+        lastContact = now
+        unreachableSince = nil
+        lastReconcile = now
+    }
+
+    /// The cluster did not answer; returns since when it has not.
+    func unreachable(at now: Date = Date(), error: String) -> Date {
+        lastError = error
+        lastReconcile = now
+        if let since = unreachableSince { return since }
+        unreachableSince = now
+        return now
+    }
+
+    func recordError(_ error: String) {
+        lastError = error
+        lastReconcile = Date()
+    }
+
+    /// A snapshot for metrics and the debug endpoint.
+    public var summary: ClusterSummary {
+        ClusterSummary(lastContact: lastContact, unreachableSince: unreachableSince, lastError: lastError, lastReconcile: lastReconcile,
+                       phases: statuses.mapValues(\.phase))
+    }
+}
+
+public struct ClusterSummary: Sendable {
+    public var lastContact: Date?
+    public var unreachableSince: Date?
+    public var lastError: String?
+    public var lastReconcile: Date?
+    public var phases: [String: HealthState]
+}

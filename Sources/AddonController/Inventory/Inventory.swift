@@ -1,0 +1,74 @@
+import KubernetesModel
+
+/// What the addon manager applied for one addon on one cluster: kept in the workload cluster as
+/// an ApplySet parent (a ConfigMap), so that objects dropped by a new version can be pruned and
+/// nothing else ever is. Each member is recorded with its uid: a prune deletes only that very
+/// object (uid precondition), never a re-created one of the same name.
+public struct Inventory: Sendable, Equatable {
+    public struct Member: Sendable, Hashable, Comparable {
+        public var apiVersion: String
+        public var kind: String
+        public var namespace: String?
+        public var name: String
+        public var uid: String?
+
+        public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String?) {
+            self.apiVersion = apiVersion
+            self.kind = kind
+            self.namespace = namespace
+            self.name = name
+            self.uid = uid
+        }
+
+        public init(object: KubeObject) {
+            self.init(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name, uid: object.uid)
+        }
+
+        public var reference: ObjectReference {
+            ObjectReference(groupKind: GroupVersionKind(apiVersion: apiVersion, kind: kind).groupKind, namespace: namespace, name: name)
+        }
+
+        public var groupVersionKind: GroupVersionKind { GroupVersionKind(apiVersion: apiVersion, kind: kind) }
+
+        var json: JSONValue {
+            var o: JSONValue = ["apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
+            if let namespace { o["namespace"] = .string(namespace) }
+            if let uid { o["uid"] = .string(uid) }
+            return o
+        }
+
+        init?(json: JSONValue) {
+            guard let apiVersion = json["apiVersion"].stringValue, let kind = json["kind"].stringValue, let name = json["name"].stringValue else { return nil }
+            self.init(apiVersion: apiVersion, kind: kind, namespace: json["namespace"].stringValue, name: name, uid: json["uid"].stringValue)
+        }
+
+        public static func < (lhs: Member, rhs: Member) -> Bool { lhs.reference < rhs.reference }
+    }
+
+    public var addon: String
+    public var version: String
+    /// Content hash of the rendered set this inventory records.
+    public var hash: String
+    public var members: [Member]
+
+    public init(addon: String, version: String, hash: String, members: [Member]) {
+        self.addon = addon
+        self.version = version
+        self.hash = hash
+        self.members = members.sorted()
+    }
+
+    /// Members of `self` that `next` no longer has: what a prune deletes (before the delete policy).
+    public func dropped(comparedTo next: [ObjectReference]) -> [Member] {
+        let keep = Set(next)
+        return members.filter { !keep.contains($0.reference) }
+    }
+
+    /// The inventory's member list as stored in the parent's data (compact JSON).
+    var membersJSON: String { JSONValue.array(members.map(\.json)).jsonString() }
+
+    static func members(fromJSON text: String) throws -> [Member] {
+        let value = try JSONValue.parse(text)
+        return (value.arrayValue ?? []).compactMap(Member.init(json:))
+    }
+}

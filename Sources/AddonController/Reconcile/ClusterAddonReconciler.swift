@@ -1,0 +1,350 @@
+import AddonCatalog
+import ControllerRuntime
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// Reconciles one addon on one cluster (the request's name is the addon's name):
+/// resolve → render → apply (server-side apply) → prune → health → report.
+///
+/// - A rendered set whose hash matches the inventory, with every owned object present and
+///   unchanged, is not applied again: an idle cluster costs reads from caches and no writes.
+/// - Nothing is pruned after a partial or failed apply, nor while the cluster is unreachable.
+/// - Status is written in one step at the end, and only when it changed.
+public struct ClusterAddonReconciler: Reconciler {
+    /// How long a cluster may fail to answer before its addons are reported `Unknown`.
+    public var unreachableGrace: Duration = .seconds(20)
+    /// How long an addon may stay Progressing after an apply before it is `Failed`.
+    public var progressDeadline: Duration = .seconds(600)
+    /// How soon to look again at an addon that is not healthy yet.
+    public var pollInterval: Duration = .seconds(2)
+
+    let state: ClusterState
+    let catalog: any CatalogSource
+    let workload: KubernetesClient
+    let secrets: any SecretSource
+    let owned: OwnedObjects
+    let reporter: StatusReporter
+    let events: EventRecorder
+    let metrics: AddonMetrics
+    let logger: Logger
+
+    init(state: ClusterState, catalog: any CatalogSource, workload: KubernetesClient, secrets: any SecretSource, owned: OwnedObjects,
+         reporter: StatusReporter, events: EventRecorder, metrics: AddonMetrics, logger: Logger) {
+        self.state = state
+        self.catalog = catalog
+        self.workload = workload
+        self.secrets = secrets
+        self.owned = owned
+        self.reporter = reporter
+        self.events = events
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    var inventories: InventoryStore { InventoryStore(client: workload) }
+
+    // MARK: Reconcile
+
+    public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
+        let addon = request.name
+        let cluster = await state.cluster
+        let spec: ClusterSpec
+        do {
+            spec = try ClusterSpec(cluster: cluster)
+        } catch {
+            throw TerminalError(error)  // reported on the Cluster by the starter; a spec change requeues
+        }
+        if spec.paused { return .done }
+        let catalog = try await catalog.current()
+        let installed = Set(await state.allStatuses.keys)
+        let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed)
+
+        let result: ReconcileResult
+        switch desired.plans[addon] {
+        case nil:
+            return .done
+        case .blocked(let reason, let message):
+            result = try await reportBlocked(addon: addon, reason: reason, message: message, cluster: cluster)
+        case .remove:
+            result = try await remove(addon: addon, cluster: cluster, catalog: catalog, desired: desired)
+        case .install(let wanted):
+            result = try await install(wanted, cluster: cluster, spec: spec, desired: desired)
+        }
+        try await reporter.reportClusterHealth(cluster: await state.cluster)
+        return result
+    }
+
+    // MARK: Install or upgrade
+
+    private func install(_ wanted: DesiredAddon, cluster: KubeObject, spec: ClusterSpec, desired: DesiredAddons.Result) async throws -> ReconcileResult {
+        let addon = wanted.name
+        let current = try await reporter.currentStatus(addon: addon, cluster: cluster)
+        var status = ClusterAddonStatus(desiredVersion: wanted.version.description, appliedVersion: current?.appliedVersion,
+                                        lastHealthyVersion: current?.lastHealthyVersion, phase: .progressing, conflicts: current?.conflicts ?? [],
+                                        lastAppliedHash: current?.lastAppliedHash, lastAppliedTime: current?.lastAppliedTime)
+
+        // Dependencies first: each must have been applied at the version this cluster gets.
+        for dependency in wanted.definition.dependencies {
+            let applied = await state.status(dependency.name)?.appliedVersion
+            guard let applied, let version = SemanticVersion(applied), dependency.versions.contains(version) else {
+                status.conditions = [
+                    Condition(type: "Applied", status: .false, reason: "WaitingForDependency", message: "waiting for \(dependency.name) \(dependency.versions) to be applied"),
+                    Condition(type: "Progressing", status: .true, reason: "WaitingForDependency", message: "waiting for \(dependency.name)"),
+                    Condition(type: "Healthy", status: .false, reason: "NotApplied", message: "not applied yet"),
+                ]
+                status.phase = current?.appliedVersion == nil ? .progressing : (current?.phase ?? .progressing)
+                try await reporter.report(status, addon: addon, cluster: cluster)
+                return .requeue(after: pollInterval)
+            }
+        }
+
+        // Render.
+        let rendered: RenderedAddon
+        do {
+            rendered = try await Renderer.render(definition: wanted.definition, facts: spec.facts, channelValues: wanted.channelValues,
+                                                 clusterValues: wanted.clusterValues, secrets: secrets)
+        } catch {
+            status.phase = .failed
+            status.conditions = [
+                Condition(type: "Applied", status: .false, reason: "RenderFailed", message: "\(error)"),
+                Condition(type: "Progressing", status: .false, reason: "RenderFailed", message: "rendering failed; fix the values or the catalog"),
+                Condition(type: "Healthy", status: .false, reason: "RenderFailed", message: "not applied"),
+            ]
+            metrics.recordError(reason: "RenderFailed")
+            if current?.condition("Applied")?.reason != "RenderFailed" {
+                await events.record(cluster: cluster, addon: addon, type: .warning, reason: "RenderFailed", message: "\(error)")
+            }
+            try await reporter.report(status, addon: addon, cluster: cluster)
+            throw TerminalError(error)
+        }
+        let objects = rendered.objects.map { labelled($0, addon: addon) }
+
+        // Apply when something changed.
+        do {
+            let inventory = try await loadInventory(addon)
+            let upToDate = inventory?.hash == rendered.hash && inventory?.version == wanted.version.description
+            var intact = false
+            if upToDate, let inventory {
+                await owned.watch(Set(inventory.members.map(\.groupVersionKind)))
+                intact = try await isIntact(objects)
+            }
+            if !(upToDate && intact) {
+                let outcome = try await applyAndPrune(objects, rendered: rendered, wanted: wanted, previous: inventory, cluster: cluster)
+                status.appliedVersion = wanted.version.description
+                status.lastAppliedHash = rendered.hash
+                status.lastAppliedTime = KubeTime.now()
+                status.conflicts = outcome.conflicts
+            } else if status.appliedVersion == nil || status.lastAppliedHash != rendered.hash {
+                // Applied before, by a previous run of the manager: adopt what the cluster has.
+                status.appliedVersion = wanted.version.description
+                status.lastAppliedHash = rendered.hash
+                status.lastAppliedTime = status.lastAppliedTime ?? KubeTime.now()
+            }
+            await state.contact()
+        } catch let failure as ApplyFailure where !failure.isUnreachable {
+            await state.contact()
+            status.phase = failure.isPermanent ? .failed : (current?.phase ?? .progressing)
+            status.conditions = [
+                Condition(type: "Applied", status: .false, reason: "ApplyFailed", message: failure.description),
+                Condition(type: "Progressing", status: failure.isPermanent ? .false : .true, reason: "ApplyFailed", message: failure.isPermanent ? "will not retry until something changes" : "retrying"),
+                Condition(type: "Healthy", status: .false, reason: "ApplyFailed", message: "the last apply failed"),
+            ]
+            metrics.recordError(reason: "ApplyFailed")
+            if current?.condition("Applied")?.message != failure.description {
+                await events.record(cluster: cluster, addon: addon, type: .warning, reason: "ApplyFailed", message: failure.description)
+            }
+            try await reporter.report(status, addon: addon, cluster: cluster)
+            if failure.isPermanent { throw TerminalError(failure) }
+            throw failure
+        } catch {
+            try await reportIfUnreachable(error, addon: addon, cluster: cluster, status: status)
+            throw error
+        }
+
+        // Health.
+        let health = await evaluateHealth(objects: objects, rules: rendered.healthRules)
+        status.objects = health.objects
+        status.phase = health.state
+        var progressing = health.state == .progressing
+        if progressing, let appliedAt = status.lastAppliedTime.flatMap(KubeTime.parse),
+            Date().timeIntervalSince(appliedAt) > Double(progressDeadline.components.seconds) {
+            status.phase = .failed
+            progressing = false
+        }
+        if status.phase == .healthy { status.lastHealthyVersion = wanted.version.description }
+        let conflictNote = status.conflicts.isEmpty ? "" : "; \(status.conflicts.count) field(s) left to other managers"
+        status.conditions = [
+            Condition(type: "Applied", status: .true, reason: "Applied", message: "\(addon) \(wanted.version) applied: \(objects.count) objects\(conflictNote)"),
+            Condition(type: "Progressing", status: progressing ? .true : .false,
+                      reason: status.phase == .failed && health.state == .progressing ? "ProgressDeadlineExceeded" : (progressing ? health.reason : "Complete"),
+                      message: progressing ? health.message : (status.phase == .failed && health.state == .progressing ? "not healthy within \(progressDeadline.components.seconds) s: \(health.message)" : "rollout complete")),
+            Condition(type: "Healthy", status: status.phase == .healthy ? .true : .false, reason: health.reason, message: health.message),
+        ]
+        metrics.recordHealth(addon: addon, version: wanted.version.description, state: status.phase)
+        try await reporter.report(status, addon: addon, cluster: cluster)
+        return status.phase == .healthy ? .done : .requeue(after: pollInterval)
+    }
+
+    /// Applies, then — only when every object applied — prunes what the previous version had
+    /// and this one has not, and records the new inventory.
+    private func applyAndPrune(_ objects: [KubeObject], rendered: RenderedAddon, wanted: DesiredAddon, previous: Inventory?, cluster: KubeObject) async throws -> AddonApplier.Outcome {
+        let applier = AddonApplier(client: workload, logger: logger)
+        let outcome = try await applier.apply(objects, addon: wanted.name, policy: wanted.definition.conflictPolicy)
+        metrics.recordApply(objects: outcome.applied.count)
+        for (object, response) in zip(objects, outcome.applied) {
+            await state.setExpected(DriftCheck.project(response.body, onto: DriftCheck.shape(of: object)), for: object.reference)
+        }
+        let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash, members: outcome.applied.map(Inventory.Member.init(object:)))
+        var pruned = Pruner.Outcome()
+        if let previous {
+            let dropped = previous.dropped(comparedTo: objects.map(\.reference))
+            if !dropped.isEmpty {
+                pruned = try await Pruner(client: workload, logger: logger).prune(dropped, addon: wanted.name, policy: wanted.definition.deletePolicy)
+                for reference in pruned.deleted { await state.setExpected(nil, for: reference) }
+                metrics.recordPrune(objects: pruned.deleted.count)
+            }
+        }
+        try await inventories.save(inventory)
+        await state.setInventory(inventory, for: wanted.name)
+        await owned.watch(Set(inventory.members.map(\.groupVersionKind)))
+
+        let verb = previous == nil ? "Installed" : (previous?.version == wanted.version.description ? "Reapplied" : "Upgraded")
+        var message = "\(wanted.name) \(wanted.version): applied \(outcome.applied.count) objects"
+        if let previous, previous.version != wanted.version.description { message += " (from \(previous.version))" }
+        if !pruned.deleted.isEmpty { message += ", pruned \(pruned.deleted.count): \(pruned.deleted.prefix(5).map(\.description).joined(separator: ", "))" }
+        await events.record(cluster: cluster, addon: wanted.name, type: .normal, reason: verb, message: message)
+        if !outcome.conflicts.isEmpty {
+            await events.record(cluster: cluster, addon: wanted.name, type: .warning, reason: "ConflictPreserved",
+                                message: outcome.conflicts.prefix(5).map { "\($0.object) \($0.field) owned by \($0.manager)" }.joined(separator: "; "))
+        }
+        logger.info("addon applied", metadata: ["cluster": "\(cluster.namespace ?? "")/\(cluster.name)", "addon": "\(wanted.name)", "version": "\(wanted.version)",
+                                               "objects": "\(outcome.applied.count)", "pruned": "\(pruned.deleted.count)"])
+        return outcome
+    }
+
+    /// Whether every rendered object is in the cluster and our fields are as we left them.
+    private func isIntact(_ objects: [KubeObject]) async throws -> Bool {
+        for object in objects {
+            let live: KubeObject
+            switch await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name) {
+            case .found(let o): live = o
+            case .missing: return false
+            case .notWatched:
+                do {
+                    live = try await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)
+                } catch let error as KubernetesError where error.isNotFound {
+                    return false
+                }
+            }
+            if live.deletionTimestamp != nil { return false }
+            let shape = DriftCheck.shape(of: object)
+            if let expected = await state.expected(object.reference) {
+                if DriftCheck.project(live.body, onto: shape) != expected { return false }
+            } else if DriftCheck.contains(live.body, shape) {
+                await state.setExpected(DriftCheck.project(live.body, onto: shape), for: object.reference)
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
+    private func evaluateHealth(objects: [KubeObject], rules: [HealthRule]) async -> AddonHealth {
+        var members: [(ObjectReference, KubeObject?)] = []
+        for object in objects {
+            switch await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name) {
+            case .found(let live): members.append((object.reference, live))
+            case .missing: members.append((object.reference, nil))
+            case .notWatched:
+                members.append((object.reference, try? await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)))
+            }
+        }
+        return AddonHealth.evaluate(members: members, rules: rules, now: Date())
+    }
+
+    private func loadInventory(_ addon: String) async throws -> Inventory? {
+        if let known = await state.inventory(addon) { return known }
+        let loaded = try await inventories.load(addon: addon)
+        if let loaded { await state.setInventory(loaded, for: addon) }
+        return loaded
+    }
+
+    /// The rendered object with its ApplySet membership label (ownership labels come from the catalog).
+    private func labelled(_ object: KubeObject, addon: String) -> KubeObject {
+        var object = object
+        var labels = object.labels
+        labels["applyset.kubernetes.io/part-of"] = InventoryStore.applySetID(addon: addon)
+        object.labels = labels
+        return object
+    }
+
+    // MARK: Blocked, removed, unreachable
+
+    private func reportBlocked(addon: String, reason: String, message: String, cluster: KubeObject) async throws -> ReconcileResult {
+        let current = try await reporter.currentStatus(addon: addon, cluster: cluster)
+        var status = current ?? ClusterAddonStatus(phase: .failed)
+        if current?.appliedVersion == nil { status.phase = .failed }
+        status.conditions = Condition.merge([
+            Condition(type: "Applied", status: .false, reason: reason, message: message),
+            Condition(type: "Progressing", status: .false, reason: reason, message: "left as it is: \(message)"),
+        ], into: status.conditions)
+        if status.condition("Healthy") == nil {
+            status.conditions.append(Condition(type: "Healthy", status: .false, reason: reason, message: message))
+        }
+        try await reporter.report(status, addon: addon, cluster: cluster)
+        return .done
+    }
+
+    /// Removes a disabled addon: its objects (per delete policy, reverse of dependency order),
+    /// its inventory, then its ClusterAddon.
+    private func remove(addon: String, cluster: KubeObject, catalog: Catalog, desired: DesiredAddons.Result) async throws -> ReconcileResult {
+        // Dependents go first: wait while an addon that depends on this one is still there.
+        for (other, plan) in desired.plans {
+            guard case .remove = plan, other != addon, let status = await state.status(other), let version = status.appliedVersion.flatMap(SemanticVersion.init),
+                let definition = catalog.definition(name: other, version: version), definition.dependencies.contains(where: { $0.name == addon }) else { continue }
+            return .requeue(after: pollInterval)
+        }
+        do {
+            if let inventory = try await loadInventory(addon) {
+                let version = SemanticVersion(inventory.version)
+                let policy = version.flatMap { catalog.definition(name: addon, version: $0)?.deletePolicy } ?? .default
+                let pruned = try await Pruner(client: workload, logger: logger).prune(inventory.members.reversed(), addon: addon, policy: policy)
+                metrics.recordPrune(objects: pruned.deleted.count)
+                try await inventories.delete(addon: addon)
+                await events.record(cluster: cluster, addon: addon, type: .normal, reason: "Removed",
+                                    message: "removed \(pruned.deleted.count) objects, kept \(pruned.kept.count) by delete policy")
+                logger.info("addon removed", metadata: ["cluster": "\(cluster.namespace ?? "")/\(cluster.name)", "addon": "\(addon)", "deleted": "\(pruned.deleted.count)", "kept": "\(pruned.kept.count)"])
+            }
+            await state.setInventory(nil, for: addon)
+            await state.contact()
+        } catch {
+            if let current = try await reporter.currentStatus(addon: addon, cluster: cluster) {
+                try await reportIfUnreachable(error, addon: addon, cluster: cluster, status: current)
+            }
+            throw error
+        }
+        try await reporter.remove(addon: addon, cluster: cluster)
+        return .done
+    }
+
+    /// After the grace period without an answer, the addon's health is `Unknown`. Nothing is
+    /// pruned meanwhile; the queue backs off and the controller recovers by itself.
+    private func reportIfUnreachable(_ error: any Error, addon: String, cluster: KubeObject, status: ClusterAddonStatus) async throws {
+        let transport = (error as? KubernetesError)?.kind.isTransport ?? (error as? ApplyFailure)?.isUnreachable ?? false
+        guard transport else {
+            await state.recordError("\(error)")
+            return
+        }
+        let since = await state.unreachable(error: "\(error)")
+        guard Date().timeIntervalSince(since) >= Double(unreachableGrace.components.seconds) else { return }
+        var status = status
+        status.phase = .unknown
+        status.conditions = Condition.merge([
+            Condition(type: "Healthy", status: .unknown, reason: "ClusterUnreachable", message: "the cluster has not answered since \(KubeTime.format(since)): \(error)"),
+        ], into: status.conditions)
+        metrics.recordHealth(addon: addon, version: status.appliedVersion ?? "", state: .unknown)
+        try await reporter.report(status, addon: addon, cluster: cluster)
+    }
+}

@@ -1,0 +1,24 @@
+import KubernetesModel
+
+/// The kinds the addon manager reads and writes in the management plane.
+public enum ManagementKinds {
+    public static let group = "addon-manager.io"
+    public static let version = "v1alpha1"
+    public static let apiVersion = "\(group)/\(version)"
+
+    public static let cluster = GroupVersionKind(group: group, version: version, kind: "Cluster")
+    public static let clusterAddon = GroupVersionKind(group: group, version: version, kind: "ClusterAddon")
+    public static let secret = GroupVersionKind(group: "", version: "v1", kind: "Secret")
+    public static let configMap = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+    public static let namespace = GroupVersionKind(group: "", version: "v1", kind: "Namespace")
+    public static let event = GroupVersionKind(group: "", version: "v1", kind: "Event")
+    public static let customResourceDefinition = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
+
+    /// The label on a ClusterAddon naming its cluster.
+    public static let clusterLabel = "addon-manager.io/cluster"
+    /// The label on a ClusterAddon naming its addon.
+    public static let addonLabel = "addon-manager.io/addon"
+
+    /// The ClusterAddon of (cluster, addon): one per pair, in the cluster's namespace.
+    public static func clusterAddonName(cluster: String, addon: String) -> String { "\(cluster)-\(addon)" }
+}

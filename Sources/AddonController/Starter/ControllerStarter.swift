@@ -1,0 +1,204 @@
+import AddonCatalog
+import ControllerRuntime
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Logging
+import Metrics
+
+/// Watches Clusters in the management plane and runs one `ClusterAddonController` per cluster
+/// whose kubeconfig is available, each as its own task: it stops a cluster's controller when the
+/// Cluster is deleted and restarts a failed one with backoff. One slow, failing or unreachable
+/// cluster never delays another.
+public final class ControllerStarter: Sendable {
+    public struct Options: Sendable {
+        public var cluster = ClusterAddonController.Options()
+        /// Only clusters in these namespaces (projects); nil for all.
+        public var namespace: String?
+        /// Client settings for workload clusters (rate limit, timeouts).
+        public var workloadRateLimit = RateLimit(qps: 50, burst: 100)
+        /// Decides which clusters this replica runs (sharding across replicas); nil runs all.
+        public var owns: (@Sendable (ReconcileRequest) -> Bool)?
+        public init() {}
+    }
+
+    /// What the starter knows of one cluster's controller, for metrics and the debug endpoint.
+    public struct ControllerInfo: Sendable {
+        public enum Phase: String, Sendable { case waitingForKubeconfig = "WaitingForKubeconfig", running = "Running", backingOff = "BackingOff", invalid = "Invalid" }
+        public var phase: Phase
+        public var restarts: Int
+        public var lastError: String?
+        public var summary: ClusterSummary?
+    }
+
+    private let management: any KubeClient
+    private let catalog: any CatalogSource
+    private let options: Options
+    private let logger: Logger
+    private let registry = Registry()
+
+    public init(management: any KubeClient, catalog: any CatalogSource, options: Options = Options(), logger: Logger) {
+        self.management = management
+        self.catalog = catalog
+        self.options = options
+        self.logger = logger
+    }
+
+    /// Runs until cancelled.
+    public func run() async {
+        let informer = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600), logger: logger) { event in
+            await self.handle(event)
+        }
+        await withTaskCancellationHandler {
+            await informer.run()
+        } onCancel: {
+            Task { await self.registry.stopAll() }
+        }
+        await registry.stopAll()
+    }
+
+    /// A snapshot of every cluster's controller.
+    public func controllers() async -> [ReconcileRequest: ControllerInfo] {
+        var result: [ReconcileRequest: ControllerInfo] = [:]
+        for (key, entry) in await registry.entries {
+            var info = entry.info
+            info.summary = await entry.controller?.state.summary
+            result[key] = info
+        }
+        return result
+    }
+
+    // MARK: Events
+
+    private func handle(_ event: InformerEvent) async {
+        let key = event.request
+        if let owns = options.owns, !owns(key) {
+            await registry.stop(key)
+            return
+        }
+        switch event {
+        case .deleted:
+            logger.info("cluster deleted, stopping its addon controller", metadata: ["cluster": "\(key)"])
+            await registry.stop(key)
+        case .added(let cluster), .updated(_, let cluster), .resync(let cluster):
+            if cluster.deletionTimestamp != nil {
+                await registry.stop(key)
+            } else if let controller = await registry.controller(key) {
+                if case .resync = event { return }
+                await controller.update(cluster: cluster)
+            } else if await registry.isStarting(key) {
+                await registry.setLatest(key, cluster: cluster)
+            } else {
+                await start(cluster)
+            }
+        }
+    }
+
+    private func start(_ cluster: KubeObject) async {
+        let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
+        let task = Task { await self.supervise(key: key, cluster: cluster) }
+        await registry.starting(key, task: task)
+    }
+
+    /// Keeps one cluster's controller running: waits for its kubeconfig, runs it, restarts it
+    /// with backoff (1 s doubling to 5 min) when it fails.
+    private func supervise(key: ReconcileRequest, cluster initial: KubeObject) async {
+        var failures = 0
+        var logger = self.logger
+        logger[metadataKey: "cluster"] = "\(key)"
+        while !Task.isCancelled {
+            let cluster = await registry.latest(key) ?? initial
+            do {
+                let connection = try await connection(for: cluster)
+                let controller = ClusterAddonController(cluster: cluster, connection: connection, management: management, catalog: catalog,
+                                                        options: options.cluster, logger: logger)
+                await registry.running(key, controller: controller)
+                Gauge(label: "addon_manager_cluster_controllers", dimensions: [("state", "running")]).record(await registry.count(.running))
+                try await controller.run()
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: .seconds(1), max: .seconds(300))
+                let phase: ControllerInfo.Phase = error is MissingKubeconfig ? .waitingForKubeconfig : (error is ClusterSpecError ? .invalid : .backingOff)
+                await registry.failed(key, phase: phase, error: "\(error)")
+                Counter(label: "addon_manager_cluster_controller_restarts_total").increment()
+                logger.warning("cluster controller stopped, restarting", metadata: ["phase": "\(phase.rawValue)", "retryIn": "\(delay)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    private struct MissingKubeconfig: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The workload cluster's connection from the kubeconfig Secret the Cluster references.
+    private func connection(for cluster: KubeObject) async throws -> ClusterConnection {
+        let spec = try ClusterSpec(cluster: cluster)
+        guard let reference = spec.kubeconfig else { throw MissingKubeconfig(description: "spec.kubeconfigSecretRef is not set") }
+        let secret: KubeObject
+        do {
+            secret = try await management.get(ManagementKinds.secret, name: reference.secretName, namespace: cluster.namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) not found")
+        }
+        guard let encoded = secret["data"][reference.key].stringValue, let data = Data(base64Encoded: encoded) else {
+            throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) has no key \(reference.key)")
+        }
+        let kubeconfig = try Kubeconfig.parse(String(decoding: data, as: UTF8.self), file: "secret \(cluster.namespace ?? "")/\(reference.secretName)")
+        var connection = try kubeconfig.connection()
+        connection.name = "\(cluster.namespace ?? "")/\(cluster.name)"
+        connection.rateLimit = options.workloadRateLimit
+        return connection
+    }
+
+    // MARK: Registry
+
+    private actor Registry {
+        struct Entry {
+            var task: Task<Void, Never>
+            var controller: ClusterAddonController?
+            var info: ControllerInfo
+            var latest: KubeObject?
+        }
+
+        var entries: [ReconcileRequest: Entry] = [:]
+
+        func starting(_ key: ReconcileRequest, task: Task<Void, Never>) {
+            entries[key] = Entry(task: task, controller: nil, info: ControllerInfo(phase: .waitingForKubeconfig, restarts: 0), latest: nil)
+        }
+
+        func isStarting(_ key: ReconcileRequest) -> Bool { entries[key] != nil }
+
+        func controller(_ key: ReconcileRequest) -> ClusterAddonController? { entries[key]?.controller }
+
+        func latest(_ key: ReconcileRequest) -> KubeObject? { entries[key]?.latest }
+
+        func setLatest(_ key: ReconcileRequest, cluster: KubeObject) { entries[key]?.latest = cluster }
+
+        func running(_ key: ReconcileRequest, controller: ClusterAddonController) {
+            entries[key]?.controller = controller
+            entries[key]?.info.phase = .running
+        }
+
+        func failed(_ key: ReconcileRequest, phase: ControllerInfo.Phase, error: String) {
+            entries[key]?.controller = nil
+            entries[key]?.info.phase = phase
+            entries[key]?.info.restarts += 1
+            entries[key]?.info.lastError = error
+        }
+
+        func count(_ phase: ControllerInfo.Phase) -> Int { entries.values.filter { $0.info.phase == phase }.count }
+
+        func stop(_ key: ReconcileRequest) {
+            entries.removeValue(forKey: key)?.task.cancel()
+        }
+
+        func stopAll() {
+            for (_, entry) in entries { entry.task.cancel() }
+            entries.removeAll()
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import AddonCatalog
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// Writes what the per-cluster controller learned to the management plane: each ClusterAddon's
+/// status, the Cluster's `AddonsHealthy` condition, and Events on ClusterAddons. Every write
+/// happens only when something a person sees changed: an idle cluster causes no writes.
+public struct StatusReporter: Sendable {
+    let client: any KubeClient
+    let state: ClusterState
+    let logger: Logger
+
+    public init(client: any KubeClient, state: ClusterState, logger: Logger) {
+        self.client = client
+        self.state = state
+        self.logger = logger
+    }
+
+    /// The ClusterAddon's current status, read once from the management plane and then
+    /// remembered; nil when there is no ClusterAddon yet.
+    func currentStatus(addon: String, cluster: KubeObject) async throws -> ClusterAddonStatus? {
+        if let known = await state.status(addon) { return known }
+        do {
+            let object = try await client.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster.name, addon: addon), namespace: cluster.namespace)
+            let status = ClusterAddonStatus(json: object.status)
+            await state.setStatus(status, for: addon)
+            return status
+        } catch let error as KubernetesError where error.isNotFound {
+            return nil
+        }
+    }
+
+    /// Creates the ClusterAddon when missing, then writes its status if it changed.
+    func report(_ status: ClusterAddonStatus, addon: String, cluster: KubeObject) async throws {
+        let current = try await currentStatus(addon: addon, cluster: cluster)
+        var status = status
+        status.keepTransitionTimes(from: current)
+        guard status.differs(from: current) else { return }
+        let name = ManagementKinds.clusterAddonName(cluster: cluster.name, addon: addon)
+        if current == nil {
+            var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "ClusterAddon", name: name, namespace: cluster.namespace)
+            object.labels = [ManagementKinds.clusterLabel: cluster.name, ManagementKinds.addonLabel: addon]
+            if let uid = cluster.uid {
+                object.body.setValue([OwnerReference(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, uid: uid, controller: true, blockOwnerDeletion: true).json],
+                                     at: ["metadata", "ownerReferences"])
+            }
+            object["spec"] = ["cluster": .string(cluster.name), "addon": .string(addon)]
+            _ = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager, force: true))
+        }
+        var statusObject = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "ClusterAddon", name: name, namespace: cluster.namespace)
+        statusObject["status"] = status.json
+        _ = try await client.applyStatus(statusObject, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager, force: true))
+        await state.setStatus(status, for: addon)
+        if current?.phase != status.phase {
+            logger.info("addon phase changed", metadata: ["cluster": "\(cluster.namespace ?? "")/\(cluster.name)", "addon": "\(addon)",
+                                                          "phase": "\(status.phase.rawValue)", "from": "\(current?.phase.rawValue ?? "none")"])
+        }
+    }
+
+    /// Deletes the ClusterAddon of a removed addon.
+    func remove(addon: String, cluster: KubeObject) async throws {
+        do {
+            _ = try await client.delete(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster.name, addon: addon),
+                                        namespace: cluster.namespace, options: DeleteOptions())
+        } catch let error as KubernetesError where error.isNotFound {}
+        await state.setStatus(nil, for: addon)
+    }
+
+    /// The Cluster's `AddonsHealthy` condition from all its addons' phases; written when it changes.
+    func reportClusterHealth(cluster: KubeObject) async throws {
+        let statuses = await state.allStatuses
+        let notHealthy = statuses.filter { $0.value.phase != .healthy }.sorted { $0.key < $1.key }
+        var condition: Condition
+        if statuses.isEmpty {
+            condition = Condition(type: "AddonsHealthy", status: .unknown, reason: "NoAddons", message: "no addons reported yet")
+        } else if notHealthy.isEmpty {
+            condition = Condition(type: "AddonsHealthy", status: .true, reason: "AllHealthy", message: "\(statuses.count) addons healthy")
+        } else {
+            let worst = notHealthy.map(\.value.phase).max() ?? .progressing
+            let list = notHealthy.prefix(5).map { "\($0.key) \($0.value.phase.rawValue)" }.joined(separator: ", ")
+            condition = Condition(type: "AddonsHealthy", status: worst == .unknown ? .unknown : .false, reason: "Addons\(worst.rawValue)",
+                                  message: "\(notHealthy.count) of \(statuses.count) addons not healthy: \(list)")
+        }
+        let existing = (await state.clusterStatus)?["conditions"][0]
+            ?? (cluster.status["conditions"].arrayValue ?? []).first { $0["type"].stringValue == "AddonsHealthy" }
+        if let old = existing.flatMap(Condition.init(json:)), old.status == condition.status { condition.lastTransitionTime = old.lastTransitionTime }
+        let summary = statuses.keys.sorted().map { name -> JSONValue in
+            ["name": .string(name), "version": .string(statuses[name]?.appliedVersion ?? statuses[name]?.desiredVersion ?? ""), "phase": .string(statuses[name]!.phase.rawValue)]
+        }
+        let desired: JSONValue = ["conditions": [condition.json], "addons": .array(summary)]
+        let current = await state.clusterStatus
+            ?? ["conditions": existing.map { [$0] } ?? [], "addons": cluster.status["addons"].isNull ? [] : cluster.status["addons"]]
+        guard desired != current else { return }
+        var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, namespace: cluster.namespace)
+        object["status"] = desired
+        _ = try await client.applyStatus(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager, force: true))
+        await state.setClusterStatus(desired)
+    }
+}
