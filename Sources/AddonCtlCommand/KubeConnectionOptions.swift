@@ -29,7 +29,7 @@ struct KubeConnectionOptions: ParsableArguments {
         connection.rateLimit = RateLimit(qps: 500, burst: 1000)
         connection.userAgent = "addonctl/0.1"
         var logger = Logger(label: "addonctl.kube")
-        logger.logLevel = verbose ? .trace : .warning
+        logger.logLevel = verbose ? .debug : .warning
         return try KubernetesClient(connection: connection, logger: logger)
     }
 }

@@ -58,8 +58,17 @@ struct KubeDeleteCommand: AsyncParsableCommand {
                 for name in arguments.dropFirst() { targets.append((resource.groupVersionKind, name, connection.namespace, "")) }
             } else {
                 let manifests = try KubeManifests.read(filename, recursive: recursive)
-                // Reverse order: what depends on a namespace or a CRD goes before it.
-                for entry in manifests.entries.reversed() {
+                // What lives in a namespace or is defined by a CRD goes before it: objects first,
+                // then CRDs, then Namespaces (deleting a namespace deletes what is in it).
+                func rank(_ object: KubeObject) -> Int {
+                    switch object.groupVersionKind.groupKind {
+                    case GroupKind(group: "", kind: "Namespace"): return 2
+                    case GroupKind(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition"): return 1
+                    default: return 0
+                    }
+                }
+                let ordered = manifests.entries.enumerated().sorted { (rank($0.element.object), $0.offset) < (rank($1.element.object), $1.offset) }
+                for (_, entry) in ordered {
                     targets.append((entry.object.groupVersionKind, entry.object.name, entry.object.namespace ?? connection.namespace, entry.location + ": "))
                 }
             }

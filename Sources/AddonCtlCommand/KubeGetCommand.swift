@@ -67,11 +67,13 @@ struct KubeGetCommand: AsyncParsableCommand {
                 }
                 if !missing.isEmpty {
                     if !found.isEmpty { print(render(found, resource: resource, single: false)) }
-                    throw KubeCommandError(missing.joined(separator: "\n"))
+                    FileHandle.standardError.write(Data((missing.joined(separator: "\n") + "\n").utf8))
+                    throw ExitCode(1)
                 }
                 return (resource, found)
             } catch let error as KubernetesError {
-                throw KubeCommandError(error.kubectlStyle)
+                FileHandle.standardError.write(Data((error.kubectlStyle + "\n").utf8))
+                throw ExitCode(1)
             }
         }
         if objects.isEmpty && output == nil {

@@ -48,12 +48,17 @@ final class Transport: Sendable {
     let limiter: RateLimiter
     let credentials: CredentialProvider
     let logger: Logger
+    /// AsyncHTTPClient's own logger: its trace output (every stream, every timer) is not ours to show.
+    private let httpLogger: Logger
     /// Largest answer read into memory (a list of big CRDs can be tens of MB).
     static let maxBodySize = 256 << 20
 
     init(connection: ClusterConnection, logger: Logger) throws {
         self.connection = connection
         self.logger = logger
+        var httpLogger = logger
+        httpLogger.logLevel = max(logger.logLevel, .info)
+        self.httpLogger = httpLogger
         var tls = TLSConfiguration.makeClientConfiguration()
         let context = KubernetesError.RequestContext(cluster: connection.name, server: connection.server, verb: "connect")
         do {
@@ -91,7 +96,7 @@ final class Transport: Sendable {
             }
         }
         baseURL = base
-        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: logger)
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: httpLogger)
         limiter = RateLimiter(connection.rateLimit)
         credentials = CredentialProvider(
             credentials: connection.credentials,
@@ -140,7 +145,7 @@ final class Transport: Sendable {
                 let prepared = try await prepare(request)
                 let response: HTTPClientResponse
                 do {
-                    response = try await httpClient.execute(prepared, deadline: deadline, logger: logger)
+                    response = try await httpClient.execute(prepared, deadline: deadline, logger: httpLogger)
                 } catch {
                     throw Self.transportError(error, context: request.context)
                 }
@@ -162,14 +167,14 @@ final class Transport: Sendable {
         let response: HTTPClientResponse
         let body: [UInt8]
         do {
-            response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: logger)
+            response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: httpLogger)
         } catch {
             throw Self.transportError(error, context: request.context)
         }
         body = try await collect(response, context: request.context)
         let status = Int(response.status.code)
-        if logger.logLevel <= .trace {
-            logger.trace("Kubernetes request", metadata: [
+        if logger.logLevel <= .debug {
+            logger.debug("Kubernetes request", metadata: [
                 "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
                 "status": "\(status)", "duration": "\(started.duration(to: .now))", "http": "\(response.version)",
             ])

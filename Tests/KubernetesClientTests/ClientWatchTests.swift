@@ -1,0 +1,97 @@
+import KubernetesModel
+import LocalKube
+import Testing
+@testable import KubernetesClient
+
+@Suite struct ClientWatchTests {
+    typealias F = LocalKubeFixture
+
+    @Test func watchFromAResourceVersionSeesChangesInOrderAndResumes() async throws {
+        try await F.with { f in
+            let write = WriteOptions(fieldManager: "tests")
+            _ = try await f.client.create(F.configMap("before", data: [:]), options: write)
+            let list = try await f.client.list(F.configMap, namespace: "default")
+            let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(resourceVersion: list.resourceVersion))
+            var iterator = events.makeAsyncIterator()
+
+            let created = try await f.client.create(F.configMap("w1", data: ["a": "1"]), options: write)
+            var changed = created
+            changed["data"]["a"] = "2"
+            _ = try await f.client.update(changed, options: write)
+            _ = try await f.client.delete(F.configMap, name: "w1", namespace: "default", options: DeleteOptions())
+
+            var seen: [String] = []
+            var lastRV = list.resourceVersion
+            while seen.count < 3, let event = try await iterator.next() {
+                if case .bookmark = event { lastRV = event.resourceVersion ?? lastRV; continue }
+                #expect(event.object?.name == "w1")
+                #expect(event.object?.kind == "ConfigMap")
+                seen.append(event.type)
+                lastRV = event.resourceVersion ?? lastRV
+            }
+            #expect(seen == ["ADDED", "MODIFIED", "DELETED"])
+
+            // A dropped watch ends the stream (not a deletion); resuming from the last RV misses nothing.
+            await f.cluster.dropWatches()
+            while let event = try await iterator.next() {
+                #expect(event.type == "BOOKMARK", "only bookmarks may remain before the end")
+            }
+            _ = try await f.client.create(F.configMap("w2", data: [:]), options: write)
+            let resumed = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(resourceVersion: lastRV))
+            for try await event in resumed {
+                if case .bookmark = event { continue }
+                #expect(event.type == "ADDED")
+                #expect(event.object?.name == "w2")
+                break
+            }
+        }
+    }
+
+    @Test func watchWithSelectorOnlySeesMatchingObjects() async throws {
+        try await F.with { f in
+            let write = WriteOptions(fieldManager: "tests")
+            let rv = try await f.client.list(F.configMap, namespace: "default").resourceVersion
+            let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(resourceVersion: rv, labelSelector: "app=watched"))
+            _ = try await f.client.create(F.configMap("ignored", data: [:], labels: ["app": "other"]), options: write)
+            _ = try await f.client.create(F.configMap("seen", data: [:], labels: ["app": "watched"]), options: write)
+            for try await event in events {
+                if case .bookmark = event { continue }
+                #expect(event.object?.name == "seen")
+                break
+            }
+        }
+    }
+
+    @Test func tooOldResourceVersionIsGone() async throws {
+        try await F.with { f in
+            let write = WriteOptions(fieldManager: "tests")
+            let old = try await f.client.create(F.configMap("old", data: [:]), options: write)
+            _ = try await f.client.create(F.configMap("newer", data: [:]), options: write)
+            await f.cluster.compactHistory()
+            do {
+                let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(resourceVersion: old.resourceVersion))
+                for try await event in events where event.type != "BOOKMARK" {
+                    Issue.record("expected 410 Gone, got \(event.type)")
+                }
+                Issue.record("the watch ended without 410 Gone")
+            } catch let error as KubernetesError {
+                #expect(error.isGone, "\(error)")
+            }
+        }
+    }
+
+    @Test func cancellingTheConsumerEndsTheWatch() async throws {
+        try await F.with { f in
+            let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions())
+            let consumer = Task {
+                var count = 0
+                for try await _ in events { count += 1 }
+                return count
+            }
+            consumer.cancel()
+            _ = await consumer.result
+            // The client still works (and shuts down cleanly) afterwards.
+            _ = try await f.client.list(F.configMap, namespace: "default")
+        }
+    }
+}
