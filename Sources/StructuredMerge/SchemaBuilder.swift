@@ -115,6 +115,9 @@ struct SchemaBuilder {
             map.fields[name] = ref(prop, preserveUnknown: false)
             let d = prop["default"]
             if !d.isNull { map.defaults[name] = d }
+            if let strategy = prop["x-kubernetes-patch-strategy"].stringValue {
+                map.patch[name] = TypeSchema.PatchInfo(strategy: strategy, mergeKey: prop["x-kubernetes-patch-merge-key"].stringValue)
+            }
         }
         if embedded {
             if map.fields["apiVersion"] == nil { map.fields["apiVersion"] = ref(["type": "string"], preserveUnknown: false) }

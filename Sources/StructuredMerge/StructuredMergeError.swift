@@ -29,10 +29,16 @@ public struct StructuredMergeError: Error, Sendable, Hashable, CustomStringConve
     public let detailsName: String?
     public let detailsKind: String?
     public let detailsGroup: String?
+    /// The answer carries an empty `details` object (the server's generic 422 for a failed JSON patch).
+    let emptyDetails: Bool
+    /// What went wrong, for logs, where the answer itself says less (a failed JSON patch operation).
+    public let detail: String?
 
     init(kind: Kind, code: Int, reason: String, message: String, causes: [KubeStatus.Cause] = [],
-         detailsName: String? = nil, detailsKind: String? = nil, detailsGroup: String? = nil)
+         detailsName: String? = nil, detailsKind: String? = nil, detailsGroup: String? = nil, emptyDetails: Bool = false, detail: String? = nil)
     {
+        self.detail = detail
+        self.emptyDetails = emptyDetails
         self.kind = kind
         self.code = code
         self.reason = reason
@@ -49,7 +55,7 @@ public struct StructuredMergeError: Error, Sendable, Hashable, CustomStringConve
     /// The Status the API server answers with.
     public var status: KubeStatus {
         var details: KubeStatus.Details?
-        if !causes.isEmpty || detailsName != nil || detailsKind != nil {
+        if !causes.isEmpty || detailsName != nil || detailsKind != nil || emptyDetails {
             details = KubeStatus.Details(name: detailsName, group: detailsGroup, kind: detailsKind, causes: causes)
         }
         return KubeStatus(message: message, reason: reason, code: code, details: details)
@@ -61,6 +67,16 @@ public struct StructuredMergeError: Error, Sendable, Hashable, CustomStringConve
 
     static func badRequest(_ message: String) -> StructuredMergeError {
         StructuredMergeError(kind: .badRequest, code: 400, reason: "BadRequest", message: message)
+    }
+
+    /// A patch operation that cannot be applied: the server's generic 422 (the detail stays in `detail`).
+    static func jsonPatchFailed(_ detail: String) -> StructuredMergeError {
+        StructuredMergeError(kind: .unprocessable, code: 422, reason: "Invalid",
+                             message: "the server rejected our request due to an error in our request", emptyDetails: true, detail: detail)
+    }
+
+    static func unprocessable(_ message: String, code: Int) -> StructuredMergeError {
+        StructuredMergeError(kind: .unprocessable, code: code, reason: code == 422 ? "Invalid" : "", message: message)
     }
 
     static func internalError(_ message: String) -> StructuredMergeError {

@@ -29,6 +29,18 @@ public struct TypeSchema: Sendable {
         /// Type of fields not declared (additionalProperties / preserve-unknown-fields); nil: unknown fields are errors.
         var elementType: Int?
         var atomic: Bool
+        /// Strategic merge patch metadata of declared fields (`x-kubernetes-patch-strategy`, `-merge-key`).
+        var patch: [String: PatchInfo] = [:]
+    }
+
+    /// How a strategic merge patch treats a field.
+    struct PatchInfo: Sendable, Hashable {
+        /// `merge`, `replace`, `retainKeys`, `merge,retainKeys`.
+        var strategy: String
+        var mergeKey: String?
+        var merges: Bool { strategy.split(separator: ",").contains("merge") }
+        var retainsKeys: Bool { strategy.split(separator: ",").contains("retainKeys") }
+        var replaces: Bool { strategy == "replace" }
     }
 
     struct Node: Sendable, Hashable {
