@@ -110,6 +110,9 @@ public struct Catalog: Sendable {
                         manifests.append(.init(file: manifestFile, text: text))
                     }
                 }
+                for manifest in manifests {
+                    if case .failure(let errors) = TemplateEngine.compile(manifest) { diagnostics.add(contentsOf: errors.errors) }
+                }
                 guard let definition = AddonDefinition.read(text: text, file: file, manifests: manifests, diagnostics: &diagnostics) else {
                     broken.insert(addonDirectory)
                     continue
@@ -123,9 +126,6 @@ public struct Catalog: Sendable {
                 if let existing = definitions[definition.name]?[definition.version] {
                     diagnostics.add(.duplicateVersion, file: file, line: nil, "\(definition.name) \(definition.version) is already defined by \(existing.file)")
                     continue
-                }
-                for manifest in manifests {
-                    if case .failure(let errors) = TemplateEngine.compile(manifest) { diagnostics.add(contentsOf: errors.errors) }
                 }
                 definitions[definition.name, default: [:]][definition.version] = definition
             }

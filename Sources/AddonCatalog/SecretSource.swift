@@ -51,3 +51,8 @@ public struct SecretReference: Sendable, Hashable {
         self.requiredKeys = requiredKeys
     }
 }
+
+extension InMemorySecretSource {
+    /// Every secret string held (to check printed output for leaks).
+    public var allValues: [String] { secrets.values.flatMap { $0.values } }
+}

@@ -1,0 +1,55 @@
+import KubernetesModel
+import Testing
+@testable import AddonCatalog
+
+/// The repository's own catalog (addons/, catalog/).
+@Suite struct ShippedCatalogTests {
+    @Test func lintPassesOnTheRepositoryCatalog() async {
+        let errors = await Catalog.lint(directory: TestSupport.repositoryCatalog)
+        #expect(errors.isEmpty, "\(CatalogErrors(errors))")
+    }
+
+    @Test func everyShippedVersionRendersForEveryExampleCluster() async throws {
+        let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
+        #expect(catalog.exampleClusters.count >= 2)
+        #expect(Set(catalog.exampleClusters.map(\.facts.kubernetesVersion.minor)).count >= 2)
+        var rendered = 0
+        for cluster in catalog.exampleClusters {
+            for name in catalog.addonNames {
+                #expect(catalog.versions(of: name).count >= 2, "\(name) ships fewer than two versions")
+                for version in catalog.versions(of: name) {
+                    let definition = try #require(catalog.definition(name: name, version: version))
+                    guard definition.supportedKubernetesVersions.contains(cluster.facts.kubernetesVersion) else { continue }
+                    let result = try await Renderer.render(definition: definition, facts: cluster.facts, secrets: cluster.secrets)
+                    #expect(!result.objects.isEmpty)
+                    let size = result.objects.map { $0.body.serialized().count }.reduce(0, +)
+                    #expect(size < 512 * 1024, "\(name)@\(version) renders \(size) bytes")
+                    for object in result.objects {
+                        #expect(object.labels[OwnershipLabels.addonNameKey] == name)
+                    }
+                    // Secret material is only in Secrets, and never printed by default.
+                    for secretValue in cluster.secrets.allValues where secretValue.count >= 8 {
+                        #expect(!result.yaml().contains(secretValue), "\(name)@\(version) prints a secret for \(cluster.facts.name)")
+                    }
+                    rendered += 1
+                }
+            }
+        }
+        #expect(rendered >= 4)
+    }
+
+    @Test func upgradesAddChangeAndRemoveObjects() async throws {
+        let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
+        let cluster = try #require(catalog.exampleClusters.first { $0.facts.name == "dev-fra-1" })
+        for name in catalog.addonNames {
+            let versions = catalog.versions(of: name).filter { catalog.definition(name: name, version: $0)!.supportedKubernetesVersions.contains(cluster.facts.kubernetesVersion) }
+            guard versions.count >= 2 else { continue }
+            let old = try await Renderer.render(definition: catalog.definition(name: name, version: versions[0])!, facts: cluster.facts, secrets: cluster.secrets)
+            let new = try await Renderer.render(definition: catalog.definition(name: name, version: versions[1])!, facts: cluster.facts, secrets: cluster.secrets)
+            #expect(old.hash != new.hash, "\(name)")
+            let oldRefs = Set(old.objects.map(\.reference)), newRefs = Set(new.objects.map(\.reference))
+            #expect(!oldRefs.intersection(newRefs).isEmpty, "\(name): an upgrade keeps objects")
+            #expect(oldRefs != newRefs || old.objects != new.objects, "\(name)")
+        }
+    }
+}
