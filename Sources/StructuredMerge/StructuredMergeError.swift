@@ -87,15 +87,16 @@ public struct StructuredMergeError: Error, Sendable, Hashable, CustomStringConve
         StructuredMergeError(kind: .invalidFieldsV1, code: 500, reason: "", message: "failed to decode managed fields: \(message)")
     }
 
-    /// A 422 Invalid for `kind "name"`, one cause per field error (the server's
-    /// `Kind "name" is invalid: field: message` / `[a, b]` form).
+    /// A 422 Invalid for `Kind.group "name"`, one cause per field error (the server's
+    /// `Kind.group "name" is invalid: field: message` / `[a, b]` form).
     public static func invalid(kind: String, group: String? = nil, name: String, causes: [KubeStatus.Cause]) -> StructuredMergeError {
+        let qualified = (group?.isEmpty ?? true) ? kind : "\(kind).\(group!)"
         let parts = causes.map { cause -> String in
             let field = cause.field ?? ""
             return field.isEmpty ? (cause.message ?? "") : "\(field): \(cause.message ?? "")"
         }
         let list = parts.count == 1 ? parts[0] : "[" + parts.joined(separator: ", ") + "]"
-        return StructuredMergeError(kind: .invalid, code: 422, reason: "Invalid", message: "\(kind) \"\(name)\" is invalid: \(list)",
+        return StructuredMergeError(kind: .invalid, code: 422, reason: "Invalid", message: "\(qualified) \"\(name)\" is invalid: \(list)",
                                     causes: causes, detailsName: name, detailsKind: kind, detailsGroup: (group?.isEmpty ?? true) ? nil : group)
     }
 

@@ -20,7 +20,7 @@ struct ConformanceReplayTests {
         var subresource: String?
     }
 
-    static func parse(path: String) -> Write? {
+    static func parse(path: String, plurals: [String: String] = [:]) -> Write? {
         var parts = path.split(separator: "/").map(String.init)
         var group = ""
         let version: String
@@ -33,7 +33,7 @@ struct ConformanceReplayTests {
             parts.removeFirst(3)
         } else { return nil }
         if parts.first == "namespaces", parts.count >= 3 { parts.removeFirst(2) }
-        guard let resource = parts.first, let kind = resourceKinds[resource] else { return nil }
+        guard let resource = parts.first, let kind = resourceKinds[resource] ?? plurals[resource] else { return nil }
         guard parts.count >= 2 else { return nil }
         let sub = parts.count >= 3 ? parts[2] : nil
         return Write(method: "", path: path, gvk: GroupVersionKind(group: group, version: version, kind: kind),
@@ -46,7 +46,8 @@ struct ConformanceReplayTests {
         "ssa/update-takes-field-from-applier", "ssa/merge-patch-manager", "ssa/same-value-shared", "ssa/unchanged-reapply",
         "ssa/labels-map-granular", "ssa/env-merge-by-name", "ssa/volumes-merge-by-name", "ssa/wrong-type", "ssa/unknown-field",
         "ssa/yaml-1-1-scalars", "ssa/wrong-kind-for-resource", "ssa/missing-kind", "ssa/create-by-apply", "ssa/cluster-scoped",
-        "ssa/force-on-merge-patch", "ssa/generation", "ssa/dry-run",
+        "ssa/force-on-merge-patch", "ssa/generation", "ssa/dry-run", "crd/map-list-merge", "crd/validation",
+        "crd/custom-object-lifecycle", "crud/merge-patch", "crud/json-patch", "crud/create-get",
     ]
 
     /// The recording's normalisation of Go pointers in messages.
@@ -58,14 +59,26 @@ struct ConformanceReplayTests {
     func replay(caseName: String) throws {
         let recorded = try Fixtures.loadCase(caseName)
         var live: [String: JSONValue] = [:]
+        var plurals: [String: String] = [:]
+        var customTypes: [GroupVersionKind: ObjectType] = [:]
         for (index, step) in (recorded["steps"].arrayValue ?? []).enumerated() {
             let request = step["request"], response = step["response"]
             guard let method = request["method"].stringValue, var path = request["path"].stringValue else { continue }
+            if method == "POST", path.hasSuffix("/customresourcedefinitions"), Int(response["status"].intValue ?? 0) == 201 {
+                let spec = request["body"]["spec"]
+                let group = spec["group"].stringValue ?? ""
+                plurals[spec["names"]["plural"].stringValue ?? ""] = spec["names"]["kind"].stringValue ?? ""
+                for version in spec["versions"].arrayValue ?? [] {
+                    let gvk = GroupVersionKind(group: group, version: version["name"].stringValue ?? "", kind: spec["names"]["kind"].stringValue ?? "")
+                    customTypes[gvk] = Fixtures.catalog.customResourceType(openAPIV3Schema: version["schema"]["openAPIV3Schema"])
+                }
+                continue
+            }
             if method == "POST", let name = response["body"]["metadata"]["name"].stringValue { path += "/" + name }
-            guard let write = Self.parse(path: path) else { continue }
+            guard let write = Self.parse(path: path, plurals: plurals) else { continue }
             let status = Int(response["status"].intValue ?? 0)
             let manager = request["query"]["fieldManager"].stringValue ?? "conformance-runner"
-            let type = Fixtures.catalog.objectTypeOrDeduced(for: write.gvk)
+            let type = customTypes[write.gvk] ?? Fixtures.catalog.objectTypeOrDeduced(for: write.gvk)
             let contentType = request["contentType"].stringValue ?? ""
             let label = "\(caseName) step \(index) \(method) \(path)"
             let dryRun = request["query"]["dryRun"].stringValue != nil
@@ -78,25 +91,29 @@ struct ConformanceReplayTests {
                 continue
             }
             let old = live[write.key].map(KubeObject.init)
+            let ignored = write.subresource == "status" ? ResetFields.statusSubresource : ResetFields.mainResourceWithStatus
             let result: Result<KubeObject, StructuredMergeError>
             if contentType == "application/apply-patch+yaml" {
                 guard let text = request["body"].stringValue, let body = try? YAML.parse(text) else { continue }
                 let force = request["query"]["force"].stringValue == "true"
                 result = Result { () throws(StructuredMergeError) -> KubeObject in
                     try FieldManager.apply(live: old, config: KubeObject(body), manager: manager, force: force, type: type,
-                                           kind: write.gvk, now: "<time>").object
+                                           kind: write.gvk, now: "<time>", subresource: write.subresource,
+                                           ignoredFields: ignored).object
                 }
             } else if contentType == "application/merge-patch+json", let old {
                 if request["query"]["force"].stringValue != nil { continue }
                 let patched = try JSONMergePatch.apply(request["body"], to: old.body)
                 result = Result { () throws(StructuredMergeError) -> KubeObject in
-                    try FieldManager.update(old: old, new: KubeObject(patched), manager: manager, type: type, kind: write.gvk, now: "<time>")
+                    try FieldManager.update(old: old, new: KubeObject(patched), manager: manager, type: type, kind: write.gvk, now: "<time>",
+                                            subresource: write.subresource, ignoredFields: ignored)
                 }
             } else if method == "PUT" {
                 var body = request["body"]
                 if let old { body["metadata"]["namespace"] = old.metadata["namespace"] }
                 result = Result { () throws(StructuredMergeError) -> KubeObject in
-                    try FieldManager.update(old: old, new: KubeObject(body), manager: manager, type: type, kind: write.gvk, now: "<time>")
+                    try FieldManager.update(old: old, new: KubeObject(body), manager: manager, type: type, kind: write.gvk, now: "<time>",
+                                            subresource: write.subresource, ignoredFields: ignored)
                 }
             } else { continue }
 
