@@ -118,8 +118,9 @@ public struct AddonDefinition: Sendable {
         if let valuesNode = reader.optional("values") {
             if let s = ValuesSchema.read(valuesNode, diagnostics: &diagnostics) {
                 schema = s
-                // Defaults must satisfy the schema, each on its own and together.
-                for problem in s.validate(s.defaults, path: "values") {
+                // Defaults must satisfy the schema (values without a default, which channels or
+                // clusters must give, are not the defaults' problem).
+                for problem in s.validate(s.defaults, path: "values") where !problem.hasSuffix(": required") {
                     diagnostics.add(.schemaViolation, file: file, line: valuesNode.line, "the values schema's defaults violate it: \(problem)")
                 }
             }

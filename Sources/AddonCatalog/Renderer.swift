@@ -141,7 +141,7 @@ public enum Renderer {
             }
             origins[reference] = where_
             if gk != GroupKind(group: "", kind: "Secret"), !sensitive.isEmpty, RenderedAddon.carriesSecret(object.body, sensitive) {
-                diagnostics.add(.secretLeak, file: manifestFile, line: document.line, "\(reference) contains secret material: secrets may only be used in Secret objects")
+                diagnostics.add(.secretLeak, file: manifestFile, line: document.line, "\(reference) contains secret material \(forCluster): secrets may only be used in Secret objects")
                 continue
             }
             let size = object.body.serialized().count

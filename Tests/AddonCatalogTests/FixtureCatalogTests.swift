@@ -68,7 +68,7 @@ import Testing
             "addons/demo/1.0.0/addon.yaml:20: health rule \"server-available\" refers to Deployment.apps demo-system/demo-server, which the addon does not render for cluster test-1",
         ]),
         Case(fixture: "secret-leak", expected: [
-            "addons/demo/1.0.0/manifests/configmap.yaml:1: ConfigMap demo-system/demo-config contains secret material: secrets may only be used in Secret objects",
+            "addons/demo/1.0.0/manifests/configmap.yaml:1: ConfigMap demo-system/demo-config contains secret material for cluster test-1: secrets may only be used in Secret objects",
         ]),
         Case(fixture: "cluster-values-schema", expected: [
             "catalog/clusters/test-1.yaml: values for cluster test-1: values.colour: unknown property (known: greeting, port)",

@@ -118,7 +118,7 @@ import Testing
 
             """
         #expect(await TestSupport.renderErrors([leaking]) == [
-            "manifests/m0.yaml:1: ConfigMap demo/leak contains secret material: secrets may only be used in Secret objects",
+            "manifests/m0.yaml:1: ConfigMap demo/leak contains secret material for cluster test-1: secrets may only be used in Secret objects",
         ])
     }
 
