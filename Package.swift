@@ -122,6 +122,21 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Resources/crds")],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded default: LocalKube as the management plane plus simulated workload
+        // clusters, wired to the controllers (`addon-manager dev` and the end-to-end tests).
+        .target(
+            name: "DevFleet",
+            dependencies: [
+                "KubernetesModel",
+                "KubernetesClient",
+                "LocalKube",
+                "AddonCatalog",
+                "AddonController",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -133,6 +148,7 @@ let package = Package(
                 "AddonCatalog",
                 "ControllerRuntime",
                 "AddonController",
+                "DevFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -182,7 +198,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AddonControllerTests",
-            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel"],
+            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
     ]

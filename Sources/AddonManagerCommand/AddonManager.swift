@@ -7,6 +7,6 @@ struct AddonManager: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addon-manager",
         abstract: "The addon manager of the managed Kubernetes service.",
-        subcommands: [LocalKubeCommand.self]
+        subcommands: [DevCommand.self, LocalKubeCommand.self]
     )
 }

@@ -30,7 +30,7 @@ private struct ReconcileFailure: Error {}
 @Suite struct ControllerTests {
     let logger = Logger(label: "test")
 
-    func makeController(_ reconciler: ScriptedReconciler) -> Controller<ScriptedReconciler> {
+    fileprivate func makeController(_ reconciler: ScriptedReconciler) -> Controller<ScriptedReconciler> {
         let queue = WorkQueue<ReconcileRequest>(rateLimiter: RetryRateLimiter(baseDelay: .milliseconds(1), maxDelay: .milliseconds(5)))
         return Controller(name: "test", reconciler: reconciler, queue: queue, logger: logger)
     }

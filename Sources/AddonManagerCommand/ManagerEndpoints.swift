@@ -1,0 +1,60 @@
+import AddonController
+import Foundation
+import Hummingbird
+import KubernetesClient
+import KubernetesModel
+import Prometheus
+
+/// The manager's own HTTP endpoints: `/metrics` (Prometheus), `/healthz`, `/readyz`,
+/// `/debug/clusters` (every cluster controller's state) and `/api/v1/status` (clusters × addons).
+enum ManagerEndpoints {
+    static func application(port: Int, host: String, registry: PrometheusCollectorRegistry, starter: ControllerStarter, management: KubernetesClient,
+                            ready: @escaping @Sendable () async -> Bool) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        router.get("/healthz") { _, _ in "ok" }
+        router.get("/readyz") { _, _ -> Response in
+            await ready() ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
+                : Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "not ready")))
+        }
+        router.get("/debug/clusters") { _, _ -> Response in
+            var clusters: [JSONValue] = []
+            for (key, info) in await starter.controllers().sorted(by: { $0.key.description < $1.key.description }) {
+                var entry: JSONValue = ["cluster": .string(key.description), "controller": .string(info.phase.rawValue), "restarts": .int(Int64(info.restarts))]
+                if let error = info.lastError { entry["lastError"] = .string(error) }
+                if let summary = info.summary {
+                    if let contact = summary.lastContact { entry["lastContact"] = .string(KubeTime.format(contact)) }
+                    if let since = summary.unreachableSince { entry["unreachableSince"] = .string(KubeTime.format(since)) }
+                    if let error = summary.lastError { entry["lastReconcileError"] = .string(error) }
+                    entry["addons"] = .object(summary.phases.mapValues { .string($0.rawValue) })
+                }
+                clusters.append(entry)
+            }
+            return json(["clusters": .array(clusters)])
+        }
+        router.get("/api/v1/status") { _, _ -> Response in
+            do {
+                let addons = try await management.list(ManagementKinds.clusterAddon, namespace: nil, options: ListOptions())
+                let rows: [JSONValue] = addons.items.map { object in
+                    var row: JSONValue = ["project": .string(object.namespace ?? ""), "cluster": object.spec["cluster"], "addon": object.spec["addon"],
+                                          "phase": object.status["phase"], "desiredVersion": object.status["desiredVersion"], "appliedVersion": object.status["appliedVersion"]]
+                    if let healthy = (object.status["conditions"].arrayValue ?? []).first(where: { $0["type"] == "Healthy" }), healthy["status"] != "True" {
+                        row["reason"] = healthy["reason"]
+                        row["message"] = healthy["message"]
+                    }
+                    return row
+                }
+                return json(["items": .array(rows)])
+            } catch {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "management plane: \(error)")))
+            }
+        }
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "addon-manager"))
+    }
+
+    private static func json(_ value: JSONValue) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: value.prettyJSONString(indent: 2) + "\n")))
+    }
+}

@@ -1,0 +1,149 @@
+import AddonCatalog
+import AddonController
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+
+/// The embedded default: one LocalKube process serving the management plane and simulated
+/// workload clusters, the management CRDs installed, a Cluster (with its kubeconfig Secret and
+/// the credentials its addons reference) per workload cluster. `addon-manager dev` and the
+/// end-to-end tests run the real controllers against it, over HTTPS, like against real clusters.
+public final class DevFleet: Sendable {
+    public static let managementName = "management"
+
+    public let server: LocalKubeServer
+    public let management: KubernetesClient
+    public let catalog: Catalog
+    public let kubeconfigDirectory: String
+    private let logger: Logger
+
+    private init(server: LocalKubeServer, management: KubernetesClient, catalog: Catalog, kubeconfigDirectory: String, logger: Logger) {
+        self.server = server
+        self.management = management
+        self.catalog = catalog
+        self.kubeconfigDirectory = kubeconfigDirectory
+        self.logger = logger
+    }
+
+    /// Starts LocalKube with the management cluster and installs the CRDs.
+    public static func start(catalog: Catalog, port: Int = 0, kubeconfigDirectory: String, workloadSettings: ClusterSettings = ClusterSettings(),
+                             logger: Logger) async throws -> DevFleet {
+        let server = try await LocalKubeServer.start(port: port, settings: workloadSettings, logger: logger)
+        let management: KubernetesClient
+        do {
+            try await server.addCluster(name: managementName, settings: ClusterSettings(initialNodes: 1))
+            let path = kubeconfigPath(directory: kubeconfigDirectory, cluster: managementName)
+            try server.writeKubeconfig(for: managementName, to: path)
+            var connection = try Kubeconfig.parse(try server.kubeconfig(for: managementName), file: path).connection()
+            connection.rateLimit = .unlimited
+            management = try KubernetesClient(connection: connection, logger: logger)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        do {
+            try await ManagementCRDs.install(client: management, logger: logger)
+        } catch {
+            try? await management.shutdown()
+            await server.shutdown()
+            throw error
+        }
+        return DevFleet(server: server, management: management, catalog: catalog, kubeconfigDirectory: kubeconfigDirectory, logger: logger)
+    }
+
+    public static func kubeconfigPath(directory: String, cluster: String) -> String {
+        URL(fileURLWithPath: directory).appendingPathComponent("\(cluster).kubeconfig").path
+    }
+
+    public var managementKubeconfigPath: String { Self.kubeconfigPath(directory: kubeconfigDirectory, cluster: Self.managementName) }
+
+    /// A workload cluster as the addon manager sees one.
+    public struct ClusterRequest: Sendable {
+        public var name: String
+        public var project: String
+        public var channel: String
+        public var kubernetesVersion: String
+        public var labels: [String: String]
+        /// `spec.addons` of the Cluster (overrides: enabled, version, values).
+        public var addons: JSONValue
+        public var settings: ClusterSettings?
+
+        public init(name: String, project: String = "dev", channel: String = "stable", kubernetesVersion: String = "1.30.4",
+                    labels: [String: String] = [:], addons: JSONValue = [], settings: ClusterSettings? = nil) {
+            self.name = name
+            self.project = project
+            self.channel = channel
+            self.kubernetesVersion = kubernetesVersion
+            self.labels = labels
+            self.addons = addons
+            self.settings = settings
+        }
+    }
+
+    /// Adds a simulated workload cluster and its Cluster object (kubeconfig Secret, credentials).
+    @discardableResult
+    public func addCluster(_ request: ClusterRequest) async throws -> LocalKubeCluster {
+        let cluster = try await server.addCluster(name: request.name, settings: request.settings)
+        let kubeconfig = try server.kubeconfig(for: request.name)
+        try server.writeKubeconfig(for: request.name, to: Self.kubeconfigPath(directory: kubeconfigDirectory, cluster: request.name))
+        try await ensureProject(request.project)
+        let field = WriteOptions(fieldManager: "addon-manager-dev")
+
+        var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "\(request.name)-kubeconfig", namespace: request.project)
+        secret["type"] = "Opaque"
+        secret["data"] = ["kubeconfig": .string(Data(kubeconfig.utf8).base64EncodedString())]
+        _ = try await management.apply(secret, options: ApplyOptions(fieldManager: field.fieldManager, force: true))
+
+        var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: request.name, namespace: request.project)
+        object.labels = request.labels
+        object["spec"] = [
+            "kubeconfigSecretRef": ["name": .string("\(request.name)-kubeconfig"), "key": "kubeconfig"],
+            "kubernetesVersion": .string(request.kubernetesVersion),
+            "channel": .string(request.channel),
+            "facts": [
+                "region": "dev-1",
+                "availabilityZones": ["dev-1a", "dev-1b"],
+                "apiEndpoint": .string(cluster.baseURL),
+                "podCIDR": "10.244.0.0/16",
+                "serviceCIDR": "10.96.0.0/12",
+                "objectStorage": ["endpoint": "https://s3.dev-1.localkube.invalid", "bucket": .string("\(request.project)-\(request.name)-backups")],
+            ],
+            "addons": request.addons,
+        ]
+        _ = try await management.apply(object, options: ApplyOptions(fieldManager: field.fieldManager, force: true))
+        return cluster
+    }
+
+    /// The project namespace, with stand-in credentials for every Secret the catalog's addons
+    /// reference (dev values, never real ones).
+    private func ensureProject(_ project: String) async throws {
+        let namespace = KubeObject(apiVersion: "v1", kind: "Namespace", name: project)
+        _ = try await management.apply(namespace, options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
+        var needed: [String: Set<String>] = [:]
+        for name in catalog.addonNames {
+            for version in catalog.versions(of: name) {
+                for reference in catalog.definition(name: name, version: version)?.secrets ?? [] {
+                    needed[reference.secretName, default: []].formUnion(reference.requiredKeys)
+                }
+            }
+        }
+        for (name, keys) in needed {
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: name, namespace: project)
+            secret["type"] = "Opaque"
+            var data: [String: JSONValue] = [:]
+            for key in keys {
+                let value = key.lowercased().contains("url") || key.lowercased().contains("endpoint") ? "https://\(key.lowercased()).dev.localkube.invalid" : "dev-\(key)"
+                data[key] = .string(Data(value.utf8).base64EncodedString())
+            }
+            secret["data"] = .object(data)
+            _ = try await management.apply(secret, options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
+        }
+    }
+
+    public func shutdown() async {
+        try? await management.shutdown()
+        await server.shutdown()
+    }
+}

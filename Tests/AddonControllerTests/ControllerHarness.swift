@@ -1,0 +1,131 @@
+import AddonCatalog
+import AddonController
+import ControllerRuntime
+import DevFleet
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import Testing
+
+/// A management plane and workload clusters on LocalKube, the fixture catalog, and the real
+/// controller starter running against them over HTTPS.
+final class ControllerHarness: Sendable {
+    let fleet: DevFleet
+    let starter: ControllerStarter
+    let runner: Task<Void, Never>
+    let directory: String
+
+    static var fixtureCatalog: String {
+        Bundle.module.url(forResource: "Fixtures/catalog", withExtension: nil)!.path
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    static func logger() -> Logger {
+        var logger = Logger(label: "e2e")
+        logger.logLevel = ProcessInfo.processInfo.environment["E2E_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        return logger
+    }
+
+    init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
+        let catalog = try Catalog.load(directory: catalogDirectory)
+        let logger = Self.logger()
+        fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
+                                         workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: logger)
+        var starterOptions = ControllerStarter.Options()
+        starterOptions.cluster = options
+        starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: catalog), options: starterOptions, logger: logger)
+        let starter = self.starter
+        runner = Task { await starter.run() }
+    }
+
+    static var fastOptions: ClusterAddonController.Options {
+        var options = ClusterAddonController.Options()
+        options.pollInterval = .milliseconds(200)
+        options.unreachableGrace = .seconds(1)
+        options.resyncPeriod = .seconds(3600)
+        return options
+    }
+
+    func shutdown() async {
+        runner.cancel()
+        await runner.value
+        await fleet.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    var management: KubernetesClient { fleet.management }
+
+    /// A client for a workload cluster (as a person with its kubeconfig would have).
+    func client(for cluster: String) throws -> KubernetesClient {
+        let connection = try Kubeconfig.parse(try fleet.server.kubeconfig(for: cluster), file: nil).connection()
+        return try KubernetesClient(connection: connection, logger: Self.logger())
+    }
+
+    func clusterAddon(_ cluster: String, _ addon: String, project: String = "dev") async throws -> KubeObject? {
+        do {
+            return try await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster, addon: addon), namespace: project)
+        } catch let error as KubernetesError where error.isNotFound {
+            return nil
+        }
+    }
+
+    func phase(_ cluster: String, _ addon: String, project: String = "dev") async -> String? {
+        (try? await clusterAddon(cluster, addon, project: project))??.status["phase"].stringValue
+    }
+
+    /// Polls until `condition` holds; fails the test with `message` after `timeout`. The timeout
+    /// only bounds a hung test: the assertion is about what happens, not how fast.
+    func eventually(_ message: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
+                    _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if (try? await condition()) == true { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("not reached: \(message)", sourceLocation: sourceLocation)
+        throw HarnessTimeout(message: message)
+    }
+
+    struct HarnessTimeout: Error { var message: String }
+
+    func waitForPhase(_ cluster: String, _ addon: String, _ phase: String, project: String = "dev", timeout: Duration = .seconds(60),
+                      sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        try await eventually("\(cluster)/\(addon) \(phase) (is \(await self.phase(cluster, addon, project: project) ?? "absent"))", timeout: timeout, sourceLocation: sourceLocation) {
+            await self.phase(cluster, addon, project: project) == phase
+        }
+    }
+
+    func updateCluster(_ name: String, project: String = "dev", _ change: (inout JSONValue) -> Void) async throws {
+        for _ in 0..<5 {
+            var cluster = try await management.get(ManagementKinds.cluster, name: name, namespace: project)
+            var spec = cluster.spec
+            change(&spec)
+            cluster["spec"] = spec
+            do {
+                _ = try await management.update(cluster, options: WriteOptions(fieldManager: "e2e-test"))
+                return
+            } catch let error as KubernetesError where error.isConflict {
+                continue
+            }
+        }
+    }
+}
+
+/// Runs `body` with a harness and always shuts it down.
+func withHarness(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
+                 _ body: (ControllerHarness) async throws -> Void) async throws {
+    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options)
+    do {
+        try await body(harness)
+    } catch {
+        await harness.shutdown()
+        throw error
+    }
+    await harness.shutdown()
+}
