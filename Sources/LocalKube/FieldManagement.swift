@@ -6,12 +6,7 @@ import StructuredMerge
 /// cluster, built once per process) plus the cluster's own CRD versions.
 struct SchemaSet: Sendable {
     /// Built once from the bundled OpenAPI v2 definitions of the real server.
-    static let builtin: SchemaCatalog? = {
-        guard let url = Bundle.module.url(forResource: "openapi-v2-definitions", withExtension: "json"),
-              let data = try? Data(contentsOf: url)
-        else { return nil }
-        return try? SchemaCatalog(definitionsJSON: Array(data))
-    }()
+    static let builtin: SchemaCatalog? = try? SchemaCatalog(definitions: .object(OpenAPIDefinitions.builtin))
 
     /// Schema per custom group/version/kind, built when its CRD is established.
     var customTypes: [GroupVersionKind: ObjectType] = [:]
@@ -68,21 +63,21 @@ enum FieldManagement {
     static func ignoredFields(_ type: ResourceType, subresource: String?, object: JSONValue) -> FieldSet {
         if subresource == "status" {
             let keys = (object.objectValue?.keys).map(Array.init) ?? []
-            return FieldSet(keys.filter { !["status", "metadata", "apiVersion", "kind"].contains($0) }.map { FieldPath(fields: $0) })
+            return ResetFields.statusSubresource.union(FieldSet(keys.filter { !["status", "metadata", "apiVersion", "kind", "spec"].contains($0) }.map { FieldPath(fields: $0) }))
         }
-        if type.hasStatusSubresource { return FieldSet([FieldPath(fields: "status")]) }
-        return FieldSet()
+        if type.hasStatusSubresource { return ResetFields.mainResourceWithStatus }
+        return ResetFields.none
     }
 
-    static func mergePatch(_ live: JSONValue, _ patch: JSONValue) throws(APIError) -> JSONValue {
-        throw APIError.unsupportedMediaType("application/merge-patch+json")
+    static func mergePatch(_ live: JSONValue, body: [UInt8]) throws(APIError) -> JSONValue {
+        do { return try JSONMergePatch.apply(body: body, to: live) } catch { throw APIError(error.status) }
     }
 
-    static func strategicMergePatch(_ live: JSONValue, _ patch: JSONValue, type: ResourceType, schemas: SchemaSet) throws(APIError) -> JSONValue {
-        throw APIError.unsupportedMediaType("application/strategic-merge-patch+json")
+    static func strategicMergePatch(_ live: JSONValue, body: [UInt8], type: ResourceType, schemas: SchemaSet) throws(APIError) -> JSONValue {
+        do { return try StrategicMergePatch.apply(body: body, to: live, type: schemas.objectType(for: type)) } catch { throw APIError(error.status) }
     }
 
-    static func jsonPatch(_ live: JSONValue, _ patch: JSONValue) throws(APIError) -> JSONValue {
-        throw APIError.unsupportedMediaType("application/json-patch+json")
+    static func jsonPatch(_ live: JSONValue, body: [UInt8]) throws(APIError) -> JSONValue {
+        do { return try JSONPatch.apply(body: body, to: live) } catch { throw APIError(error.status) }
     }
 }

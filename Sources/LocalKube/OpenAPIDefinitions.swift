@@ -8,7 +8,24 @@ enum OpenAPIDefinitions {
               let data = try? Data(contentsOf: url),
               let json = try? JSONValue.parse(Array(data))
         else { return [:] }
-        if case .object(let o) = json["definitions"] { return o }
-        return json.objectValue ?? [:]
+        var definitions: [String: JSONValue]
+        if case .object(let o) = json["definitions"] { definitions = o } else { definitions = json.objectValue ?? [:] }
+        restoreDescriptionFields(&definitions)
+        return definitions
     }()
+
+    /// The recording was shipped with every `description` removed to keep it small, which also
+    /// removed the three API fields that are *named* `description`. The real server has them
+    /// (a CRD schema's descriptions, a PriorityClass's description): put them back.
+    static func restoreDescriptionFields(_ definitions: inout [String: JSONValue]) {
+        for name in [
+            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps",
+            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation",
+            "io.k8s.api.scheduling.v1.PriorityClass",
+        ] {
+            guard var definition = definitions[name], definition["properties"]["description"].isNull else { continue }
+            definition.setValue(["type": "string"], at: ["properties", "description"])
+            definitions[name] = definition
+        }
+    }
 }
