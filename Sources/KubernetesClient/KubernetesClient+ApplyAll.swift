@@ -40,6 +40,7 @@ extension KubernetesClient {
         }
         var unknown: [String] = []
         var needsBatchCRD: Set<Int> = []
+        var known: [GroupVersionKind: Bool] = [:]
         for (index, object) in objects.enumerated() {
             guard !object.apiVersion.isEmpty, !object.kind.isEmpty, !object.name.isEmpty else {
                 throw KubernetesError(kind: .invalidObject, context: context(verb: "apply", object: object.name.isEmpty ? nil : object.reference),
@@ -50,11 +51,15 @@ extension KubernetesClient {
                 if (try? await discovery.apis())?.resource(for: gvk) == nil { needsBatchCRD.insert(index) }
                 continue
             }
-            do {
-                _ = try await resource(for: gvk)
-            } catch let error as KubernetesError where error.kind == .unknownKind {
-                unknown.append("\(object.reference) (\(gvk.apiVersion))")
+            if known[gvk] == nil {
+                do {
+                    _ = try await resource(for: gvk)
+                    known[gvk] = true
+                } catch let error as KubernetesError where error.kind == .unknownKind {
+                    known[gvk] = false
+                }
             }
+            if known[gvk] == false { unknown.append("\(object.reference) (\(gvk.apiVersion))") }
         }
         if !unknown.isEmpty {
             throw KubernetesError(kind: .unknownKind, context: context(verb: "apply"),

@@ -20,7 +20,7 @@ import Testing
             #expect(forced["data"]["a"] == "2")
             let owners = Dictionary(uniqueKeysWithValues: forced.managedFields.map { ($0.manager, $0.fieldsV1) })
             #expect(owners["two"]?["f:data"]["f:a"] != nil)
-            #expect(owners["one"]?["f:data"]["f:a"] == nil)
+            #expect((owners["one"]?["f:data"]["f:a"] ?? .null) == .null)
         }
     }
 

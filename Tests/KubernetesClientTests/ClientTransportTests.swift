@@ -122,3 +122,25 @@ import Testing
         }
     }
 }
+
+extension ClientTransportTests {
+    @Test func tlsServerNameIsSentWhileConnectingToTheServerAddress() async throws {
+        try await F.with { f in
+            // The request goes to the kubeconfig's server address (127.0.0.1) even though the name
+            // used for TLS does not resolve. (NIOSSL also accepts a certificate whose IP SAN matches
+            // the connected address, so a wrong name cannot be shown to fail against LocalKube.)
+            for name in ["localhost", "kubernetes.invalid"] {
+                let client = try f.secondClient { $0.serverName = name }
+                #expect(try await client.serverVersion()["major"].stringValue != nil, "\(name)")
+                try await client.shutdown()
+            }
+        }
+    }
+
+    @Test func unusableClientCertificateIsAConfigurationError() throws {
+        let connection = ClusterConnection(name: "c", server: "https://127.0.0.1:1", tls: TLSSettings(clientCertificatePEM: Array("junk".utf8), clientKeyPEM: Array("junk".utf8)))
+        #expect { try KubernetesClient(connection: connection, logger: .init(label: "t")) } throws: { error in
+            (error as? KubernetesError)?.kind == .configuration
+        }
+    }
+}

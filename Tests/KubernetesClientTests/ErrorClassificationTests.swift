@@ -112,7 +112,7 @@ import Testing
         let entry = try #require(RecordedStatuses.all.first { $0.source == "ssa/invalid-object#1" })
         let error = Self.error(entry)
         #expect(error.isInvalid)
-        #expect(Set(error.causes.compactMap(\.field)) == ["spec.ports[0].name", "spec.ports[0].port", "spec.ports[0].targetPort"])
+        #expect(Set(error.causes.compactMap(\.field)) == ["spec.ports[0].name", "spec.ports[0].port", "spec.ports[0].targetPort", "spec.ports[1].name", "spec.ports[1].port", "spec.ports[1].targetPort"])
         #expect(error.message.hasPrefix("Service \"svc\" is invalid"))
     }
 

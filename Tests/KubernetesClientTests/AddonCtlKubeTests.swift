@@ -1,0 +1,232 @@
+import Foundation
+import KubernetesModel
+import LocalKube
+import Testing
+@testable import KubernetesClient
+
+/// `addonctl kube` end to end: the built binary as a subprocess against LocalKube.
+@Suite struct AddonCtlKubeTests {
+    typealias F = LocalKubeFixture
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let binary: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/addonctl").path
+    }()
+
+    static func addonctl(_ arguments: [String], kubeconfig: String) async throws -> Run {
+        #expect(FileManager.default.isExecutableFile(atPath: binary), "build addonctl first (swift build): \(binary)")
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["kube"] + arguments + ["--kubeconfig", kubeconfig]
+                var environment = ProcessInfo.processInfo.environment
+                environment.removeValue(forKey: "KUBECONFIG")
+                process.environment = environment
+                let out = Pipe()
+                let err = Pipe()
+                process.standardOutput = out
+                process.standardError = err
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let stderrReader = PipeReader(err)
+                let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                                                   stderr: String(decoding: stderrReader.finish(), as: UTF8.self)))
+            }
+        }
+    }
+
+    static let manifests = """
+        apiVersion: example.com/v1
+        kind: Widget
+        metadata:
+          name: w1
+          namespace: shop
+        spec:
+          size: 2
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata:
+          name: settings
+          namespace: shop
+        data:
+          mode: "on"
+        ---
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata:
+          name: widgets.example.com
+        spec:
+          group: example.com
+          scope: Namespaced
+          names: {kind: Widget, plural: widgets, singular: widget, listKind: WidgetList, shortNames: [wd]}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema:
+              openAPIV3Schema:
+                type: object
+                properties:
+                  spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+        ---
+        apiVersion: v1
+        kind: Namespace
+        metadata:
+          name: shop
+        """
+
+    @Test func applyGetDeleteRoundTrip() async throws {
+        try await F.with { f in
+            let dir = try TemporaryDirectory()
+            try dir.write("manifests/app.yaml", Self.manifests)
+            try dir.write("manifests/more.yml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: shop}\n")
+            try dir.write("manifests/README.md", "not a manifest")
+
+            let apply = try await Self.addonctl(["apply", "-f", dir.path + "/manifests"], kubeconfig: f.kubeconfigPath)
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(apply.stdout.split(separator: "\n") == [
+                "widget.example.com/w1 serverside-applied",
+                "configmap/settings serverside-applied",
+                "customresourcedefinition.apiextensions.k8s.io/widgets.example.com serverside-applied",
+                "namespace/shop serverside-applied",
+                "configmap/extra serverside-applied",
+            ])
+            let stored = try await f.client.get(F.configMap, name: "settings", namespace: "shop")
+            #expect(stored["data"]["mode"] == "on")
+            #expect(stored.managedFields.map(\.manager) == ["addonctl"])
+
+            // KIND as kubectl accepts it.
+            for kind in ["widgets", "widget", "wd", "Widget", "widgets.example.com"] {
+                let get = try await Self.addonctl(["get", kind, "-n", "shop", "-o", "name"], kubeconfig: f.kubeconfigPath)
+                #expect(get.status == 0, "\(kind): \(get.stderr)")
+                #expect(get.stdout == "widget.example.com/w1\n", "\(kind)")
+            }
+            let yaml = try await Self.addonctl(["get", "configmap", "settings", "-n", "shop", "-o", "yaml"], kubeconfig: f.kubeconfigPath)
+            let parsed = try YAML.parse(yaml.stdout)
+            #expect(parsed["data"]["mode"] == "on")
+            #expect(parsed["metadata"]["name"] == "settings")
+            let json = try await Self.addonctl(["get", "cm", "-A", "-l", "!nothing", "-o", "json"], kubeconfig: f.kubeconfigPath)
+            let list = try JSONValue.parse(json.stdout)
+            #expect(list["kind"] == "List")
+            #expect(Set((list["items"].arrayValue ?? []).compactMap { $0["metadata"]["name"].stringValue }).isSuperset(of: ["settings", "extra"]))
+            let table = try await Self.addonctl(["get", "cm", "-n", "shop"], kubeconfig: f.kubeconfigPath)
+            #expect(table.stdout.hasPrefix("NAME"))
+            #expect(table.stdout.contains("settings"))
+
+            let dryRun = try await Self.addonctl(["apply", "-f", dir.path + "/manifests/more.yml", "--dry-run"], kubeconfig: f.kubeconfigPath)
+            #expect(dryRun.stdout == "configmap/extra serverside-applied (server dry run)\n")
+
+            let delete = try await Self.addonctl(["delete", "-f", dir.path + "/manifests/app.yaml"], kubeconfig: f.kubeconfigPath)
+            #expect(delete.status == 0, "\(delete.stderr)")
+            #expect(delete.stdout.split(separator: "\n") == [
+                "widget.example.com \"w1\" deleted",
+                "configmap \"settings\" deleted",
+                "customresourcedefinition.apiextensions.k8s.io \"widgets.example.com\" deleted",
+                "namespace \"shop\" deleted",
+            ])
+            let byName = try await Self.addonctl(["delete", "cm", "nope"], kubeconfig: f.kubeconfigPath)
+            #expect(byName.status != 0)
+            #expect(byName.stderr.contains("Error from server (NotFound): configmaps \"nope\" not found"))
+        }
+    }
+
+    @Test func conflictsNeedForce() async throws {
+        try await F.with { f in
+            let dir = try TemporaryDirectory()
+            let file = try dir.write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\ndata: {a: \"1\"}\n")
+            _ = try await f.client.apply(F.configMap("c", data: ["a": "0"]), options: ApplyOptions(fieldManager: "someone-else"))
+            let refused = try await Self.addonctl(["apply", "-f", file], kubeconfig: f.kubeconfigPath)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("conflict with \"someone-else\": .data.a"))
+            #expect(try await f.client.get(F.configMap, name: "c", namespace: "default")["data"]["a"] == "0")
+            let forced = try await Self.addonctl(["apply", "-f", file, "--force", "--field-manager", "ops"], kubeconfig: f.kubeconfigPath)
+            #expect(forced.status == 0, "\(forced.stderr)")
+            #expect(try await f.client.get(F.configMap, name: "c", namespace: "default")["data"]["a"] == "1")
+        }
+    }
+
+    /// Bad inputs: a clear error naming file and line (or field), exit status non-zero, nothing applied.
+    @Test(arguments: [
+        ("invalid YAML", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: second\n", ["bad.yaml:9", "invalid YAML"]),
+        ("object without name", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n", ["bad.yaml:8", "has no metadata.name"]),
+        ("object without kind", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\napiVersion: v1\nmetadata:\n  name: x\n", ["bad.yaml:6", "has no kind"]),
+        ("unknown kind", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\napiVersion: nowhere.example.com/v1\nkind: Gadget\nmetadata:\n  name: g\n", ["Gadget", "nowhere.example.com", "nothing was applied"]),
+        ("not an object", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\n---\n- just\n- a list\n", ["bad.yaml:6", "not a Kubernetes object"]),
+    ])
+    func badManifestsApplyNothing(name: String, text: String, expected: [String]) async throws {
+        try await F.with { f in
+            let dir = try TemporaryDirectory()
+            let file = try dir.write("bad.yaml", text)
+            let run = try await Self.addonctl(["apply", "-f", file], kubeconfig: f.kubeconfigPath)
+            #expect(run.status != 0, "\(name)")
+            for fragment in expected { #expect(run.stderr.contains(fragment), "\(name): \(run.stderr)") }
+            #expect(run.stdout.isEmpty, "\(name)")
+            #expect(await f.cluster.writeCount() == 0, "\(name): nothing may be applied")
+        }
+    }
+
+    @Test func malformedKubeconfigNamesTheField() async throws {
+        let dir = try TemporaryDirectory()
+        let kubeconfig = try dir.write("kubeconfig", """
+            apiVersion: v1
+            kind: Config
+            current-context: x
+            clusters:
+            - name: c
+              cluster:
+                server: https://127.0.0.1:1
+                certificate-authority-data: "%%% not base64"
+            contexts:
+            - name: x
+              context: {cluster: c, user: u}
+            users:
+            - name: u
+              user: {token: t}
+            """)
+        let run = try await Self.addonctl(["get", "configmaps"], kubeconfig: kubeconfig)
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("clusters[0].cluster.certificate-authority-data"), "\(run.stderr)")
+        #expect(run.stderr.contains(kubeconfig))
+    }
+
+    @Test func unknownKindOnTheCommandLine() async throws {
+        try await F.with { f in
+            let run = try await Self.addonctl(["get", "gadgets"], kubeconfig: f.kubeconfigPath)
+            #expect(run.status != 0)
+            #expect(run.stderr.contains("the server doesn't have a resource type \"gadgets\""))
+        }
+    }
+}
+
+/// Reads a pipe to its end on another thread (so a full pipe never blocks the child).
+final class PipeReader: @unchecked Sendable {
+    private let group = DispatchGroup()
+    private var data = Data()
+
+    init(_ pipe: Pipe) {
+        group.enter()
+        DispatchQueue.global().async {
+            self.data = pipe.fileHandleForReading.readDataToEndOfFile()
+            self.group.leave()
+        }
+    }
+
+    func finish() -> Data {
+        group.wait()
+        return data
+    }
+}
