@@ -295,16 +295,8 @@ public struct Catalog: Sendable {
                         }
                         continue
                     }
-                    let channelValues = pinned ? (channel?.addons[name]?.values ?? .emptyObject) : .emptyObject
-                    // The cluster's overrides are written for the version it runs: another version
-                    // is rendered with them when they fit its schema, else with its defaults.
-                    var clusterValues = cluster.values[name] ?? .emptyObject
-                    if !pinned, !Values.resolve(schema: definition.valuesSchema, channel: .emptyObject, cluster: clusterValues).problems.isEmpty {
-                        clusterValues = .emptyObject
-                    }
                     do {
-                        _ = try await Renderer.render(definition: definition, facts: cluster.facts, channelValues: channelValues,
-                                                      clusterValues: clusterValues, secrets: cluster.secrets)
+                        _ = try await render(addon: name, version: version, for: cluster)
                     } catch {
                         for var problem in error.errors {
                             // Channel values were checked when loading: what is left comes from the cluster.
@@ -316,6 +308,26 @@ public struct Catalog: Sendable {
             }
         }
         return CatalogErrors(diagnostics.errors).errors
+    }
+
+    /// Renders an addon version for an example cluster as lint does: the version the cluster's
+    /// channel publishes (default) with the channel's values and the cluster's overrides; another
+    /// version with the cluster's overrides when they fit its schema, else with its defaults.
+    public func render(addon name: String, version: SemanticVersion? = nil, for cluster: ExampleCluster) async throws(CatalogErrors) -> RenderedAddon {
+        let channel = channels[cluster.channel]
+        guard let version = version ?? channel?.version(of: name) ?? latestVersion(of: name),
+              let definition = definition(name: name, version: version) else {
+            throw CatalogErrors([CatalogError(.unknownVersion, file: cluster.file, line: nil, "no version \(version.map(\.description) ?? "") of addon \(name) in the catalog")])
+        }
+        let pinned = channel?.version(of: name) == version
+        let channelValues = pinned ? (channel?.addons[name]?.values ?? .emptyObject) : .emptyObject
+        // The cluster's overrides are written for the version it runs.
+        var clusterValues = cluster.values[name] ?? .emptyObject
+        if !pinned, !Values.resolve(schema: definition.valuesSchema, channel: .emptyObject, cluster: clusterValues).problems.isEmpty {
+            clusterValues = .emptyObject
+        }
+        return try await Renderer.render(definition: definition, facts: cluster.facts, channelValues: channelValues,
+                                         clusterValues: clusterValues, secrets: cluster.secrets)
     }
 
     /// Loads the catalog and lints it: all problems of both steps.

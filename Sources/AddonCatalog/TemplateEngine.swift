@@ -162,7 +162,22 @@ struct TemplateEngine {
         var table: [ObjectIdentifier: Int] = [:]
         let tagTokens = tokens.filter { $0.kind != .text }
         guard tagTokens.count == tagLines.count else { return table }
-        for (token, line) in zip(tagTokens, tagLines) { table[ObjectIdentifier(token)] = line }
+        // Stencil's `for` node carries its `endfor` (or `empty`) token: errors of the loop's own
+        // expression must point at the `for` line.
+        var openLoops: [Int] = []
+        for (token, line) in zip(tagTokens, tagLines) {
+            var reported = line
+            if token.kind == .block {
+                let words = token.components
+                switch words.first?.hasSuffix(":") == true && words.count > 1 ? words[1] : words.first {
+                case "for": openLoops.append(line)
+                case "empty": reported = openLoops.last ?? line
+                case "endfor": reported = openLoops.popLast() ?? line
+                default: break
+                }
+            }
+            table[ObjectIdentifier(token)] = reported
+        }
         return table
     }
 

@@ -174,7 +174,7 @@ import Testing
               namespace: demo
             """
         #expect(await TestSupport.renderErrors([crd]) == [
-            #"manifests/m0.yaml:19: Widget.example.net w1 is cluster-scoped but has namespace "demo""#,
+            #"manifests/m0.yaml:20: Widget.example.net w1 is cluster-scoped but has namespace "demo""#,
         ])
     }
 
@@ -211,9 +211,9 @@ import Testing
     }
 
     @Test func cronIntervals() {
-        #expect(CronSchedule("0 */6 * * *")?.longestIntervalSeconds == 6 * 3600)
+        #expect(CronSchedule("0 */6 * * *")?.longestIntervalSeconds == Double(6 * 3600))
         #expect(CronSchedule("@daily")?.longestIntervalSeconds == 86400)
-        #expect(CronSchedule("30 1 * * 1-5")?.longestIntervalSeconds == 3 * 86400)
+        #expect(CronSchedule("30 1 * * 1-5")?.longestIntervalSeconds == Double(3 * 86400))
         #expect(CronSchedule("*/15 * * * *")?.longestIntervalSeconds == 900)
         #expect(CronSchedule("61 * * * *") == nil)
         #expect(CronSchedule("* * *") == nil)

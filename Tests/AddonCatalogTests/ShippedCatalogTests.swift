@@ -20,7 +20,7 @@ import Testing
                 for version in catalog.versions(of: name) {
                     let definition = try #require(catalog.definition(name: name, version: version))
                     guard definition.supportedKubernetesVersions.contains(cluster.facts.kubernetesVersion) else { continue }
-                    let result = try await Renderer.render(definition: definition, facts: cluster.facts, secrets: cluster.secrets)
+                    let result = try await catalog.render(addon: name, version: version, for: cluster)
                     #expect(!result.objects.isEmpty)
                     let size = result.objects.map { $0.body.serialized().count }.reduce(0, +)
                     #expect(size < 512 * 1024, "\(name)@\(version) renders \(size) bytes")
@@ -44,8 +44,8 @@ import Testing
         for name in catalog.addonNames {
             let versions = catalog.versions(of: name).filter { catalog.definition(name: name, version: $0)!.supportedKubernetesVersions.contains(cluster.facts.kubernetesVersion) }
             guard versions.count >= 2 else { continue }
-            let old = try await Renderer.render(definition: catalog.definition(name: name, version: versions[0])!, facts: cluster.facts, secrets: cluster.secrets)
-            let new = try await Renderer.render(definition: catalog.definition(name: name, version: versions[1])!, facts: cluster.facts, secrets: cluster.secrets)
+            let old = try await catalog.render(addon: name, version: versions[0], for: cluster)
+            let new = try await catalog.render(addon: name, version: versions[1], for: cluster)
             #expect(old.hash != new.hash, "\(name)")
             let oldRefs = Set(old.objects.map(\.reference)), newRefs = Set(new.objects.map(\.reference))
             #expect(!oldRefs.intersection(newRefs).isEmpty, "\(name): an upgrade keeps objects")
