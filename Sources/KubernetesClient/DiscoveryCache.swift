@@ -4,13 +4,33 @@ import Logging
 /// The client's discovery: fetched once (aggregated when the server offers it), shared by every
 /// task, refreshed when a kind is not found (a CRD just created) or on request.
 actor DiscoveryCache {
-    private let transport: Transport
+    /// GETs a discovery document: path, Accept header → JSON.
+    typealias Fetch = @Sendable (_ path: String, _ accept: String) async throws -> JSONValue
+
+    private let fetchDocument: Fetch
+    private let cluster: String
+    private let server: String
+    private let logger: Logger
     private var current: DiscoveredAPIs?
     private var loading: Task<DiscoveredAPIs, any Error>?
     /// Counts completed loads: a caller that missed a kind refreshes only if no load finished since it looked.
     private var generation = 0
 
-    init(transport: Transport) { self.transport = transport }
+    init(cluster: String, server: String, logger: Logger, fetch: @escaping Fetch) {
+        self.cluster = cluster
+        self.server = server
+        self.logger = logger
+        self.fetchDocument = fetch
+    }
+
+    /// Discovery through a client's transport.
+    init(transport: Transport) {
+        self.init(cluster: transport.connection.name, server: transport.connection.server, logger: transport.logger) { path, accept in
+            let context = KubernetesError.RequestContext(cluster: transport.connection.name, server: transport.connection.server, verb: "discovery", path: path)
+            let response = try await transport.send(APIRequest(method: .GET, path: path, accept: accept, retry: .read, context: context))
+            return try response.json(context: context)
+        }
+    }
 
     /// The discovered APIs, loading them the first time.
     func apis() async throws -> DiscoveredAPIs {
@@ -34,10 +54,10 @@ actor DiscoveryCache {
             fresh = try await load()
         }
         if let resource = fresh.resource(for: kind) { return resource }
-        throw Self.unknownKind(kind, in: fresh, transport: transport)
+        throw Self.unknownKind(kind, in: fresh, cluster: cluster, server: server)
     }
 
-    static func unknownKind(_ kind: GroupVersionKind, in apis: DiscoveredAPIs, transport: Transport) -> KubernetesError {
+    static func unknownKind(_ kind: GroupVersionKind, in apis: DiscoveredAPIs, cluster: String, server: String) -> KubernetesError {
         var message = "the server does not serve kind \"\(kind.kind)\" in version \"\(kind.apiVersion)\""
         if let failure = apis.failedGroupVersions[kind.groupVersion] {
             message += " (discovery of \(kind.apiVersion) failed: \(failure))"
@@ -46,15 +66,17 @@ actor DiscoveryCache {
         } else if !apis.groups.contains(where: { $0.name == kind.group }) {
             message += kind.group.isEmpty ? "" : " (no API group \"\(kind.group)\"; is its CRD installed?)"
         }
-        let context = KubernetesError.RequestContext(cluster: transport.connection.name, server: transport.connection.server, verb: "discovery",
+        let context = KubernetesError.RequestContext(cluster: cluster, server: server, verb: "discovery",
                                                      object: ObjectReference(groupKind: kind.groupKind, namespace: nil, name: ""))
         return KubernetesError(kind: .unknownKind, context: context, message: message)
     }
 
     private func load() async throws -> DiscoveredAPIs {
         if let loading { return try await loading.value }
-        let transport = self.transport
-        let task = Task { try await Self.fetch(transport) }
+        let fetch = fetchDocument
+        let logger = logger
+        let cluster = cluster
+        let task = Task { try await Self.fetch(fetch, logger: logger, cluster: cluster) }
         loading = task
         defer { loading = nil }
         let result = try await task.value
@@ -65,10 +87,10 @@ actor DiscoveryCache {
 
     // MARK: Fetching
 
-    private static func fetch(_ transport: Transport) async throws -> DiscoveredAPIs {
+    private static func fetch(_ get: @escaping Fetch, logger: Logger, cluster: String) async throws -> DiscoveredAPIs {
         // Aggregated discovery: two requests for everything (Kubernetes 1.26+).
-        async let core = get(transport, "/api", accept: DiscoveredAPIs.aggregatedAccept)
-        async let groups = get(transport, "/apis", accept: DiscoveredAPIs.aggregatedAccept)
+        async let core = get("/api", DiscoveredAPIs.aggregatedAccept)
+        async let groups = get("/apis", DiscoveredAPIs.aggregatedAccept)
         let (coreDocument, groupsDocument) = try await (core, groups)
         var result = DiscoveredAPIs()
         var perGroupVersion: [GroupVersion] = []
@@ -96,7 +118,7 @@ actor DiscoveryCache {
             for gv in perGroupVersion {
                 tasks.addTask {
                     do {
-                        let document = try await get(transport, gv.pathPrefix, accept: "application/json")
+                        let document = try await get(gv.pathPrefix, "application/json")
                         return (gv, .success(DiscoveredAPIs.parseResourceList(document, groupVersion: gv)))
                     } catch {
                         return (gv, .failure(error))
@@ -116,19 +138,13 @@ actor DiscoveryCache {
                 for resource in resources where fixed.resource(for: resource.groupVersionKind) == nil { fixed.add(resource) }
             case .failure(let error)?:
                 fixed.markFailed(gv, reason: (error as? KubernetesError)?.message ?? "\(error)")
-                transport.logger.warning("discovery of a group version failed", metadata: [
-                    "cluster": "\(transport.connection.name)", "groupVersion": "\(gv)", "error": "\(error)",
+                logger.warning("discovery of a group version failed", metadata: [
+                    "cluster": "\(cluster)", "groupVersion": "\(gv)", "error": "\(error)",
                 ])
             case nil:
                 break
             }
         }
         return fixed
-    }
-
-    private static func get(_ transport: Transport, _ path: String, accept: String) async throws -> JSONValue {
-        let context = KubernetesError.RequestContext(cluster: transport.connection.name, server: transport.connection.server, verb: "discovery", path: path)
-        let response = try await transport.send(APIRequest(method: .GET, path: path, accept: accept, retry: .read, context: context))
-        return try response.json(context: context)
     }
 }
