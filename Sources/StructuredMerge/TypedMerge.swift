@@ -109,6 +109,8 @@ enum TypedMerge {
         }
 
         mutating func compare(_ lhs: JSONValue?, _ rhs: JSONValue?, _ type: Int) {
+            // Equal values differ nowhere below.
+            if let l = lhs, let r = rhs, l == r { return }
             switch schema.atom(type, for: rhs ?? lhs) {
             case .scalar, .invalid:
                 mark(lhs, rhs, leaf: true)

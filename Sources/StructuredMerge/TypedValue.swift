@@ -89,7 +89,7 @@ extension ObjectType {
     public func violations(in value: JSONValue) -> [SchemaViolation] {
         var walker = ValidationWalker(schema: schema)
         walker.validate(value, root)
-        return walker.violations
+        return walker.violations.sorted { $0.path < $1.path }
     }
 }
 
@@ -136,13 +136,15 @@ private struct ValidationWalker {
                 report("expected map, got \(Self.goPointerValue(value))")
                 return
             }
-            for key in o.keys.sorted() {
-                guard let fieldType = map.fields[key] ?? map.elementType else {
-                    report("field not declared in schema", extra: .field(key))
-                    return
-                }
+            if map.elementType == nil, let unknown = o.keys.filter({ map.fields[$0] == nil }).min() {
+                // The server stops at the first undeclared field of a map.
+                report("field not declared in schema", extra: .field(unknown))
+                return
+            }
+            for (key, child) in o {
+                guard let fieldType = map.fields[key] ?? map.elementType else { continue }
                 path.append(.field(key))
-                validate(o[key]!, fieldType)
+                validate(child, fieldType)
                 path.removeLast()
             }
         case .invalid:
