@@ -47,6 +47,7 @@ final class Transport: Sendable {
     private let baseTLS: TLSConfiguration
     let limiter: RateLimiter
     let credentials: CredentialProvider
+    private let shutdownState = ShutdownState()
     let logger: Logger
     /// AsyncHTTPClient's own logger: its trace output (every stream, every timer) is not ours to show.
     private let httpLogger: Logger
@@ -105,7 +106,17 @@ final class Transport: Sendable {
     }
 
     func shutdown() async throws {
+        guard shutdownState.markShutDown() else { return }
         try await httpClient.shutdown()
+    }
+
+    deinit {
+        // A client dropped without shutdown(): close its connections anyway instead of tripping
+        // AsyncHTTPClient's "not shut down" assertion.
+        if shutdownState.markShutDown() {
+            let client = httpClient
+            Task { try? await client.shutdown() }
+        }
     }
 
     // MARK: Requests
@@ -295,5 +306,20 @@ extension Duration {
     var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}
+
+/// Whether shutdown has begun (set once).
+private final class ShutdownState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var shutDown = false
+
+    /// Marks it shut down; true for the first caller only.
+    func markShutDown() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if shutDown { return false }
+        shutDown = true
+        return true
     }
 }

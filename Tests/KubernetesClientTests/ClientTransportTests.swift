@@ -144,3 +144,26 @@ extension ClientTransportTests {
         }
     }
 }
+
+extension ClientTransportTests {
+    @Test func cancellationEndsARequestWaitingToRetry() async throws {
+        try await F.with(retryPolicy: RetryPolicy(maxRetryAfter: .seconds(600))) { f in
+            _ = try await f.client.resource(for: F.configMap)
+            await f.cluster.setErrorRate(1.0, code: 429, retryAfterSeconds: 300)
+            let get = Task { try await f.client.get(F.configMap, name: "x", namespace: "default") }
+            _ = await f.logs.next("retrying Kubernetes request")
+            get.cancel()
+            let result = await get.result
+            #expect(throws: CancellationError.self) { try result.get() }
+            await f.cluster.setFaults(.none)
+        }
+    }
+
+    @Test func aClientDroppedWithoutShutdownClosesItsConnections() async throws {
+        try await F.with { f in
+            var dropped: KubernetesClient? = try f.secondClient()
+            #expect(try await dropped?.serverVersion()["major"].stringValue != nil)
+            dropped = nil
+        }
+    }
+}
