@@ -1,0 +1,79 @@
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import Testing
+@testable import AddonCatalog
+
+/// Every shipped addon version, rendered for every example cluster, is accepted by LocalKube's
+/// server-side apply (which checks objects against the API's schemas as the API server does).
+@Suite struct LocalKubeAcceptanceTests {
+    @Test func everyShippedVersionIsAcceptedByServerSideApply() async throws {
+        let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
+        var serverLogger = Logger(label: "localkube")
+        serverLogger.logLevel = .warning
+        let server = try await LocalKubeServer.start(logger: serverLogger)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("addon-catalog-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var clients: [KubernetesClient] = []
+        do {
+            var applied = 0
+            for cluster in catalog.exampleClusters {
+                for name in catalog.addonNames {
+                    for version in catalog.versions(of: name) {
+                        let definition = try #require(catalog.definition(name: name, version: version))
+                        guard definition.supportedKubernetesVersions.contains(cluster.facts.kubernetesVersion) else { continue }
+                        let rendered = try await catalog.render(addon: name, version: version, for: cluster)
+                        // A fresh API server per rendering: versions of one addon must each apply on their own.
+                        let clusterName = "\(cluster.facts.name)-\(name)-\(version)".replacingOccurrences(of: ".", with: "-")
+                        _ = try await server.addCluster(name: clusterName)
+                        let path = directory + "/\(clusterName).kubeconfig"
+                        try server.writeKubeconfig(for: clusterName, to: path)
+                        var logger = Logger(label: "client")
+                        logger.logLevel = .critical
+                        let client = try KubernetesClient(connection: try ClusterConnection.load(kubeconfig: path, environment: [:]), logger: logger)
+                        clients.append(client)
+                        for object in rendered.objects {
+                            do {
+                                let answer = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
+                                #expect(answer.labels[OwnershipLabels.addonNameKey] == name)
+                                applied += 1
+                            } catch {
+                                Issue.record("\(name)@\(version) for \(cluster.facts.name): \(object.reference) rejected: \(error)")
+                            }
+                        }
+                        // Applying the same objects again changes nothing (no-op apply keeps resourceVersions).
+                        for object in rendered.objects.prefix(3) {
+                            let before = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
+                            let again = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
+                            #expect(before.resourceVersion == again.resourceVersion, "\(object.reference)")
+                        }
+                        await server.removeCluster(name: clusterName)
+                    }
+                }
+            }
+            #expect(applied > 100)
+
+            // The check has teeth: a rendering that got a type wrong is refused.
+            let cluster = try #require(catalog.exampleClusters.first)
+            var broken = try #require(try await catalog.render(addon: "ingress-nginx", for: cluster).objects.first { $0.kind == "Deployment" })
+            broken.body.setValue("two", at: ["spec", "replicas"])
+            _ = try await server.addCluster(name: "negative")
+            try server.writeKubeconfig(for: "negative", to: directory + "/negative.kubeconfig")
+            var logger = Logger(label: "client")
+            logger.logLevel = .critical
+            let client = try KubernetesClient(connection: try ClusterConnection.load(kubeconfig: directory + "/negative.kubeconfig", environment: [:]), logger: logger)
+            clients.append(client)
+            _ = try await client.apply(KubeObject(apiVersion: "v1", kind: "Namespace", name: "ingress-nginx"), options: ApplyOptions(fieldManager: "tests"))
+            await #expect(throws: KubernetesError.self) {
+                try await client.apply(broken, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
+            }
+        } catch {
+            Issue.record("\(error)")
+        }
+        for client in clients { try? await client.shutdown() }
+        await server.shutdown()
+    }
+}
