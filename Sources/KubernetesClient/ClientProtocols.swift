@@ -46,4 +46,28 @@ public protocol ObjectWatcher: Sendable {
 }
 
 /// Everything: what controllers take.
-public protocol KubeClient: ObjectReader, ObjectWriter, StatusWriter, ObjectWatcher {}
+public protocol KubeClient: ObjectReader, ObjectWriter, StatusWriter, ObjectWatcher, ObjectPatcher {}
+
+/// The kinds of PATCH other than server-side apply.
+public enum PatchType: String, Sendable, Hashable {
+    /// RFC 7386 JSON merge patch (a null deletes a key; lists are replaced).
+    case merge = "application/merge-patch+json"
+    /// RFC 6902 JSON patch (a list of operations).
+    case json = "application/json-patch+json"
+    /// Kubernetes strategic merge patch (built-in kinds only).
+    case strategicMerge = "application/strategic-merge-patch+json"
+}
+
+/// Patches objects (for small targeted changes such as removing a finalizer; prefer apply).
+public protocol ObjectPatcher: Sendable {
+    /// PATCH an object (or its `subresource`) with a merge, JSON or strategic merge patch.
+    func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: JSONValue, type: PatchType,
+               subresource: String?, options: WriteOptions) async throws -> KubeObject
+}
+
+extension ObjectPatcher {
+    /// PATCH the object itself (no subresource).
+    public func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: JSONValue, type: PatchType, options: WriteOptions) async throws -> KubeObject {
+        try await self.patch(kind, name: name, namespace: namespace, patch: patch, type: type, subresource: nil, options: options)
+    }
+}

@@ -193,6 +193,20 @@ public final class KubernetesClient: KubeClient {
         return object.deletionTimestamp == nil && object.finalizers.isEmpty ? .deleted(uid: object.uid) : .terminating(object)
     }
 
+    // MARK: Patching
+
+    public func patch(_ kind: GroupVersionKind, name: String, namespace: String?, patch: JSONValue, type: PatchType,
+                      subresource: String?, options: WriteOptions) async throws -> KubeObject {
+        let resource = try await resource(for: kind)
+        let ns = effectiveNamespace(resource, namespace)
+        let context = context(verb: "patch", object: ObjectReference(groupKind: kind.groupKind, namespace: ns, name: name))
+        var query = [("fieldManager", options.fieldManager)]
+        if options.dryRun { query.append(("dryRun", "All")) }
+        let request = APIRequest(method: .PATCH, path: resource.objectPath(name: name, namespace: ns, subresource: subresource), query: query,
+                                 body: patch.serialized(), contentType: type.rawValue, retry: .write, context: context)
+        return try object(from: try await transport.send(request), context: context, kind: kind)
+    }
+
     // MARK: Status
 
     public func applyStatus(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject {

@@ -107,3 +107,23 @@ import Testing
         }
     }
 }
+
+extension ClientCRUDTests {
+    @Test func mergePatchRemovesAFinalizerAndTheObjectGoes() async throws {
+        try await F.with { f in
+            var held = F.configMap("held", data: ["a": "1"])
+            held.finalizers = ["example.com/hold"]
+            _ = try await f.client.create(held, options: WriteOptions(fieldManager: "tests"))
+            _ = try await f.client.delete(F.configMap, name: "held", namespace: "default", options: DeleteOptions())
+            _ = try await f.client.patch(F.configMap, name: "held", namespace: "default", patch: ["metadata": ["finalizers": nil]],
+                                         type: .merge, options: WriteOptions(fieldManager: "tests"))
+            await #expect { try await f.client.get(F.configMap, name: "held", namespace: "default") } throws: { error in
+                (error as? KubernetesError)?.isNotFound == true
+            }
+            let patched = try await f.client.create(F.configMap("p", data: ["a": "1"]), options: WriteOptions(fieldManager: "tests"))
+            let afterJSONPatch = try await f.client.patch(F.configMap, name: patched.name, namespace: "default",
+                                                          patch: [["op": "replace", "path": "/data/a", "value": "2"]], type: .json, options: WriteOptions(fieldManager: "tests"))
+            #expect(afterJSONPatch["data"]["a"] == "2")
+        }
+    }
+}
