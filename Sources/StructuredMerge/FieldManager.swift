@@ -121,6 +121,8 @@ public enum FieldManager {
     ///
     /// As the server does, managedFields sent in `new` replace the live ones when they are
     /// readable and not empty, and `[]` (or `[{}]`) resets them; on a subresource the live ones are kept.
+    /// A `new` that does not fit the schema comes back without managedFields (the server's
+    /// `UpdateNoErrors`); validation answers for it belong to the caller.
     public static func update(
         old: KubeObject?, new: KubeObject, manager: String, type: ObjectType, kind: GroupVersionKind, now: String,
         subresource: String? = nil, ignoredFields: FieldSet = FieldSet()
@@ -139,10 +141,9 @@ public enum FieldManager {
         _ = oldBody.removeValue(at: ["metadata", "managedFields"])
         var newBody = new.body
         _ = newBody.removeValue(at: ["metadata", "managedFields"])
-        let violations = type.violations(in: newBody)
-        if !violations.isEmpty {
-            throw .internalError("failed to create typed new object of type \(kind): \(violations.joinedMessage)")
-        }
+        // The server never fails a write over its managed fields: an object that does not fit the
+        // schema (a custom object before validation) is stored without managedFields.
+        if !type.violations(in: newBody).isEmpty { return KubeObject(newBody) }
         let comparison = TypedMerge.compare(oldBody, newBody, type.root, schema: type.schema).excluding(ignoredFields)
         let updater = ManagerIdentity(manager: manager, operation: .update, apiVersion: version, subresource: subresource)
         // The writer is "another manager" too while ownership settles (the server names it "current-operation").
@@ -201,14 +202,23 @@ public enum FieldManager {
     private static func capUpdateManagers(_ managers: inout ManagedFields) {
         let updates = managers.ordered.filter { $0.identity.operation == .update }
         guard updates.count > maxUpdateManagers else { return }
-        let excess = updates.count - maxUpdateManagers
-        for entry in updates.prefix(excess) {
+        // Oldest first; the first of each apiVersion seeds that version's bucket once a second one joins it.
+        var length = updates.count
+        var firstOfVersion: [String: ManagerIdentity] = [:]
+        for entry in updates {
+            guard length > maxUpdateManagers else { break }
+            let bucket = ManagerIdentity(manager: "ancient-changes", operation: .update, apiVersion: entry.apiVersion)
+            guard let first = firstOfVersion[entry.apiVersion] else {
+                firstOfVersion[entry.apiVersion] = entry.identity
+                continue
+            }
+            if managers.entries[bucket] == nil, let seed = managers.entries.removeValue(forKey: first) {
+                managers.entries[bucket] = ManagedFields.Entry(identity: bucket, apiVersion: seed.apiVersion, time: seed.time, fields: seed.fields)
+            }
+            managers.entries[bucket]?.fields.formUnion(entry.fields)
+            managers.entries[bucket]?.time = entry.time
             managers.entries[entry.identity] = nil
-            let ancient = ManagerIdentity(manager: "ancient-changes", operation: .update, apiVersion: entry.apiVersion)
-            var target = managers.entries[ancient] ?? ManagedFields.Entry(identity: ancient, apiVersion: entry.apiVersion, time: entry.time, fields: FieldSet())
-            target.fields.formUnion(entry.fields)
-            target.time = entry.time
-            managers.entries[ancient] = target
+            length -= 1
         }
     }
 

@@ -242,3 +242,50 @@ struct ApplyTests {
         #expect(ManagedFields(of: result.object).ordered[0].fields.paths.map(\.description) == [".spec", ".spec.list", ".spec.m", ".spec.m.k"])
     }
 }
+
+extension ApplyTests {
+    @Test func anUpdateThatDoesNotFitTheSchemaDropsManagedFieldsInsteadOfFailing() throws {
+        let applied = try Self.apply(nil, Self.configMap(["a": "1"]), "applier").object
+        var broken = applied
+        broken.body["data"] = ["a": 1]
+        let result = try FieldManager.update(old: applied, new: broken, manager: "editor", type: Fixtures.type("v1", "ConfigMap"),
+                                             kind: Self.configMapKind, now: "t")
+        #expect(result.body["metadata"]["managedFields"].isNull)
+        #expect(result.body["data"] == ["a": 1])
+    }
+
+    @Test func statusWritesAreOwnedWithTheSubresource() throws {
+        let kind = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
+        let type = Fixtures.type("apps/v1", "Deployment")
+        let live = try FieldManager.apply(live: nil, config: try Fixtures.object("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 1}\n"),
+                                          manager: "m", force: false, type: type, kind: kind, now: "t", ignoredFields: ResetFields.mainResourceWithStatus).object
+        var withStatus = live
+        withStatus.body["status"] = ["replicas": 1]
+        let updated = try FieldManager.update(old: live, new: withStatus, manager: "controller", type: type, kind: kind, now: "t",
+                                              subresource: "status", ignoredFields: ResetFields.statusSubresource)
+        let entries = updated.managedFields
+        #expect(entries.map(\.manager) == ["m", "controller"])
+        #expect(entries.last?.subresource == "status")
+        #expect(entries.last?.fieldsV1 == ["f:status": [".": [:], "f:replicas": [:]]])
+        // The main resource ignores status: an apply that sets it neither owns nor conflicts.
+        let applied = try FieldManager.apply(live: updated, config: try Fixtures.object("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 1}\nstatus: {replicas: 5}\n"),
+                                             manager: "m", force: false, type: type, kind: kind, now: "t", ignoredFields: ResetFields.mainResourceWithStatus)
+        #expect(applied.isNoOp)
+    }
+
+    @Test func moreThanTenUpdateManagersAreFoldedIntoAncientChanges() throws {
+        var object = try FieldManager.update(old: nil, new: Self.configMap(["k0": "v"]), manager: "u0", type: Fixtures.type("v1", "ConfigMap"),
+                                             kind: Self.configMapKind, now: "2026-01-01T00:00:00Z")
+        for i in 1...11 {
+            var next = object
+            next.body["data"]["k\(i)"] = "v"
+            object = try FieldManager.update(old: object, new: next, manager: "u\(i)", type: Fixtures.type("v1", "ConfigMap"),
+                                             kind: Self.configMapKind, now: String(format: "2026-01-01T00:00:%02dZ", i))
+        }
+        let managers = object.managedFields.map(\.manager)
+        #expect(managers.count == 10)
+        #expect(managers.contains("ancient-changes"))
+        #expect(!managers.contains("u0"))
+        #expect(managers.last == "u11")
+    }
+}
