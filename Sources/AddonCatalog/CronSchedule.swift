@@ -65,19 +65,7 @@ public struct CronSchedule: Sendable, Hashable {
         return result.isEmpty ? nil : result
     }
 
-    private func fires(minuteOfYear t: Int) -> Bool {
-        // A simulated non-leap year starting on a Monday, minute by minute.
-        let minute = t % 60
-        let hour = (t / 60) % 24
-        let day = t / 1440
-        let monthLengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        var month = 1, dayOfMonth = day + 1
-        for length in monthLengths where dayOfMonth > length {
-            dayOfMonth -= length
-            month += 1
-        }
-        let dayOfWeek = (day + 1) % 7
-        guard minutes.contains(minute), hours.contains(hour), months.contains(month) else { return false }
+    private func dayMatches(dayOfMonth: Int, dayOfWeek: Int) -> Bool {
         switch (domRestricted, dowRestricted) {
         case (true, true): return daysOfMonth.contains(dayOfMonth) || daysOfWeek.contains(dayOfWeek)
         case (true, false): return daysOfMonth.contains(dayOfMonth)
@@ -86,16 +74,27 @@ public struct CronSchedule: Sendable, Hashable {
         }
     }
 
-    /// The longest time between two consecutive runs, in seconds (over a simulated year).
+    /// The longest time between two consecutive runs, in seconds (over a simulated non-leap
+    /// year starting on a Monday, wrapping around to its start).
     public var longestIntervalSeconds: Double {
+        let timesOfDay = hours.sorted().flatMap { h in minutes.sorted().map { h * 60 + $0 } }
+        let monthLengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
         let minutesPerYear = 365 * 1440
         var first: Int?
         var last: Int?
         var longest = 0
-        for t in 0..<minutesPerYear where fires(minuteOfYear: t) {
-            if let last { longest = max(longest, t - last) }
-            if first == nil { first = t }
-            last = t
+        var day = 0
+        for (index, length) in monthLengths.enumerated() {
+            for dayOfMonth in 1...length {
+                defer { day += 1 }
+                guard months.contains(index + 1), dayMatches(dayOfMonth: dayOfMonth, dayOfWeek: (day + 1) % 7) else { continue }
+                for time in timesOfDay {
+                    let t = day * 1440 + time
+                    if let last { longest = max(longest, t - last) }
+                    if first == nil { first = t }
+                    last = t
+                }
+            }
         }
         if let first, let last { longest = max(longest, first + minutesPerYear - last) }
         return Double(longest * 60)
