@@ -64,7 +64,7 @@ struct APIError: Error, Sendable, CustomStringConvertible {
         let list = causes.map { c in [c.field, c.message].compactMap { $0 }.joined(separator: ": ") }
         let joined = list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
         return APIError(KubeStatus(message: "\(kind)\(group.isEmpty ? "" : ".\(group)") \"\(name)\" is invalid: \(joined)", reason: "Invalid", code: 422,
-                                   details: .init(name: name, group: group.isEmpty ? nil : group, kind: kind, causes: causes)))
+                                   details: .init(name: name.isEmpty ? nil : name, group: group.isEmpty ? nil : group, kind: kind, causes: causes)))
     }
 
     static func internalError(_ message: String) -> APIError {

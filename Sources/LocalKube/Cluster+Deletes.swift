@@ -34,7 +34,7 @@ extension LocalKubeCluster {
             marked.setValue("Terminating", at: ["status", "phase"])
             if dryRun { return marked }
             let stored = storeWrite(type, name: key, old: live, new: marked)
-            scheduleNamespaceFinalization(key.name)
+            schedule(.finalizeNamespace(key.name), after: settings.namespaceFinalizationDelay)
             return stored
         }
         var finalizers = live["metadata"]["finalizers"].arrayValue ?? []
@@ -56,7 +56,7 @@ extension LocalKubeCluster {
     }
 
     func deleteCollection(_ type: ResourceType, namespace: String?, request: APIRequest) throws(APIError) -> APIResponse {
-        let filter = try ObjectFilter(namespace: namespace, query: request.query)
+        let filter = try ObjectFilter(namespace: namespace, query: request.query, type: type)
         let dryRun = request.query["dryRun"] == "All"
         var deleted: [JSONValue] = []
         for (key, object) in store.list(type.key, namespace: namespace) where filter.matches(object) {

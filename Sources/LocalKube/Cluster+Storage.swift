@@ -55,7 +55,14 @@ extension LocalKubeCluster {
             switch (oldMatches, newMatches) {
             case (true, true): type = "MODIFIED"
             case (false, true): type = "ADDED"
-            case (true, false): type = "DELETED"
+            case (true, false):
+                type = "DELETED"
+                if var old = event.old {
+                    old.setValue(.string(String(event.resourceVersion)), at: ["metadata", "resourceVersion"])
+                    var object = old
+                    if object["apiVersion"].stringValue != watcher.apiVersion { object["apiVersion"] = .string(watcher.apiVersion) }
+                    return watchLine(type: type, object: object)
+                }
             case (false, false): return nil
             }
         case .deleted:

@@ -4,7 +4,7 @@ extension LocalKubeCluster {
     /// Open a watch: replay from `resourceVersion` (or the current state as ADDED when unset / "0"),
     /// then stream changes until `timeoutSeconds`, a dropped watch, or shutdown.
     func watch(_ type: ResourceType, namespace: String?, request: APIRequest) throws(APIError) -> APIResponse {
-        let filter = try ObjectFilter(namespace: namespace, query: request.query)
+        let filter = try ObjectFilter(namespace: namespace, query: request.query, type: type)
         let rvText = request.query["resourceVersion"] ?? ""
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
         let watcher = Watcher(resource: type.key, apiVersion: type.apiVersion, kind: type.kind, filter: filter, continuation: continuation)

@@ -38,6 +38,7 @@ extension LocalKubeCluster {
             throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
         }
         if type.namespaced, let namespace { object.setValue(.string(namespace), at: ["metadata", "namespace"]) }
+        object = try decodeForWrite(type, object, fieldValidation: options.fieldValidation)
         let created = try createInternal(type, object: object, manager: options.manager, dryRun: options.dryRun, fieldValidation: options.fieldValidation)
         return .json(served(created, as: type), status: 201)
     }
@@ -79,12 +80,14 @@ extension LocalKubeCluster {
         if tracksGeneration(type) { object.setValue(1, at: ["metadata", "generation"]) } else { object.removeValue(at: ["metadata", "generation"]) }
         if type.hasStatusSubresource, !keepStatus { object.removeValue(forKey: "status") }
         ObjectDefaults.apply(&object, type: type)
+        applyCustomDefaults(type, &object)
+        try ObjectValidation.validate(object, type: type, schemas: schemas)
         if !managedFieldsDone {
             object = try FieldManagement.update(old: nil, new: object, manager: manager, type: type, subresource: nil, schemas: schemas)
         }
+        ObjectDefaults.prepareForStorage(&object, type: type)
         allocate(type, &object)
         ObjectDefaults.created(&object, type: type)
-        try ObjectValidation.validate(object, type: type, schemas: schemas)
         if dryRun { return object }
         return storeWrite(type, name: key, old: nil, new: object)
     }
@@ -108,9 +111,11 @@ extension LocalKubeCluster {
         }
         body["apiVersion"] = .string(type.apiVersion)
         body["kind"] = .string(type.kind)
+        body = try decodeForWrite(type, body, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: body, subresource: subresource)
+        try ObjectValidation.validate(next, type: type, schemas: schemas)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
-        let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun)
+        let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
         return .json(served(result, as: type))
     }
 
@@ -131,7 +136,9 @@ extension LocalKubeCluster {
             do {
                 config = try YAML.parse(String(decoding: request.body, as: UTF8.self))
             } catch {
-                throw APIError.badRequest("error decoding YAML: \(error.reason)")
+                let problem = error.reason.components(separatedBy: ": ").last ?? error.reason
+                let line = error.line.map { "line \($0 - 1): " } ?? ""
+                throw APIError.badRequest("error decoding YAML: error converting YAML to JSON: yaml: \(line)\(problem)")
             }
             let (result, created) = try apply(type, key: key, live: live, config: config, manager: manager, force: options.force, subresource: subresource, dryRun: options.dryRun)
             return .json(served(result, as: type), status: created ? 201 : 200)
@@ -141,15 +148,14 @@ extension LocalKubeCluster {
                                    causes: [.init(reason: "FieldValueForbidden", message: "Forbidden: may not be specified for non-apply patch", field: "force")])
         }
         guard let live else { throw APIError.notFound(type, name: name) }
-        let patchBody: JSONValue
-        do { patchBody = try JSONValue.parse(request.body) } catch { throw APIError.badRequest("error decoding patch: \(error)") }
         var patched: JSONValue
         switch contentType {
-        case "application/merge-patch+json": patched = try FieldManagement.mergePatch(live, patchBody)
-        case "application/strategic-merge-patch+json": patched = try FieldManagement.strategicMergePatch(live, patchBody, type: type, schemas: schemas)
-        case "application/json-patch+json": patched = try FieldManagement.jsonPatch(live, patchBody)
+        case "application/merge-patch+json": patched = try FieldManagement.mergePatch(live, body: request.body)
+        case "application/strategic-merge-patch+json": patched = try FieldManagement.strategicMergePatch(live, body: request.body, type: type, schemas: schemas)
+        case "application/json-patch+json": patched = try FieldManagement.jsonPatch(live, body: request.body)
         default: throw APIError.unsupportedMediaType(contentType)
         }
+        let patchBody = (try? JSONValue.parse(request.body)) ?? .null
         if let rv = patchBody["metadata"]["resourceVersion"].stringValue, !rv.isEmpty, rv != live["metadata"]["resourceVersion"].stringValue {
             throw APIError.staleResourceVersion(type, name: name)
         }
@@ -158,19 +164,22 @@ extension LocalKubeCluster {
         }
         patched["apiVersion"] = .string(type.apiVersion)
         patched["kind"] = .string(type.kind)
+        patched = try decodeForWrite(type, patched, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: patched, subresource: subresource)
+        try ObjectValidation.validate(next, type: type, schemas: schemas)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
-        let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun)
+        let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
         return .json(served(result, as: type))
     }
 
     /// Server-side apply: create when absent, otherwise merge with ownership and conflicts.
     func apply(_ type: ResourceType, key: ObjectName, live: JSONValue?, config: JSONValue, manager: String, force: Bool,
                subresource: String?, dryRun: Bool) throws(APIError) -> (JSONValue, Bool) {
-        var config = config
-        if type.namespaced, config["metadata"]["namespace"].isNull { config.setValue(.string(key.namespace), at: ["metadata", "namespace"]) }
         try checkApplyBody(config, type: type, key: key)
         if let live {
+            if let rv = config["metadata"]["resourceVersion"].stringValue, !rv.isEmpty, rv != live["metadata"]["resourceVersion"].stringValue {
+                throw APIError.staleResourceVersion(type, name: key.name)
+            }
             var merged = try FieldManagement.apply(live: live, config: config, manager: manager, force: force, type: type, subresource: subresource, schemas: schemas)
             merged = prepareUpdate(type, old: live, new: merged, subresource: subresource)
             return (try commitUpdate(type, key: key, old: live, new: merged, dryRun: dryRun), false)
@@ -183,14 +192,9 @@ extension LocalKubeCluster {
 
     private func checkApplyBody(_ config: JSONValue, type: ResourceType, key: ObjectName) throws(APIError) {
         guard case .object = config else { throw APIError.badRequest("error decoding YAML: the body is not an object") }
-        let kind = config["kind"].stringValue ?? ""
-        let apiVersion = config["apiVersion"].stringValue ?? ""
-        if kind.isEmpty || apiVersion.isEmpty {
-            throw APIError.badRequest("Object 'Kind' is missing in '\(String(decoding: config.serialized(), as: UTF8.self))'")
-        }
         let name = config["metadata"]["name"].stringValue ?? ""
         if name.isEmpty {
-            throw APIError.badRequest("metadata.name: Required value: name is required")
+            throw APIError.badRequest("the name of the object (\(key.name) based on URL) was undeterminable: name must be provided")
         }
         if name != key.name {
             throw APIError.badRequest("the name of the object (\(name)) does not match the name on the URL (\(key.name))")
@@ -222,6 +226,7 @@ extension LocalKubeCluster {
             if v.isNull { next.removeValue(at: ["metadata", field]) } else { next.setValue(v, at: ["metadata", field]) }
         }
         ObjectDefaults.apply(&next, type: type)
+        applyCustomDefaults(type, &next)
         carryAllocations(type, old: old, new: &next)
         if tracksGeneration(type), Self.specPart(old) != Self.specPart(next) {
             next.setValue(.int((old["metadata"]["generation"].intValue ?? 0) + 1), at: ["metadata", "generation"])
@@ -240,18 +245,49 @@ extension LocalKubeCluster {
     }
 
     /// Store an updated object: nothing when unchanged; removal when the last finalizer of a deleted object goes.
-    func commitUpdate(_ type: ResourceType, key: ObjectName, old: JSONValue, new: JSONValue, dryRun: Bool) throws(APIError) -> JSONValue {
+    func commitUpdate(_ type: ResourceType, key: ObjectName, old: JSONValue, new: JSONValue, dryRun: Bool, validated: Bool = false) throws(APIError) -> JSONValue {
         var next = new
-        try ObjectValidation.validate(next, type: type, schemas: schemas)
+        ObjectDefaults.prepareForStorage(&next, type: type)
+        if !validated { try ObjectValidation.validate(next, type: type, schemas: schemas) }
         try ObjectValidation.validateUpdate(old: old, new: next, type: type)
         next.setValue(old["metadata"]["resourceVersion"], at: ["metadata", "resourceVersion"])
         if next == old || dryRun { return next }
         if next["metadata"]["deletionTimestamp"].stringValue != nil, (next["metadata"]["finalizers"].arrayValue ?? []).isEmpty {
-            storeWrite(type, name: key, old: old, new: next)
-            if let last = store.get(type.key, key) { removeObject(type, name: key, last: last) }
+            removeObject(type, name: key, last: old)
             return next
         }
         return storeWrite(type, name: key, old: old, new: next)
+    }
+
+    // MARK: Decoding
+
+    /// What decoding a create / update / patch body does: fields the schema does not declare are an
+    /// error with `fieldValidation=Strict`, otherwise dropped.
+    func decodeForWrite(_ type: ResourceType, _ object: JSONValue, fieldValidation: String) throws(APIError) -> JSONValue {
+        let pruning: SchemaPruning
+        let schema: JSONValue
+        if type.isCustom {
+            guard let s = schemas.customSchemas[type.groupVersionKind], !s.isNull else { return object }
+            pruning = .custom
+            schema = s
+        } else {
+            guard let s = SchemaPruning.builtinSchema(for: type) else { return object }
+            pruning = .builtin
+            schema = s
+        }
+        var pruned = object
+        let removed = pruning.prune(&pruned, schema: schema)
+        if !removed.isEmpty, fieldValidation == "Strict" {
+            let list = removed.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
+            throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: \(list)")
+        }
+        return pruned
+    }
+
+    /// A custom resource's structural defaults.
+    func applyCustomDefaults(_ type: ResourceType, _ object: inout JSONValue) {
+        guard type.isCustom, let schema = schemas.customSchemas[type.groupVersionKind], !schema.isNull else { return }
+        SchemaPruning.custom.applyDefaults(&object, schema: schema)
     }
 
     // MARK: Bodies

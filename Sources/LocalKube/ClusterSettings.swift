@@ -10,18 +10,21 @@ public struct ClusterSettings: Sendable {
     public var bookmarkInterval: Duration
     /// The longest a watch stays open when the client names no `timeoutSeconds`.
     public var maximumWatchDuration: Duration
+    /// How long a deleted namespace stays Terminating before its content is removed.
+    public var namespaceFinalizationDelay: Duration
     /// Simulated CronJob period: how often a CronJob "runs" (lastScheduleTime, lastSuccessfulTime).
     public var cronJobPeriod: Duration
 
     public init(initialNodes: Int = 3, readinessDelay: Duration = .milliseconds(300), eventHistoryLimit: Int = 1000,
                 bookmarkInterval: Duration = .seconds(10), maximumWatchDuration: Duration = .seconds(1800),
-                cronJobPeriod: Duration = .seconds(60)) {
+                cronJobPeriod: Duration = .seconds(60), namespaceFinalizationDelay: Duration = .milliseconds(500)) {
         self.initialNodes = initialNodes
         self.readinessDelay = readinessDelay
         self.eventHistoryLimit = eventHistoryLimit
         self.bookmarkInterval = bookmarkInterval
         self.maximumWatchDuration = maximumWatchDuration
         self.cronJobPeriod = cronJobPeriod
+        self.namespaceFinalizationDelay = namespaceFinalizationDelay
     }
 }
 

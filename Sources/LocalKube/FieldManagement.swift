@@ -34,6 +34,14 @@ struct SchemaSet: Sendable {
 enum FieldManagement {
     /// Managed fields after a create (`old` nil), update or non-apply patch.
     static func update(old: JSONValue?, new: JSONValue, manager: String, type: ResourceType, subresource: String?, schemas: SchemaSet) throws(APIError) -> JSONValue {
+        // As the server's skip-non-applied manager: an update of an object that has no managed
+        // fields does not start tracking them (only creates and applies do).
+        if let old, (old["metadata"]["managedFields"].arrayValue ?? []).isEmpty,
+           (new["metadata"]["managedFields"].arrayValue ?? []).isEmpty {
+            var result = new
+            result.removeValue(at: ["metadata", "managedFields"])
+            return result
+        }
         do {
             return try FieldManager.update(
                 old: old.map(KubeObject.init), new: KubeObject(new), manager: manager, type: schemas.objectType(for: type),

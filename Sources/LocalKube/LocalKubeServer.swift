@@ -6,6 +6,7 @@ import KubernetesModel
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 
 /// An in-process Kubernetes API server serving many independent clusters on one port, each at
 /// `https://127.0.0.1:PORT/clusters/NAME` with its own storage, resourceVersions and bearer token.
@@ -30,9 +31,10 @@ public final class LocalKubeServer: Sendable {
     private let defaultSettings: ClusterSettings
     private let logger: Logger
     private let serverTask: Task<Void, any Error>
+    private let serviceGroup: ServiceGroup
 
     private init(port: Int, host: String, caCertificatePEM: String, usesTLS: Bool, registry: ClusterRegistry,
-                 defaultSettings: ClusterSettings, logger: Logger, serverTask: Task<Void, any Error>) {
+                 defaultSettings: ClusterSettings, logger: Logger, serverTask: Task<Void, any Error>, serviceGroup: ServiceGroup) {
         self.port = port
         self.host = host
         self.caCertificatePEM = caCertificatePEM
@@ -41,6 +43,7 @@ public final class LocalKubeServer: Sendable {
         self.defaultSettings = defaultSettings
         self.logger = logger
         self.serverTask = serverTask
+        self.serviceGroup = serviceGroup
     }
 
     /// Start listening on `host:port` (0 = any free port) over HTTPS with HTTP/2 (ALPN h2, http/1.1).
@@ -71,9 +74,10 @@ public final class LocalKubeServer: Sendable {
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in started.resume(.success(channel.localAddress?.port ?? 0)) },
             logger: hbLogger)
+        let group = ServiceGroup(configuration: .init(services: [app], logger: hbLogger))
         let task = Task {
             do {
-                try await app.run()
+                try await group.run()
                 started.resume(.failure(LocalKubeError.serverStart("the server stopped before it started")))
             } catch {
                 started.resume(.failure(LocalKubeError.serverStart("\(error)")))
@@ -89,7 +93,7 @@ public final class LocalKubeServer: Sendable {
         }
         logger.info("LocalKube listening", metadata: ["address": "\(plainHTTP ? "http" : "https")://\(host):\(boundPort)"])
         return LocalKubeServer(port: boundPort, host: host, caCertificatePEM: identity.caCertificatePEM, usesTLS: !plainHTTP,
-                               registry: registry, defaultSettings: settings, logger: logger, serverTask: task)
+                               registry: registry, defaultSettings: settings, logger: logger, serverTask: task, serviceGroup: group)
     }
 
     /// `https://127.0.0.1:PORT`.
@@ -161,7 +165,7 @@ public final class LocalKubeServer: Sendable {
     /// End every watch, stop the clusters and close the listener.
     public func shutdown() async {
         for cluster in registry.all { await cluster.shutdown() }
-        serverTask.cancel()
+        await serviceGroup.triggerGracefulShutdown()
         _ = await serverTask.result
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KubernetesModel
 
 /// The defaults a v1.24 API server fills in per kind (recorded in kube-conformance `defaults/`),
@@ -15,10 +16,6 @@ enum ObjectDefaults {
             setIfAbsent(&object, ["spec", "volumeMode"], "Filesystem")
         case ("", "Pod"):
             podSpecDefaults(&object, at: ["spec"])
-        case ("", "Event"):
-            setIfAbsent(&object, ["reportingComponent"], "")
-            setIfAbsent(&object, ["reportingInstance"], "")
-            if object["eventTime"].isNull { object["eventTime"] = .null }
         case ("apps", "Deployment"):
             setIfAbsent(&object, ["spec", "replicas"], 1)
             templateDefaults(&object, at: ["spec", "template"])
@@ -105,6 +102,19 @@ enum ObjectDefaults {
         }
     }
 
+    /// What the storage strategies change before storing, after managed fields are recorded
+    /// (a Secret's stringData becomes base64 data).
+    static func prepareForStorage(_ object: inout JSONValue, type: ResourceType) {
+        guard type.group.isEmpty, type.kind == "Secret" else { return }
+        setIfAbsent(&object, ["type"], "Opaque")
+        if case .object(let strings) = object["stringData"] {
+            var data = object["data"].objectValue ?? [:]
+            for (k, v) in strings { data[k] = .string(Data((v.stringValue ?? "").utf8).base64EncodedString()) }
+            object["data"] = .object(data)
+        }
+        object.removeValue(forKey: "stringData")
+    }
+
     /// Status stubs and server-owned metadata a fresh object shows (what the typed Go structs serialise).
     static func created(_ object: inout JSONValue, type: ResourceType) {
         switch (type.group, type.kind) {
@@ -118,6 +128,10 @@ enum ObjectDefaults {
             if !finalizers.contains("kubernetes.io/pvc-protection") { finalizers.append("kubernetes.io/pvc-protection") }
             object.setValue(.array(finalizers), at: ["metadata", "finalizers"])
             setIfAbsent(&object, ["status", "phase"], "Pending")
+        case ("", "Event"):
+            setIfAbsent(&object, ["reportingComponent"], "")
+            setIfAbsent(&object, ["reportingInstance"], "")
+            if object["eventTime"].isNull { object["eventTime"] = .null }
         case ("", "Pod"):
             setIfAbsent(&object, ["status", "phase"], "Pending")
             setIfAbsent(&object, ["status", "qosClass"], "BestEffort")

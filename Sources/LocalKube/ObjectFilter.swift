@@ -55,14 +55,46 @@ struct ObjectFilter: Sendable {
     var labels: LabelSelector
     var fields: FieldSelector?
 
-    init(namespace: String?, query: [String: String]) throws(APIError) {
+    /// Fields a kind can be selected by, besides metadata.name and metadata.namespace.
+    static func selectableFields(_ type: ResourceType) -> Set<String> {
+        var fields: Set<String> = ["metadata.name", "metadata.namespace"]
+        guard type.group.isEmpty || type.group == "batch" || type.group == "apps" || type.group == "events.k8s.io" else { return fields }
+        switch type.kind {
+        case "Pod":
+            fields.formUnion(["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP", "status.nominatedNodeName"])
+        case "Event":
+            fields.formUnion(["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
+                              "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type",
+                              "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "reportingController"])
+        case "Secret": fields.insert("type")
+        case "Namespace": fields.insert("status.phase")
+        case "Node": fields.insert("spec.unschedulable")
+        case "Job": fields.insert("status.successful")
+        case "ReplicaSet": fields.insert("status.replicas")
+        default: break
+        }
+        return fields
+    }
+
+    init(namespace: String?, query: [String: String], type: ResourceType? = nil) throws(APIError) {
         self.namespace = namespace
         if let text = query["labelSelector"], !text.isEmpty {
             do { labels = try LabelSelector(parsing: text) } catch { throw APIError.badRequest(error.description) }
         } else {
             labels = LabelSelector()
         }
-        if let text = query["fieldSelector"], !text.isEmpty { fields = try FieldSelector(parsing: text) } else { fields = nil }
+        if let text = query["fieldSelector"], !text.isEmpty {
+            let selector = try FieldSelector(parsing: text)
+            if let type {
+                let allowed = Self.selectableFields(type)
+                for r in selector.requirements where !allowed.contains(r.path.joined(separator: ".")) {
+                    throw APIError.badRequest("\"\(r.path.joined(separator: "."))\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")
+                }
+            }
+            fields = selector
+        } else {
+            fields = nil
+        }
     }
 
     func matches(_ object: JSONValue) -> Bool {

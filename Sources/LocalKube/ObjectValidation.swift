@@ -37,8 +37,46 @@ enum ObjectValidation {
         }
     }
 
-    /// Typed validation of the whole object against its schema.
+    /// Validation of the whole object: a custom resource against its CRD schema, built-in kinds by the rules addons meet.
     static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet) throws(APIError) {
+        let name = object["metadata"]["name"].stringValue ?? ""
+        var causes: [KubeStatus.Cause] = []
+        if type.isCustom {
+            if let schema = schemas.customSchemas[type.groupVersionKind], !schema.isNull {
+                causes = CustomResourceValidation.causes(object, schema: schema)
+            }
+        } else if type.group.isEmpty, type.kind == "Service" {
+            causes = serviceCauses(object)
+        }
+        if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }
+    }
+
+    /// Service ports: names when there are several, port and targetPort in range.
+    static func serviceCauses(_ object: JSONValue) -> [KubeStatus.Cause] {
+        var causes: [KubeStatus.Cause] = []
+        let ports = object["spec"]["ports"].arrayValue ?? []
+        let type = object["spec"]["type"].stringValue ?? "ClusterIP"
+        if ports.isEmpty, type != "ExternalName", object["spec"]["clusterIP"].stringValue != "None" {
+            causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "spec.ports"))
+        }
+        var names = Set<String>()
+        for (i, port) in ports.enumerated() {
+            let field = "spec.ports[\(i)]"
+            let name = port["name"].stringValue ?? ""
+            if ports.count > 1, name.isEmpty {
+                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "\(field).name"))
+            } else if !name.isEmpty, !names.insert(name).inserted {
+                causes.append(.init(reason: "FieldValueDuplicate", message: "Duplicate value: \"\(name)\"", field: "\(field).name"))
+            }
+            for key in ["port", "targetPort", "nodePort"] {
+                guard let n = port[key].intValue else { continue }
+                if key == "nodePort", n == 0 { continue }
+                if !(1...65535).contains(n) {
+                    causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(n): must be between 1 and 65535, inclusive", field: "\(field).\(key)"))
+                }
+            }
+        }
+        return causes
     }
 
     /// Fields that may not change once set.

@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+import Foundation
+import KubernetesModel
+import LocalKube
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// A LocalKube server with one cluster, and an HTTPS client (HTTP/2 when negotiated) that trusts its CA.
+struct LocalKubeFixture {
+    let server: LocalKubeServer
+    let cluster: LocalKubeCluster
+    let client: HTTPClient
+
+    struct Answer {
+        var status: Int
+        var headers: [(String, String)]
+        var body: JSONValue
+        var text: String
+
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        var statusObject: KubeStatus? { KubeStatus(json: body) }
+    }
+
+    static func with<T>(settings: ClusterSettings = ClusterSettings(readinessDelay: .milliseconds(50)),
+                        _ body: (LocalKubeFixture) async throws -> T) async throws -> T {
+        let logger = Logger(label: "localkube-test")
+        let server = try await LocalKubeServer.start(settings: settings, logger: logger)
+        let cluster: LocalKubeCluster
+        do {
+            cluster = try await server.addCluster(name: "test")
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(server.caCertificatePEM.utf8)))
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let fixture = LocalKubeFixture(server: server, cluster: cluster, client: client)
+        do {
+            let result = try await body(fixture)
+            try await client.shutdown()
+            await server.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            await server.shutdown()
+            throw error
+        }
+    }
+
+    func url(_ path: String, _ query: [String: String] = [:]) -> String {
+        var components = URLComponents(string: cluster.baseURL + path)!
+        if !query.isEmpty { components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
+        components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        return components.string!
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSONValue? = nil, rawBody: String? = nil,
+                 contentType: String = "application/json", accept: String? = nil, token: String? = nil, userAgent: String = "localkube-tests/1.0") async throws -> Answer {
+        var request = HTTPClientRequest(url: url(path, query))
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token ?? cluster.token)")
+        request.headers.add(name: "User-Agent", value: userAgent)
+        if let accept { request.headers.add(name: "Accept", value: accept) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body.serialized()))
+        } else if let rawBody {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(string: rawBody))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        let text = String(buffer: bytes)
+        let json = (try? JSONValue.parse(Array(bytes.readableBytesView))) ?? .null
+        return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: json, text: text)
+    }
+
+    func get(_ path: String, query: [String: String] = [:]) async throws -> Answer { try await request(.GET, path, query: query) }
+
+    func create(_ path: String, _ body: JSONValue, query: [String: String] = [:]) async throws -> Answer {
+        try await request(.POST, path, query: query, body: body)
+    }
+
+    func apply(_ path: String, _ yaml: String, manager: String, force: Bool = false) async throws -> Answer {
+        var query = ["fieldManager": manager]
+        if force { query["force"] = "true" }
+        return try await request(.PATCH, path, query: query, rawBody: yaml, contentType: "application/apply-patch+yaml")
+    }
+
+    func delete(_ path: String, options: JSONValue? = nil) async throws -> Answer {
+        try await request(.DELETE, path, body: options)
+    }
+
+    func createNamespace(_ name: String) async throws {
+        let answer = try await create("/api/v1/namespaces", ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]])
+        guard answer.status == 201 else { throw FixtureError("creating namespace \(name): \(answer.status) \(answer.text)") }
+    }
+
+    func createConfigMap(_ namespace: String, _ name: String, labels: [String: String] = [:], data: [String: String] = [:]) async throws -> JSONValue {
+        var body: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name)]]
+        if !labels.isEmpty { body.setValue(.object(labels.mapValues(JSONValue.string)), at: ["metadata", "labels"]) }
+        if !data.isEmpty { body["data"] = .object(data.mapValues(JSONValue.string)) }
+        let answer = try await create("/api/v1/namespaces/\(namespace)/configmaps", body)
+        guard answer.status == 201 else { throw FixtureError("creating configmap \(name): \(answer.status) \(answer.text)") }
+        return answer.body
+    }
+
+    /// Open a watch and collect its events until `until` is satisfied by the events so far, or the stream ends.
+    func watch(_ path: String, query: [String: String], until: ([JSONValue]) -> Bool = { _ in false }) async throws -> [JSONValue] {
+        var query = query
+        query["watch"] = "1"
+        var request = HTTPClientRequest(url: url(path, query))
+        request.headers.add(name: "Authorization", value: "Bearer \(cluster.token)")
+        let response = try await client.execute(request, timeout: .seconds(60))
+        guard response.status == .ok else { throw FixtureError("watch \(path): HTTP \(response.status.code)") }
+        var events: [JSONValue] = []
+        var pending: [UInt8] = []
+        for try await chunk in response.body {
+            pending.append(contentsOf: chunk.readableBytesView)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                if !line.isEmpty { events.append(try JSONValue.parse(line)) }
+            }
+            if until(events) { break }
+        }
+        return events
+    }
+
+    /// Poll `check` until it returns a value (at most `attempts` × 50 ms).
+    func eventually<T>(_ what: String, attempts: Int = 200, _ check: () async throws -> T?) async throws -> T {
+        for _ in 0..<attempts {
+            if let value = try await check() { return value }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw FixtureError("timed out waiting for \(what)")
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
