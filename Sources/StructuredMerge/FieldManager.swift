@@ -121,7 +121,8 @@ public enum FieldManager {
     ///
     /// As the server does, managedFields sent in `new` replace the live ones when they are
     /// readable and not empty, and `[]` (or `[{}]`) resets them; on a subresource the live ones are kept.
-    /// A `new` that does not fit the schema comes back without managedFields (the server's
+    /// An update of an existing object without managedFields leaves them absent (only creates and
+    /// applies start tracking). A `new` that does not fit the schema comes back without managedFields (the server's
     /// `UpdateNoErrors`); validation answers for it belong to the caller.
     public static func update(
         old: KubeObject?, new: KubeObject, manager: String, type: ObjectType, kind: GroupVersionKind, now: String,
@@ -141,6 +142,8 @@ public enum FieldManager {
         _ = oldBody.removeValue(at: ["metadata", "managedFields"])
         var newBody = new.body
         _ = newBody.removeValue(at: ["metadata", "managedFields"])
+        // An update of an object nobody tracks does not start tracking it (the server's skip-non-applied manager).
+        if old != nil, managers.entries.isEmpty { return KubeObject(newBody) }
         // The server never fails a write over its managed fields: an object that does not fit the
         // schema (a custom object before validation) is stored without managedFields.
         if !type.violations(in: newBody).isEmpty { return KubeObject(newBody) }

@@ -289,3 +289,15 @@ extension ApplyTests {
         #expect(managers.last == "u11")
     }
 }
+
+extension ApplyTests {
+    @Test func anUntrackedObjectStaysUntrackedOnUpdate() throws {
+        let untracked = Self.configMap(["a": "1"])
+        var changed = untracked
+        changed.body["data"]["b"] = "2"
+        let result = try FieldManager.update(old: untracked, new: changed, manager: "editor", type: Fixtures.type("v1", "ConfigMap"),
+                                             kind: Self.configMapKind, now: "t")
+        #expect(result.body["metadata"]["managedFields"].isNull)
+        #expect(result.body["data"] == ["a": "1", "b": "2"])
+    }
+}
