@@ -150,6 +150,7 @@ final class Transport: Sendable {
     /// Opens a streaming request (a watch): returns the response once its head arrived with 2xx.
     func openStream(_ request: APIRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
         var attempt = 1
+        var refreshedCredentials = false
         while true {
             try Task.checkCancellation()
             do {
@@ -165,6 +166,11 @@ final class Transport: Sendable {
                 let body = try await collect(response, context: request.context)
                 throw Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
             } catch let error as KubernetesError {
+                if error.kind == .unauthorized, !refreshedCredentials, credentials.canRefresh {
+                    refreshedCredentials = true
+                    await credentials.invalidate()
+                    continue
+                }
                 guard let delay = connection.retryPolicy.delay(after: error, attempt: attempt, request: .read) else { throw error }
                 attempt += 1
                 try await Task.sleep(for: Self.jittered(delay))

@@ -237,3 +237,31 @@ import Testing
         #expect(try await provider.authorization() == "Bearer second")
     }
 }
+
+extension KubeconfigTests {
+    @Test func secretsNeverAppearInDescriptionsOrDumps() throws {
+        let config = try Kubeconfig.parse("""
+            clusters:
+            - name: c
+              cluster: {server: https://a}
+            users:
+            - name: u
+              user: {token: s3cr3t-token, client-certificate-data: \(Self.b64("CERT")), client-key-data: \(Self.b64("PRIVATE-KEY-MATERIAL"))}
+            contexts:
+            - name: x
+              context: {cluster: c, user: u}
+            current-context: x
+            """, file: "/k")
+        let connection = try config.connection()
+        let user = try #require(config.users["u"])
+        var dumped = ""
+        dump(connection, to: &dumped)
+        dump(user, to: &dumped)
+        let texts = ["\(connection)", String(reflecting: connection), "\(connection.credentials)", "\(connection.tls)", "\(user)", String(reflecting: user), dumped]
+        for text in texts {
+            #expect(!text.contains("s3cr3t-token"), "\(text)")
+            #expect(!text.contains("PRIVATE-KEY-MATERIAL"), "\(text)")
+        }
+        #expect("\(connection.credentials)" == "bearerToken(<redacted>)")
+    }
+}
