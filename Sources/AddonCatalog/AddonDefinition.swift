@@ -49,11 +49,8 @@ public struct AddonDefinition: Sendable {
 
     /// Reads `addon.yaml`; the manifests are given by the caller (the loader reads the folder).
     static func read(text: String, file: String, manifests: [ManifestTemplate], diagnostics: inout Diagnostics) -> AddonDefinition? {
-        guard let docs = YAMLNode.documents(text: text, file: file, diagnostics: &diagnostics) else { return nil }
-        guard docs.count == 1, let root = docs.first else {
-            diagnostics.add(.invalidYAML, file: file, line: docs.dropFirst().first?.line, "expected exactly one YAML document, found \(docs.count)")
-            return nil
-        }
+        let before0 = diagnostics.errors.count
+        guard let root = YAMLNode.single(text: text, file: file, diagnostics: &diagnostics), diagnostics.errors.count == before0 else { return nil }
         let before = diagnostics.errors.count
         guard var reader = FieldReader(root, what: "addon", diagnostics: &diagnostics) else { return nil }
         let name = reader.string("name", required: true, diagnostics: &diagnostics)

@@ -198,7 +198,7 @@ public struct Catalog: Sendable {
         var optInAddons: [String] = []
         let setsFile = "catalog/addon-sets.yaml"
         if let text = readText(setsFile, root: root, diagnostics: &diagnostics),
-           let docs = YAMLNode.documents(text: text, file: setsFile, diagnostics: &diagnostics), let rootNode = docs.first,
+           let rootNode = YAMLNode.single(text: text, file: setsFile, diagnostics: &diagnostics),
            var reader = FieldReader(rootNode, what: "addon sets", diagnostics: &diagnostics) {
             defaultAddons = reader.strings("default", diagnostics: &diagnostics) ?? []
             optInAddons = reader.strings("optIn", diagnostics: &diagnostics) ?? []

@@ -18,7 +18,7 @@ public struct Channel: Sendable {
     public func version(of addon: String) -> SemanticVersion? { addons[addon]?.version }
 
     static func read(text: String, file: String, diagnostics: inout Diagnostics) -> Channel? {
-        guard let docs = YAMLNode.documents(text: text, file: file, diagnostics: &diagnostics), let root = docs.first else { return nil }
+        guard let root = YAMLNode.single(text: text, file: file, diagnostics: &diagnostics) else { return nil }
         guard var reader = FieldReader(root, what: "channel", diagnostics: &diagnostics) else { return nil }
         let name = reader.string("name", required: true, diagnostics: &diagnostics)
         let description = reader.string("description", required: false, diagnostics: &diagnostics) ?? ""
@@ -59,7 +59,7 @@ public struct RolloutWave: Sendable {
     public var soakSeconds: Double
 
     static func readAll(text: String, file: String, diagnostics: inout Diagnostics) -> [RolloutWave] {
-        guard let docs = YAMLNode.documents(text: text, file: file, diagnostics: &diagnostics), let root = docs.first else { return [] }
+        guard let root = YAMLNode.single(text: text, file: file, diagnostics: &diagnostics) else { return [] }
         guard var reader = FieldReader(root, what: "rollout", diagnostics: &diagnostics) else { return [] }
         var waves: [RolloutWave] = []
         if let wavesNode = reader.required("waves", diagnostics: &diagnostics) {

@@ -23,7 +23,7 @@ public struct ExampleCluster: Sendable {
     }
 
     static func read(text: String, file: String, diagnostics: inout Diagnostics) -> ExampleCluster? {
-        guard let docs = YAMLNode.documents(text: text, file: file, diagnostics: &diagnostics), let root = docs.first else { return nil }
+        guard let root = YAMLNode.single(text: text, file: file, diagnostics: &diagnostics) else { return nil }
         guard var r = FieldReader(root, what: "cluster", diagnostics: &diagnostics) else { return nil }
         let before = diagnostics.errors.count
         let name = r.string("name", required: true, diagnostics: &diagnostics)

@@ -45,7 +45,7 @@ struct HealthRuleSpec: Sendable, Hashable {
     }
     var name: String
     var kind: GroupKind
-    var name_: String
+    var objectName: String
     var namespace: String?
     var check: Check
     var file: String
@@ -111,8 +111,8 @@ struct HealthRuleSpec: Sendable, Hashable {
             return nil
         }
         guard let ruleName, let target else { return nil }
-        return HealthRuleSpec(name: ruleName, kind: target.0, name_: target.1, namespace: target.2, check: checks[0], file: node.file, line: node.line)
+        return HealthRuleSpec(name: ruleName, kind: target.0, objectName: target.1, namespace: target.2, check: checks[0], file: node.file, line: node.line)
     }
 
-    var target: ObjectReference { ObjectReference(groupKind: kind, namespace: namespace, name: name_) }
+    var target: ObjectReference { ObjectReference(groupKind: kind, namespace: namespace, name: objectName) }
 }

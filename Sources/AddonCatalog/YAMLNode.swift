@@ -43,6 +43,18 @@ struct YAMLNode: Sendable {
         return o.keys.sorted().map { ($0, YAMLNode(value: o[$0]!, path: path + [$0], document: document, file: file)) }
     }
 
+    /// The single document of a configuration file; reports invalid YAML and extra documents.
+    static func single(text: String, file: String, diagnostics: inout Diagnostics) -> YAMLNode? {
+        guard let docs = documents(text: text, file: file, diagnostics: &diagnostics) else { return nil }
+        if docs.count > 1 {
+            diagnostics.add(.invalidYAML, file: file, line: docs[1].line, "expected one YAML document, found \(docs.count)")
+        }
+        if docs.isEmpty {
+            diagnostics.add(.invalidYAML, file: file, line: nil, "the file is empty")
+        }
+        return docs.first
+    }
+
     /// Reads every document of a file; reports unreadable or invalid YAML.
     static func documents(text: String, file: String, diagnostics: inout Diagnostics) -> [YAMLNode]? {
         do {
@@ -152,7 +164,7 @@ struct FieldReader {
     }
 
     /// Reports every field present in the mapping that was not read.
-    func finish(diagnostics: inout Diagnostics, hint: String? = nil) {
+    func finish(diagnostics: inout Diagnostics) {
         for (key, child) in node.members where !seen.contains(key) {
             let known = seen.sorted().joined(separator: ", ")
             diagnostics.add(.unknownField, file: node.file, line: child.line, "\(what): unknown field \"\(describe(key))\" (known fields: \(known))")
