@@ -167,3 +167,22 @@ extension ClientTransportTests {
         }
     }
 }
+
+extension ClientTransportTests {
+    @Test func aRotatedTokenFileIsReadAgainAfterA401() async throws {
+        try await F.with { f in
+            let dir = try TemporaryDirectory()
+            let tokenPath = try dir.write("token", "stale-token")
+            let client = try f.secondClient(retryPolicy: .never, credentials: .tokenFile(path: tokenPath, rereadInterval: .seconds(3600)))
+            await #expect { try await client.get(F.configMap, name: "x", namespace: "default") } throws: { error in
+                (error as? KubernetesError)?.kind == .unauthorized
+            }
+            // The token rotates: the cached stale token earns a 401, the file is read again, the request succeeds.
+            try dir.write("token", f.cluster.token + "\n")
+            await #expect { try await client.get(F.configMap, name: "x", namespace: "default") } throws: { error in
+                (error as? KubernetesError)?.isNotFound == true
+            }
+            try await client.shutdown()
+        }
+    }
+}
