@@ -97,7 +97,7 @@ public enum FieldManager {
         let comparison = TypedMerge.compare(liveBody, merged, type.root, schema: schema).excluding(ignoredFields)
         try settle(&managers, comparison: comparison, except: applier, force: force)
 
-        let objectChanged = live == nil || comparison.isSame == false
+        var objectChanged = live == nil || comparison.isSame == false
         var finalEntry = managers.entries[applier]!
         finalEntry.fields = finalEntry.fields.subtracting(strippedFields)
         if objectChanged || previousEntry == nil || previousEntry!.fields.pruned() != finalEntry.fields.pruned()
@@ -108,7 +108,9 @@ public enum FieldManager {
         managers.entries[applier] = finalEntry
         strip(&managers)
 
-        let base = objectChanged ? KubeObject(merged) : KubeObject(liveBody)
+        var base = objectChanged ? KubeObject(merged) : KubeObject(liveBody)
+        syncLastApplied(&base, config: config, manager: manager)
+        if !objectChanged, base.body != liveBody { objectChanged = true }
         let result = managers.encoded(into: base)
         let managedChanged = live.map { $0.metadata["managedFields"] != result.metadata["managedFields"] } ?? true
         return ApplyResult(object: objectChanged ? result : (managedChanged ? result : live!), objectChanged: objectChanged,
@@ -160,6 +162,18 @@ public enum FieldManager {
         strip(&managers)
         capUpdateManagers(&managers)
         return managers.encoded(into: KubeObject(newBody))
+    }
+
+    static let lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+    /// `kubectl apply --server-side` (manager `kubectl`) keeps client-side apply's annotation in
+    /// step when the object has one: it becomes the applied configuration, as JSON.
+    private static func syncLastApplied(_ object: inout KubeObject, config: KubeObject, manager: String) {
+        guard manager == "kubectl", object.metadata["annotations"][lastAppliedAnnotation].stringValue != nil else { return }
+        var applied = config.body
+        _ = applied.removeValue(at: ["metadata", "annotations", lastAppliedAnnotation])
+        if applied["metadata"]["annotations"].objectValue?.isEmpty == true { _ = applied.removeValue(at: ["metadata", "annotations"]) }
+        object.body.setValue(.string(GoJSON.encode(applied)), at: ["metadata", "annotations", lastAppliedAnnotation])
     }
 
     // MARK: Steps

@@ -301,3 +301,17 @@ extension ApplyTests {
         #expect(result.body["data"] == ["a": "1", "b": "2"])
     }
 }
+
+extension ApplyTests {
+    @Test func kubectlServerSideApplyKeepsTheClientSideAnnotationInStep() throws {
+        var live = Self.configMap(["a": "1"])
+        live.body.setValue("{\"old\":true}", at: ["metadata", "annotations", FieldManager.lastAppliedAnnotation])
+        let config = Self.configMap(["a": "2"])
+        let result = try Self.apply(live, config, "kubectl")
+        let annotation = try #require(result.object.body["metadata"]["annotations"][FieldManager.lastAppliedAnnotation].stringValue)
+        #expect(try JSONValue.parse(annotation) == config.body)
+        // Other managers leave it alone.
+        let other = try Self.apply(live, config, "addon-manager")
+        #expect(other.object.body["metadata"]["annotations"][FieldManager.lastAppliedAnnotation] == "{\"old\":true}")
+    }
+}
