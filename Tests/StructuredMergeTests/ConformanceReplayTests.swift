@@ -142,3 +142,28 @@ struct ConformanceReplayTests {
         }
     }
 }
+
+extension ConformanceReplayTests {
+    /// Every ConfigMap created by POST in the recording: the creator owns what it sent.
+    @Test func createsOwnWhatTheySent() throws {
+        var checked = 0
+        let files = FileManager.default.enumerator(at: Fixtures.casesURL, includingPropertiesForKeys: nil)?
+            .compactMap { $0 as? URL }.filter { $0.pathExtension == "json" } ?? []
+        for file in files {
+            let recorded = try JSONValue.parse([UInt8](Data(contentsOf: file)))
+            for step in recorded["steps"].arrayValue ?? [] {
+                let request = step["request"], response = step["response"]
+                guard request["method"] == "POST", response["status"] == 201, request["body"]["kind"] == "ConfigMap",
+                      request["query"]["dryRun"].isNull else { continue }
+                var body = request["body"]
+                body["metadata"]["namespace"] = response["body"]["metadata"]["namespace"]
+                let manager = request["query"]["fieldManager"].stringValue ?? "conformance-runner"
+                let created = try FieldManager.update(old: nil, new: KubeObject(body), manager: manager, type: Fixtures.type("v1", "ConfigMap"),
+                                                      kind: ApplyTests.configMapKind, now: "<time>")
+                #expect(Fixtures.entries(created.body) == Fixtures.entries(response["body"]), "\(file.lastPathComponent)")
+                checked += 1
+            }
+        }
+        #expect(checked > 5)
+    }
+}
