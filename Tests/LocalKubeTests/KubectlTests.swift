@@ -1,0 +1,115 @@
+import Foundation
+import KubernetesModel
+import LocalKube
+import Testing
+
+/// Stock kubectl against LocalKube: a second, independent check that LocalKube talks like a real API server.
+@Suite(.enabled(if: KubectlRunner.shouldRun, "kubectl is not installed (set ADDON_MANAGER_REQUIRE_KUBECTL=1 to require it)"))
+struct KubectlTests {
+    private static func fixture(_ name: String) throws -> String {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "yaml", subdirectory: "Fixtures") else {
+            throw FixtureError("missing fixture \(name).yaml")
+        }
+        return url.path
+    }
+
+    @Test func getAndGetYAML() async throws {
+        try await LocalKubeFixture.with { f in
+            let kubectl = try KubectlRunner(server: f.server, cluster: "test")
+            let table = try await kubectl.run(["get", "namespaces"])
+            #expect(table.status == 0, "\(table.error)")
+            #expect(table.output.contains("kube-system"))
+            #expect(table.output.contains("Active"))
+            let yaml = try await kubectl.run(["get", "namespace", "default", "-o", "yaml"])
+            #expect(yaml.status == 0, "\(yaml.error)")
+            let object = try YAML.parse(yaml.output)
+            #expect(object["kind"] == "Namespace")
+            #expect(object["metadata"]["name"] == "default")
+            let nodes = try await kubectl.run(["get", "nodes", "-o", "name"])
+            #expect(nodes.output.split(separator: "\n") == ["node/node-1", "node/node-2", "node/node-3"])
+        }
+    }
+
+    @Test func serverSideApplyOfAMultiDocumentFile() async throws {
+        try await LocalKubeFixture.with { f in
+            let kubectl = try KubectlRunner(server: f.server, cluster: "test")
+            let applied = try await kubectl.run(["apply", "--server-side", "-f", try Self.fixture("addon")])
+            #expect(applied.status == 0, "\(applied.error)")
+            for line in ["namespace/demo-addon serverside-applied", "configmap/settings serverside-applied", "deployment.apps/demo serverside-applied",
+                         "service/demo serverside-applied", "clusterrole.rbac.authorization.k8s.io/demo-reader serverside-applied"] {
+                #expect(applied.output.contains(line), "\(applied.output)")
+            }
+            let deployment = try #require(await f.cluster.object(group: "apps", resource: "deployments", namespace: "demo-addon", name: "demo"))
+            #expect(deployment["metadata"]["managedFields"][0]["manager"] == "kubectl")
+            #expect(deployment["metadata"]["managedFields"][0]["operation"] == "Apply")
+            let again = try await kubectl.run(["apply", "--server-side", "-f", try Self.fixture("addon")])
+            #expect(again.status == 0, "\(again.error)")
+            let unchanged = try #require(await f.cluster.object(group: "apps", resource: "deployments", namespace: "demo-addon", name: "demo"))
+            #expect(unchanged["metadata"]["generation"] == 1)
+            let rollout = try await kubectl.run(["rollout", "status", "deployment/demo", "-n", "demo-addon", "--timeout=20s"])
+            #expect(rollout.status == 0, "\(rollout.error)")
+        }
+    }
+
+    @Test func conflictBetweenTwoFieldManagers() async throws {
+        try await LocalKubeFixture.with { f in
+            let kubectl = try KubectlRunner(server: f.server, cluster: "test")
+            let applied = try await kubectl.run(["apply", "--server-side", "-f", try Self.fixture("addon")])
+            #expect(applied.status == 0, "\(applied.error)")
+            let dir = URL(fileURLWithPath: kubectl.kubeconfig).deletingLastPathComponent()
+            let changed = dir.appendingPathComponent("changed.yaml")
+            try Data("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: settings
+                  namespace: demo-addon
+                data:
+                  level: debug
+                """.utf8).write(to: changed)
+            let conflict = try await kubectl.run(["apply", "--server-side", "--field-manager=operator", "-f", changed.path])
+            #expect(conflict.status != 0)
+            #expect(conflict.error.contains("conflict"), "\(conflict.error)")
+            #expect(conflict.error.contains(".data.level"), "\(conflict.error)")
+            let forced = try await kubectl.run(["apply", "--server-side", "--field-manager=operator", "--force-conflicts", "-f", changed.path])
+            #expect(forced.status == 0, "\(forced.error)")
+            let object = try #require(await f.cluster.object(resource: "configmaps", namespace: "demo-addon", name: "settings"))
+            #expect(object["data"]["level"] == "debug")
+            let owners = (object["metadata"]["managedFields"].arrayValue ?? []).filter { !$0["fieldsV1"]["f:data"]["f:level"].isNull }
+            #expect(owners.map { $0["manager"] } == ["operator"])
+        }
+    }
+
+    @Test func deleteAndGetWatchSeeingAChange() async throws {
+        try await LocalKubeFixture.with { f in
+            let kubectl = try KubectlRunner(server: f.server, cluster: "test")
+            try await f.createNamespace("watched")
+            _ = try await f.createConfigMap("watched", "w1", data: ["v": "before"])
+            _ = try await f.createConfigMap("watched", "gone")
+
+            let deleted = try await kubectl.run(["delete", "configmap", "gone", "-n", "watched"])
+            #expect(deleted.status == 0, "\(deleted.error)")
+            #expect(deleted.output.contains("configmap \"gone\" deleted"))
+            #expect(await f.cluster.object(resource: "configmaps", namespace: "watched", name: "gone") == nil)
+
+            let process = try kubectl.process(["get", "configmap", "w1", "-n", "watched", "--watch", "-o", "jsonpath={.data.v}{\"\\n\"}"])
+            let pipe = Pipe()
+            let output = OutputBuffer()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+            try process.run()
+            defer {
+                if process.isRunning { process.terminate() }
+                pipe.fileHandleForReading.readabilityHandler = nil
+            }
+            try await f.eventually("kubectl to print the object") { output.text.contains("before") ? true : nil }
+            var object = try await f.get("/api/v1/namespaces/watched/configmaps/w1").body
+            object["data"] = ["v": "after"]
+            let updated = try await f.request(.PUT, "/api/v1/namespaces/watched/configmaps/w1", body: object)
+            #expect(updated.status == 200)
+            try await f.eventually("kubectl to print the change") { output.text.contains("after") ? true : nil }
+            #expect(output.text.split(separator: "\n").map(String.init) == ["before", "after"])
+        }
+    }
+}
