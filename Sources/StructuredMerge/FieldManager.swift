@@ -186,7 +186,9 @@ public enum FieldManager {
         let changed = comparison.modified.union(comparison.added)
         var conflicts: [ManagerConflict] = []
         var updated = managers.entries
-        for (identity, entry) in managers.entries where identity != except {
+        // Managers in identifier order, each one's paths in structured-merge-diff's order.
+        for identity in managers.entries.keys.sorted(by: { $0.identifier < $1.identifier }) where identity != except {
+            let entry = managers.entries[identity]!
             var fields = entry.fields
             let conflicting = fields.intersection(changed)
             if !conflicting.isEmpty {
@@ -197,7 +199,7 @@ public enum FieldManager {
             updated[identity]!.fields = fields
         }
         if !force, !conflicts.isEmpty {
-            throw .applyConflict(conflicts.sorted { ($0.manager.identifier, $0.path.description) < ($1.manager.identifier, $1.path.description) })
+            throw .applyConflict(conflicts)
         }
         managers.entries = updated.filter { !$0.value.fields.isEmpty }
     }
