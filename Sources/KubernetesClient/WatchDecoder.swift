@@ -11,11 +11,15 @@ enum WatchDecoder {
             var pending: [UInt8] = []
             do {
                 for try await buffer in response.body {
+                    // Only the new bytes can hold the next newline: a large object arriving in many
+                    // chunks is scanned once.
+                    var searchFrom = pending.count
                     pending.append(contentsOf: buffer.readableBytesView)
                     var start = 0
-                    while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    while let newline = pending[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
                         let line = pending[start..<newline]
                         start = newline + 1
+                        searchFrom = start
                         if let event = try decode(line, kind: kind, context: context) { continuation.yield(event) }
                     }
                     if start > 0 { pending.removeFirst(start) }
