@@ -18,9 +18,13 @@ public struct AddonDefinition: Sendable {
     var healthRuleSpecs: [HealthRuleSpec]
     public var deletePolicy: DeletePolicy
     public var conflictPolicy: ConflictPolicy
-    public var manifests: [ManifestTemplate]
+    public var manifests: [ManifestTemplate] {
+        didSet { compiled = CompiledTemplates(manifests) }
+    }
     /// The addon.yaml path (relative to the catalog directory).
     public var file: String
+    /// The parsed templates, shared by every rendering of this version.
+    private(set) var compiled: CompiledTemplates
 
     /// Another addon this one needs, with the versions that will do.
     public struct Dependency: Sendable, Hashable {
@@ -48,7 +52,8 @@ public struct AddonDefinition: Sendable {
     static let knownFields = "name, version, description, owner, kubernetesVersions, dependencies, namespace, secrets, values, health, deletePolicy, conflictPolicy"
 
     /// Reads `addon.yaml`; the manifests are given by the caller (the loader reads the folder).
-    static func read(text: String, file: String, manifests: [ManifestTemplate], diagnostics: inout Diagnostics) -> AddonDefinition? {
+    static func read(text: String, file: String, manifests: [ManifestTemplate], compiled: CompiledTemplates? = nil,
+                     diagnostics: inout Diagnostics) -> AddonDefinition? {
         let before0 = diagnostics.errors.count
         guard let root = YAMLNode.single(text: text, file: file, diagnostics: &diagnostics), diagnostics.errors.count == before0 else { return nil }
         let before = diagnostics.errors.count
@@ -147,7 +152,7 @@ public struct AddonDefinition: Sendable {
         return AddonDefinition(name: name, version: version, description: description, owner: owner,
                                supportedKubernetesVersions: kubernetesVersions, dependencies: dependencies, namespace: namespace,
                                valuesSchema: schema, secrets: secrets, healthRuleSpecs: health, deletePolicy: deletePolicy,
-                               conflictPolicy: conflictPolicy, manifests: manifests, file: file)
+                               conflictPolicy: conflictPolicy, manifests: manifests, file: file, compiled: compiled ?? CompiledTemplates(manifests))
     }
 
     static func isDNSLabel(_ s: String) -> Bool {
@@ -212,4 +217,15 @@ public enum ConflictPolicy: String, Sendable, Hashable {
     case overwrite
     /// Leave them, report the conflict.
     case preserve
+}
+
+/// The templates of one addon version, parsed once. Immutable after creation: Stencil's nodes are
+/// only read while rendering (each rendering has its own context), so sharing them between
+/// concurrent renderings is safe.
+final class CompiledTemplates: @unchecked Sendable {
+    let results: [Result<TemplateEngine.Compiled, CatalogErrors>]
+
+    init(_ manifests: [AddonDefinition.ManifestTemplate]) {
+        results = manifests.map { TemplateEngine.compile($0) }
+    }
 }

@@ -110,10 +110,9 @@ public struct Catalog: Sendable {
                         manifests.append(.init(file: manifestFile, text: text))
                     }
                 }
-                for manifest in manifests {
-                    if case .failure(let errors) = TemplateEngine.compile(manifest) { diagnostics.add(contentsOf: errors.errors) }
-                }
-                guard let definition = AddonDefinition.read(text: text, file: file, manifests: manifests, diagnostics: &diagnostics) else {
+                let compiled = CompiledTemplates(manifests)
+                for case .failure(let errors) in compiled.results { diagnostics.add(contentsOf: errors.errors) }
+                guard let definition = AddonDefinition.read(text: text, file: file, manifests: manifests, compiled: compiled, diagnostics: &diagnostics) else {
                     broken.insert(addonDirectory)
                     continue
                 }

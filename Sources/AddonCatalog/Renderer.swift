@@ -55,9 +55,9 @@ public enum Renderer {
 
         // Render and parse every template.
         var documents: [(file: String, document: YAMLDocument)] = []
-        for manifest in definition.manifests {
+        for (manifest, result) in zip(definition.manifests, definition.compiled.results) {
             let compiled: TemplateEngine.Compiled
-            switch TemplateEngine.compile(manifest) {
+            switch result {
             case .success(let c): compiled = c
             case .failure(let errors):
                 diagnostics.add(contentsOf: errors.errors)
