@@ -43,6 +43,36 @@ public enum FieldManager {
         live: KubeObject?, config: KubeObject, manager: String, force: Bool, type: ObjectType, kind: GroupVersionKind,
         now: String, subresource: String? = nil, ignoredFields: FieldSet = FieldSet(), configType: ObjectType? = nil
     ) throws(StructuredMergeError) -> ApplyResult {
+        do {
+            return try applyOnce(live: live, config: config, manager: manager, force: force, type: type, kind: kind, now: now,
+                                 subresource: subresource, ignoredFields: ignoredFields, configType: configType)
+        } catch {
+            // kubectl taking over from client-side apply: conflicts on fields whose live value is still
+            // the last-applied one are forced, as the server's last-applied manager does.
+            guard error.isApplyConflict, manager == "kubectl", !force, let live,
+                  let allowed = allowedConflictsFromLastApplied(live, type: type) else { throw error }
+            let remaining = error.conflicts.filter { !allowed.contains($0.path) }
+            if !remaining.isEmpty { throw .applyConflict(remaining) }
+            return try applyOnce(live: live, config: config, manager: manager, force: true, type: type, kind: kind, now: now,
+                                 subresource: subresource, ignoredFields: ignoredFields, configType: configType)
+        }
+    }
+
+    /// The fields of the last-applied-configuration annotation whose live value is unchanged.
+    private static func allowedConflictsFromLastApplied(_ live: KubeObject, type: ObjectType) -> FieldSet? {
+        guard let text = live.metadata["annotations"][lastAppliedAnnotation].stringValue, !text.isEmpty,
+              let lastApplied = try? JSONValue.parse(text), case .object = lastApplied,
+              type.violations(in: lastApplied).isEmpty else { return nil }
+        var liveBody = live.body
+        _ = liveBody.removeValue(at: ["metadata", "managedFields"])
+        let modified = TypedMerge.compare(lastApplied, liveBody, type.root, schema: type.schema).modified
+        return type.fieldSet(of: lastApplied).subtracting(modified)
+    }
+
+    private static func applyOnce(
+        live: KubeObject?, config: KubeObject, manager: String, force: Bool, type: ObjectType, kind: GroupVersionKind,
+        now: String, subresource: String?, ignoredFields: FieldSet, configType: ObjectType?
+    ) throws(StructuredMergeError) -> ApplyResult {
         let version = kind.apiVersion
         let configGVK = config.groupVersionKind
         guard configGVK.groupVersion == kind.groupVersion else {

@@ -33,11 +33,14 @@ public struct StructuredMergeError: Error, Sendable, Hashable, CustomStringConve
     let emptyDetails: Bool
     /// What went wrong, for logs, where the answer itself says less (a failed JSON patch operation).
     public let detail: String?
+    /// The conflicts of an apply conflict.
+    let conflicts: [ManagerConflict]
 
     init(kind: Kind, code: Int, reason: String, message: String, causes: [KubeStatus.Cause] = [],
-         detailsName: String? = nil, detailsKind: String? = nil, detailsGroup: String? = nil, emptyDetails: Bool = false, detail: String? = nil)
+         detailsName: String? = nil, detailsKind: String? = nil, detailsGroup: String? = nil, emptyDetails: Bool = false, detail: String? = nil, conflicts: [ManagerConflict] = [])
     {
         self.detail = detail
+        self.conflicts = conflicts
         self.emptyDetails = emptyDetails
         self.kind = kind
         self.code = code
@@ -119,12 +122,12 @@ public struct StructuredMergeError: Error, Sendable, Hashable, CustomStringConve
             }
             message = "Apply failed with \(conflicts.count) conflicts: " + lines.joined(separator: "\n")
         }
-        return StructuredMergeError(kind: .applyConflict, code: 409, reason: "Conflict", message: message, causes: causes)
+        return StructuredMergeError(kind: .applyConflict, code: 409, reason: "Conflict", message: message, causes: causes, conflicts: conflicts)
     }
 }
 
 /// One conflicting field: the path and the manager that owns it.
-struct ManagerConflict: Sendable {
+struct ManagerConflict: Sendable, Hashable {
     var manager: ManagerIdentity
     var path: FieldPath
 }

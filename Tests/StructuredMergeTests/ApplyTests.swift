@@ -315,3 +315,25 @@ extension ApplyTests {
         #expect(other.object.body["metadata"]["annotations"][FieldManager.lastAppliedAnnotation] == "{\"old\":true}")
     }
 }
+
+extension ApplyTests {
+    @Test func kubectlTakesOverFieldsStillAsClientSideApplyLeftThem() throws {
+        // Created by client-side apply: an update manager and the annotation.
+        var created = Self.configMap(["a": "1", "b": "1"])
+        created.body.setValue(.string(GoJSON.encode(Self.configMap(["a": "1", "b": "1"]).body)),
+                              at: ["metadata", "annotations", FieldManager.lastAppliedAnnotation])
+        var live = try FieldManager.update(old: nil, new: created, manager: "kubectl-client-side-apply", type: Fixtures.type("v1", "ConfigMap"),
+                                           kind: Self.configMapKind, now: "t")
+        // Someone else changes b afterwards.
+        var edited = live
+        edited.body["data"]["b"] = "2"
+        live = try FieldManager.update(old: live, new: edited, manager: "editor", type: Fixtures.type("v1", "ConfigMap"), kind: Self.configMapKind, now: "t")
+        // a is still as last applied: no conflict for kubectl; b changed since: a conflict with the editor remains.
+        let result = try Self.apply(live, Self.configMap(["a": "9", "b": "2"]), "kubectl")
+        #expect(result.object.body["data"] == ["a": "9", "b": "2"])
+        let error = #expect(throws: StructuredMergeError.self) { try Self.apply(live, Self.configMap(["a": "9", "b": "3"]), "kubectl") }
+        #expect(error?.message == #"Apply failed with 1 conflict: conflict with "editor" using v1: .data.b"#)
+        // Any other manager sees every conflict.
+        #expect(throws: StructuredMergeError.self) { try Self.apply(live, Self.configMap(["a": "9"]), "addon-manager") }
+    }
+}
