@@ -41,15 +41,31 @@ import Testing
     @Test func upgradesAddChangeAndRemoveObjects() async throws {
         let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
         let cluster = try #require(catalog.exampleClusters.first { $0.facts.name == "dev-fra-1" })
+        var added = 0, removed = 0, upgrades = 0
         for name in catalog.addonNames {
             let versions = catalog.versions(of: name).filter { catalog.definition(name: name, version: $0)!.supportedKubernetesVersions.contains(cluster.facts.kubernetesVersion) }
             guard versions.count >= 2 else { continue }
             let old = try await catalog.render(addon: name, version: versions[0], for: cluster)
             let new = try await catalog.render(addon: name, version: versions[1], for: cluster)
             #expect(old.hash != new.hash, "\(name)")
-            let oldRefs = Set(old.objects.map(\.reference)), newRefs = Set(new.objects.map(\.reference))
-            #expect(!oldRefs.intersection(newRefs).isEmpty, "\(name): an upgrade keeps objects")
-            #expect(oldRefs != newRefs || old.objects != new.objects, "\(name)")
+            let oldByReference = Dictionary(uniqueKeysWithValues: old.objects.map { ($0.reference, $0) })
+            let newByReference = Dictionary(uniqueKeysWithValues: new.objects.map { ($0.reference, $0) })
+            let kept = Set(oldByReference.keys).intersection(newByReference.keys)
+            #expect(!kept.isEmpty, "\(name): an upgrade keeps objects")
+            // Something other than the version label changes.
+            let changed = kept.filter { reference in
+                var a = oldByReference[reference]!.body, b = newByReference[reference]!.body
+                a.removeValue(at: ["metadata", "labels", OwnershipLabels.addonVersionKey])
+                b.removeValue(at: ["metadata", "labels", OwnershipLabels.addonVersionKey])
+                return a != b
+            }
+            #expect(!changed.isEmpty, "\(name): the upgrade changes no object")
+            added += newByReference.keys.filter { oldByReference[$0] == nil }.count
+            removed += oldByReference.keys.filter { newByReference[$0] == nil }.count
+            upgrades += 1
         }
+        #expect(upgrades >= 5)
+        #expect(added > 0)
+        #expect(removed > 0)
     }
 }
