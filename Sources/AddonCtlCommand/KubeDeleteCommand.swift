@@ -47,7 +47,7 @@ struct KubeDeleteCommand: AsyncParsableCommand {
     func run() async throws {
         let options = DeleteOptions(propagationPolicy: policy, dryRun: dryRun)
         let failures = try await withKubeClient(connection) { client -> Int in
-            var targets: [(GroupVersionKind, String, String?, String)] = []  // kind, name, namespace, where
+            var targets: [Target] = []
             if filename.isEmpty {
                 let resource: APIResource
                 do {
@@ -55,42 +55,70 @@ struct KubeDeleteCommand: AsyncParsableCommand {
                 } catch let error as KubernetesError where error.kind == .unknownKind {
                     throw KubeCommandError("the server doesn't have a resource type \"\(arguments[0])\"")
                 }
-                for name in arguments.dropFirst() { targets.append((resource.groupVersionKind, name, connection.namespace, "")) }
+                for name in arguments.dropFirst() {
+                    targets.append(Target(kind: resource.groupVersionKind, name: name, namespace: connection.namespace, location: "", rank: 0))
+                }
             } else {
                 let manifests = try KubeManifests.read(filename, recursive: recursive)
                 // What lives in a namespace or is defined by a CRD goes before it: objects first,
                 // then CRDs, then Namespaces (deleting a namespace deletes what is in it).
-                func rank(_ object: KubeObject) -> Int {
-                    switch object.groupVersionKind.groupKind {
-                    case GroupKind(group: "", kind: "Namespace"): return 2
-                    case GroupKind(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition"): return 1
-                    default: return 0
+                for entry in manifests.entries {
+                    let rank: Int
+                    switch entry.object.groupVersionKind.groupKind {
+                    case GroupKind(group: "", kind: "Namespace"): rank = 2
+                    case GroupKind(group: "apiextensions.k8s.io", kind: "CustomResourceDefinition"): rank = 1
+                    default: rank = 0
                     }
-                }
-                let ordered = manifests.entries.enumerated().sorted { (rank($0.element.object), $0.offset) < (rank($1.element.object), $1.offset) }
-                for (_, entry) in ordered {
-                    targets.append((entry.object.groupVersionKind, entry.object.name, entry.object.namespace ?? connection.namespace, entry.location + ": "))
+                    targets.append(Target(kind: entry.object.groupVersionKind, name: entry.object.name,
+                                          namespace: entry.object.namespace ?? connection.namespace, location: entry.location + ": ", rank: rank))
                 }
             }
+            // Each rank in parallel; results printed in the order given.
             var failures = 0
-            for (kind, name, namespace, location) in targets {
-                do {
-                    let resource = try await client.resource(for: kind)
-                    let outcome = try await client.delete(kind, name: name, namespace: namespace, options: options)
-                    let suffix = dryRun ? " (server dry run)" : ""
-                    switch outcome {
-                    case .deleted, .terminating:
-                        print("\(KubeObjectNames.quotedName(resource, name: name)) deleted\(suffix)")
+            for rank in 0...2 {
+                let batch = targets.filter { $0.rank == rank }
+                if batch.isEmpty { continue }
+                let lines = await withTaskGroup(of: (Int, String?, String?).self) { group in
+                    for (index, target) in batch.enumerated() {
+                        group.addTask { await delete(target, client: client, options: options, index: index) }
                     }
-                } catch let error as KubernetesError where error.isNotFound && ignoreNotFound {
-                    continue
-                } catch let error as KubernetesError {
-                    failures += 1
-                    FileHandle.standardError.write(Data("\(location)\(error.kind == .unknownKind ? error.message : error.kubectlStyle)\n".utf8))
+                    var collected: [(Int, String?, String?)] = []
+                    for await line in group { collected.append(line) }
+                    return collected.sorted { $0.0 < $1.0 }
+                }
+                for (_, out, err) in lines {
+                    if let out { print(out) }
+                    if let err {
+                        failures += 1
+                        FileHandle.standardError.write(Data((err + "\n").utf8))
+                    }
                 }
             }
             return failures
         }
         if failures > 0 { throw ExitCode(1) }
+    }
+
+    struct Target: Sendable {
+        var kind: GroupVersionKind
+        var name: String
+        var namespace: String?
+        var location: String
+        var rank: Int
+    }
+
+    /// Deletes one object: (index, line for stdout, line for stderr).
+    private func delete(_ target: Target, client: KubernetesClient, options: DeleteOptions, index: Int) async -> (Int, String?, String?) {
+        do {
+            let resource = try await client.resource(for: target.kind)
+            _ = try await client.delete(target.kind, name: target.name, namespace: target.namespace, options: options)
+            return (index, "\(KubeObjectNames.quotedName(resource, name: target.name)) deleted\(dryRun ? " (server dry run)" : "")", nil)
+        } catch let error as KubernetesError where error.isNotFound && ignoreNotFound {
+            return (index, nil, nil)
+        } catch let error as KubernetesError {
+            return (index, nil, "\(target.location)\(error.kind == .unknownKind ? error.message : error.kubectlStyle)")
+        } catch {
+            return (index, nil, "\(target.location)\(error)")
+        }
     }
 }
