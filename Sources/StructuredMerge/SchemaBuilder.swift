@@ -37,9 +37,19 @@ struct SchemaBuilder {
         return definitionIndex
     }
 
+    /// Definitions whose API field named `description` is lost when a definitions document is
+    /// shipped with its description texts stripped (as the recorded one is).
+    static let definitionsWithDescriptionField = [".JSONSchemaProps", ".ExternalDocumentation", ".PriorityClass"]
+
     private mutating func convertDefinition(name: String, _ json: JSONValue) -> TypeSchema.Node {
         if name == Self.quantityDefinition {
             return TypeSchema.Node(scalar: .untyped, format: .quantity)
+        }
+        var json = json
+        if Self.definitionsWithDescriptionField.contains(where: { name.hasSuffix($0) }), case .object = json["properties"],
+           json["properties"]["description"].isNull
+        {
+            json.setValue(["type": "string"], at: ["properties", "description"])
         }
         var node = convertNode(json, preserveUnknown: false)
         if var map = node.map, let defaults = Self.knownKeyDefaults[name] {

@@ -337,3 +337,46 @@ extension ApplyTests {
         #expect(throws: StructuredMergeError.self) { try Self.apply(live, Self.configMap(["a": "9"]), "addon-manager") }
     }
 }
+
+extension ApplyTests {
+    @Test func aCRDAppliesWithItsSchema() throws {
+        let crd = try Fixtures.object("""
+            apiVersion: apiextensions.k8s.io/v1
+            kind: CustomResourceDefinition
+            metadata: {name: gadgets.example.com}
+            spec:
+              group: example.com
+              scope: Namespaced
+              names: {plural: gadgets, singular: gadget, kind: Gadget, listKind: GadgetList}
+              versions:
+              - name: v1
+                served: true
+                storage: true
+                subresources: {status: {}}
+                schema:
+                  openAPIV3Schema:
+                    type: object
+                    description: A gadget.
+                    properties:
+                      spec:
+                        type: object
+                        description: What it should be.
+                        properties:
+                          size: {type: integer, minimum: 1, default: 1}
+                          mode: {type: string, enum: [fast, slow]}
+                          ports:
+                            type: array
+                            x-kubernetes-list-type: map
+                            x-kubernetes-list-map-keys: [name]
+                            items: {type: object, properties: {name: {type: string}}, required: [name]}
+                        x-kubernetes-validations: [{rule: "self.size < 10", message: too big}]
+            """)
+        let kind = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
+        let result = try FieldManager.apply(live: nil, config: crd, manager: "addon-manager", force: false,
+                                            type: Fixtures.type("apiextensions.k8s.io/v1", "CustomResourceDefinition"), kind: kind, now: "t")
+        let paths = Set(ManagedFields(of: result.object).ordered[0].fields.paths.map(\.description))
+        #expect(paths.contains(".spec.versions"))
+        #expect(paths.contains(".spec.names.kind"))
+        #expect(!paths.contains(".spec.versions[0].schema"))
+    }
+}
