@@ -20,10 +20,13 @@ public enum WatchEvent: Sendable, Hashable {
 
     /// The resourceVersion to resume from after this event.
     public var resourceVersion: String? {
+        let rv: String?
         switch self {
-        case .added(let o), .modified(let o), .deleted(let o): return o.resourceVersion
-        case .bookmark(let rv): return rv
+        case .added(let o), .modified(let o), .deleted(let o): rv = o.resourceVersion
+        case .bookmark(let bookmarked): rv = bookmarked
         }
+        guard let rv, !rv.isEmpty else { return nil }
+        return rv
     }
 
     /// "ADDED", "MODIFIED", "DELETED", "BOOKMARK".
