@@ -16,6 +16,17 @@ final class ControllerHarness: Sendable {
     let starter: ControllerStarter
     let runner: Task<Void, Never>
     let directory: String
+    private let clients = ClientList()
+
+    /// Clients handed to the test, shut down with the harness.
+    private actor ClientList {
+        var clients: [KubernetesClient] = []
+        func add(_ client: KubernetesClient) { clients.append(client) }
+        func shutdownAll() async {
+            for client in clients { try? await client.shutdown() }
+            clients.removeAll()
+        }
+    }
 
     static var fixtureCatalog: String {
         Bundle.module.url(forResource: "Fixtures/catalog", withExtension: nil)!.path
@@ -48,11 +59,13 @@ final class ControllerHarness: Sendable {
         var options = ClusterAddonController.Options()
         options.pollInterval = .milliseconds(200)
         options.unreachableGrace = .seconds(1)
+        options.probeInterval = .milliseconds(300)
         options.resyncPeriod = .seconds(3600)
         return options
     }
 
     func shutdown() async {
+        await clients.shutdownAll()
         runner.cancel()
         await runner.value
         await fleet.shutdown()
@@ -62,9 +75,11 @@ final class ControllerHarness: Sendable {
     var management: KubernetesClient { fleet.management }
 
     /// A client for a workload cluster (as a person with its kubeconfig would have).
-    func client(for cluster: String) throws -> KubernetesClient {
+    func client(for cluster: String) async throws -> KubernetesClient {
         let connection = try Kubeconfig.parse(try fleet.server.kubeconfig(for: cluster), file: nil).connection()
-        return try KubernetesClient(connection: connection, logger: Self.logger())
+        let client = try KubernetesClient(connection: connection, logger: Self.logger())
+        await clients.add(client)
+        return client
     }
 
     func clusterAddon(_ cluster: String, _ addon: String, project: String = "dev") async throws -> KubeObject? {

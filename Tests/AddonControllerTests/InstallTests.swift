@@ -18,7 +18,7 @@ import Testing
             // The opt-in addon is not installed without opting in.
             #expect(try await h.clusterAddon("alpha", "optional") == nil)
 
-            let alpha = try h.client(for: "alpha")
+            let alpha = try await h.client(for: "alpha")
             let settings = try await alpha.get(GroupVersionKind(group: "", version: "v1", kind: "ConfigMap"), name: "base-settings", namespace: "demo-system")
             #expect(settings["data"]["cluster"] == "alpha")
             #expect(settings.labels[OwnershipLabels.addonNameKey] == "base")
@@ -52,7 +52,7 @@ import Testing
         try await withHarness { h in
             try await h.fleet.addCluster(.init(name: "gamma", addons: [["name": "optional", "enabled": true]]))
             try await h.waitForPhase("gamma", "optional", "Healthy")
-            let gamma = try h.client(for: "gamma")
+            let gamma = try await h.client(for: "gamma")
             let secret = try await gamma.get(GroupVersionKind(group: "", version: "v1", kind: "Secret"), name: "optional-credentials", namespace: "optional-system")
             let stored = secret["data"]["accessKey"].stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
             #expect(stored == "dev-accessKey")

@@ -16,6 +16,8 @@ public final class ClusterAddonController: Sendable {
         public var unreachableGrace: Duration = .seconds(20)
         public var progressDeadline: Duration = .seconds(600)
         public var pollInterval: Duration = .seconds(2)
+        /// How often the cluster's API is asked whether it answers (GET /version).
+        public var probeInterval: Duration = .seconds(10)
         public init() {}
     }
 
@@ -72,6 +74,7 @@ public final class ClusterAddonController: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await controller.run() }
             group.addTask { await self.resyncLoop() }
+            group.addTask { await self.probeLoop(workload) }
             await group.next()
             group.cancelAll()
         }
@@ -104,6 +107,35 @@ public final class ClusterAddonController: Sendable {
             let period = options.resyncPeriod * Double.random(in: 0.9...1.1)
             do { try await Task.sleep(for: period) } catch { return }
             await enqueueAll()
+        }
+    }
+
+    /// Asks the cluster whether it answers. When it stops answering, every addon is reconciled
+    /// after the grace period (they report `Unknown`); when it answers again, they are
+    /// reconciled at once (the queue's backoff is not waited out).
+    private func probeLoop(_ workload: KubernetesClient) async {
+        var reportedUnreachable = false
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: options.probeInterval) } catch { return }
+            do {
+                _ = try await workload.serverVersion()
+                let wasUnreachable = await state.unreachableSince != nil
+                await state.contact()
+                if wasUnreachable || reportedUnreachable {
+                    reportedUnreachable = false
+                    logger.info("cluster answers again")
+                    await enqueueAll()
+                }
+            } catch let error as KubernetesError where error.kind.isTransport {
+                let since = await state.unreachable(error: "\(error)")
+                if !reportedUnreachable, Date().timeIntervalSince(since) >= Double(options.unreachableGrace.components.seconds) {
+                    reportedUnreachable = true
+                    logger.warning("cluster unreachable", metadata: ["since": "\(KubeTime.format(since))", "error": "\(error)"])
+                    await enqueueAll()
+                }
+            } catch {
+                continue
+            }
         }
     }
 

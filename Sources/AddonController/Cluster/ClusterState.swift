@@ -13,8 +13,8 @@ public actor ClusterState {
     /// The Cluster status this controller last wrote (conditions and addon summary).
     var clusterStatus: JSONValue?
     var lastContact: Date?
-    var unreachableSince: Date?
-    var lastError: String?
+    private(set) var unreachableSince: Date?
+    private(set) var lastError: String?
     var lastReconcile: Date?
 
     public init(cluster: KubeObject) { self.cluster = cluster }

@@ -132,6 +132,7 @@ public struct ClusterAddonReconciler: Reconciler {
             }
             if !(upToDate && intact) {
                 let outcome = try await applyAndPrune(objects, rendered: rendered, wanted: wanted, previous: inventory, cluster: cluster)
+                await state.contact()
                 status.appliedVersion = wanted.version.description
                 status.lastAppliedHash = rendered.hash
                 status.lastAppliedTime = KubeTime.now()
@@ -142,7 +143,6 @@ public struct ClusterAddonReconciler: Reconciler {
                 status.lastAppliedHash = rendered.hash
                 status.lastAppliedTime = status.lastAppliedTime ?? KubeTime.now()
             }
-            await state.contact()
         } catch let failure as ApplyFailure where !failure.isUnreachable {
             await state.contact()
             status.phase = failure.isPermanent ? .failed : (current?.phase ?? .progressing)
@@ -163,7 +163,12 @@ public struct ClusterAddonReconciler: Reconciler {
             throw error
         }
 
-        // Health.
+        // Health, unless the cluster has not answered for longer than the grace period: then
+        // the caches are stale and the truth is Unknown.
+        if let since = await state.unreachableSince, Date().timeIntervalSince(since) >= Double(unreachableGrace.components.seconds) {
+            try await reportIfUnreachable(ClusterUnreachable(since: since, lastError: await state.lastError ?? "no answer"), addon: addon, cluster: cluster, status: status)
+            return .requeue(after: pollInterval * 5)
+        }
         let health = await evaluateHealth(objects: objects, rules: rendered.healthRules)
         status.objects = health.objects
         status.phase = health.state
@@ -332,12 +337,17 @@ public struct ClusterAddonReconciler: Reconciler {
     /// After the grace period without an answer, the addon's health is `Unknown`. Nothing is
     /// pruned meanwhile; the queue backs off and the controller recovers by itself.
     private func reportIfUnreachable(_ error: any Error, addon: String, cluster: KubeObject, status: ClusterAddonStatus) async throws {
-        let transport = (error as? KubernetesError)?.kind.isTransport ?? (error as? ApplyFailure)?.isUnreachable ?? false
+        let transport = (error as? KubernetesError)?.kind.isTransport ?? (error as? ApplyFailure)?.isUnreachable ?? (error is ClusterUnreachable)
         guard transport else {
             await state.recordError("\(error)")
             return
         }
-        let since = await state.unreachable(error: "\(error)")
+        let since: Date
+        if let known = error as? ClusterUnreachable {
+            since = known.since
+        } else {
+            since = await state.unreachable(error: "\(error)")
+        }
         guard Date().timeIntervalSince(since) >= Double(unreachableGrace.components.seconds) else { return }
         var status = status
         status.phase = .unknown
@@ -347,4 +357,11 @@ public struct ClusterAddonReconciler: Reconciler {
         metrics.recordHealth(addon: addon, version: status.appliedVersion ?? "", state: .unknown)
         try await reporter.report(status, addon: addon, cluster: cluster)
     }
+}
+
+/// The cluster's API has not answered (seen by the reachability probe or a failed request).
+struct ClusterUnreachable: Error, CustomStringConvertible {
+    var since: Date
+    var lastError: String
+    var description: String { lastError }
 }

@@ -1,0 +1,163 @@
+import AddonCatalog
+import AddonController
+import DevFleet
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Testing
+
+let configMapKind = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+let deploymentKind = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
+
+func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String, _ namespace: String?) async throws -> Bool {
+    do {
+        _ = try await client.get(kind, name: name, namespace: namespace)
+        return true
+    } catch let error as KubernetesError where error.isNotFound {
+        return false
+    }
+}
+
+@Suite(.serialized) struct LifecycleTests {
+    @Test func upgradeAddsChangesAndPrunesObjects() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "up"))
+            try await h.waitForPhase("up", "base", "Healthy")
+            let up = try await h.client(for: "up")
+            #expect(try await exists(up, configMapKind, "base-legacy", "demo-system"))
+
+            // Moving the cluster to the candidate channel upgrades base 1.0.0 → 1.1.0.
+            try await h.updateCluster("up") { $0["channel"] = "candidate" }
+            try await h.eventually("base 1.1.0 applied") {
+                let addon = try await h.clusterAddon("up", "base")
+                return addon?.status["appliedVersion"] == "1.1.0" && addon?.status["phase"] == "Healthy"
+            }
+            #expect(try await exists(up, configMapKind, "base-extra", "demo-system"))
+            #expect(!(try await exists(up, configMapKind, "base-legacy", "demo-system")))
+            let settings = try await up.get(configMapKind, name: "base-settings", namespace: "demo-system")
+            #expect(settings["data"]["greeting"] == "hello from candidate")
+            #expect(settings["data"]["version"] == "1.1.0")
+            let web = try await up.get(deploymentKind, name: "base-web", namespace: "demo-system")
+            #expect(web.spec["template"]["spec"]["containers"][0]["image"] == "registry.k8s.io/pause:3.10")
+            // The namespace, kept by the default delete policy, was never touched.
+            #expect(try await exists(up, GroupVersionKind(group: "", version: "v1", kind: "Namespace"), "demo-system", nil))
+        }
+    }
+
+    @Test func driftOnOwnedFieldsIsCorrectedAndOtherFieldsAreKept() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "drift"))
+            try await h.waitForPhase("drift", "base", "Healthy")
+            let drift = try await h.client(for: "drift")
+
+            // Someone takes an owned field and adds their own annotation.
+            var edit = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "base-settings", namespace: "demo-system")
+            edit["data"] = ["greeting": "tampered"]
+            edit.annotations = ["team.example/note": "mine"]
+            _ = try await drift.apply(edit, options: ApplyOptions(fieldManager: "someone-else", force: true))
+            try await h.eventually("greeting put back") {
+                let cm = try await drift.get(configMapKind, name: "base-settings", namespace: "demo-system")
+                return cm["data"]["greeting"] == "hello"
+            }
+            let cm = try await drift.get(configMapKind, name: "base-settings", namespace: "demo-system")
+            #expect(cm.annotations["team.example/note"] == "mine")
+
+            // Someone deletes an owned Deployment: it comes back.
+            _ = try await drift.delete(deploymentKind, name: "base-web", namespace: "demo-system", options: DeleteOptions())
+            try await h.eventually("base-web re-created") { try await exists(drift, deploymentKind, "base-web", "demo-system") }
+            try await h.waitForPhase("drift", "base", "Healthy")
+        }
+    }
+
+    @Test func conflictPoliciesOverwriteAndPreserve() async throws {
+        try await withHarness { h in
+            // Before the addons arrive, another manager owns fields both addons set.
+            let cluster = try await h.fleet.addCluster(.init(name: "conflict", addons: [["name": "base", "enabled": false], ["name": "dependent", "enabled": false]]))
+            _ = cluster
+            let client = try await h.client(for: "conflict")
+            var ns = KubeObject(apiVersion: "v1", kind: "Namespace", name: "demo-system")
+            ns.labels = ["owner": "ops"]
+            _ = try await client.apply(ns, options: ApplyOptions(fieldManager: "ops-tool"))
+            for (name, key) in [("base-settings", "greeting"), ("dependent-config", "mode")] {
+                var cm = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: name, namespace: "demo-system")
+                cm["data"] = [key: "ops-value"]
+                _ = try await client.apply(cm, options: ApplyOptions(fieldManager: "ops-tool"))
+            }
+            try await h.updateCluster("conflict") { $0["addons"] = [] }
+
+            // base (overwrite) takes the field; dependent (preserve) leaves it and says so.
+            try await h.waitForPhase("conflict", "base", "Healthy")
+            try await h.waitForPhase("conflict", "dependent", "Healthy")
+            let base = try await client.get(configMapKind, name: "base-settings", namespace: "demo-system")
+            #expect(base["data"]["greeting"] == "hello")
+            let dependent = try await client.get(configMapKind, name: "dependent-config", namespace: "demo-system")
+            #expect(dependent["data"]["mode"] == "ops-value")
+            #expect(dependent["data"]["owner"] == "addon-manager")
+            let status = try #require(try await h.clusterAddon("conflict", "dependent")).status
+            let conflicts = status["conflicts"].arrayValue ?? []
+            #expect(conflicts.contains { $0["field"] == ".data.mode" && $0["manager"] == "ops-tool" })
+        }
+    }
+
+    @Test func healthFollowsWorkloadsProgressingHealthyDegradedAndBack() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "health"))
+            try await h.waitForPhase("health", "base", "Healthy")
+            await cluster.setWorkloadsFailing(true)
+            // Nudge a reconcile through a watched change: the simulated controller rewrites status.
+            try await h.waitForPhase("health", "base", "Degraded")
+            let degraded = try #require(try await h.clusterAddon("health", "base")).status
+            let healthy = (degraded["conditions"].arrayValue ?? []).first { $0["type"] == "Healthy" }
+            #expect(healthy?["status"] == "False")
+            #expect(healthy?["message"].stringValue?.contains("base-web") == true)
+            await cluster.setWorkloadsFailing(false)
+            try await h.waitForPhase("health", "base", "Healthy")
+        }
+    }
+
+    @Test func unreachableClusterGoesUnknownPrunesNothingAndRecovers() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "far"))
+            try await h.waitForPhase("far", "base", "Healthy")
+            await cluster.setUnreachable(true)
+            // A change arrives while the cluster cannot be reached: the upgrade would prune.
+            try await h.updateCluster("far") { $0["channel"] = "candidate" }
+            try await h.waitForPhase("far", "base", "Unknown")
+            let status = try #require(try await h.clusterAddon("far", "base")).status
+            #expect((status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ClusterUnreachable" })
+            #expect(await cluster.object(resource: "configmaps", namespace: "demo-system", name: "base-legacy") != nil)
+            await cluster.setUnreachable(false)
+            try await h.eventually("upgraded after recovery") {
+                let addon = try await h.clusterAddon("far", "base")
+                return addon?.status["appliedVersion"] == "1.1.0" && addon?.status["phase"] == "Healthy"
+            }
+            #expect(await cluster.object(resource: "configmaps", namespace: "demo-system", name: "base-legacy") == nil)
+        }
+    }
+
+    @Test func disablingAnAddonRemovesItsObjectsThenItsClusterAddon() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "off"))
+            try await h.waitForPhase("off", "dependent", "Healthy")
+            let off = try await h.client(for: "off")
+            try await h.updateCluster("off") { $0["addons"] = [["name": "dependent", "enabled": false]] }
+            try await h.eventually("dependent's ClusterAddon deleted") { try await h.clusterAddon("off", "dependent") == nil }
+            #expect(!(try await exists(off, configMapKind, "dependent-config", "demo-system")))
+            #expect(!(try await exists(off, deploymentKind, "dependent-worker", "demo-system")))
+            #expect(!(try await exists(off, configMapKind, "addon-manager.dependent", "kube-system")))
+            // base stays.
+            #expect(try await exists(off, configMapKind, "base-settings", "demo-system"))
+            #expect(await h.phase("off", "base") == "Healthy")
+        }
+    }
+
+    @Test func deletingAClusterStopsItsController() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "gone"))
+            try await h.waitForPhase("gone", "base", "Healthy")
+            #expect(await h.starter.controllers().keys.contains { $0.name == "gone" })
+            _ = try await h.management.delete(ManagementKinds.cluster, name: "gone", namespace: "dev", options: DeleteOptions())
+            try await h.eventually("controller stopped") { await !h.starter.controllers().keys.contains { $0.name == "gone" } }
+        }
+    }
+}

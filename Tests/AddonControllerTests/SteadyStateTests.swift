@@ -1,0 +1,86 @@
+import AddonCatalog
+import AddonController
+import DevFleet
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Testing
+
+@Suite(.serialized) struct SteadyStateTests {
+    @Test func aNoChangeResyncSendsZeroWritesToEitherAPI() async throws {
+        var options = ControllerHarness.fastOptions
+        options.resyncPeriod = .milliseconds(500)
+        try await withHarness(options: options) { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "idle"))
+            try await h.waitForPhase("idle", "base", "Healthy")
+            try await h.waitForPhase("idle", "dependent", "Healthy")
+            let management = try #require(h.fleet.server.cluster(named: "management"))
+            // Let the last status writes land, then count from zero across several resyncs.
+            try await Task.sleep(for: .seconds(1))
+            await cluster.resetRequestCounts()
+            await management.resetRequestCounts()
+            let before = await h.starter.controllers().values.first?.summary?.lastReconcile
+            try await h.eventually("two resyncs happened") {
+                guard let last = await h.starter.controllers().values.first?.summary?.lastReconcile, let before else { return false }
+                return last.timeIntervalSince(before) > 1.0
+            }
+            #expect(await cluster.writeCount() == 0)
+            #expect(await management.writeCount() == 0)
+            #expect(await cluster.requestCount() >= 0)
+        }
+    }
+
+    @Test func oneUnreachableClusterDoesNotDelayTheOthers() async throws {
+        try await withHarness { h in
+            let broken = try await h.fleet.server.addCluster(name: "placeholder")
+            _ = broken
+            // A cluster whose API never answers, created first.
+            let dark = try await h.fleet.addCluster(.init(name: "dark"))
+            await dark.setUnreachable(true)
+            try await h.fleet.addCluster(.init(name: "bright"))
+            try await h.waitForPhase("bright", "base", "Healthy")
+            try await h.waitForPhase("bright", "dependent", "Healthy")
+            #expect(await h.phase("dark", "base") != "Healthy")
+        }
+    }
+
+    @Test func badInputFailsOnlyThatClusterAddonWithTheMessage() async throws {
+        try await withHarness { h in
+            // replicas above the schema's maximum: values are checked before rendering.
+            try await h.fleet.addCluster(.init(name: "bad", addons: [["name": "base", "values": ["replicas": 99]]]))
+            try await h.fleet.addCluster(.init(name: "good"))
+            try await h.waitForPhase("bad", "base", "Failed")
+            let status = try #require(try await h.clusterAddon("bad", "base")).status
+            let applied = (status["conditions"].arrayValue ?? []).first { $0["type"] == "Applied" }
+            #expect(applied?["reason"] == "RenderFailed")
+            #expect(applied?["message"].stringValue?.contains("replicas") == true)
+            try await h.waitForPhase("good", "base", "Healthy")
+            // dependent waits for base on the bad cluster and says so.
+            try await h.eventually("dependent waits") {
+                let addon = try await h.clusterAddon("bad", "dependent")
+                return (addon?.status["conditions"].arrayValue ?? []).contains { $0["reason"] == "WaitingForDependency" }
+            }
+            // Fixing the values heals it.
+            try await h.updateCluster("bad") { $0["addons"] = [["name": "base", "values": ["replicas": 2]]] }
+            try await h.waitForPhase("bad", "base", "Healthy")
+            try await h.waitForPhase("bad", "dependent", "Healthy")
+        }
+    }
+
+    @Test func blockedAddonSaysWhyAndIsLeftAlone() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "old", kubernetesVersion: "1.26.5"))
+            try await h.waitForPhase("old", "base", "Failed")
+            let status = try #require(try await h.clusterAddon("old", "base")).status
+            #expect((status["conditions"].arrayValue ?? []).contains { $0["reason"] == "UnsupportedKubernetesVersion" })
+        }
+    }
+
+    @Test func shippedCRDsAreTheDeployCopies() throws {
+        for name in ManagementCRDs.fileNames {
+            let deployed = try String(contentsOf: ControllerHarness.repositoryRoot.appendingPathComponent("deploy/crds/\(name)"), encoding: .utf8)
+            let shipped = try String(contentsOf: ControllerHarness.repositoryRoot.appendingPathComponent("Sources/AddonController/Resources/crds/\(name)"), encoding: .utf8)
+            #expect(deployed == shipped, "deploy/crds/\(name) and the copy shipped in the binary differ: copy deploy/crds/*.yaml into Sources/AddonController/Resources/crds/")
+        }
+    }
+}
