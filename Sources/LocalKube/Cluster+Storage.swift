@@ -44,6 +44,8 @@ extension LocalKubeCluster {
     /// The JSON line a watcher sees for a change, or nil when the change is outside its selection.
     /// Label and field selector transitions turn MODIFIED into ADDED / DELETED, as the watch cache does.
     static func eventLine(_ event: ChangeEvent, for watcher: Watcher) -> [UInt8]? {
+        // The history holds every resource's changes: a replay must not leak other kinds.
+        guard event.resource == watcher.resource else { return nil }
         let newMatches = watcher.filter.matches(event.object)
         let oldMatches = event.old.map { watcher.filter.matches($0) } ?? false
         let type: String

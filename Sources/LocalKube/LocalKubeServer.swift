@@ -127,22 +127,25 @@ public final class LocalKubeServer: Sendable {
     public func kubeconfig(for name: String) throws(LocalKubeError) -> String {
         guard let cluster = registry.get(name) else { throw LocalKubeError.clusterNotFound(name) }
         let ca = Data(caCertificatePEM.utf8).base64EncodedString()
+        // A cluster named `off` or `yes` must stay a string for YAML 1.1 readers.
+        let quoted = YAML.quoteIfNeeded(name)
+        let user = YAML.quoteIfNeeded("\(name)-admin")
         let clusterEntry = usesTLS
-            ? "- cluster:\n    certificate-authority-data: \(ca)\n    server: \(cluster.baseURL)\n  name: \(name)\n"
-            : "- cluster:\n    server: \(cluster.baseURL)\n  name: \(name)\n"
+            ? "- cluster:\n    certificate-authority-data: \(ca)\n    server: \(cluster.baseURL)\n  name: \(quoted)\n"
+            : "- cluster:\n    server: \(cluster.baseURL)\n  name: \(quoted)\n"
         return """
             apiVersion: v1
             kind: Config
             clusters:
             \(clusterEntry)contexts:
             - context:
-                cluster: \(name)
-                user: \(name)-admin
-              name: \(name)
-            current-context: \(name)
+                cluster: \(quoted)
+                user: \(user)
+              name: \(quoted)
+            current-context: \(quoted)
             preferences: {}
             users:
-            - name: \(name)-admin
+            - name: \(user)
               user:
                 token: \(cluster.token)
 
