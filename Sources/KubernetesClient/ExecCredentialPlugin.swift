@@ -52,6 +52,10 @@ public struct ExecCredentialPlugin: Sendable {
 
     /// Runs the plugin (off the cooperative pool) and parses what it printed.
     public func run() async throws -> Credential {
+        if config.interactiveMode == .always {
+            // We never have a terminal to hand the plugin (kubectl refuses the same way without one).
+            throw failure("interactiveMode is Always, but addon-manager cannot run plugins interactively")
+        }
         let output = try await runProcess()
         return try parse(output)
     }

@@ -101,4 +101,13 @@ import Testing
             #expect(throws: KubernetesError.self, "\(output)") { try plugin.parse(Array(output.utf8)) }
         }
     }
+
+    @Test func interactivePluginsAreRefused() async throws {
+        let plugin = ExecCredentialPlugin(config: ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: "/bin/true", interactiveMode: .always))
+        await #expect {
+            try await plugin.run()
+        } throws: { error in
+            (error as? KubernetesError)?.message.contains("interactive") == true
+        }
+    }
 }
