@@ -19,6 +19,7 @@ public final class KubernetesClient: KubeClient {
     let logger: Logger
 
     /// A client for `connection`. `logger` receives request failures and retries (never credentials).
+    /// Throws `KubernetesError` (`.configuration`) when a certificate or key cannot be read.
     public init(connection: ClusterConnection, logger: Logger) throws {
         self.connection = connection
         self.logger = logger
@@ -27,7 +28,7 @@ public final class KubernetesClient: KubeClient {
     }
 
     /// A client configured as kubectl would be (`--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`,
-    /// in-cluster), with `--context`.
+    /// in-cluster), with `--context`. Throws `KubeconfigError` for an unusable configuration.
     public convenience init(kubeconfig: String? = nil, context: String? = nil, logger: Logger) throws {
         try self.init(connection: ClusterConnection.load(kubeconfig: kubeconfig, context: context), logger: logger)
     }
