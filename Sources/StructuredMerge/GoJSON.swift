@@ -55,7 +55,28 @@ enum GoJSON {
             if exponent.count < 2 { exponent = "0" + exponent }
             return "\(mantissa)e\(sign)\(exponent)"
         }
-        return "\(d)"
+        return expandExponent("\(d)")
+    }
+
+    /// Swift writes `1e-05` where Go's `'f'` format writes `0.00001`: expand the shortest digits.
+    private static func expandExponent(_ text: String) -> String {
+        guard let eIndex = text.firstIndex(of: "e") else { return text }
+        var mantissa = String(text[..<eIndex])
+        guard let exponent = Int(text[text.index(after: eIndex)...]) else { return text }
+        var sign = ""
+        if mantissa.hasPrefix("-") { sign = "-"; mantissa.removeFirst() }
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let intPart = String(parts[0]), fracPart = parts.count > 1 ? String(parts[1]) : ""
+        var digits = intPart + fracPart
+        var point = intPart.count + exponent
+        if point <= 0 {
+            digits = String(repeating: "0", count: -point + 1) + digits
+            point = 1
+        } else if point > digits.count {
+            digits += String(repeating: "0", count: point - digits.count)
+        }
+        let whole = digits.prefix(point), fraction = digits.dropFirst(point)
+        return sign + whole + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     private static let hex: [Character] = Array("0123456789abcdef")

@@ -122,3 +122,11 @@ struct FieldSetTests {
         #expect(!paths.contains(".spec"))
     }
 }
+
+extension FieldSetTests {
+    @Test(arguments: [(0.5, "0.5"), (1e-5, "0.00001"), (1e-6, "0.000001"), (1e-7, "1e-07"), (1.5e-7, "1.5e-07"), (2.0, "2"),
+                      (123456.789, "123456.789"), (1e21, "1e+21"), (-0.00025, "-0.00025")])
+    func floatsAreWrittenAsGoWritesThem(value: Double, text: String) {
+        #expect(GoJSON.formatFloat(value) == text)
+    }
+}
