@@ -68,4 +68,19 @@ import Testing
         #expect(added > 0)
         #expect(removed > 0)
     }
+
+    @Test func setsChannelsAndWaves() throws {
+        let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
+        let prod = try #require(catalog.exampleClusters.first { $0.facts.name == "prod-ams-2" })
+        let dev = try #require(catalog.exampleClusters.first { $0.facts.name == "dev-fra-1" })
+        let prodAddons = catalog.addons(forChannel: prod.channel, optOut: prod.optOut, optIn: prod.optIn)
+        #expect(prodAddons.map(\.name).contains("cluster-monitoring"))
+        #expect(prodAddons.first { $0.name == "cinder-csi" }?.version == catalog.channel(named: "stable")?.version(of: "cinder-csi"))
+        #expect(!catalog.addons(forChannel: dev.channel, optOut: dev.optOut, optIn: dev.optIn).map(\.name).contains("cluster-monitoring"))
+        #expect(catalog.rolloutWaves.map(\.name) == ["canary", "early", "rest"])
+        #expect(catalog.rolloutWaves[0].selector.matches(dev.facts.labels))
+        #expect(!catalog.rolloutWaves[0].selector.matches(prod.facts.labels))
+        #expect(catalog.rolloutWaves[2].selector.matches(prod.facts.labels))
+        #expect(catalog.rolloutWaves[1].soakSeconds == 7200)
+    }
 }
