@@ -279,12 +279,26 @@ final class Transport: Sendable {
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return KubernetesError(kind: .tls, context: context, message: "TLS: \(error)")
         }
-        if error is ChannelError || error is IOError || String(describing: type(of: error)) == "NIOConnectionError" {
-            let text = "\(error)"
-            if text.lowercased().contains("ssl") || text.contains("certificate") {
-                return KubernetesError(kind: .tls, context: context, message: text)
+        if let io = error as? IOError {
+            // Refused, unreachable: the request never reached the server. A reset or broken pipe
+            // may come after it was sent.
+            let neverSent: Set<Int32> = [ECONNREFUSED, EHOSTUNREACH, ENETUNREACH, EADDRNOTAVAIL]
+            if neverSent.contains(io.errnoCode) {
+                return KubernetesError(kind: .unreachable, context: context, message: "cannot connect: \(io)")
             }
-            return KubernetesError(kind: .unreachable, context: context, message: "cannot connect: \(text)")
+            return KubernetesError(kind: .transport, context: context, message: "\(io)")
+        }
+        if String(describing: type(of: error)) == "NIOConnectionError" {
+            // Every connect attempt failed (NIOPosix's error for a name resolving to several addresses).
+            return KubernetesError(kind: .unreachable, context: context, message: "cannot connect: \(error)")
+        }
+        if let channel = error as? ChannelError {
+            switch channel {
+            case .connectTimeout:
+                return KubernetesError(kind: .unreachable, context: context, message: "cannot connect: \(channel)")
+            default:
+                return KubernetesError(kind: .transport, context: context, message: "\(channel)")
+            }
         }
         let text = "\(error)"
         if text.contains("SSL") || text.contains("certificate") || text.contains("handshake") {
