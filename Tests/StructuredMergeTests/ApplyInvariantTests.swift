@@ -61,3 +61,59 @@ struct ApplyInvariantTests {
         }
     }
 }
+
+extension ApplyInvariantTests {
+    @Test(arguments: [11, 12, 13, 14, 15] as [UInt64])
+    func keyedListsKeepTheirInvariants(seed: UInt64) throws {
+        var random = Generator(state: seed)
+        let type = Fixtures.type("apps/v1", "Deployment")
+        let kind = ApplyTests.deploymentKind
+        let managers = ["one", "two"]
+        var live: KubeObject?
+        for step in 0..<50 {
+            let manager = managers[random.next(managers.count)]
+            var containers: [JSONValue] = []
+            for name in ["main", "side", "debug"] where random.next(2) == 0 {
+                var container: JSONValue = ["name": .string(name)]
+                if random.next(2) == 0 { container["image"] = .string("img:\(random.next(2))") }
+                var env: [JSONValue] = []
+                for variable in ["A", "B"] where random.next(2) == 0 { env.append(["name": .string(variable), "value": .string(String(random.next(2)))]) }
+                if !env.isEmpty { container["env"] = .array(env) }
+                if random.next(3) == 0 { container["args"] = .array([.string("x\(random.next(2))")]) }
+                containers.append(container)
+            }
+            var body: JSONValue = ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web", "namespace": "ns"]]
+            if !containers.isEmpty { body.setValue(.array(containers), at: ["spec", "template", "spec", "containers"]) }
+            let config = KubeObject(body)
+            let result: FieldManager.ApplyResult
+            do {
+                result = try FieldManager.apply(live: live, config: config, manager: manager, force: random.next(3) == 0, type: type, kind: kind, now: "t\(step)")
+            } catch {
+                #expect(error.isApplyConflict, "step \(step): \(error)")
+                continue
+            }
+            let object = result.object
+            let liveContainers = object.body["spec"]["template"]["spec"]["containers"].arrayValue ?? []
+            for container in containers {
+                let match = liveContainers.first { $0["name"] == container["name"] }
+                #expect(match != nil, "step \(step)")
+                if let image = container.objectValue?["image"] { #expect(match?["image"] == image, "step \(step)") }
+                if let args = container.objectValue?["args"] { #expect(match?["args"] == args, "step \(step)") }
+                for variable in container["env"].arrayValue ?? [] {
+                    #expect(match?["env"].arrayValue?.contains(variable) == true, "step \(step)")
+                }
+            }
+            // No container name appears twice.
+            #expect(Set(liveContainers.map { $0["name"] }).count == liveContainers.count, "step \(step)")
+            let owned = ManagedFields(of: object).entries[ManagerIdentity(manager: manager, operation: .apply, apiVersion: "apps/v1")]?.fields ?? FieldSet()
+            #expect(owned.pruned() == type.fieldSet(of: config.body).subtracting(FieldManager.strippedFields).pruned(), "step \(step)")
+            var allOwned = FieldSet()
+            for entry in ManagedFields(of: object).entries.values { allOwned.formUnion(entry.fields) }
+            let present = type.fieldSet(of: object.body).subtracting(FieldManager.strippedFields)
+            #expect(allOwned.subtracting(present).isEmpty, "step \(step): owned but gone \(allOwned.subtracting(present))")
+            let again = try FieldManager.apply(live: object, config: config, manager: manager, force: false, type: type, kind: kind, now: "later")
+            #expect(again.isNoOp, "step \(step)")
+            live = object
+        }
+    }
+}
