@@ -179,6 +179,36 @@ import Testing
         }
     }
 
+    @Test func listsNamespaceFlagAndSeveralNames() async throws {
+        try await F.with { f in
+            let dir = try TemporaryDirectory()
+            // A `kind: List` (what get -o yaml prints) is applied item by item; -n fills in the namespace.
+            let list = try dir.write("list.yaml", """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: v1
+                  kind: ConfigMap
+                  metadata: {name: one}
+                - apiVersion: v1
+                  kind: ConfigMap
+                  metadata: {name: two}
+                """)
+            _ = try await f.client.apply(KubeObject(apiVersion: "v1", kind: "Namespace", name: "team"), options: ApplyOptions(fieldManager: "tests"))
+            let apply = try await Self.addonctl(["apply", "-f", list, "-n", "team"], kubeconfig: f.kubeconfigPath)
+            #expect(apply.status == 0, "\(apply.stderr)")
+            #expect(apply.stdout == "configmap/one serverside-applied\nconfigmap/two serverside-applied\n")
+            let names = try await Self.addonctl(["get", "configmaps", "one", "two", "-n", "team", "-o", "name"], kubeconfig: f.kubeconfigPath)
+            #expect(names.stdout == "configmap/one\nconfigmap/two\n")
+
+            // An object's own namespace must agree with -n.
+            let other = try dir.write("other.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: three, namespace: default}\n")
+            let mismatch = try await Self.addonctl(["apply", "-f", other, "-n", "team"], kubeconfig: f.kubeconfigPath)
+            #expect(mismatch.status != 0)
+            #expect(mismatch.stderr.contains("does not match the namespace given with -n (team)"))
+        }
+    }
+
     @Test func malformedKubeconfigNamesTheField() async throws {
         let dir = try TemporaryDirectory()
         let kubeconfig = try dir.write("kubeconfig", """
