@@ -54,7 +54,7 @@ public enum Renderer {
         ]
 
         // Render and parse every template.
-        var documents: [(file: String, document: YAMLDocument)] = []
+        var documents: [(file: String, document: YAMLDocument, output: TemplateEngine.Output)] = []
         for (manifest, result) in zip(definition.manifests, definition.compiled.results) {
             let compiled: TemplateEngine.Compiled
             switch result {
@@ -63,26 +63,26 @@ public enum Renderer {
                 diagnostics.add(contentsOf: errors.errors)
                 continue
             }
-            let text: String
+            let output: TemplateEngine.Output
             switch TemplateEngine.render(compiled, context: context) {
-            case .success(let t): text = t
+            case .success(let o): output = o
             case .failure(let error):
                 diagnostics.add(CatalogError(error.kind, file: error.file, line: error.line, "\(error.message) (rendering \(forCluster))"))
                 continue
             }
             do {
-                for document in try YAML.documents(in: text, file: manifest.file) {
-                    documents.append((manifest.file, document))
+                for document in try YAML.documents(in: output.text, file: manifest.file) {
+                    documents.append((manifest.file, document, output))
                 }
             } catch {
-                diagnostics.add(.invalidObject, file: manifest.file, line: error.line,
+                diagnostics.add(.invalidObject, file: manifest.file, line: error.line.map(output.templateLine(forOutputLine:)),
                                 "the rendered output \(forCluster) is not valid YAML: \(error.reason) (line \(error.line.map(String.init) ?? "?") of the rendered output)")
             }
         }
 
         // Kinds defined by rendered CRDs.
         var customResources: [GroupKind: Bool] = [:]
-        for (_, document) in documents {
+        for (_, document, _) in documents {
             let v = document.value
             if v["kind"].stringValue == "CustomResourceDefinition", let group = v["spec"]["group"].stringValue,
                let kind = v["spec"]["names"]["kind"].stringValue {
@@ -94,10 +94,12 @@ public enum Renderer {
         var objects: [KubeObject] = []
         var origins: [ObjectReference: String] = [:]
         let sensitive = secretValues.filter { $0.count >= 8 }
-        for (manifestFile, document) in documents {
-            let where_ = "\(manifestFile):\(document.line)"
+        for (manifestFile, document, output) in documents {
+            // Lines in messages are template lines.
+            let line = output.templateLine(forOutputLine: document.line)
+            let where_ = "\(manifestFile):\(line)"
             guard case .object = document.value else {
-                diagnostics.add(.invalidObject, file: manifestFile, line: document.line, "rendered document \(forCluster) is a \(document.value.typeName), not an object")
+                diagnostics.add(.invalidObject, file: manifestFile, line: line, "rendered document \(forCluster) is a \(document.value.typeName), not an object")
                 continue
             }
             var object = KubeObject(document.value)
@@ -106,12 +108,12 @@ public enum Renderer {
             if (object["kind"].stringValue ?? "").isEmpty { missing.append("kind") }
             if (object.metadata["name"].stringValue ?? "").isEmpty { missing.append("metadata.name") }
             if !missing.isEmpty {
-                diagnostics.add(.invalidObject, file: manifestFile, line: document.line,
+                diagnostics.add(.invalidObject, file: manifestFile, line: line,
                                 "rendered object \(forCluster) lacks \(missing.joined(separator: ", ")) (document at line \(document.line) of the rendered output)")
                 continue
             }
             if object.kind.hasSuffix("List") {
-                diagnostics.add(.invalidObject, file: manifestFile, line: document.line, "\(object.kind): write the items as separate documents")
+                diagnostics.add(.invalidObject, file: manifestFile, line: line, "\(object.kind): write the items as separate documents")
                 continue
             }
             let gk = object.groupVersionKind.groupKind
@@ -119,7 +121,7 @@ public enum Renderer {
             switch KindScopes.isNamespaced(gk, customResources: customResources) {
             case false?:
                 if let explicitNamespace {
-                    diagnostics.add(.scopeMismatch, file: manifestFile, line: document.line(of: ["metadata", "namespace"]),
+                    diagnostics.add(.scopeMismatch, file: manifestFile, line: output.templateLine(forOutputLine: document.line(of: ["metadata", "namespace"])),
                                     "\(gk) \(object.name) is cluster-scoped but has namespace \"\(explicitNamespace)\"")
                     continue
                 }
@@ -136,17 +138,17 @@ public enum Renderer {
 
             let reference = object.reference
             if let first = origins[reference] {
-                diagnostics.add(.duplicateObject, file: manifestFile, line: document.line, "\(reference) is rendered twice (first at \(first))")
+                diagnostics.add(.duplicateObject, file: manifestFile, line: line, "\(reference) is rendered twice (first at \(first))")
                 continue
             }
             origins[reference] = where_
             if gk != GroupKind(group: "", kind: "Secret"), !sensitive.isEmpty, RenderedAddon.carriesSecret(object.body, sensitive) {
-                diagnostics.add(.secretLeak, file: manifestFile, line: document.line, "\(reference) contains secret material \(forCluster): secrets may only be used in Secret objects")
+                diagnostics.add(.secretLeak, file: manifestFile, line: line, "\(reference) contains secret material \(forCluster): secrets may only be used in Secret objects")
                 continue
             }
             let size = object.body.serialized().count
             if size > 900 * 1024 {
-                diagnostics.add(.invalidObject, file: manifestFile, line: document.line, "\(reference) is \(size / 1024) KiB: too close to the API's 1 MiB object limit")
+                diagnostics.add(.invalidObject, file: manifestFile, line: line, "\(reference) is \(size / 1024) KiB: too close to the API's 1 MiB object limit")
             }
             objects.append(object)
         }

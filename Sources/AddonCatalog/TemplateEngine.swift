@@ -26,12 +26,29 @@ struct TemplateEngine {
         let lines: [ObjectIdentifier: Int]
         /// The template has no markup: its text is the output.
         let staticText: String?
+        /// The text Stencil parsed (after trimming standalone tags; same lines as the file).
+        let parsedText: String
 
-        init(file: String, nodes: [NodeType], lines: [ObjectIdentifier: Int], staticText: String?) {
+        init(file: String, nodes: [NodeType], lines: [ObjectIdentifier: Int], staticText: String?, parsedText: String) {
             self.file = file
             self.nodes = nodes
             self.lines = lines
             self.staticText = staticText
+            self.parsedText = parsedText
+        }
+    }
+
+    /// A rendering and where its lines come from.
+    struct Output {
+        var text: String
+        /// (first output line, template line, whether the output lines follow the template's one to one).
+        fileprivate var segments: [(output: Int, template: Int, verbatim: Bool)]
+
+        /// The template line that produced an output line: exact for literal text, the tag's line
+        /// for what a tag produced (a loop's body, a value).
+        func templateLine(forOutputLine line: Int) -> Int {
+            guard let segment = segments.last(where: { $0.output <= line }) else { return line }
+            return segment.verbatim ? segment.template + (line - segment.output) : segment.template
         }
     }
 
@@ -77,9 +94,10 @@ struct TemplateEngine {
     static func compile(_ manifest: AddonDefinition.ManifestTemplate) -> Result<Compiled, CatalogErrors> {
         let text = manifest.text
         if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
-            return .success(Compiled(file: manifest.file, nodes: [], lines: [:], staticText: text))
+            return .success(Compiled(file: manifest.file, nodes: [], lines: [:], staticText: text, parsedText: text))
         }
-        let template = Template(templateString: standaloneTagsTrimmed(text), environment: environment(), name: manifest.file)
+        let parsedText = standaloneTagsTrimmed(text)
+        let template = Template(templateString: parsedText, environment: environment(), name: manifest.file)
         // `{{ expr }}` becomes `{% _emit expr %}`: printing a null or undefined value is an
         // error, and so is printing an object or list without a filter (toYaml, json).
         let tokens = template.tokens.map { token in
@@ -96,17 +114,40 @@ struct TemplateEngine {
             diagnostics.add(convert(error, file: manifest.file, lines: lineTable, rendering: false))
         }
         if !diagnostics.isEmpty { return .failure(CatalogErrors(diagnostics.errors)) }
-        return .success(Compiled(file: manifest.file, nodes: nodes, lines: lineTable, staticText: nil))
+        return .success(Compiled(file: manifest.file, nodes: nodes, lines: lineTable, staticText: nil, parsedText: parsedText))
     }
 
     /// Renders a compiled template with the context (`cluster`, `values`, `secrets`, `addon`).
-    static func render(_ compiled: Compiled, context: [String: JSONValue]) -> Result<String, CatalogError> {
-        if let staticText = compiled.staticText { return .success(staticText) }
+    static func render(_ compiled: Compiled, context: [String: JSONValue]) -> Result<Output, CatalogError> {
+        if let staticText = compiled.staticText { return .success(Output(text: staticText, segments: [(1, 1, true)])) }
         var dictionary: [String: Any] = [:]
         for (key, value) in context { dictionary[key] = TemplateValues.wrap(value, path: key) }
         let stencilContext = Context(dictionary: dictionary, environment: environment())
+        // Top-level nodes one by one, noting which template line each output line comes from:
+        // literal text is found in the parsed text (it is verbatim and in order), tags have
+        // their line in the line table.
+        var output = Output(text: "", segments: [])
+        var outputLine = 1
+        let parsed = compiled.parsedText
+        var cursor = parsed.startIndex
+        var cursorLine = 1
         do {
-            return .success(try renderNodes(compiled.nodes, stencilContext))
+            for node in compiled.nodes {
+                if let text = node as? TextNode {
+                    if !text.text.isEmpty, let range = parsed.range(of: text.text, range: cursor..<parsed.endIndex) {
+                        cursorLine += parsed[cursor..<range.lowerBound].utf8.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                        output.segments.append((outputLine, cursorLine, true))
+                        cursorLine += text.text.utf8.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                        cursor = range.upperBound
+                    }
+                } else if let token = node.token, let line = compiled.lines[ObjectIdentifier(token)] {
+                    output.segments.append((outputLine, line, false))
+                }
+                let piece = try renderNodes([node], stencilContext)
+                outputLine += piece.utf8.reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+                output.text += piece
+            }
+            return .success(output)
         } catch {
             return .failure(convert(error, file: compiled.file, lines: compiled.lines, rendering: true))
         }

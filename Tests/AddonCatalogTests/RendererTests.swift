@@ -178,6 +178,44 @@ import Testing
         ])
     }
 
+    @Test func messagesAboutRenderedObjectsGiveTemplateLines() async {
+        // The ClusterRole's namespace is on template line 14, which is output line 11 or so:
+        // standalone tags vanish and toYaml adds lines.
+        let manifest = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: a
+              labels: {{ cluster.labels|toYaml|nindent:4 }}
+            {% if values.replicas %}
+            data:
+              zones: {{ cluster.availabilityZones|join:","|quote }}
+            {% endif %}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: ClusterRole
+            metadata:
+              name: reader
+              namespace: {{ addon.namespace }}
+            rules: []
+            """
+        #expect(await TestSupport.renderErrors([manifest]) == [
+            #"manifests/m0.yaml:15: ClusterRole.rbac.authorization.k8s.io reader is cluster-scoped but has namespace "demo""#,
+        ])
+        let looped = """
+            {% for zone in cluster.availabilityZones %}
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: same
+            {% endfor %}
+            """
+        #expect(await TestSupport.renderErrors([looped]) == [
+            "manifests/m0.yaml:1: ConfigMap demo/same is rendered twice (first at manifests/m0.yaml:1)",
+        ])
+    }
+
     @Test func healthRulesResolveScheduleIntervals() async throws {
         let addon = TestSupport.simpleAddon + """
 
