@@ -73,7 +73,13 @@ struct CatalogRenderCommand: AsyncParsableCommand {
             print("---")
             print(rendered.yaml(showSecrets: showSecrets), terminator: "")
         } catch {
-            CatalogOutput.printErrors(error.errors)
+            // Values problems come from the overrides: point at the file that holds them.
+            let valuesFile = values ?? (description.values[name] != nil ? cluster : nil)
+            CatalogOutput.printErrors(error.errors.map { problem in
+                var problem = problem
+                if problem.kind == .schemaViolation, let valuesFile { problem.file = valuesFile }
+                return problem
+            })
             throw ExitCode.failure
         }
     }
