@@ -51,15 +51,20 @@ struct LocalKubeCommand: AsyncParsableCommand {
             try server.writeKubeconfig(for: name, to: path)
             paths.append(path)
         }
-        print("LocalKube is serving \(clusters) cluster(s) at \(server.baseURL)/clusters/NAME")
-        for path in paths.prefix(10) { print("  kubeconfig: \(path)") }
-        if paths.count > 10 { print("  ... and \(paths.count - 10) more in \(kubeconfigDir)") }
-        print("Try: kubectl --kubeconfig \(paths[0]) get ns")
-        print("Stop with Ctrl-C.")
+        say("LocalKube is serving \(clusters) cluster(s) at \(server.baseURL)/clusters/NAME")
+        for path in paths.prefix(10) { say("  kubeconfig: \(path)") }
+        if paths.count > 10 { say("  ... and \(paths.count - 10) more in \(kubeconfigDir)") }
+        say("Try: kubectl --kubeconfig \(paths[0]) get ns")
+        say("Stop with Ctrl-C.")
         let group = ServiceGroup(configuration: .init(
             services: [LocalKubeService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
+}
+
+/// Write a line to standard output at once (not held in a buffer when output is a pipe or file).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// Keeps LocalKube up until the service group shuts down, then stops it.

@@ -92,26 +92,34 @@ extension LocalKubeCluster {
 
     func table(_ type: ResourceType, objects: [JSONValue], listMetadata: JSONValue, request: APIRequest) -> JSONValue {
         let includeObject = request.query["includeObject"] ?? "Metadata"
+        let crd = type.customResourceDefinition.flatMap { store.get(BuiltinResourceTypes.customResourceDefinition.key, ObjectName(namespace: "", name: $0)) }
+        let extra = TableColumns.columns(for: type, crd: crd)
+        let replacesAge = extra.contains { $0.name == "Created At" || $0.name == "Age" }
         var columns: [JSONValue] = [
             ["name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0],
         ]
-        var extra: [(JSONValue, (JSONValue) -> JSONValue)] = []
-        if type.key == BuiltinResourceTypes.namespace.key {
-            extra.append((["name": "Status", "type": "string", "format": "", "description": "The status of the namespace", "priority": 0], { $0["status"]["phase"] }))
+        for column in extra {
+            columns.append(["name": .string(column.name), "type": .string(column.type), "format": "", "description": "", "priority": .int(Int64(column.priority))])
         }
-        for (column, _) in extra { columns.append(column) }
-        columns.append(["name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0])
+        if !replacesAge {
+            columns.append(["name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0])
+        }
         let now = Date()
         let rows: [JSONValue] = objects.map { object in
             var cells: [JSONValue] = [object["metadata"]["name"]]
-            for (_, value) in extra { cells.append(value(object)) }
-            let created = object["metadata"]["creationTimestamp"].stringValue.flatMap(KubeTime.parse) ?? now
-            cells.append(.string(Self.humanAge(now.timeIntervalSince(created))))
+            for column in extra { cells.append(column.value(object)) }
+            if !replacesAge {
+                let created = object["metadata"]["creationTimestamp"].stringValue.flatMap(KubeTime.parse) ?? now
+                cells.append(.string(Self.humanAge(now.timeIntervalSince(created))))
+            }
             var row: JSONValue = ["cells": .array(cells)]
             switch includeObject {
             case "None": break
             case "Object": row["object"] = served(object, as: type)
-            default: row["object"] = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": object["metadata"]]
+            default:
+                var metadata = object["metadata"]
+                metadata.removeValue(forKey: "managedFields")
+                row["object"] = ["kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata]
             }
             return row
         }

@@ -10,7 +10,8 @@ extension LocalKubeCluster {
         }
         if faults.errorRate > 0, Double.random(in: 0..<1) < faults.errorRate {
             if faults.errorCode == 429 { return .error(.tooManyRequests(retryAfter: faults.retryAfterSeconds)) }
-            return .error(APIError(KubeStatus(message: "LocalKube injected fault: internal error", reason: "InternalError", code: faults.errorCode,
+            let reason = [503: "ServiceUnavailable", 504: "Timeout", 502: "InternalError"][faults.errorCode] ?? "InternalError"
+            return .error(APIError(KubeStatus(message: "LocalKube injected fault: HTTP \(faults.errorCode)", reason: reason, code: faults.errorCode,
                                               details: .init(causes: [.init(reason: nil, message: "injected fault", field: nil)]))))
         }
         do {
@@ -24,8 +25,12 @@ extension LocalKubeCluster {
         switch APIPath(request.path) {
         case .version: return .json(versionInfo)
         case .health: return APIResponse(status: 200, contentType: "text/plain; charset=utf-8", body: .bytes(Array("ok".utf8)))
-        case .coreVersions: return .json(coreVersions)
-        case .groups: return .json(groupList)
+        case .coreVersions:
+            if let mediaType = aggregatedDiscoveryType(request) { return aggregatedDiscovery(core: true, mediaType: mediaType) }
+            return .json(coreVersions)
+        case .groups:
+            if let mediaType = aggregatedDiscoveryType(request) { return aggregatedDiscovery(core: false, mediaType: mediaType) }
+            return .json(groupList)
         case .group(let g):
             guard let group = apiGroupDocument(g) else { throw APIError.pageNotFound }
             return .json(group)
@@ -58,6 +63,10 @@ extension LocalKubeCluster {
         let counted = path.subresource.map { "\(type.plural)/\($0)" } ?? type.plural
         func count(_ verb: String) { requestCounts[RequestKind(verb: verb, resource: counted), default: 0] += 1 }
 
+        if path.subresource == "scale", let name = path.name {
+            count(request.method == "GET" ? "get" : request.method == "PUT" ? "update" : "patch")
+            return try scale(type, namespace: namespace, name: name, request: request)
+        }
         switch (request.method, path.name) {
         case ("GET", nil):
             if request.queryFlag("watch") {

@@ -43,7 +43,10 @@ extension LocalKubeCluster {
             if t.hasStatusSubresource {
                 paths["\(collection)/{name}/status"] = ["get": operation("get", []), "put": operation("put", write), "patch": operation("patch", write + ["force"])]
             }
-            if let (name, schema) = openAPISchema(for: t) { schemas[name] = schema }
+            if let (name, schema) = openAPISchema(for: t) {
+                schemas[name] = schema
+                if !t.isCustom { Self.addReferencedDefinitions(of: schema, to: &schemas) }
+            }
         }
         return ["openapi": "3.0.0", "info": ["title": "Kubernetes", "version": "v1.24.0"], "paths": .object(paths),
                 "components": ["schemas": .object(schemas)]]
@@ -64,6 +67,31 @@ extension LocalKubeCluster {
             if matches { return (name, Self.v3References(def)) }
         }
         return nil
+    }
+
+    /// Every definition a schema refers to, transitively (kubectl explain walks them).
+    static func addReferencedDefinitions(of schema: JSONValue, to schemas: inout [String: JSONValue]) {
+        var pending = [schema]
+        while let next = pending.popLast() {
+            for ref in references(in: next) where schemas[ref] == nil {
+                guard let def = OpenAPIDefinitions.builtin[ref] else { continue }
+                let converted = v3References(def)
+                schemas[ref] = converted
+                pending.append(converted)
+            }
+        }
+    }
+
+    private static func references(in value: JSONValue) -> [String] {
+        switch value {
+        case .object(let o):
+            var result: [String] = []
+            if let ref = o["$ref"]?.stringValue { result.append(ref.replacingOccurrences(of: "#/components/schemas/", with: "")) }
+            for (k, v) in o where k != "$ref" { result += references(in: v) }
+            return result
+        case .array(let a): return a.flatMap(references(in:))
+        default: return []
+        }
     }
 
     static func v3References(_ value: JSONValue) -> JSONValue {

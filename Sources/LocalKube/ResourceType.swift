@@ -56,10 +56,16 @@ struct ResourceType: Sendable, Hashable {
         if !storageVersionHash.isEmpty { main["storageVersionHash"] = .string(storageVersionHash) }
         var entries = [main]
         for sub in subresources {
-            entries.append([
+            var entry: JSONValue = [
                 "name": .string("\(plural)/\(sub)"), "singularName": "", "namespaced": .bool(namespaced),
                 "kind": .string(kind), "verbs": ["get", "patch", "update"],
-            ])
+            ]
+            if sub == "scale" {
+                entry["group"] = "autoscaling"
+                entry["version"] = "v1"
+                entry["kind"] = "Scale"
+            }
+            entries.append(entry)
         }
         return entries
     }

@@ -212,4 +212,27 @@ import Testing
             #expect(answer2.status == 404)
         }
     }
+
+    @Test func scaleSubresource() async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("scale")
+            let path = "/apis/apps/v1/namespaces/scale/deployments/web"
+            _ = try await f.apply(path, SimulatedControllerTests.deployment("web", replicas: 2), manager: "m")
+            let scale = try await f.get(path + "/scale")
+            #expect(scale.body["kind"] == "Scale")
+            #expect(scale.body["apiVersion"] == "autoscaling/v1")
+            #expect(scale.body["spec"]["replicas"] == 2)
+            #expect(scale.body["status"]["selector"] == "app=web")
+            let patched = try await f.request(.PATCH, path + "/scale", body: ["spec": ["replicas": 5]], contentType: "application/merge-patch+json")
+            #expect(patched.status == 200)
+            #expect(patched.body["spec"]["replicas"] == 5)
+            let deployment = try await f.get(path).body
+            #expect(deployment["spec"]["replicas"] == 5)
+            #expect(deployment["metadata"]["generation"] == 2)
+            let resources = try await f.get("/apis/apps/v1").body["resources"].arrayValue ?? []
+            let entry = try #require(resources.first { $0["name"] == "deployments/scale" })
+            #expect(entry["group"] == "autoscaling")
+            #expect(entry["kind"] == "Scale")
+        }
+    }
 }

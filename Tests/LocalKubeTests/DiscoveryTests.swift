@@ -59,12 +59,24 @@ import Testing
         }
     }
 
-    @Test func aggregatedDiscoveryRequestFallsBackToTheGroupList() async throws {
+    @Test func aggregatedDiscoveryWhenAskedForAndTheGroupListOtherwise() async throws {
         try await LocalKubeFixture.with { f in
-            let answer = try await f.request(.GET, "/apis", accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json")
-            #expect(answer.status == 200)
-            #expect(answer.header("Content-Type") == "application/json")
-            #expect(answer.body["kind"] == "APIGroupList")
+            let accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json"
+            let aggregated = try await f.request(.GET, "/apis", accept: accept)
+            #expect(aggregated.status == 200)
+            #expect(aggregated.header("Content-Type") == "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")
+            #expect(aggregated.body["kind"] == "APIGroupDiscoveryList")
+            let apps = try #require(aggregated.body["items"].arrayValue?.first { $0["metadata"]["name"] == "apps" })
+            let deployments = try #require(apps["versions"][0]["resources"].arrayValue?.first { $0["resource"] == "deployments" })
+            #expect(deployments["scope"] == "Namespaced")
+            #expect(deployments["responseKind"]["kind"] == "Deployment")
+            #expect(deployments["subresources"].arrayValue?.compactMap { $0["subresource"].stringValue } == ["scale", "status"])
+            let core = try await f.request(.GET, "/api", accept: accept)
+            #expect(core.body["items"][0]["metadata"]["name"] == "")
+            #expect(core.body["items"][0]["versions"][0]["version"] == "v1")
+            let plain = try await f.request(.GET, "/apis", accept: "application/json")
+            #expect(plain.header("Content-Type") == "application/json")
+            #expect(plain.body["kind"] == "APIGroupList")
         }
     }
 

@@ -95,7 +95,11 @@ import Testing
             let table = try await f.request(.GET, "/api/v1/namespaces", accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json")
             #expect(table.body["kind"] == "Table")
             #expect(table.body["columnDefinitions"].arrayValue?.first?["name"] == "Name")
-            #expect(table.body["rows"].arrayValue?.contains { $0["cells"][0] == "kube-system" } == true)
+            #expect(table.body["rows"].arrayValue?.contains { $0["cells"][0] == "kube-system" && $0["cells"][1] == "Active" } == true)
+            let nodes = try await f.request(.GET, "/api/v1/nodes", accept: "application/json;as=Table;v=v1;g=meta.k8s.io")
+            #expect(nodes.body["columnDefinitions"].arrayValue?.compactMap { $0["name"].stringValue } == ["Name", "Status", "Roles", "Age", "Version"])
+            #expect(nodes.body["rows"][0]["cells"][1] == "Ready")
+            #expect(nodes.body["rows"][0]["object"]["kind"] == "PartialObjectMetadata")
         }
     }
 }
