@@ -72,21 +72,42 @@ extension KubernetesClient {
         for (index, outcome) in try await applyConcurrently(first.map { ($0, objects[$0]) }, options: options, limit: maxConcurrentRequests) {
             results[index] = outcome
         }
-        // 3. Wait for the CRDs of the set; refresh discovery.
+        // 3. Wait for the CRDs of the set; refresh discovery. A CRD that does not become
+        // Established fails its custom resources, not the whole set.
         let appliedCRDs = first.filter { objects[$0].groupVersionKind.groupKind == crdKind && (try? results[$0]?.get()) != nil }
+        var notEstablished: [GroupKind: KubernetesError] = [:]
         if !appliedCRDs.isEmpty && !options.dryRun {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            let failures = await withTaskGroup(of: (GroupKind, KubernetesError?).self) { group in
                 for index in appliedCRDs {
-                    let name = objects[index].name
-                    group.addTask { try await self.waitForEstablished(crdName: name, timeout: establishTimeout) }
+                    let crd = objects[index]
+                    let defines = GroupKind(group: crd.spec["group"].stringValue ?? "", kind: crd.spec["names"]["kind"].stringValue ?? "")
+                    group.addTask {
+                        do {
+                            try await self.waitForEstablished(crdName: crd.name, timeout: establishTimeout)
+                            return (defines, nil)
+                        } catch let error as KubernetesError {
+                            return (defines, error)
+                        } catch {
+                            return (defines, KubernetesError(kind: .timeout, message: "\(error)"))
+                        }
+                    }
                 }
-                try await group.waitForAll()
+                var failures: [GroupKind: KubernetesError] = [:]
+                for await (defines, error) in group { if let error { failures[defines] = error } }
+                return failures
             }
+            try Task.checkCancellation()
+            notEstablished = failures
             try await refreshDiscovery()
         }
         // 4. Everything else, concurrently.
         var rest: [(Int, KubeObject)] = []
         for index in objects.indices where results[index] == nil {
+            if let error = notEstablished[objects[index].groupVersionKind.groupKind] {
+                results[index] = .failure(KubernetesError(kind: .unknownKind, context: context(verb: "apply", object: objects[index].reference),
+                                                          message: "its CustomResourceDefinition did not become Established: \(error.message)"))
+                continue
+            }
             if options.dryRun && needsBatchCRD.contains(index) {
                 results[index] = .failure(KubernetesError(kind: .unknownKind, context: context(verb: "apply", object: objects[index].reference),
                                                           message: "its CustomResourceDefinition is part of this set and not installed yet (dry run)"))
