@@ -68,7 +68,7 @@ public final class LeaderElector: Sendable {
     }
 
     /// Whether this candidate holds the lease after one attempt.
-    func tryAcquireOrRenew(_ observation: inout Observation) async throws -> Bool {
+    public func tryAcquireOrRenew(_ observation: inout Observation) async throws -> Bool {
         let now = Date()
         let leaseSeconds = Int(leaseDuration.components.seconds)
         var existing: KubeObject?
@@ -99,6 +99,9 @@ public final class LeaderElector: Sendable {
         }
     }
 
+    /// Clears the holder if this candidate holds the lease (a successor need not wait for expiry).
+    public func releaseIfHeld() async { await release() }
+
     private func release() async {
         guard var lease = try? await client.get(Self.leaseKind, name: name, namespace: namespace) else { return }
         var record = LeaseRecord(lease: lease)
@@ -109,8 +112,13 @@ public final class LeaderElector: Sendable {
         _ = try? await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
     }
 
-    struct Observation {
+    public struct Observation: Sendable {
         var record: LeaseRecord?
         var observedAt: Date?
+        public init() {}
+        init(record: LeaseRecord?, observedAt: Date?) {
+            self.record = record
+            self.observedAt = observedAt
+        }
     }
 }

@@ -18,7 +18,8 @@ public final class ControllerStarter: Sendable {
         /// Client settings for workload clusters (rate limit, timeouts).
         public var workloadRateLimit = RateLimit(qps: 50, burst: 100)
         /// Decides which clusters this replica runs (sharding across replicas); nil runs all.
-        public var owns: (@Sendable (ReconcileRequest) -> Bool)?
+        /// When its answers change, call `reevaluateOwnership()`.
+        public var owns: (@Sendable (ReconcileRequest) async -> Bool)?
         public init() {}
     }
 
@@ -72,7 +73,12 @@ public final class ControllerStarter: Sendable {
 
     private func handle(_ event: InformerEvent) async {
         let key = event.request
-        if let owns = options.owns, !owns(key) {
+        if case .deleted = event {
+            await registry.forget(key)
+        } else {
+            await registry.remember(event.object)
+        }
+        if let owns = options.owns, await !owns(key) {
             await registry.stop(key)
             return
         }
@@ -90,6 +96,24 @@ public final class ControllerStarter: Sendable {
                 await registry.setLatest(key, cluster: cluster)
             } else {
                 await start(cluster)
+            }
+        }
+    }
+
+    /// Starts the controllers of clusters this replica now owns and stops those it no longer
+    /// owns (after a change of shards).
+    public func reevaluateOwnership() async {
+        guard let owns = options.owns else { return }
+        for cluster in await registry.knownClusters {
+            let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
+            let mine = await owns(key)
+            let running = await registry.isStarting(key)
+            if mine, !running, cluster.deletionTimestamp == nil {
+                logger.info("cluster handed to this replica", metadata: ["cluster": "\(key)"])
+                await start(cluster)
+            } else if !mine, running {
+                logger.info("cluster handed to another replica", metadata: ["cluster": "\(key)"])
+                await registry.stop(key)
             }
         }
     }
@@ -165,6 +189,14 @@ public final class ControllerStarter: Sendable {
         }
 
         var entries: [ReconcileRequest: Entry] = [:]
+        /// Every Cluster the informer has seen, owned by this replica or not.
+        var known: [ReconcileRequest: KubeObject] = [:]
+
+        var knownClusters: [KubeObject] { Array(known.values) }
+
+        func remember(_ cluster: KubeObject) { known[ReconcileRequest(namespace: cluster.namespace, name: cluster.name)] = cluster }
+
+        func forget(_ key: ReconcileRequest) { known.removeValue(forKey: key) }
 
         func starting(_ key: ReconcileRequest, task: Task<Void, Never>) {
             entries[key] = Entry(task: task, controller: nil, info: ControllerInfo(phase: .waitingForKubeconfig, restarts: 0), latest: nil)

@@ -1,0 +1,108 @@
+import AddonCatalog
+import AddonController
+import ArgumentParser
+import ControllerRuntime
+import Foundation
+import KubernetesClient
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// `addon-manager run`: the controllers against a real management cluster (kubeconfig or the
+/// pod's service account). Replicas split the clusters between them through Leases.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the addon controllers against a management cluster."
+    )
+
+    @Option(help: "Kubeconfig of the management cluster (default: $KUBECONFIG, ~/.kube/config, or in-cluster).")
+    var kubeconfig: String?
+
+    @Option(help: "Context in the kubeconfig.")
+    var context: String?
+
+    @Option(help: "The catalog directory (with addons/ and catalog/).")
+    var catalog: String = FileManager.default.currentDirectoryPath
+
+    @Flag(help: "Install or upgrade the management CRDs (Cluster, ClusterAddon) at start.")
+    var installCRDs = false
+
+    @Option(help: "Only clusters in this namespace (project); default all.")
+    var namespace: String?
+
+    @Option(help: "Namespace of the Leases replicas coordinate through.")
+    var leaseNamespace: String = "addon-manager"
+
+    @Option(help: "This replica's identity in the Leases (default: the host name).")
+    var identity: String = ProcessInfo.processInfo.hostName
+
+    @Option(help: "How many shards the clusters are split into between replicas.")
+    var shards: Int = 8
+
+    @Option(help: "Port of /metrics, /healthz, /readyz, /debug/clusters, /api/v1/status.")
+    var httpPort: Int = 8080
+
+    @Option(help: "Address the endpoints listen on.")
+    var httpHost: String = "0.0.0.0"
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error).")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "addon-manager")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let loaded: Catalog
+        do {
+            loaded = try Catalog.load(directory: catalog)
+        } catch {
+            FileHandle.standardError.write(Data((error.errors.map(\.description).joined(separator: "\n") + "\n").utf8))
+            throw ExitCode.failure
+        }
+        let management = try KubernetesClient(kubeconfig: kubeconfig, context: context, logger: logger)
+        do {
+            if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }
+            let coordinator = ShardCoordinator(client: management, namespace: leaseNamespace, identity: identity, shards: shards, logger: logger)
+            var options = ControllerStarter.Options()
+            options.namespace = namespace
+            options.owns = { key in await coordinator.owns(key.description) }
+            let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
+            await coordinator.setOnChange { await starter.reevaluateOwnership() }
+            // Ready when the management plane answers.
+            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management) {
+                (try? await management.serverVersion()) != nil
+            }
+            logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog)", "addons": "\(loaded.addonNames.count)", "shards": "\(shards)"])
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: Controllers(starter: starter, coordinator: coordinator)), .init(service: endpoints)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch {
+            try? await management.shutdown()
+            throw error
+        }
+        try? await management.shutdown()
+    }
+}
+
+/// The shard coordinator and the controller starter, stopped together on SIGTERM (the shards
+/// are released so another replica takes them over at once).
+private struct Controllers: Service {
+    let starter: ControllerStarter
+    let coordinator: ShardCoordinator
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await coordinator.run() }
+                group.addTask { await starter.run() }
+                await group.waitForAll()
+            }
+        }
+    }
+}

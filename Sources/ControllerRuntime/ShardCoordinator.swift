@@ -1,0 +1,122 @@
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// Splits work between replicas through Leases: `shards` Leases (`<prefix>-shard-N`) and one
+/// membership Lease per replica (`<prefix>-member-<identity>`). Each replica renews its
+/// membership, counts the live members, and holds at most its fair share of shards — acquiring
+/// free or expired ones, releasing extras when more replicas join. A replica that dies stops
+/// renewing; its shards expire and the others take them over.
+public actor ShardCoordinator {
+    public let identity: String
+    public let shards: Int
+    private let namespace: String
+    private let prefix: String
+    private let client: any ObjectReader & ObjectWriter
+    private let leaseDuration: Duration
+    private let retryPeriod: Duration
+    private let logger: Logger
+    private var held: Set<Int> = []
+    private var observations: [Int: LeaderElector.Observation] = [:]
+    private var memberObservation = LeaderElector.Observation()
+    private var onChange: (@Sendable () async -> Void)?
+
+    public init(client: any ObjectReader & ObjectWriter, namespace: String, prefix: String = "addon-manager", identity: String, shards: Int = 8,
+                leaseDuration: Duration = .seconds(15), retryPeriod: Duration = .seconds(2), logger: Logger) {
+        self.client = client
+        self.namespace = namespace
+        self.prefix = prefix
+        self.identity = identity
+        self.shards = max(1, shards)
+        self.leaseDuration = leaseDuration
+        self.retryPeriod = retryPeriod
+        self.logger = logger
+    }
+
+    /// Called after the set of held shards changed.
+    public func setOnChange(_ handler: @escaping @Sendable () async -> Void) { onChange = handler }
+
+    /// Whether this replica currently holds the shard of `key`.
+    public func owns(_ key: String) -> Bool { held.contains(ShardAssignment.shard(of: key, shards: shards)) }
+
+    public var heldShards: Set<Int> { held }
+
+    /// Renews membership and shards until cancelled; releases everything on the way out.
+    public func run() async {
+        while !Task.isCancelled {
+            await tick()
+            do { try await Task.sleep(for: retryPeriod) } catch { break }
+        }
+        await releaseAll()
+    }
+
+    /// One round: renew membership, count members, keep or take a fair share of shards.
+    func tick() async {
+        let before = held
+        let memberElector = elector(name: "\(prefix)-member-\(sanitized(identity))")
+        var membership = memberObservation
+        _ = try? await memberElector.tryAcquireOrRenew(&membership)
+        memberObservation = membership
+        let members = await liveMembers()
+        let share = ShardAssignment.fairShare(shards: shards, replicas: members)
+
+        // Renew what we hold; drop what we cannot renew.
+        for shard in held.sorted() {
+            var observation = observations[shard] ?? .init()
+            if (try? await elector(name: shardName(shard)).tryAcquireOrRenew(&observation)) != true { held.remove(shard) }
+            observations[shard] = observation
+        }
+        // Give back extras when more replicas joined.
+        while held.count > share, let shard = held.max() {
+            await release(shard)
+        }
+        // Take free or expired shards up to the fair share.
+        if held.count < share {
+            for shard in 0..<shards where !held.contains(shard) && held.count < share {
+                var observation = observations[shard] ?? .init()
+                if (try? await elector(name: shardName(shard)).tryAcquireOrRenew(&observation)) == true { held.insert(shard) }
+                observations[shard] = observation
+            }
+        }
+        if held != before {
+            logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(held.sorted())", "members": "\(members)"])
+            await onChange?()
+        }
+    }
+
+    private func liveMembers() async -> Int {
+        guard let leases = try? await client.list(LeaderElector.leaseKind, namespace: namespace, options: ListOptions()) else { return 1 }
+        let now = Date()
+        let live = leases.items.filter { lease in
+            guard lease.name.hasPrefix("\(prefix)-member-") else { return false }
+            let record = LeaseRecord(lease: lease)
+            guard record.holderIdentity != nil, let renewed = record.renewTime.flatMap(KubeTime.parse) else { return false }
+            return now.timeIntervalSince(renewed) < Double(record.leaseDurationSeconds)
+        }
+        return max(1, live.count)
+    }
+
+    private func release(_ shard: Int) async {
+        held.remove(shard)
+        observations[shard] = nil
+        await elector(name: shardName(shard)).releaseIfHeld()
+    }
+
+    private func releaseAll() async {
+        for shard in held { await elector(name: shardName(shard)).releaseIfHeld() }
+        held.removeAll()
+        await elector(name: "\(prefix)-member-\(sanitized(identity))").releaseIfHeld()
+    }
+
+    private func elector(name: String) -> LeaderElector {
+        LeaderElector(client: client, namespace: namespace, name: name, identity: identity, leaseDuration: leaseDuration,
+                      renewDeadline: leaseDuration, retryPeriod: retryPeriod, logger: logger)
+    }
+
+    private func shardName(_ shard: Int) -> String { "\(prefix)-shard-\(shard)" }
+
+    private func sanitized(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" }.prefix(40))
+    }
+}
