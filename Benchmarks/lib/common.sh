@@ -1,0 +1,70 @@
+# Shared by the benchmark scripts (sourced, not run).
+#   CONFIG=debug (default) uses .build/debug, building it with `swift build` if a binary is missing;
+#   CONFIG=release uses .build-release/release (`swift build -c release --scratch-path .build-release`).
+
+bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+bench_config=${CONFIG:-debug}
+
+# Sets ADDON_MANAGER and ADDONCTL to the binaries of $CONFIG, building them if missing.
+bench_binaries() {
+  local dir
+  case $bench_config in
+    debug) dir=$bench_root/.build/debug ;;
+    release) dir=$bench_root/.build-release/release ;;
+    *) echo "CONFIG must be debug or release, not $bench_config" >&2; exit 2 ;;
+  esac
+  if [[ ! -x $dir/addon-manager || ! -x $dir/addonctl ]]; then
+    echo "building addon-manager and addonctl ($bench_config) ..." >&2
+    if [[ $bench_config == release ]]; then
+      (cd "$bench_root" && swift build -c release --scratch-path .build-release --product addonctl --product addon-manager) >&2
+    else
+      (cd "$bench_root" && swift build --product addonctl --product addon-manager) >&2
+    fi
+  fi
+  ADDON_MANAGER=$dir/addon-manager
+  ADDONCTL=$dir/addonctl
+}
+
+# The machine, for the results table.
+bench_machine() {
+  local model
+  model=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
+  echo "$(nproc) cores, ${model:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $bench_config build, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# CPU seconds (user + system) a live process has used so far, from /proc/PID/stat.
+bench_cpu_seconds() {
+  local ticks
+  ticks=$(getconf CLK_TCK)
+  # Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+  sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$ticks" '{printf "%.3f\n", ($12 + $13) / hz}'
+}
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+bench_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until FILE exists (up to SECONDS), failing if process PID died first.
+bench_wait_for_file() {
+  local file=$1 seconds=$2 pid=$3 i
+  for ((i = 0; i < seconds * 10; i++)); do
+    [[ -s $file ]] && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "process $pid exited before writing $file" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "timed out after ${seconds}s waiting for $file" >&2
+  return 1
+}
+
+# Stops process PID: SIGINT, then SIGKILL if it is still there after GRACE seconds.
+bench_stop() {
+  local pid=$1 grace=${2:-10} i
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -INT "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
