@@ -133,4 +133,19 @@ import Testing
             #expect(await f.cluster.writeCount() == 0)
         }
     }
+
+    @Test func aCRDThatIsNotEstablishedFailsItsCustomResourcesOnly() async throws {
+        try await F.with { f in
+            _ = try await f.client.apply(F.crd(group: "clash.example.com", kind: "Widget", plural: "widgets"), options: ApplyOptions(fieldManager: "tests"))
+            try await f.client.waitForEstablished(crdName: "widgets.clash.example.com")
+            // Same kind, another plural: NamesAccepted False, never Established.
+            var clashing = F.crd(group: "clash.example.com", kind: "Widget", plural: "gizmos")
+            let widget = KubeObject(apiVersion: "clash.example.com/v1", kind: "Widget", name: "w1", namespace: "default")
+            let results = try await f.client.applyAll([clashing, widget, F.configMap("fine", data: [:])], options: ApplyOptions(fieldManager: "tests"),
+                                                      establishTimeout: .milliseconds(300))
+            #expect(results[0].error == nil)
+            #expect(results[1].error?.message.contains("did not become Established") == true, "\(String(describing: results[1].error))")
+            #expect(results[2].error == nil)
+        }
+    }
 }
