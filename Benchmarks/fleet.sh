@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# `addon-manager dev` with N simulated clusters and the repository's catalog, from empty to every
+# cluster's default addons Healthy: time to the first Healthy cluster, time to all, peak RSS
+# (/usr/bin/time -v), CPU used; with --idle S it keeps the fleet running S seconds after
+# convergence and measures its CPU then (% of one core, from /proc/PID/stat) and the applies
+# the manager made in that window (its /metrics, addon_manager_applies_total).
+#
+# Usage: bash Benchmarks/fleet.sh [N] [--idle SECONDS] [--limit SECONDS] [--out FILE]
+#   N             simulated clusters (default 100)
+#   --idle S      stay S seconds after all are Healthy and measure the idle fleet (default 0:
+#                 run with --exit-when-healthy)
+#   --limit S     give up S seconds after start, whatever happens (default 300)
+#   --out FILE    also append the results (markdown) to FILE
+#   CONFIG=release uses the release build (see lib/common.sh).
+# Only 127.0.0.1 is used; the process is stopped (SIGINT, then SIGKILL) at the end.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib/common.sh"
+
+clusters=100 idle=0 limit=300 out=
+while (($#)); do
+  case $1 in
+    --idle) idle=$2; shift 2 ;;
+    --limit) limit=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    [0-9]*) clusters=$1; shift ;;
+    *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+((clusters >= 1 && clusters <= 5000)) || { echo "N must be 1...5000" >&2; exit 2; }
+((idle >= 0 && idle <= 600)) || { echo "--idle must be 0...600" >&2; exit 2; }
+((limit >= 10 && limit <= 300)) || { echo "--limit must be 10...300" >&2; exit 2; }
+
+bench_binaries
+work=$(mktemp -d /tmp/addon-bench-fleet.XXXXXX)
+time_pid= dev_pid=
+cleanup() {
+  [[ -z $dev_pid ]] || bench_stop "$dev_pid" 20
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(bench_free_port)
+args=(dev --clusters "$clusters" --catalog "$bench_root" --http-port "$port" --kubeconfig-dir "$work/kc")
+((idle > 0)) || args+=(--exit-when-healthy)
+start=$(date +%s.%N)
+# stdbuf: the progress lines reach the file as they are printed (standard output is not a terminal).
+stdbuf -oL /usr/bin/time -v -o "$work/time.txt" "$ADDON_MANAGER" "${args[@]}" >"$work/out" 2>"$work/err" &
+time_pid=$!
+for _ in $(seq 1 100); do
+  dev_pid=$(pgrep -P "$time_pid" || true)
+  [[ -z $dev_pid ]] || break
+  sleep 0.05
+done
+[[ -n $dev_pid ]] || { echo "addon-manager dev did not start" >&2; cat "$work/err" >&2; exit 1; }
+echo "addon-manager dev pid $dev_pid, $clusters clusters, endpoints on 127.0.0.1:$port" >&2
+
+elapsed() { python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')"; }
+converged=0 outcome=
+while :; do
+  if grep -q "^all $clusters clusters Healthy" "$work/out"; then converged=1; break; fi
+  if ! kill -0 "$dev_pid" 2>/dev/null; then outcome="exited before all clusters were Healthy"; break; fi
+  if python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $start >= $limit else 1)"; then outcome="not all Healthy after ${limit} s: stopped"; break; fi
+  sleep 0.5
+done
+
+# What the fleet looked like when we stopped waiting (phases of every ClusterAddon).
+phases() {
+  curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null | python3 -c '
+import collections, json, sys
+try:
+    items = json.load(sys.stdin)["items"]
+except Exception:
+    print("unavailable"); sys.exit()
+count = collections.Counter(str(i.get("phase") or "none") for i in items)
+print(", ".join(f"{n} {p}" for p, n in count.most_common()) + f" ({len(items)} ClusterAddons)")' || echo unavailable
+}
+applies() {
+  curl -sS --max-time 10 "http://127.0.0.1:$port/metrics" 2>/dev/null |
+    awk '/^addon_manager_applies_total/ {s += $NF} END {printf "%d\n", s}'
+}
+
+idle_cpu= idle_applies= status_at_end=
+if ((converged)) && ((idle > 0)); then
+  cpu_converged=$(bench_cpu_seconds "$dev_pid")
+  applies0=$(applies); cpu0=$(bench_cpu_seconds "$dev_pid"); t0=$(date +%s.%N)
+  echo "all Healthy at $(elapsed) s; measuring $idle s of idle ..." >&2
+  sleep "$idle"
+  cpu1=$(bench_cpu_seconds "$dev_pid"); t1=$(date +%s.%N); applies1=$(applies)
+  idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f}')")
+  idle_applies=$((applies1 - applies0))
+  status_at_end=$(phases)
+elif ((!converged)); then
+  status_at_end=$(phases)
+fi
+if ((converged && idle == 0)); then
+  # --exit-when-healthy: it stops by itself; give it 30 s.
+  for _ in $(seq 1 300); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
+fi
+bench_stop "$dev_pid" 20
+wait "$time_pid" || true
+dev_pid=
+
+first=$(sed -n 's/^first cluster Healthy: .*, after \([0-9.]*\) s$/\1/p' "$work/out" | head -1)
+all=$(sed -n "s/^all $clusters clusters Healthy .* after \([0-9.]*\) s$/\1/p" "$work/out" | head -1)
+created=$(sed -n "s/^$clusters cluster(s) created after \([0-9.]*\) s$/\1/p" "$work/out" | head -1)
+rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/time.txt")
+user=$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$work/time.txt")
+system=$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$work/time.txt")
+
+report=$(
+  echo "Machine: $(bench_machine)"
+  echo
+  echo "| figure | $clusters clusters |"
+  echo "| --- | ---: |"
+  echo "| clusters created | ${created:-–} s |"
+  echo "| first cluster Healthy | ${first:-not reached} ${first:+s} |"
+  echo "| all clusters Healthy | ${all:-not reached} ${all:+s} |"
+  ((converged)) && ((idle > 0)) && echo "| CPU until all Healthy | $cpu_converged s |"
+  echo "| peak RSS | $((rss_kb / 1024)) MB |"
+  echo "| CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
+  [[ -z $idle_cpu ]] || echo "| CPU while idle ($idle s after convergence) | $idle_cpu % of one core |"
+  [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
+  [[ -z $outcome ]] || { echo; echo "Outcome: $outcome."; }
+  [[ -z $status_at_end ]] || echo "ClusterAddon phases at the end: $status_at_end"
+)
+echo
+echo "$report"
+[[ -z $out ]] || { echo; echo "$report"; } >>"$out"
+if ((!converged)); then
+  echo >&2
+  echo "last lines of the manager's log:" >&2
+  tail -5 "$work/err" | cut -c1-400 >&2
+  exit 1
+fi
