@@ -380,3 +380,13 @@ extension ApplyTests {
         #expect(!paths.contains(".spec.versions[0].schema"))
     }
 }
+
+extension ApplyTests {
+    @Test func undeclaredFieldsInTheLiveObjectAreKept() throws {
+        var live = try Self.apply(nil, Self.configMap(["a": "1"]), "one").object
+        live.body["extra"] = ["written": "by a simulator"]
+        let result = try Self.apply(live, Self.configMap(["a": "2"]), "one")
+        #expect(result.object.body["data"] == ["a": "2"])
+        #expect(result.object.body["extra"] == ["written": "by a simulator"])
+    }
+}
