@@ -46,6 +46,27 @@ public struct Catalog: Sendable {
         return wanted.sorted().compactMap { name in channel.version(of: name).map { (name, $0) } }
     }
 
+    /// The addons in the order they must be applied: every addon after the addons it depends on
+    /// (among those given), depth-first in name order. Dependencies on addons not in the list are ignored
+    /// here (lint reports them); cycles, which loading rejects, fall back to name order.
+    public func inDependencyOrder(_ addons: [(name: String, version: SemanticVersion)]) -> [(name: String, version: SemanticVersion)] {
+        let byName = Dictionary(addons.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var result: [(name: String, version: SemanticVersion)] = []
+        var placed: Set<String> = []
+        var visiting: Set<String> = []
+        func place(_ name: String) {
+            guard !placed.contains(name), !visiting.contains(name), let entry = byName[name] else { return }
+            visiting.insert(name)
+            let needs = definition(name: name, version: entry.version)?.dependencies.map(\.name) ?? []
+            for dependency in needs.sorted() { place(dependency) }
+            visiting.remove(name)
+            placed.insert(name)
+            result.append(entry)
+        }
+        for name in byName.keys.sorted() { place(name) }
+        return result
+    }
+
     // MARK: - Loading
 
     /// Loads and checks the catalog; every problem is reported, each with file and line.

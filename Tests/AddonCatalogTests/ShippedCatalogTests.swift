@@ -83,4 +83,13 @@ import Testing
         #expect(catalog.rolloutWaves[2].selector.matches(prod.facts.labels))
         #expect(catalog.rolloutWaves[1].soakSeconds == 7200)
     }
+
+    @Test func dependenciesComeFirst() throws {
+        let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
+        let stable = try #require(catalog.channel(named: "stable"))
+        let addons = catalog.addons(forChannel: "stable", optIn: ["cluster-monitoring"])
+        #expect(addons.count == stable.addons.count)
+        let order = catalog.inDependencyOrder(addons).map(\.name)
+        #expect(order == ["openstack-cloud-controller-manager", "cinder-csi", "cluster-monitoring", "etcd-backup", "ingress-nginx", "log-shipping"])
+    }
 }
