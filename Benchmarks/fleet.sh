@@ -3,13 +3,18 @@
 # cluster's default addons Healthy: time to the first Healthy cluster, time to all, peak RSS
 # (/usr/bin/time -v), CPU used; with --idle S it keeps the fleet running S seconds after
 # convergence and measures its CPU then (% of one core, from /proc/PID/stat) and the applies
-# the manager made in that window (its /metrics, addon_manager_applies_total).
+# the manager made in that window (its /metrics, addon_manager_applies_total). With --bump
+# ADDON=VERSION it then pins that version on every Cluster (one `addonctl kube apply` of N
+# partial Cluster objects, field manager addon-bench) and times until every cluster reports
+# that addon at that version and Healthy.
 #
-# Usage: bash Benchmarks/fleet.sh [N] [--idle SECONDS] [--limit SECONDS] [--out FILE]
+# Usage: bash Benchmarks/fleet.sh [N] [--idle SECONDS] [--bump ADDON=VERSION] [--limit SECONDS] [--out FILE]
 #   N             simulated clusters (default 100)
 #   --idle S      stay S seconds after all are Healthy and measure the idle fleet (default 0:
 #                 run with --exit-when-healthy)
-#   --limit S     give up S seconds after start, whatever happens (default 300)
+#   --bump A=V    after convergence (and the idle window), pin addon A to version V everywhere
+#   --catalog DIR the catalog (default: the repository root)
+#   --limit S     stop S seconds after start, whatever happens (default 300)
 #   --out FILE    also append the results (markdown) to FILE
 #   CONFIG=release uses the release build (see lib/common.sh).
 # Only 127.0.0.1 is used; the process is stopped (SIGINT, then SIGKILL) at the end.
@@ -17,13 +22,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 limit=300 out=
+clusters=100 idle=0 limit=300 out= bump= catalog=$bench_root
 while (($#)); do
   case $1 in
+    --bump) bump=$2; shift 2 ;;
+    --catalog) catalog=$(cd "$2" && pwd); shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     [0-9]*) clusters=$1; shift ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -31,6 +38,7 @@ done
 ((clusters >= 1 && clusters <= 5000)) || { echo "N must be 1...5000" >&2; exit 2; }
 ((idle >= 0 && idle <= 600)) || { echo "--idle must be 0...600" >&2; exit 2; }
 ((limit >= 10 && limit <= 300)) || { echo "--limit must be 10...300" >&2; exit 2; }
+[[ -z $bump || $bump =~ ^[a-z0-9-]+=[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "--bump takes ADDON=VERSION, e.g. etcd-backup=1.1.0" >&2; exit 2; }
 
 bench_binaries
 work=$(mktemp -d /tmp/addon-bench-fleet.XXXXXX)
@@ -42,8 +50,8 @@ cleanup() {
 trap cleanup EXIT
 
 port=$(bench_free_port)
-args=(dev --clusters "$clusters" --catalog "$bench_root" --http-port "$port" --kubeconfig-dir "$work/kc")
-((idle > 0)) || args+=(--exit-when-healthy)
+args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --kubeconfig-dir "$work/kc")
+((idle > 0)) || [[ -n $bump ]] || args+=(--exit-when-healthy)
 start=$(date +%s.%N)
 # stdbuf: the progress lines reach the file as they are printed (standard output is not a terminal).
 stdbuf -oL /usr/bin/time -v -o "$work/time.txt" "$ADDON_MANAGER" "${args[@]}" >"$work/out" 2>"$work/err" &
@@ -57,11 +65,12 @@ done
 echo "addon-manager dev pid $dev_pid, $clusters clusters, endpoints on 127.0.0.1:$port" >&2
 
 elapsed() { python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')"; }
+past_limit() { python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $start >= $limit else 1)"; }
 converged=0 outcome=
 while :; do
   if grep -q "^all $clusters clusters Healthy" "$work/out"; then converged=1; break; fi
   if ! kill -0 "$dev_pid" 2>/dev/null; then outcome="exited before all clusters were Healthy"; break; fi
-  if python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $start >= $limit else 1)"; then outcome="not all Healthy after ${limit} s: stopped"; break; fi
+  if past_limit; then outcome="not all Healthy after ${limit} s: stopped"; break; fi
   sleep 0.5
 done
 
@@ -81,20 +90,51 @@ applies() {
     awk '/^addon_manager_applies_total/ {s += $NF} END {printf "%d\n", s}'
 }
 
-idle_cpu= idle_applies= status_at_end=
+# How far a bump has got: "DONE TOTAL" ClusterAddons of ADDON at VERSION and Healthy.
+bump_progress() {
+  curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null | python3 -c '
+import json, sys
+addon, version = sys.argv[1], sys.argv[2]
+try:
+    rows = [r for r in json.load(sys.stdin)["items"] if r.get("addon") == addon]
+except Exception:
+    print("0 0"); sys.exit()
+print(sum(1 for r in rows if r.get("appliedVersion") == version and r.get("phase") == "Healthy"), len(rows))' "${bump%%=*}" "${bump#*=}" || echo "0 0"
+}
+
+idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome=
+if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$dev_pid"); fi
 if ((converged)) && ((idle > 0)); then
-  cpu_converged=$(bench_cpu_seconds "$dev_pid")
   applies0=$(applies); cpu0=$(bench_cpu_seconds "$dev_pid"); t0=$(date +%s.%N)
   echo "all Healthy at $(elapsed) s; measuring $idle s of idle ..." >&2
-  sleep "$idle"
+  while ! past_limit && python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < $idle else 1)"; do sleep 1; done
   cpu1=$(bench_cpu_seconds "$dev_pid"); t1=$(date +%s.%N); applies1=$(applies)
-  idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f}')")
+  idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f} % of one core over {$t1 - $t0:.0f} s')")
   idle_applies=$((applies1 - applies0))
-  status_at_end=$(phases)
-elif ((!converged)); then
-  status_at_end=$(phases)
 fi
-if ((converged && idle == 0)); then
+if ((converged)) && [[ -n $bump ]] && ! past_limit; then
+  addon=${bump%%=*} version=${bump#*=}
+  mkdir -p "$work/bump"
+  for i in $(seq 1 "$clusters"); do
+    name=$(printf 'dev-%03d' "$i")
+    echo "{\"apiVersion\": \"addon-manager.io/v1alpha1\", \"kind\": \"Cluster\", \"metadata\": {\"name\": \"$name\", \"namespace\": \"dev\"}, \"spec\": {\"addons\": [{\"name\": \"$addon\", \"version\": \"$version\"}]}}" >"$work/bump/$name.yaml"
+  done
+  echo "pinning $addon $version on $clusters clusters ..." >&2
+  b0=$(date +%s.%N)
+  if "$ADDONCTL" kube apply --kubeconfig "$work/kc/management.kubeconfig" --field-manager addon-bench -f "$work/bump" >/dev/null 2>"$work/bump.err"; then
+    bump_apply=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')")
+    while :; do
+      read -r n_done n_total < <(bump_progress)
+      if ((n_total > 0 && n_done == n_total)); then bump_all=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')"); break; fi
+      if past_limit; then bump_outcome="$n_done of $n_total at $version and Healthy after $(python3 -c "print(f'{$(date +%s.%N) - $b0:.0f}')") s: stopped"; break; fi
+      sleep 0.5
+    done
+  else
+    bump_outcome="addonctl kube apply failed: $(head -3 "$work/bump.err")"
+  fi
+fi
+if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; } || ((!converged)); then status_at_end=$(phases); fi
+if ((converged && idle == 0)) && [[ -z $bump ]]; then
   # --exit-when-healthy: it stops by itself; give it 30 s.
   for _ in $(seq 1 300); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
 fi
@@ -117,11 +157,14 @@ report=$(
   echo "| clusters created | ${created:-–} s |"
   echo "| first cluster Healthy | ${first:-not reached} ${first:+s} |"
   echo "| all clusters Healthy | ${all:-not reached} ${all:+s} |"
-  ((converged)) && ((idle > 0)) && echo "| CPU until all Healthy | $cpu_converged s |"
+  [[ -z $cpu_converged ]] || echo "| CPU until all Healthy | $(printf "%.1f" "$cpu_converged") s |"
   echo "| peak RSS | $((rss_kb / 1024)) MB |"
   echo "| CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
-  [[ -z $idle_cpu ]] || echo "| CPU while idle ($idle s after convergence) | $idle_cpu % of one core |"
+  [[ -z $idle_cpu ]] || echo "| CPU while idle after convergence | $idle_cpu |"
   [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
+  [[ -z $bump_apply ]] || echo "| pin ${bump%%=*} ${bump#*=} on every Cluster (addonctl kube apply) | $bump_apply s |"
+  [[ -z $bump_all ]] || echo "| ... until every cluster has it Healthy | $bump_all s |"
+  [[ -z $bump_outcome ]] || echo "| bump | $bump_outcome |"
   [[ -z $outcome ]] || { echo; echo "Outcome: $outcome."; }
   [[ -z $status_at_end ]] || echo "ClusterAddon phases at the end: $status_at_end"
 )
