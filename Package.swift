@@ -163,6 +163,7 @@ let package = Package(
                 "KubernetesModel",
                 "KubernetesClient",
                 "AddonCatalog",
+                "AddonController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
