@@ -151,8 +151,8 @@ public enum FieldManager {
     /// As the server does, managedFields sent in `new` replace the live ones when they are
     /// readable and not empty, and `[]` (or `[{}]`) resets them; on a subresource the live ones are kept.
     /// An update of an existing object without managedFields leaves them absent (only creates and
-    /// applies start tracking). A `new` that does not fit the schema comes back without managedFields (the server's
-    /// `UpdateNoErrors`); validation answers for it belong to the caller.
+    /// applies start tracking). Like the server's `UpdateNoErrors`, it does not fail over a `new`
+    /// that does not fit the schema; validation answers for it belong to the caller.
     public static func update(
         old: KubeObject?, new: KubeObject, manager: String, type: ObjectType, kind: GroupVersionKind, now: String,
         subresource: String? = nil, ignoredFields: FieldSet = FieldSet()
@@ -173,9 +173,9 @@ public enum FieldManager {
         _ = newBody.removeValue(at: ["metadata", "managedFields"])
         // An update of an object nobody tracks does not start tracking it (the server's skip-non-applied manager).
         if old != nil, managers.entries.isEmpty { return KubeObject(newBody) }
-        // The server never fails a write over its managed fields: an object that does not fit the
-        // schema (a custom object before validation) is stored without managedFields.
-        if !type.violations(in: newBody).isEmpty { return KubeObject(newBody) }
+        // The server never fails a write over its managed fields. It clears them for an object that
+        // does not fit the schema, which validation then rejects anyway; here such values are
+        // compared as they are (undeclared fields as deduced), so nothing is lost either way.
         let comparison = TypedMerge.compare(oldBody, newBody, type.root, schema: type.schema).excluding(ignoredFields)
         let updater = ManagerIdentity(manager: manager, operation: .update, apiVersion: version, subresource: subresource)
         // The writer is "another manager" too while ownership settles (the server names it "current-operation").

@@ -244,14 +244,15 @@ struct ApplyTests {
 }
 
 extension ApplyTests {
-    @Test func anUpdateThatDoesNotFitTheSchemaDropsManagedFieldsInsteadOfFailing() throws {
+    @Test func anUpdateThatDoesNotFitTheSchemaDoesNotFail() throws {
         let applied = try Self.apply(nil, Self.configMap(["a": "1"]), "applier").object
         var broken = applied
         broken.body["data"] = ["a": 1]
+        broken.body["extra"] = ["x": true]
         let result = try FieldManager.update(old: applied, new: broken, manager: "editor", type: Fixtures.type("v1", "ConfigMap"),
                                              kind: Self.configMapKind, now: "t")
-        #expect(result.body["metadata"]["managedFields"].isNull)
         #expect(result.body["data"] == ["a": 1])
+        #expect(Self.owners(result) == ["editor": [".data.a", ".extra", ".extra.x"]])
     }
 
     @Test func statusWritesAreOwnedWithTheSubresource() throws {
