@@ -216,6 +216,20 @@ import Testing
         ])
     }
 
+    @Test func objectsNearTheAPISizeLimitAreRefused() async {
+        let addon = TestSupport.simpleAddon.replacingOccurrences(of: "      default: plain", with: "      default: plain\n      maxLength: 2000000")
+        let manifest = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: huge
+            data:
+              blob: {{ values.text|quote }}
+            """
+        let errors = await TestSupport.renderErrors([manifest], values: ["text": .string(String(repeating: "x", count: 1_000_000))], addon: addon)
+        #expect(errors == ["manifests/m0.yaml:1: ConfigMap demo/huge is 976 KiB: too close to the API's 1 MiB object limit"])
+    }
+
     @Test func healthRulesResolveScheduleIntervals() async throws {
         let addon = TestSupport.simpleAddon + """
 
