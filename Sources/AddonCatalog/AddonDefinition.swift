@@ -38,6 +38,11 @@ public struct AddonDefinition: Sendable {
         /// Path relative to the catalog directory (used in messages).
         public var file: String
         public var text: String
+
+        public init(file: String, text: String) {
+            self.file = file
+            self.text = text
+        }
     }
 
     /// The health rules as declared: targets and checks. A rule counting schedule intervals
@@ -48,6 +53,18 @@ public struct AddonDefinition: Sendable {
     public var defaultValues: JSONValue { valuesSchema.defaults }
 
     // MARK: - Reading
+
+    /// A definition from its texts, e.g. as published to the management plane: `addon.yaml` and
+    /// the manifest templates (in apply-file order). Every problem is reported, with `file` and
+    /// the templates' own file names in the messages.
+    public static func parse(addonYAML: String, file: String, manifests: [ManifestTemplate]) throws(CatalogErrors) -> AddonDefinition {
+        var diagnostics = Diagnostics()
+        let compiled = CompiledTemplates(manifests)
+        for case .failure(let errors) in compiled.results { diagnostics.add(contentsOf: errors.errors) }
+        let definition = read(text: addonYAML, file: file, manifests: manifests, compiled: compiled, diagnostics: &diagnostics)
+        guard let definition, diagnostics.isEmpty else { throw CatalogErrors(diagnostics.errors) }
+        return definition
+    }
 
     static let knownFields = "name, version, description, owner, kubernetesVersions, dependencies, namespace, secrets, values, health, deletePolicy, conflictPolicy"
 

@@ -216,6 +216,18 @@ import Testing
         ])
     }
 
+    @Test func definitionsParseFromPublishedTexts() async throws {
+        let definition = try AddonDefinition.parse(addonYAML: TestSupport.simpleAddon, file: "demo@1.0.0/addon.yaml",
+                                                   manifests: [.init(file: "demo@1.0.0/zones.yaml", text: Self.manifests[1])])
+        #expect(definition.name == "demo" && definition.version == SemanticVersion(1, 0, 0))
+        #expect(definition.defaultValues == ["text": "plain", "replicas": 1])
+        let rendered = try await Renderer.render(definition: definition, facts: TestSupport.facts, secrets: InMemorySecretSource(["demo-credentials": ["password": "pa55-w0rd-long"]]))
+        #expect(rendered.objects.map(\.name) == ["zones"])
+        #expect(throws: CatalogErrors.self) {
+            try AddonDefinition.parse(addonYAML: TestSupport.simpleAddon, file: "a.yaml", manifests: [.init(file: "bad.yaml", text: "{% if x %}")])
+        }
+    }
+
     @Test func objectsNearTheAPISizeLimitAreRefused() async {
         let addon = TestSupport.simpleAddon.replacingOccurrences(of: "      default: plain", with: "      default: plain\n      maxLength: 2000000")
         let manifest = """
