@@ -85,9 +85,21 @@ except Exception:
 count = collections.Counter(str(i.get("phase") or "none") for i in items)
 print(", ".join(f"{n} {p}" for p, n in count.most_common()) + f" ({len(items)} ClusterAddons)")' || echo unavailable
 }
+# The manager's applies so far, one line per cluster: "CLUSTER COUNT".
 applies() {
   curl -sS --max-time 10 "http://127.0.0.1:$port/metrics" 2>/dev/null |
-    awk '/^addon_manager_applies_total/ {s += $NF} END {printf "%d\n", s}'
+    sed -n 's/^addon_manager_applies_total{cluster="\([^"]*\)"} \([0-9.e+]*\)$/\1 \2/p' | sort
+}
+# "TOTAL applies on K clusters" between two outputs of applies.
+applies_between() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+def parse(text):
+    return {line.split()[0]: float(line.split()[1]) for line in text.splitlines() if line.strip()}
+before, after = parse(sys.argv[1]), parse(sys.argv[2])
+deltas = {c: n - before.get(c, 0) for c, n in after.items() if n - before.get(c, 0) > 0}
+print(f"{int(sum(deltas.values()))} (on {len(deltas)} clusters)")
+PY
 }
 
 # How far a bump has got: "DONE TOTAL" ClusterAddons of ADDON at VERSION and Healthy.
@@ -110,7 +122,7 @@ if ((converged)) && ((idle > 0)); then
   while ! past_limit && python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < $idle else 1)"; do sleep 1; done
   cpu1=$(bench_cpu_seconds "$dev_pid"); t1=$(date +%s.%N); applies1=$(applies)
   idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f} % of one core over {$t1 - $t0:.0f} s')")
-  idle_applies=$((applies1 - applies0))
+  idle_applies=$(applies_between "$applies0" "$applies1")
 fi
 if ((converged)) && [[ -n $bump ]] && ! past_limit; then
   addon=${bump%%=*} version=${bump#*=}
@@ -120,14 +132,17 @@ if ((converged)) && [[ -n $bump ]] && ! past_limit; then
     echo "{\"apiVersion\": \"addon-manager.io/v1alpha1\", \"kind\": \"Cluster\", \"metadata\": {\"name\": \"$name\", \"namespace\": \"dev\"}, \"spec\": {\"addons\": [{\"name\": \"$addon\", \"version\": \"$version\"}]}}" >"$work/bump/$name.yaml"
   done
   echo "pinning $addon $version on $clusters clusters ..." >&2
+  read -r n_done n_total < <(bump_progress)
   b0=$(date +%s.%N)
-  if "$ADDONCTL" kube apply --kubeconfig "$work/kc/management.kubeconfig" --field-manager addon-bench -f "$work/bump" >/dev/null 2>"$work/bump.err"; then
+  if ((n_total == 0 || n_done == n_total)); then
+    bump_outcome="not measured: $n_done of $n_total $addon ClusterAddons already run $version Healthy (pick another version)"
+  elif "$ADDONCTL" kube apply --kubeconfig "$work/kc/management.kubeconfig" --field-manager addon-bench -f "$work/bump" >/dev/null 2>"$work/bump.err"; then
     bump_apply=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')")
     while :; do
       read -r n_done n_total < <(bump_progress)
       if ((n_total > 0 && n_done == n_total)); then bump_all=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')"); break; fi
       if past_limit; then bump_outcome="$n_done of $n_total at $version and Healthy after $(python3 -c "print(f'{$(date +%s.%N) - $b0:.0f}')") s: stopped"; break; fi
-      sleep 0.5
+      sleep 1
     done
   else
     bump_outcome="addonctl kube apply failed: $(head -3 "$work/bump.err")"
