@@ -12,7 +12,7 @@ extension LocalKubeCluster {
             customResourceDefinitionChanged(name: name.name, old: old, new: new)
             return
         }
-        guard new["metadata"]["deletionTimestamp"].isNull else { return }
+        guard new["metadata"]["deletionTimestamp"].isNull, settings.simulatesWorkloads else { return }
         let specChanged = old == nil || old?["metadata"]["generation"] != new["metadata"]["generation"]
             || old?["metadata"]["annotations"][Self.simulateAnnotation] != new["metadata"]["annotations"][Self.simulateAnnotation]
             || Self.specPart(old ?? .null) != Self.specPart(new)
@@ -109,6 +109,7 @@ extension LocalKubeCluster {
 
     /// Re-settle every workload (a node or the fail switch changed).
     func rescheduleAllWorkloads() {
+        guard settings.simulatesWorkloads else { return }
         for type in BuiltinResourceTypes.all where ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"].contains(type.kind) {
             for (name, _) in store.list(type.key, namespace: nil) { schedule(.workload(type.key, name), after: .zero) }
         }

@@ -34,6 +34,9 @@ extension LocalKubeCluster {
         if remaining > 0, let lastKey {
             metadata["continue"] = .string(Self.continueToken(rv: resourceVersion, start: lastKey))
             if filter.labels.isEverything, filter.fields == nil { metadata["remainingItemCount"] = .int(Int64(remaining)) }
+        } else if type.isCustom {
+            // A custom resource list is unstructured on the real server: its (empty) continue is always written.
+            metadata["continue"] = ""
         }
         if wantsTable(request) { return .json(table(type, objects: items, listMetadata: metadata, request: request)) }
         return APIResponse(status: 200, body: .bytes(listBytes(type, items: items, metadata: metadata)))

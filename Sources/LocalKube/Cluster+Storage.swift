@@ -18,7 +18,7 @@ extension LocalKubeCluster {
         var object = new
         object.setValue(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
         store.put(type.key, name, object)
-        publish(ChangeEvent(kind: old == nil ? .added : .modified, resource: type.key, resourceVersion: resourceVersion, old: old, object: object))
+        publish(type, kind: old == nil ? .added : .modified, old: old, object: object)
         objectChanged(type, name: name, old: old, new: object)
         return object
     }
@@ -29,11 +29,22 @@ extension LocalKubeCluster {
         resourceVersion += 1
         var object = last
         object.setValue(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
-        publish(ChangeEvent(kind: .deleted, resource: type.key, resourceVersion: resourceVersion, old: last, object: object))
+        publish(type, kind: .deleted, old: last, object: object)
         objectRemoved(type, name: name, last: last)
     }
 
-    private func publish(_ event: ChangeEvent) {
+    private func publish(_ type: ResourceType, kind: ChangeEvent.Kind, old: JSONValue?, object: JSONValue) {
+        let newFacts = ObjectFilter.facts(object, type: type)
+        let oldFacts = old.map { ObjectFilter.facts($0, type: type) }
+        var previous: [UInt8]?
+        if kind == .modified, let old, oldFacts != newFacts {
+            var o = old
+            o.setValue(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
+            previous = o.serialized()
+        }
+        let event = ChangeEvent(kind: kind, resource: type.key, resourceVersion: resourceVersion,
+                                apiVersion: object["apiVersion"].stringValue ?? type.apiVersion, old: oldFacts, new: newFacts,
+                                object: object.serialized(), previousObject: previous)
         history.append(event)
         for (id, w) in watchers where w.resource == event.resource {
             guard let line = Self.eventLine(event, for: w) else { continue }
@@ -44,11 +55,11 @@ extension LocalKubeCluster {
     /// The JSON line a watcher sees for a change, or nil when the change is outside its selection.
     /// Label and field selector transitions turn MODIFIED into ADDED / DELETED, as the watch cache does.
     static func eventLine(_ event: ChangeEvent, for watcher: Watcher) -> [UInt8]? {
-        // The history holds every resource's changes: a replay must not leak other kinds.
         guard event.resource == watcher.resource else { return nil }
-        let newMatches = watcher.filter.matches(event.object)
+        let newMatches = watcher.filter.matches(event.new)
         let oldMatches = event.old.map { watcher.filter.matches($0) } ?? false
         let type: String
+        var bytes = event.object
         switch event.kind {
         case .added:
             guard newMatches else { return nil }
@@ -59,26 +70,29 @@ extension LocalKubeCluster {
             case (false, true): type = "ADDED"
             case (true, false):
                 type = "DELETED"
-                if var old = event.old {
-                    old.setValue(.string(String(event.resourceVersion)), at: ["metadata", "resourceVersion"])
-                    var object = old
-                    if object["apiVersion"].stringValue != watcher.apiVersion { object["apiVersion"] = .string(watcher.apiVersion) }
-                    return watchLine(type: type, object: object)
-                }
+                if let previous = event.previousObject { bytes = previous }
             case (false, false): return nil
             }
         case .deleted:
             guard oldMatches || newMatches else { return nil }
             type = "DELETED"
         }
-        var object = event.object
-        if object["apiVersion"].stringValue != watcher.apiVersion { object["apiVersion"] = .string(watcher.apiVersion) }
-        return watchLine(type: type, object: object)
+        if event.apiVersion != watcher.apiVersion, var object = try? JSONValue.parse(bytes) {
+            object["apiVersion"] = .string(watcher.apiVersion)
+            bytes = object.serialized()
+        }
+        return watchLine(type: type, objectBytes: bytes)
     }
 
     static func watchLine(type: String, object: JSONValue) -> [UInt8] {
+        watchLine(type: type, objectBytes: object.serialized())
+    }
+
+    /// `{"type":T,"object":OBJ}\n`.
+    static func watchLine(type: String, objectBytes: [UInt8]) -> [UInt8] {
         var bytes: [UInt8] = Array("{\"type\":\"\(type)\",\"object\":".utf8)
-        bytes.append(contentsOf: object.serialized())
+        bytes.reserveCapacity(objectBytes.count + 40)
+        bytes.append(contentsOf: objectBytes)
         bytes.append(contentsOf: Array("}\n".utf8))
         return bytes
     }

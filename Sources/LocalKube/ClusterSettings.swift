@@ -10,14 +10,18 @@ public struct ClusterSettings: Sendable {
     public var bookmarkInterval: Duration
     /// The longest a watch stays open when the client names no `timeoutSeconds`.
     public var maximumWatchDuration: Duration
+    /// Whether the simulated workload controllers run (workload status, PVC binding, load balancer
+    /// addresses, CronJob runs). Off, the cluster behaves like a bare API server, as the recording did.
+    public var simulatesWorkloads: Bool
     /// How long a deleted namespace stays Terminating before its content is removed.
     public var namespaceFinalizationDelay: Duration
     /// Simulated CronJob period: how often a CronJob "runs" (lastScheduleTime, lastSuccessfulTime).
     public var cronJobPeriod: Duration
 
-    public init(initialNodes: Int = 3, readinessDelay: Duration = .milliseconds(300), eventHistoryLimit: Int = 1000,
+    public init(initialNodes: Int = 3, readinessDelay: Duration = .milliseconds(300), eventHistoryLimit: Int = 500,
                 bookmarkInterval: Duration = .seconds(10), maximumWatchDuration: Duration = .seconds(1800),
-                cronJobPeriod: Duration = .seconds(60), namespaceFinalizationDelay: Duration = .milliseconds(500)) {
+                cronJobPeriod: Duration = .seconds(60), namespaceFinalizationDelay: Duration = .milliseconds(500),
+                simulatesWorkloads: Bool = true) {
         self.initialNodes = initialNodes
         self.readinessDelay = readinessDelay
         self.eventHistoryLimit = eventHistoryLimit
@@ -25,6 +29,7 @@ public struct ClusterSettings: Sendable {
         self.maximumWatchDuration = maximumWatchDuration
         self.cronJobPeriod = cronJobPeriod
         self.namespaceFinalizationDelay = namespaceFinalizationDelay
+        self.simulatesWorkloads = simulatesWorkloads
     }
 }
 

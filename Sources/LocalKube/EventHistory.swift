@@ -1,16 +1,30 @@
 import KubernetesModel
 
-/// One change to one object, as watches see it.
+/// What a watch selects an object by: its labels and its selectable fields (name, namespace, ...).
+struct SelectionFacts: Sendable, Equatable {
+    var labels: [String: String]
+    var fields: [String: String]
+}
+
+/// One change to one object, as watches see it, kept compact: the serialised object and the
+/// facts selectors need, not the object tree (a cluster keeps many of these).
 struct ChangeEvent: Sendable {
     enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED" }
 
     var kind: Kind
     var resource: ResourceKey
     var resourceVersion: Int64
-    /// The object before the change (nil for ADDED).
-    var old: JSONValue?
-    /// The object after the change (for DELETED: its last state).
-    var object: JSONValue
+    /// The apiVersion the object is stored (and serialised) with.
+    var apiVersion: String
+    /// What selected the object before the change (nil for ADDED).
+    var old: SelectionFacts?
+    /// What selects the object after the change.
+    var new: SelectionFacts
+    /// The object after the change (for DELETED: its last state), serialised.
+    var object: [UInt8]
+    /// The object before the change, serialised at this resourceVersion — kept only when the change
+    /// altered what selects it (a watch that stops matching receives the object as it matched).
+    var previousObject: [UInt8]?
 }
 
 /// A bounded history of a cluster's changes, oldest first, for replaying a watch from a resourceVersion.

@@ -97,6 +97,31 @@ struct ObjectFilter: Sendable {
         }
     }
 
+    /// The facts of an object this kind can be selected by.
+    static func facts(_ object: JSONValue, type: ResourceType) -> SelectionFacts {
+        var labels: [String: String] = [:]
+        if case .object(let o) = object["metadata"]["labels"] { for (k, v) in o { if let s = v.stringValue { labels[k] = s } } }
+        var fields: [String: String] = [:]
+        for path in selectableFields(type) {
+            switch object.value(at: path.split(separator: ".").map(String.init)) {
+            case .string(let s)?: fields[path] = s
+            case .int(let i)?: fields[path] = String(i)
+            case .bool(let b)?: fields[path] = String(b)
+            default: fields[path] = ""
+            }
+        }
+        return SelectionFacts(labels: labels, fields: fields)
+    }
+
+    func matches(_ facts: SelectionFacts) -> Bool {
+        if let namespace, facts.fields["metadata.namespace"] != namespace { return false }
+        if !labels.isEverything, !labels.matches(facts.labels) { return false }
+        if let fields {
+            for r in fields.requirements where ((facts.fields[r.path.joined(separator: ".")] ?? "") == r.value) == r.negated { return false }
+        }
+        return true
+    }
+
     func matches(_ object: JSONValue) -> Bool {
         let metadata = object["metadata"]
         if let namespace, metadata["namespace"].stringValue != namespace { return false }
