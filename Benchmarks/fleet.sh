@@ -16,21 +16,23 @@
 #   --catalog DIR the catalog (default: the repository root)
 #   --limit S     stop S seconds after start, whatever happens (default 300)
 #   --out FILE    also append the results (markdown) to FILE
+#   --log FILE    run the manager at log level info and keep its log in FILE
 #   CONFIG=release uses the release build (see lib/common.sh).
 # Only 127.0.0.1 is used; the process is stopped (SIGINT, then SIGKILL) at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 limit=300 out= bump= catalog=$bench_root
+clusters=100 idle=0 limit=300 out= bump= catalog=$bench_root log=
 while (($#)); do
   case $1 in
     --bump) bump=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
     --catalog) catalog=$(cd "$2" && pwd); shift 2 ;;
     --idle) idle=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     [0-9]*) clusters=$1; shift ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -52,6 +54,7 @@ trap cleanup EXIT
 port=$(bench_free_port)
 args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --kubeconfig-dir "$work/kc")
 ((idle > 0)) || [[ -n $bump ]] || args+=(--exit-when-healthy)
+[[ -z $log ]] || args+=(--log-level info)
 start=$(date +%s.%N)
 # stdbuf: the progress lines reach the file as they are printed (standard output is not a terminal).
 stdbuf -oL /usr/bin/time -v -o "$work/time.txt" "$ADDON_MANAGER" "${args[@]}" >"$work/out" 2>"$work/err" &
@@ -156,6 +159,7 @@ fi
 bench_stop "$dev_pid" 20
 wait "$time_pid" || true
 dev_pid=
+[[ -z $log ]] || cp "$work/err" "$log"
 
 first=$(sed -n 's/^first cluster Healthy: .*, after \([0-9.]*\) s$/\1/p' "$work/out" | head -1)
 all=$(sed -n "s/^all $clusters clusters Healthy .* after \([0-9.]*\) s$/\1/p" "$work/out" | head -1)
