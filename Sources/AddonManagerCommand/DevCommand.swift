@@ -100,13 +100,13 @@ private struct FleetService: Service {
                 group.addTask { await starter.run() }
                 // Clusters are created concurrently, a few at a time.
                 try await withThrowingTaskGroup(of: Void.self) { creators in
-                    var pending = clusterNames[...]
+                    var pending = clusterNames.enumerated()[...]
                     for _ in 0..<min(16, pending.count) {
-                        let name = pending.removeFirst()
-                        creators.addTask { try await fleet.addCluster(.init(name: name)) }
+                        let (i, name) = pending.removeFirst()
+                        creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) }
                     }
                     while try await creators.next() != nil {
-                        if let name = pending.popFirst() { creators.addTask { try await fleet.addCluster(.init(name: name)) } }
+                        if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) } }
                     }
                 }
                 print("\(clusterNames.count) cluster(s) created after \(elapsed())")
@@ -131,17 +131,18 @@ private struct FleetService: Service {
         var firstHealthyReported = false
         while !Task.isCancelled {
             try await Task.sleep(for: .milliseconds(250))
-            let addons = (try? await fleet.management.list(ManagementKinds.clusterAddon, namespace: nil, options: .init()))?.items ?? []
-            var byCluster: [String: [String]] = [:]
-            for addon in addons { byCluster[addon.spec["cluster"].stringValue ?? "", default: []].append(addon.status["phase"].stringValue ?? "") }
-            let expected = fleet.catalog.defaultAddons.count
-            let healthy = byCluster.filter { $0.value.count >= expected && $0.value.allSatisfy { $0 == "Healthy" } }
-            if !firstHealthyReported, let first = healthy.keys.sorted().first {
+            let clusters = (try? await fleet.management.list(ManagementKinds.cluster, namespace: nil, options: .init()))?.items ?? []
+            // A cluster counts once its AddonsHealthy condition is True (every addon it gets is Healthy).
+            let healthy = clusters.filter { cluster in
+                (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
+            }.map(\.name)
+            if !firstHealthyReported, let first = healthy.sorted().first {
                 print("first cluster Healthy: \(first), after \(elapsed())")
                 firstHealthyReported = true
             }
             if healthy.count == clusterNames.count {
-                print("all \(clusterNames.count) clusters Healthy (\(addons.count) addons) after \(elapsed())")
+                let addons = (try? await fleet.management.list(ManagementKinds.clusterAddon, namespace: nil, options: .init()))?.items.count ?? 0
+                print("all \(clusterNames.count) clusters Healthy (\(addons) addons) after \(elapsed())")
                 if exitWhenHealthy { return }
                 break
             }

@@ -82,6 +82,28 @@ public final class DevFleet: Sendable {
         }
     }
 
+    /// A cluster shaped like the catalog's example cluster number `index` (cycling): its channel,
+    /// Kubernetes version, labels, opt-ins, opt-outs and value overrides, so that every addon the
+    /// catalog ships renders as it would for that kind of cluster.
+    public func request(named name: String, example index: Int, project: String = "dev") -> ClusterRequest {
+        let examples = catalog.exampleClusters.sorted { $0.facts.name < $1.facts.name }
+        guard !examples.isEmpty else { return ClusterRequest(name: name, project: project) }
+        let example = examples[index % examples.count]
+        var addons: [JSONValue] = []
+        let names = Set(example.values.keys).union(example.optIn).union(example.optOut).sorted()
+        for addon in names {
+            var entry: JSONValue = ["name": .string(addon)]
+            if example.optIn.contains(addon) { entry["enabled"] = true }
+            if example.optOut.contains(addon) { entry["enabled"] = false }
+            if let values = example.values[addon] { entry["values"] = values }
+            addons.append(entry)
+        }
+        var labels = example.facts.labels
+        labels["addon-manager.io/example"] = example.facts.name
+        return ClusterRequest(name: name, project: project, channel: example.channel, kubernetesVersion: example.facts.kubernetesVersion.description,
+                              labels: labels, addons: .array(addons))
+    }
+
     /// Adds a simulated workload cluster and its Cluster object (kubeconfig Secret, credentials).
     @discardableResult
     public func addCluster(_ request: ClusterRequest) async throws -> LocalKubeCluster {
