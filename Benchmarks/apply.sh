@@ -32,7 +32,7 @@ while (($#)); do
 done
 ((runs >= 2 && runs <= 100)) || { echo "--runs must be 2...100" >&2; exit 2; }
 ((count >= 2 && count <= 500)) || { echo "--count must be 2...500" >&2; exit 2; }
-command -v hyperfine >/dev/null || echo "hyperfine not installed (apt-get install -y hyperfine): timing with /usr/bin/time" >&2
+[[ -z ${BENCH_NO_HYPERFINE:-} ]] && command -v hyperfine >/dev/null || echo "hyperfine not used (apt-get install -y hyperfine): timing with /usr/bin/time" >&2
 
 bench_binaries
 work=$(mktemp -d /tmp/addon-bench-apply.XXXXXX)

@@ -1,11 +1,12 @@
 # Timing of one command over several runs, written as hyperfine's --export-json shape
-# (results[0].mean/stddev/user/system/times), with hyperfine when installed, else /usr/bin/time.
+# (results[0].mean/stddev/user/system/times), with hyperfine when installed, else (or with
+# BENCH_NO_HYPERFINE=1) a loop under /usr/bin/time.
 # Sourced by apply.sh.
 
 # bench_time NAME JSON RUNS PREPARE COMMAND  (PREPARE may be empty; one untimed warm-up run first)
 bench_time() {
   local name=$1 json=$2 runs=$3 prepare=$4 command=$5
-  if command -v hyperfine >/dev/null; then
+  if [[ -z ${BENCH_NO_HYPERFINE:-} ]] && command -v hyperfine >/dev/null; then
     local args=(--style basic --warmup 1 --runs "$runs" --export-json "$json" -n "$name")
     [[ -n $prepare ]] && args+=(--prepare "$prepare")
     hyperfine "${args[@]}" "$command" >&2
