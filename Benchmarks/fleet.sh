@@ -4,15 +4,16 @@
 # (/usr/bin/time -v), CPU used; with --idle S it keeps the fleet running S seconds after
 # convergence and measures its CPU then (% of one core, from /proc/PID/stat) and the applies
 # the manager made in that window (its /metrics, addon_manager_applies_total). With --bump
-# ADDON=VERSION it then pins that version on every Cluster (one `addonctl kube apply` of N
-# partial Cluster objects, field manager addon-bench) and times until every cluster reports
-# that addon at that version and Healthy.
+# ADDON it then pins, on every Cluster, another version of ADDON than the one it runs (the
+# newest other one in the catalog; ADDON=VERSION pins VERSION everywhere) with one `addonctl
+# kube apply` of N partial Cluster objects (field manager addon-bench), and times until every
+# cluster reports that version applied and Healthy.
 #
-# Usage: bash Benchmarks/fleet.sh [N] [--idle SECONDS] [--bump ADDON=VERSION] [--limit SECONDS] [--out FILE]
+# Usage: bash Benchmarks/fleet.sh [N] [--idle SECONDS] [--bump ADDON[=VERSION]] [--limit SECONDS] [--out FILE]
 #   N             simulated clusters (default 100)
 #   --idle S      stay S seconds after all are Healthy and measure the idle fleet (default 0:
 #                 run with --exit-when-healthy)
-#   --bump A=V    after convergence (and the idle window), pin addon A to version V everywhere
+#   --bump A[=V]  after convergence (and the idle window), change addon A's version everywhere
 #   --catalog DIR the catalog (default: the repository root)
 #   --limit S     stop S seconds after start, whatever happens (default 300)
 #   --out FILE    also append the results (markdown) to FILE
@@ -32,7 +33,7 @@ while (($#)); do
     --idle) idle=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     [0-9]*) clusters=$1; shift ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -40,7 +41,8 @@ done
 ((clusters >= 1 && clusters <= 5000)) || { echo "N must be 1...5000" >&2; exit 2; }
 ((idle >= 0 && idle <= 600)) || { echo "--idle must be 0...600" >&2; exit 2; }
 ((limit >= 10 && limit <= 300)) || { echo "--limit must be 10...300" >&2; exit 2; }
-[[ -z $bump || $bump =~ ^[a-z0-9-]+=[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "--bump takes ADDON=VERSION, e.g. etcd-backup=1.1.0" >&2; exit 2; }
+[[ -z $bump || $bump =~ ^[a-z0-9-]+(=[0-9]+\.[0-9]+\.[0-9]+)?$ ]] || { echo "--bump takes ADDON or ADDON=VERSION, e.g. etcd-backup" >&2; exit 2; }
+[[ -z $bump || -d $catalog/addons/${bump%%=*} ]] || { echo "--bump: no addon ${bump%%=*} in $catalog/addons" >&2; exit 2; }
 
 bench_binaries
 work=$(mktemp -d /tmp/addon-bench-fleet.XXXXXX)
@@ -105,19 +107,9 @@ print(f"{int(sum(deltas.values()))} (on {len(deltas)} clusters)")
 PY
 }
 
-# How far a bump has got: "DONE TOTAL" ClusterAddons of ADDON at VERSION and Healthy.
-bump_progress() {
-  curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null | python3 -c '
-import json, sys
-addon, version = sys.argv[1], sys.argv[2]
-try:
-    rows = [r for r in json.load(sys.stdin)["items"] if r.get("addon") == addon]
-except Exception:
-    print("0 0"); sys.exit()
-print(sum(1 for r in rows if r.get("appliedVersion") == version and r.get("phase") == "Healthy"), len(rows))' "${bump%%=*}" "${bump#*=}" || echo "0 0"
-}
+status_json() { curl -sS --max-time 20 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null || echo '{}'; }
 
-idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome=
+idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
 if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$dev_pid"); fi
 if ((converged)) && ((idle > 0)); then
   applies0=$(applies); cpu0=$(bench_cpu_seconds "$dev_pid"); t0=$(date +%s.%N)
@@ -128,23 +120,19 @@ if ((converged)) && ((idle > 0)); then
   idle_applies=$(applies_between "$applies0" "$applies1")
 fi
 if ((converged)) && [[ -n $bump ]] && ! past_limit; then
-  addon=${bump%%=*} version=${bump#*=}
-  mkdir -p "$work/bump"
-  for i in $(seq 1 "$clusters"); do
-    name=$(printf 'dev-%03d' "$i")
-    echo "{\"apiVersion\": \"addon-manager.io/v1alpha1\", \"kind\": \"Cluster\", \"metadata\": {\"name\": \"$name\", \"namespace\": \"dev\"}, \"spec\": {\"addons\": [{\"name\": \"$addon\", \"version\": \"$version\"}]}}" >"$work/bump/$name.yaml"
-  done
-  echo "pinning $addon $version on $clusters clusters ..." >&2
-  read -r n_done n_total < <(bump_progress)
+  addon=${bump%%=*} version=-
+  [[ $bump != *=* ]] || version=${bump#*=}
+  read -r bump_changing bump_total < <(status_json | python3 "$here/lib/bump.py" plan "$addon" "$version" "$catalog" "$work/bump" "$work/bump.targets")
+  echo "changing $addon on $bump_changing of $bump_total clusters ..." >&2
   b0=$(date +%s.%N)
-  if ((n_total == 0 || n_done == n_total)); then
-    bump_outcome="not measured: $n_done of $n_total $addon ClusterAddons already run $version Healthy (pick another version)"
+  if ((bump_changing == 0)); then
+    bump_outcome="not measured: no cluster would change $addon"
   elif "$ADDONCTL" kube apply --kubeconfig "$work/kc/management.kubeconfig" --field-manager addon-bench -f "$work/bump" >/dev/null 2>"$work/bump.err"; then
     bump_apply=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')")
     while :; do
-      read -r n_done n_total < <(bump_progress)
+      read -r n_done n_total < <(status_json | python3 "$here/lib/bump.py" progress "$work/bump.targets" "$addon")
       if ((n_total > 0 && n_done == n_total)); then bump_all=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')"); break; fi
-      if past_limit; then bump_outcome="$n_done of $n_total at $version and Healthy after $(python3 -c "print(f'{$(date +%s.%N) - $b0:.0f}')") s: stopped"; break; fi
+      if past_limit; then bump_outcome="$n_done of $n_total at the pinned version and Healthy after $(python3 -c "print(f'{$(date +%s.%N) - $b0:.0f}')") s: stopped"; break; fi
       sleep 1
     done
   else
@@ -181,7 +169,7 @@ report=$(
   echo "| CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
   [[ -z $idle_cpu ]] || echo "| CPU while idle after convergence | $idle_cpu |"
   [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
-  [[ -z $bump_apply ]] || echo "| pin ${bump%%=*} ${bump#*=} on every Cluster (addonctl kube apply) | $bump_apply s |"
+  [[ -z $bump_apply ]] || echo "| pin another ${bump%%=*} version on every Cluster ($bump_changing of $bump_total change; one addonctl kube apply) | $bump_apply s |"
   [[ -z $bump_all ]] || echo "| ... until every cluster has it Healthy | $bump_all s |"
   [[ -z $bump_outcome ]] || echo "| bump | $bump_outcome |"
   [[ -z $outcome ]] || { echo; echo "Outcome: $outcome."; }
