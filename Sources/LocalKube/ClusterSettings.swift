@@ -20,7 +20,7 @@ public struct ClusterSettings: Sendable {
 
     public init(initialNodes: Int = 3, readinessDelay: Duration = .milliseconds(300), eventHistoryLimit: Int = 500,
                 bookmarkInterval: Duration = .seconds(10), maximumWatchDuration: Duration = .seconds(1800),
-                cronJobPeriod: Duration = .seconds(60), namespaceFinalizationDelay: Duration = .milliseconds(500),
+                cronJobPeriod: Duration = .seconds(60), namespaceFinalizationDelay: Duration = .seconds(2),
                 simulatesWorkloads: Bool = true) {
         self.initialNodes = initialNodes
         self.readinessDelay = readinessDelay
