@@ -167,7 +167,8 @@ public enum FieldManager {
         } else {
             managers = old.map(ManagedFields.init(of:)) ?? ManagedFields()
         }
-        var oldBody = old?.body ?? .emptyObject
+        // A create is compared against the kind's empty object, as the server does.
+        var oldBody = old?.body ?? type.zeroValue ?? .emptyObject
         _ = oldBody.removeValue(at: ["metadata", "managedFields"])
         var newBody = new.body
         _ = newBody.removeValue(at: ["metadata", "managedFields"])

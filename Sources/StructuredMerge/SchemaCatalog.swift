@@ -7,6 +7,7 @@ import KubernetesModel
 public struct SchemaCatalog: Sendable {
     public let schema: TypeSchema
     private let kindIndex: [GroupVersionKind: Int]
+    private let zeroValues: [Int: JSONValue]
     private let objectMetaIndex: Int?
 
     /// - Parameter definitions: the parsed document (with a `definitions` key) or the definitions object itself.
@@ -33,6 +34,12 @@ public struct SchemaCatalog: Sendable {
         }
         schema = builder.schema
         kindIndex = kinds
+        var zeros: [Int: JSONValue] = [:]
+        let names = Dictionary(indices.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        for index in Set(kinds.values) {
+            if let name = names[index] { zeros[index] = ZeroValues.zeroValue(of: name, definitions: defs) }
+        }
+        zeroValues = zeros
         objectMetaIndex = indices[SchemaBuilder.objectMetaDefinition]
     }
 
@@ -51,7 +58,7 @@ public struct SchemaCatalog: Sendable {
     /// The schema of a built-in kind; nil when the definitions do not declare it.
     public func objectType(for gvk: GroupVersionKind) -> ObjectType? {
         guard let root = kindIndex[gvk] else { return nil }
-        return ObjectType(schema: schema, root: root)
+        return ObjectType(schema: schema, root: root, zeroValue: zeroValues[root])
     }
 
     /// The schema of a kind, or the deduced schema for a kind nobody declared.

@@ -88,11 +88,15 @@ public struct ObjectType: Sendable {
     public let root: Int
     /// The kind is unknown to the schema: every field is accepted, lists are atomic.
     public let isDeduced: Bool
+    /// The kind's empty object as the server's Go type marshals it (built-in kinds), which a
+    /// create is compared against; nil: an empty object (custom and unknown kinds).
+    let zeroValue: JSONValue?
 
-    init(schema: TypeSchema, root: Int, isDeduced: Bool = false) {
+    init(schema: TypeSchema, root: Int, isDeduced: Bool = false, zeroValue: JSONValue? = nil) {
         self.schema = schema
         self.root = root
         self.isDeduced = isDeduced
+        self.zeroValue = zeroValue
     }
 
     /// The schema of a kind nobody declared: structure deduced from the values.

@@ -115,10 +115,9 @@ enum TypedMerge {
             case .scalar, .invalid:
                 mark(lhs, rhs, leaf: true)
             case .list(let list):
+                // A null is present but empty: nothing is marked here, only what lies below.
                 let l = lhs?.arrayValue, r = rhs?.arrayValue
-                if list.atomic || ((l?.isEmpty ?? true) && (r?.isEmpty ?? true)) || !TypedMerge.kindsMatch(lhs, rhs)
-                    || (lhs != nil && l == nil) || (rhs != nil && r == nil)
-                {
+                if list.atomic || ((l?.isEmpty ?? true) && (r?.isEmpty ?? true)) || !TypedMerge.kindsMatch(lhs, rhs) {
                     mark(lhs, rhs, leaf: true)
                     return
                 }
@@ -144,9 +143,7 @@ enum TypedMerge {
                 mark(lhs, rhs, leaf: false)
             case .map(let map):
                 let l = lhs?.objectValue, r = rhs?.objectValue
-                if map.atomic || ((l?.isEmpty ?? true) && (r?.isEmpty ?? true)) || !TypedMerge.kindsMatch(lhs, rhs)
-                    || (lhs != nil && l == nil) || (rhs != nil && r == nil)
-                {
+                if map.atomic || ((l?.isEmpty ?? true) && (r?.isEmpty ?? true)) || !TypedMerge.kindsMatch(lhs, rhs) {
                     mark(lhs, rhs, leaf: true)
                     return
                 }

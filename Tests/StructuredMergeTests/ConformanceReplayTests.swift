@@ -153,13 +153,17 @@ extension ConformanceReplayTests {
             let recorded = try JSONValue.parse([UInt8](Data(contentsOf: file)))
             for step in recorded["steps"].arrayValue ?? [] {
                 let request = step["request"], response = step["response"]
-                guard request["method"] == "POST", response["status"] == 201, request["body"]["kind"] == "ConfigMap",
-                      request["query"]["dryRun"].isNull else { continue }
-                var body = request["body"]
-                body["metadata"]["namespace"] = response["body"]["metadata"]["namespace"]
+                let kinds = ["ConfigMap", "Event", "CustomResourceDefinition"]
+                guard request["method"] == "POST", response["status"] == 201, let kind = request["body"]["kind"].stringValue,
+                      kinds.contains(kind), request["query"]["dryRun"].isNull else { continue }
+                // The object as the field manager sees it: the request with the server's defaults, without its status.
+                var body = response["body"]
+                _ = body.removeValue(forKey: "status")
                 let manager = request["query"]["fieldManager"].stringValue ?? "conformance-runner"
-                let created = try FieldManager.update(old: nil, new: KubeObject(body), manager: manager, type: Fixtures.type("v1", "ConfigMap"),
-                                                      kind: ApplyTests.configMapKind, now: "<time>")
+                let apiVersion = request["body"]["apiVersion"].stringValue ?? ""
+                let created = try FieldManager.update(old: nil, new: KubeObject(body), manager: manager, type: Fixtures.type(apiVersion, kind),
+                                                      kind: GroupVersionKind(apiVersion: apiVersion, kind: kind), now: "<time>",
+                                                      ignoredFields: ResetFields.mainResourceWithStatus)
                 #expect(Fixtures.entries(created.body) == Fixtures.entries(response["body"]), "\(file.lastPathComponent)")
                 checked += 1
             }
