@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(name: "StructuredMergeTests", dependencies: ["StructuredMerge", "KubernetesModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesClientTests",
-            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel"],
+            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel", "AddonCtlCommand"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
