@@ -43,7 +43,9 @@ struct KubeApplyCommand: AsyncParsableCommand {
         if let output, output != "name" { throw ValidationError("unsupported output format \"\(output)\" (use name)") }
     }
 
-    func run() async throws {
+    func run() async throws { try await execute(on: .standard) }
+
+    func execute(on console: KubeConsole) async throws {
         let manifests = try KubeManifests.read(filename, recursive: recursive)
         if manifests.entries.isEmpty { throw KubeCommandError("no objects passed to apply") }
         try checkNamespaces(manifests)
@@ -67,10 +69,10 @@ struct KubeApplyCommand: AsyncParsableCommand {
                     }
                 case .failure(let error):
                     failures += 1
-                    FileHandle.standardError.write(Data("\(entry.location): \(KubeObjectNames.slashName(entry.object)): \(describe(error))\n".utf8))
+                    console.err("\(entry.location): \(KubeObjectNames.slashName(entry.object)): \(describe(error))")
                 }
             }
-            FileHandle.standardOutput.write(Data(out.utf8))
+            if !out.isEmpty { console.out(out) }
             return failures
         }
         if failures > 0 {

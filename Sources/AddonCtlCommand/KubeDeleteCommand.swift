@@ -44,7 +44,9 @@ struct KubeDeleteCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() async throws { try await execute(on: .standard) }
+
+    func execute(on console: KubeConsole) async throws {
         let options = DeleteOptions(propagationPolicy: policy, dryRun: dryRun)
         let failures = try await withKubeClient(connection) { client -> Int in
             var targets: [Target] = []
@@ -87,10 +89,10 @@ struct KubeDeleteCommand: AsyncParsableCommand {
                     return collected.sorted { $0.0 < $1.0 }
                 }
                 for (_, out, err) in lines {
-                    if let out { print(out) }
+                    if let out { console.out(out) }
                     if let err {
                         failures += 1
-                        FileHandle.standardError.write(Data((err + "\n").utf8))
+                        console.err(err)
                     }
                 }
             }

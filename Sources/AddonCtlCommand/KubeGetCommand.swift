@@ -39,7 +39,9 @@ struct KubeGetCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    func run() async throws { try await execute(on: .standard) }
+
+    func execute(on console: KubeConsole) async throws {
         let objects: [KubeObject]
         let resource: APIResource
         (resource, objects) = try await withKubeClient(connection) { client in
@@ -66,22 +68,23 @@ struct KubeGetCommand: AsyncParsableCommand {
                     }
                 }
                 if !missing.isEmpty {
-                    if !found.isEmpty { print(render(found, resource: resource, single: false)) }
-                    FileHandle.standardError.write(Data((missing.joined(separator: "\n") + "\n").utf8))
+                    if !found.isEmpty { console.out(render(found, resource: resource, single: false)) }
+                    console.err(missing.joined(separator: "\n"))
                     throw ExitCode(1)
                 }
                 return (resource, found)
             } catch let error as KubernetesError {
-                FileHandle.standardError.write(Data((error.kubectlStyle + "\n").utf8))
+                console.err(error.kubectlStyle)
                 throw ExitCode(1)
             }
         }
         if objects.isEmpty && output == nil {
             let scope = resource.namespaced && !allNamespaces ? " in \(connection.namespace ?? "the default") namespace" : ""
-            FileHandle.standardError.write(Data("No resources found\(scope).\n".utf8))
+            console.err("No resources found\(scope).")
             return
         }
-        print(render(objects, resource: resource, single: names.count == 1))
+        let text = render(objects, resource: resource, single: names.count == 1)
+        if !text.isEmpty { console.out(text) }
     }
 
     private func render(_ objects: [KubeObject], resource: APIResource, single: Bool) -> String {

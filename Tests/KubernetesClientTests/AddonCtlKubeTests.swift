@@ -1,10 +1,13 @@
+import ArgumentParser
 import Foundation
 import KubernetesModel
 import LocalKube
 import Testing
+@testable import AddonCtlCommand
 @testable import KubernetesClient
 
-/// `addonctl kube` end to end: the built binary as a subprocess against LocalKube.
+/// `addonctl kube` end to end against LocalKube: the command types parsed from arguments and run
+/// in-process (what the binary does, without needing the executable built by `swift test`).
 @Suite struct AddonCtlKubeTests {
     typealias F = LocalKubeFixture
 
@@ -14,38 +17,26 @@ import Testing
         var stderr: String
     }
 
-    static let binary: String = {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/addonctl").path
-    }()
-
+    /// Runs `addonctl kube ARGUMENTS --kubeconfig K` in-process, as the binary would: the
+    /// command's output, and for a thrown error the message and exit status ArgumentParser gives.
     static func addonctl(_ arguments: [String], kubeconfig: String) async throws -> Run {
-        #expect(FileManager.default.isExecutableFile(atPath: binary), "build addonctl first (swift build): \(binary)")
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: binary)
-                process.arguments = ["kube"] + arguments + ["--kubeconfig", kubeconfig]
-                var environment = ProcessInfo.processInfo.environment
-                environment.removeValue(forKey: "KUBECONFIG")
-                process.environment = environment
-                let out = Pipe()
-                let err = Pipe()
-                process.standardOutput = out
-                process.standardError = err
-                do {
-                    try process.run()
-                } catch {
-                    continuation.resume(throwing: error)
-                    return
-                }
-                let stderrReader = PipeReader(err)
-                let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                                                   stderr: String(decoding: stderrReader.finish(), as: UTF8.self)))
+        let console = KubeConsole.capturing()
+        var status: Int32 = 0
+        var errorText = ""
+        do {
+            let command = try AddonCtl.parseAsRoot(["kube"] + arguments + ["--kubeconfig", kubeconfig])
+            switch command {
+            case let apply as KubeApplyCommand: try await apply.execute(on: console)
+            case let get as KubeGetCommand: try await get.execute(on: console)
+            case let delete as KubeDeleteCommand: try await delete.execute(on: console)
+            default: Issue.record("not a kube verb: \(arguments)")
             }
+        } catch {
+            status = AddonCtl.exitCode(for: error).rawValue
+            let message = AddonCtl.fullMessage(for: error)
+            if !message.isEmpty { errorText = message + "\n" }
         }
+        return Run(status: status, stdout: console.stdout, stderr: console.stderr + errorText)
     }
 
     static let manifests = """
@@ -239,24 +230,5 @@ import Testing
             #expect(run.status != 0)
             #expect(run.stderr.contains("the server doesn't have a resource type \"gadgets\""))
         }
-    }
-}
-
-/// Reads a pipe to its end on another thread (so a full pipe never blocks the child).
-final class PipeReader: @unchecked Sendable {
-    private let group = DispatchGroup()
-    private var data = Data()
-
-    init(_ pipe: Pipe) {
-        group.enter()
-        DispatchQueue.global().async {
-            self.data = pipe.fileHandleForReading.readDataToEndOfFile()
-            self.group.leave()
-        }
-    }
-
-    func finish() -> Data {
-        group.wait()
-        return data
     }
 }

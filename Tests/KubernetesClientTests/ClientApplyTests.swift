@@ -139,7 +139,7 @@ import Testing
             _ = try await f.client.apply(F.crd(group: "clash.example.com", kind: "Widget", plural: "widgets"), options: ApplyOptions(fieldManager: "tests"))
             try await f.client.waitForEstablished(crdName: "widgets.clash.example.com")
             // Same kind, another plural: NamesAccepted False, never Established.
-            var clashing = F.crd(group: "clash.example.com", kind: "Widget", plural: "gizmos")
+            let clashing = F.crd(group: "clash.example.com", kind: "Widget", plural: "gizmos")
             let widget = KubeObject(apiVersion: "clash.example.com/v1", kind: "Widget", name: "w1", namespace: "default")
             let results = try await f.client.applyAll([clashing, widget, F.configMap("fine", data: [:])], options: ApplyOptions(fieldManager: "tests"),
                                                       establishTimeout: .milliseconds(300))
