@@ -391,3 +391,28 @@ extension ApplyTests {
         #expect(result.object.body["extra"] == ["written": "by a simulator"])
     }
 }
+
+extension ApplyTests {
+    @Test func aCreatedDeploymentDoesNotOwnItsValueStructsAsSuch() throws {
+        let deployment = try Fixtures.object("""
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: ns}
+            spec:
+              selector: {matchLabels: {app: web}}
+              template:
+                metadata: {labels: {app: web}}
+                spec:
+                  containers: [{name: main, image: nginx}]
+            """)
+        let created = try FieldManager.update(old: nil, new: deployment, manager: "kubectl-create", type: Fixtures.type("apps/v1", "Deployment"),
+                                              kind: Self.deploymentKind, now: "t", ignoredFields: ResetFields.mainResourceWithStatus)
+        let fields = try #require(created.managedFields.first?.fieldsV1)
+        #expect(fields["f:spec"]["."].isNull)
+        #expect(fields["f:spec"]["f:template"]["."].isNull)
+        #expect(fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["."].isNull)
+        #expect(fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"main\"}"]["."] == [:])
+        #expect(fields["f:spec"]["f:template"]["f:metadata"]["f:labels"]["."] == [:])
+        #expect(fields["f:spec"]["f:selector"] == [:])
+    }
+}
