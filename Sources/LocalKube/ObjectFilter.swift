@@ -79,7 +79,9 @@ struct ObjectFilter: Sendable {
     init(namespace: String?, query: [String: String], type: ResourceType? = nil) throws(APIError) {
         self.namespace = namespace
         if let text = query["labelSelector"], !text.isEmpty {
-            do { labels = try LabelSelector(parsing: text) } catch { throw APIError.badRequest(error.description) }
+            do { labels = try LabelSelector(parsing: text) } catch {
+                throw APIError.badRequest(LabelSelectorSyntax.error(in: text) ?? error.description)
+            }
         } else {
             labels = LabelSelector()
         }
