@@ -3,7 +3,10 @@ import Foundation
 import KubernetesModel
 
 extension LocalKubeCluster {
-    static let crdCleanupManager = "kube-apiserver"
+    /// The manager of what the API server's own CRD controllers write (names accepted, Established,
+    /// finalizer cleanup). The server derives it from its binary's name; the recorded v1.24
+    /// server's (kube-conformance `crd/`) wrote as "kas".
+    static let crdCleanupManager = "kas"
 
     /// A CRD was written: default it, and have it accepted and established by the schedule.
     func customResourceDefinitionChanged(name: String, old: JSONValue?, new: JSONValue) {
