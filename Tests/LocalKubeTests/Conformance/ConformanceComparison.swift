@@ -81,7 +81,7 @@ struct ConformanceComparison {
                 switch (e[key], a[key]) {
                 case (let ev?, let av?):
                     if key == "managedFields", case .array(let ea) = ev, case .array(let aa) = av {
-                        differences += compareArrays(Self.managedFieldsOrder(ea), Self.managedFieldsOrder(aa), path: memberPath)
+                        differences += compareManagedFields(ea, aa, path: memberPath)
                     } else {
                         differences += compareValue(ev, av, path: memberPath)
                     }
@@ -107,6 +107,31 @@ struct ConformanceComparison {
             if index >= a.count { differences.append(.init(path: elementPath, expected: Self.show(e[index]), actual: "(absent)")) }
             else if index >= e.count { differences.append(.init(path: elementPath, expected: "(absent)", actual: Self.show(a[index]))) }
             else { differences += compareValue(e[index], a[index], path: elementPath) }
+        }
+        return differences
+    }
+
+    /// managedFields entries pair up by (operation, manager, apiVersion, subresource), in any order.
+    private mutating func compareManagedFields(_ e: [JSONValue], _ a: [JSONValue], path: String) -> [ConformanceDifference] {
+        func identity(_ entry: JSONValue) -> String {
+            ["operation", "manager", "apiVersion", "subresource"].compactMap { entry[$0].stringValue }.joined(separator: " ")
+        }
+        var differences: [ConformanceDifference] = []
+        let expected = Self.managedFieldsOrder(e)
+        let actual = Self.managedFieldsOrder(a)
+        let actualIDs = actual.map(identity)
+        let expectedIDs = expected.map(identity)
+        for entry in expected {
+            let id = identity(entry)
+            let entryPath = path + "[\(id)]"
+            if let mine = actual.first(where: { identity($0) == id }) {
+                differences += compareValue(entry, mine, path: entryPath)
+            } else {
+                differences.append(.init(path: entryPath, expected: Self.show(entry), actual: "(absent)"))
+            }
+        }
+        for (index, entry) in actual.enumerated() where !expectedIDs.contains(actualIDs[index]) {
+            differences.append(.init(path: path + "[\(actualIDs[index])]", expected: "(absent)", actual: Self.show(entry)))
         }
         return differences
     }

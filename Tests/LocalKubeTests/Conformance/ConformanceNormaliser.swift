@@ -62,7 +62,7 @@ struct ConformanceNormaliser {
                     let field = metadata[metadataKey]!
                     if metadataKey == "resourceVersion", let rv = field.stringValue, !rv.isEmpty {
                         normalised[metadataKey] = .string(isList ? "<list-rv>" : resourceVersionPlaceholder(rv))
-                    } else if metadataKey == "continue", isList, let token = field.stringValue, !token.isEmpty {
+                    } else if metadataKey == "continue", isList, field.stringValue != nil {
                         normalised[metadataKey] = "<continue>"
                     } else {
                         normalised[metadataKey] = walk(field, key: metadataKey)

@@ -12,6 +12,10 @@ import NIOSSL
 final class ConformanceReplayer: Sendable {
     static let userAgent = "conformance-runner/1.0"
 
+    /// The recording server ran no controllers: the simulated workload controllers (workload
+    /// status, PVC binding, load balancer addresses, CronJob runs) stay off, as KNOWN-DIFFERENCES.md says.
+    static let recordingServerSettings = ClusterSettings(simulatesWorkloads: false)
+
     let server: LocalKubeServer
     let client: HTTPClient
 
@@ -52,7 +56,7 @@ final class ConformanceReplayer: Sendable {
     /// Replays `testCase` on a new cluster; returns every step that differed from the recording.
     func replay(_ testCase: ConformanceCase) async throws -> [StepFailure] {
         let clusterName = "conformance-" + testCase.id.replacingOccurrences(of: "/", with: "-")
-        let cluster = try await server.addCluster(name: clusterName)
+        let cluster = try await server.addCluster(name: clusterName, settings: Self.recordingServerSettings)
         do {
             let failures = try await replay(testCase, on: cluster)
             await server.removeCluster(name: clusterName)
