@@ -103,12 +103,12 @@ struct KubectlTests {
                 if process.isRunning { process.terminate() }
                 pipe.fileHandleForReading.readabilityHandler = nil
             }
-            try await f.eventually("kubectl to print the object") { output.text.contains("before") ? true : nil }
+            try await f.eventually("kubectl to print the object", attempts: 1200) { output.text.contains("before") ? true : nil }
             var object = try await f.get("/api/v1/namespaces/watched/configmaps/w1").body
             object["data"] = ["v": "after"]
             let updated = try await f.request(.PUT, "/api/v1/namespaces/watched/configmaps/w1", body: object)
             #expect(updated.status == 200)
-            try await f.eventually("kubectl to print the change") { output.text.contains("after") ? true : nil }
+            try await f.eventually("kubectl to print the change", attempts: 1200) { output.text.contains("after") ? true : nil }
             #expect(output.text.split(separator: "\n").map(String.init) == ["before", "after"])
         }
     }
