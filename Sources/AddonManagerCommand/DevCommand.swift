@@ -63,7 +63,8 @@ struct DevCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let fleet = try await DevFleet.start(catalog: loaded, port: port, kubeconfigDirectory: kubeconfigDir,
-                                             workloadSettings: ClusterSettings(initialNodes: 3, readinessDelay: .milliseconds(Int(readinessDelay * 1000))),
+                                             workloadSettings: ClusterSettings(initialNodes: 3, readinessDelay: .milliseconds(Int(readinessDelay * 1000)),
+                                                                               bookmarkInterval: .seconds(60)),
                                              logger: logger)
         let starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: loaded), logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }

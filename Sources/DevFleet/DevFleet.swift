@@ -18,6 +18,14 @@ public final class DevFleet: Sendable {
     public let catalog: Catalog
     public let kubeconfigDirectory: String
     private let logger: Logger
+    private let projects = Projects()
+
+    /// Project namespaces already set up (each once, however many clusters it holds).
+    private actor Projects {
+        var ready: Set<String> = []
+        func claim(_ project: String) -> Bool { ready.insert(project).inserted }
+        func release(_ project: String) { ready.remove(project) }
+    }
 
     private init(server: LocalKubeServer, management: KubernetesClient, catalog: Catalog, kubeconfigDirectory: String, logger: Logger) {
         self.server = server
@@ -141,6 +149,16 @@ public final class DevFleet: Sendable {
     /// The project namespace, with stand-in credentials for every Secret the catalog's addons
     /// reference (dev values, never real ones).
     private func ensureProject(_ project: String) async throws {
+        guard await projects.claim(project) else { return }
+        do {
+            try await setUpProject(project)
+        } catch {
+            await projects.release(project)
+            throw error
+        }
+    }
+
+    private func setUpProject(_ project: String) async throws {
         let namespace = KubeObject(apiVersion: "v1", kind: "Namespace", name: project)
         _ = try await management.apply(namespace, options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
         var needed: [String: Set<String>] = [:]

@@ -17,7 +17,7 @@ public final class ClusterAddonController: Sendable {
         public var progressDeadline: Duration = .seconds(600)
         public var pollInterval: Duration = .seconds(2)
         /// How often the cluster's API is asked whether it answers (GET /version).
-        public var probeInterval: Duration = .seconds(10)
+        public var probeInterval: Duration = .seconds(15)
         public init() {}
     }
 

@@ -29,6 +29,7 @@ public struct ClusterAddonReconciler: Reconciler {
     let events: EventRecorder
     let metrics: AddonMetrics
     let logger: Logger
+    let renders = RenderCache()
 
     init(state: ClusterState, catalog: any CatalogSource, workload: KubernetesClient, secrets: any SecretSource, owned: OwnedObjects,
          reporter: StatusReporter, events: EventRecorder, metrics: AddonMetrics, logger: Logger) {
@@ -103,8 +104,7 @@ public struct ClusterAddonReconciler: Reconciler {
         // Render.
         let rendered: RenderedAddon
         do {
-            rendered = try await Renderer.render(definition: wanted.definition, facts: spec.facts, channelValues: wanted.channelValues,
-                                                 clusterValues: wanted.clusterValues, secrets: secrets)
+            rendered = try await renders.render(wanted, facts: spec.facts, secrets: secrets)
         } catch {
             status.phase = .failed
             status.conditions = [

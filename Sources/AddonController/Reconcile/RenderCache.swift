@@ -1,0 +1,42 @@
+import AddonCatalog
+import KubernetesModel
+
+/// Renders an addon for a cluster, reusing the last result while nothing that goes into it
+/// changed: the addon version, the cluster's facts, the channel's and the cluster's values, and
+/// the referenced Secrets' content (read on every call, so a rotated credential re-renders).
+/// An idle fleet's resyncs then cost reads, not template rendering.
+actor RenderCache {
+    private var entries: [String: (key: String, rendered: RenderedAddon)] = [:]
+
+    func render(_ wanted: DesiredAddon, facts: ClusterFacts, secrets: any SecretSource) async throws -> RenderedAddon {
+        // Read the Secrets first; a missing one is the renderer's error to report, so fall
+        // through to it without a cache key.
+        var fetched = InMemorySecretSource()
+        var secretKey: [JSONValue] = []
+        var complete = true
+        for reference in wanted.definition.secrets {
+            do {
+                let data = try await secrets.secret(named: reference.secretName, namespace: facts.secretNamespace)
+                fetched.set(data, name: reference.secretName, namespace: facts.secretNamespace)
+                secretKey.append(.object(data.mapValues(JSONValue.string)))
+            } catch {
+                complete = false
+            }
+        }
+        guard complete else {
+            entries.removeValue(forKey: wanted.name)
+            return try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
+                                             clusterValues: wanted.clusterValues, secrets: secrets)
+        }
+        let key = ContentHash.sha256Hex(of: [
+            .string(wanted.name), .string(wanted.version.description), facts.templateValue, wanted.channelValues, wanted.clusterValues, .array(secretKey),
+        ])
+        if let entry = entries[wanted.name], entry.key == key { return entry.rendered }
+        let rendered = try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
+                                                 clusterValues: wanted.clusterValues, secrets: fetched)
+        entries[wanted.name] = (key, rendered)
+        return rendered
+    }
+
+    func forget(_ addon: String) { entries.removeValue(forKey: addon) }
+}
