@@ -54,9 +54,10 @@ final class ConformanceReplayer: Sendable {
     static func shared() async throws -> ConformanceReplayer { try await sharedTask.value }
 
     /// Replays `testCase` on a new cluster; returns every step that differed from the recording.
-    func replay(_ testCase: ConformanceCase) async throws -> [StepFailure] {
-        let clusterName = "conformance-" + testCase.id.replacingOccurrences(of: "/", with: "-")
-        let cluster = try await server.addCluster(name: clusterName, settings: Self.recordingServerSettings)
+    /// `settings` nil: a cluster like the recording server (no simulated workload controllers).
+    func replay(_ testCase: ConformanceCase, settings: ClusterSettings? = nil) async throws -> [StepFailure] {
+        let clusterName = "conformance-" + testCase.id.replacingOccurrences(of: "/", with: "-") + (settings == nil ? "" : "-simulating")
+        let cluster = try await server.addCluster(name: clusterName, settings: settings ?? Self.recordingServerSettings)
         do {
             let failures = try await replay(testCase, on: cluster)
             await server.removeCluster(name: clusterName)

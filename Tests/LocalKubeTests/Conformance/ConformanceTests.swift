@@ -1,38 +1,36 @@
 import Foundation
 import KubernetesModel
+import LocalKube
 import Testing
 
 /// Replays every recorded kube-apiserver exchange (`Fixtures/kube-conformance/cases`) against a
 /// fresh LocalKube cluster over HTTPS and compares the normalised answers with the recording.
 @Suite struct ConformanceTests {
+    /// On a cluster like the recording server (the simulated workload controllers off): every answer must match.
     @Test("recorded case", arguments: ConformanceFixtures.caseIDs)
     func replay(caseID: String) async throws {
         let testCase = try ConformanceFixtures.load(caseID)
+        let failures = try await ConformanceReplayer.shared().replay(testCase)
+        for failure in failures { Issue.record(Comment(rawValue: failure.description)) }
+    }
+
+    /// On a cluster as tests and the embedded mode run it (simulated workload controllers on): every
+    /// difference must be one KNOWN-DIFFERENCES.md writes down.
+    @Test("recorded case with simulated controllers", arguments: ConformanceFixtures.caseIDs)
+    func replayWithSimulatedControllers(caseID: String) async throws {
+        let testCase = try ConformanceFixtures.load(caseID)
         let known = try KnownDifferences.load()
-        let replayer = try await ConformanceReplayer.shared()
-        let failures = try await replayer.replay(testCase)
-        var used = Set<String>()
+        let settings = ClusterSettings(readinessDelay: .milliseconds(1))
+        let failures = try await ConformanceReplayer.shared().replay(testCase, settings: settings)
         for failure in failures {
-            var unexplained: [ConformanceDifference] = []
-            for difference in failure.differences {
-                if let entry = known.entry(caseID: caseID, step: failure.step, path: difference.path) {
-                    used.insert(entry.description)
-                    withKnownIssue(Comment(rawValue: entry.reason)) {
-                        Issue.record("\(caseID) step \(failure.step) (\(failure.request)) \(difference)")
-                    }
-                } else {
-                    unexplained.append(difference)
-                }
-            }
+            let unexplained = failure.differences.filter { known.entry(caseID: caseID, step: failure.step, path: $0.path) == nil }
             if !unexplained.isEmpty {
                 var shown = failure
                 shown.differences = unexplained
-                Issue.record(Comment(rawValue: shown.description))
+                Issue.record(Comment(rawValue: "with simulated controllers, not in KNOWN-DIFFERENCES.md: " + shown.description))
             }
         }
-        for entry in known.entries where entry.caseID == caseID && !used.contains(entry.description) {
-            Issue.record("KNOWN-DIFFERENCES.md lists \(entry) but the replay no longer differs there: remove the row")
-        }
+        // No check that each row still occurs: whether a controller has written before a step is a matter of timing.
     }
 
     @Test func everyRecordedCaseIsReplayed() throws {
@@ -48,7 +46,7 @@ import Testing
         let known = try KnownDifferences.load()
         let ids = Set(ConformanceFixtures.caseIDs)
         for entry in known.entries {
-            #expect(ids.contains(entry.caseID), "KNOWN-DIFFERENCES.md names no recorded case: \(entry)")
+            #expect(entry.caseID == "*" || ids.contains(entry.caseID), "KNOWN-DIFFERENCES.md names no recorded case: \(entry)")
             #expect(!entry.reason.isEmpty)
         }
     }

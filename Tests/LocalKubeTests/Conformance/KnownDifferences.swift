@@ -1,24 +1,27 @@
 import Foundation
 
 /// The differences from the recording written down in `KNOWN-DIFFERENCES.md` (beside this file),
-/// each with its reason. A row of its table: `| case | step | path | reason |`; a difference is
-/// known when its case and step match and its path is the row's path or lies under it.
+/// each with its reason. A row of its table: `| case | step | path | reason |` (`*` for any case or
+/// step); a difference is known when its case and step match and its path is the row's path or
+/// lies under it (a path may also end inside a managedFields entry's name: `[Update manager`).
 struct KnownDifferences: Sendable {
     struct Entry: Sendable, CustomStringConvertible {
+        /// A case id, or `*` for every case.
         var caseID: String
-        var step: Int
+        /// A step number, or nil (`*`) for every step.
+        var step: Int?
         var path: String
         var reason: String
 
         func covers(caseID: String, step: Int, path: String) -> Bool {
-            guard caseID == self.caseID, step == self.step else { return false }
+            guard self.caseID == "*" || caseID == self.caseID, self.step == nil || step == self.step else { return false }
             if path == self.path { return true }
             guard path.hasPrefix(self.path) else { return false }
             let next = path[path.index(path.startIndex, offsetBy: self.path.count)]
             return next == "." || next == "[" || next == " "
         }
 
-        var description: String { "\(caseID) step \(step) at \(path): \(reason)" }
+        var description: String { "\(caseID) step \(step.map(String.init) ?? "*") at \(path): \(reason)" }
     }
 
     var entries: [Entry]
@@ -38,7 +41,8 @@ struct KnownDifferences: Sendable {
                 $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "`", with: "")
             }
             guard cells.count >= 4, cells[0] != "case", !cells[0].hasPrefix("-") else { continue }
-            guard let step = Int(cells[1]) else {
+            let step = Int(cells[1])
+            guard step != nil || cells[1] == "*" else {
                 throw KnownDifferencesError(line: number + 1, reason: "step \"\(cells[1])\" is not a number")
             }
             guard !cells[3].isEmpty else { throw KnownDifferencesError(line: number + 1, reason: "no reason given") }
