@@ -65,3 +65,24 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct CredentialRotationTests {
+    @Test func aRotatedCredentialReachesTheWorkloadSecretAtTheNextResync() async throws {
+        var options = ControllerHarness.fastOptions
+        options.resyncPeriod = .milliseconds(500)
+        try await withHarness(options: options) { h in
+            try await h.fleet.addCluster(.init(name: "rotate", addons: [["name": "optional", "enabled": true]]))
+            try await h.waitForPhase("rotate", "optional", "Healthy")
+            var secret = try await h.management.get(ManagementKinds.secret, name: "object-store-credentials", namespace: "dev")
+            secret.body.removeValue(forKey: "data")
+            secret["stringData"] = ["accessKey": "rotated-access", "secretKey": "rotated-secret"]
+            _ = try await h.management.update(secret, options: WriteOptions(fieldManager: "rotation"))
+            let rotate = try await h.client(for: "rotate")
+            try await h.eventually("workload secret rotated") {
+                let s = try await rotate.get(GroupVersionKind(group: "", version: "v1", kind: "Secret"), name: "optional-credentials", namespace: "optional-system")
+                let value = s["data"]["accessKey"].stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
+                return value == "rotated-access"
+            }
+        }
+    }
+}
