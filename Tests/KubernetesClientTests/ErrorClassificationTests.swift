@@ -1,3 +1,4 @@
+import Foundation
 import KubernetesModel
 import NIOHTTP1
 import Testing
@@ -146,5 +147,32 @@ import Testing
         #expect(notJSON.kind == .serviceUnavailable)
         #expect(notJSON.message == "upstream unavailable")
         #expect(notJSON.isRetryable)
+    }
+    /// The embedded bodies are every Status error answer of `../shared/kube-conformance/cases`, as
+    /// recorded (source `case#step`, 0-based): a new or changed recording fails here until
+    /// RecordedStatuses.swift and `expected` follow. Skipped where the shared cases are absent.
+    @Test func recordedStatusesFollowTheSharedCases() throws {
+        let cases = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/kube-conformance/cases")
+        guard let files = FileManager.default.enumerator(at: cases, includingPropertiesForKeys: nil) else { return }
+        var recorded: [String: (status: Int, body: JSONValue)] = [:]
+        for case let url as URL in files where url.pathExtension == "json" {
+            let json = try JSONValue.parse(Array(try Data(contentsOf: url)))
+            let id = json["case"].stringValue ?? url.path
+            for (index, step) in (json["steps"].arrayValue ?? []).enumerated() {
+                let response = step["response"]
+                guard let status = response["status"].intValue, status >= 400, response["body"]["kind"].stringValue == "Status" else { continue }
+                recorded["\(id)#\(index)"] = (Int(status), response["body"])
+            }
+        }
+        guard !recorded.isEmpty else { return }
+        let embedded = Dictionary(RecordedStatuses.all.map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(Set(recorded.keys) == Set(embedded.keys), "missing: \(Set(recorded.keys).subtracting(embedded.keys).sorted()), no longer recorded: \(Set(embedded.keys).subtracting(recorded.keys).sorted())")
+        for (source, answer) in recorded {
+            guard let entry = embedded[source] else { continue }
+            #expect(entry.httpStatus == answer.status, "\(source)")
+            #expect((try? JSONValue.parse(entry.body)) == answer.body, "\(source): body differs from the recording")
+            #expect(Self.expected[source] != nil, "\(source) has no expected classification")
+        }
     }
 }
