@@ -50,18 +50,8 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         let start = ContinuousClock.now
-        var logger = Logger(label: "addon-manager")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .notice
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-
-        let loaded: Catalog
-        do {
-            loaded = try Catalog.load(directory: catalog)
-        } catch {
-            print(error.errors.map(\.description).joined(separator: "\n"))
-            throw ExitCode.failure
-        }
+        let started = try ManagerStartup.start(logLevel: logLevel, defaultLevel: .notice, catalogDirectory: catalog)
+        let (logger, registry, loaded) = (started.logger, started.registry, started.catalog)
         let fleet = try await DevFleet.start(catalog: loaded, port: port, kubeconfigDirectory: kubeconfigDir,
                                              workloadSettings: ClusterSettings(initialNodes: 3, readinessDelay: .milliseconds(Int(readinessDelay * 1000)),
                                                                                bookmarkInterval: .seconds(60)),

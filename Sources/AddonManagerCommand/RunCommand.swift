@@ -52,18 +52,8 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        var logger = Logger(label: "addon-manager")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-
-        let loaded: Catalog
-        do {
-            loaded = try Catalog.load(directory: catalog)
-        } catch {
-            FileHandle.standardError.write(Data((error.errors.map(\.description).joined(separator: "\n") + "\n").utf8))
-            throw ExitCode.failure
-        }
+        let started = try ManagerStartup.start(logLevel: logLevel, defaultLevel: .info, catalogDirectory: catalog)
+        let (logger, registry, loaded) = (started.logger, started.registry, started.catalog)
         let management = try KubernetesClient(kubeconfig: kubeconfig, context: context, logger: logger)
         do {
             if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }

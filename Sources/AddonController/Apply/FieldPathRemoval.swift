@@ -113,28 +113,25 @@ enum FieldPathRemoval {
     }
 
     private static func closingBracket(in s: Substring) -> Substring.Index? {
-        var inString = false
-        var escaped = false
-        var i = s.startIndex
-        while i < s.endIndex {
-            let c = s[i]
-            if inString {
-                if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
-            } else if c == "\"" {
-                inString = true
-            } else if c == "]" {
-                return i
-            }
-            i = s.index(after: i)
-        }
-        return nil
+        topLevelIndices(of: "]", in: s).first
     }
 
     private static func splitTopLevel(_ s: Substring) -> [Substring] {
         var parts: [Substring] = []
+        var start = s.startIndex
+        for comma in topLevelIndices(of: ",", in: s) {
+            parts.append(s[start..<comma])
+            start = s.index(after: comma)
+        }
+        parts.append(s[start..<s.endIndex])
+        return parts
+    }
+
+    /// Positions of `character` outside JSON string literals.
+    private static func topLevelIndices(of character: Character, in s: Substring) -> [Substring.Index] {
+        var result: [Substring.Index] = []
         var inString = false
         var escaped = false
-        var start = s.startIndex
         var i = s.startIndex
         while i < s.endIndex {
             let c = s[i]
@@ -142,13 +139,11 @@ enum FieldPathRemoval {
                 if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == "\"" { inString = false }
             } else if c == "\"" {
                 inString = true
-            } else if c == "," {
-                parts.append(s[start..<i])
-                start = s.index(after: i)
+            } else if c == character {
+                result.append(i)
             }
             i = s.index(after: i)
         }
-        parts.append(s[start..<s.endIndex])
-        return parts
+        return result
     }
 }
