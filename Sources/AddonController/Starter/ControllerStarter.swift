@@ -137,7 +137,7 @@ public final class ControllerStarter: Sendable {
                 let controller = ClusterAddonController(cluster: cluster, connection: connection, management: management, catalog: catalog,
                                                         options: options.cluster, logger: logger)
                 await registry.running(key, controller: controller)
-                Gauge(label: "addon_manager_cluster_controllers", dimensions: [("state", "running")]).record(await registry.count(.running))
+                await recordControllerStates()
                 try await controller.run()
                 return
             } catch is CancellationError {
@@ -147,10 +147,18 @@ public final class ControllerStarter: Sendable {
                 let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: .seconds(1), max: .seconds(300))
                 let phase: ControllerInfo.Phase = error is MissingKubeconfig ? .waitingForKubeconfig : (error is ClusterSpecError ? .invalid : .backingOff)
                 await registry.failed(key, phase: phase, error: "\(error)")
+                await recordControllerStates()
                 Counter(label: "addon_manager_cluster_controller_restarts_total").increment()
                 logger.warning("cluster controller stopped, restarting", metadata: ["phase": "\(phase.rawValue)", "retryIn": "\(delay)", "error": "\(error)"])
                 try? await Task.sleep(for: delay)
             }
+        }
+    }
+
+    /// `addon_manager_cluster_controllers{state}`: how many cluster controllers are in each state.
+    private func recordControllerStates() async {
+        for phase in [ControllerInfo.Phase.waitingForKubeconfig, .running, .backingOff, .invalid] {
+            Gauge(label: "addon_manager_cluster_controllers", dimensions: [("state", phase.rawValue)]).record(await registry.count(phase))
         }
     }
 
