@@ -7,6 +7,13 @@ struct Watcher: Sendable {
     var kind: String
     var filter: ObjectFilter
     var continuation: AsyncStream<[UInt8]>.Continuation
+    /// The task that sends bookmarks and ends the watch at its timeout; cancelled when the watch ends.
+    var timer: Task<Void, Never>? = nil
+
+    func close() {
+        timer?.cancel()
+        continuation.finish()
+    }
 }
 
 extension LocalKubeCluster {
@@ -48,7 +55,10 @@ extension LocalKubeCluster {
         history.append(event)
         for (id, w) in watchers where w.resource == event.resource {
             guard let line = Self.eventLine(event, for: w) else { continue }
-            if case .terminated = w.continuation.yield(line) { watchers[id] = nil }
+            if case .terminated = w.continuation.yield(line) {
+                w.timer?.cancel()
+                watchers[id] = nil
+            }
         }
     }
 

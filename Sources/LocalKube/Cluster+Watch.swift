@@ -38,11 +38,12 @@ extension LocalKubeCluster {
             ?? settings.maximumWatchDuration
         let bookmarks = request.queryFlag("allowWatchBookmarks")
         let interval = settings.bookmarkInterval
-        Task { [weak self] in
+        watchers[id]?.timer = Task { [weak self] in
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: timeout)
             while clock.now < deadline {
-                let next = min(deadline, clock.now.advanced(by: interval))
+                // Without bookmarks the task only wakes at the deadline.
+                let next = bookmarks ? min(deadline, clock.now.advanced(by: interval)) : deadline
                 do { try await clock.sleep(until: next) } catch { break }
                 guard let self, await self.watchIsOpen(id) else { return }
                 if clock.now < deadline, bookmarks { await self.sendBookmark(id) }
@@ -54,7 +55,10 @@ extension LocalKubeCluster {
 
     func watchIsOpen(_ id: Int) -> Bool { watchers[id] != nil }
 
-    func removeWatcher(_ id: Int) { watchers[id] = nil }
+    func removeWatcher(_ id: Int) {
+        watchers[id]?.timer?.cancel()
+        watchers[id] = nil
+    }
 
     func endWatch(_ id: Int) {
         watchers[id]?.continuation.finish()

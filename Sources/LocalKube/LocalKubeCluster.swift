@@ -80,8 +80,9 @@ public actor LocalKubeCluster {
 
     /// End every open watch now (clients see the stream end and must resume).
     public func dropWatches() {
-        for (_, w) in watchers { w.continuation.finish() }
+        let open = watchers.values
         watchers.removeAll()
+        for w in open { w.close() }
     }
 
     /// Forget the change history up to now: a watch from any resourceVersion seen so far gets 410 Gone.
