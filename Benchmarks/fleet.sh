@@ -33,7 +33,7 @@ while (($#)); do
     --idle) idle=$2; shift 2 ;;
     --limit) limit=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h | --help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     [0-9]*) clusters=$1; shift ;;
     *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
