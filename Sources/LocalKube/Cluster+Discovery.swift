@@ -31,8 +31,9 @@ extension LocalKubeCluster {
                let i = result.firstIndex(of: storage) {
                 result.insert(result.remove(at: i), at: 0)
             }
+            return result
         }
-        return result
+        return BuiltinGroupVersions.listed(group: group, served: result)
     }
 
     func apiGroup(_ name: String) -> JSONValue? {
@@ -55,7 +56,7 @@ extension LocalKubeCluster {
 
     func resourceList(group: String, version: String) -> JSONValue? {
         let types = allTypes.filter { $0.group == group && $0.version == version }.sorted { $0.plural < $1.plural }
-        guard !types.isEmpty else { return nil }
+        guard !types.isEmpty || versions(of: group).contains(version) && !group.isEmpty else { return nil }
         var list: JSONValue = ["kind": "APIResourceList", "groupVersion": .string(group.isEmpty ? version : "\(group)/\(version)"),
                                "resources": .array(types.flatMap(\.discoveryEntries))]
         if !group.isEmpty { list["apiVersion"] = "v1" }
