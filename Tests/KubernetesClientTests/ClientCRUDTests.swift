@@ -127,3 +127,25 @@ extension ClientCRUDTests {
         }
     }
 }
+
+extension ClientCRUDTests {
+    @Test func aListWhoseContinueTokenExpiresStartsOver() async throws {
+        try await F.with { f in
+            let write = WriteOptions(fieldManager: "tests")
+            for i in 0..<5 { _ = try await f.client.create(F.configMap("page-\(i)", data: [:]), options: write) }
+            // Every request takes a while, so the next page is still on its way when history is compacted.
+            await f.cluster.setLatency(.seconds(1))
+            let before = f.logs.entries.filter { $0.message == "Kubernetes request" }.count
+            let list = Task { try await f.client.list(F.configMap, namespace: "default", options: ListOptions(pageSize: 2)) }
+            let firstPage = await f.logs.next("Kubernetes request", after: before)
+            #expect(firstPage.metadata["method"] == "GET")
+            // A change (a new node: no round trip) moves the history past the list's snapshot, then it is compacted.
+            await f.cluster.addNode(name: "extra-node")
+            await f.cluster.compactHistory()
+            await f.cluster.setLatency(.zero)
+            let result = try await list.value
+            #expect(f.logs.entries.contains { $0.message == "list continue token expired, restarting" })
+            #expect(result.items.map(\.name).sorted() == (0..<5).map { "page-\($0)" })
+        }
+    }
+}
