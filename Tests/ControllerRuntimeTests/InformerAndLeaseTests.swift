@@ -1,0 +1,140 @@
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import Testing
+@testable import ControllerRuntime
+
+/// Records what an informer reports.
+actor EventLog {
+    var events: [String] = []
+    func add(_ event: InformerEvent) {
+        switch event {
+        case .added(let o): events.append("added \(o.name)")
+        case .updated(_, let o): events.append("updated \(o.name)")
+        case .deleted(let o): events.append("deleted \(o.name)")
+        case .resync(let o): events.append("resync \(o.name)")
+        }
+    }
+    func contains(_ e: String) -> Bool { events.contains(e) }
+    func count(_ prefix: String) -> Int { events.filter { $0.hasPrefix(prefix) }.count }
+}
+
+/// The runtime against LocalKube over HTTPS.
+@Suite(.serialized) struct InformerAndLeaseTests {
+    static let configMap = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+
+    func withCluster(_ body: (LocalKubeCluster, KubernetesClient, Logger) async throws -> Void) async throws {
+        var logger = Logger(label: "runtime-test")
+        logger.logLevel = .critical
+        let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
+        let cluster = try await server.addCluster(name: "runtime")
+        let client = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "runtime"), file: nil).connection(), logger: logger)
+        do {
+            try await body(cluster, client, logger)
+        } catch {
+            try? await client.shutdown()
+            await server.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        await server.shutdown()
+    }
+
+    func eventually(_ what: String, _ condition: () async -> Bool) async throws {
+        for _ in 0..<300 {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("not reached: \(what)")
+    }
+
+    func configMap(_ name: String, _ value: String) -> KubeObject {
+        var cm = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: name, namespace: "default")
+        cm["data"] = ["v": .string(value)]
+        return cm
+    }
+
+    @Test func aDroppedWatchIsResumedAndNotTakenForDeletions() async throws {
+        try await withCluster { cluster, client, logger in
+            _ = try await client.apply(configMap("one", "1"), options: ApplyOptions(fieldManager: "t"))
+            let log = EventLog()
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            try await eventually("one added") { await log.contains("added one") }
+            await cluster.dropWatches()
+            _ = try await client.apply(configMap("two", "2"), options: ApplyOptions(fieldManager: "t"))
+            try await eventually("two added after the watch was dropped") { await log.contains("added two") }
+            #expect(await log.count("deleted") == 0)
+            #expect(await informer.cache.count == 2)
+            task.cancel()
+            await task.value
+        }
+    }
+
+    @Test func aTooOldResourceVersionRelistsAndReportsWhatChanged() async throws {
+        try await withCluster { cluster, client, logger in
+            _ = try await client.apply(configMap("keep", "1"), options: ApplyOptions(fieldManager: "t"))
+            _ = try await client.apply(configMap("gone", "1"), options: ApplyOptions(fieldManager: "t"))
+            let log = EventLog()
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            // While the watch is down, history is compacted and objects change: the resumed
+            // watch gets 410, the informer relists, and the difference becomes events.
+            await cluster.setUnreachable(true)
+            await cluster.dropWatches()
+            await cluster.setUnreachable(false)
+            _ = try await client.delete(Self.configMap, name: "gone", namespace: "default", options: DeleteOptions())
+            _ = try await client.apply(configMap("keep", "2"), options: ApplyOptions(fieldManager: "t"))
+            _ = try await client.apply(configMap("new", "1"), options: ApplyOptions(fieldManager: "t"))
+            await cluster.compactHistory()
+            try await eventually("relist saw every change") {
+                let gone = await log.contains("deleted gone"), kept = await log.contains("updated keep"), added = await log.contains("added new")
+                return gone && kept && added
+            }
+            let keep = await informer.cache.get(namespace: "default", name: "keep")
+            #expect(keep?["data"]["v"] == "2")
+            #expect(await informer.cache.get(namespace: "default", name: "gone") == nil)
+            task.cancel()
+            await task.value
+        }
+    }
+
+    @Test func onlyOneCandidateLeadsAndTheOtherTakesOverAfterRelease() async throws {
+        try await withCluster { _, client, logger in
+            actor Leaders {
+                var current: Set<String> = []
+                var ever: [String] = []
+                func start(_ n: String) { current.insert(n); ever.append(n) }
+                func stop(_ n: String) { current.remove(n) }
+            }
+            let leaders = Leaders()
+            func candidate(_ name: String) -> Task<Void, Never> {
+                let elector = LeaderElector(client: client, namespace: "default", name: "the-lease", identity: name,
+                                            leaseDuration: .seconds(2), renewDeadline: .seconds(2), retryPeriod: .milliseconds(100), logger: logger)
+                return Task {
+                    await elector.run {
+                        await leaders.start(name)
+                        while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
+                        await leaders.stop(name)
+                    }
+                }
+            }
+            let a = candidate("a")
+            try await eventually("a leads") { await leaders.current == ["a"] }
+            let b = candidate("b")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(await leaders.current == ["a"])
+            a.cancel()
+            await a.value
+            try await eventually("b leads after a released the lease") { await leaders.current == ["b"] }
+            b.cancel()
+            await b.value
+            let lease = try await client.get(LeaderElector.leaseKind, name: "the-lease", namespace: "default")
+            #expect(LeaseRecord(lease: lease).leaseTransitions >= 1)
+        }
+    }
+}
