@@ -38,16 +38,28 @@ extension LocalKubeCluster {
             return stored
         }
         var finalizers = live["metadata"]["finalizers"].arrayValue ?? []
-        if propagation == "Orphan", !finalizers.contains("orphan") { finalizers.append("orphan") }
+        // The server adds the garbage collector's finalizer of the policy (and drops the other one's).
+        if propagation == "Orphan" {
+            finalizers.removeAll { $0 == "foregroundDeletion" }
+            if !finalizers.contains("orphan") { finalizers.append("orphan") }
+        } else if propagation == "Foreground" {
+            finalizers.removeAll { $0 == "orphan" }
+            if !finalizers.contains("foregroundDeletion") { finalizers.append("foregroundDeletion") }
+        }
         if !finalizers.isEmpty {
             if live["metadata"]["deletionTimestamp"].stringValue != nil { return live }
             var marked = live
             marked.setValue(.string(KubeTime.now()), at: ["metadata", "deletionTimestamp"])
             marked.setValue(0, at: ["metadata", "deletionGracePeriodSeconds"])
-            if propagation == "Orphan" { marked.setValue(.array(finalizers), at: ["metadata", "finalizers"]) }
+            // Marking an object for deletion is a change of its desired state: its generation moves on.
+            if let generation = live["metadata"]["generation"].intValue, generation > 0 {
+                marked.setValue(.int(generation + 1), at: ["metadata", "generation"])
+            }
+            if propagation == "Orphan" || propagation == "Foreground" { marked.setValue(.array(finalizers), at: ["metadata", "finalizers"]) }
             if dryRun { return marked }
             let stored = storeWrite(type, name: key, old: live, new: marked)
             if propagation == "Orphan" { orphanDependents(of: stored, type: type, key: key) }
+            if propagation == "Foreground" { deleteDependentsInForeground(of: stored, type: type, key: key) }
             return stored
         }
         if dryRun { return nil }
@@ -83,6 +95,27 @@ extension LocalKubeCluster {
         } else {
             next.setValue(.array(finalizers), at: ["metadata", "finalizers"])
             storeWrite(type, name: key, old: owner, new: next)
+        }
+    }
+}
+
+extension LocalKubeCluster {
+    /// The Foreground policy, as the (simulated) garbage collector carries it out: delete the
+    /// dependents, then drop the owner's `foregroundDeletion` finalizer and let the owner go.
+    func deleteDependentsInForeground(of owner: JSONValue, type: ResourceType, key: ObjectName) {
+        guard let uid = owner["metadata"]["uid"].stringValue else { return }
+        for (rkey, name, dependent) in store.dependents(of: uid) {
+            guard let dtype = resourceType(key: rkey) else { continue }
+            _ = try? deleteInternal(dtype, key: name, live: dependent, propagation: "Foreground", dryRun: false)
+        }
+        guard let current = store.get(type.key, key) else { return }
+        let finalizers = (current["metadata"]["finalizers"].arrayValue ?? []).filter { $0 != "foregroundDeletion" }
+        if finalizers.isEmpty {
+            removeObject(type, name: key, last: current)
+        } else {
+            var next = current
+            next.setValue(.array(finalizers), at: ["metadata", "finalizers"])
+            storeWrite(type, name: key, old: current, new: next)
         }
     }
 }
