@@ -14,7 +14,8 @@ final class ConformanceReplayer: Sendable {
 
     /// The recording server ran no controllers: the simulated workload controllers (workload
     /// status, PVC binding, load balancer addresses, CronJob runs) stay off, as KNOWN-DIFFERENCES.md says.
-    static let recordingServerSettings = ClusterSettings(simulatesWorkloads: false)
+    /// Namespaces stay Terminating as there (their finalization waits an hour).
+    static let recordingServerSettings = ClusterSettings(namespaceFinalizationDelay: .seconds(3600), simulatesWorkloads: false)
 
     let server: LocalKubeServer
     let client: HTTPClient
@@ -102,8 +103,10 @@ final class ConformanceReplayer: Sendable {
                         }
                     } else if let body = answer.body {
                         for (name, dottedPath) in exchange.save {
-                            if let value = body.value(at: dottedPath.split(separator: ".").map(String.init)) {
+                            if let value = Self.value(in: body, at: dottedPath) {
                                 saved[name] = value.stringValue ?? value.jsonString()
+                            } else {
+                                differences.append(.init(path: "save \(name)", expected: "a value at \(dottedPath)", actual: "(absent)"))
                             }
                         }
                         if exchange.path == "/version" {
@@ -190,6 +193,21 @@ final class ConformanceReplayer: Sendable {
         if !query.isEmpty { components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) } }
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
         return components.string!
+    }
+
+    /// `metadata.resourceVersion`, `items.0.metadata.name`: members by key, list elements by index.
+    static func value(in body: JSONValue, at dottedPath: String) -> JSONValue? {
+        var current = body
+        for segment in dottedPath.split(separator: ".").map(String.init) {
+            if case .array(let elements) = current, let index = Int(segment), elements.indices.contains(index) {
+                current = elements[index]
+            } else if case .object(let members) = current, let member = members[segment] {
+                current = member
+            } else {
+                return nil
+            }
+        }
+        return current
     }
 
     private func substitute(_ text: String, _ saved: [String: String]) -> String {
