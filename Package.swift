@@ -183,6 +183,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            exclude: ["Conformance/KNOWN-DIFFERENCES.md"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
