@@ -40,13 +40,13 @@ enum ObjectValidation {
     /// Validation of the whole object: a custom resource against its CRD schema, built-in kinds by the rules addons meet.
     static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet) throws(APIError) {
         let name = object["metadata"]["name"].stringValue ?? ""
-        var causes: [KubeStatus.Cause] = []
+        var causes = LabelValidation.metadataCauses(object)
         if type.isCustom {
             if let schema = schemas.customSchemas[type.groupVersionKind], !schema.isNull {
-                causes = CustomResourceValidation.causes(object, schema: schema)
+                causes += CustomResourceValidation.causes(object, schema: schema)
             }
         } else if type.group.isEmpty, type.kind == "Service" {
-            causes = serviceCauses(object)
+            causes += serviceCauses(object)
         }
         if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }
     }
