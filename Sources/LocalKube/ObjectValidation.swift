@@ -47,6 +47,8 @@ enum ObjectValidation {
             }
         } else if type.group.isEmpty, type.kind == "Service" {
             causes += serviceCauses(object)
+        } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
+            causes += DataKeyValidation.causes(object, kind: type.kind)
         }
         if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }
     }
