@@ -8,7 +8,9 @@ enum Fixtures {
 
     static let definitionsURL = repoRoot.appendingPathComponent("Sources/LocalKube/Resources/openapi-v2-definitions.json")
 
-    static let casesURL = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/kube-conformance/cases")
+    /// The project's copy of the recorded cases (a LocalKubeTests test keeps it equal to
+    /// `../shared/kube-conformance`), so these tests run wherever the checkout is.
+    static let casesURL = repoRoot.appendingPathComponent("Tests/LocalKubeTests/Fixtures/kube-conformance/cases")
 
     static let catalog: SchemaCatalog = {
         let data = try! Data(contentsOf: definitionsURL)
