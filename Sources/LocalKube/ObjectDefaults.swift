@@ -81,6 +81,10 @@ enum ObjectDefaults {
             setIfAbsent(&object, ["spec", "conversion", "strategy"], "None")
         case ("scheduling.k8s.io", "PriorityClass"):
             setIfAbsent(&object, ["preemptionPolicy"], "PreemptLowerPriority")
+        case ("autoscaling", "HorizontalPodAutoscaler"):
+            horizontalPodAutoscalerDefaults(&object)
+        case ("networking.k8s.io", "NetworkPolicy"):
+            networkPolicyDefaults(&object)
         case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"), ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
             if case .array(var hooks) = object["webhooks"] {
                 for i in hooks.indices {
@@ -149,6 +153,8 @@ enum ObjectDefaults {
             for f in ["disruptionsAllowed", "currentHealthy", "desiredHealthy", "expectedPods"] { setIfAbsent(&object, ["status", f], 0) }
         case ("networking.k8s.io", "Ingress"):
             setIfAbsent(&object, ["status", "loadBalancer"], .emptyObject)
+        case ("autoscaling", "HorizontalPodAutoscaler"):
+            horizontalPodAutoscalerStatus(&object)
         case ("apiextensions.k8s.io", "CustomResourceDefinition"):
             let storage = (object["spec"]["versions"].arrayValue ?? []).first { $0["storage"].boolValue == true }?["name"] ?? .null
             object["status"] = ["conditions": .null, "acceptedNames": ["plural": "", "kind": ""],
