@@ -11,6 +11,7 @@ extension LocalKubeCluster {
     }
 
     func list(_ type: ResourceType, namespace: String?, request: APIRequest) throws(APIError) -> APIResponse {
+        try ListOptionsValidation.validate(request.query)
         let filter = try ObjectFilter(namespace: namespace, query: request.query, type: type)
         var start: String?
         if let token = request.query["continue"], !token.isEmpty {
