@@ -3,13 +3,14 @@ import Foundation
 import Hummingbird
 import KubernetesClient
 import KubernetesModel
+import Logging
 import Prometheus
 
 /// The manager's own HTTP endpoints: `/metrics` (Prometheus), `/healthz`, `/readyz`,
 /// `/debug/clusters` (every cluster controller's state) and `/api/v1/status` (clusters × addons).
 enum ManagerEndpoints {
     static func application(port: Int, host: String, registry: PrometheusCollectorRegistry, starter: ControllerStarter, management: KubernetesClient,
-                            ready: @escaping @Sendable () async -> Bool) -> some ApplicationProtocol {
+                            logger: Logger, ready: @escaping @Sendable () async -> Bool) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
@@ -51,7 +52,7 @@ enum ManagerEndpoints {
                 return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "management plane: \(error)")))
             }
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "addon-manager"))
+        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "addon-manager"), logger: logger)
     }
 
     private static func json(_ value: JSONValue) -> Response {

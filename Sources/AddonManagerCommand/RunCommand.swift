@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
             await coordinator.setOnChange { await starter.reevaluateOwnership() }
             // Ready when the management plane answers.
-            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management) {
+            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
                 (try? await management.serverVersion()) != nil
             }
             logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog)", "addons": "\(loaded.addonNames.count)", "shards": "\(shards)"])

@@ -20,11 +20,21 @@ public final class DevFleet: Sendable {
     private let logger: Logger
     private let projects = Projects()
 
-    /// Project namespaces already set up (each once, however many clusters it holds).
+    /// Project namespaces being or already set up: each once, however many clusters it holds;
+    /// a cluster created meanwhile waits for the same setup.
     private actor Projects {
-        var ready: Set<String> = []
-        func claim(_ project: String) -> Bool { ready.insert(project).inserted }
-        func release(_ project: String) { ready.remove(project) }
+        var setups: [String: Task<Void, any Error>] = [:]
+
+        func ensure(_ project: String, _ setUp: @escaping @Sendable () async throws -> Void) async throws {
+            let task = setups[project] ?? Task { try await setUp() }
+            setups[project] = task
+            do {
+                try await task.value
+            } catch {
+                setups.removeValue(forKey: project)
+                throw error
+            }
+        }
     }
 
     private init(server: LocalKubeServer, management: KubernetesClient, catalog: Catalog, kubeconfigDirectory: String, logger: Logger) {
@@ -149,13 +159,7 @@ public final class DevFleet: Sendable {
     /// The project namespace, with stand-in credentials for every Secret the catalog's addons
     /// reference (dev values, never real ones).
     private func ensureProject(_ project: String) async throws {
-        guard await projects.claim(project) else { return }
-        do {
-            try await setUpProject(project)
-        } catch {
-            await projects.release(project)
-            throw error
-        }
+        try await projects.ensure(project) { try await self.setUpProject(project) }
     }
 
     private func setUpProject(_ project: String) async throws {
