@@ -45,7 +45,10 @@ import Testing
                             }
                         }
                         // Applying the same objects again changes nothing (no-op apply keeps resourceVersions).
-                        for object in rendered.objects.prefix(3) {
+                        // Not for a Secret with stringData: the server merges stringData in, then moves it
+                        // to data, so the apply is never a no-op for the field manager and its managedFields
+                        // time moves with the clock (a real kube-apiserver does the same).
+                        for object in rendered.objects.filter({ $0["stringData"].isNull }).prefix(3) {
                             let before = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
                             let again = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
                             #expect(before.resourceVersion == again.resourceVersion, "\(object.reference)")
