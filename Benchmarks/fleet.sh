@@ -81,14 +81,14 @@ done
 
 # What the fleet looked like when we stopped waiting (phases of every ClusterAddon).
 phases() {
-  curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null | python3 -c '
+  { curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null || true; } | python3 -c '
 import collections, json, sys
 try:
     items = json.load(sys.stdin)["items"]
 except Exception:
     print("unavailable"); sys.exit()
 count = collections.Counter(str(i.get("phase") or "none") for i in items)
-print(", ".join(f"{n} {p}" for p, n in count.most_common()) + f" ({len(items)} ClusterAddons)")' || echo unavailable
+print(", ".join(f"{n} {p}" for p, n in count.most_common()) + f" ({len(items)} ClusterAddons)")' || true
 }
 # The manager's applies so far, one line per cluster: "CLUSTER COUNT".
 applies() {

@@ -16,20 +16,24 @@ bench_binaries() {
   if [[ ! -x $dir/addon-manager || ! -x $dir/addonctl ]]; then
     echo "building addon-manager and addonctl ($bench_config) ..." >&2
     if [[ $bench_config == release ]]; then
-      (cd "$bench_root" && swift build -c release --scratch-path .build-release --product addonctl --product addon-manager) >&2
+      (cd "$bench_root" && swift build -c release --scratch-path .build-release --product addon-manager &&
+        swift build -c release --scratch-path .build-release --product addonctl) >&2
     else
-      (cd "$bench_root" && swift build --product addonctl --product addon-manager) >&2
+      (cd "$bench_root" && swift build --product addon-manager && swift build --product addonctl) >&2
     fi
   fi
-  ADDON_MANAGER=$dir/addon-manager
-  ADDONCTL=$dir/addonctl
+  # ADDON_MANAGER_BIN / ADDONCTL_BIN: use these binaries instead (e.g. one build of each kind).
+  ADDON_MANAGER=${ADDON_MANAGER_BIN:-$dir/addon-manager}
+  ADDONCTL=${ADDONCTL_BIN:-$dir/addonctl}
 }
 
 # The machine, for the results table.
 bench_machine() {
   local model
   model=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
-  echo "$(nproc) cores, ${model:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $bench_config build, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  local build="$bench_config build"
+  [[ -z ${ADDON_MANAGER_BIN:-}${ADDONCTL_BIN:-} ]] || build+=" (addon-manager ${ADDON_MANAGER_BIN:-of it}, addonctl ${ADDONCTL_BIN:-of it})"
+  echo "$(nproc) cores, ${model:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $build, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # CPU seconds (user + system) a live process has used so far, from /proc/PID/stat.
