@@ -230,29 +230,36 @@ public struct ClusterAddonReconciler: Reconciler {
     }
 
     /// Whether every rendered object is in the cluster and our fields are as we left them.
+    /// The watch caches answer first; when they disagree (missing, or our fields differ) the
+    /// object is read from the API before deciding: a cache that has not caught up with our own
+    /// last apply must not cause another apply (which would cause another event, and so on).
     private func isIntact(_ objects: [KubeObject]) async throws -> Bool {
         for object in objects {
-            let live: KubeObject
-            switch await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name) {
-            case .found(let o): live = o
-            case .missing: return false
-            case .notWatched:
-                do {
-                    live = try await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)
-                } catch let error as KubernetesError where error.isNotFound {
-                    return false
-                }
-            }
-            if live.deletionTimestamp != nil { return false }
             let shape = DriftCheck.shape(of: object)
-            if let expected = await state.expected(object.reference) {
-                if DriftCheck.project(live.body, onto: shape) != expected { return false }
-            } else if DriftCheck.contains(live.body, shape) {
-                await state.setExpected(DriftCheck.project(live.body, onto: shape), for: object.reference)
-            } else {
+            if case .found(let cached) = await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name),
+                try await matches(cached, object, shape: shape)
+            {
+                continue
+            }
+            let live: KubeObject
+            do {
+                live = try await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)
+            } catch let error as KubernetesError where error.isNotFound {
                 return false
             }
+            if !(try await matches(live, object, shape: shape)) { return false }
         }
+        return true
+    }
+
+    /// Whether `live` still carries what we applied of `object`.
+    private func matches(_ live: KubeObject, _ object: KubeObject, shape: JSONValue) async throws -> Bool {
+        if live.deletionTimestamp != nil { return false }
+        if let expected = await state.expected(object.reference) {
+            return DriftCheck.project(live.body, onto: shape) == expected
+        }
+        guard DriftCheck.contains(live.body, shape) else { return false }
+        await state.setExpected(DriftCheck.project(live.body, onto: shape), for: object.reference)
         return true
     }
 
