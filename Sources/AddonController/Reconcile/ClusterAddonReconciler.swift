@@ -198,7 +198,11 @@ public struct ClusterAddonReconciler: Reconciler {
         let applier = AddonApplier(client: workload, logger: logger)
         let outcome = try await applier.apply(objects, addon: wanted.name, policy: wanted.definition.conflictPolicy)
         metrics.recordApply(objects: outcome.applied.count)
-        for (object, response) in zip(objects, outcome.applied) {
+        // The applier answers phase by phase (namespaces and CRDs first): match answers to the
+        // rendered objects by identity, never by position.
+        let responses = Dictionary(outcome.applied.map { ($0.reference, $0) }, uniquingKeysWith: { _, last in last })
+        for object in objects {
+            guard let response = responses[object.reference] else { continue }
             await state.setExpected(DriftCheck.project(response.body, onto: DriftCheck.shape(of: object)), for: object.reference)
         }
         let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash, members: outcome.applied.map(Inventory.Member.init(object:)))
@@ -247,7 +251,10 @@ public struct ClusterAddonReconciler: Reconciler {
             } catch let error as KubernetesError where error.isNotFound {
                 return false
             }
-            if !(try await matches(live, object, shape: shape)) { return false }
+            if !(try await matches(live, object, shape: shape)) {
+                logger.debug("drift: applied fields changed", metadata: ["object": "\(object.reference)"])
+                return false
+            }
         }
         return true
     }
@@ -256,7 +263,11 @@ public struct ClusterAddonReconciler: Reconciler {
     private func matches(_ live: KubeObject, _ object: KubeObject, shape: JSONValue) async throws -> Bool {
         if live.deletionTimestamp != nil { return false }
         if let expected = await state.expected(object.reference) {
-            return DriftCheck.project(live.body, onto: shape) == expected
+            let projected = DriftCheck.project(live.body, onto: shape)
+            if projected != expected, logger.logLevel <= .trace {
+                logger.trace("drift detail", metadata: ["object": "\(object.reference)", "live": "\(projected.jsonString().prefix(600))", "expected": "\(expected.jsonString().prefix(600))"])
+            }
+            return projected == expected
         }
         guard DriftCheck.contains(live.body, shape) else { return false }
         await state.setExpected(DriftCheck.project(live.body, onto: shape), for: object.reference)
