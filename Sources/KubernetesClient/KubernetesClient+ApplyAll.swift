@@ -123,27 +123,33 @@ extension KubernetesClient {
 
     private func applyConcurrently(_ items: [(Int, KubeObject)], options: ApplyOptions, limit: Int) async throws -> [(Int, Result<KubeObject, KubernetesError>)] {
         try await withThrowingTaskGroup(of: (Int, Result<KubeObject, KubernetesError>).self) { group in
-            var iterator = items.makeIterator()
-            var inFlight = 0
+            var next = 0
             var collected: [(Int, Result<KubeObject, KubernetesError>)] = []
             collected.reserveCapacity(items.count)
-            func startNext() -> Bool {
-                guard let (index, object) = iterator.next() else { return false }
-                group.addTask {
-                    do {
-                        return (index, .success(try await self.apply(object, options: options)))
-                    } catch let error as KubernetesError {
-                        return (index, .failure(error))
-                    }
-                }
-                return true
+            // At most `limit` requests in flight: start that many, then one more per answer.
+            while next < items.count, next < max(1, limit) {
+                let (index, object) = items[next]
+                next += 1
+                group.addTask { try await self.applyOutcome(index, object, options: options) }
             }
-            while inFlight < max(1, limit), startNext() { inFlight += 1 }
             while let outcome = try await group.next() {
                 collected.append(outcome)
-                if !startNext() { inFlight -= 1 }
+                if next < items.count {
+                    let (index, object) = items[next]
+                    next += 1
+                    group.addTask { try await self.applyOutcome(index, object, options: options) }
+                }
             }
             return collected
+        }
+    }
+
+    /// One apply; a Kubernetes error is an outcome, anything else (cancellation) ends the set.
+    private func applyOutcome(_ index: Int, _ object: KubeObject, options: ApplyOptions) async throws -> (Int, Result<KubeObject, KubernetesError>) {
+        do {
+            return (index, .success(try await apply(object, options: options)))
+        } catch let error as KubernetesError {
+            return (index, .failure(error))
         }
     }
 }
