@@ -42,10 +42,19 @@ public final class ClusterAddonController: Sendable {
         self.logger = logger
     }
 
-    /// A newer Cluster object: reconcile every addon against it.
+    /// A newer Cluster object: reconcile every addon against it when what the addons are made
+    /// from changed (spec, labels, identity). The controller's own status writes also arrive
+    /// here as updates; reconciling every addon again for each of them would multiply the work
+    /// of an install several times over, so they only refresh the remembered object.
     public func update(cluster: KubeObject) async {
+        let previous = await state.cluster
         await state.update(cluster: cluster)
-        await enqueueAll()
+        if Self.addonInputsDiffer(previous, cluster) { await enqueueAll() }
+    }
+
+    /// Whether two versions of a Cluster differ in anything an addon's plan or rendering reads.
+    static func addonInputsDiffer(_ old: KubeObject, _ new: KubeObject) -> Bool {
+        old.spec != new.spec || old.labels != new.labels || old.uid != new.uid || (old.deletionTimestamp == nil) != (new.deletionTimestamp == nil)
     }
 
     /// Runs until cancelled; throws when the cluster's client cannot be set up.
