@@ -13,7 +13,9 @@ enum ManagerEndpoints {
                             logger: Logger, ready: @escaping @Sendable () async -> Bool) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            var body = ByteBuffer(bytes: registry.emitToBuffer())
+            body.writeString(AddonHealthExposition.render(await starter.controllers()))
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: body))
         }
         router.get("/healthz") { _, _ in "ok" }
         router.get("/readyz") { _, _ -> Response in

@@ -158,6 +158,8 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
             #expect(await h.starter.controllers().keys.contains { $0.name == "gone" })
             _ = try await h.management.delete(ManagementKinds.cluster, name: "gone", namespace: "dev", options: DeleteOptions())
             try await h.eventually("controller stopped") { await !h.starter.controllers().keys.contains { $0.name == "gone" } }
+            // Its addons' health series go with it (no stale series in /metrics).
+            #expect(!AddonHealthExposition.render(await h.starter.controllers()).contains("dev/gone"))
         }
     }
 }

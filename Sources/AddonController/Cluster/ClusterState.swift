@@ -58,7 +58,7 @@ public actor ClusterState {
     /// A snapshot for metrics and the debug endpoint.
     public var summary: ClusterSummary {
         ClusterSummary(lastContact: lastContact, unreachableSince: unreachableSince, lastError: lastError, lastReconcile: lastReconcile,
-                       phases: statuses.mapValues(\.phase))
+                       phases: statuses.mapValues(\.phase), versions: statuses.compactMapValues { $0.appliedVersion ?? $0.desiredVersion })
     }
 }
 
@@ -68,4 +68,6 @@ public struct ClusterSummary: Sendable {
     public var lastError: String?
     public var lastReconcile: Date?
     public var phases: [String: HealthState]
+    /// The version each addon runs (or is being brought to, before its first apply).
+    public var versions: [String: String]
 }

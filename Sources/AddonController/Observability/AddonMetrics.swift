@@ -1,21 +1,13 @@
 import Metrics
 
-/// The addon controller's Prometheus metrics (through swift-metrics; the executable bootstraps
-/// the Prometheus backend): addon health per (cluster, addon, version), applies, prunes and
-/// errors by reason. Queue depth and reconcile latency come from ControllerRuntime.
+/// The addon controller's event counters (through swift-metrics; the executable bootstraps the
+/// Prometheus backend): applies, prunes and errors by reason. Queue depth and reconcile latency
+/// come from ControllerRuntime; addon health is a state, not an event, and is written at scrape
+/// time from the controllers' state (`AddonHealthExposition`).
 public struct AddonMetrics: Sendable {
     let cluster: String
 
     public init(cluster: String) { self.cluster = cluster }
-
-    /// One gauge per state, 1 for the current one, so that `sum by (phase)` counts addons.
-    func recordHealth(addon: String, version: String, state: HealthState) {
-        for candidate in HealthState.allCases {
-            Gauge(label: "addon_manager_addon_health", dimensions: [("cluster", cluster), ("addon", addon), ("phase", candidate.rawValue)])
-                .record(candidate == state ? 1 : 0)
-        }
-        Gauge(label: "addon_manager_addon_info", dimensions: [("cluster", cluster), ("addon", addon), ("version", version)]).record(1)
-    }
 
     func recordApply(objects: Int) {
         Counter(label: "addon_manager_applies_total", dimensions: [("cluster", cluster)]).increment()

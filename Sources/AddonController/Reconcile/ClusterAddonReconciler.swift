@@ -187,7 +187,6 @@ public struct ClusterAddonReconciler: Reconciler {
                       message: progressing ? health.message : (status.phase == .failed && health.state == .progressing ? "not healthy within \(progressDeadline.components.seconds) s: \(health.message)" : "rollout complete")),
             Condition(type: "Healthy", status: status.phase == .healthy ? .true : .false, reason: health.reason, message: health.message),
         ]
-        metrics.recordHealth(addon: addon, version: wanted.version.description, state: status.phase)
         try await reporter.report(status, addon: addon, cluster: cluster)
         return status.phase == .healthy ? .done : .requeue(after: pollInterval)
     }
@@ -372,7 +371,6 @@ public struct ClusterAddonReconciler: Reconciler {
         status.conditions = Condition.merge([
             Condition(type: "Healthy", status: .unknown, reason: "ClusterUnreachable", message: "the cluster has not answered since \(KubeTime.format(since)): \(error)"),
         ], into: status.conditions)
-        metrics.recordHealth(addon: addon, version: status.appliedVersion ?? "", state: .unknown)
         try await reporter.report(status, addon: addon, cluster: cluster)
     }
 }
