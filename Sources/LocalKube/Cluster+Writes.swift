@@ -134,7 +134,7 @@ extension LocalKubeCluster {
             }
             let config: JSONValue
             do {
-                config = try YAML.parse(String(decoding: request.body, as: UTF8.self))
+                config = try YAML.parse(body: request.body)
             } catch {
                 let problem = error.reason.components(separatedBy: ": ").last ?? error.reason
                 let line = error.line.map { "line \($0 - 1): " } ?? ""
@@ -296,7 +296,7 @@ extension LocalKubeCluster {
         let contentType = request.contentType ?? "application/json"
         let value: JSONValue
         if contentType.contains("yaml") {
-            do { value = try YAML.parse(String(decoding: request.body, as: UTF8.self)) } catch { throw APIError.badRequest("error decoding YAML: \(error.reason)") }
+            do { value = try YAML.parse(body: request.body) } catch { throw APIError.badRequest("error decoding YAML: \(error.reason)") }
         } else if contentType.contains("json") || contentType.isEmpty {
             do { value = try JSONValue.parse(request.body) } catch { throw APIError.badRequest("couldn't get version/kind; json parse error: \(error)") }
         } else {

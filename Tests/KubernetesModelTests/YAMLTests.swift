@@ -102,4 +102,22 @@ import Testing
         #expect(try YAML.parse(text) == value)
         #expect(text.contains("a: \"yes\""))
     }
+
+    /// Apply bodies in JSON form take the JSON parser; what it refuses is read as YAML.
+    @Test func bodyInJSONFormReadsAsItsYAMLReadingDoes() throws {
+        let json = #"  {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"on":"yes","n":"1.10"},"list":[1,2.5,true,null]}"#
+        #expect(try YAML.parse(body: Array(json.utf8)) == (try YAML.parse(json)))
+        // A YAML flow mapping is not JSON: read as YAML, with YAML 1.1's booleans.
+        let flow = "{a: yes, b: [1, 2]}"
+        #expect(try YAML.parse(body: Array(flow.utf8)) == ["a": true, "b": [1, 2]])
+        // Block YAML as before, and errors keep their line.
+        #expect(try YAML.parse(body: Array("a: 1\nb: off\n".utf8)) == ["a": 1, "b": false])
+        #expect(throws: YAMLParseError.self) { try YAML.parse(body: Array("a: 1\nb: [\n".utf8)) }
+        do {
+            _ = try YAML.parse(body: Array("{\"a\": 1,\n\"b\": [}".utf8))
+            Issue.record("a broken body parsed")
+        } catch {
+            #expect(error.line == 2)
+        }
+    }
 }
