@@ -1,6 +1,7 @@
 import AddonCatalog
 import AddonController
 import ArgumentParser
+import ControllerRuntime
 import DevFleet
 import Foundation
 import KubernetesModel
@@ -44,6 +45,10 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(help: "Exit once every cluster's addons are Healthy (for scripts and benchmarks).")
     var exitWhenHealthy = false
 
+    @Flag(help: ArgumentHelp("Serve the management plane and the simulated clusters and create the Clusters, but run no controllers.",
+                             discussion: "Run `addon-manager run --kubeconfig <the management kubeconfig it prints>` beside it: the manager then runs as in production, in its own process (the fleet benchmark measures it so)."))
+    var fleetOnly = false
+
     func validate() throws {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
     }
@@ -65,9 +70,13 @@ struct DevCommand: AsyncParsableCommand {
         print("Look inside:")
         print("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
         print("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
+        if fleetOnly {
+            print("No controllers run here (--fleet-only). Run the manager against this management plane:")
+            print("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --catalog \(catalog)")
+        }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, management: fleet.management, logger: logger) { true }
-        let fleetService = FleetService(fleet: fleet, starter: starter, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
+        let fleetService = FleetService(fleet: fleet, starter: starter, runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -80,35 +89,41 @@ struct DevCommand: AsyncParsableCommand {
 private struct FleetService: Service {
     let fleet: DevFleet
     let starter: ControllerStarter
+    let runControllers: Bool
     let clusterNames: [String]
     let start: ContinuousClock.Instant
     let exitWhenHealthy: Bool
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await starter.run() }
-                // Clusters are created concurrently, a few at a time.
-                try await withThrowingTaskGroup(of: Void.self) { creators in
-                    var pending = clusterNames.enumerated()[...]
-                    for _ in 0..<min(16, pending.count) {
-                        let (i, name) = pending.removeFirst()
-                        creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if runControllers { group.addTask { await starter.run() } }
+                    group.addTask { try await reportProgress() }
+                    // Clusters are created concurrently, a few at a time.
+                    try await withThrowingTaskGroup(of: Void.self) { creators in
+                        var pending = clusterNames.enumerated()[...]
+                        for _ in 0..<min(16, pending.count) {
+                            let (i, name) = pending.removeFirst()
+                            creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) }
+                        }
+                        while try await creators.next() != nil {
+                            if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) } }
+                        }
                     }
-                    while try await creators.next() != nil {
-                        if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) } }
+                    print("\(clusterNames.count) cluster(s) created after \(elapsed())")
+                    if exitWhenHealthy {
+                        // The progress reporter returns once every cluster is Healthy.
+                        _ = try await group.next()
+                        group.cancelAll()
+                    } else {
+                        try await group.waitForAll()
                     }
-                }
-                print("\(clusterNames.count) cluster(s) created after \(elapsed())")
-                group.addTask { try await reportProgress() }
-                if exitWhenHealthy {
-                    try await group.next()
-                    group.cancelAll()
-                } else {
-                    try await group.waitForAll()
                 }
             }
+        } catch is CancellationError {
+            // Ctrl-C or SIGTERM: a normal end, not a failure.
         }
     }
 
@@ -117,27 +132,49 @@ private struct FleetService: Service {
         return String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
 
-    /// Prints the first cluster with every addon Healthy, then the whole fleet.
+    /// Prints the first cluster with every addon Healthy, then the whole fleet. Clusters are
+    /// watched (one list, then events), not listed again and again: at a thousand clusters a
+    /// list every quarter second would cost more than the controllers themselves.
     private func reportProgress() async throws {
-        var firstHealthyReported = false
-        while !Task.isCancelled {
-            try await Task.sleep(for: .milliseconds(250))
-            let clusters = (try? await fleet.management.list(ManagementKinds.cluster, namespace: nil, options: .init()))?.items ?? []
-            // A cluster counts once its AddonsHealthy condition is True (every addon it gets is Healthy).
-            let healthy = clusters.filter { cluster in
-                (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
-            }.map(\.name)
-            if !firstHealthyReported, let first = healthy.sorted().first {
-                print("first cluster Healthy: \(first), after \(elapsed())")
-                firstHealthyReported = true
-            }
-            if healthy.count == clusterNames.count {
-                let addons = (try? await fleet.management.list(ManagementKinds.clusterAddon, namespace: nil, options: .init()))?.items.count ?? 0
-                print("all \(clusterNames.count) clusters Healthy (\(addons) addons) after \(elapsed())")
-                if exitWhenHealthy { return }
-                break
+        let progress = FleetProgress()
+        let informer = Informer(kind: ManagementKinds.cluster, namespace: nil, client: fleet.management, resyncPeriod: nil, logger: logger) { event in
+            await progress.observe(event)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await informer.run() }
+            defer { group.cancelAll() }
+            var firstHealthyReported = false
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(250))
+                let healthy = await progress.healthy
+                if !firstHealthyReported, let first = healthy.min() {
+                    print("first cluster Healthy: \(first), after \(elapsed())")
+                    firstHealthyReported = true
+                }
+                if healthy.count == clusterNames.count {
+                    let addons = (try? await fleet.management.list(ManagementKinds.clusterAddon, namespace: nil, options: .init()))?.items.count ?? 0
+                    print("all \(clusterNames.count) clusters Healthy (\(addons) addons) after \(elapsed())")
+                    break
+                }
             }
         }
         if !exitWhenHealthy { try await gracefulShutdown() }
+    }
+}
+
+/// The clusters whose `AddonsHealthy` condition is True (every addon they get is Healthy), as
+/// the watch on Clusters tells.
+private actor FleetProgress {
+    private(set) var healthy: Set<String> = []
+
+    func observe(_ event: InformerEvent) {
+        let name = event.object.name
+        switch event {
+        case .deleted:
+            healthy.remove(name)
+        case .added(let cluster), .updated(_, let cluster), .resync(let cluster):
+            let isHealthy = (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
+            if isHealthy { healthy.insert(name) } else { healthy.remove(name) }
+        }
     }
 }
