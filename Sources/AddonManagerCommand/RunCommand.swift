@@ -63,9 +63,10 @@ struct RunCommand: AsyncParsableCommand {
             options.owns = { key in await coordinator.owns(key.description) }
             let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
             await coordinator.setOnChange { await starter.reevaluateOwnership() }
-            // Ready when the management plane answers.
+            // Ready when the management plane answers and this replica can hold its shard Leases.
             let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
-                (try? await management.serverVersion()) != nil
+                guard await coordinator.problem == nil else { return false }
+                return (try? await management.serverVersion()) != nil
             }
             logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog)", "addons": "\(loaded.addonNames.count)", "shards": "\(shards)"])
             let group = ServiceGroup(configuration: .init(

@@ -21,6 +21,9 @@ public actor ShardCoordinator {
     private var observations: [Int: LeaderElector.Observation] = [:]
     private var memberObservation = LeaderElector.Observation()
     private var onChange: (@Sendable () async -> Void)?
+    /// Why the last round could not take or renew a Lease (other than losing a race to another
+    /// replica), nil when it could. A replica in this state runs no clusters, so it is shown.
+    public private(set) var problem: String?
 
     public init(client: any ObjectReader & ObjectWriter, namespace: String, prefix: String = "addon-manager", identity: String, shards: Int = 8,
                 leaseDuration: Duration = .seconds(15), retryPeriod: Duration = .seconds(2), logger: Logger) {
@@ -54,9 +57,10 @@ public actor ShardCoordinator {
     /// One round: renew membership, count members, keep or take a fair share of shards.
     func tick() async {
         let before = held
+        var problems: [String] = []
         let memberElector = elector(name: "\(prefix)-member-\(sanitized(identity))")
         var membership = memberObservation
-        _ = try? await memberElector.tryAcquireOrRenew(&membership)
+        _ = await attempt(memberElector, &membership, problems: &problems)
         memberObservation = membership
         let members = await liveMembers()
         let share = ShardAssignment.fairShare(shards: shards, replicas: members)
@@ -64,7 +68,7 @@ public actor ShardCoordinator {
         // Renew what we hold; drop what we cannot renew.
         for shard in held.sorted() {
             var observation = observations[shard] ?? .init()
-            if (try? await elector(name: shardName(shard)).tryAcquireOrRenew(&observation)) != true { held.remove(shard) }
+            if await !attempt(elector(name: shardName(shard)), &observation, problems: &problems) { held.remove(shard) }
             observations[shard] = observation
         }
         // Give back extras when more replicas joined.
@@ -75,14 +79,45 @@ public actor ShardCoordinator {
         if held.count < share {
             for shard in 0..<shards where !held.contains(shard) && held.count < share {
                 var observation = observations[shard] ?? .init()
-                if (try? await elector(name: shardName(shard)).tryAcquireOrRenew(&observation)) == true { held.insert(shard) }
+                if await attempt(elector(name: shardName(shard)), &observation, problems: &problems) { held.insert(shard) }
                 observations[shard] = observation
             }
         }
+        record(problems)
         if held != before {
             logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(held.sorted())", "members": "\(members)"])
             await onChange?()
         }
+    }
+
+    /// Takes or renews one Lease. Losing a race to another replica (409) is the normal
+    /// contention of Leases; any other failure is a problem a person must see.
+    private func attempt(_ elector: LeaderElector, _ observation: inout LeaderElector.Observation, problems: inout [String]) async -> Bool {
+        do {
+            return try await elector.tryAcquireOrRenew(&observation)
+        } catch let error as KubernetesError where error.isConflict {
+            return false
+        } catch {
+            problems.append("lease \(namespace)/\(elector.name): \(error)")
+            return false
+        }
+    }
+
+    /// Logs when Lease access breaks (once per distinct problem) and when it comes back.
+    private func record(_ problems: [String]) {
+        guard let first = problems.first else {
+            if problem != nil {
+                logger.notice("shard leases can be taken and renewed again", metadata: ["identity": "\(identity)"])
+                problem = nil
+            }
+            return
+        }
+        let summary = problems.count > 1 ? "\(first) (and \(problems.count - 1) more)" : first
+        if problem?.hasPrefix(first) != true {
+            logger.error("cannot take or renew shard leases: this replica runs no clusters until it can",
+                         metadata: ["identity": "\(identity)", "namespace": "\(namespace)", "error": "\(first)"])
+        }
+        problem = summary
     }
 
     private func liveMembers() async -> Int {

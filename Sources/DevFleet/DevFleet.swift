@@ -12,6 +12,7 @@ import Logging
 /// end-to-end tests run the real controllers against it, over HTTPS, like against real clusters.
 public final class DevFleet: Sendable {
     public static let managementName = "management"
+    public static let managerNamespace = "addon-manager"
 
     public let server: LocalKubeServer
     public let management: KubernetesClient
@@ -63,6 +64,10 @@ public final class DevFleet: Sendable {
         }
         do {
             try await ManagementCRDs.install(client: management, logger: logger)
+            // The manager's own namespace, as deploy/ creates it: `addon-manager run` pointed at
+            // this management plane keeps its shard Leases there.
+            _ = try await management.apply(KubeObject(apiVersion: "v1", kind: "Namespace", name: managerNamespace),
+                                           options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
         } catch {
             try? await management.shutdown()
             await server.shutdown()

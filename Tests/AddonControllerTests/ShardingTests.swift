@@ -70,4 +70,21 @@ import Testing
             await t1.value
         }
     }
+
+    /// Regression: with its Lease namespace missing, a replica held no shards and ran no
+    /// clusters without a word (every Lease error was swallowed).
+    @Test func aReplicaThatCannotTakeLeasesSaysWhyAndRecovers() async throws {
+        try await withHarness { h in
+            let coordinator = ShardCoordinator(client: h.management, namespace: "no-such-namespace", identity: "lonely", shards: 2,
+                                               leaseDuration: .seconds(2), retryPeriod: .milliseconds(100), logger: ControllerHarness.logger())
+            let task = Task { await coordinator.run() }
+            try await h.eventually("the problem is told") { await coordinator.problem?.contains("no-such-namespace") == true }
+            #expect(await coordinator.heldShards.isEmpty)
+            _ = try await h.management.apply(KubeObject(apiVersion: "v1", kind: "Namespace", name: "no-such-namespace"), options: ApplyOptions(fieldManager: "e2e"))
+            try await h.eventually("shards taken once the namespace exists") { await coordinator.heldShards.count == 2 }
+            #expect(await coordinator.problem == nil)
+            task.cancel()
+            await task.value
+        }
+    }
 }
