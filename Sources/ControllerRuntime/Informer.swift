@@ -19,12 +19,17 @@ public final class Informer: Sendable {
     private let handler: @Sendable (InformerEvent) async -> Void
     private let logger: Logger
     private let synced = SyncSignal()
+    private let announceInitialList: Bool
 
+    /// - announceInitialList: whether the objects of the first list reach the handler as
+    ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
+    ///   only). Later relists always announce their differences.
     public init(
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
-        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, logger: Logger,
+        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
+        self.announceInitialList = announceInitialList
         self.kind = kind
         self.namespace = namespace
         self.labelSelector = labelSelector
@@ -78,8 +83,11 @@ public final class Informer: Sendable {
                     let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
                     let events = await cache.replace(with: list.items)
                     resourceVersion = list.resourceVersion
+                    let first = await !synced.isSet
                     await synced.set()
-                    for event in events { await handler(event) }
+                    if !first || announceInitialList {
+                        for event in events { await handler(event) }
+                    }
                 }
                 failures = 0
                 resourceVersion = try await watch(from: resourceVersion!)

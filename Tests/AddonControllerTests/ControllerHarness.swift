@@ -42,7 +42,8 @@ final class ControllerHarness: Sendable {
         return logger
     }
 
-    init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions) async throws {
+    init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
+         restartBackoff: Duration = .seconds(1)) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         let catalog = try Catalog.load(directory: catalogDirectory)
         let logger = Self.logger()
@@ -50,6 +51,7 @@ final class ControllerHarness: Sendable {
                                          workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: logger)
         var starterOptions = ControllerStarter.Options()
         starterOptions.cluster = options
+        starterOptions.restartBackoff = restartBackoff
         starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: catalog), options: starterOptions, logger: logger)
         let starter = self.starter
         runner = Task { await starter.run() }
@@ -134,8 +136,8 @@ final class ControllerHarness: Sendable {
 
 /// Runs `body` with a harness and always shuts it down.
 func withHarness(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
-                 _ body: (ControllerHarness) async throws -> Void) async throws {
-    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options)
+                 restartBackoff: Duration = .seconds(1), _ body: (ControllerHarness) async throws -> Void) async throws {
+    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff)
     do {
         try await body(harness)
     } catch {

@@ -67,10 +67,10 @@ import Testing
 }
 
 @Suite(.serialized) struct CredentialRotationTests {
-    @Test func aRotatedCredentialReachesTheWorkloadSecretAtTheNextResync() async throws {
-        var options = ControllerHarness.fastOptions
-        options.resyncPeriod = .milliseconds(500)
-        try await withHarness(options: options) { h in
+    /// The watch on Secrets brings a rotation to the cluster at once: the harness's resync
+    /// period is an hour.
+    @Test func aRotatedCredentialReachesTheWorkloadSecretWithoutWaitingForAResync() async throws {
+        try await withHarness { h in
             try await h.fleet.addCluster(.init(name: "rotate", addons: [["name": "optional", "enabled": true]]))
             try await h.waitForPhase("rotate", "optional", "Healthy")
             var secret = try await h.management.get(ManagementKinds.secret, name: "object-store-credentials", namespace: "dev")
@@ -83,6 +83,48 @@ import Testing
                 let value = s["data"]["accessKey"].stringValue.flatMap { Data(base64Encoded: $0) }.map { String(decoding: $0, as: UTF8.self) }
                 return value == "rotated-access"
             }
+        }
+    }
+
+    /// A credential missing at render time fails the addon (a terminal error, not retried on a
+    /// timer); creating the Secret heals it.
+    @Test func aMissingCredentialFailsTheAddonAndItsCreationHealsIt() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "early", project: "fresh", addons: [["name": "optional", "enabled": true]]))
+            try await h.waitForPhase("early", "base", "Healthy", project: "fresh")
+            try await h.waitForPhase("early", "optional", "Healthy", project: "fresh")
+            // DevFleet made the project's credentials; taking the one `optional` reads away
+            // makes it render again (the watch on Secrets), and fail.
+            _ = try await h.management.delete(ManagementKinds.secret, name: "object-store-credentials", namespace: "fresh", options: DeleteOptions())
+            try await h.waitForPhase("early", "optional", "Failed", project: "fresh")
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "object-store-credentials", namespace: "fresh")
+            secret["stringData"] = ["accessKey": "new-access", "secretKey": "new-secret"]
+            _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
+            try await h.waitForPhase("early", "optional", "Healthy", project: "fresh")
+        }
+    }
+
+    /// A Cluster created before its kubeconfig Secret: the controller waits, and starts as soon
+    /// as the Secret appears (the restart backoff here is an hour, so only the watch can).
+    @Test func aKubeconfigThatAppearsLaterStartsTheController() async throws {
+        try await withHarness(restartBackoff: .seconds(3600)) { h in
+            try await h.fleet.addCluster(.init(name: "late"))
+            let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev")
+            _ = try await h.management.delete(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev", options: DeleteOptions())
+            // Recreate the Cluster so that its controller starts without a kubeconfig.
+            var cluster = try await h.management.get(ManagementKinds.cluster, name: "late", namespace: "dev")
+            _ = try await h.management.delete(ManagementKinds.cluster, name: "late", namespace: "dev", options: DeleteOptions())
+            try await h.eventually("old controller stopped") { await !h.starter.controllers().keys.contains { $0.name == "late" } }
+            cluster.body.removeValue(forKey: "status")
+            for field in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"] { cluster.body["metadata"].removeValue(forKey: field) }
+            _ = try await h.management.create(cluster, options: WriteOptions(fieldManager: "operator"))
+            try await h.eventually("waiting for its kubeconfig") {
+                await h.starter.controllers().first { $0.key.name == "late" }?.value.phase == .waitingForKubeconfig
+            }
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "late-kubeconfig", namespace: "dev")
+            secret["data"] = kubeconfig["data"]
+            _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
+            try await h.waitForPhase("late", "base", "Healthy")
         }
     }
 }

@@ -24,17 +24,21 @@ public final class ClusterAddonController: Sendable {
     public let state: ClusterState
     public let key: ReconcileRequest
     private let management: any KubeClient
+    /// Where Secrets for rendering are read (the starter's Secret cache, or the management API).
+    private let secretReader: any ObjectReader
     private let catalog: any CatalogSource
     private let connection: ClusterConnection
     private let options: Options
     private let logger: Logger
     private let queue = WorkQueue<ReconcileRequest>()
 
-    public init(cluster: KubeObject, connection: ClusterConnection, management: any KubeClient, catalog: any CatalogSource, options: Options, logger: Logger) {
+    public init(cluster: KubeObject, connection: ClusterConnection, management: any KubeClient, secretReader: (any ObjectReader)? = nil,
+                catalog: any CatalogSource, options: Options, logger: Logger) {
         state = ClusterState(cluster: cluster)
         key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
         self.connection = connection
         self.management = management
+        self.secretReader = secretReader ?? management
         self.catalog = catalog
         self.options = options
         var logger = logger
@@ -50,6 +54,20 @@ public final class ClusterAddonController: Sendable {
         let previous = await state.cluster
         await state.update(cluster: cluster)
         if Self.addonInputsDiffer(previous, cluster) { await enqueueAll() }
+    }
+
+    /// A Secret this cluster's addons may read changed (a rotated credential, one created or
+    /// deleted): reconcile every addon; those whose rendering did not change apply nothing.
+    public func secretsChanged() async {
+        await enqueueAll()
+    }
+
+    /// The namespace its addons' Secrets are read from.
+    public var secretNamespace: String {
+        get async {
+            let cluster = await state.cluster
+            return (try? ClusterSpec(cluster: cluster))?.facts.secretNamespace ?? cluster.namespace ?? "default"
+        }
     }
 
     /// Whether two versions of a Cluster differ in anything an addon's plan or rendering reads.
@@ -68,7 +86,7 @@ public final class ClusterAddonController: Sendable {
         let cluster = await state.cluster
         let metrics = AddonMetrics(cluster: "\(cluster.namespace ?? "")/\(cluster.name)")
         let spec = try? ClusterSpec(cluster: cluster)
-        let secrets = ManagementSecretSource(client: management, defaultNamespace: spec?.facts.secretNamespace ?? cluster.namespace ?? "default")
+        let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: spec?.facts.secretNamespace ?? cluster.namespace ?? "default")
         let reporter = StatusReporter(client: management, state: state, logger: logger)
         var reconciler = ClusterAddonReconciler(state: state, catalog: catalog, workload: workload, secrets: secrets, owned: owned, reporter: reporter,
                                                 events: EventRecorder(client: management, logger: logger), metrics: metrics, logger: logger)

@@ -17,6 +17,9 @@ public final class ControllerStarter: Sendable {
         public var namespace: String?
         /// Client settings for workload clusters (rate limit, timeouts).
         public var workloadRateLimit = RateLimit(qps: 50, burst: 100)
+        /// The first wait before a failed cluster controller is started again; it doubles on
+        /// each failure up to 5 minutes. A Secret event (its kubeconfig appearing) cuts it short.
+        public var restartBackoff: Duration = .seconds(1)
         /// Decides which clusters this replica runs (sharding across replicas); nil runs all.
         /// When its answers change, call `reevaluateOwnership()`.
         public var owns: (@Sendable (ReconcileRequest) async -> Bool)?
@@ -45,13 +48,24 @@ public final class ControllerStarter: Sendable {
         self.logger = logger
     }
 
-    /// Runs until cancelled.
+    /// Runs until cancelled: a watch on Clusters, and one on Secrets (kubeconfigs and the
+    /// credentials addons render with), so that a kubeconfig that appears or changes, or a
+    /// rotated credential, reaches the clusters at once rather than at the next resync.
     public func run() async {
-        let informer = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600), logger: logger) { event in
+        let secrets = Informer(kind: ManagementKinds.secret, namespace: options.namespace, client: management, announceInitialList: false, logger: logger) { event in
+            await self.handleSecret(event)
+        }
+        let clusters = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600), logger: logger) { event in
             await self.handle(event)
         }
+        await registry.setSecretReader(CachedSecretReader(secrets: secrets, management: management))
         await withTaskCancellationHandler {
-            await informer.run()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await secrets.run() }
+                group.addTask { await clusters.run() }
+                await group.next()
+                group.cancelAll()
+            }
         } onCancel: {
             Task { await self.registry.stopAll() }
         }
@@ -100,6 +114,43 @@ public final class ControllerStarter: Sendable {
         }
     }
 
+    /// A Secret changed in the management plane. A cluster whose kubeconfig it is restarts its
+    /// controller (at once when it was waiting for it or backing off; with the new credentials
+    /// when it was running); clusters whose addons read Secrets from its namespace reconcile
+    /// their addons. Changes to metadata alone are ignored.
+    private func handleSecret(_ event: InformerEvent) async {
+        let secret = event.object
+        guard let namespace = secret.namespace else { return }
+        if case .updated(let old, let new) = event, old["data"] == new["data"], old["stringData"] == new["stringData"], old["type"] == new["type"] { return }
+        for cluster in await registry.knownClusters where cluster.namespace == namespace && cluster.spec["kubeconfigSecretRef"]["name"].stringValue == secret.name {
+            let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
+            guard await registry.isStarting(key), cluster.deletionTimestamp == nil else { continue }
+            let running = await registry.controller(key) != nil
+            if case .deleted = event { continue }  // a running controller keeps the connection it has
+            if case .added = event, running { continue }
+            logger.info(running ? "kubeconfig changed, restarting the cluster's controller" : "kubeconfig available, starting the cluster's controller",
+                        metadata: ["cluster": "\(key)", "secret": "\(namespace)/\(secret.name)"])
+            await registry.stop(key)
+            await start(await registry.known(key) ?? cluster)
+        }
+        // Credentials: only names the catalog's addons read.
+        guard let catalog = try? await catalog.current(), Self.secretNames(readBy: catalog).contains(secret.name) else { return }
+        for controller in await registry.runningControllers where await controller.secretNamespace == namespace {
+            await controller.secretsChanged()
+        }
+    }
+
+    /// The names of the Secrets any version of any addon reads when it renders.
+    static func secretNames(readBy catalog: Catalog) -> Set<String> {
+        var names: Set<String> = []
+        for addon in catalog.addonNames {
+            for version in catalog.versions(of: addon) {
+                for reference in catalog.definition(name: addon, version: version)?.secrets ?? [] { names.insert(reference.secretName) }
+            }
+        }
+        return names
+    }
+
     /// Starts the controllers of clusters this replica now owns and stops those it no longer
     /// owns (after a change of shards).
     public func reevaluateOwnership() async {
@@ -125,7 +176,7 @@ public final class ControllerStarter: Sendable {
     }
 
     /// Keeps one cluster's controller running: waits for its kubeconfig, runs it, restarts it
-    /// with backoff (1 s doubling to 5 min) when it fails.
+    /// with backoff (`restartBackoff`, doubling to 5 min) when it fails.
     private func supervise(key: ReconcileRequest, cluster initial: KubeObject) async {
         var failures = 0
         var logger = self.logger
@@ -134,8 +185,8 @@ public final class ControllerStarter: Sendable {
             let cluster = await registry.latest(key) ?? initial
             do {
                 let connection = try await connection(for: cluster)
-                let controller = ClusterAddonController(cluster: cluster, connection: connection, management: management, catalog: catalog,
-                                                        options: options.cluster, logger: logger)
+                let controller = ClusterAddonController(cluster: cluster, connection: connection, management: management,
+                                                        secretReader: await registry.secretReader, catalog: catalog, options: options.cluster, logger: logger)
                 await registry.running(key, controller: controller)
                 await recordControllerStates()
                 try await controller.run()
@@ -144,7 +195,7 @@ public final class ControllerStarter: Sendable {
                 return
             } catch {
                 failures += 1
-                let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: .seconds(1), max: .seconds(300))
+                let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: options.restartBackoff, max: max(options.restartBackoff, .seconds(300)))
                 let phase: ControllerInfo.Phase = error is MissingKubeconfig ? .waitingForKubeconfig : (error is ClusterSpecError ? .invalid : .backingOff)
                 await registry.failed(key, phase: phase, error: "\(error)")
                 await recordControllerStates()
@@ -201,6 +252,14 @@ public final class ControllerStarter: Sendable {
         var known: [ReconcileRequest: KubeObject] = [:]
 
         var knownClusters: [KubeObject] { Array(known.values) }
+        /// Management reads with Secrets from the starter's cache (set when the starter runs).
+        private(set) var secretReader: (any ObjectReader)?
+
+        func setSecretReader(_ reader: any ObjectReader) { secretReader = reader }
+
+        func known(_ key: ReconcileRequest) -> KubeObject? { known[key] }
+
+        var runningControllers: [ClusterAddonController] { entries.values.compactMap(\.controller) }
 
         func remember(_ cluster: KubeObject) { known[ReconcileRequest(namespace: cluster.namespace, name: cluster.name)] = cluster }
 
