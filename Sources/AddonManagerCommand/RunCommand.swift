@@ -48,18 +48,33 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Address the endpoints listen on.")
     var httpHost: String = "0.0.0.0"
 
+    @Option(help: ArgumentHelp("Requests per second to the management plane (burst: twice as many).",
+                               discussion: "Every ClusterAddon's status, every Event and every Cluster's condition goes through this one client: a fleet of a thousand clusters needs hundreds per second while it converges (and none when idle)."))
+    var managementQPS: Double = 300
+
+    @Option(help: "Requests per second to each workload cluster (burst: twice as many).")
+    var workloadQPS: Double = 50
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
+
+    func validate() throws {
+        guard managementQPS > 0, workloadQPS > 0 else { throw ValidationError("--management-qps and --workload-qps must be above 0") }
+        guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+    }
 
     func run() async throws {
         let started = try ManagerStartup.start(logLevel: logLevel, defaultLevel: .info, catalogDirectory: catalog)
         let (logger, registry, loaded) = (started.logger, started.registry, started.catalog)
-        let management = try KubernetesClient(kubeconfig: kubeconfig, context: context, logger: logger)
+        var connection = try ClusterConnection.load(kubeconfig: kubeconfig, context: context)
+        connection.rateLimit = RateLimit(qps: managementQPS, burst: Int(managementQPS * 2))
+        let management = try KubernetesClient(connection: connection, logger: logger)
         do {
             if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }
             let coordinator = ShardCoordinator(client: management, namespace: leaseNamespace, identity: identity, shards: shards, logger: logger)
             var options = ControllerStarter.Options()
             options.namespace = namespace
+            options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))
             options.owns = { key in await coordinator.owns(key.description) }
             let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
             await coordinator.setOnChange { await starter.reevaluateOwnership() }
