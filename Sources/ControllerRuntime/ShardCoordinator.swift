@@ -97,6 +97,8 @@ public actor ShardCoordinator {
             return try await elector.tryAcquireOrRenew(&observation)
         } catch let error as KubernetesError where error.isConflict {
             return false
+        } catch is CancellationError {
+            return false  // shutting down
         } catch {
             problems.append("lease \(namespace)/\(elector.name): \(error)")
             return false
