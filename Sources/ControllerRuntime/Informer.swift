@@ -12,7 +12,8 @@ import Logging
 public final class Informer: Sendable {
     public let kind: GroupVersionKind
     public let namespace: String?
-    public let cache = ObjectCache()
+    public let cache: ObjectCache
+    private let transform: (@Sendable (KubeObject) -> KubeObject)?
     private let labelSelector: String?
     private let client: any ObjectReader & ObjectWatcher
     private let resyncPeriod: Duration?
@@ -24,11 +25,16 @@ public final class Informer: Sendable {
     /// - announceInitialList: whether the objects of the first list reach the handler as
     ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
     ///   only). Later relists always announce their differences.
+    /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
+    ///   applies to what the handler sees too.
     public init(
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
-        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true, logger: Logger,
+        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true,
+        storage: ObjectCache.Storage = .objects, transform: (@Sendable (KubeObject) -> KubeObject)? = nil, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
+        self.cache = ObjectCache(storage: storage)
+        self.transform = transform
         self.announceInitialList = announceInitialList
         self.kind = kind
         self.namespace = namespace
@@ -81,7 +87,7 @@ public final class Informer: Sendable {
             do {
                 if resourceVersion == nil {
                     let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
-                    let events = await cache.replace(with: list.items)
+                    let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
                     resourceVersion = list.resourceVersion
                     let first = await !synced.isSet
                     await synced.set()
@@ -113,7 +119,7 @@ public final class Informer: Sendable {
             resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         for try await event in events {
             if let rv = event.resourceVersion { last = rv }
-            switch event {
+            switch event.transformed(by: transform) {
             case .added(let object), .modified(let object):
                 if let old = await cache.store(object) {
                     await handler(.updated(old: old, new: object))
@@ -175,5 +181,17 @@ actor SyncSignal {
 
     private func cancelWaiter(_ id: Int) {
         waiters.removeValue(forKey: id)?.resume()
+    }
+}
+
+extension WatchEvent {
+    fileprivate func transformed(by transform: (@Sendable (KubeObject) -> KubeObject)?) -> WatchEvent {
+        guard let transform else { return self }
+        switch self {
+        case .added(let object): return .added(transform(object))
+        case .modified(let object): return .modified(transform(object))
+        case .deleted(let object): return .deleted(transform(object))
+        case .bookmark: return self
+        }
     }
 }

@@ -2,58 +2,86 @@ import KubernetesModel
 
 /// The informer's in-memory copy of the objects it watches, keyed by namespace and name.
 /// Reconcilers read from it instead of the API server.
+///
+/// `Storage.compact` keeps each object as its JSON text and decodes it when read: several
+/// times smaller than the parsed tree, for caches that are many and mostly idle (every kind
+/// an addon applies, in every workload cluster of a fleet). A `transform` drops what readers
+/// never need (managedFields, say) before an object is kept or handed on.
 public actor ObjectCache {
-    private var objects: [ReconcileRequest: KubeObject] = [:]
+    public enum Storage: Sendable { case objects, compact }
 
-    public init() {}
+    private struct Entry {
+        var object: KubeObject?
+        var json: [UInt8]
+        var resourceVersion: String?
+    }
+
+    public let storage: Storage
+    private var entries: [ReconcileRequest: Entry] = [:]
+
+    public init(storage: Storage = .objects) { self.storage = storage }
 
     public func get(namespace: String?, name: String) -> KubeObject? {
-        objects[ReconcileRequest(namespace: namespace, name: name)]
+        entries[ReconcileRequest(namespace: namespace, name: name)].map(Self.decode)
     }
 
     /// Objects in a namespace (nil: all), optionally matching a label selector, sorted by key.
     public func list(namespace: String? = nil, selector: LabelSelector? = nil) -> [KubeObject] {
-        objects.values
-            .filter { object in
-                (namespace == nil || object.namespace == namespace) && (selector?.matches(object.labels) ?? true)
-            }
-            .sorted { ($0.namespace ?? "", $0.name) < ($1.namespace ?? "", $1.name) }
+        entries
+            .filter { namespace == nil || $0.key.namespace == namespace }
+            .sorted { ($0.key.namespace ?? "", $0.key.name) < ($1.key.namespace ?? "", $1.key.name) }
+            .map { Self.decode($0.value) }
+            .filter { selector?.matches($0.labels) ?? true }
     }
 
-    public var count: Int { objects.count }
+    public var count: Int { entries.count }
 
-    public var keys: [ReconcileRequest] { Array(objects.keys) }
+    public var keys: [ReconcileRequest] { Array(entries.keys) }
 
     /// Stores an object; returns the one it replaced.
     @discardableResult
     func store(_ object: KubeObject) -> KubeObject? {
-        objects.updateValue(object, forKey: Self.key(object))
+        entries.updateValue(entry(object), forKey: Self.key(object)).map(Self.decode)
     }
 
     @discardableResult
     func remove(_ object: KubeObject) -> KubeObject? {
-        objects.removeValue(forKey: Self.key(object))
+        entries.removeValue(forKey: Self.key(object)).map(Self.decode)
     }
 
     /// Replaces the whole content with a fresh list; returns what changed, as events.
     func replace(with items: [KubeObject]) -> [InformerEvent] {
         var events: [InformerEvent] = []
-        var fresh: [ReconcileRequest: KubeObject] = [:]
+        var fresh: [ReconcileRequest: Entry] = [:]
         fresh.reserveCapacity(items.count)
-        for item in items { fresh[Self.key(item)] = item }
-        for (key, item) in fresh {
-            if let old = objects[key] {
-                if old.resourceVersion != item.resourceVersion { events.append(.updated(old: old, new: item)) }
+        for item in items {
+            let key = Self.key(item)
+            if let old = entries[key] {
+                if old.resourceVersion != item.resourceVersion { events.append(.updated(old: Self.decode(old), new: item)) }
             } else {
                 events.append(.added(item))
             }
+            fresh[key] = entry(item)
         }
-        for (key, old) in objects where fresh[key] == nil {
+        for (key, old) in entries where fresh[key] == nil {
             // Gone while we were not watching: a full list is authoritative, so this is a deletion.
-            events.append(.deleted(old))
+            events.append(.deleted(Self.decode(old)))
         }
-        objects = fresh
+        entries = fresh
         return events
+    }
+
+    private func entry(_ object: KubeObject) -> Entry {
+        switch storage {
+        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion)
+        case .compact: return Entry(object: nil, json: object.body.serialized(), resourceVersion: object.resourceVersion)
+        }
+    }
+
+    private static func decode(_ entry: Entry) -> KubeObject {
+        if let object = entry.object { return object }
+        // Our own serialization of a value that parsed: it parses again.
+        return KubeObject((try? JSONValue.parse(entry.json)) ?? .null)
     }
 
     static func key(_ object: KubeObject) -> ReconcileRequest {

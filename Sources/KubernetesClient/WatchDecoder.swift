@@ -22,7 +22,13 @@ enum WatchDecoder {
                         searchFrom = start
                         if let event = try decode(line, kind: kind, context: context) { continuation.yield(event) }
                     }
-                    if start > 0 { pending.removeFirst(start) }
+                    if start == pending.count {
+                        // All consumed: give the (possibly large) buffer back; a fleet keeps
+                        // thousands of watches open, mostly idle.
+                        pending = []
+                    } else if start > 0 {
+                        pending.removeFirst(start)
+                    }
                 }
                 if !pending.isEmpty, let event = try decode(pending[...], kind: kind, context: context) { continuation.yield(event) }
                 continuation.finish()

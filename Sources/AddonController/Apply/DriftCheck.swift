@@ -5,6 +5,16 @@ import KubernetesModel
 /// projected the same way and compared. Comparing server forms with server forms makes
 /// normalisation (`0.5` CPU stored as `500m`, defaulted fields) a non-issue.
 enum DriftCheck {
+    /// What is remembered of a projection: its canonical hash.
+    static func fingerprint(_ projection: JSONValue) -> String {
+        ContentHash.sha256Hex(of: projection)
+    }
+
+    /// The fingerprint of `live`'s fields at the paths of `shape`.
+    static func fingerprint(of live: JSONValue, onto shape: JSONValue) -> String {
+        fingerprint(project(live, onto: shape))
+    }
+
     /// The parts of `live` at the paths `shape` has (list elements by position).
     static func project(_ live: JSONValue, onto shape: JSONValue) -> JSONValue {
         switch (shape, live) {

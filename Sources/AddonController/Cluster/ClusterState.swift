@@ -8,7 +8,9 @@ import KubernetesModel
 public actor ClusterState {
     public private(set) var cluster: KubeObject
     var inventories: [String: Inventory] = [:]
-    var expected: [ObjectReference: JSONValue] = [:]
+    /// The fingerprint of our applied fields as the server answered them, per object (a hash,
+    /// not the fields: a fleet remembers this for every object of every cluster).
+    var expected: [ObjectReference: String] = [:]
     var statuses: [String: ClusterAddonStatus] = [:]
     /// The Cluster status this controller last wrote (conditions and addon summary).
     var clusterStatus: JSONValue?
@@ -25,8 +27,8 @@ public actor ClusterState {
     func setInventory(_ inventory: Inventory?, for addon: String) { inventories[addon] = inventory }
     func hasInventory(_ addon: String) -> Bool { inventories[addon] != nil }
 
-    func expected(_ reference: ObjectReference) -> JSONValue? { expected[reference] }
-    func setExpected(_ value: JSONValue?, for reference: ObjectReference) { expected[reference] = value }
+    func expected(_ reference: ObjectReference) -> String? { expected[reference] }
+    func setExpected(_ fingerprint: String?, for reference: ObjectReference) { expected[reference] = fingerprint }
 
     func status(_ addon: String) -> ClusterAddonStatus? { statuses[addon] }
     func setStatus(_ status: ClusterAddonStatus?, for addon: String) { statuses[addon] = status }

@@ -29,7 +29,7 @@ public actor OwnedObjects {
             let onChange = self.onChange
             let informer = Informer(
                 kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
-                client: client, resyncPeriod: nil, logger: logger
+                client: client, resyncPeriod: nil, storage: .compact, transform: Self.withoutManagedFields, logger: logger
             ) { event in
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
@@ -48,6 +48,16 @@ public actor OwnedObjects {
         guard await entry.informer.hasSynced else { return .notWatched }
         if let object = await entry.informer.cache.get(namespace: namespace, name: name) { return .found(object) }
         return .missing
+    }
+
+    /// What the caches keep of an object: everything but `metadata.managedFields`, which
+    /// neither health nor the drift check reads (drift compares our applied fields' values).
+    /// A fleet holds every owned object of every cluster: this, and compact storage, keep
+    /// that affordable.
+    static let withoutManagedFields: @Sendable (KubeObject) -> KubeObject = { object in
+        var object = object
+        object.body.removeValue(at: ["metadata", "managedFields"])
+        return object
     }
 
     public enum Lookup: Sendable {

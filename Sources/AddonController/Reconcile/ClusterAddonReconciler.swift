@@ -202,7 +202,7 @@ public struct ClusterAddonReconciler: Reconciler {
         let responses = Dictionary(outcome.applied.map { ($0.reference, $0) }, uniquingKeysWith: { _, last in last })
         for object in objects {
             guard let response = responses[object.reference] else { continue }
-            await state.setExpected(DriftCheck.project(response.body, onto: DriftCheck.shape(of: object)), for: object.reference)
+            await state.setExpected(DriftCheck.fingerprint(of: response.body, onto: DriftCheck.shape(of: object)), for: object.reference)
         }
         let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash, members: outcome.applied.map(Inventory.Member.init(object:)))
         var pruned = Pruner.Outcome()
@@ -263,13 +263,14 @@ public struct ClusterAddonReconciler: Reconciler {
         if live.deletionTimestamp != nil { return false }
         if let expected = await state.expected(object.reference) {
             let projected = DriftCheck.project(live.body, onto: shape)
-            if projected != expected, logger.logLevel <= .trace {
-                logger.trace("drift detail", metadata: ["object": "\(object.reference)", "live": "\(projected.jsonString().prefix(600))", "expected": "\(expected.jsonString().prefix(600))"])
+            let same = DriftCheck.fingerprint(projected) == expected
+            if !same, logger.logLevel <= .trace, object.kind != "Secret" {  // a Secret's fields are credentials: never logged
+                logger.trace("drift detail", metadata: ["object": "\(object.reference)", "live": "\(projected.jsonString().prefix(600))"])
             }
-            return projected == expected
+            return same
         }
         guard DriftCheck.contains(live.body, shape) else { return false }
-        await state.setExpected(DriftCheck.project(live.body, onto: shape), for: object.reference)
+        await state.setExpected(DriftCheck.fingerprint(of: live.body, onto: shape), for: object.reference)
         return true
     }
 

@@ -5,8 +5,34 @@ import KubernetesModel
 /// changed: the addon version, the cluster's facts, the channel's and the cluster's values, and
 /// the referenced Secrets' content (read on every call, so a rotated credential re-renders).
 /// An idle fleet's resyncs then cost reads, not template rendering.
+///
+/// The objects are kept as their JSON text (parsed again on use, many times cheaper than
+/// rendering) and the merged values are not kept: a fleet holds a rendering of every addon of
+/// every cluster.
 actor RenderCache {
-    private var entries: [String: (key: String, rendered: RenderedAddon)] = [:]
+    private struct Entry {
+        var key: String
+        /// The rendering without its objects and values.
+        var rendered: RenderedAddon
+        var objects: [[UInt8]]
+
+        init(key: String, rendered: RenderedAddon) {
+            self.key = key
+            objects = rendered.objects.map { $0.body.serialized() }
+            var kept = rendered
+            kept.objects = []
+            kept.values = .null
+            self.rendered = kept
+        }
+
+        var restored: RenderedAddon {
+            var rendered = self.rendered
+            rendered.objects = objects.map { KubeObject((try? JSONValue.parse($0)) ?? .null) }
+            return rendered
+        }
+    }
+
+    private var entries: [String: Entry] = [:]
 
     func render(_ wanted: DesiredAddon, facts: ClusterFacts, secrets: any SecretSource) async throws -> RenderedAddon {
         // Read the Secrets first; a missing one is the renderer's error to report, so fall
@@ -31,10 +57,10 @@ actor RenderCache {
         let key = ContentHash.sha256Hex(of: [
             .string(wanted.name), .string(wanted.version.description), facts.templateValue, wanted.channelValues, wanted.clusterValues, .array(secretKey),
         ])
-        if let entry = entries[wanted.name], entry.key == key { return entry.rendered }
+        if let entry = entries[wanted.name], entry.key == key { return entry.restored }
         let rendered = try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
                                                  clusterValues: wanted.clusterValues, secrets: fetched)
-        entries[wanted.name] = (key, rendered)
+        entries[wanted.name] = Entry(key: key, rendered: rendered)
         return rendered
     }
 
