@@ -62,6 +62,7 @@ final class ControllerHarness: Sendable {
         options.pollInterval = .milliseconds(200)
         options.unreachableGrace = .seconds(1)
         options.probeInterval = .milliseconds(300)
+        options.clusterReportDelay = .milliseconds(50)
         options.resyncPeriod = .seconds(3600)
         return options
     }

@@ -30,6 +30,30 @@ import Testing
         }
     }
 
+    /// An install reads no ClusterAddon back (the controller lists them once at start), and
+    /// the Cluster's condition is written once per burst of addon changes, not once per change.
+    @Test func anInstallReadsNoClusterAddonsAndCoalescesClusterStatusWrites() async throws {
+        var options = ControllerHarness.fastOptions
+        options.clusterReportDelay = .seconds(3)
+        try await withHarness(options: options) { h in
+            let management = try #require(h.fleet.server.cluster(named: "management"))
+            try await h.fleet.addCluster(.init(name: "quick"))
+            // Watched in the controller's memory: the harness's own helpers GET ClusterAddons.
+            try await h.eventually("both addons Healthy") {
+                let phases = await h.starter.controllers().first { $0.key.name == "quick" }?.value.summary?.phases
+                return phases?["base"] == .healthy && phases?["dependent"] == .healthy
+            }
+            try await h.eventually("AddonsHealthy") {
+                let cluster = try await h.management.get(ManagementKinds.cluster, name: "quick", namespace: "dev")
+                return (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
+            }
+            #expect(await management.requestCount(verb: "get", resource: "clusteraddons") == 0)
+            // Four phase changes (two addons, Progressing then Healthy) within one delay.
+            let writes = await management.requestCount(verb: "patch", resource: "clusters/status")
+            #expect((1...2).contains(writes), "\(writes) Cluster status writes")
+        }
+    }
+
     /// Regression: re-applying a Secret with stringData moves its managedFields time (a new
     /// resourceVersion, a watch event); a cache not yet caught up with our own apply used to
     /// look like drift, so every addon with such a Secret was applied again about once a second.

@@ -18,6 +18,9 @@ public final class ClusterAddonController: Sendable {
         public var pollInterval: Duration = .seconds(2)
         /// How often the cluster's API is asked whether it answers (GET /version).
         public var probeInterval: Duration = .seconds(15)
+        /// How long addon changes are gathered before the Cluster's condition is written: an
+        /// install moves each addon through several phases, and one write covers a burst.
+        public var clusterReportDelay: Duration = .milliseconds(500)
         public init() {}
     }
 
@@ -93,6 +96,8 @@ public final class ClusterAddonController: Sendable {
         reconciler.unreachableGrace = options.unreachableGrace
         reconciler.progressDeadline = options.progressDeadline
         reconciler.pollInterval = options.pollInterval
+        let reportDelay = options.clusterReportDelay
+        reconciler.requestClusterReport = { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
                                     metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")])
 
@@ -119,6 +124,8 @@ public final class ClusterAddonController: Sendable {
             guard let addon = object.labels[ManagementKinds.addonLabel] ?? object.spec["addon"].stringValue else { continue }
             if await state.status(addon) == nil { await state.setStatus(ClusterAddonStatus(json: object.status), for: addon) }
         }
+        // From now on an addon without a status here has no ClusterAddon: no GET to find out.
+        await state.markStatusesLoaded()
     }
 
     private func enqueueAll() async {

@@ -30,6 +30,11 @@ public actor ClusterState {
     func expected(_ reference: ObjectReference) -> String? { expected[reference] }
     func setExpected(_ fingerprint: String?, for reference: ObjectReference) { expected[reference] = fingerprint }
 
+    /// Whether `statuses` holds every ClusterAddon of this cluster (listed at start, then
+    /// kept up to date by our own writes).
+    private(set) var statusesLoaded = false
+    func markStatusesLoaded() { statusesLoaded = true }
+
     func status(_ addon: String) -> ClusterAddonStatus? { statuses[addon] }
     func setStatus(_ status: ClusterAddonStatus?, for addon: String) { statuses[addon] = status }
     var allStatuses: [String: ClusterAddonStatus] { statuses }

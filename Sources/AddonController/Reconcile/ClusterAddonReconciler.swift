@@ -19,6 +19,13 @@ public struct ClusterAddonReconciler: Reconciler {
     public var progressDeadline: Duration = .seconds(600)
     /// How soon to look again at an addon that is not healthy yet.
     public var pollInterval: Duration = .seconds(2)
+    /// Asks for the Cluster's `AddonsHealthy` condition to be written (soon, once for a burst
+    /// of addon changes): the controller queues `clusterReport` with a short delay.
+    public var requestClusterReport: @Sendable () async -> Void = {}
+
+    /// The queue item that writes the Cluster's condition and addon summary. Its name cannot
+    /// be an addon's (addon names are DNS labels).
+    public static let clusterReport = ReconcileRequest(namespace: nil, name: "[cluster]")
 
     let state: ClusterState
     let catalog: any CatalogSource
@@ -49,6 +56,10 @@ public struct ClusterAddonReconciler: Reconciler {
     // MARK: Reconcile
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
+        if request == Self.clusterReport {
+            try await reporter.reportClusterHealth(cluster: await state.cluster)
+            return .done
+        }
         let addon = request.name
         let cluster = await state.cluster
         let spec: ClusterSpec
@@ -73,7 +84,7 @@ public struct ClusterAddonReconciler: Reconciler {
         case .install(let wanted):
             result = try await install(wanted, cluster: cluster, spec: spec, desired: desired)
         }
-        try await reporter.reportClusterHealth(cluster: await state.cluster)
+        await requestClusterReport()
         return result
     }
 

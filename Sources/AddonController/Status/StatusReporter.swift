@@ -22,6 +22,7 @@ public struct StatusReporter: Sendable {
     /// remembered; nil when there is no ClusterAddon yet.
     func currentStatus(addon: String, cluster: KubeObject) async throws -> ClusterAddonStatus? {
         if let known = await state.status(addon) { return known }
+        if await state.statusesLoaded { return nil }
         do {
             let object = try await client.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster.name, addon: addon), namespace: cluster.namespace)
             let status = ClusterAddonStatus(json: object.status)
