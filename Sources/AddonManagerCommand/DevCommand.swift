@@ -81,6 +81,14 @@ struct DevCommand: AsyncParsableCommand {
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        if ProcessInfo.processInfo.environment["DEV_REQUEST_COUNTS"] != nil {
+            var total: [String: Int] = [:]
+            for name in fleet.server.clusterNames {
+                let counts = await fleet.server.cluster(named: name)!.requestCountsByVerbAndResource
+                for (k, v) in counts { total[(name == "management" ? "M " : "W ") + k, default: 0] += v }
+            }
+            for (k, v) in total.sorted(by: { $0.value > $1.value }) { print("\(v)\t\(k)") }
+        }
         await fleet.shutdown()
     }
 }

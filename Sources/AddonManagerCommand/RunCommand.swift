@@ -71,7 +71,14 @@ struct RunCommand: AsyncParsableCommand {
         let management = try KubernetesClient(connection: connection, logger: logger)
         do {
             if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }
-            let coordinator = ShardCoordinator(client: management, namespace: leaseNamespace, identity: identity, shards: shards, logger: logger)
+            // Leases go through a client of their own (own connection, own rate limit): a
+            // management plane busy with a fleet's status writes must not delay a renewal, or
+            // the replica would drop its shards and stop every cluster.
+            var leaseConnection = connection
+            leaseConnection.rateLimit = RateLimit(qps: 20, burst: 40)
+            let leaseClient = try KubernetesClient(connection: leaseConnection, logger: logger)
+            defer { Task { try? await leaseClient.shutdown() } }
+            let coordinator = ShardCoordinator(client: leaseClient, namespace: leaseNamespace, identity: identity, shards: shards, logger: logger)
             var options = ControllerStarter.Options()
             options.namespace = namespace
             options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))

@@ -70,11 +70,11 @@ public final class Informer: Sendable {
 
     /// Lists and watches until cancelled.
     public func run() async {
+        // Without a resync, no second task: a fleet runs thousands of informers.
+        guard let resyncPeriod else { return await listAndWatchLoop() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listAndWatchLoop() }
-            if let resyncPeriod {
-                group.addTask { await self.resyncLoop(every: resyncPeriod) }
-            }
+            group.addTask { await self.resyncLoop(every: resyncPeriod) }
             await group.next()
             group.cancelAll()
         }
@@ -86,7 +86,11 @@ public final class Informer: Sendable {
         while !Task.isCancelled {
             do {
                 if resourceVersion == nil {
-                    let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
+                    // Lists and watch requests run in child tasks: their deep async frames are
+                    // freed when they end, not kept at this long-lived task's high-water mark.
+                    let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
+                    async let listed = client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
+                    let list = try await listed
                     let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
                     resourceVersion = list.resourceVersion
                     let first = await !synced.isSet
@@ -115,8 +119,10 @@ public final class Informer: Sendable {
     private func watch(from resourceVersion: String) async throws -> String {
         var last = resourceVersion
         let timeout = Int.random(in: 300...600)
-        let events = try await client.watch(kind, namespace: namespace, options: WatchOptions(
+        let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
+        async let opened = client.watch(kind, namespace: namespace, options: WatchOptions(
             resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
+        let events = try await opened
         for try await event in events {
             if let rv = event.resourceVersion { last = rv }
             switch event.transformed(by: transform) {

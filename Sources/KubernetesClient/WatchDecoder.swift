@@ -6,44 +6,7 @@ import NIOCore
 /// Turns a watch answer (one JSON event per line) into `WatchEvents`.
 enum WatchDecoder {
     static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext, logger: Logger) -> WatchEvents {
-        let (stream, continuation) = WatchEvents.makeStream()
-        let reader = Task {
-            var pending: [UInt8] = []
-            do {
-                for try await buffer in response.body {
-                    // Only the new bytes can hold the next newline: a large object arriving in many
-                    // chunks is scanned once.
-                    var searchFrom = pending.count
-                    pending.append(contentsOf: buffer.readableBytesView)
-                    var start = 0
-                    while let newline = pending[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
-                        let line = pending[start..<newline]
-                        start = newline + 1
-                        searchFrom = start
-                        if let event = try decode(line, kind: kind, context: context) { continuation.yield(event) }
-                    }
-                    if start == pending.count {
-                        // All consumed: give the (possibly large) buffer back; a fleet keeps
-                        // thousands of watches open, mostly idle.
-                        pending = []
-                    } else if start > 0 {
-                        pending.removeFirst(start)
-                    }
-                }
-                if !pending.isEmpty, let event = try decode(pending[...], kind: kind, context: context) { continuation.yield(event) }
-                continuation.finish()
-            } catch let error as KubernetesError {
-                continuation.finish(throwing: error)
-            } catch {
-                if Task.isCancelled {
-                    continuation.finish(throwing: CancellationError())
-                } else {
-                    continuation.finish(throwing: Transport.transportError(error, context: context))
-                }
-            }
-        }
-        continuation.onTermination = { _ in reader.cancel() }
-        return stream
+        WatchEvents(body: response.body, kind: kind, context: context)
     }
 
     /// One line of a watch: nil for a blank line; throws the Status of an ERROR event.
@@ -77,6 +40,75 @@ enum WatchDecoder {
                                   message: status == nil ? "watch ERROR event: \(json["object"].jsonString())" : "")
         default:
             throw KubernetesError(kind: .invalidResponse, context: context, message: "unknown watch event type \"\(type)\"")
+        }
+    }
+}
+
+/// The events of one watch, decoded as they are read, on the reading task: no task or buffer
+/// of its own (a fleet keeps thousands of watches open), and a slow reader holds the server
+/// back through HTTP/2 flow control instead of piling events up in memory.
+public struct WatchEvents: AsyncSequence, Sendable {
+    public typealias Element = WatchEvent
+
+    let body: HTTPClientResponse.Body
+    let kind: GroupVersionKind
+    let context: KubernetesError.RequestContext
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(body: body.makeAsyncIterator(), kind: kind, context: context)
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var body: HTTPClientResponse.Body.AsyncIterator
+        let kind: GroupVersionKind
+        let context: KubernetesError.RequestContext
+        /// Bytes read and not decoded yet; `start` is where the undecoded part begins and
+        /// `searchFrom` where the next newline may be (the bytes before it have none).
+        var pending: [UInt8] = []
+        var start = 0
+        var searchFrom = 0
+        var finished = false
+
+        public mutating func next() async throws -> WatchEvent? {
+            while true {
+                // A complete line already read?
+                while let newline = pending[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = pending[start..<newline]
+                    start = newline + 1
+                    searchFrom = start
+                    if let event = try WatchDecoder.decode(line, kind: kind, context: context) { return event }
+                }
+                if finished {
+                    guard start < pending.count else { return nil }
+                    let rest = pending[start...]
+                    start = pending.count
+                    if let event = try WatchDecoder.decode(rest, kind: kind, context: context) { return event }
+                    return nil
+                }
+                // Drop what was decoded; give a large buffer back once it is all consumed (most
+                // watches are idle most of the time).
+                if start == pending.count {
+                    pending = []
+                } else if start > 0 {
+                    pending.removeFirst(start)
+                }
+                searchFrom = pending.count
+                start = 0
+                let buffer: ByteBuffer?
+                do {
+                    buffer = try await body.next()
+                } catch let error as KubernetesError {
+                    throw error
+                } catch {
+                    if Task.isCancelled { throw CancellationError() }
+                    throw Transport.transportError(error, context: context)
+                }
+                guard let buffer else {
+                    finished = true
+                    continue
+                }
+                pending.append(contentsOf: buffer.readableBytesView)
+            }
         }
     }
 }

@@ -42,4 +42,3 @@ public enum WatchEvent: Sendable, Hashable {
 
 /// The events of one watch request, in order. Finishes when the server ends the watch;
 /// throws `KubernetesError` on an ERROR event (410 → `.gone`) or a broken connection.
-public typealias WatchEvents = AsyncThrowingStream<WatchEvent, any Error>
