@@ -54,12 +54,10 @@ public final class Controller<R: Reconciler>: Sendable {
     func process(_ request: ReconcileRequest) async {
         let start = ContinuousClock.now
         do {
-            // In a child task: its async frames (deep, for an apply) are freed when it ends.
-            // A worker lives as long as the controller, and a task keeps its frame memory at
-            // its high-water mark; at fleet scale that was a large share of the manager's memory.
+            // In a child task: its async frames (deep, for an apply) are freed when it ends
+            // (see `inChildTask`); at fleet scale they were a large share of the memory.
             let reconciler = self.reconciler
-            async let outcome = reconciler.reconcile(request)
-            let result = try await outcome
+            let result = try await inChildTask { try await reconciler.reconcile(request) }
             reconcileTimer.recordNanoseconds(Self.nanoseconds(start.duration(to: .now)))
             await queue.forget(request)
             if case .requeue(let after) = result {

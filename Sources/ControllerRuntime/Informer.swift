@@ -89,8 +89,7 @@ public final class Informer: Sendable {
                     // Lists and watch requests run in child tasks: their deep async frames are
                     // freed when they end, not kept at this long-lived task's high-water mark.
                     let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
-                    async let listed = client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
-                    let list = try await listed
+                    let list = try await inChildTask { try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector)) }
                     let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
                     resourceVersion = list.resourceVersion
                     let first = await !synced.isSet
@@ -120,9 +119,10 @@ public final class Informer: Sendable {
         var last = resourceVersion
         let timeout = Int.random(in: 300...600)
         let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
-        async let opened = client.watch(kind, namespace: namespace, options: WatchOptions(
-            resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
-        let events = try await opened
+        let events = try await inChildTask {
+            try await client.watch(kind, namespace: namespace, options: WatchOptions(
+                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
+        }
         for try await event in events {
             if let rv = event.resourceVersion { last = rv }
             switch event.transformed(by: transform) {
