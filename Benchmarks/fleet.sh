@@ -9,7 +9,11 @@
 # kube apply` of N partial Cluster objects (field manager addon-bench), and times until every
 # cluster reports that version applied and Healthy.
 #
-# Usage: bash Benchmarks/fleet.sh [N] [--idle SECONDS] [--bump ADDON[=VERSION]] [--limit SECONDS] [--out FILE]
+# With --split, the fleet (LocalKube: management plane and simulated clusters) runs in one
+# process (`addon-manager dev --fleet-only`) and the manager in another (`addon-manager run`
+# against it, as in production): the manager's own memory and CPU are then reported apart.
+#
+# Usage: bash Benchmarks/fleet.sh [N] [--split] [--idle SECONDS] [--bump ADDON[=VERSION]] [--limit SECONDS] [--out FILE]
 #   N             simulated clusters (default 100)
 #   --idle S      stay S seconds after all are Healthy and measure the idle fleet (default 0:
 #                 run with --exit-when-healthy)
@@ -18,15 +22,17 @@
 #   --limit S     stop S seconds after start, whatever happens (default 300)
 #   --out FILE    also append the results (markdown) to FILE
 #   --log FILE    run the manager at log level info and keep its log in FILE
+#   --split       the manager in a process of its own (see above)
 #   CONFIG=release uses the release build (see lib/common.sh).
 # Only 127.0.0.1 is used; the process is stopped (SIGINT, then SIGKILL) at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 limit=300 out= bump= catalog=$bench_root log=
+clusters=100 idle=0 limit=300 out= bump= catalog=$bench_root log= split=0
 while (($#)); do
   case $1 in
+    --split) split=1; shift ;;
     --bump) bump=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --catalog) catalog=$(cd "$2" && pwd); shift 2 ;;
@@ -46,28 +52,51 @@ done
 
 bench_binaries
 work=$(mktemp -d /tmp/addon-bench-fleet.XXXXXX)
-time_pid= dev_pid=
+time_pid= dev_pid= mgr_time_pid= mgr_pid=
 cleanup() {
+  [[ -z $mgr_pid ]] || bench_stop "$mgr_pid" 20
   [[ -z $dev_pid ]] || bench_stop "$dev_pid" 20
   rm -rf "$work"
 }
 trap cleanup EXIT
 
+# The child process of a `/usr/bin/time` started in the background.
+child_of() {
+  local pid=
+  for _ in $(seq 1 100); do
+    pid=$(pgrep -P "$1" || true)
+    [[ -z $pid ]] || break
+    sleep 0.05
+  done
+  echo "$pid"
+}
+
 port=$(bench_free_port)
-args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --kubeconfig-dir "$work/kc")
+if ((split)); then
+  args=(dev --fleet-only --clusters "$clusters" --catalog "$catalog" --http-port "$(bench_free_port)" --kubeconfig-dir "$work/kc")
+else
+  args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --kubeconfig-dir "$work/kc")
+fi
 ((idle > 0)) || [[ -n $bump ]] || args+=(--exit-when-healthy)
-[[ -z $log ]] || args+=(--log-level info)
+((split)) || [[ -z $log ]] || args+=(--log-level info)
 start=$(date +%s.%N)
 # stdbuf: the progress lines reach the file as they are printed (standard output is not a terminal).
 stdbuf -oL /usr/bin/time -v -o "$work/time.txt" "$ADDON_MANAGER" "${args[@]}" >"$work/out" 2>"$work/err" &
 time_pid=$!
-for _ in $(seq 1 100); do
-  dev_pid=$(pgrep -P "$time_pid" || true)
-  [[ -z $dev_pid ]] || break
-  sleep 0.05
-done
+dev_pid=$(child_of "$time_pid")
 [[ -n $dev_pid ]] || { echo "addon-manager dev did not start" >&2; cat "$work/err" >&2; exit 1; }
-echo "addon-manager dev pid $dev_pid, $clusters clusters, endpoints on 127.0.0.1:$port" >&2
+if ((split)); then
+  for _ in $(seq 1 200); do [[ -s $work/kc/management.kubeconfig ]] && grep -q "^No controllers run here" "$work/out" && break; sleep 0.05; done
+  /usr/bin/time -v -o "$work/time-manager.txt" "$ADDON_MANAGER" run --kubeconfig "$work/kc/management.kubeconfig" --catalog "$catalog" \
+    --http-port "$port" --http-host 127.0.0.1 --identity fleet-bench --log-level "$([[ -n $log ]] && echo info || echo notice)" >"$work/manager.out" 2>"$work/manager.err" &
+  mgr_time_pid=$!
+  mgr_pid=$(child_of "$mgr_time_pid")
+  [[ -n $mgr_pid ]] || { echo "addon-manager run did not start" >&2; cat "$work/manager.err" >&2; exit 1; }
+  echo "addon-manager dev --fleet-only pid $dev_pid, addon-manager run pid $mgr_pid, $clusters clusters, manager endpoints on 127.0.0.1:$port" >&2
+else
+  mgr_pid=$dev_pid
+  echo "addon-manager dev pid $dev_pid, $clusters clusters, endpoints on 127.0.0.1:$port" >&2
+fi
 
 elapsed() { python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')"; }
 past_limit() { python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $start >= $limit else 1)"; }
@@ -75,6 +104,7 @@ converged=0 outcome=
 while :; do
   if grep -q "^all $clusters clusters Healthy" "$work/out"; then converged=1; break; fi
   if ! kill -0 "$dev_pid" 2>/dev/null; then outcome="exited before all clusters were Healthy"; break; fi
+  if ((split)) && ! kill -0 "$mgr_pid" 2>/dev/null; then outcome="the manager exited before all clusters were Healthy"; break; fi
   if past_limit; then outcome="not all Healthy after ${limit} s: stopped"; break; fi
   sleep 0.5
 done
@@ -109,14 +139,16 @@ PY
 
 status_json() { curl -sS --max-time 20 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null || echo '{}'; }
 
-idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
-if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$dev_pid"); fi
+idle_cpu= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
+if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$mgr_pid"); fi
 if ((converged)) && ((idle > 0)); then
-  applies0=$(applies); cpu0=$(bench_cpu_seconds "$dev_pid"); t0=$(date +%s.%N)
+  applies0=$(applies); cpu0=$(bench_cpu_seconds "$mgr_pid"); t0=$(date +%s.%N)
+  ! ((split)) || fleet_cpu0=$(bench_cpu_seconds "$dev_pid")
   echo "all Healthy at $(elapsed) s; measuring $idle s of idle ..." >&2
   while ! past_limit && python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < $idle else 1)"; do sleep 1; done
-  cpu1=$(bench_cpu_seconds "$dev_pid"); t1=$(date +%s.%N); applies1=$(applies)
+  cpu1=$(bench_cpu_seconds "$mgr_pid"); t1=$(date +%s.%N); applies1=$(applies)
   idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f} % of one core over {$t1 - $t0:.0f} s')")
+  ! ((split)) || fleet_idle_cpu=$(python3 -c "print(f'{($(bench_cpu_seconds "$dev_pid") - $fleet_cpu0) / ($t1 - $t0) * 100:.1f} % of one core')")
   idle_applies=$(applies_between "$applies0" "$applies1")
 fi
 if ((converged)) && [[ -n $bump ]] && ! past_limit; then
@@ -144,10 +176,15 @@ if ((converged && idle == 0)) && [[ -z $bump ]]; then
   # --exit-when-healthy: it stops by itself; give it 30 s.
   for _ in $(seq 1 300); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
 fi
+if ((split)); then
+  bench_stop "$mgr_pid" 20
+  wait "$mgr_time_pid" || true
+  mgr_pid=
+fi
 bench_stop "$dev_pid" 20
 wait "$time_pid" || true
 dev_pid=
-[[ -z $log ]] || cp "$work/err" "$log"
+if ((split)); then [[ -z $log ]] || cp "$work/manager.err" "$log"; else [[ -z $log ]] || cp "$work/err" "$log"; fi
 
 first=$(sed -n 's/^first cluster Healthy: .*, after \([0-9.]*\) s$/\1/p' "$work/out" | head -1)
 all=$(sed -n "s/^all $clusters clusters Healthy .* after \([0-9.]*\) s$/\1/p" "$work/out" | head -1)
@@ -155,6 +192,11 @@ created=$(sed -n "s/^$clusters cluster(s) created after \([0-9.]*\) s$/\1/p" "$w
 rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/time.txt")
 user=$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$work/time.txt")
 system=$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$work/time.txt")
+if ((split)); then
+  mgr_rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/time-manager.txt")
+  mgr_user=$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$work/time-manager.txt")
+  mgr_system=$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$work/time-manager.txt")
+fi
 
 report=$(
   echo "Machine: $(bench_machine)"
@@ -165,9 +207,18 @@ report=$(
   echo "| first cluster Healthy | ${first:-not reached} ${first:+s} |"
   echo "| all clusters Healthy | ${all:-not reached} ${all:+s} |"
   [[ -z $cpu_converged ]] || echo "| CPU until all Healthy | $(printf "%.1f" "$cpu_converged") s |"
-  echo "| peak RSS | $((rss_kb / 1024)) MB |"
-  echo "| CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
-  [[ -z $idle_cpu ]] || echo "| CPU while idle after convergence | $idle_cpu |"
+  if ((split)); then
+    echo "| manager (addon-manager run): peak RSS | $((mgr_rss_kb / 1024)) MB |"
+    echo "| manager: CPU, whole run | $(python3 -c "print(f'{$mgr_user + $mgr_system:.1f}')") s |"
+    echo "| fleet (LocalKube, addon-manager dev --fleet-only): peak RSS | $((rss_kb / 1024)) MB |"
+    echo "| fleet: CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
+    [[ -z $idle_cpu ]] || echo "| manager: CPU while idle after convergence | $idle_cpu |"
+    [[ -z $fleet_idle_cpu ]] || echo "| fleet: CPU meanwhile | $fleet_idle_cpu |"
+  else
+    echo "| peak RSS (manager and LocalKube in one process) | $((rss_kb / 1024)) MB |"
+    echo "| CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
+    [[ -z $idle_cpu ]] || echo "| CPU while idle after convergence | $idle_cpu |"
+  fi
   [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
   [[ -z $bump_apply ]] || echo "| pin another ${bump%%=*} version on every Cluster ($bump_changing of $bump_total change; one addonctl kube apply) | $bump_apply s |"
   [[ -z $bump_all ]] || echo "| ... until every cluster has it Healthy | $bump_all s |"
@@ -181,6 +232,6 @@ echo "$report"
 if ((!converged)); then
   echo >&2
   echo "last lines of the manager's log:" >&2
-  tail -5 "$work/err" | cut -c1-400 >&2
+  tail -5 "$work/$( ((split)) && echo manager.err || echo err)" | cut -c1-400 >&2
   exit 1
 fi
