@@ -200,7 +200,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AddonControllerTests",
-            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet"],
+            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

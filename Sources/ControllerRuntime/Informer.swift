@@ -21,18 +21,23 @@ public final class Informer: Sendable {
     private let logger: Logger
     private let synced = SyncSignal()
     private let announceInitialList: Bool
+    private let onAlive: (@Sendable () async -> Void)?
 
     /// - announceInitialList: whether the objects of the first list reach the handler as
     ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
     ///   only). Later relists always announce their differences.
     /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
     ///   applies to what the handler sees too.
+    /// - onAlive: called whenever the server answered (a list, any watch event, bookmarks
+    ///   included): proof that it is reachable, without asking.
     public init(
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
         client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true,
-        storage: ObjectCache.Storage = .objects, transform: (@Sendable (KubeObject) -> KubeObject)? = nil, logger: Logger,
+        storage: ObjectCache.Storage = .objects, transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
+        onAlive: (@Sendable () async -> Void)? = nil, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
+        self.onAlive = onAlive
         self.cache = ObjectCache(storage: storage)
         self.transform = transform
         self.announceInitialList = announceInitialList
@@ -90,6 +95,7 @@ public final class Informer: Sendable {
                     // freed when they end, not kept at this long-lived task's high-water mark.
                     let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
                     let list = try await inChildTask { try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector)) }
+                    await onAlive?()
                     let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
                     resourceVersion = list.resourceVersion
                     let first = await !synced.isSet
@@ -124,6 +130,7 @@ public final class Informer: Sendable {
                 resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         }
         for try await event in events {
+            await onAlive?()
             if let rv = event.resourceVersion { last = rv }
             switch event.transformed(by: transform) {
             case .added(let object), .modified(let object):

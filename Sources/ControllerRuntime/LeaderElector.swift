@@ -103,13 +103,19 @@ public final class LeaderElector: Sendable {
     public func releaseIfHeld() async { await release() }
 
     private func release() async {
-        guard var lease = try? await client.get(Self.leaseKind, name: name, namespace: namespace) else { return }
-        var record = LeaseRecord(lease: lease)
-        guard record.holderIdentity == identity else { return }
-        record.holderIdentity = nil
-        record.leaseDurationSeconds = 1
-        lease["spec"] = record.spec
-        _ = try? await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
+        // Called on the way out, usually from a cancelled task, whose requests would be
+        // refused at once: the release runs in a task of its own (bounded by the client's
+        // request timeout), so that a successor need not wait for the lease to expire.
+        let (client, name, namespace, identity) = (self.client, self.name, self.namespace, self.identity)
+        await Task {
+            guard var lease = try? await client.get(Self.leaseKind, name: name, namespace: namespace) else { return }
+            var record = LeaseRecord(lease: lease)
+            guard record.holderIdentity == identity else { return }
+            record.holderIdentity = nil
+            record.leaseDurationSeconds = 1
+            lease["spec"] = record.spec
+            _ = try? await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
+        }.value
     }
 
     public struct Observation: Sendable {

@@ -83,7 +83,8 @@ public final class ClusterAddonController: Sendable {
         let workload = try KubernetesClient(connection: connection, logger: logger)
         defer { Task { try? await workload.shutdown() } }
         let queue = self.queue
-        let owned = OwnedObjects(client: workload, logger: logger) { addon in
+        let state = self.state
+        let owned = OwnedObjects(client: workload, logger: logger, onContact: { await state.heard() }) { addon in
             await queue.add(ReconcileRequest(namespace: nil, name: addon))
         }
         let cluster = await state.cluster
@@ -146,11 +147,18 @@ public final class ClusterAddonController: Sendable {
 
     /// Asks the cluster whether it answers. When it stops answering, every addon is reconciled
     /// after the grace period (they report `Unknown`); when it answers again, they are
-    /// reconciled at once (the queue's backoff is not waited out).
+    /// reconciled at once (the queue's backoff is not waited out). A cluster whose watches
+    /// delivered something (bookmarks arrive about once a minute) within the interval is not
+    /// asked: at a thousand clusters the probes alone were most of an idle manager's work.
     private func probeLoop(_ workload: KubernetesClient) async {
         var reportedUnreachable = false
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.probeInterval) } catch { return }
+            if !reportedUnreachable, await state.unreachableSince == nil, let heard = await state.lastHeard,
+                heard.duration(to: .now) < options.probeInterval
+            {
+                continue
+            }
             do {
                 _ = try await workload.serverVersion()
                 let wasUnreachable = await state.unreachableSince != nil

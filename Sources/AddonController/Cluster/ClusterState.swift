@@ -41,6 +41,10 @@ public actor ClusterState {
 
     func setClusterStatus(_ status: JSONValue) { clusterStatus = status }
 
+    /// When the cluster last sent anything (a watch event, a bookmark): it answers.
+    private(set) var lastHeard: ContinuousClock.Instant?
+    func heard() { lastHeard = .now }
+
     /// The cluster answered.
     func contact(at now: Date = Date()) {
         lastContact = now

@@ -12,10 +12,14 @@ public actor OwnedObjects {
     private let client: any ObjectReader & ObjectWatcher
     private let logger: Logger
     private let onChange: @Sendable (String) async -> Void
+    private let onContact: (@Sendable () async -> Void)?
     private var informers: [GroupVersionKind: (informer: Informer, task: Task<Void, Never>)] = [:]
     private var stopped = false
 
-    public init(client: any ObjectReader & ObjectWatcher, logger: Logger, onChange: @escaping @Sendable (_ addon: String) async -> Void) {
+    /// - onContact: the cluster answered (a list or a watch event): see `Informer`'s `onAlive`.
+    public init(client: any ObjectReader & ObjectWatcher, logger: Logger, onContact: (@Sendable () async -> Void)? = nil,
+                onChange: @escaping @Sendable (_ addon: String) async -> Void) {
+        self.onContact = onContact
         self.client = client
         self.logger = logger
         self.onChange = onChange
@@ -29,7 +33,7 @@ public actor OwnedObjects {
             let onChange = self.onChange
             let informer = Informer(
                 kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
-                client: client, resyncPeriod: nil, storage: .compact, transform: Self.withoutManagedFields, logger: logger
+                client: client, resyncPeriod: nil, storage: .compact, transform: Self.withoutManagedFields, onAlive: onContact, logger: logger
             ) { event in
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }

@@ -1,0 +1,137 @@
+import AddonCatalog
+import AddonController
+import AsyncHTTPClient
+import DevFleet
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Testing
+
+/// `addon-manager run`, the production entry point, as a process of its own against a
+/// management plane (LocalKube) whose Cluster objects point at workload clusters through
+/// kubeconfig Secrets: it installs their addons, serves its endpoints, and on SIGTERM stops
+/// cleanly and gives its shard Leases back.
+@Suite(.serialized) struct RunCommandTests {
+    /// The `addon-manager` executable built beside the test bundle (`swift test` builds every product).
+    static var executable: URL? {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = directory.appendingPathComponent("addon-manager")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    @Test func runInstallsAddonsServesEndpointsAndStopsCleanly() async throws {
+        let executable = try #require(Self.executable, "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
+        let catalog = try Catalog.load(directory: ControllerHarness.fixtureCatalog)
+        let fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
+                                             workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: ControllerHarness.logger())
+        let process = Process()
+        do {
+            try await fleet.addCluster(.init(name: "real-1"))
+            try await fleet.addCluster(.init(name: "real-2", addons: [["name": "optional", "enabled": true]]))
+
+            process.executableURL = executable
+            process.arguments = ["run", "--kubeconfig", fleet.managementKubeconfigPath, "--catalog", ControllerHarness.fixtureCatalog,
+                                 "--http-port", "0", "--http-host", "127.0.0.1", "--identity", "run-test", "--log-level", "info"]
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let log = ProcessLog(errors.fileHandleForReading)
+
+            // The endpoints' port, from the log (it listens on any free one).
+            let port = try await log.waitForPort()
+            let management = fleet.management
+            for (cluster, addon) in [("real-1", "base"), ("real-1", "dependent"), ("real-2", "optional")] {
+                try await eventually("\(cluster)/\(addon) Healthy (log: \(await log.tail()))") {
+                    let object = try? await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster, addon: addon), namespace: "dev")
+                    return object?.status["phase"] == "Healthy"
+                }
+            }
+            let metrics = try await get("http://127.0.0.1:\(port)/metrics")
+            #expect(metrics.contains(#"addon_manager_addon_health{cluster="dev/real-2",addon="optional",version="1.0.0",phase="Healthy"} 1"#))
+            #expect(try await get("http://127.0.0.1:\(port)/readyz") == "ok")
+            let debug = try await get("http://127.0.0.1:\(port)/debug/clusters")
+            #expect(debug.contains("dev/real-1") && debug.contains("Running"))
+
+            process.terminate()  // SIGTERM
+            try await eventually("the manager exits") { !process.isRunning }
+            let tail = await log.tail()
+            #expect(process.terminationStatus == 0, "exit status \(process.terminationStatus); log: \(tail)")
+            // Its shards are given back for another replica to take at once.
+            let leases = try await management.list(GroupVersionKind(group: "coordination.k8s.io", version: "v1", kind: "Lease"),
+                                                    namespace: DevFleet.managerNamespace, options: ListOptions())
+            #expect(!leases.items.isEmpty)
+            for lease in leases.items {
+                #expect(lease["spec"]["holderIdentity"].stringValue ?? "" == "", "\(lease.name) still held")
+            }
+        } catch {
+            if process.isRunning { process.terminate() }
+            await fleet.shutdown()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        await fleet.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func get(_ url: String) async throws -> String {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 10 << 20))
+    }
+
+    private func eventually(_ message: @autoclosure () async -> String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("timed out: \(await message())")
+        throw CancellationError()
+    }
+}
+
+/// The lines a child process writes to a pipe, read as they come.
+private actor ProcessLog {
+    private var lines: [String] = []
+    private var partial = ""
+
+    init(_ handle: FileHandle) {
+        handle.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            let text = String(decoding: data, as: UTF8.self)
+            Task { await self.append(text) }
+        }
+    }
+
+    private func append(_ text: String) {
+        partial += text
+        while let newline = partial.firstIndex(of: "\n") {
+            lines.append(String(partial[..<newline]))
+            partial = String(partial[partial.index(after: newline)...])
+        }
+    }
+
+    func tail() -> String { lines.suffix(8).joined(separator: "\n") }
+
+    /// The port from Hummingbird's "listening on 127.0.0.1:PORT" line.
+    func waitForPort() async throws -> Int {
+        for _ in 0..<300 {
+            for line in lines {
+                if let range = line.range(of: "listening on 127.0.0.1:") {
+                    let digits = line[range.upperBound...].prefix { $0.isNumber }
+                    if let port = Int(digits) { return port }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("no 'listening on' line; log: \(tail())")
+        throw CancellationError()
+    }
+}
