@@ -93,22 +93,36 @@ struct KubectlTests {
             #expect(await f.cluster.object(resource: "configmaps", namespace: "watched", name: "gone") == nil)
 
             let process = try kubectl.process(["get", "configmap", "w1", "-n", "watched", "--watch", "-o", "jsonpath={.data.v}{\"\\n\"}"])
-            let pipe = Pipe()
-            let output = OutputBuffer()
+            let pipe = Pipe(), errors = Pipe()
+            let output = OutputBuffer(), errorOutput = OutputBuffer()
             process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
+            process.standardError = errors
             pipe.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+            errors.fileHandleForReading.readabilityHandler = { errorOutput.append($0.availableData) }
             try process.run()
             defer {
                 if process.isRunning { process.terminate() }
                 pipe.fileHandleForReading.readabilityHandler = nil
+                errors.fileHandleForReading.readabilityHandler = nil
             }
-            try await f.eventually("kubectl to print the object", attempts: 1200) { output.text.contains("before") ? true : nil }
+            // Seen once in a loaded full run: a timeout here. Say what kubectl said.
+            func state() -> String { "output \(output.text.debugDescription), errors \(errorOutput.text.suffix(400).debugDescription), running \(process.isRunning)" }
+            do {
+                try await f.eventually("kubectl to print the object", attempts: 1200) { output.text.contains("before") ? true : nil }
+            } catch {
+                Issue.record("\(error): \(state())")
+                throw error
+            }
             var object = try await f.get("/api/v1/namespaces/watched/configmaps/w1").body
             object["data"] = ["v": "after"]
             let updated = try await f.request(.PUT, "/api/v1/namespaces/watched/configmaps/w1", body: object)
             #expect(updated.status == 200)
-            try await f.eventually("kubectl to print the change", attempts: 1200) { output.text.contains("after") ? true : nil }
+            do {
+                try await f.eventually("kubectl to print the change", attempts: 1200) { output.text.contains("after") ? true : nil }
+            } catch {
+                Issue.record("\(error): \(state())")
+                throw error
+            }
             #expect(output.text.split(separator: "\n").map(String.init) == ["before", "after"])
         }
     }
