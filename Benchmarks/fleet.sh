@@ -17,6 +17,8 @@
 #   N             simulated clusters (default 100)
 #   --idle S      stay S seconds after all are Healthy and measure the idle fleet (default 0:
 #                 run with --exit-when-healthy)
+#   --settle S    wait S seconds after convergence before the idle window (default 10: the
+#                 last status writes and workload rollouts of the simulated clusters end)
 #   --bump A[=V]  after convergence (and the idle window), change addon A's version everywhere
 #   --catalog DIR the catalog (default: the repository root)
 #   --limit S     stop S seconds after start, whatever happens (default 300)
@@ -29,10 +31,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 limit=300 out= bump= catalog=$bench_root log= split=0
+clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0
 while (($#)); do
   case $1 in
     --split) split=1; shift ;;
+    --settle) settle=$2; shift 2 ;;
     --bump) bump=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
     --catalog) catalog=$(cd "$2" && pwd); shift 2 ;;
@@ -142,6 +145,8 @@ status_json() { curl -sS --max-time 20 "http://127.0.0.1:$port/api/v1/status" 2>
 idle_cpu= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
 if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$mgr_pid"); fi
 if ((converged)) && ((idle > 0)); then
+  echo "all Healthy at $(elapsed) s; settling $settle s ..." >&2
+  sleep "$settle"
   applies0=$(applies); cpu0=$(bench_cpu_seconds "$mgr_pid"); t0=$(date +%s.%N)
   ! ((split)) || fleet_cpu0=$(bench_cpu_seconds "$dev_pid")
   echo "all Healthy at $(elapsed) s; measuring $idle s of idle ..." >&2
@@ -212,12 +217,12 @@ report=$(
     echo "| manager: CPU, whole run | $(python3 -c "print(f'{$mgr_user + $mgr_system:.1f}')") s |"
     echo "| fleet (LocalKube, addon-manager dev --fleet-only): peak RSS | $((rss_kb / 1024)) MB |"
     echo "| fleet: CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
-    [[ -z $idle_cpu ]] || echo "| manager: CPU while idle after convergence | $idle_cpu |"
+    [[ -z $idle_cpu ]] || echo "| manager: CPU while idle ($settle s after convergence) | $idle_cpu |"
     [[ -z $fleet_idle_cpu ]] || echo "| fleet: CPU meanwhile | $fleet_idle_cpu |"
   else
     echo "| peak RSS (manager and LocalKube in one process) | $((rss_kb / 1024)) MB |"
     echo "| CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
-    [[ -z $idle_cpu ]] || echo "| CPU while idle after convergence | $idle_cpu |"
+    [[ -z $idle_cpu ]] || echo "| CPU while idle ($settle s after convergence) | $idle_cpu |"
   fi
   [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
   [[ -z $bump_apply ]] || echo "| pin another ${bump%%=*} version on every Cluster ($bump_changing of $bump_total change; one addonctl kube apply) | $bump_apply s |"
