@@ -52,7 +52,10 @@ public final class ControllerStarter: Sendable {
     /// credentials addons render with), so that a kubeconfig that appears or changes, or a
     /// rotated credential, reaches the clusters at once rather than at the next resync.
     public func run() async {
-        let secrets = Informer(kind: ManagementKinds.secret, namespace: options.namespace, client: management, announceInitialList: false, logger: logger) { event in
+        // The Secrets of the namespaces served (all, unless `namespace` is set), kept as compact
+        // JSON without managedFields: a management plane may hold many.
+        let secrets = Informer(kind: ManagementKinds.secret, namespace: options.namespace, client: management, announceInitialList: false,
+                               storage: .compact, transform: OwnedObjects.withoutManagedFields, logger: logger) { event in
             await self.handleSecret(event)
         }
         let clusters = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600), logger: logger) { event in
