@@ -49,6 +49,21 @@ struct DevCommand: AsyncParsableCommand {
                              discussion: "Run `addon-manager run --kubeconfig <the management kubeconfig it prints>` beside it: the manager then runs as in production, in its own process (the fleet benchmark measures it so)."))
     var fleetOnly = false
 
+    @Flag(help: "At exit, print how many requests of each verb and resource LocalKube served (management plane and workload clusters).")
+    var printRequestCounts = false
+
+    /// Requests LocalKube served, by plane, verb and resource, most first.
+    private func printRequests(_ fleet: DevFleet) async {
+        var total: [String: Int] = [:]
+        for name in fleet.server.clusterNames {
+            guard let cluster = fleet.server.cluster(named: name) else { continue }
+            let plane = name == DevFleet.managementName ? "management" : "workload"
+            for (request, count) in await cluster.requestCountsByVerbAndResource { total["\(plane) \(request)", default: 0] += count }
+        }
+        print("requests served, by plane, verb and resource:")
+        for (request, count) in total.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) { print("  \(count)\t\(request)") }
+    }
+
     func validate() throws {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
     }
@@ -81,14 +96,7 @@ struct DevCommand: AsyncParsableCommand {
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        if ProcessInfo.processInfo.environment["DEV_REQUEST_COUNTS"] != nil {
-            var total: [String: Int] = [:]
-            for name in fleet.server.clusterNames {
-                let counts = await fleet.server.cluster(named: name)!.requestCountsByVerbAndResource
-                for (k, v) in counts { total[(name == "management" ? "M " : "W ") + k, default: 0] += v }
-            }
-            for (k, v) in total.sorted(by: { $0.value > $1.value }) { print("\(v)\t\(k)") }
-        }
+        if printRequestCounts { await printRequests(fleet) }
         await fleet.shutdown()
     }
 }
