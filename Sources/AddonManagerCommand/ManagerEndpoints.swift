@@ -27,6 +27,7 @@ enum ManagerEndpoints {
             for (key, info) in await starter.controllers().sorted(by: { $0.key.description < $1.key.description }) {
                 var entry: JSONValue = ["cluster": .string(key.description), "controller": .string(info.phase.rawValue), "restarts": .int(Int64(info.restarts))]
                 if let error = info.lastError { entry["lastError"] = .string(error) }
+                if let since = info.runningSince { entry["runningSince"] = .string(KubeTime.format(since)) }
                 if let summary = info.summary {
                     if let contact = summary.lastContact { entry["lastContact"] = .string(KubeTime.format(contact)) }
                     if let since = summary.unreachableSince { entry["unreachableSince"] = .string(KubeTime.format(since)) }

@@ -68,7 +68,8 @@ public actor ShardCoordinator {
         // Renew what we hold; drop what we cannot renew.
         for shard in held.sorted() {
             var observation = observations[shard] ?? .init()
-            if await !attempt(elector(name: shardName(shard)), &observation, problems: &problems) { held.remove(shard) }
+            // Cancelled (shutting down): keep it, so that it is released rather than left to expire.
+            if await attempt(elector(name: shardName(shard)), &observation, problems: &problems) == false { held.remove(shard) }
             observations[shard] = observation
         }
         // Give back extras when more replicas joined.
@@ -79,7 +80,7 @@ public actor ShardCoordinator {
         if held.count < share {
             for shard in 0..<shards where !held.contains(shard) && held.count < share {
                 var observation = observations[shard] ?? .init()
-                if await attempt(elector(name: shardName(shard)), &observation, problems: &problems) { held.insert(shard) }
+                if await attempt(elector(name: shardName(shard)), &observation, problems: &problems) == true { held.insert(shard) }
                 observations[shard] = observation
             }
         }
@@ -90,15 +91,17 @@ public actor ShardCoordinator {
         }
     }
 
-    /// Takes or renews one Lease. Losing a race to another replica (409) is the normal
-    /// contention of Leases; any other failure is a problem a person must see.
-    private func attempt(_ elector: LeaderElector, _ observation: inout LeaderElector.Observation, problems: inout [String]) async -> Bool {
+    /// Takes or renews one Lease: whether this replica holds it, nil when cancelled (shutting
+    /// down: unknown). Losing a race to another replica (409 on update, or on create when both
+    /// create it) is the normal contention of Leases; any other failure is a problem a person
+    /// must see.
+    private func attempt(_ elector: LeaderElector, _ observation: inout LeaderElector.Observation, problems: inout [String]) async -> Bool? {
         do {
             return try await elector.tryAcquireOrRenew(&observation)
-        } catch let error as KubernetesError where error.isConflict {
+        } catch let error as KubernetesError where error.isConflict || error.isAlreadyExists {
             return false
         } catch is CancellationError {
-            return false  // shutting down
+            return nil
         } catch {
             problems.append("lease \(namespace)/\(elector.name): \(error)")
             return false

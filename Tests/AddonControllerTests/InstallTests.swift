@@ -127,4 +127,24 @@ import Testing
             try await h.waitForPhase("late", "base", "Healthy")
         }
     }
+
+    /// A kubeconfig Secret replaced by delete and create (as `kubectl replace --force` does)
+    /// carries new credentials: the running controller restarts with them.
+    @Test func aKubeconfigSecretDeletedAndCreatedAgainRestartsTheController() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "replaced"))
+            try await h.waitForPhase("replaced", "base", "Healthy")
+            let before = try #require(await h.starter.controllers().first { $0.key.name == "replaced" }?.value.runningSince)
+            let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "replaced-kubeconfig", namespace: "dev")
+            _ = try await h.management.delete(ManagementKinds.secret, name: "replaced-kubeconfig", namespace: "dev", options: DeleteOptions())
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "replaced-kubeconfig", namespace: "dev")
+            secret["data"] = kubeconfig["data"]
+            _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
+            try await h.eventually("controller restarted") {
+                guard let info = await h.starter.controllers().first(where: { $0.key.name == "replaced" })?.value, let since = info.runningSince else { return false }
+                return since > before && info.phase == .running
+            }
+            try await h.waitForPhase("replaced", "base", "Healthy")
+        }
+    }
 }

@@ -43,7 +43,10 @@ public actor ClusterState {
 
     /// When the cluster last sent anything (a watch event, a bookmark): it answers.
     private(set) var lastHeard: ContinuousClock.Instant?
-    func heard() { lastHeard = .now }
+    func heard() {
+        lastHeard = .now
+        lastContact = Date()
+    }
 
     /// The cluster answered.
     func contact(at now: Date = Date()) {

@@ -82,7 +82,13 @@ public struct ClusterAddonReconciler: Reconciler {
         case .remove:
             result = try await remove(addon: addon, cluster: cluster, catalog: catalog, desired: desired)
         case .install(let wanted):
-            result = try await install(wanted, cluster: cluster, spec: spec, desired: desired)
+            do {
+                result = try await install(wanted, cluster: cluster, spec: spec, desired: desired)
+            } catch {
+                // A failed addon (its status says Failed) changes the Cluster's condition too.
+                await requestClusterReport()
+                throw error
+            }
         }
         await requestClusterReport()
         return result

@@ -33,6 +33,8 @@ public final class ControllerStarter: Sendable {
         public var restarts: Int
         public var lastError: String?
         public var summary: ClusterSummary?
+        /// When the running controller started (a restart with new credentials changes it).
+        public var runningSince: Date?
     }
 
     private let management: any KubeClient
@@ -129,8 +131,9 @@ public final class ControllerStarter: Sendable {
             let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
             guard await registry.isStarting(key), cluster.deletionTimestamp == nil else { continue }
             let running = await registry.controller(key) != nil
-            if case .deleted = event { continue }  // a running controller keeps the connection it has
-            if case .added = event, running { continue }
+            // A running controller keeps the connection it has when its Secret is deleted; a
+            // Secret created again (replaced by delete and create) brings new credentials.
+            if case .deleted = event { continue }
             logger.info(running ? "kubeconfig changed, restarting the cluster's controller" : "kubeconfig available, starting the cluster's controller",
                         metadata: ["cluster": "\(key)", "secret": "\(namespace)/\(secret.name)"])
             await registry.stop(key)
@@ -269,6 +272,9 @@ public final class ControllerStarter: Sendable {
         func forget(_ key: ReconcileRequest) { known.removeValue(forKey: key) }
 
         func starting(_ key: ReconcileRequest, task: Task<Void, Never>) {
+            // Two starts can race (a Cluster event while a Secret event restarts the cluster):
+            // the later one wins, and the earlier supervisor must not run on untracked.
+            entries[key]?.task.cancel()
             entries[key] = Entry(task: task, controller: nil, info: ControllerInfo(phase: .waitingForKubeconfig, restarts: 0), latest: nil)
         }
 
@@ -283,6 +289,7 @@ public final class ControllerStarter: Sendable {
         func running(_ key: ReconcileRequest, controller: ClusterAddonController) {
             entries[key]?.controller = controller
             entries[key]?.info.phase = .running
+            entries[key]?.info.runningSince = Date()
         }
 
         func failed(_ key: ReconcileRequest, phase: ControllerInfo.Phase, error: String) {
