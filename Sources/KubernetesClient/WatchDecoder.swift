@@ -1,11 +1,10 @@
 import AsyncHTTPClient
 import KubernetesModel
-import Logging
 import NIOCore
 
 /// Turns a watch answer (one JSON event per line) into `WatchEvents`.
 enum WatchDecoder {
-    static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext, logger: Logger) -> WatchEvents {
+    static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext) -> WatchEvents {
         WatchEvents(body: response.body, kind: kind, context: context)
     }
 
