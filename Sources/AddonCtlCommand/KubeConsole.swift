@@ -17,19 +17,22 @@ final class KubeConsole: @unchecked Sendable {
     static func capturing() -> KubeConsole { KubeConsole(capture: true) }
 
     /// Writes a line (or several) to standard output.
-    func out(_ text: String) { write(text, toError: false) }
-
-    /// Writes a line (or several) to standard error.
-    func err(_ text: String) { write(text, toError: true) }
-
-    private func write(_ text: String, toError: Bool) {
+    func out(_ text: String) {
         let line = text.hasSuffix("\n") ? text : text + "\n"
         if capture {
-            lock.withLock {
-                if toError { errText += line } else { outText += line }
-            }
+            lock.withLock { outText += line }
         } else {
-            (toError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(line.utf8))
+            FileHandle.standardOutput.write(Data(line.utf8))
+        }
+    }
+
+    /// Writes a line (or several) to standard error.
+    func err(_ text: String) {
+        let line = text.hasSuffix("\n") ? text : text + "\n"
+        if capture {
+            lock.withLock { errText += line }
+        } else {
+            FileHandle.standardError.write(Data(line.utf8))
         }
     }
 

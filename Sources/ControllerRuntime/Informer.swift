@@ -93,7 +93,8 @@ public final class Informer: Sendable {
                 if resourceVersion == nil {
                     // Lists and watch requests run in child tasks: their deep async frames are
                     // freed when they end, not kept at this long-lived task's high-water mark.
-                    let list = try await inChildTask { try await self.client.list(self.kind, namespace: self.namespace, options: ListOptions(labelSelector: self.labelSelector)) }
+                    let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
+                    let list = try await inChildTask { try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector)) }
                     await onAlive?()
                     let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
                     resourceVersion = list.resourceVersion
@@ -123,9 +124,10 @@ public final class Informer: Sendable {
     private func watch(from resourceVersion: String) async throws -> String {
         var last = resourceVersion
         let timeout = Int.random(in: 300...600)
+        let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
         let events = try await inChildTask {
-            try await self.client.watch(self.kind, namespace: self.namespace, options: WatchOptions(
-                resourceVersion: resourceVersion, labelSelector: self.labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
+            try await client.watch(kind, namespace: namespace, options: WatchOptions(
+                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         }
         for try await event in events {
             await onAlive?()

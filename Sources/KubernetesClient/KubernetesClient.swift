@@ -233,7 +233,7 @@ public final class KubernetesClient: KubeClient {
         let request = APIRequest(method: .GET, path: resource.collectionPath(namespace: ns), query: query, retry: .read, context: context)
         let deadline: NIODeadline = options.timeoutSeconds.map { .now() + .seconds(Int64($0) + 30) } ?? .distantFuture
         let response = try await transport.openStream(request, deadline: deadline)
-        return WatchDecoder.events(of: response, kind: kind, context: context)
+        return WatchDecoder.events(of: response, kind: kind, context: context, logger: logger)
     }
 
     // MARK: Helpers

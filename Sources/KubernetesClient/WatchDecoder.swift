@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import KubernetesModel
+import Logging
 import NIOCore
 
 /// Turns a watch answer (one JSON event per line) into `WatchEvents`.
 enum WatchDecoder {
-    static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext) -> WatchEvents {
+    static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext, logger: Logger) -> WatchEvents {
         WatchEvents(body: response.body, kind: kind, context: context)
     }
 

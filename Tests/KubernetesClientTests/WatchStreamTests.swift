@@ -37,7 +37,7 @@ import Testing
 
     @Test(arguments: [[1], [7, 3], [4096], [100_000]])
     func eventsSurviveAnyChunking(chunkSizes: [Int]) async throws {
-        let events = WatchDecoder.events(of: Self.response(Self.body, chunkSizes: chunkSizes), kind: Self.kind, context: Self.context)
+        let events = WatchDecoder.events(of: Self.response(Self.body, chunkSizes: chunkSizes), kind: Self.kind, context: Self.context, logger: .init(label: "t"))
         var seen: [String] = []
         for try await event in events { seen.append("\(event.type) \(event.resourceVersion ?? "")") }
         #expect(seen == ["ADDED 1", "BOOKMARK 2", "MODIFIED 3", "DELETED 4"])
@@ -48,7 +48,7 @@ import Testing
             {"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"1"}}}
             {"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"too old resource version: 1 (9)","reason":"Expired","code":410}}
             """#
-        let events = WatchDecoder.events(of: Self.response(body, chunkSizes: [13]), kind: Self.kind, context: Self.context)
+        let events = WatchDecoder.events(of: Self.response(body, chunkSizes: [13]), kind: Self.kind, context: Self.context, logger: .init(label: "t"))
         var seen = 0
         do {
             for try await _ in events { seen += 1 }
