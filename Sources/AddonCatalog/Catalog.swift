@@ -32,11 +32,6 @@ public struct Catalog: Sendable {
 
     public func definition(name: String, version: SemanticVersion) -> AddonDefinition? { definitions[name]?[version] }
 
-    /// Every Secret reference of every version of every addon (the Secrets rendering may read).
-    public var secretReferences: [SecretReference] {
-        definitions.values.flatMap { $0.values.flatMap(\.secrets) }
-    }
-
     /// The newest version that is not a pre-release (or the newest one).
     public func latestVersion(of addon: String) -> SemanticVersion? {
         let all = versions(of: addon)

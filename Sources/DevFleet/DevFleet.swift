@@ -171,8 +171,12 @@ public final class DevFleet: Sendable {
         let namespace = KubeObject(apiVersion: "v1", kind: "Namespace", name: project)
         _ = try await management.apply(namespace, options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
         var needed: [String: Set<String>] = [:]
-        for reference in catalog.secretReferences {
-            needed[reference.secretName, default: []].formUnion(reference.requiredKeys)
+        for name in catalog.addonNames {
+            for version in catalog.versions(of: name) {
+                for reference in catalog.definition(name: name, version: version)?.secrets ?? [] {
+                    needed[reference.secretName, default: []].formUnion(reference.requiredKeys)
+                }
+            }
         }
         for (name, keys) in needed {
             var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: name, namespace: project)

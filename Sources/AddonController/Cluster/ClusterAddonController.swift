@@ -67,11 +67,10 @@ public final class ClusterAddonController: Sendable {
 
     /// The namespace its addons' Secrets are read from.
     public var secretNamespace: String {
-        get async { Self.secretNamespace(of: await state.cluster) }
-    }
-
-    static func secretNamespace(of cluster: KubeObject) -> String {
-        (try? ClusterSpec(cluster: cluster))?.facts.secretNamespace ?? cluster.namespace ?? "default"
+        get async {
+            let cluster = await state.cluster
+            return (try? ClusterSpec(cluster: cluster))?.facts.secretNamespace ?? cluster.namespace ?? "default"
+        }
     }
 
     /// Whether two versions of a Cluster differ in anything an addon's plan or rendering reads.
@@ -90,7 +89,8 @@ public final class ClusterAddonController: Sendable {
         }
         let cluster = await state.cluster
         let metrics = AddonMetrics(cluster: "\(cluster.namespace ?? "")/\(cluster.name)")
-        let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: Self.secretNamespace(of: cluster))
+        let spec = try? ClusterSpec(cluster: cluster)
+        let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: spec?.facts.secretNamespace ?? cluster.namespace ?? "default")
         let reporter = StatusReporter(client: management, state: state, logger: logger)
         var reconciler = ClusterAddonReconciler(state: state, catalog: catalog, workload: workload, secrets: secrets, owned: owned, reporter: reporter,
                                                 events: EventRecorder(client: management, logger: logger), metrics: metrics, logger: logger)

@@ -127,27 +127,35 @@ public final class ControllerStarter: Sendable {
         let secret = event.object
         guard let namespace = secret.namespace else { return }
         if case .updated(let old, let new) = event, old["data"] == new["data"], old["stringData"] == new["stringData"], old["type"] == new["type"] { return }
-        // Kubeconfigs. A running controller keeps the connection it has when its Secret is
-        // deleted; a Secret created again (replaced by delete and create) brings new credentials.
-        let isDeletion = if case .deleted = event { true } else { false }
-        for cluster in await registry.knownClusters where !isDeletion && cluster.namespace == namespace
-            && cluster.spec["kubeconfigSecretRef"]["name"].stringValue == secret.name
-        {
+        for cluster in await registry.knownClusters where cluster.namespace == namespace && cluster.spec["kubeconfigSecretRef"]["name"].stringValue == secret.name {
             let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
             guard await registry.isStarting(key), cluster.deletionTimestamp == nil else { continue }
             let running = await registry.controller(key) != nil
+            // A running controller keeps the connection it has when its Secret is deleted; a
+            // Secret created again (replaced by delete and create) brings new credentials.
+            if case .deleted = event { continue }
             logger.info(running ? "kubeconfig changed, restarting the cluster's controller" : "kubeconfig available, starting the cluster's controller",
                         metadata: ["cluster": "\(key)", "secret": "\(namespace)/\(secret.name)"])
             await registry.stop(key)
             await start(await registry.known(key) ?? cluster)
         }
         // Credentials: only names the catalog's addons read.
-        guard let catalog = try? await catalog.current(), catalog.secretReferences.contains(where: { $0.secretName == secret.name }) else { return }
+        guard let catalog = try? await catalog.current(), Self.secretNames(readBy: catalog).contains(secret.name) else { return }
         for controller in await registry.runningControllers where await controller.secretNamespace == namespace {
             await controller.secretsChanged()
         }
     }
 
+    /// The names of the Secrets any version of any addon reads when it renders.
+    static func secretNames(readBy catalog: Catalog) -> Set<String> {
+        var names: Set<String> = []
+        for addon in catalog.addonNames {
+            for version in catalog.versions(of: addon) {
+                for reference in catalog.definition(name: addon, version: version)?.secrets ?? [] { names.insert(reference.secretName) }
+            }
+        }
+        return names
+    }
 
     /// Starts the controllers of clusters this replica now owns and stops those it no longer
     /// owns (after a change of shards).
@@ -221,8 +229,7 @@ public final class ControllerStarter: Sendable {
         guard let reference = spec.kubeconfig else { throw MissingKubeconfig(description: "spec.kubeconfigSecretRef is not set") }
         let secret: KubeObject
         do {
-            // From the starter's Secret cache when it holds it (the API otherwise).
-            secret = try await (registry.secretReader ?? management).get(ManagementKinds.secret, name: reference.secretName, namespace: cluster.namespace)
+            secret = try await management.get(ManagementKinds.secret, name: reference.secretName, namespace: cluster.namespace)
         } catch let error as KubernetesError where error.isNotFound {
             throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) not found")
         }
