@@ -169,6 +169,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What several test targets share: waiting on a process's output, finding built executables.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // The command lines the documents show and the executables' behaviour as processes.
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["AddonManagerCommand", "AddonCtlCommand", "KubernetesModel", "TestSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "KubernetesModelTests", dependencies: ["KubernetesModel"], swiftSettings: swiftSettings),
         .testTarget(name: "StructuredMergeTests", dependencies: ["StructuredMerge", "KubernetesModel"], swiftSettings: swiftSettings),
         .testTarget(

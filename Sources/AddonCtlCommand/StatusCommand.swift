@@ -34,7 +34,7 @@ struct StatusCommand: AsyncParsableCommand {
         try await withKubeClient(connection) { client in
             let namespace = allNamespaces ? nil : (connection.namespace ?? client.defaultNamespace)
             var list = try await fetch(client, namespace: namespace)
-            print(format(list.items), terminator: "")
+            KubeConsole.standard.out(format(list.items))
             guard watch else { return }
             var resourceVersion = list.resourceVersion
             while !Task.isCancelled {
@@ -47,7 +47,8 @@ struct StatusCommand: AsyncParsableCommand {
                         let key = "\(object.namespace ?? "")/\(object.name)"
                         list.items.removeAll { "\($0.namespace ?? "")/\($0.name)" == key }
                         if case .deleted = event {} else { list.items.append(object) }
-                        print("\n" + format(list.items), terminator: "")
+                        // Each table at once, also when the output is a pipe (`--watch | tee`).
+                        KubeConsole.standard.out("\n" + format(list.items))
                     }
                 } catch let error as KubernetesError where error.isGone {
                     list = try await fetch(client, namespace: namespace)

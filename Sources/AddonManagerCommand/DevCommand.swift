@@ -60,8 +60,8 @@ struct DevCommand: AsyncParsableCommand {
             let plane = name == DevFleet.managementName ? "management" : "workload"
             for (request, count) in await cluster.requestCountsByVerbAndResource { total["\(plane) \(request)", default: 0] += count }
         }
-        print("requests served, by plane, verb and resource:")
-        for (request, count) in total.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) { print("  \(count)\t\(request)") }
+        say("requests served, by plane, verb and resource:")
+        for (request, count) in total.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) { say("  \(count)\t\(request)") }
     }
 
     func validate() throws {
@@ -78,16 +78,16 @@ struct DevCommand: AsyncParsableCommand {
                                              logger: logger)
         let starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: loaded), logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }
-        print("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons)")
-        print("  management kubeconfig: \(fleet.managementKubeconfigPath)")
-        print("  workload kubeconfigs:  \(kubeconfigDir)/dev-NNN.kubeconfig")
-        print("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters  /api/v1/status")
-        print("Look inside:")
-        print("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
-        print("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
+        say("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons)")
+        say("  management kubeconfig: \(fleet.managementKubeconfigPath)")
+        say("  workload kubeconfigs:  \(kubeconfigDir)/dev-NNN.kubeconfig")
+        say("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters  /api/v1/status")
+        say("Look inside:")
+        say("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
+        say("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
         if fleetOnly {
-            print("No controllers run here (--fleet-only). Run the manager against this management plane:")
-            print("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --catalog \(catalog)")
+            say("No controllers run here (--fleet-only). Run the manager against this management plane:")
+            say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --catalog \(catalog)")
         }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, management: fleet.management, logger: logger) { true }
@@ -128,7 +128,7 @@ private struct FleetService: Service {
                             if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) } }
                         }
                     }
-                    print("\(clusterNames.count) cluster(s) created after \(elapsed())")
+                    say("\(clusterNames.count) cluster(s) created after \(elapsed())")
                     if exitWhenHealthy {
                         // The progress reporter returns once every cluster is Healthy.
                         _ = try await group.next()
@@ -164,12 +164,12 @@ private struct FleetService: Service {
                 try await Task.sleep(for: .milliseconds(250))
                 let healthy = await progress.healthy
                 if !firstHealthyReported, let first = healthy.min() {
-                    print("first cluster Healthy: \(first), after \(elapsed())")
+                    say("first cluster Healthy: \(first), after \(elapsed())")
                     firstHealthyReported = true
                 }
                 if healthy.count == clusterNames.count {
                     let addons = (try? await fleet.management.list(ManagementKinds.clusterAddon, namespace: nil, options: .init()))?.items.count ?? 0
-                    print("all \(clusterNames.count) clusters Healthy (\(addons) addons) after \(elapsed())")
+                    say("all \(clusterNames.count) clusters Healthy (\(addons) addons) after \(elapsed())")
                     break
                 }
             }

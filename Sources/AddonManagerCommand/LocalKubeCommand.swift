@@ -62,11 +62,6 @@ struct LocalKubeCommand: AsyncParsableCommand {
     }
 }
 
-/// Write a line to standard output at once (not held in a buffer when output is a pipe or file).
-private func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}
-
 /// Keeps LocalKube up until the service group shuts down, then stops it.
 private struct LocalKubeService: Service {
     let server: LocalKubeServer

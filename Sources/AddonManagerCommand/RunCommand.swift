@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The catalog directory (with addons/ and catalog/).")
     var catalog: String = FileManager.default.currentDirectoryPath
 
-    @Flag(help: "Install or upgrade the management CRDs (Cluster, ClusterAddon) at start.")
+    @Flag(name: .customLong("install-crds"), help: "Install or upgrade the management CRDs (Cluster, ClusterAddon) at start.")
     var installCRDs = false
 
     @Option(help: "Only clusters in this namespace (project); default all.")
