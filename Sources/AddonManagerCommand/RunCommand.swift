@@ -55,6 +55,19 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Requests per second to each workload cluster (burst: twice as many).")
     var workloadQPS: Double = 50
 
+    @Flag(help: ArgumentHelp("Let workload kubeconfig Secrets run exec credential plugins.",
+                             discussion: "Projects write those Secrets: by default a plugin in one is refused (it would run a program inside the manager). Allow it only where a trusted provisioner writes every kubeconfig Secret."))
+    var allowKubeconfigExec = false
+
+    @Flag(help: ArgumentHelp("Let workload kubeconfig Secrets name files (tokenFile, certificate-authority, client-certificate, client-key).",
+                             discussion: "By default refused: such a path would read the manager's own files, its service-account token among them."))
+    var allowKubeconfigFiles = false
+
+    @Option(name: .customLong("shared-secret-namespace"),
+            help: ArgumentHelp("A namespace whose Secrets every Cluster may read besides its own (repeatable).",
+                               discussion: "A Cluster's addons read Secrets of its own namespace; `spec.facts.secretNamespace` naming any other namespace is refused unless it is listed here."))
+    var sharedSecretNamespaces: [String] = []
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
@@ -82,6 +95,8 @@ struct RunCommand: AsyncParsableCommand {
             var options = ControllerStarter.Options()
             options.namespace = namespace
             options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))
+            options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
+            options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.owns = { key in await coordinator.owns(key.description) }
             let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
             await coordinator.setOnChange { await starter.reevaluateOwnership() }

@@ -105,8 +105,10 @@ public struct Kubeconfig: Sendable {
 
     // MARK: Resolving a context
 
-    /// The connection settings of a context (nil: `current-context`).
-    public func connection(context contextName: String? = nil) throws(KubeconfigError) -> ClusterConnection {
+    /// The connection settings of a context (nil: `current-context`). `policy` says whether the
+    /// context's user may run an exec plugin and whether its cluster and user may name files:
+    /// what it refuses is an error naming the field, before anything runs or is read.
+    public func connection(context contextName: String? = nil, policy: KubeconfigPolicy = .trusted) throws(KubeconfigError) -> ClusterConnection {
         let name: String
         if let contextName, !contextName.isEmpty {
             name = contextName
@@ -133,6 +135,7 @@ public struct Kubeconfig: Sendable {
                                   reason: "user \"\(context.user)\" is not defined")
         }
         let clusterField = "clusters[name=\(cluster.name)].cluster"
+        try Self.check(cluster: cluster, user: user, field: (clusterField, "users[name=\(user.name)].user"), against: policy)
         guard let server = cluster.server, !server.isEmpty else {
             throw KubeconfigError(kind: .missingField, file: cluster.file, field: "\(clusterField).server", reason: "the API server URL is required")
         }
@@ -180,6 +183,26 @@ public struct Kubeconfig: Sendable {
         }
         let namespace = (context.namespace?.isEmpty ?? true) ? "default" : context.namespace!
         return ClusterConnection(name: cluster.name, server: server, tls: tls, credentials: credentials, namespace: namespace)
+    }
+
+    /// Refuses what `policy` does not allow in the cluster and user a context uses.
+    private static func check(cluster: Cluster, user: User, field: (cluster: String, user: String), against policy: KubeconfigPolicy) throws(KubeconfigError) {
+        if !policy.allowsExecPlugins, let exec = user.exec {
+            throw KubeconfigError(kind: .notAllowed, file: user.file, field: "\(field.user).exec",
+                                  reason: "exec credential plugins are not allowed in this kubeconfig (it would run \"\(exec.command)\" inside this process); use an inline token or client certificate")
+        }
+        guard !policy.allowsFilePaths else { return }
+        let paths: [(String, String?)] = [
+            ("\(field.cluster).certificate-authority", cluster.certificateAuthority),
+            ("\(field.user).tokenFile", user.tokenFile),
+            ("\(field.user).client-certificate", user.clientCertificate),
+            ("\(field.user).client-key", user.clientKey),
+        ]
+        for (name, path) in paths where path != nil {
+            let file = name.hasPrefix(field.cluster) ? cluster.file : user.file
+            throw KubeconfigError(kind: .notAllowed, file: file, field: name,
+                                  reason: "file paths are not allowed in this kubeconfig (it would read this process's own files); use the inline -data field or token instead")
+        }
     }
 
     private static func readFile(_ path: String, file: String?, field: String) throws(KubeconfigError) -> [UInt8] {

@@ -3,7 +3,7 @@ public struct KubeconfigError: Error, Sendable, CustomStringConvertible {
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         private enum Code: String, Hashable, Sendable {
             case unreadable, malformed, missingField, invalidField, unknownContext, unknownCluster, unknownUser
-            case conflictingFields, noConfiguration, notInCluster
+            case conflictingFields, noConfiguration, notInCluster, notAllowed
         }
         private let code: Code
         private init(_ code: Code) { self.code = code }
@@ -28,6 +28,8 @@ public struct KubeconfigError: Error, Sendable, CustomStringConvertible {
         public static let noConfiguration = Kind(.noConfiguration)
         /// In-cluster configuration asked for outside a pod.
         public static let notInCluster = Kind(.notInCluster)
+        /// A field the `KubeconfigPolicy` refuses (an exec plugin or a file path in a tenant's kubeconfig).
+        public static let notAllowed = Kind(.notAllowed)
 
         public var description: String { code.rawValue }
     }

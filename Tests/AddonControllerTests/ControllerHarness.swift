@@ -43,7 +43,7 @@ final class ControllerHarness: Sendable {
     }
 
     init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
-         restartBackoff: Duration = .seconds(1)) async throws {
+         restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         let catalog = try Catalog.load(directory: catalogDirectory)
         let logger = Self.logger()
@@ -52,6 +52,7 @@ final class ControllerHarness: Sendable {
         var starterOptions = ControllerStarter.Options()
         starterOptions.cluster = options
         starterOptions.restartBackoff = restartBackoff
+        starterOptions.kubeconfigPolicy = kubeconfigPolicy
         starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: catalog), options: starterOptions, logger: logger)
         let starter = self.starter
         runner = Task { await starter.run() }
@@ -137,8 +138,9 @@ final class ControllerHarness: Sendable {
 
 /// Runs `body` with a harness and always shuts it down.
 func withHarness(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
-                 restartBackoff: Duration = .seconds(1), _ body: (ControllerHarness) async throws -> Void) async throws {
-    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff)
+                 restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly,
+                 _ body: (ControllerHarness) async throws -> Void) async throws {
+    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff, kubeconfigPolicy: kubeconfigPolicy)
     do {
         try await body(harness)
     } catch {

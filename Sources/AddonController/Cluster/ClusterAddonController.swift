@@ -21,6 +21,8 @@ public final class ClusterAddonController: Sendable {
         /// How long addon changes are gathered before the Cluster's condition is written: an
         /// install moves each addon through several phases, and one write covers a burst.
         public var clusterReportDelay: Duration = .milliseconds(500)
+        /// Namespaces whose Secrets every Cluster's addons may read besides their own (see `ClusterSpec`).
+        public var sharedSecretNamespaces: Set<String> = []
         public init() {}
     }
 
@@ -65,12 +67,15 @@ public final class ClusterAddonController: Sendable {
         await enqueueAll()
     }
 
-    /// The namespace its addons' Secrets are read from.
-    public var secretNamespace: String {
-        get async {
-            let cluster = await state.cluster
-            return (try? ClusterSpec(cluster: cluster))?.facts.secretNamespace ?? cluster.namespace ?? "default"
-        }
+    /// The namespace its addons' Secrets are read from; nil while the Cluster's spec cannot be
+    /// used (a refused `facts.secretNamespace` among the reasons).
+    public var secretNamespace: String? {
+        get async { (try? await spec())?.facts.secretNamespace }
+    }
+
+    /// The Cluster's spec as this manager's options allow it.
+    private func spec() async throws(ClusterSpecError) -> ClusterSpec {
+        try ClusterSpec(cluster: await state.cluster, sharedSecretNamespaces: options.sharedSecretNamespaces)
     }
 
     /// Whether two versions of a Cluster differ in anything an addon's plan or rendering reads.
@@ -89,14 +94,15 @@ public final class ClusterAddonController: Sendable {
         }
         let cluster = await state.cluster
         let metrics = AddonMetrics(cluster: "\(cluster.namespace ?? "")/\(cluster.name)")
-        let spec = try? ClusterSpec(cluster: cluster)
-        let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: spec?.facts.secretNamespace ?? cluster.namespace ?? "default")
+        // Renders read Secrets of the namespace each reconcile's spec names; the default is the cluster's own.
+        let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: cluster.namespace ?? "default")
         let reporter = StatusReporter(client: management, state: state, logger: logger)
         var reconciler = ClusterAddonReconciler(state: state, catalog: catalog, workload: workload, secrets: secrets, owned: owned, reporter: reporter,
                                                 events: EventRecorder(client: management, logger: logger), metrics: metrics, logger: logger)
         reconciler.unreachableGrace = options.unreachableGrace
         reconciler.progressDeadline = options.progressDeadline
         reconciler.pollInterval = options.pollInterval
+        reconciler.sharedSecretNamespaces = options.sharedSecretNamespaces
         let reportDelay = options.clusterReportDelay
         reconciler.requestClusterReport = { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
@@ -131,7 +137,7 @@ public final class ClusterAddonController: Sendable {
 
     private func enqueueAll() async {
         let cluster = await state.cluster
-        guard let spec = try? ClusterSpec(cluster: cluster), let catalog = try? await catalog.current() else { return }
+        guard let spec = try? ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.sharedSecretNamespaces), let catalog = try? await catalog.current() else { return }
         let installed = Set(await state.allStatuses.keys)
         let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed)
         for addon in desired.order { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }

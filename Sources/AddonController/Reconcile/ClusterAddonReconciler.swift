@@ -19,6 +19,8 @@ public struct ClusterAddonReconciler: Reconciler {
     public var progressDeadline: Duration = .seconds(600)
     /// How soon to look again at an addon that is not healthy yet.
     public var pollInterval: Duration = .seconds(2)
+    /// Namespaces whose Secrets every Cluster's addons may read besides their own (see `ClusterSpec`).
+    public var sharedSecretNamespaces: Set<String> = []
     /// Asks for the Cluster's `AddonsHealthy` condition to be written (soon, once for a burst
     /// of addon changes): the controller queues `clusterReport` with a short delay.
     public var requestClusterReport: @Sendable () async -> Void = {}
@@ -64,9 +66,9 @@ public struct ClusterAddonReconciler: Reconciler {
         let cluster = await state.cluster
         let spec: ClusterSpec
         do {
-            spec = try ClusterSpec(cluster: cluster)
+            spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: sharedSecretNamespaces)
         } catch {
-            throw TerminalError(error)  // reported on the Cluster by the starter; a spec change requeues
+            throw TerminalError(error)  // the Cluster's Accepted condition says why (the starter); a spec change requeues
         }
         if spec.paused { return .done }
         let catalog = try await catalog.current()

@@ -28,7 +28,12 @@ public struct ClusterSpec: Sendable, Equatable {
     public var addons: [String: AddonOverride]
 
     /// Reads a Cluster object; a spec that cannot be used is an error naming the field.
-    public init(cluster: KubeObject) throws(ClusterSpecError) {
+    ///
+    /// A Cluster is written by its project, so what it says is not trusted: its addons read
+    /// Secrets of its own namespace only, or of a namespace in `sharedSecretNamespaces` (those an
+    /// operator shares with every project). Naming another project's namespace in
+    /// `spec.facts.secretNamespace` is refused, so its Secrets never reach this cluster.
+    public init(cluster: KubeObject, sharedSecretNamespaces: Set<String> = []) throws(ClusterSpecError) {
         let spec = cluster.spec
         let name = cluster.name
         let project = cluster.namespace ?? "default"
@@ -49,6 +54,11 @@ public struct ClusterSpec: Sendable, Equatable {
             kubeconfig = KubeconfigReference(secretName: ref, key: spec["kubeconfigSecretRef"]["key"].stringValue ?? "kubeconfig")
         }
         let f = spec["facts"]
+        let secretNamespace = f["secretNamespace"].stringValue ?? project
+        guard secretNamespace == project || sharedSecretNamespaces.contains(secretNamespace) else {
+            throw fail("facts.secretNamespace", "\"\(secretNamespace)\" is not this Cluster's namespace \"\(project)\": a Cluster reads Secrets of its own namespace only"
+                       + " (an operator may share namespaces with every project: addon-manager run --shared-secret-namespace)")
+        }
         var objectStorage: ClusterFacts.ObjectStorage?
         if let endpoint = f["objectStorage"]["endpoint"].stringValue, let bucket = f["objectStorage"]["bucket"].stringValue {
             objectStorage = ClusterFacts.ObjectStorage(endpoint: endpoint, bucket: bucket, region: f["objectStorage"]["region"].stringValue)
@@ -62,7 +72,7 @@ public struct ClusterSpec: Sendable, Equatable {
             podCIDR: f["podCIDR"].stringValue ?? "",
             serviceCIDR: f["serviceCIDR"].stringValue ?? "",
             objectStorage: objectStorage,
-            secretNamespace: f["secretNamespace"].stringValue ?? project,
+            secretNamespace: secretNamespace,
             extras: f["extras"].isNull ? .emptyObject : f["extras"])
         var addons: [String: AddonOverride] = [:]
         for (i, entry) in (spec["addons"].arrayValue ?? []).enumerated() {

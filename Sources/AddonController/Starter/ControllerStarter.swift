@@ -23,6 +23,9 @@ public final class ControllerStarter: Sendable {
         /// Decides which clusters this replica runs (sharding across replicas); nil runs all.
         /// When its answers change, call `reevaluateOwnership()`.
         public var owns: (@Sendable (ReconcileRequest) async -> Bool)?
+        /// What a Cluster's kubeconfig Secret may hold. Tenants write those Secrets, so by default
+        /// inline data only: no exec plugins, no file paths (see `KubeconfigPolicy`).
+        public var kubeconfigPolicy = KubeconfigPolicy.inlineOnly
         public init() {}
     }
 
@@ -42,12 +45,14 @@ public final class ControllerStarter: Sendable {
     private let options: Options
     private let logger: Logger
     private let registry = Registry()
+    private let acceptance: ClusterAcceptance
 
     public init(management: any KubeClient, catalog: any CatalogSource, options: Options = Options(), logger: Logger) {
         self.management = management
         self.catalog = catalog
         self.options = options
         self.logger = logger
+        acceptance = ClusterAcceptance(client: management, logger: logger)
     }
 
     /// Runs until cancelled: a watch on Clusters, and one on Secrets (kubeconfigs and the
@@ -94,6 +99,7 @@ public final class ControllerStarter: Sendable {
         let key = event.request
         if case .deleted = event {
             await registry.forget(key)
+            await acceptance.forget(key)
         } else {
             await registry.remember(event.object)
         }
@@ -111,6 +117,7 @@ public final class ControllerStarter: Sendable {
             } else if let controller = await registry.controller(key) {
                 if case .resync = event { return }
                 await controller.update(cluster: cluster)
+                await review(running: cluster)
             } else if await registry.isStarting(key) {
                 await registry.setLatest(key, cluster: cluster)
             } else {
@@ -190,7 +197,15 @@ public final class ControllerStarter: Sendable {
         while !Task.isCancelled {
             let cluster = await registry.latest(key) ?? initial
             do {
-                let connection = try await connection(for: cluster)
+                let connection: ClusterConnection
+                do {
+                    connection = try await self.connection(for: cluster)
+                } catch let error where ClusterAcceptance.refusal(for: error) != nil {
+                    let refusal = ClusterAcceptance.refusal(for: error)!
+                    await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message)
+                    throw error
+                }
+                await acceptance.accepted(cluster)
                 let controller = ClusterAddonController(cluster: cluster, connection: connection, management: management,
                                                         secretReader: await registry.secretReader, catalog: catalog, options: options.cluster, logger: logger)
                 await registry.running(key, controller: controller)
@@ -202,7 +217,9 @@ public final class ControllerStarter: Sendable {
             } catch {
                 failures += 1
                 let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: options.restartBackoff, max: max(options.restartBackoff, .seconds(300)))
-                let phase: ControllerInfo.Phase = error is MissingKubeconfig ? .waitingForKubeconfig : (error is ClusterSpecError ? .invalid : .backingOff)
+                // Missing: a Secret event starts it; refused or invalid inputs wait for a change of them.
+                let phase: ControllerInfo.Phase = error is MissingKubeconfig ? .waitingForKubeconfig
+                    : (ClusterAcceptance.refusal(for: error) != nil ? .invalid : .backingOff)
                 await registry.failed(key, phase: phase, error: "\(error)")
                 await recordControllerStates()
                 Counter(label: "addon_manager_cluster_controller_restarts_total").increment()
@@ -219,13 +236,21 @@ public final class ControllerStarter: Sendable {
         }
     }
 
-    private struct MissingKubeconfig: Error, CustomStringConvertible {
-        var description: String
+    /// A running cluster's Cluster changed: its `Accepted` condition follows whether the new
+    /// spec can be used (the controller's reconciles refuse an unusable one).
+    private func review(running cluster: KubeObject) async {
+        do {
+            _ = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.cluster.sharedSecretNamespaces)
+            await acceptance.accepted(cluster)
+        } catch {
+            logger.warning("cluster spec cannot be used", metadata: ["cluster": "\(cluster.namespace ?? "")/\(cluster.name)", "error": "\(error)"])
+            await acceptance.refused(cluster, reason: "InvalidSpec", message: "\(error)")
+        }
     }
 
     /// The workload cluster's connection from the kubeconfig Secret the Cluster references.
     private func connection(for cluster: KubeObject) async throws -> ClusterConnection {
-        let spec = try ClusterSpec(cluster: cluster)
+        let spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.cluster.sharedSecretNamespaces)
         guard let reference = spec.kubeconfig else { throw MissingKubeconfig(description: "spec.kubeconfigSecretRef is not set") }
         let secret: KubeObject
         do {
@@ -237,7 +262,7 @@ public final class ControllerStarter: Sendable {
             throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) has no key \(reference.key)")
         }
         let kubeconfig = try Kubeconfig.parse(String(decoding: data, as: UTF8.self), file: "secret \(cluster.namespace ?? "")/\(reference.secretName)")
-        var connection = try kubeconfig.connection()
+        var connection = try kubeconfig.connection(policy: options.kubeconfigPolicy)
         connection.name = "\(cluster.namespace ?? "")/\(cluster.name)"
         connection.rateLimit = options.workloadRateLimit
         return connection
