@@ -14,6 +14,7 @@ public final class Informer: Sendable {
     public let namespace: String?
     public let cache: ObjectCache
     private let transform: (@Sendable (KubeObject) -> KubeObject)?
+    private let include: (@Sendable (KubeObject) -> Bool)?
     private let labelSelector: String?
     private let client: any ObjectReader & ObjectWatcher
     private let resyncPeriod: Duration?
@@ -30,16 +31,21 @@ public final class Informer: Sendable {
     ///   applies to what the handler sees too.
     /// - onAlive: called whenever the server answered (a list, any watch event, bookmarks
     ///   included): proof that it is reachable, without asking.
+    /// - include: which objects the cache keeps (nil: all). Others are neither kept nor
+    ///   announced; one that stops matching is announced as deleted. For objects a selector
+    ///   cannot pick, e.g. Secrets by a set of names that changes: a reader that misses asks the API.
     public init(
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
         client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true,
         storage: ObjectCache.Storage = .objects, transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
+        include: (@Sendable (KubeObject) -> Bool)? = nil,
         onAlive: (@Sendable () async -> Void)? = nil, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
         self.onAlive = onAlive
         self.cache = ObjectCache(storage: storage)
         self.transform = transform
+        self.include = include
         self.announceInitialList = announceInitialList
         self.kind = kind
         self.namespace = namespace
@@ -96,7 +102,8 @@ public final class Informer: Sendable {
                     let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
                     let list = try await inChildTask { try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector)) }
                     await onAlive?()
-                    let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
+                    let kept = include.map { list.items.filter($0) } ?? list.items
+                    let events = await cache.replace(with: transform.map { kept.map($0) } ?? kept)
                     resourceVersion = list.resourceVersion
                     let first = await !synced.isSet
                     await synced.set()
@@ -134,7 +141,9 @@ public final class Informer: Sendable {
             if let rv = event.resourceVersion { last = rv }
             switch event.transformed(by: transform) {
             case .added(let object), .modified(let object):
-                if let old = await cache.store(object) {
+                if let include, !include(object) {
+                    if let removed = await cache.remove(object) { await handler(.deleted(removed)) }
+                } else if let old = await cache.store(object) {
                     await handler(.updated(old: old, new: object))
                 } else {
                     await handler(.added(object))

@@ -33,8 +33,11 @@ struct AddonHealthExpositionTests {
         try await withHarness { h in
             try await h.fleet.addCluster(.init(name: "seen"))
             try await h.waitForPhase("seen", "base", "Healthy")
-            let text = AddonHealthExposition.render(await h.starter.controllers())
-            #expect(text.contains(#"addon_manager_addon_health{cluster="dev/seen",addon="base",version="1.0.0",phase="Healthy"} 1"#), "\(text)")
+            // The ClusterAddon's status is written before the controller's own state moves on.
+            try await h.eventually("the health series of dev/seen base is Healthy") {
+                AddonHealthExposition.render(await h.starter.controllers())
+                    .contains(#"addon_manager_addon_health{cluster="dev/seen",addon="base",version="1.0.0",phase="Healthy"} 1"#)
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-import AddonController
+@testable import AddonController
 import Foundation
 import KubernetesClient
 import KubernetesModel
@@ -140,5 +140,64 @@ import Testing
             }
             #expect(await Self.accepted("user", project: "team", in: h)?.status == .true)
         }
+    }
+}
+
+/// The manager reads Secrets only where Clusters are, and keeps only those it uses.
+@Suite(.serialized) struct SecretReadingTests {
+    @Test func onlyReferencedSecretsOfNamespacesWithClustersAreHeld() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "c1", project: "p1", addons: [["name": "optional", "enabled": true]]))
+            for (namespace, name) in [("p1", "app-database-password"), ("kube-system", "bootstrap-token-abc")] {
+                var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: name, namespace: namespace)
+                secret["stringData"] = ["password": "not-for-the-manager"]
+                _ = try await h.management.apply(secret, options: ApplyOptions(fieldManager: "tenant", force: true))
+            }
+            try await h.waitForPhase("c1", "optional", "Healthy", project: "p1")
+            try await h.eventually("the kubeconfig and the credential of p1 are held") {
+                let keys = await h.starter.cachedSecretKeys().map(\.description)
+                return keys.contains("p1/c1-kubeconfig") && keys.contains("p1/object-store-credentials")
+            }
+            let keys = await h.starter.cachedSecretKeys()
+            #expect(keys.allSatisfy { $0.namespace == "p1" }, "\(keys)")
+            #expect(!keys.contains { $0.name == "app-database-password" })
+            // The Cluster goes: so does the watch of its namespace, and what it held.
+            _ = try await h.management.delete(ManagementKinds.cluster, name: "c1", namespace: "p1", options: DeleteOptions())
+            try await h.eventually("nothing of p1 held") { await h.starter.cachedSecretKeys().isEmpty }
+        }
+    }
+
+    @Test func aSecretReferencedAfterItsCreationIsReadAndWatched() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "first", project: "p2"))
+            try await h.waitForPhase("first", "base", "Healthy", project: "p2")
+            // A kubeconfig Secret made before any Cluster names it is not held...
+            let kubeconfig = try h.fleet.server.kubeconfig(for: "first")
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "renamed-kubeconfig", namespace: "p2")
+            secret["data"] = ["kubeconfig": .string(Data(kubeconfig.utf8).base64EncodedString())]
+            _ = try await h.management.apply(secret, options: ApplyOptions(fieldManager: "tenant", force: true))
+            #expect(await !h.starter.cachedSecretKeys().contains { $0.name == "renamed-kubeconfig" })
+            // ...until the Cluster names it: then it is read (from the API), and its changes are seen.
+            try await h.updateCluster("first", project: "p2") { spec in spec["kubeconfigSecretRef"]["name"] = "renamed-kubeconfig" }
+            secret["metadata"]["annotations"] = ["touched": "yes"]
+            secret["data"] = ["kubeconfig": .string(Data((kubeconfig + "\n# rotated\n").utf8).base64EncodedString())]
+            _ = try await h.management.apply(secret, options: ApplyOptions(fieldManager: "tenant", force: true))
+            try await h.eventually("renamed-kubeconfig held") { await h.starter.cachedSecretKeys().contains { $0.name == "renamed-kubeconfig" } }
+        }
+    }
+
+    @Test func refusalsNameTheirReason() {
+        let cases: [(any Error, String?)] = [
+            (KubeconfigError(kind: .notAllowed, file: "secret a/k", field: "users[name=u].user.exec", reason: "no"), "KubeconfigRefused"),
+            (KubeconfigError(kind: .malformed, file: "secret a/k", field: nil, reason: "bad"), "KubeconfigInvalid"),
+            (ClusterSpecError(cluster: "a/c", field: "spec.facts.secretNamespace", reason: "no"), "InvalidSpec"),
+            (MissingKubeconfig(description: "secret a/k not found"), "KubeconfigMissing"),
+            (SecretsForbidden(namespace: "a"), "SecretsForbidden"),
+            (CancellationError(), nil),
+        ]
+        for (error, reason) in cases {
+            #expect(ClusterAcceptance.refusal(for: error)?.reason == reason, "\(error)")
+        }
+        #expect(ClusterAcceptance.refusal(for: SecretsForbidden(namespace: "team-a"))?.message.contains("addon-manager-project-secrets") == true)
     }
 }

@@ -48,6 +48,8 @@ actor ClusterAcceptance {
             return ("InvalidSpec", "\(error)")
         case let error as MissingKubeconfig:
             return ("KubeconfigMissing", error.description)
+        case let error as SecretsForbidden:
+            return ("SecretsForbidden", error.description)
         default:
             return nil
         }
@@ -79,4 +81,13 @@ actor ClusterAcceptance {
 /// The Cluster names no kubeconfig Secret, or the Secret or its key is not there (yet).
 struct MissingKubeconfig: Error, CustomStringConvertible {
     var description: String
+}
+
+/// The manager may not read Secrets in the Cluster's namespace: an operator has not granted it
+/// that project yet.
+struct SecretsForbidden: Error, CustomStringConvertible {
+    var namespace: String
+    var description: String {
+        "the addon manager may not read Secrets in namespace \(namespace): bind the ClusterRole addon-manager-project-secrets there (see deploy/README.md)"
+    }
 }

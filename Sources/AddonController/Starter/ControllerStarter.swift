@@ -46,6 +46,7 @@ public final class ControllerStarter: Sendable {
     private let logger: Logger
     private let registry = Registry()
     private let acceptance: ClusterAcceptance
+    private let secrets: ProjectSecrets
 
     public init(management: any KubeClient, catalog: any CatalogSource, options: Options = Options(), logger: Logger) {
         self.management = management
@@ -53,33 +54,35 @@ public final class ControllerStarter: Sendable {
         self.options = options
         self.logger = logger
         acceptance = ClusterAcceptance(client: management, logger: logger)
+        secrets = ProjectSecrets(client: management, shared: options.cluster.sharedSecretNamespaces, logger: logger)
     }
 
-    /// Runs until cancelled: a watch on Clusters, and one on Secrets (kubeconfigs and the
-    /// credentials addons render with), so that a kubeconfig that appears or changes, or a
+    /// Runs until cancelled: a watch on Clusters, and watches on the Secrets they and their
+    /// addons read (see `ProjectSecrets`), so that a kubeconfig that appears or changes, or a
     /// rotated credential, reaches the clusters at once rather than at the next resync.
     public func run() async {
-        // The Secrets of the namespaces served (all, unless `namespace` is set), kept as compact
-        // JSON without managedFields: a management plane may hold many.
-        let secrets = Informer(kind: ManagementKinds.secret, namespace: options.namespace, client: management, announceInitialList: false,
-                               storage: .compact, transform: OwnedObjects.withoutManagedFields, logger: logger) { event in
-            await self.handleSecret(event)
-        }
         let clusters = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600), logger: logger) { event in
             await self.handle(event)
         }
+        await refreshCatalogSecretNames()
+        await secrets.start { event in await self.handleSecret(event) }
         await registry.setSecretReader(CachedSecretReader(secrets: secrets, management: management))
         await withTaskCancellationHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await secrets.run() }
-                group.addTask { await clusters.run() }
-                await group.next()
-                group.cancelAll()
-            }
+            await clusters.run()
         } onCancel: {
             Task { await self.registry.stopAll() }
         }
+        await secrets.stopAll()
         await registry.stopAll()
+    }
+
+    /// The Secrets the catalog's addons read are kept in every watched namespace.
+    private func refreshCatalogSecretNames() async {
+        do {
+            secrets.setCatalogSecretNames(Self.secretNames(readBy: try await catalog.current()))
+        } catch {
+            logger.warning("cannot read the catalog for the Secrets its addons read", metadata: ["error": "\(error)"])
+        }
     }
 
     /// A snapshot of every cluster's controller.
@@ -93,6 +96,9 @@ public final class ControllerStarter: Sendable {
         return result
     }
 
+    /// The management-plane Secrets the starter holds, by namespace and name.
+    func cachedSecretKeys() async -> [ReconcileRequest] { await secrets.cachedKeys() }
+
     // MARK: Events
 
     private func handle(_ event: InformerEvent) async {
@@ -100,8 +106,11 @@ public final class ControllerStarter: Sendable {
         if case .deleted = event {
             await registry.forget(key)
             await acceptance.forget(key)
+            await secrets.clusterGone(namespace: key.namespace, name: key.name)
         } else {
             await registry.remember(event.object)
+            await refreshCatalogSecretNames()
+            await secrets.clusterSeen(event.object)
         }
         if let owns = options.owns, await !owns(key) {
             await registry.stop(key)
@@ -257,6 +266,8 @@ public final class ControllerStarter: Sendable {
             secret = try await management.get(ManagementKinds.secret, name: reference.secretName, namespace: cluster.namespace)
         } catch let error as KubernetesError where error.isNotFound {
             throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) not found")
+        } catch let error as KubernetesError where error.kind == .forbidden {
+            throw SecretsForbidden(namespace: cluster.namespace ?? "")
         }
         guard let encoded = secret["data"][reference.key].stringValue, let data = Data(base64Encoded: encoded) else {
             throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) has no key \(reference.key)")
