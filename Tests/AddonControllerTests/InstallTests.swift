@@ -135,16 +135,40 @@ import Testing
             try await h.fleet.addCluster(.init(name: "replaced"))
             try await h.waitForPhase("replaced", "base", "Healthy")
             let before = try #require(await h.starter.controllers().first { $0.key.name == "replaced" }?.value.runningSince)
-            let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "replaced-kubeconfig", namespace: "dev")
             _ = try await h.management.delete(ManagementKinds.secret, name: "replaced-kubeconfig", namespace: "dev", options: DeleteOptions())
+            // New credentials (here: the same token in a kubeconfig written anew).
             var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "replaced-kubeconfig", namespace: "dev")
-            secret["data"] = kubeconfig["data"]
+            let rewritten = try h.fleet.server.kubeconfig(for: "replaced") + "# rotated\n"
+            secret["data"] = ["kubeconfig": .string(Data(rewritten.utf8).base64EncodedString())]
             _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
             try await h.eventually("controller restarted") {
                 guard let info = await h.starter.controllers().first(where: { $0.key.name == "replaced" })?.value, let since = info.runningSince else { return false }
                 return since > before && info.phase == .running
             }
             try await h.waitForPhase("replaced", "base", "Healthy")
+        }
+    }
+
+    /// The same kubeconfig seen again — a change of the Secret's metadata, the Secret deleted and
+    /// created again unchanged, its first event arriving after the Cluster's — restarts nothing.
+    @Test func theSameKubeconfigSeenAgainRestartsNothing() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "same"))
+            try await h.waitForPhase("same", "base", "Healthy")
+            let before = try #require(await h.starter.controllers().first { $0.key.name == "same" }?.value.runningSince)
+            var kubeconfig = try await h.management.get(ManagementKinds.secret, name: "same-kubeconfig", namespace: "dev")
+            kubeconfig.labels["touched"] = "yes"
+            kubeconfig = try await h.management.update(kubeconfig, options: WriteOptions(fieldManager: "operator"))
+            _ = try await h.management.delete(ManagementKinds.secret, name: "same-kubeconfig", namespace: "dev", options: DeleteOptions())
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "same-kubeconfig", namespace: "dev")
+            secret["data"] = kubeconfig["data"]
+            _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
+            // A marker after those events: once the starter has seen it, it has seen them.
+            try await h.fleet.addCluster(.init(name: "marker"))
+            try await h.eventually("marker running") { await h.starter.controllers().first { $0.key.name == "marker" }?.value.phase == .running }
+            let info = try #require(await h.starter.controllers().first { $0.key.name == "same" }?.value)
+            #expect(info.runningSince == before, "the controller restarted for an unchanged kubeconfig")
+            #expect(info.restarts == 0)
         }
     }
 }

@@ -128,7 +128,7 @@ public final class ControllerStarter: Sendable {
                 await controller.update(cluster: cluster)
                 await review(running: cluster)
             } else if await registry.isStarting(key) {
-                await registry.setLatest(key, cluster: cluster)
+                // Its supervisor reads the newest Cluster (`known`) when the controller runs.
             } else {
                 await start(cluster)
             }
@@ -150,6 +150,10 @@ public final class ControllerStarter: Sendable {
             // A running controller keeps the connection it has when its Secret is deleted; a
             // Secret created again (replaced by delete and create) brings new credentials.
             if case .deleted = event { continue }
+            // The same kubeconfig as the controller connected with (the Secret's first event
+            // arriving after its Cluster's, a change of its metadata only): nothing to restart.
+            let reference = cluster.spec["kubeconfigSecretRef"]["key"].stringValue ?? "kubeconfig"
+            if running, let connected = await registry.kubeconfigDigest(key), connected == Self.digest(ofKubeconfig: secret, key: reference) { continue }
             logger.info(running ? "kubeconfig changed, restarting the cluster's controller" : "kubeconfig available, starting the cluster's controller",
                         metadata: ["cluster": "\(key)", "secret": "\(namespace)/\(secret.name)"])
             await registry.stop(key)
@@ -204,9 +208,9 @@ public final class ControllerStarter: Sendable {
         var logger = self.logger
         logger[metadataKey: "cluster"] = "\(key)"
         while !Task.isCancelled {
-            let cluster = await registry.latest(key) ?? initial
+            let cluster = await registry.known(key) ?? initial
             do {
-                let connection: ClusterConnection
+                let connection: (connection: ClusterConnection, kubeconfigDigest: String)
                 do {
                     connection = try await self.connection(for: cluster)
                 } catch let error where ClusterAcceptance.refusal(for: error) != nil {
@@ -215,9 +219,14 @@ public final class ControllerStarter: Sendable {
                     throw error
                 }
                 await acceptance.accepted(cluster)
-                let controller = ClusterAddonController(cluster: cluster, connection: connection, management: management,
+                let controller = ClusterAddonController(cluster: cluster, connection: connection.connection, management: management,
                                                         secretReader: await registry.secretReader, catalog: catalog, options: options.cluster, logger: logger)
-                await registry.running(key, controller: controller)
+                await registry.running(key, controller: controller, kubeconfigDigest: connection.kubeconfigDigest)
+                // A Cluster update that arrived while the controller was being set up: from now
+                // on updates go to the controller itself; this one it gets here.
+                if let newer = await registry.known(key), newer.resourceVersion != cluster.resourceVersion {
+                    await controller.update(cluster: newer)
+                }
                 await recordControllerStates()
                 try await controller.run()
                 return
@@ -258,7 +267,7 @@ public final class ControllerStarter: Sendable {
     }
 
     /// The workload cluster's connection from the kubeconfig Secret the Cluster references.
-    private func connection(for cluster: KubeObject) async throws -> ClusterConnection {
+    private func connection(for cluster: KubeObject) async throws -> (connection: ClusterConnection, kubeconfigDigest: String) {
         let spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.cluster.sharedSecretNamespaces)
         guard let reference = spec.kubeconfig else { throw MissingKubeconfig(description: "spec.kubeconfigSecretRef is not set") }
         let secret: KubeObject
@@ -276,7 +285,12 @@ public final class ControllerStarter: Sendable {
         var connection = try kubeconfig.connection(policy: options.kubeconfigPolicy)
         connection.name = "\(cluster.namespace ?? "")/\(cluster.name)"
         connection.rateLimit = options.workloadRateLimit
-        return connection
+        return (connection, Self.digest(ofKubeconfig: secret, key: reference.key))
+    }
+
+    /// What identifies the kubeconfig a Secret holds (its encoded value's digest).
+    private static func digest(ofKubeconfig secret: KubeObject, key: String) -> String {
+        ContentHash.sha256Hex(of: secret["data"][key])
     }
 
     // MARK: Registry
@@ -286,7 +300,8 @@ public final class ControllerStarter: Sendable {
             var task: Task<Void, Never>
             var controller: ClusterAddonController?
             var info: ControllerInfo
-            var latest: KubeObject?
+            /// The kubeconfig the running controller connected with.
+            var kubeconfigDigest: String?
         }
 
         var entries: [ReconcileRequest: Entry] = [:]
@@ -311,19 +326,19 @@ public final class ControllerStarter: Sendable {
             // Two starts can race (a Cluster event while a Secret event restarts the cluster):
             // the later one wins, and the earlier supervisor must not run on untracked.
             entries[key]?.task.cancel()
-            entries[key] = Entry(task: task, controller: nil, info: ControllerInfo(phase: .waitingForKubeconfig, restarts: 0), latest: nil)
+            entries[key] = Entry(task: task, controller: nil, info: ControllerInfo(phase: .waitingForKubeconfig, restarts: 0))
         }
 
         func isStarting(_ key: ReconcileRequest) -> Bool { entries[key] != nil }
 
         func controller(_ key: ReconcileRequest) -> ClusterAddonController? { entries[key]?.controller }
 
-        func latest(_ key: ReconcileRequest) -> KubeObject? { entries[key]?.latest }
+        func kubeconfigDigest(_ key: ReconcileRequest) -> String? { entries[key]?.kubeconfigDigest }
 
-        func setLatest(_ key: ReconcileRequest, cluster: KubeObject) { entries[key]?.latest = cluster }
 
-        func running(_ key: ReconcileRequest, controller: ClusterAddonController) {
+        func running(_ key: ReconcileRequest, controller: ClusterAddonController, kubeconfigDigest: String) {
             entries[key]?.controller = controller
+            entries[key]?.kubeconfigDigest = kubeconfigDigest
             entries[key]?.info.phase = .running
             entries[key]?.info.runningSince = Date()
         }
