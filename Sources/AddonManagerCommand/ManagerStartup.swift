@@ -14,6 +14,13 @@ enum ManagerStartup {
         var catalog: Catalog
     }
 
+    /// The User-Agent of this replica's clients: names the replica (and which client) to the
+    /// API servers it talks to, so their audit logs tell the replicas apart.
+    static func userAgent(identity: String, role: String) -> String {
+        let clean = String(identity.map { $0.isASCII && !$0.isNewline && $0 != "(" && $0 != ")" ? $0 : "-" })
+        return "addon-manager/0.1 (\(clean); \(role))"
+    }
+
     static func start(logLevel: String, defaultLevel: Logger.Level, catalogDirectory: String) throws -> Started {
         var logger = Logger(label: "addon-manager")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? defaultLevel

@@ -81,56 +81,61 @@ struct RunCommand: AsyncParsableCommand {
         let (logger, registry, loaded) = (started.logger, started.registry, started.catalog)
         var connection = try ClusterConnection.load(kubeconfig: kubeconfig, context: context)
         connection.rateLimit = RateLimit(qps: managementQPS, burst: Int(managementQPS * 2))
+        connection.userAgent = ManagerStartup.userAgent(identity: identity, role: "management")
+        // Leases go through a client of their own (own connection, own rate limit): a
+        // management plane busy with a fleet's status writes must not delay a renewal, or
+        // the replica would drop its shards and stop every cluster. No retries inside the
+        // client and a short timeout: the coordinator retries every retry period until the
+        // renew deadline, and bounds each attempt itself.
+        var leaseConnection = connection
+        leaseConnection.rateLimit = RateLimit(qps: 20, burst: 40)
+        leaseConnection.retryPolicy = .never
+        leaseConnection.requestTimeout = .seconds(2)
+        leaseConnection.userAgent = ManagerStartup.userAgent(identity: identity, role: "leases")
         let management = try KubernetesClient(connection: connection, logger: logger)
+        let leaseClient: KubernetesClient
+        do {
+            leaseClient = try KubernetesClient(connection: leaseConnection, logger: logger)
+        } catch {
+            try? await management.shutdown()
+            throw error
+        }
+        let clients = ClientsService(clients: [management, leaseClient], logger: logger)
         do {
             if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }
-            // Leases go through a client of their own (own connection, own rate limit): a
-            // management plane busy with a fleet's status writes must not delay a renewal, or
-            // the replica would drop its shards and stop every cluster.
-            var leaseConnection = connection
-            leaseConnection.rateLimit = RateLimit(qps: 20, burst: 40)
-            let leaseClient = try KubernetesClient(connection: leaseConnection, logger: logger)
-            defer { Task { try? await leaseClient.shutdown() } }
             let coordinator = ShardCoordinator(client: leaseClient, namespace: leaseNamespace, identity: identity, shards: shards, logger: logger)
             var options = ControllerStarter.Options()
             options.namespace = namespace
             options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))
             options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
+            options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in await coordinator.owns(key.description) }
             let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
-            await coordinator.setOnChange { await starter.reevaluateOwnership() }
+            // A shard dropped or given back: its clusters stop (in-flight reconciles finish)
+            // before another replica may take it, then the newly owned ones start.
+            let grace = coordinator.handoverGrace
+            await coordinator.setOnChange {
+                await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
+                await starter.reevaluateOwnership()
+            }
             // Ready when the management plane answers and this replica can hold its shard Leases.
             let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
                 guard await coordinator.problem == nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
             logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog)", "addons": "\(loaded.addonNames.count)", "shards": "\(shards)"])
+            // A graceful shutdown ends the services in reverse order, each after the one before
+            // it ended: the controllers stop taking work and finish what is in flight, then the
+            // shard Leases are released, then the endpoints stop, then the clients close.
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: Controllers(starter: starter, coordinator: coordinator)), .init(service: endpoints)],
+                services: [.init(service: clients), .init(service: endpoints), .init(service: ShardLeasesService(coordinator: coordinator)),
+                           .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
-            try? await management.shutdown()
+            await clients.close()
             throw error
-        }
-        try? await management.shutdown()
-    }
-}
-
-/// The shard coordinator and the controller starter, stopped together on SIGTERM (the shards
-/// are released so another replica takes them over at once).
-private struct Controllers: Service {
-    let starter: ControllerStarter
-    let coordinator: ShardCoordinator
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await coordinator.run() }
-                group.addTask { await starter.run() }
-                await group.waitForAll()
-            }
         }
     }
 }

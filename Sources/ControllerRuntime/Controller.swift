@@ -13,9 +13,16 @@ public final class Controller<R: Reconciler>: Sendable {
     private let reconcileTimer: Timer
     private let errorCounter: Counter
     private let terminalCounter: Counter
+    /// How long reconciles in flight may go on after the controller is cancelled.
+    public let drainGrace: Duration
 
-    public init(name: String, reconciler: R, workers: Int = 1, queue: WorkQueue<ReconcileRequest>? = nil, logger: Logger, metricDimensions: [(String, String)] = []) {
+    /// - Parameter drainGrace: how long reconciles in flight may finish after cancellation; by
+    ///   default 5 s, which fits inside what a shard's lease leaves between the renew deadline
+    ///   and expiry (15 s − 10 s), so a cluster handed over is never reconciled by two replicas.
+    public init(name: String, reconciler: R, workers: Int = 1, queue: WorkQueue<ReconcileRequest>? = nil, logger: Logger, metricDimensions: [(String, String)] = [],
+                drainGrace: Duration = .seconds(5)) {
         self.name = name
+        self.drainGrace = drainGrace
         self.reconciler = reconciler
         self.workers = max(1, workers)
         let dimensions = [("controller", name)] + metricDimensions
@@ -29,17 +36,33 @@ public final class Controller<R: Reconciler>: Sendable {
 
     public func enqueue(_ request: ReconcileRequest) async { await queue.add(request) }
 
-    /// Processes items until the queue shuts down or the task is cancelled.
+    /// Processes items until the queue shuts down or the task is cancelled. Cancellation stops
+    /// taking work at once; the reconciles in flight are let finish for up to `drainGrace` and
+    /// cancelled after it. Returns when every worker has stopped.
     public func run() async {
-        await withTaskCancellationHandler {
+        // The workers run outside this task, so that cancelling it does not cut a reconcile
+        // short in the middle of an apply.
+        let workers = Task {
             await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<workers {
+                for _ in 0..<self.workers {
                     group.addTask { await self.work() }
                 }
             }
+        }
+        await withTaskCancellationHandler {
+            await workers.value
         } onCancel: {
-            let queue = self.queue
-            Task { await queue.shutdown() }
+            let (queue, grace) = (self.queue, self.drainGrace)
+            Task {
+                await queue.shutdown()
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await workers.value }
+                    group.addTask { try? await Task.sleep(for: grace) }
+                    await group.next()
+                    group.cancelAll()
+                }
+                workers.cancel()
+            }
         }
     }
 

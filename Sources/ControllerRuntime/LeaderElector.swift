@@ -7,6 +7,10 @@ import Logging
 /// renew deadline, 2 s retry). The Lease is read and written with its resourceVersion
 /// (optimistic concurrency), never applied. `run` calls `whileLeading` when this candidate
 /// becomes leader and cancels it when leadership is lost; then it tries again.
+///
+/// Every attempt (read and write) is cut off after `requestTimeout`, and never runs past the
+/// renew deadline; all ownership timing is on the injected `clock`'s monotonic time (see
+/// `LeaseTenure`, `LeaseDecision`).
 public final class LeaderElector: Sendable {
     public static let leaseKind = GroupVersionKind(group: "coordination.k8s.io", version: "v1", kind: "Lease")
 
@@ -14,46 +18,66 @@ public final class LeaderElector: Sendable {
     public let name: String
     public let identity: String
     private let client: any ObjectReader & ObjectWriter
-    private let leaseDuration: Duration
-    private let renewDeadline: Duration
-    private let retryPeriod: Duration
+    public let leaseDuration: Duration
+    public let renewDeadline: Duration
+    public let retryPeriod: Duration
+    public let requestTimeout: Duration
+    private let clock: LeaseClock
     private let logger: Logger
 
+    /// - Parameter requestTimeout: the longest one attempt (a read and a write) may take; by
+    ///   default a quarter of the renew deadline, so several attempts fit before it.
     public init(client: any ObjectReader & ObjectWriter, namespace: String, name: String, identity: String,
-                leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2), logger: Logger) {
+                leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2),
+                requestTimeout: Duration? = nil, clock: LeaseClock = .system, logger: Logger) {
         self.client = client
         self.namespace = namespace
         self.name = name
         self.identity = identity
         self.leaseDuration = leaseDuration
-        self.renewDeadline = renewDeadline
+        self.renewDeadline = min(renewDeadline, leaseDuration)
         self.retryPeriod = retryPeriod
+        self.requestTimeout = requestTimeout ?? self.renewDeadline / 4
+        self.clock = clock
         self.logger = logger
     }
 
     /// Campaigns, leads, and campaigns again after losing the lease, until cancelled. On
-    /// cancellation while leading, the lease is released (holder cleared) so a successor does not
-    /// wait for it to expire.
+    /// cancellation while leading, `whileLeading` is cancelled and awaited, then the lease is
+    /// released (holder cleared) so a successor does not wait for it to expire.
     public func run(whileLeading: @escaping @Sendable () async -> Void) async {
         var observation = Observation()
         while !Task.isCancelled {
             // Campaign.
+            var renewed: ContinuousClock.Instant?
             while !Task.isCancelled {
-                if (try? await tryAcquireOrRenew(&observation)) == true { break }
+                if let held = try? await attempt(&observation, limit: requestTimeout) {
+                    renewed = held
+                    break
+                }
                 try? await Task.sleep(for: retryPeriod)
             }
-            if Task.isCancelled { return }
+            guard var lastRenewal = renewed, !Task.isCancelled else { return }
             logger.info("became leader", metadata: ["lease": "\(namespace)/\(name)", "identity": "\(identity)"])
 
-            // Lead until a renewal misses its deadline or we are cancelled.
+            // Lead until the lease is seen held by another, or no renewal succeeded before the
+            // renew deadline, or we are cancelled.
             let leading = Task { await whileLeading() }
-            var lastRenew = ContinuousClock.now
             while !Task.isCancelled {
                 try? await Task.sleep(for: retryPeriod)
                 if Task.isCancelled { break }
-                if (try? await tryAcquireOrRenew(&observation)) == true {
-                    lastRenew = .now
-                } else if lastRenew.duration(to: .now) > renewDeadline {
+                let limit = LeaseTenure.attemptLimit(lastRenewal: lastRenewal, now: clock.now(), renewDeadline: renewDeadline, requestTimeout: requestTimeout)
+                do {
+                    guard let held = try await attempt(&observation, limit: limit) else {
+                        logger.warning("lost leadership: another candidate holds the lease", metadata: ["lease": "\(namespace)/\(name)", "identity": "\(identity)"])
+                        break
+                    }
+                    lastRenewal = held
+                } catch {
+                    logger.notice("lease renewal failed, retrying until the renew deadline",
+                                  metadata: ["lease": "\(namespace)/\(name)", "identity": "\(identity)", "error": "\(error)"])
+                }
+                if LeaseTenure.of(lastRenewal: lastRenewal, now: clock.now(), renewDeadline: renewDeadline, leaseDuration: leaseDuration) != .held {
                     logger.warning("lost leadership: could not renew the lease in time", metadata: ["lease": "\(namespace)/\(name)", "identity": "\(identity)"])
                     break
                 }
@@ -61,16 +85,29 @@ public final class LeaderElector: Sendable {
             leading.cancel()
             await leading.value
             if Task.isCancelled {
-                await release()
+                await releaseIfHeld()
                 return
             }
         }
     }
 
-    /// Whether this candidate holds the lease after one attempt.
-    public func tryAcquireOrRenew(_ observation: inout Observation) async throws -> Bool {
-        let now = Date()
-        let leaseSeconds = Int(leaseDuration.components.seconds)
+    /// One attempt to take or renew the lease, cut off after `limit` (`LeaseError.timedOut`).
+    /// Returns the instant (by this candidate's monotonic clock, taken before the request was
+    /// sent) from which the lease counts as held, or nil when another candidate holds it.
+    public func attempt(_ observation: inout Observation, limit: Duration) async throws -> ContinuousClock.Instant? {
+        let (namespace, name) = (self.namespace, self.name)
+        let start = observation
+        let (held, seen) = try await withTimeout(limit, { LeaseError.timedOut(namespace: namespace, lease: name, after: limit) }) {
+            try await self.attemptOnce(start)
+        }
+        observation = seen
+        return held
+    }
+
+    private func attemptOnce(_ observation: Observation) async throws -> (ContinuousClock.Instant?, Observation) {
+        let sent = clock.now()
+        var observation = observation
+        let leaseSeconds = max(1, Int((leaseDuration + .milliseconds(999)).components.seconds))
         var existing: KubeObject?
         do {
             existing = try await client.get(Self.leaseKind, name: name, namespace: namespace)
@@ -78,53 +115,68 @@ public final class LeaderElector: Sendable {
             existing = nil
         }
         let current = existing.map(LeaseRecord.init(lease:))
-        if let current, current != observation.record {
-            observation = Observation(record: current, observedAt: now)
+        if let existing, !observation.matches(existing) {
+            // Seen changed now, after the read: the holder sent that renewal before this moment.
+            observation = Observation(lease: existing, observedAt: clock.now())
         }
-        switch LeaseDecision.decide(current: current, observedAt: observation.observedAt, identity: identity, leaseDuration: leaseSeconds, now: now) {
+        let unchangedFor = observation.observedAt.map { $0.duration(to: clock.now()) }
+        switch LeaseDecision.decide(current: current, unchangedFor: unchangedFor, identity: identity, leaseDuration: leaseSeconds, stamp: clock.wallTime()) {
         case .wait:
-            return false
+            return (nil, observation)
         case .create(let record):
             var lease = KubeObject(apiVersion: "coordination.k8s.io/v1", kind: "Lease", name: name, namespace: namespace)
             lease["spec"] = record.spec
-            _ = try await client.create(lease, options: WriteOptions(fieldManager: "addon-manager"))
-            observation = Observation(record: record, observedAt: now)
-            return true
+            let written = try await client.create(lease, options: WriteOptions(fieldManager: "addon-manager"))
+            return (sent, Observation(lease: written, observedAt: sent))
         case .update(let record):
-            guard var lease = existing else { return false }
+            guard var lease = existing else { return (nil, observation) }
             lease["spec"] = record.spec
-            _ = try await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
-            observation = Observation(record: record, observedAt: now)
-            return true
+            let written = try await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
+            return (sent, Observation(lease: written, observedAt: sent))
         }
     }
 
-    /// Clears the holder if this candidate holds the lease (a successor need not wait for expiry).
-    public func releaseIfHeld() async { await release() }
-
-    private func release() async {
+    /// Clears the holder if this candidate holds the lease (a successor need not wait for
+    /// expiry). Call it only once the work the lease guarded has stopped.
+    public func releaseIfHeld() async {
         // Called on the way out, usually from a cancelled task, whose requests would be
-        // refused at once: the release runs in a task of its own (bounded by the client's
-        // request timeout), so that a successor need not wait for the lease to expire.
-        let (client, name, namespace, identity) = (self.client, self.name, self.namespace, self.identity)
+        // refused at once: the release runs in a task of its own, bounded by `requestTimeout`.
+        let (client, name, namespace, identity, limit) = (self.client, self.name, self.namespace, self.identity, self.requestTimeout)
         await Task {
-            guard var lease = try? await client.get(Self.leaseKind, name: name, namespace: namespace) else { return }
-            var record = LeaseRecord(lease: lease)
-            guard record.holderIdentity == identity else { return }
-            record.holderIdentity = nil
-            record.leaseDurationSeconds = 1
-            lease["spec"] = record.spec
-            _ = try? await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
+            _ = try? await withTimeout(limit, { LeaseError.timedOut(namespace: namespace, lease: name, after: limit) }) {
+                guard var lease = try? await client.get(Self.leaseKind, name: name, namespace: namespace) else { return false }
+                var record = LeaseRecord(lease: lease)
+                guard record.holderIdentity == identity else { return false }
+                record.holderIdentity = nil
+                record.leaseDurationSeconds = 1
+                lease["spec"] = record.spec
+                _ = try await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
+                return true
+            }
         }.value
     }
 
+    /// The Lease as this candidate last saw it, and when (its own monotonic clock) it saw it
+    /// change: expiry of another's lease is judged by this alone.
     public struct Observation: Sendable {
         var record: LeaseRecord?
-        var observedAt: Date?
+        var resourceVersion: String?
+        var observedAt: ContinuousClock.Instant?
+
         public init() {}
-        init(record: LeaseRecord?, observedAt: Date?) {
-            self.record = record
+
+        init(lease: KubeObject, observedAt: ContinuousClock.Instant) {
+            record = LeaseRecord(lease: lease)
+            resourceVersion = lease.resourceVersion
             self.observedAt = observedAt
+        }
+
+        /// Whether `lease` is the version seen last (same resourceVersion, or the same record
+        /// when the server gives none).
+        func matches(_ lease: KubeObject) -> Bool {
+            guard observedAt != nil else { return false }
+            if let resourceVersion, let other = lease.resourceVersion { return resourceVersion == other }
+            return record == LeaseRecord(lease: lease)
         }
     }
 }

@@ -48,29 +48,32 @@ public enum LeaseDecision: Equatable, Sendable {
 
     /// - Parameters:
     ///   - current: the Lease as read, nil when it does not exist.
-    ///   - observedAt: when this candidate last saw the record change (client-go trusts its own
-    ///     clock for expiry, never the holder's timestamps).
-    public static func decide(current: LeaseRecord?, observedAt: Date?, identity: String, leaseDuration: Int, now: Date) -> LeaseDecision {
-        let stamp = KubeTime.formatMicro(now)
+    ///   - unchangedFor: how long, by this candidate's own monotonic clock, the Lease has stayed
+    ///     as it is now (nil: it was seen as it is for the first time just now). As client-go
+    ///     does, expiry is judged only by this: never by the holder's `renewTime`, which was
+    ///     written by another host's clock.
+    ///   - stamp: this candidate's wall time, written into `acquireTime`/`renewTime` for people.
+    public static func decide(current: LeaseRecord?, unchangedFor: Duration?, identity: String, leaseDuration: Int, stamp: Date) -> LeaseDecision {
+        let time = KubeTime.formatMicro(stamp)
         guard let current else {
-            return .create(LeaseRecord(holderIdentity: identity, leaseDurationSeconds: leaseDuration, acquireTime: stamp, renewTime: stamp, leaseTransitions: 0))
+            return .create(LeaseRecord(holderIdentity: identity, leaseDurationSeconds: leaseDuration, acquireTime: time, renewTime: time, leaseTransitions: 0))
         }
         if current.holderIdentity == identity {
             var renewed = current
-            renewed.renewTime = stamp
+            renewed.renewTime = time
             renewed.leaseDurationSeconds = leaseDuration
             return .update(renewed)
         }
         let expired: Bool
         if current.holderIdentity == nil {
             expired = true
-        } else if let observedAt {
-            expired = observedAt.addingTimeInterval(TimeInterval(current.leaseDurationSeconds)) < now
+        } else if let unchangedFor {
+            expired = unchangedFor > .seconds(current.leaseDurationSeconds)
         } else {
             expired = false
         }
         guard expired else { return .wait }
-        return .update(LeaseRecord(holderIdentity: identity, leaseDurationSeconds: leaseDuration, acquireTime: stamp, renewTime: stamp,
+        return .update(LeaseRecord(holderIdentity: identity, leaseDurationSeconds: leaseDuration, acquireTime: time, renewTime: time,
                                    leaseTransitions: current.leaseTransitions + 1))
     }
 }

@@ -8,6 +8,12 @@ import Logging
 /// membership, counts the live members, and holds at most its fair share of shards — acquiring
 /// free or expired ones, releasing extras when more replicas join. A replica that dies stops
 /// renewing; its shards expire and the others take them over.
+///
+/// Two replicas never run one shard: a shard is owned only while its last successful renewal
+/// (timed from when it was sent, on this replica's monotonic clock) is younger than the renew
+/// deadline; failed renewals are retried until then; past it the shard is dropped and its work
+/// stopped (`onChange`) within `handoverGrace`, before anyone may take it over. A shard handed
+/// to another replica (extras, shutdown) is released only after its work stopped.
 public actor ShardCoordinator {
     public let identity: String
     public let shards: Int
@@ -15,97 +21,221 @@ public actor ShardCoordinator {
     private let prefix: String
     private let client: any ObjectReader & ObjectWriter
     private let leaseDuration: Duration
+    private let renewDeadline: Duration
     private let retryPeriod: Duration
+    private let requestTimeout: Duration
+    private let clock: LeaseClock
     private let logger: Logger
-    private var held: Set<Int> = []
+    /// Held shard → when its last successful renewal was sent.
+    private var renewals: [Int: ContinuousClock.Instant] = [:]
     private var observations: [Int: LeaderElector.Observation] = [:]
     private var memberObservation = LeaderElector.Observation()
+    private var liveness = MemberLiveness()
+    private var members = 1
     private var onChange: (@Sendable () async -> Void)?
-    /// Why the last round could not take or renew a Lease (other than losing a race to another
-    /// replica), nil when it could. A replica in this state runs no clusters, so it is shown.
+    private var lastChange: Task<Void, Never>?
+    /// Why the last round could not take or renew a Lease or count the members (other than
+    /// losing a race to another replica), nil when it could. It is shown (readiness).
     public private(set) var problem: String?
 
+    /// - Parameters:
+    ///   - renewDeadline: how long failed renewals are retried before a shard is dropped; by
+    ///     default two thirds of the lease duration (client-go: 10 s of 15 s).
+    ///   - requestTimeout: the longest one Lease attempt may take; by default a quarter of the
+    ///     renew deadline.
+    ///   - clock: the monotonic and wall clocks (tests inject skewed ones).
     public init(client: any ObjectReader & ObjectWriter, namespace: String, prefix: String = "addon-manager", identity: String, shards: Int = 8,
-                leaseDuration: Duration = .seconds(15), retryPeriod: Duration = .seconds(2), logger: Logger) {
+                leaseDuration: Duration = .seconds(15), renewDeadline: Duration? = nil, retryPeriod: Duration = .seconds(2),
+                requestTimeout: Duration? = nil, clock: LeaseClock = .system, logger: Logger) {
         self.client = client
         self.namespace = namespace
         self.prefix = prefix
         self.identity = identity
         self.shards = max(1, shards)
         self.leaseDuration = leaseDuration
+        self.renewDeadline = min(renewDeadline ?? leaseDuration * 2 / 3, leaseDuration)
         self.retryPeriod = retryPeriod
+        self.requestTimeout = requestTimeout ?? self.renewDeadline / 4
+        self.clock = clock
         self.logger = logger
     }
 
-    /// Called after the set of held shards changed.
+    /// Called after the set of owned shards changed. It must stop the work of shards no longer
+    /// owned before it returns (bounded by `handoverGrace`): a released shard is given back
+    /// only after it returned.
     public func setOnChange(_ handler: @escaping @Sendable () async -> Void) { onChange = handler }
 
-    /// Whether this replica currently holds the shard of `key`.
-    public func owns(_ key: String) -> Bool { held.contains(ShardAssignment.shard(of: key, shards: shards)) }
+    /// How long the work of a dropped shard may take to stop: past it another replica may
+    /// have taken the shard over (the lease duration minus the renew deadline).
+    public nonisolated var handoverGrace: Duration { leaseDuration - renewDeadline }
 
-    public var heldShards: Set<Int> { held }
+    /// Whether this replica currently owns the shard of `key`.
+    public func owns(_ key: String) -> Bool { isOwned(ShardAssignment.shard(of: key, shards: shards)) }
 
-    /// Renews membership and shards until cancelled; releases everything on the way out.
+    /// The shards this replica owns now.
+    public var heldShards: Set<Int> { Set(renewals.keys.filter(isOwned)) }
+
+    /// The live members this replica counted last (itself included).
+    public var memberCount: Int { members }
+
+    private func isOwned(_ shard: Int) -> Bool {
+        guard let renewed = renewals[shard] else { return false }
+        return LeaseTenure.of(lastRenewal: renewed, now: clock.now(), renewDeadline: renewDeadline, leaseDuration: leaseDuration) == .held
+    }
+
+    /// Renews membership and shards until cancelled; then stops the work of every shard
+    /// (`onChange`) and releases the Leases.
     public func run() async {
-        while !Task.isCancelled {
-            await tick()
-            do { try await Task.sleep(for: retryPeriod) } catch { break }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watchDeadlines() }
+            while !Task.isCancelled {
+                await tick()
+                do { try await Task.sleep(for: retryPeriod) } catch { break }
+            }
+            group.cancelAll()
         }
         await releaseAll()
     }
 
-    /// One round: renew membership, count members, keep or take a fair share of shards.
-    func tick() async {
-        let before = held
-        var problems: [String] = []
-        let memberElector = elector(name: "\(prefix)-member-\(sanitized(identity))")
-        var membership = memberObservation
-        _ = await attempt(memberElector, &membership, problems: &problems)
-        memberObservation = membership
-        let members = await liveMembers()
-        let share = ShardAssignment.fairShare(shards: shards, replicas: members)
-
-        // Renew what we hold; drop what we cannot renew.
-        for shard in held.sorted() {
-            var observation = observations[shard] ?? .init()
-            // Cancelled (shutting down): keep it, so that it is released rather than left to expire.
-            if await attempt(elector(name: shardName(shard)), &observation, problems: &problems) == false { held.remove(shard) }
-            observations[shard] = observation
-        }
-        // Give back extras when more replicas joined.
-        while held.count > share, let shard = held.max() {
-            await release(shard)
-        }
-        // Take free or expired shards up to the fair share.
-        if held.count < share {
-            for shard in 0..<shards where !held.contains(shard) && held.count < share {
-                var observation = observations[shard] ?? .init()
-                if await attempt(elector(name: shardName(shard)), &observation, problems: &problems) == true { held.insert(shard) }
-                observations[shard] = observation
-            }
-        }
-        record(problems)
-        if held != before {
-            logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(held.sorted())", "members": "\(members)"])
-            await onChange?()
+    /// Drops shards whose renew deadline passed as soon as it passes, whatever the renewal
+    /// round is waiting for.
+    private func watchDeadlines() async {
+        let interval = min(retryPeriod, renewDeadline) / 4
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            await dropOverdue()
         }
     }
 
-    /// Takes or renews one Lease: whether this replica holds it, nil when cancelled (shutting
-    /// down: unknown). Losing a race to another replica (409 on update, or on create when both
-    /// create it) is the normal contention of Leases; any other failure is a problem a person
-    /// must see.
-    private func attempt(_ elector: LeaderElector, _ observation: inout LeaderElector.Observation, problems: inout [String]) async -> Bool? {
-        do {
-            return try await elector.tryAcquireOrRenew(&observation)
-        } catch let error as KubernetesError where error.isConflict || error.isAlreadyExists {
-            return false
-        } catch is CancellationError {
-            return nil
-        } catch {
-            problems.append("lease \(namespace)/\(elector.name): \(error)")
-            return false
+    private func dropOverdue() async {
+        let overdue = renewals.keys.filter { !isOwned($0) }.sorted()
+        guard !overdue.isEmpty else { return }
+        for shard in overdue { renewals[shard] = nil }
+        logger.warning("shard leases not renewed within the renew deadline: stopping their clusters",
+                       metadata: ["identity": "\(identity)", "shards": "\(overdue)", "renewDeadline": "\(renewDeadline)"])
+        await changed()
+    }
+
+    /// One round: renew membership, count members, keep or take a fair share of shards.
+    func tick() async {
+        var problems: [String] = []
+        var membership = memberObservation
+        _ = await attempt(memberLease, &membership, problems: &problems)
+        memberObservation = membership
+        await countMembers(problems: &problems)
+        let share = ShardAssignment.fairShare(shards: shards, replicas: members)
+
+        await renewHeld(problems: &problems)
+        // Give back extras when more replicas joined: their clusters stop first.
+        let owned = heldShards.sorted()
+        if owned.count > share {
+            let extras = Array(owned.suffix(owned.count - share))
+            for shard in extras { renewals[shard] = nil }
+            await changed()
+            for shard in extras {
+                observations[shard] = nil
+                await elector(shardName(shard)).releaseIfHeld()
+            }
         }
+        // Take free or expired shards up to the fair share.
+        var taken = false
+        for shard in 0..<shards where renewals[shard] == nil && heldShards.count < share {
+            var observation = observations[shard] ?? .init()
+            if let renewed = await attempt(shardName(shard), &observation, problems: &problems) {
+                renewals[shard] = renewed
+                taken = true
+            }
+            observations[shard] = observation
+        }
+        record(problems)
+        if taken { await changed() }
+    }
+
+    /// Renews every held shard at once (one slow Lease must not delay the others). A failed
+    /// renewal keeps the shard until its renew deadline; a Lease seen held by another is
+    /// dropped at once.
+    private func renewHeld(problems: inout [String]) async {
+        let held = renewals
+        var lost: [Int] = []
+        let results = await withTaskGroup(of: (Int, Result<ContinuousClock.Instant?, any Error>, LeaderElector.Observation).self) { group in
+            for (shard, renewed) in held {
+                let leaseElector = elector(shardName(shard))
+                let limit = LeaseTenure.attemptLimit(lastRenewal: renewed, now: clock.now(), renewDeadline: renewDeadline, requestTimeout: requestTimeout)
+                let start = observations[shard] ?? .init()
+                group.addTask {
+                    var observation = start
+                    do {
+                        let result = try await leaseElector.attempt(&observation, limit: limit)
+                        return (shard, .success(result), observation)
+                    } catch {
+                        return (shard, .failure(error), observation)
+                    }
+                }
+            }
+            var results: [(Int, Result<ContinuousClock.Instant?, any Error>, LeaderElector.Observation)] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        for (shard, result, observation) in results.sorted(by: { $0.0 < $1.0 }) {
+            observations[shard] = observation
+            switch result {
+            case .success(let renewed?):
+                // Not brought back if dropped meanwhile: it is taken again like a free shard.
+                if renewals[shard] != nil { renewals[shard] = renewed }
+            case .success(nil):
+                if renewals.removeValue(forKey: shard) != nil { lost.append(shard) }
+            case .failure(let error):
+                if !Self.isContention(error), !(error is CancellationError) { problems.append(describe(error, lease: shardName(shard))) }
+            }
+        }
+        if !lost.isEmpty {
+            logger.warning("shard leases held by another replica: stopping their clusters", metadata: ["identity": "\(identity)", "shards": "\(lost)"])
+            await changed()
+        }
+    }
+
+    /// Counts the live members from their Leases as this replica saw them change. A failed
+    /// listing is a problem and keeps the last count (not "one member", which would make this
+    /// replica take every shard it can).
+    private func countMembers(problems: inout [String]) async {
+        let (client, namespace, prefix, limit) = (self.client, self.namespace, self.prefix, self.requestTimeout)
+        do {
+            let list = try await withTimeout(limit, { LeaseError.timedOut(namespace: namespace, lease: "\(prefix)-member-*", after: limit) }) {
+                try await client.list(LeaderElector.leaseKind, namespace: namespace, options: ListOptions())
+            }
+            liveness.observe(list.items.filter { $0.name.hasPrefix("\(prefix)-member-") }, at: clock.now())
+            let count = liveness.liveCount(at: clock.now(), ownLease: memberLease)
+            if count != members {
+                logger.info("live replicas changed", metadata: ["identity": "\(identity)", "members": "\(count)", "before": "\(members)"])
+                members = count
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            problems.append("\(LeaseError.membersNotListed(namespace: namespace, prefix: prefix, reason: "\(error)"))")
+        }
+    }
+
+    /// Takes or renews one Lease: when it counts as held from, nil when it is not held (another
+    /// holds it, a race lost to another replica, a failure, or cancellation). Losing a race
+    /// (409 on update, or on create when both create it) is the normal contention of Leases;
+    /// any other failure is a problem a person must see.
+    private func attempt(_ lease: String, _ observation: inout LeaderElector.Observation, problems: inout [String]) async -> ContinuousClock.Instant? {
+        do {
+            return try await elector(lease).attempt(&observation, limit: requestTimeout)
+        } catch {
+            if !Self.isContention(error), !(error is CancellationError) { problems.append(describe(error, lease: lease)) }
+            return nil
+        }
+    }
+
+    private func describe(_ error: any Error, lease: String) -> String {
+        error is LeaseError ? "\(error)" : "lease \(namespace)/\(lease): \(error)"
+    }
+
+    private static func isContention(_ error: any Error) -> Bool {
+        guard let error = error as? KubernetesError else { return false }
+        return error.isConflict || error.isAlreadyExists
     }
 
     /// Logs when Lease access breaks (once per distinct problem) and when it comes back.
@@ -119,40 +249,40 @@ public actor ShardCoordinator {
         }
         let summary = problems.count > 1 ? "\(first) (and \(problems.count - 1) more)" : first
         if problem?.hasPrefix(first) != true {
-            logger.error("cannot take or renew shard leases: this replica runs no clusters until it can",
+            logger.error("cannot take or renew shard leases, or count the replicas: this replica may run fewer clusters until it can",
                          metadata: ["identity": "\(identity)", "namespace": "\(namespace)", "error": "\(first)"])
         }
         problem = summary
     }
 
-    private func liveMembers() async -> Int {
-        guard let leases = try? await client.list(LeaderElector.leaseKind, namespace: namespace, options: ListOptions()) else { return 1 }
-        let now = Date()
-        let live = leases.items.filter { lease in
-            guard lease.name.hasPrefix("\(prefix)-member-") else { return false }
-            let record = LeaseRecord(lease: lease)
-            guard record.holderIdentity != nil, let renewed = record.renewTime.flatMap(KubeTime.parse) else { return false }
-            return now.timeIntervalSince(renewed) < Double(record.leaseDurationSeconds)
+    /// Tells `onChange`, one call at a time and in order, in a task of its own: the work of
+    /// dropped shards is stopped even while this replica is being cancelled (shutting down).
+    private func changed() async {
+        logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(heldShards.sorted())", "members": "\(members)"])
+        let (previous, handler) = (lastChange, onChange)
+        let change = Task {
+            await previous?.value
+            await handler?()
         }
-        return max(1, live.count)
+        lastChange = change
+        await change.value
     }
 
-    private func release(_ shard: Int) async {
-        held.remove(shard)
-        observations[shard] = nil
-        await elector(name: shardName(shard)).releaseIfHeld()
-    }
-
+    /// On the way out: the clusters stop first, then every Lease is given back.
     private func releaseAll() async {
-        for shard in held { await elector(name: shardName(shard)).releaseIfHeld() }
-        held.removeAll()
-        await elector(name: "\(prefix)-member-\(sanitized(identity))").releaseIfHeld()
+        let held = renewals.keys.sorted()
+        renewals.removeAll()
+        if !held.isEmpty { await changed() }
+        for shard in held { await elector(shardName(shard)).releaseIfHeld() }
+        await elector(memberLease).releaseIfHeld()
     }
 
-    private func elector(name: String) -> LeaderElector {
+    private func elector(_ name: String) -> LeaderElector {
         LeaderElector(client: client, namespace: namespace, name: name, identity: identity, leaseDuration: leaseDuration,
-                      renewDeadline: leaseDuration, retryPeriod: retryPeriod, logger: logger)
+                      renewDeadline: renewDeadline, retryPeriod: retryPeriod, requestTimeout: requestTimeout, clock: clock, logger: logger)
     }
+
+    private var memberLease: String { "\(prefix)-member-\(sanitized(identity))" }
 
     private func shardName(_ shard: Int) -> String { "\(prefix)-shard-\(shard)" }
 

@@ -68,6 +68,8 @@ public actor WorkQueue<Key: Hashable & Sendable> {
 
     /// The next item, waiting until there is one; nil once the queue shuts down.
     public func next() async -> Key? {
+        // Once shut down, queued items are no longer handed out: the workers stop taking work.
+        if isShuttingDown { return nil }
         if let key = queue.popFirst() {
             dirty.remove(key)
             processing.insert(key)
@@ -89,7 +91,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         }
     }
 
-    /// Stops handing out items: waiting workers get nil; delayed items are dropped.
+    /// Stops handing out items (queued ones included): waiting workers get nil; delayed items are dropped.
     public func shutdown() {
         isShuttingDown = true
         timer?.cancel()

@@ -3,22 +3,28 @@ import KubernetesModel
 extension LocalKubeCluster {
     /// Answer one request (after authentication), with the injected faults applied.
     func handle(_ request: APIRequest) async -> APIResponse {
-        if isShutDown || faults.unreachable { return APIResponse(status: 503, body: .dropConnection) }
-        if faults.latency > .zero {
+        let faulted = faults.apply(toUserAgent: request.userAgent)
+        if isShutDown || (faults.unreachable && faulted) { return APIResponse(status: 503, body: .dropConnection) }
+        if faults.latency > .zero, faulted {
             try? await Task.sleep(for: faults.latency)
-            if faults.unreachable { return APIResponse(status: 503, body: .dropConnection) }
+            if faults.unreachable, faults.apply(toUserAgent: request.userAgent) { return APIResponse(status: 503, body: .dropConnection) }
         }
-        if faults.errorRate > 0, Double.random(in: 0..<1) < faults.errorRate {
+        if faults.errorRate > 0, faults.apply(toUserAgent: request.userAgent), Double.random(in: 0..<1) < faults.errorRate {
             if faults.errorCode == 429 { return .error(.tooManyRequests(retryAfter: faults.retryAfterSeconds)) }
             let reason = [503: "ServiceUnavailable", 504: "Timeout", 502: "InternalError"][faults.errorCode] ?? "InternalError"
             return .error(APIError(KubeStatus(message: "LocalKube injected fault: HTTP \(faults.errorCode)", reason: reason, code: faults.errorCode,
                                               details: .init(causes: [.init(reason: nil, message: "injected fault", field: nil)]))))
         }
+        // Routing is synchronous: the records it logs are this request's.
+        let logged = requestLog.appended
+        let response: APIResponse
         do {
-            return try route(request)
+            response = try route(request)
         } catch {
-            return .error(error)
+            response = .error(error)
         }
+        requestLog.answered(since: logged, status: response.status)
+        return response
     }
 
     private func route(_ request: APIRequest) throws(APIError) -> APIResponse {
@@ -61,7 +67,13 @@ extension LocalKubeCluster {
         if !type.namespaced, path.namespace != nil { throw APIError.resourceNotFound }
         let namespace = type.namespaced ? path.namespace : nil
         let counted = path.subresource.map { "\(type.plural)/\($0)" } ?? type.plural
-        func count(_ verb: String) { requestCounts[RequestKind(verb: verb, resource: counted), default: 0] += 1 }
+        func count(_ verb: String) {
+            requestCounts[RequestKind(verb: verb, resource: counted), default: 0] += 1
+            guard requestLog.capacity > 0 else { return }
+            let name = path.name ?? (verb == "create" ? (try? JSONValue.parse(request.body))?["metadata"]["name"].stringValue : nil)
+            requestLog.append(RequestRecord(at: .now, verb: verb, resource: counted, namespace: namespace, name: name,
+                                            userAgent: request.userAgent ?? "", status: 0))
+        }
 
         if path.subresource == "scale", let name = path.name {
             count(request.method == "GET" ? "get" : request.method == "PUT" ? "update" : "patch")

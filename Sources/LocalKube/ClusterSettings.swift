@@ -45,13 +45,24 @@ public struct FaultSettings: Sendable, Equatable {
     public var retryAfterSeconds: Int
     /// When true, connections are closed without an answer.
     public var unreachable: Bool
+    /// When set, the faults hit only requests whose User-Agent contains this text (one client,
+    /// e.g. one replica's lease client); nil: every request.
+    public var userAgentContaining: String?
 
-    public init(latency: Duration = .zero, errorRate: Double = 0, errorCode: Int = 500, retryAfterSeconds: Int = 1, unreachable: Bool = false) {
+    public init(latency: Duration = .zero, errorRate: Double = 0, errorCode: Int = 500, retryAfterSeconds: Int = 1, unreachable: Bool = false,
+                userAgentContaining: String? = nil) {
         self.latency = latency
         self.errorRate = errorRate
         self.errorCode = errorCode
         self.retryAfterSeconds = retryAfterSeconds
         self.unreachable = unreachable
+        self.userAgentContaining = userAgentContaining
+    }
+
+    /// Whether the faults hit a request from this User-Agent.
+    public func apply(toUserAgent userAgent: String?) -> Bool {
+        guard let userAgentContaining else { return true }
+        return userAgent?.contains(userAgentContaining) == true
     }
 
     public static let none = FaultSettings()

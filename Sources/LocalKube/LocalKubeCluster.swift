@@ -31,6 +31,7 @@ public actor LocalKubeCluster {
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
     var requestCounts: [RequestKind: Int] = [:]
+    var requestLog = RequestLog()
     var scheduler = ControllerSchedule()
     var timerTask: Task<Void, Never>?
     var timerDeadline: ContinuousClock.Instant?
@@ -158,6 +159,12 @@ public actor LocalKubeCluster {
     }
 
     public func resetRequestCounts() { requestCounts.removeAll() }
+
+    /// Keep the last `capacity` routed requests (0, the default, keeps none).
+    public func setRequestLogCapacity(_ capacity: Int) { requestLog.resize(capacity) }
+
+    /// The routed requests kept, oldest first.
+    public var requestRecords: [RequestRecord] { requestLog.records }
 
     // MARK: Direct access
 

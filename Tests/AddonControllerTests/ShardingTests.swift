@@ -5,6 +5,8 @@ import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
+import Logging
 import Testing
 
 @Suite struct ShardAssignmentTests {
@@ -86,5 +88,229 @@ import Testing
             task.cancel()
             await task.value
         }
+    }
+}
+
+/// Two replicas with their own clients, as `addon-manager run` wires them, against one fleet,
+/// while one replica's Lease requests fail or hang and both clocks are skewed.
+@Suite(.serialized) struct LeaseSafetyTests {
+    static let project = "sharded"
+    static let prefix = "safety"
+    static let shards = 4
+    static let leaseDuration: Duration = .seconds(5)
+    static let renewDeadline: Duration = .milliseconds(2500)
+
+    /// One replica: its Lease client and workload clients say who it is (User-Agent).
+    struct Replica {
+        let name: String
+        let coordinator: ShardCoordinator
+        let starter: ControllerStarter
+        let leaseClient: KubernetesClient
+        let changes: Changes
+        let task: Task<Void, Never>
+
+        actor Changes {
+            var count = 0
+            func add() { count += 1 }
+        }
+
+        static func start(_ name: String, clock: LeaseClock, fleet: DevFleet, logger: Logger) throws -> Replica {
+            var connection = try Kubeconfig.parse(try fleet.server.kubeconfig(for: DevFleet.managementName), file: nil).connection()
+            connection.userAgent = "addon-manager/0.1 (\(name); leases)"
+            connection.retryPolicy = .never
+            connection.requestTimeout = .seconds(1)
+            let leaseClient = try KubernetesClient(connection: connection, logger: logger)
+            let coordinator = ShardCoordinator(client: leaseClient, namespace: DevFleet.managerNamespace, prefix: LeaseSafetyTests.prefix, identity: name,
+                                               shards: LeaseSafetyTests.shards, leaseDuration: LeaseSafetyTests.leaseDuration,
+                                               renewDeadline: LeaseSafetyTests.renewDeadline, retryPeriod: .milliseconds(250),
+                                               requestTimeout: .milliseconds(500), clock: clock, logger: logger)
+            var options = ControllerStarter.Options()
+            options.cluster = ControllerHarness.fastOptions
+            options.namespace = LeaseSafetyTests.project
+            options.userAgent = "addon-manager/0.1 (\(name); workload)"
+            options.owns = { key in await coordinator.owns(key.description) }
+            let starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: fleet.catalog), options: options, logger: logger)
+            let changes = Changes()
+            let grace = coordinator.handoverGrace
+            let task = Task {
+                // As RunCommand wires it: dropped shards stop (bounded) before newly owned ones start.
+                await coordinator.setOnChange {
+                    await changes.add()
+                    await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
+                    await starter.reevaluateOwnership()
+                }
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await coordinator.run() }
+                    group.addTask { await starter.run() }
+                }
+            }
+            return Replica(name: name, coordinator: coordinator, starter: starter, leaseClient: leaseClient, changes: changes, task: task)
+        }
+
+        /// The shutdown order: stop the controllers (in-flight work ends), then the Leases are released.
+        func stop() async {
+            await starter.stopControllers(within: .seconds(10))
+            task.cancel()
+            await task.value
+            try? await leaseClient.shutdown()
+        }
+    }
+
+    /// Which replica a User-Agent names, if any.
+    static func replica(of userAgent: String) -> String? {
+        ["replica-a", "replica-b"].first { userAgent.contains("(\($0);") }
+    }
+
+    /// The safety property, from the request logs: every write a workload cluster received
+    /// from a replica came while that replica held the cluster's shard Lease — the last
+    /// successful write of that Lease before it was the replica's own, less than one lease
+    /// duration before. Lease writes are exclusive (conditional on resourceVersion), so no
+    /// cluster is ever written by two replicas within one lease period.
+    ///
+    /// Replica A starts first with its wall clock an hour ahead (and its monotonic clock 2 %
+    /// slow), B with its wall clock an hour behind (2 % fast). Then A's Lease requests fail
+    /// for a moment (it keeps its shards), then hang for longer than a lease (it drops them
+    /// by the renew deadline, B takes them over after they expire), then recover (the shards
+    /// are split again). A tamperer changes an addon's object in every cluster all along, so
+    /// that whoever owns a cluster keeps writing to it.
+    @Test func noClusterIsWrittenByTwoReplicasWhileLeasesFailAndClocksSkew() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("leases-\(UUID().uuidString)").path
+        let logger = ControllerHarness.logger()
+        let fleet = try await DevFleet.start(catalog: try Catalog.load(directory: ControllerHarness.fixtureCatalog), kubeconfigDirectory: directory,
+                                             workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: logger)
+        var replicas: [Replica] = []
+        var tamperers: [KubernetesClient] = []
+        do {
+            let plane = try #require(await fleet.server.cluster(named: DevFleet.managementName))
+            await plane.setRequestLogCapacity(500_000)
+            let names = (1...4).map { "w\($0)" }
+            var workloads: [String: LocalKubeCluster] = [:]
+            for name in names {
+                let cluster = try await fleet.addCluster(.init(name: name, project: Self.project))
+                await cluster.setRequestLogCapacity(200_000)
+                workloads[name] = cluster
+                var connection = try Kubeconfig.parse(try fleet.server.kubeconfig(for: name), file: nil).connection()
+                connection.userAgent = "tamperer/1.0"
+                tamperers.append(try KubernetesClient(connection: connection, logger: logger))
+            }
+
+            // A alone first, with a clock an hour ahead: it takes every shard.
+            let a = try Replica.start("replica-a", clock: .skewed(offset: .seconds(3600), rate: 0.98), fleet: fleet, logger: logger)
+            replicas.append(a)
+            try await eventually("replica-a holds every shard") { await a.coordinator.heldShards.count == Self.shards }
+            // B joins with a clock an hour behind. A must count it live (its renewTime looks two
+            // hours old to A's clock) and hand over half.
+            let b = try Replica.start("replica-b", clock: .skewed(offset: .seconds(-3600), rate: 1.02), fleet: fleet, logger: logger)
+            replicas.append(b)
+            try await eventually("the shards are split two and two") {
+                let (heldA, heldB) = (await a.coordinator.heldShards.count, await b.coordinator.heldShards.count)
+                return heldA == 2 && heldB == 2
+            }
+            for name in names { try await waitForPhase(fleet, name, "base", "Healthy") }
+
+            // Keep every cluster's owner writing: an owned field is changed behind its back.
+            let tamper = Task {
+                var round = 0
+                while !Task.isCancelled {
+                    round += 1
+                    for client in tamperers {
+                        var edit = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "base-settings", namespace: "demo-system")
+                        edit["data"] = ["greeting": .string("tampered-\(round)")]
+                        _ = try? await client.apply(edit, options: ApplyOptions(fieldManager: "tamperer", force: true))
+                    }
+                    try? await Task.sleep(for: .milliseconds(300))  // pacing the load, not waiting for anything
+                }
+            }
+
+            // A's Lease requests fail for a moment, shorter than the renew deadline: it keeps
+            // its shards (the failed renewals are retried) and no cluster changes hands.
+            let changesBefore = await a.changes.count
+            let heldBefore = await a.coordinator.heldShards
+            await plane.setFaults(FaultSettings(errorRate: 1, errorCode: 503, userAgentContaining: "(replica-a; leases)"))
+            try await Task.sleep(for: .seconds(1))  // the length of the outage
+            await plane.setFaults(.none)
+            #expect(await a.changes.count == changesBefore, "a short Lease outage made replica-a drop or retake shards")
+            #expect(await a.coordinator.heldShards == heldBefore)
+
+            // A's Lease requests hang for longer than a lease: it drops its shards by the
+            // renew deadline; B takes them once they expired.
+            await plane.setFaults(FaultSettings(latency: .seconds(6), userAgentContaining: "(replica-a; leases)"))
+            try await eventually("replica-a drops its shards") { await a.coordinator.heldShards.isEmpty }
+            try await eventually("replica-b takes every shard") { await b.coordinator.heldShards.count == Self.shards }
+            for name in names { try await waitForPhase(fleet, name, "base", "Healthy") }
+            await plane.setFaults(.none)
+            try await eventually("the shards are split again") {
+                let (heldA, heldB) = (await a.coordinator.heldShards.count, await b.coordinator.heldShards.count)
+                return heldA == 2 && heldB == 2
+            }
+            try await eventually("both replicas run clusters again") {
+                let (runA, runB) = (await a.starter.controllers().count, await b.starter.controllers().count)
+                return runA == 2 && runB == 2
+            }
+            // Let the owners correct a few more rounds of tampering after the handovers.
+            func replicaWrites() async -> Int {
+                var count = 0
+                for cluster in workloads.values {
+                    count += await cluster.requestRecords.filter { $0.isWrite && Self.replica(of: $0.userAgent) != nil }.count
+                }
+                return count
+            }
+            let writesBefore = await replicaWrites()
+            try await eventually("more writes after the rebalancing") { await replicaWrites() > writesBefore + 20 }
+            tamper.cancel()
+            await tamper.value
+            for replica in replicas.reversed() { await replica.stop() }
+            replicas.removeAll()
+
+            // The logs.
+            let leaseWrites = await plane.requestRecords.filter {
+                $0.resource == "leases" && $0.isWrite && $0.succeeded && ($0.name ?? "").hasPrefix("\(Self.prefix)-shard-")
+            }
+            var writers: [String: Set<String>] = [:]
+            var checked = 0
+            for name in names {
+                let shardLease = "\(Self.prefix)-shard-\(ShardAssignment.shard(of: "\(Self.project)/\(name)", shards: Self.shards))"
+                let tenures = leaseWrites.filter { $0.name == shardLease }
+                for write in await workloads[name]!.requestRecords where write.isWrite {
+                    guard let writer = Self.replica(of: write.userAgent) else { continue }
+                    checked += 1
+                    writers[name, default: []].insert(writer)
+                    let tenure = tenures.last { $0.at < write.at }
+                    let holder = tenure.flatMap { Self.replica(of: $0.userAgent) }
+                    #expect(holder == writer && tenure.map { write.at < $0.at + Self.leaseDuration } == true,
+                            "\(name) got \(write.verb) \(write.resource)/\(write.name ?? "") from \(writer) while the shard Lease was last written by \(holder ?? "nobody") \(tenure.map { "\($0.at.duration(to: write.at))" } ?? "") before")
+                }
+            }
+            // Not vacuous: writes were checked, and clusters changed hands.
+            #expect(checked > 50, "only \(checked) writes from the replicas")
+            #expect(writers.values.contains { $0.count == 2 }, "no cluster was written by both replicas in turn: \(writers)")
+        } catch {
+            for replica in replicas { await replica.stop() }
+            for client in tamperers { try? await client.shutdown() }
+            await fleet.shutdown()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw error
+        }
+        for client in tamperers { try? await client.shutdown() }
+        await fleet.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func waitForPhase(_ fleet: DevFleet, _ cluster: String, _ addon: String, _ phase: String) async throws {
+        try await eventually("\(cluster)/\(addon) \(phase)") {
+            let object = try? await fleet.management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster, addon: addon),
+                                                         namespace: Self.project)
+            return object?.status["phase"] == JSONValue.string(phase)
+        }
+    }
+
+    private func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("timed out: \(what)")
+        throw CancellationError()
     }
 }

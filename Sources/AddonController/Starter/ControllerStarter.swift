@@ -26,6 +26,9 @@ public final class ControllerStarter: Sendable {
         /// What a Cluster's kubeconfig Secret may hold. Tenants write those Secrets, so by default
         /// inline data only: no exec plugins, no file paths (see `KubeconfigPolicy`).
         public var kubeconfigPolicy = KubeconfigPolicy.inlineOnly
+        /// User-Agent of the workload clients, naming this replica to the workload clusters
+        /// (their audit logs); nil keeps the default.
+        public var userAgent: String?
         public init() {}
     }
 
@@ -195,6 +198,43 @@ public final class ControllerStarter: Sendable {
         }
     }
 
+    /// Stops the controllers of the clusters `shouldStop` picks — every one when nil, and then
+    /// no controller starts any more (shutting down) — and waits until they ended (their
+    /// reconciles in flight finish or are cut off, see `Controller.drainGrace`), at most
+    /// `limit`. Whether they all ended in time.
+    @discardableResult
+    public func stopControllers(within limit: Duration, where shouldStop: (@Sendable (ReconcileRequest) async -> Bool)? = nil) async -> Bool {
+        var stopping: [Task<Void, Never>] = []
+        if let shouldStop {
+            for key in await registry.entries.keys where await shouldStop(key) {
+                if let task = await registry.remove(key) { stopping.append(task) }
+            }
+        } else {
+            stopping = await registry.close()
+        }
+        let tasks = stopping
+        guard !tasks.isEmpty else { return true }
+        for task in tasks { task.cancel() }
+        // Waited for in a task of its own: the caller may be cancelled itself (shutting down).
+        let ended = await Task {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    for task in tasks { await task.value }
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(for: limit)
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+        }.value
+        if !ended { logger.warning("cluster controllers still running after the stop's time limit", metadata: ["limit": "\(limit)", "stopping": "\(tasks.count)"]) }
+        return ended
+    }
+
     private func start(_ cluster: KubeObject) async {
         let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
         let task = Task { await self.supervise(key: key, cluster: cluster) }
@@ -285,6 +325,7 @@ public final class ControllerStarter: Sendable {
         var connection = try kubeconfig.connection(policy: options.kubeconfigPolicy)
         connection.name = "\(cluster.namespace ?? "")/\(cluster.name)"
         connection.rateLimit = options.workloadRateLimit
+        if let userAgent = options.userAgent { connection.userAgent = userAgent }
         return (connection, Self.digest(ofKubeconfig: secret, key: reference.key))
     }
 
@@ -326,6 +367,10 @@ public final class ControllerStarter: Sendable {
             // Two starts can race (a Cluster event while a Secret event restarts the cluster):
             // the later one wins, and the earlier supervisor must not run on untracked.
             entries[key]?.task.cancel()
+            if closed {
+                task.cancel()
+                return
+            }
             entries[key] = Entry(task: task, controller: nil, info: ControllerInfo(phase: .waitingForKubeconfig, restarts: 0))
         }
 
@@ -355,6 +400,17 @@ public final class ControllerStarter: Sendable {
         func stop(_ key: ReconcileRequest) {
             entries.removeValue(forKey: key)?.task.cancel()
         }
+
+        /// No controller starts after this; the ones running are handed back (to stop).
+        private var closed = false
+
+        func close() -> [Task<Void, Never>] {
+            closed = true
+            defer { entries.removeAll() }
+            return entries.values.map(\.task)
+        }
+
+        func remove(_ key: ReconcileRequest) -> Task<Void, Never>? { entries.removeValue(forKey: key)?.task }
 
         func stopAll() {
             for (_, entry) in entries { entry.task.cancel() }

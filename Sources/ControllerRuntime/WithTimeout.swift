@@ -1,0 +1,14 @@
+/// Runs `body`, cancelling it and throwing `timeout()` when it takes longer than `limit`.
+func withTimeout<T: Sendable>(_ limit: Duration, _ timeout: @escaping @Sendable () -> any Error,
+                              _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw timeout() }
+        return value
+    }
+}

@@ -1,0 +1,51 @@
+import KubernetesModel
+
+/// One request a cluster routed (as an API server's audit log records it): when, what, and
+/// which client (its User-Agent). Requests refused by an injected fault are not in it.
+public struct RequestRecord: Sendable, Equatable {
+    /// When the cluster served it (the process's monotonic clock).
+    public var at: ContinuousClock.Instant
+    /// `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, `deletecollection`.
+    public var verb: String
+    /// The resource (`configmaps`, `leases`, `deployments/status`).
+    public var resource: String
+    public var namespace: String?
+    /// The object's name (from the body for a create); nil for lists and collections.
+    public var name: String?
+    public var userAgent: String
+    /// The HTTP status it was answered with.
+    public var status: Int
+
+    public var isWrite: Bool { RequestKind(verb: verb, resource: resource).isWrite }
+    /// Answered with 2xx: it took effect.
+    public var succeeded: Bool { (200..<300).contains(status) }
+}
+
+/// The last `capacity` requests a cluster routed; off (capacity 0) unless a test or the dev
+/// mode turns it on, so a large fleet does not keep every request.
+struct RequestLog: Sendable {
+    var capacity = 0
+    private(set) var records: [RequestRecord] = []
+    /// Records appended in all (trimmed ones included).
+    private(set) var appended = 0
+
+    mutating func append(_ record: RequestRecord) {
+        guard capacity > 0 else { return }
+        records.append(record)
+        appended += 1
+        // Trimmed a quarter at a time, so that appending stays cheap.
+        if records.count > capacity { records.removeFirst(records.count - capacity * 3 / 4) }
+    }
+
+    /// Sets the status of the records appended since `appended` was `total`.
+    mutating func answered(since total: Int, status: Int) {
+        let new = min(appended - total, records.count)
+        guard new > 0 else { return }
+        for i in (records.count - new)..<records.count { records[i].status = status }
+    }
+
+    mutating func resize(_ capacity: Int) {
+        self.capacity = max(0, capacity)
+        if records.count > self.capacity { records.removeFirst(records.count - self.capacity) }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import Testing
+@testable import ControllerRuntime
+
+/// The shard coordinator against LocalKube with faults in its Lease requests.
+@Suite(.serialized) struct ShardCoordinatorTests {
+    static let namespace = "default"
+
+    /// A Lease client whose LISTs fail while `failing` is on (the member listing).
+    struct ListFailing: ObjectReader, ObjectWriter {
+        actor Switch {
+            var on = false
+            func set(_ value: Bool) { on = value }
+        }
+        let base: KubernetesClient
+        let failing = Switch()
+
+        func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+            try await base.get(kind, name: name, namespace: namespace)
+        }
+        func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
+            if await failing.on { throw KubernetesError(kind: .serverError, httpStatus: 500, message: "injected: listing fails") }
+            return try await base.list(kind, namespace: namespace, options: options)
+        }
+        func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject { try await base.create(object, options: options) }
+        func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject { try await base.update(object, options: options) }
+        func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject { try await base.apply(object, options: options) }
+        func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws -> DeleteOutcome {
+            try await base.delete(kind, name: name, namespace: namespace, options: options)
+        }
+    }
+
+    func withServer(_ body: (LocalKubeServer, LocalKubeCluster, Logger) async throws -> Void) async throws {
+        var logger = Logger(label: "lease-test")
+        logger.logLevel = .critical
+        let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
+        do {
+            let cluster = try await server.addCluster(name: "leases")
+            try await body(server, cluster, logger)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
+    /// A client of the `leases` cluster whose User-Agent names `identity` (faults target it).
+    func client(_ server: LocalKubeServer, identity: String, logger: Logger) throws -> KubernetesClient {
+        var connection = try Kubeconfig.parse(try server.kubeconfig(for: "leases"), file: nil).connection()
+        connection.userAgent = "addon-manager/0.1 (\(identity); leases)"
+        connection.retryPolicy = .never
+        return try KubernetesClient(connection: connection, logger: logger)
+    }
+
+    func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await condition() { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("not reached within \(timeout): \(what)")
+        throw CancellationError()
+    }
+
+    /// Regression: a failed member listing counted as "one member" (this replica alone, so it
+    /// reached for every shard) and was not reported.
+    @Test func aFailedMemberListIsReportedAndKeepsTheCount() async throws {
+        try await withServer { server, _, logger in
+            let (clientA, clientB) = (try client(server, identity: "a", logger: logger), try client(server, identity: "b", logger: logger))
+            let flaky = ListFailing(base: clientA)
+            func coordinator(_ client: any ObjectReader & ObjectWriter, _ name: String) -> ShardCoordinator {
+                ShardCoordinator(client: client, namespace: Self.namespace, prefix: "list", identity: name, shards: 4, leaseDuration: .seconds(3),
+                                 renewDeadline: .seconds(2), retryPeriod: .milliseconds(100), requestTimeout: .seconds(1), logger: logger)
+            }
+            let (a, b) = (coordinator(flaky, "a"), coordinator(clientB, "b"))
+            let runs = [Task { await a.run() }, Task { await b.run() }]
+            try await eventually("both hold two shards") {
+                let (heldA, heldB) = (await a.heldShards.count, await b.heldShards.count)
+                return heldA == 2 && heldB == 2
+            }
+            await flaky.failing.set(true)
+            try await eventually("the failed listing is reported") { await a.problem?.contains("cannot list the member leases") == true }
+            #expect(await a.memberCount == 2)
+            #expect(await a.heldShards.count == 2)
+            await flaky.failing.set(false)
+            try await eventually("the problem clears") { await a.problem == nil }
+            for run in runs { run.cancel() }
+            for run in runs { await run.value }
+            try? await clientA.shutdown()
+            try? await clientB.shutdown()
+        }
+    }
+
+    /// Regression: a Lease request that hung (no timeout short of the client's 60 s) kept the
+    /// replica owning its shards long past their expiry, while another replica took them.
+    /// Now every attempt is cut off, and a shard is dropped at its renew deadline whatever the
+    /// requests are doing.
+    @Test func aHangingLeaseRequestDropsTheShardsByTheRenewDeadline() async throws {
+        try await withServer { server, cluster, logger in
+            let clientA = try client(server, identity: "a", logger: logger)
+            let a = ShardCoordinator(client: clientA, namespace: Self.namespace, prefix: "hang", identity: "a", shards: 2, leaseDuration: .seconds(4),
+                                     renewDeadline: .seconds(1), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(300), logger: logger)
+            actor Changes {
+                var dropped: ContinuousClock.Instant?
+                func record(_ held: Int) { if held == 0, dropped == nil { dropped = .now } }
+            }
+            let changes = Changes()
+            await a.setOnChange { await changes.record(await a.heldShards.count) }
+            let run = Task { await a.run() }
+            try await eventually("a holds both shards") { await a.heldShards.count == 2 }
+            let hangFrom = ContinuousClock.now
+            await cluster.setFaults(FaultSettings(latency: .seconds(3), userAgentContaining: "(a; leases)"))
+            try await eventually("the shards are dropped") { await changes.dropped != nil }
+            let after = hangFrom.duration(to: try #require(await changes.dropped))
+            // The renew deadline (1 s) after the last renewal, plus one check of the deadlines.
+            #expect(after < .milliseconds(1500), "shards dropped \(after) after the requests began to hang")
+            #expect(await !a.owns("anything"))
+            await cluster.setFaults(.none)
+            try await eventually("a takes its shards again") { await a.heldShards.count == 2 }
+            run.cancel()
+            await run.value
+            try? await clientA.shutdown()
+        }
+    }
+}
