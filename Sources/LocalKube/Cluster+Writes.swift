@@ -113,7 +113,7 @@ extension LocalKubeCluster {
         body["kind"] = .string(type.kind)
         body = try decodeForWrite(type, body, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: body, subresource: subresource)
-        try ObjectValidation.validate(next, type: type, schemas: schemas)
+        try ObjectValidation.validate(next, type: type, schemas: schemas, old: live)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
         let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
         return .json(served(result, as: type))
@@ -166,7 +166,7 @@ extension LocalKubeCluster {
         patched["kind"] = .string(type.kind)
         patched = try decodeForWrite(type, patched, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: patched, subresource: subresource)
-        try ObjectValidation.validate(next, type: type, schemas: schemas)
+        try ObjectValidation.validate(next, type: type, schemas: schemas, old: live)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
         let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
         return .json(served(result, as: type))
@@ -181,11 +181,11 @@ extension LocalKubeCluster {
                 throw APIError.staleResourceVersion(type, name: key.name)
             }
             var merged = try FieldManagement.apply(live: live, config: config, manager: manager, force: force, type: type, subresource: subresource, schemas: schemas)
-            merged = prepareUpdate(type, old: live, new: merged, subresource: subresource)
+            merged = prepareUpdate(type, old: live, new: try canonicalFormats(type, merged), subresource: subresource)
             return (try commitUpdate(type, key: key, old: live, new: merged, dryRun: dryRun), false)
         }
         if subresource != nil { throw APIError.notFound(type, name: key.name) }
-        var object = try FieldManagement.apply(live: nil, config: config, manager: manager, force: force, type: type, subresource: nil, schemas: schemas)
+        var object = try canonicalFormats(type, FieldManagement.apply(live: nil, config: config, manager: manager, force: force, type: type, subresource: nil, schemas: schemas))
         if type.namespaced { object.setValue(.string(key.namespace), at: ["metadata", "namespace"]) }
         return (try createInternal(type, object: object, manager: manager, dryRun: dryRun, applied: true, managedFieldsDone: true), true)
     }
@@ -248,8 +248,7 @@ extension LocalKubeCluster {
     func commitUpdate(_ type: ResourceType, key: ObjectName, old: JSONValue, new: JSONValue, dryRun: Bool, validated: Bool = false) throws(APIError) -> JSONValue {
         var next = new
         ObjectDefaults.prepareForStorage(&next, type: type)
-        if !validated { try ObjectValidation.validate(next, type: type, schemas: schemas) }
-        try ObjectValidation.validateUpdate(old: old, new: next, type: type)
+        if !validated { try ObjectValidation.validate(next, type: type, schemas: schemas, old: old) }
         next.setValue(old["metadata"]["resourceVersion"], at: ["metadata", "resourceVersion"])
         if next == old || dryRun { return next }
         if next["metadata"]["deletionTimestamp"].stringValue != nil, (next["metadata"]["finalizers"].arrayValue ?? []).isEmpty {
@@ -281,7 +280,14 @@ extension LocalKubeCluster {
             let list = removed.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
             throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: \(list)")
         }
-        return pruned
+        return try canonicalFormats(type, pruned)
+    }
+
+    /// What decoding into the server's Go types does to a built-in object: quantities in their
+    /// canonical form (`cpu: 0.5` is stored as `500m`, `1000m` as `1`), base64 checked.
+    func canonicalFormats(_ type: ResourceType, _ object: JSONValue) throws(APIError) -> JSONValue {
+        guard !type.isCustom else { return object }
+        do { return try schemas.objectType(for: type).normalizingFormats(object) } catch { throw APIError(error.status) }
     }
 
     /// A custom resource's structural defaults.

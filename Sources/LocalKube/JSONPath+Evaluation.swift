@@ -1,5 +1,6 @@
 import Foundation
 import KubernetesModel
+import StructuredMerge
 
 /// Evaluation as client-go's `FindResults` with missing keys allowed (what the API server's
 /// table convertor does): a missing field yields no result, an index out of range, a filter on
@@ -46,7 +47,7 @@ extension JSONPath {
             var results: [JSONValue] = []
             for value in input {
                 guard case .array(let array) = value else {
-                    throw JSONPathError("\(typeName(value)) is not array or slice and cannot be filtered")
+                    throw JSONPathError("\(GoJSON.goType(value)) is not array or slice and cannot be filtered")
                 }
                 for element in array where try matches(element, left: left, op: op, right: right) {
                     results.append(element)
@@ -78,7 +79,7 @@ extension JSONPath {
 
     private static func elements(of value: JSONValue, _ slice: ArraySlice) throws(JSONPathError) -> [JSONValue] {
         guard case .array(let array) = value else {
-            throw JSONPathError("\(typeName(value)) is not array or slice")
+            throw JSONPathError("\(GoJSON.goType(value)) is not array or slice")
         }
         let length = array.count
         var start = slice.start ?? 0
@@ -135,19 +136,6 @@ extension JSONPath {
         case "<=": return order != .orderedDescending
         case ">=": return order != .orderedAscending
         default: throw JSONPathError("unrecognized filter operator \(op)")
-        }
-    }
-
-    /// The Go type an unstructured value has, for error texts.
-    static func typeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "interface {}"
-        case .bool: return "bool"
-        case .int: return "int64"
-        case .double: return "float64"
-        case .string: return "string"
-        case .array: return "[]interface {}"
-        case .object: return "map[string]interface {}"
         }
     }
 

@@ -239,7 +239,10 @@ enum ObjectDefaults {
             setIfAbsent(&p, ["periodSeconds"], 10)
             setIfAbsent(&p, ["successThreshold"], 1)
             setIfAbsent(&p, ["failureThreshold"], 3)
-            if !p["httpGet"].isNull { setIfAbsent(&p, ["httpGet", "scheme"], "HTTP") }
+            if !p["httpGet"].isNull {
+                setIfAbsent(&p, ["httpGet", "path"], "/")
+                setIfAbsent(&p, ["httpGet", "scheme"], "HTTP")
+            }
             c[probe] = p
         }
         if case .array(var env) = c["env"] {
