@@ -2,7 +2,8 @@ import KubernetesModel
 
 /// Fields that may not change once set, refused on update as the server words it: workload and
 /// Job selectors, a Job's template, completions and completion mode, a Service's cluster IP, a
-/// Secret's type, and the contents of a ConfigMap or Secret marked `immutable`.
+/// Secret's type, the contents of a ConfigMap or Secret marked `immutable`, a binding's roleRef
+/// and a StorageClass's provisioner, parameters, reclaim policy and binding mode.
 enum ImmutableFields {
     static func errors(old: JSONValue, new: JSONValue, type: ResourceType) -> FieldErrors {
         var errors = FieldErrors()
@@ -25,6 +26,10 @@ enum ImmutableFields {
             if old["spec"]["completionMode"] != new["spec"]["completionMode"] {
                 errors.invalid("spec.completionMode", .string(new["spec"]["completionMode"].stringValue ?? ""), "field is immutable")
             }
+        case ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"):
+            errors.append(contentsOf: RBACValidation.roleRefChange(old: old, new: new))
+        case ("storage.k8s.io", "StorageClass"):
+            errors.append(contentsOf: ClusterPolicyValidation.storageClassChange(old: old, new: new))
         case ("", "Service"):
             clusterIPErrors(old: old["spec"], new: new["spec"], errors: &errors)
         case ("", "Secret"), ("", "ConfigMap"):

@@ -67,6 +67,8 @@ enum ObjectDefaults {
             templateDefaults(&object, at: ["spec", "jobTemplate", "spec", "template"], restartPolicy: false)
             setIfAbsent(&object, ["spec", "successfulJobsHistoryLimit"], 3)
             setIfAbsent(&object, ["spec", "failedJobsHistoryLimit"], 1)
+        case ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"):
+            roleBindingDefaults(&object)
         case ("storage.k8s.io", "StorageClass"):
             setIfAbsent(&object, ["reclaimPolicy"], "Delete")
             setIfAbsent(&object, ["volumeBindingMode"], "Immediate")

@@ -56,6 +56,10 @@ enum ObjectValidation {
             if type.kind == "Secret" { causes += SecretValidation.errors(object).causes }
         } else if let errors = WorkloadValidation.errors(object, type: type) {
             causes += errors.causes
+        } else if type.group == RBACValidation.group, let errors = RBACValidation.errors(object, kind: type.kind) {
+            causes += errors.causes
+        } else if let errors = ClusterPolicyValidation.errors(object, type: type) {
+            causes += errors.causes
         }
         if !type.group.isEmpty { causes += immutable }
         if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }

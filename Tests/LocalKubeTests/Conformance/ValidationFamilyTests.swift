@@ -129,6 +129,11 @@ import Testing
     static let labelMessage = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 
     @Test(arguments: cases) func refusedAsTheServerWordsIt(_ c: Case) async throws {
+        try await Self.expectRefused(c)
+    }
+
+    /// Write `c.body` to a fresh cluster (namespace `v`) and expect the server's 422 for it.
+    static func expectRefused(_ c: Case) async throws {
         try await LocalKubeFixture.with { f in
             try await f.createNamespace("v")
             let answer = try await f.create(c.path, c.body)
