@@ -30,8 +30,7 @@ extension LocalKubeCluster {
 
     func create(_ type: ResourceType, namespace: String?, request: APIRequest) throws(APIError) -> APIResponse {
         let options = WriteOptions(request)
-        let body = try parseObjectBody(request)
-        if request.query["fieldManager"] == nil, request.contentType?.hasPrefix("application/apply-patch") == true { throw APIError.unsupportedMediaType("") }
+        let body = try parseObjectBody(request, custom: type.isCustom)
         var object = body
         try checkTypeMatches(object, type)
         if let ns = object["metadata"]["namespace"].stringValue, !ns.isEmpty, type.namespaced, let namespace, ns != namespace {
@@ -96,7 +95,7 @@ extension LocalKubeCluster {
 
     func update(_ type: ResourceType, namespace: String?, name: String, subresource: String?, request: APIRequest) throws(APIError) -> APIResponse {
         let options = WriteOptions(request)
-        var body = try parseObjectBody(request)
+        var body = try parseObjectBody(request, custom: type.isCustom)
         try checkTypeMatches(body, type)
         if let bodyName = body["metadata"]["name"].stringValue, bodyName != name {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
@@ -298,16 +297,13 @@ extension LocalKubeCluster {
 
     // MARK: Bodies
 
-    func parseObjectBody(_ request: APIRequest) throws(APIError) -> JSONValue {
-        let contentType = request.contentType ?? "application/json"
+    func parseObjectBody(_ request: APIRequest, custom: Bool) throws(APIError) -> JSONValue {
         let value: JSONValue
-        if contentType.contains("yaml") {
+        switch try MediaTypes.bodyFormat(request.contentType, custom: custom) {
+        case .yaml:
             do { value = try YAML.parse(body: request.body) } catch { throw APIError.badRequest("error decoding YAML: \(error.reason)") }
-        } else if contentType.contains("json") || contentType.isEmpty {
+        case .json:
             do { value = try JSONValue.parse(request.body) } catch { throw APIError.badRequest("couldn't get version/kind; json parse error: \(error)") }
-        } else {
-            throw APIError(KubeStatus(message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
-                                      reason: "UnsupportedMediaType", code: 415, details: .init()))
         }
         guard case .object = value else { throw APIError.badRequest("the body of the request is not an object") }
         return value
