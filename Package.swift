@@ -192,7 +192,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            exclude: ["Conformance/KNOWN-DIFFERENCES.md"],
+            exclude: ["Conformance/KNOWN-DIFFERENCES.md", "Conformance/VALIDATION-COVERAGE.md"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

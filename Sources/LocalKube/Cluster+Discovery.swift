@@ -94,25 +94,21 @@ extension LocalKubeCluster {
     func table(_ type: ResourceType, objects: [JSONValue], listMetadata: JSONValue, request: APIRequest) -> JSONValue {
         let includeObject = request.query["includeObject"] ?? "Metadata"
         let crd = type.customResourceDefinition.flatMap { store.get(BuiltinResourceTypes.customResourceDefinition.key, ObjectName(namespace: "", name: $0)) }
-        let extra = TableColumns.columns(for: type, crd: crd)
-        let replacesAge = extra.contains { $0.name == "Created At" || $0.name == "Age" }
-        var columns: [JSONValue] = [
-            ["name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0],
-        ]
-        for column in extra {
-            columns.append(["name": .string(column.name), "type": .string(column.type), "format": "", "description": "", "priority": .int(Int64(column.priority))])
+        var extra = TableColumns.columns(for: type, crd: crd)
+        // Built-in kinds end with Age unless a column of their own is the age; custom resources
+        // show exactly their printer columns.
+        if crd == nil && !extra.contains(where: { $0.name == "Created At" || $0.name == "Age" }) {
+            extra.append(TableColumns.age)
         }
-        if !replacesAge {
-            columns.append(["name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0])
+        let name = TableColumns.Column(name: "Name", type: "string", format: "name", description: TableColumns.nameDescription) {
+            $0["metadata"]["name"]
         }
-        let now = Date()
+        let columns: [JSONValue] = ([name] + extra).map { column in
+            ["name": .string(column.name), "type": .string(column.type), "format": .string(column.format),
+             "description": .string(column.description), "priority": .int(Int64(column.priority))]
+        }
         let rows: [JSONValue] = objects.map { object in
-            var cells: [JSONValue] = [object["metadata"]["name"]]
-            for column in extra { cells.append(column.value(object)) }
-            if !replacesAge {
-                let created = object["metadata"]["creationTimestamp"].stringValue.flatMap(KubeTime.parse) ?? now
-                cells.append(.string(Self.humanAge(now.timeIntervalSince(created))))
-            }
+            let cells: [JSONValue] = ([name] + extra).map { $0.value(object) }
             var row: JSONValue = ["cells": .array(cells)]
             switch includeObject {
             case "None": break
@@ -125,15 +121,5 @@ extension LocalKubeCluster {
             return row
         }
         return ["kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": listMetadata, "columnDefinitions": .array(columns), "rows": .array(rows)]
-    }
-
-    /// `5s`, `3m`, `2h`, `4d`, as kubectl prints ages.
-    static func humanAge(_ seconds: TimeInterval) -> String {
-        let s = max(0, Int(seconds))
-        if s < 120 { return "\(s)s" }
-        if s < 600 { return "\(s / 60)m\(s % 60 == 0 ? "" : "\(s % 60)s")" }
-        if s < 3 * 3600 { return "\(s / 60)m" }
-        if s < 48 * 3600 { return "\(s / 3600)h" }
-        return "\(s / 86400)d"
     }
 }

@@ -65,6 +65,7 @@ extension LocalKubeCluster {
         }
         if let sub = path.subresource, !type.subresources.contains(sub) { throw APIError.resourceNotFound }
         if !type.namespaced, path.namespace != nil { throw APIError.resourceNotFound }
+        try MediaTypes.checkAcceptable(request.accept, custom: type.isCustom)
         let namespace = type.namespaced ? path.namespace : nil
         let counted = path.subresource.map { "\(type.plural)/\($0)" } ?? type.plural
         func count(_ verb: String) {

@@ -12,7 +12,7 @@ extension LocalKubeCluster {
         case "GET":
             return .json(current)
         case "PUT":
-            wanted = try parseObjectBody(request)
+            wanted = try parseObjectBody(request, custom: type.isCustom)
             if let rv = wanted["metadata"]["resourceVersion"].stringValue, !rv.isEmpty, rv != live["metadata"]["resourceVersion"].stringValue {
                 throw APIError.staleResourceVersion(type, name: name)
             }

@@ -30,8 +30,7 @@ extension LocalKubeCluster {
 
     func create(_ type: ResourceType, namespace: String?, request: APIRequest) throws(APIError) -> APIResponse {
         let options = WriteOptions(request)
-        let body = try parseObjectBody(request)
-        if request.query["fieldManager"] == nil, request.contentType?.hasPrefix("application/apply-patch") == true { throw APIError.unsupportedMediaType("") }
+        let body = try parseObjectBody(request, custom: type.isCustom)
         var object = body
         try checkTypeMatches(object, type)
         if let ns = object["metadata"]["namespace"].stringValue, !ns.isEmpty, type.namespaced, let namespace, ns != namespace {
@@ -96,7 +95,7 @@ extension LocalKubeCluster {
 
     func update(_ type: ResourceType, namespace: String?, name: String, subresource: String?, request: APIRequest) throws(APIError) -> APIResponse {
         let options = WriteOptions(request)
-        var body = try parseObjectBody(request)
+        var body = try parseObjectBody(request, custom: type.isCustom)
         try checkTypeMatches(body, type)
         if let bodyName = body["metadata"]["name"].stringValue, bodyName != name {
             throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
@@ -113,7 +112,7 @@ extension LocalKubeCluster {
         body["kind"] = .string(type.kind)
         body = try decodeForWrite(type, body, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: body, subresource: subresource)
-        try ObjectValidation.validate(next, type: type, schemas: schemas)
+        try ObjectValidation.validate(next, type: type, schemas: schemas, old: live)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
         let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
         return .json(served(result, as: type))
@@ -166,7 +165,7 @@ extension LocalKubeCluster {
         patched["kind"] = .string(type.kind)
         patched = try decodeForWrite(type, patched, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: patched, subresource: subresource)
-        try ObjectValidation.validate(next, type: type, schemas: schemas)
+        try ObjectValidation.validate(next, type: type, schemas: schemas, old: live)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
         let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
         return .json(served(result, as: type))
@@ -181,11 +180,11 @@ extension LocalKubeCluster {
                 throw APIError.staleResourceVersion(type, name: key.name)
             }
             var merged = try FieldManagement.apply(live: live, config: config, manager: manager, force: force, type: type, subresource: subresource, schemas: schemas)
-            merged = prepareUpdate(type, old: live, new: merged, subresource: subresource)
+            merged = prepareUpdate(type, old: live, new: try canonicalFormats(type, merged), subresource: subresource)
             return (try commitUpdate(type, key: key, old: live, new: merged, dryRun: dryRun), false)
         }
         if subresource != nil { throw APIError.notFound(type, name: key.name) }
-        var object = try FieldManagement.apply(live: nil, config: config, manager: manager, force: force, type: type, subresource: nil, schemas: schemas)
+        var object = try canonicalFormats(type, FieldManagement.apply(live: nil, config: config, manager: manager, force: force, type: type, subresource: nil, schemas: schemas))
         if type.namespaced { object.setValue(.string(key.namespace), at: ["metadata", "namespace"]) }
         return (try createInternal(type, object: object, manager: manager, dryRun: dryRun, applied: true, managedFieldsDone: true), true)
     }
@@ -248,8 +247,7 @@ extension LocalKubeCluster {
     func commitUpdate(_ type: ResourceType, key: ObjectName, old: JSONValue, new: JSONValue, dryRun: Bool, validated: Bool = false) throws(APIError) -> JSONValue {
         var next = new
         ObjectDefaults.prepareForStorage(&next, type: type)
-        if !validated { try ObjectValidation.validate(next, type: type, schemas: schemas) }
-        try ObjectValidation.validateUpdate(old: old, new: next, type: type)
+        if !validated { try ObjectValidation.validate(next, type: type, schemas: schemas, old: old) }
         next.setValue(old["metadata"]["resourceVersion"], at: ["metadata", "resourceVersion"])
         if next == old || dryRun { return next }
         if next["metadata"]["deletionTimestamp"].stringValue != nil, (next["metadata"]["finalizers"].arrayValue ?? []).isEmpty {
@@ -281,7 +279,14 @@ extension LocalKubeCluster {
             let list = removed.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
             throw APIError.badRequest("\(type.kind) in version \"\(type.version)\" cannot be handled as a \(type.kind): strict decoding error: \(list)")
         }
-        return pruned
+        return try canonicalFormats(type, pruned)
+    }
+
+    /// What decoding into the server's Go types does to a built-in object: quantities in their
+    /// canonical form (`cpu: 0.5` is stored as `500m`, `1000m` as `1`), base64 checked.
+    func canonicalFormats(_ type: ResourceType, _ object: JSONValue) throws(APIError) -> JSONValue {
+        guard !type.isCustom else { return object }
+        do { return try schemas.objectType(for: type).normalizingFormats(object) } catch { throw APIError(error.status) }
     }
 
     /// A custom resource's structural defaults.
@@ -292,16 +297,13 @@ extension LocalKubeCluster {
 
     // MARK: Bodies
 
-    func parseObjectBody(_ request: APIRequest) throws(APIError) -> JSONValue {
-        let contentType = request.contentType ?? "application/json"
+    func parseObjectBody(_ request: APIRequest, custom: Bool) throws(APIError) -> JSONValue {
         let value: JSONValue
-        if contentType.contains("yaml") {
+        switch try MediaTypes.bodyFormat(request.contentType, custom: custom) {
+        case .yaml:
             do { value = try YAML.parse(body: request.body) } catch { throw APIError.badRequest("error decoding YAML: \(error.reason)") }
-        } else if contentType.contains("json") || contentType.isEmpty {
+        case .json:
             do { value = try JSONValue.parse(request.body) } catch { throw APIError.badRequest("couldn't get version/kind; json parse error: \(error)") }
-        } else {
-            throw APIError(KubeStatus(message: "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml",
-                                      reason: "UnsupportedMediaType", code: 415, details: .init()))
         }
         guard case .object = value else { throw APIError.badRequest("the body of the request is not an object") }
         return value

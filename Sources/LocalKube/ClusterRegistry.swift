@@ -1,9 +1,18 @@
 import Foundation
 
-/// The clusters of one server by name, read on every request without an actor hop.
+/// The clusters of one server by name and by bearer token, read on every request without an
+/// actor hop.
 final class ClusterRegistry: @unchecked Sendable {
     private let lock = NSLock()
     private var clusters: [String: LocalKubeCluster] = [:]
+    private var byToken: [String: LocalKubeCluster] = [:]
+
+    /// The cluster whose bearer token this is (each cluster has its own random token).
+    func get(token: String) -> LocalKubeCluster? {
+        lock.lock()
+        defer { lock.unlock() }
+        return byToken[token]
+    }
 
     func get(_ name: String) -> LocalKubeCluster? {
         lock.lock()
@@ -15,15 +24,18 @@ final class ClusterRegistry: @unchecked Sendable {
     func insert(_ cluster: LocalKubeCluster) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if clusters[cluster.name] != nil { return false }
+        if clusters[cluster.name] != nil || byToken[cluster.token] != nil { return false }
         clusters[cluster.name] = cluster
+        byToken[cluster.token] = cluster
         return true
     }
 
     func remove(_ name: String) -> LocalKubeCluster? {
         lock.lock()
         defer { lock.unlock() }
-        return clusters.removeValue(forKey: name)
+        guard let cluster = clusters.removeValue(forKey: name) else { return nil }
+        byToken[cluster.token] = nil
+        return cluster
     }
 
     var all: [LocalKubeCluster] {

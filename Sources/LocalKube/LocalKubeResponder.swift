@@ -6,21 +6,37 @@ import NIOCore
 
 /// Routes `/clusters/NAME/...` to that cluster after checking its bearer token, and writes the
 /// cluster's answer (bytes, or a streamed watch).
+///
+/// A path without the `/clusters/NAME` prefix goes to the cluster whose bearer token the request
+/// carries. kubectl and client-go drop the server URL's path for raw requests
+/// (`kubectl get --raw /readyz` asks for `/readyz`), and every LocalKube kubeconfig carries its
+/// cluster's token, so the token names the cluster. This was chosen over an address, port or TLS
+/// server name per cluster: it needs no extra listener, file descriptor, loopback alias,
+/// certificate name or DNS entry per cluster (so 1000+ clusters cost nothing more), works in the
+/// plain-HTTP mode, and kubeconfigs already written keep working unchanged.
 struct LocalKubeResponder: HTTPResponder {
     typealias Context = LocalKubeRequestContext
     let registry: ClusterRegistry
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
-        guard path.hasPrefix("/clusters/") else { return Self.write(.error(.pageNotFound)) }
-        let rest = path.dropFirst("/clusters/".count)
-        let clusterName = String(rest.prefix { $0 != "/" })
-        let subpath = String(rest.dropFirst(clusterName.count))
-        guard let cluster = registry.get(clusterName) else { return Self.write(.error(.pageNotFound)) }
-
         let authorization = request.headers[.authorization] ?? ""
-        guard authorization == "Bearer \(cluster.token)" else {
-            return Self.write(.error(.unauthorized()))
+        let cluster: LocalKubeCluster
+        let subpath: String
+        if path.hasPrefix("/clusters/") {
+            let rest = path.dropFirst("/clusters/".count)
+            let clusterName = String(rest.prefix { $0 != "/" })
+            subpath = String(rest.dropFirst(clusterName.count))
+            guard let named = registry.get(clusterName) else { return Self.write(.error(.pageNotFound)) }
+            guard authorization == "Bearer \(named.token)" else { return Self.write(.error(.unauthorized())) }
+            cluster = named
+        } else {
+            guard authorization.hasPrefix("Bearer ") else { return Self.write(.error(.pageNotFound)) }
+            guard let owner = registry.get(token: String(authorization.dropFirst("Bearer ".count))) else {
+                return Self.write(.error(.unauthorized()))
+            }
+            cluster = owner
+            subpath = path
         }
         let body: [UInt8]
         if request.method == .get || request.method == .head {

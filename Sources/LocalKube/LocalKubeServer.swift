@@ -10,6 +10,8 @@ import ServiceLifecycle
 
 /// An in-process Kubernetes API server serving many independent clusters on one port, each at
 /// `https://127.0.0.1:PORT/clusters/NAME` with its own storage, resourceVersions and bearer token.
+/// Paths without that prefix (kubectl's `get --raw /readyz`) reach the cluster whose token the
+/// request carries (see `LocalKubeResponder`).
 ///
 /// ```swift
 /// let server = try await LocalKubeServer.start(logger: logger)

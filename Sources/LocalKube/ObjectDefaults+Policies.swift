@@ -1,7 +1,19 @@
 import KubernetesModel
 
-/// v1.24 defaults of the autoscaling and network policy kinds addons ship.
+/// v1.24 defaults of the autoscaling, network policy and RBAC binding kinds addons ship.
 extension ObjectDefaults {
+    /// A binding's roleRef and its User/Group subjects are in the RBAC API group unless they say otherwise.
+    static func roleBindingDefaults(_ object: inout JSONValue) {
+        if (object["roleRef"]["apiGroup"].stringValue ?? "").isEmpty, case .object = object["roleRef"] {
+            object.setValue("rbac.authorization.k8s.io", at: ["roleRef", "apiGroup"])
+        }
+        guard case .array(var subjects) = object["subjects"] else { return }
+        for i in subjects.indices where (subjects[i]["apiGroup"].stringValue ?? "").isEmpty {
+            if subjects[i]["kind"] == "User" || subjects[i]["kind"] == "Group" { subjects[i]["apiGroup"] = "rbac.authorization.k8s.io" }
+        }
+        object["subjects"] = .array(subjects)
+    }
+
     /// autoscaling/v2 HorizontalPodAutoscaler: one replica at least, a CPU utilisation target of
     /// 80% when no metric is named, and the default scaling rules filled into a given behavior.
     static func horizontalPodAutoscalerDefaults(_ object: inout JSONValue) {

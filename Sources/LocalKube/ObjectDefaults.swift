@@ -67,6 +67,8 @@ enum ObjectDefaults {
             templateDefaults(&object, at: ["spec", "jobTemplate", "spec", "template"], restartPolicy: false)
             setIfAbsent(&object, ["spec", "successfulJobsHistoryLimit"], 3)
             setIfAbsent(&object, ["spec", "failedJobsHistoryLimit"], 1)
+        case ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"):
+            roleBindingDefaults(&object)
         case ("storage.k8s.io", "StorageClass"):
             setIfAbsent(&object, ["reclaimPolicy"], "Delete")
             setIfAbsent(&object, ["volumeBindingMode"], "Immediate")
@@ -239,7 +241,10 @@ enum ObjectDefaults {
             setIfAbsent(&p, ["periodSeconds"], 10)
             setIfAbsent(&p, ["successThreshold"], 1)
             setIfAbsent(&p, ["failureThreshold"], 3)
-            if !p["httpGet"].isNull { setIfAbsent(&p, ["httpGet", "scheme"], "HTTP") }
+            if !p["httpGet"].isNull {
+                setIfAbsent(&p, ["httpGet", "path"], "/")
+                setIfAbsent(&p, ["httpGet", "scheme"], "HTTP")
+            }
             c[probe] = p
         }
         if case .array(var env) = c["env"] {

@@ -38,66 +38,41 @@ enum ObjectValidation {
     }
 
     /// Validation of the whole object: a custom resource against its CRD schema, built-in kinds by the rules addons meet.
-    static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet) throws(APIError) {
+    /// On update (`old` given) the fields that may not change are checked too, in the order the
+    /// server reports them: core kinds before their other rules, apps and batch after.
+    static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet, old: JSONValue? = nil) throws(APIError) {
         let name = object["metadata"]["name"].stringValue ?? ""
         var causes = LabelValidation.metadataCauses(object)
+        let immutable = old.map { ImmutableFields.errors(old: $0, new: object, type: type).causes } ?? []
+        if type.group.isEmpty { causes += immutable }
         if type.isCustom {
             if let schema = schemas.customSchemas[type.groupVersionKind], !schema.isNull {
                 causes += CustomResourceValidation.causes(object, schema: schema)
             }
         } else if type.group.isEmpty, type.kind == "Service" {
-            causes += serviceCauses(object)
+            causes += ServiceValidation.errors(object).causes
         } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
             causes += DataKeyValidation.causes(object, kind: type.kind)
+            if type.kind == "Secret" { causes += SecretValidation.errors(object).causes }
+        } else if let errors = WorkloadValidation.errors(object, type: type) {
+            causes += errors.causes
+        } else if type.group == RBACValidation.group, let errors = RBACValidation.errors(object, kind: type.kind) {
+            causes += errors.causes
+        } else if let errors = ClusterPolicyValidation.errors(object, type: type) {
+            causes += errors.causes
         }
+        if !type.group.isEmpty { causes += immutable }
         if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }
-    }
-
-    /// Service ports: names when there are several, port and targetPort in range.
-    static func serviceCauses(_ object: JSONValue) -> [KubeStatus.Cause] {
-        var causes: [KubeStatus.Cause] = []
-        let ports = object["spec"]["ports"].arrayValue ?? []
-        let type = object["spec"]["type"].stringValue ?? "ClusterIP"
-        if ports.isEmpty, type != "ExternalName", object["spec"]["clusterIP"].stringValue != "None" {
-            causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "spec.ports"))
-        }
-        var names = Set<String>()
-        for (i, port) in ports.enumerated() {
-            let field = "spec.ports[\(i)]"
-            let name = port["name"].stringValue ?? ""
-            if ports.count > 1, name.isEmpty {
-                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "\(field).name"))
-            } else if !name.isEmpty, !names.insert(name).inserted {
-                causes.append(.init(reason: "FieldValueDuplicate", message: "Duplicate value: \"\(name)\"", field: "\(field).name"))
-            }
-            for key in ["port", "targetPort", "nodePort"] {
-                guard let n = port[key].intValue else { continue }
-                if key == "nodePort", n == 0 { continue }
-                if !(1...65535).contains(n) {
-                    causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \(n): must be between 1 and 65535, inclusive", field: "\(field).\(key)"))
-                }
-            }
-        }
-        return causes
-    }
-
-    /// Fields that may not change once set.
-    static func validateUpdate(old: JSONValue, new: JSONValue, type: ResourceType) throws(APIError) {
-        switch (type.group, type.kind) {
-        case ("apps", "Deployment"), ("apps", "DaemonSet"), ("apps", "StatefulSet"), ("apps", "ReplicaSet"):
-            if old["spec"]["selector"] != new["spec"]["selector"] {
-                throw APIError.invalid(kind: type.kind, group: type.group, name: new["metadata"]["name"].stringValue ?? "",
-                                       causes: [.init(reason: "FieldValueInvalid", message: "Invalid value: \(new["spec"]["selector"].jsonString()): field is immutable", field: "spec.selector")])
-            }
-        default: break
-        }
     }
 
     // MARK: Name rules
 
-    static func isLabel(_ s: String) -> Bool {
+    static func isLabel(_ s: String) -> Bool { s.utf8.count <= 63 && hasLabelForm(s) }
+
+    /// The RFC 1123 label pattern, whatever the length.
+    static func hasLabelForm(_ s: String) -> Bool {
         let b = Array(s.utf8)
-        guard !b.isEmpty, b.count <= 63, isAlnum(b.first!), isAlnum(b.last!) else { return false }
+        guard !b.isEmpty, isAlnum(b.first!), isAlnum(b.last!) else { return false }
         return b.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: "-") }
     }
 

@@ -15,12 +15,14 @@ enum OpenAPIDefinitions {
     }()
 
     /// The recording was shipped with every `description` removed to keep it small, which also
-    /// removed the three API fields that are *named* `description`. The real server has them
-    /// (a CRD schema's descriptions, a PriorityClass's description): put them back.
+    /// removed the API fields that are *named* `description`. The real server has them (a CRD
+    /// schema's descriptions, a printer column's description, a PriorityClass's description):
+    /// put them back.
     static func restoreDescriptionFields(_ definitions: inout [String: JSONValue]) {
         for name in [
             "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps",
             "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation",
+            "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition",
             "io.k8s.api.scheduling.v1.PriorityClass",
         ] {
             guard var definition = definitions[name], definition["properties"]["description"].isNull else { continue }

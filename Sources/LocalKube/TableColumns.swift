@@ -2,25 +2,20 @@ import Foundation
 import KubernetesModel
 
 /// The columns `kubectl get` shows per kind (the server's table convertors), and a CRD's
-/// additionalPrinterColumns. Name is always first; Age is added by the caller unless a column replaces it.
+/// additionalPrinterColumns. Name is always first; for built-in kinds Age is added by the caller unless a column replaces it.
 enum TableColumns {
     struct Column: Sendable {
         var name: String
         var type: String
+        var format: String = ""
+        var description: String = ""
         var priority: Int = 0
         var value: @Sendable (JSONValue) -> JSONValue
     }
 
+    /// The columns after Name; for a custom resource all of them (see `customResourceColumns`).
     static func columns(for type: ResourceType, crd: JSONValue?) -> [Column] {
-        if let crd {
-            let version = (crd["spec"]["versions"].arrayValue ?? []).first { $0["name"].stringValue == type.version }
-            return (version?["additionalPrinterColumns"].arrayValue ?? []).map { c in
-                let path = c["jsonPath"].stringValue ?? ""
-                return Column(name: c["name"].stringValue ?? "", type: c["type"].stringValue ?? "string", priority: Int(c["priority"].intValue ?? 0)) {
-                    evaluate(path, in: $0)
-                }
-            }
-        }
+        if let crd { return customResourceColumns(version: type.version, crd: crd) }
         @Sendable func count(_ v: JSONValue) -> Int64 { v.intValue ?? 0 }
         switch (type.group, type.kind) {
         case ("", "Namespace"):
@@ -112,35 +107,16 @@ enum TableColumns {
                 Column(name: "Last Schedule", type: "string") { $0["status"]["lastScheduleTime"].isNull ? "<none>" : $0["status"]["lastScheduleTime"] },
             ]
         case ("apiextensions.k8s.io", "CustomResourceDefinition"):
-            return [Column(name: "Created At", type: "date") { $0["metadata"]["creationTimestamp"] }]
+            return [Column(name: "Created At", type: "date", description: creationTimestampDescription) { $0["metadata"]["creationTimestamp"] }]
         default:
             return []
         }
     }
 
     /// Age where a kind shows it before other columns.
-    static let age = Column(name: "Age", type: "string") { object in
+    static let age = Column(name: "Age", type: "string", description: creationTimestampDescription) { object in
         let now = Date()
         let created = object["metadata"]["creationTimestamp"].stringValue.flatMap(KubeTime.parse) ?? now
-        return .string(LocalKubeCluster.humanAge(now.timeIntervalSince(created)))
-    }
-
-    /// A printer column's simple JSONPath (`.spec.size`, `.status.items[0].name`).
-    static func evaluate(_ path: String, in object: JSONValue) -> JSONValue {
-        var current = object
-        var text = Substring(path.trimmingCharacters(in: CharacterSet(charactersIn: "{}")))
-        while !text.isEmpty {
-            if text.first == "." { text = text.dropFirst() }
-            if text.first == "[" {
-                guard let close = text.firstIndex(of: "]"), let index = Int(text[text.index(after: text.startIndex)..<close]) else { return .null }
-                current = current[index]
-                text = text[text.index(after: close)...]
-                continue
-            }
-            let end = text.firstIndex { $0 == "." || $0 == "[" } ?? text.endIndex
-            current = current[String(text[..<end])]
-            text = text[end...]
-        }
-        return current
+        return .string(HumanDuration.string(now.timeIntervalSince(created)))
     }
 }

@@ -4,7 +4,7 @@ import KubernetesModel
 /// writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped, map keys sorted, floats in Go's
 /// shortest form. The API server writes the keys of `fieldsV1` (`k:{...}`, `v:...`) this way,
 /// so our keys must match byte for byte.
-enum GoJSON {
+public enum GoJSON {
     static func encode(_ value: JSONValue) -> String {
         var out = ""
         write(value, to: &out)
@@ -106,7 +106,7 @@ enum GoJSON {
     }
 
     /// `fmt.Sprintf("%q", s)` for the strings that appear in paths (`[name="main"]`).
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -152,7 +152,7 @@ enum GoJSON {
     }
 
     /// Go's `%T` of a decoded JSON value.
-    static func goType(_ value: JSONValue) -> String {
+    public static func goType(_ value: JSONValue) -> String {
         switch value {
         case .null: return "<nil>"
         case .bool: return "bool"

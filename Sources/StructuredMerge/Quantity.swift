@@ -87,6 +87,19 @@ public struct Quantity: Sendable, Hashable, CustomStringConvertible {
 
     public var isZero: Bool { digits.isEmpty }
 
+    public var isNegative: Bool { negative && !digits.isEmpty }
+
+    /// -1, 0 or 1 as this quantity's value is below, equal to or above `other`'s, whatever
+    /// suffixes they were written with (`1Gi` equals `1073741824`).
+    public func compareValue(_ other: Quantity) -> Int {
+        var a = digits, ae = exponent, b = other.digits, be = other.exponent
+        Self.normalise(&a, &ae)
+        Self.normalise(&b, &be)
+        if isNegative != other.isNegative { return isNegative ? -1 : 1 }
+        let order = Self.compare(a, ae, b, be)
+        return isNegative ? -order : order
+    }
+
     /// The canonical text, as the server writes the quantity back.
     public var description: String {
         if isZero { return "0" }

@@ -1,0 +1,150 @@
+import KubernetesModel
+import StructuredMerge
+
+/// A pod spec (of a Pod, or the template of a workload) checked as the server's core validation
+/// checks it: containers (names, images, ports, probes, resources, environment variable names),
+/// volume names and the restart policy each owner allows.
+enum PodSpecValidation {
+    static let protocols = ["SCTP", "TCP", "UDP"]
+    static let envVarNameMessage = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
+
+    /// `spec` is the pod spec at `path` (`spec`, `spec.template.spec`); `restartPolicies` the
+    /// values its owner accepts, in the order the server lists them.
+    static func errors(_ spec: JSONValue, path: String, restartPolicies: [String]) -> FieldErrors {
+        var errors = FieldErrors()
+        var volumeNames = Set<String>()
+        for (i, volume) in (spec["volumes"].arrayValue ?? []).enumerated() {
+            let field = "\(path).volumes[\(i)].name"
+            let name = volume["name"].stringValue ?? ""
+            if name.isEmpty {
+                errors.required(field)
+            } else {
+                label(name, field, &errors)
+                if !volumeNames.insert(name).inserted { errors.duplicate(field, .string(name)) }
+            }
+        }
+        let containers = spec["containers"].arrayValue ?? []
+        if containers.isEmpty { errors.required("\(path).containers") }
+        var names = Set<String>()
+        containerErrors(containers, path: "\(path).containers", names: &names, errors: &errors)
+        containerErrors(spec["initContainers"].arrayValue ?? [], path: "\(path).initContainers", names: &names, errors: &errors)
+        if let policy = spec["restartPolicy"].stringValue, !restartPolicies.contains(policy) {
+            errors.notSupported("\(path).restartPolicy", policy, restartPolicies)
+        }
+        return errors
+    }
+
+    private static func containerErrors(_ containers: [JSONValue], path: String, names: inout Set<String>, errors: inout FieldErrors) {
+        for (i, container) in containers.enumerated() {
+            let at = "\(path)[\(i)]"
+            let name = container["name"].stringValue ?? ""
+            if name.isEmpty {
+                errors.required("\(at).name")
+            } else {
+                label(name, "\(at).name", &errors)
+            }
+            if !name.isEmpty, !names.insert(name).inserted { errors.duplicate("\(at).name", .string(name)) }
+            if (container["image"].stringValue ?? "").isEmpty { errors.required("\(at).image") }
+            portErrors(container["ports"].arrayValue ?? [], path: "\(at).ports", errors: &errors)
+            envErrors(container["env"].arrayValue ?? [], path: "\(at).env", errors: &errors)
+            for probe in ["livenessProbe", "readinessProbe", "startupProbe"] where !container[probe].isNull {
+                probeErrors(container[probe], path: "\(at).\(probe)", errors: &errors)
+                if probe != "readinessProbe", let threshold = container[probe]["successThreshold"].intValue, threshold != 1 {
+                    errors.invalid("\(at).\(probe).successThreshold", .int(threshold), "must be 1")
+                }
+            }
+            ResourceRequirementsValidation.errors(container["resources"], path: "\(at).resources", errors: &errors)
+        }
+    }
+
+    private static func portErrors(_ ports: [JSONValue], path: String, errors: inout FieldErrors) {
+        var names = Set<String>()
+        for (i, port) in ports.enumerated() {
+            let at = "\(path)[\(i)]"
+            if let name = port["name"].stringValue, !name.isEmpty {
+                for message in PortValidation.nameErrors(name) { errors.invalid("\(at).name", .string(name), message) }
+                if !names.insert(name).inserted { errors.duplicate("\(at).name", .string(name)) }
+            }
+            let containerPort = port["containerPort"].intValue ?? 0
+            if containerPort == 0 {
+                errors.required("\(at).containerPort")
+            } else if let message = PortValidation.numberError(containerPort) {
+                errors.invalid("\(at).containerPort", .int(containerPort), message)
+            }
+            if let hostPort = port["hostPort"].intValue, hostPort != 0, let message = PortValidation.numberError(hostPort) {
+                errors.invalid("\(at).hostPort", .int(hostPort), message)
+            }
+            if let proto = port["protocol"].stringValue, !protocols.contains(proto) {
+                errors.notSupported("\(at).protocol", proto, protocols)
+            }
+        }
+    }
+
+    private static func envErrors(_ env: [JSONValue], path: String, errors: inout FieldErrors) {
+        for (i, variable) in env.enumerated() {
+            let field = "\(path)[\(i)].name"
+            let name = variable["name"].stringValue ?? ""
+            if name.isEmpty {
+                errors.required(field)
+                continue
+            }
+            let bytes = Array(name.utf8)
+            func allowed(_ c: UInt8, first: Bool) -> Bool {
+                let letter = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(c) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(c)
+                let digit = (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c)
+                return letter || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || (!first && digit)
+            }
+            if !(allowed(bytes[0], first: true) && bytes.dropFirst().allSatisfy { allowed($0, first: false) }) {
+                errors.invalid(field, .string(name), envVarNameMessage)
+            }
+            if name == "." { errors.invalid(field, .string(name), "must not be '.'") }
+            else if name == ".." { errors.invalid(field, .string(name), "must not be '..'") }
+            else if name.hasPrefix("..") { errors.invalid(field, .string(name), "must not start with '..'") }
+        }
+    }
+
+    /// Exactly one handler; thresholds and delays not negative.
+    private static func probeErrors(_ probe: JSONValue, path: String, errors: inout FieldErrors) {
+        var handlers = 0
+        for handler in ["exec", "httpGet", "tcpSocket", "grpc"] where !probe[handler].isNull {
+            if handlers > 0 {
+                errors.forbidden("\(path).\(handler)", "may not specify more than 1 handler type")
+                continue
+            }
+            handlers += 1
+            let at = "\(path).\(handler)"
+            switch handler {
+            case "exec":
+                if (probe["exec"]["command"].arrayValue ?? []).isEmpty { errors.required("\(at).command") }
+            case "httpGet":
+                if (probe["httpGet"]["path"].stringValue ?? "").isEmpty { errors.required("\(at).path") }
+                PortValidation.numberOrNameErrors(probe["httpGet"]["port"], path: "\(at).port", errors: &errors)
+                if let scheme = probe["httpGet"]["scheme"].stringValue, !["HTTP", "HTTPS"].contains(scheme) {
+                    errors.notSupported("\(at).scheme", scheme, ["HTTP", "HTTPS"])
+                }
+            case "tcpSocket":
+                PortValidation.numberOrNameErrors(probe["tcpSocket"]["port"], path: "\(at).port", errors: &errors)
+            default:
+                let port = probe["grpc"]["port"].intValue ?? 0
+                if let message = PortValidation.numberError(port) { errors.invalid("\(at).port", .int(port), message) }
+            }
+        }
+        if handlers == 0 { errors.required(path, "must specify a handler type") }
+        for field in ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"] {
+            if let value = probe[field].intValue, value < 0 {
+                errors.invalid("\(path).\(field)", .int(value), "must be greater than or equal to 0")
+            }
+        }
+        if let grace = probe["terminationGracePeriodSeconds"].intValue, grace <= 0 {
+            errors.invalid("\(path).terminationGracePeriodSeconds", .int(grace), "must be greater than 0")
+        }
+    }
+
+    /// `ValidateDNS1123Label`: length, then form.
+    static func label(_ value: String, _ field: String, _ errors: inout FieldErrors) {
+        if value.utf8.count > 63 { errors.invalid(field, .string(value), "must be no more than 63 characters") }
+        if !ObjectValidation.hasLabelForm(value) {
+            errors.invalid(field, .string(value), ObjectValidation.labelMessage)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import KubernetesModel
+
+/// Pods and the kinds that carry a pod template (apps, batch, PodTemplate): the template's pod
+/// spec, the restart policy each kind allows, and a selector that matches the template's labels.
+enum WorkloadValidation {
+    static let allRestartPolicies = ["Always", "OnFailure", "Never"]
+
+    /// nil for kinds without a pod spec.
+    static func errors(_ object: JSONValue, type: ResourceType) -> FieldErrors? {
+        switch (type.group, type.kind) {
+        case ("", "Pod"):
+            return PodSpecValidation.errors(object["spec"], path: "spec", restartPolicies: allRestartPolicies)
+        case ("", "PodTemplate"):
+            return PodSpecValidation.errors(object["template"]["spec"], path: "template.spec", restartPolicies: allRestartPolicies)
+        case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "DaemonSet"), ("apps", "StatefulSet"):
+            var errors = selectorErrors(object["spec"], path: "spec", kind: type.kind)
+            errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
+            return errors
+        case ("batch", "Job"):
+            var errors = selectorErrors(object["spec"], path: "spec", kind: type.kind)
+            errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
+            return errors
+        case ("batch", "CronJob"):
+            let job = object["spec"]["jobTemplate"]["spec"]
+            var errors = selectorErrors(job, path: "spec.jobTemplate.spec", kind: type.kind)
+            errors.append(contentsOf: PodSpecValidation.errors(job["template"]["spec"], path: "spec.jobTemplate.spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
+            return errors
+        default:
+            return nil
+        }
+    }
+
+    /// A selector is required on apps kinds; where there is one, it must select the template.
+    private static func selectorErrors(_ spec: JSONValue, path: String, kind: String) -> FieldErrors {
+        var errors = FieldErrors()
+        let selector = spec["selector"]
+        if selector.isNull {
+            if kind != "Job" && kind != "CronJob" { errors.required("\(path).selector") }
+            return errors
+        }
+        let empty = (selector["matchLabels"].objectValue ?? [:]).isEmpty && (selector["matchExpressions"].arrayValue ?? []).isEmpty
+        if empty {
+            if kind == "Deployment" {
+                errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "empty selector is invalid for deployment")
+            }
+            return errors
+        }
+        guard let parsed = try? LabelSelector(json: selector) else { return errors }
+        let labels = spec["template"]["metadata"]["labels"]
+        let set = (labels.objectValue ?? [:]).compactMapValues(\.stringValue)
+        if !parsed.matches(set) {
+            errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), "`selector` does not match template `labels`")
+        }
+        return errors
+    }
+}

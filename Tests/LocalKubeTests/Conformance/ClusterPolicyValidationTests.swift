@@ -1,0 +1,94 @@
+import KubernetesModel
+import LocalKube
+import Testing
+
+/// The rbac, policy, storage, networking and admissionregistration validation families through
+/// the HTTP API: each write refused with the server's message, word for word.
+@Suite struct ClusterPolicyValidationTests {
+    typealias Case = ValidationFamilyTests.Case
+
+    static let rbac = "/apis/rbac.authorization.k8s.io/v1"
+
+    static func binding(_ kind: String, roleRef: JSONValue, subjects: JSONValue) -> JSONValue {
+        ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": .string(kind), "metadata": ["name": "b"], "roleRef": roleRef, "subjects": subjects]
+    }
+
+    static func ingress(_ path: JSONValue, host: String = "app.example.com") -> JSONValue {
+        ["apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": ["name": "web"],
+         "spec": ["rules": [["host": .string(host), "http": ["paths": [path]]]]]]
+    }
+
+    static func webhook(_ hook: JSONValue) -> JSONValue {
+        ["apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration", "metadata": ["name": "hooks"], "webhooks": [hook]]
+    }
+
+    static let backend: JSONValue = ["service": ["name": "web", "port": ["number": 80]]]
+
+    static let cases: [Case] = [
+        Case(about: "role rule without verbs and groups", path: "\(rbac)/namespaces/v/roles",
+             body: ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "r"], "rules": [["resources": ["pods"]]]],
+             message: "Role.rbac.authorization.k8s.io \"r\" is invalid: [rules[0].verbs: Required value: verbs must contain at least one value, rules[0].apiGroups: Required value: resource rules must supply at least one api group]"),
+        Case(about: "namespaced non-resource URLs", path: "\(rbac)/namespaces/v/roles",
+             body: ["apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": ["name": "r"], "rules": [["verbs": ["get"], "nonResourceURLs": ["/healthz"]]]],
+             message: "Role.rbac.authorization.k8s.io \"r\" is invalid: rules[0].nonResourceURLs: Invalid value: []string{\"/healthz\"}: namespaced rules cannot apply to non-resource URLs"),
+        Case(about: "cluster role binding to a Role", path: "\(rbac)/clusterrolebindings",
+             body: binding("ClusterRoleBinding", roleRef: ["apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "view"],
+                           subjects: [["kind": "ServiceAccount", "name": "default"]]),
+             message: "ClusterRoleBinding.rbac.authorization.k8s.io \"b\" is invalid: [roleRef.kind: Unsupported value: \"Role\": supported values: \"ClusterRole\", subjects[0].namespace: Required value]"),
+        Case(about: "binding subject kind and roleRef group", path: "\(rbac)/namespaces/v/rolebindings",
+             body: binding("RoleBinding", roleRef: ["apiGroup": "rbac.example.com", "kind": "ClusterRole", "name": "view"],
+                           subjects: [["kind": "Robot", "name": "r2"], ["kind": "User", "name": "u", "apiGroup": "example.com"]]),
+             message: "RoleBinding.rbac.authorization.k8s.io \"b\" is invalid: [roleRef.apiGroup: Unsupported value: \"rbac.example.com\": supported values: \"rbac.authorization.k8s.io\", subjects[0].kind: Unsupported value: \"Robot\": supported values: \"ServiceAccount\", \"User\", \"Group\", subjects[1].apiGroup: Unsupported value: \"example.com\": supported values: \"rbac.authorization.k8s.io\"]"),
+        Case(about: "disruption budget percent", path: "/apis/policy/v1/namespaces/v/poddisruptionbudgets",
+             body: ["apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": ["name": "pdb"], "spec": ["minAvailable": "50", "selector": ["matchLabels": ["app": "web"]]]],
+             message: "PodDisruptionBudget.policy \"pdb\" is invalid: spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"50\"}: \(ClusterPolicyValidationTests.percent)"),
+        Case(about: "disruption budget above 100%", path: "/apis/policy/v1/namespaces/v/poddisruptionbudgets",
+             body: ["apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": ["name": "pdb"], "spec": ["maxUnavailable": "150%"]],
+             message: "PodDisruptionBudget.policy \"pdb\" is invalid: spec.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:\"150%\"}: must not be greater than 100%"),
+        Case(about: "storage class provisioner and policies", path: "/apis/storage.k8s.io/v1/storageclasses",
+             body: ["apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": ["name": "fast"], "reclaimPolicy": "Recycle", "volumeBindingMode": "Later"],
+             message: "StorageClass.storage.k8s.io \"fast\" is invalid: [provisioner: Required value, reclaimPolicy: Unsupported value: \"Recycle\": supported values: \"Delete\", \"Retain\", volumeBindingMode: Unsupported value: \"Later\": supported values: \"Immediate\", \"WaitForFirstConsumer\"]"),
+        Case(about: "ingress path type required", path: "/apis/networking.k8s.io/v1/namespaces/v/ingresses",
+             body: ingress(["path": "/", "backend": backend]),
+             message: "Ingress.networking.k8s.io \"web\" is invalid: spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified"),
+        Case(about: "ingress path and backend", path: "/apis/networking.k8s.io/v1/namespaces/v/ingresses",
+             body: ingress(["path": "api//v1", "pathType": "Prefix", "backend": ["service": ["name": "Web", "port": [:]]]], host: "10.0.0.1"),
+             message: "Ingress.networking.k8s.io \"web\" is invalid: [spec.rules[0].host: Invalid value: \"10.0.0.1\": must be a DNS name, not an IP address, spec.rules[0].http.paths[0].path: Invalid value: \"api//v1\": must be an absolute path, spec.rules[0].http.paths[0].path: Invalid value: \"api//v1\": must not contain '//', spec.rules[0].http.paths[0].backend.service.name: Invalid value: \"Web\": \(ObjectValidationMessages.dns1035), spec.rules[0].http.paths[0].backend: Required value: port name or number is required]"),
+        Case(about: "ingress path type value", path: "/apis/networking.k8s.io/v1/namespaces/v/ingresses",
+             body: ingress(["path": "/", "pathType": "Regex", "backend": backend]),
+             message: "Ingress.networking.k8s.io \"web\" is invalid: spec.rules[0].http.paths[0].pathType: Unsupported value: \"Regex\": supported values: \"Exact\", \"ImplementationSpecific\", \"Prefix\""),
+        Case(about: "webhook name, side effects, client config, review versions", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+             body: webhook(["name": "check.example", "clientConfig": [:]]),
+             message: "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: [webhooks[0].name: Invalid value: \"check.example\": should be a domain with at least three segments separated by dots, webhooks[0].sideEffects: Required value: must specify one of None, NoneOnDryRun, webhooks[0].clientConfig: Required value: exactly one of url or service is required, webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1]"),
+    ]
+
+    static let percent = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
+
+    @Test(arguments: cases) func refusedAsTheServerWordsIt(_ c: Case) async throws {
+        try await ValidationFamilyTests.expectRefused(c)
+    }
+
+    @Test func bindingsAndStorageClassesKeepWhatMayNotChange() async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("v")
+            let created = try await f.create("\(Self.rbac)/namespaces/v/rolebindings",
+                                             Self.binding("RoleBinding", roleRef: ["kind": "ClusterRole", "name": "view"], subjects: [["kind": "User", "name": "jane"]]))
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.body["roleRef"]["apiGroup"] == "rbac.authorization.k8s.io")
+            #expect(created.body["subjects"][0]["apiGroup"] == "rbac.authorization.k8s.io")
+            let moved = try await f.request(.PATCH, "\(Self.rbac)/namespaces/v/rolebindings/b", rawBody: "{\"roleRef\":{\"name\":\"edit\"}}", contentType: "application/merge-patch+json")
+            #expect(moved.body["message"] == "RoleBinding.rbac.authorization.k8s.io \"b\" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"ClusterRole\", Name:\"edit\"}: cannot change roleRef")
+
+            let storage = try await f.create("/apis/storage.k8s.io/v1/storageclasses",
+                                             ["apiVersion": "storage.k8s.io/v1", "kind": "StorageClass", "metadata": ["name": "fast"], "provisioner": "csi.example.com"])
+            #expect(storage.status == 201, "\(storage.text)")
+            let changed = try await f.request(.PATCH, "/apis/storage.k8s.io/v1/storageclasses/fast", rawBody: "{\"provisioner\":\"other.example.com\",\"parameters\":{\"tier\":\"gold\"}}",
+                                              contentType: "application/merge-patch+json")
+            #expect(changed.body["message"] == "StorageClass.storage.k8s.io \"fast\" is invalid: [parameters: Forbidden: updates to parameters are forbidden., provisioner: Forbidden: updates to provisioner are forbidden.]")
+        }
+    }
+}
+
+enum ObjectValidationMessages {
+    static let dns1035 = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+}

@@ -1,0 +1,200 @@
+import KubernetesModel
+import LocalKube
+import Testing
+
+/// The server's validation families through the HTTP API, one table per family: each case a
+/// write the server refuses and the message of its 422, word for word.
+@Suite struct ValidationFamilyTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let about: String
+        let path: String
+        let body: JSONValue
+        let message: String
+        var testDescription: String { about }
+    }
+
+    static func deployment(_ name: String = "web", replicas: Int64 = 1, selector: JSONValue = ["matchLabels": ["app": "web"]],
+                           labels: JSONValue = ["app": "web"], pod: JSONValue) -> JSONValue {
+        ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": .string(name)],
+         "spec": ["replicas": .int(replicas), "selector": selector, "template": ["metadata": ["labels": labels], "spec": pod]]]
+    }
+
+    static func pod(_ container: JSONValue, restartPolicy: JSONValue = nil) -> JSONValue {
+        var spec: JSONValue = ["containers": [container]]
+        if !restartPolicy.isNull { spec["restartPolicy"] = restartPolicy }
+        return spec
+    }
+
+    static func service(_ spec: JSONValue) -> JSONValue {
+        ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "svc"], "spec": spec]
+    }
+
+    static func secret(_ type: String, data: JSONValue = [:], annotations: JSONValue = [:]) -> JSONValue {
+        ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s", "annotations": annotations], "type": .string(type), "data": data]
+    }
+
+    static let deployments = "/apis/apps/v1/namespaces/v/deployments"
+    static let services = "/api/v1/namespaces/v/services"
+    static let secrets = "/api/v1/namespaces/v/secrets"
+
+    static let cases: [Case] = [
+        // Containers: names, images, ports.
+        Case(about: "container name", path: deployments,
+             body: deployment(pod: pod(["name": "Main", "image": "nginx"])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].name: Invalid value: \"Main\": \(labelMessage)"),
+        Case(about: "no containers, no image", path: deployments,
+             body: deployment(pod: ["containers": []]),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers: Required value"),
+        Case(about: "image required", path: deployments,
+             body: deployment(pod: pod(["name": "main"])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].image: Required value"),
+        Case(about: "container port range and name", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx", "ports": [["containerPort": 70000, "name": "HTTP--web-port-x"]]])),
+             message: "Deployment.apps \"web\" is invalid: [spec.template.spec.containers[0].ports[0].name: Invalid value: \"HTTP--web-port-x\": must be no more than 15 characters, spec.template.spec.containers[0].ports[0].name: Invalid value: \"HTTP--web-port-x\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), spec.template.spec.containers[0].ports[0].name: Invalid value: \"HTTP--web-port-x\": must not contain consecutive hyphens, spec.template.spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive]"),
+        Case(about: "port protocol", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx", "ports": [["containerPort": 80, "protocol": "HTTP"]]])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""),
+        Case(about: "env var name", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx", "env": [["name": "1ST", "value": "x"]]])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].env[0].name: Invalid value: \"1ST\": a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"),
+        // Probes.
+        Case(about: "probe without handler", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx", "livenessProbe": ["periodSeconds": 5]])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].livenessProbe: Required value: must specify a handler type"),
+        Case(about: "probe with two handlers", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx",
+                                        "readinessProbe": ["exec": ["command": ["true"]], "tcpSocket": ["port": 80]]])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].readinessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type"),
+        Case(about: "probe port name and liveness threshold", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx",
+                                        "livenessProbe": ["httpGet": ["path": "/", "port": "Web"], "successThreshold": 2]])),
+             message: "Deployment.apps \"web\" is invalid: [spec.template.spec.containers[0].livenessProbe.httpGet.port: Invalid value: \"Web\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-), spec.template.spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1]"),
+        // Resources.
+        Case(about: "request above limit", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx",
+                                        "resources": ["requests": ["cpu": "2", "memory": "1Gi"], "limits": ["cpu": "500m", "memory": "1024Mi"]]])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.containers[0].resources.requests: Invalid value: \"2\": must be less than or equal to cpu limit"),
+        Case(about: "resource name and negative quantity", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx", "resources": ["limits": ["cpus": "1", "memory": "-1Mi"]]])),
+             message: "Deployment.apps \"web\" is invalid: [spec.template.spec.containers[0].resources.limits[cpus]: Invalid value: \"cpus\": must be a standard resource for containers, spec.template.spec.containers[0].resources.limits[memory]: Invalid value: \"-1Mi\": must be greater than or equal to 0]"),
+        // Selectors and restart policies of the owners.
+        Case(about: "selector must match template labels", path: deployments,
+             body: deployment(labels: ["app": "other"], pod: pod(["name": "main", "image": "nginx"])),
+             message: "Deployment.apps \"web\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"other\"}: `selector` does not match template `labels`"),
+        Case(about: "deployment restart policy", path: deployments,
+             body: deployment(pod: pod(["name": "main", "image": "nginx"], restartPolicy: "OnFailure")),
+             message: "Deployment.apps \"web\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"OnFailure\": supported values: \"Always\""),
+        Case(about: "job restart policy", path: "/apis/batch/v1/namespaces/v/jobs",
+             body: ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "once"],
+                    "spec": ["template": ["spec": pod(["name": "main", "image": "busybox"], restartPolicy: "Always")]]],
+             message: "Job.batch \"once\" is invalid: spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\""),
+        Case(about: "pod volume names", path: "/api/v1/namespaces/v/pods",
+             body: ["apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"],
+                    "spec": ["containers": [["name": "main", "image": "nginx"]], "volumes": [["name": "data", "emptyDir": [:]], ["name": "data", "emptyDir": [:]]]]],
+             message: "Pod \"p\" is invalid: spec.volumes[1].name: Duplicate value: \"data\""),
+        // Services.
+        Case(about: "service type", path: services,
+             body: service(["type": "Foo", "ports": [["port": 80]]]),
+             message: "Service \"svc\" is invalid: spec.type: Unsupported value: \"Foo\": supported values: \"ClusterIP\", \"ExternalName\", \"LoadBalancer\", \"NodePort\""),
+        Case(about: "ExternalName needs externalName", path: services,
+             body: service(["type": "ExternalName"]),
+             message: "Service \"svc\" is invalid: spec.externalName: Required value"),
+        Case(about: "headless NodePort", path: services,
+             body: service(["type": "NodePort", "clusterIP": "None", "ports": [["port": 80]]]),
+             message: "Service \"svc\" is invalid: spec.clusterIP: Invalid value: \"None\": may not be set to 'None' for NodePort services"),
+        Case(about: "nodePort on ClusterIP", path: services,
+             body: service(["ports": [["port": 80, "nodePort": 30080]]]),
+             message: "Service \"svc\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"),
+        Case(about: "named targetPort and port protocol", path: services,
+             body: service(["ports": [["port": 80, "targetPort": "-web", "protocol": "ICMP"]]]),
+             message: "Service \"svc\" is invalid: [spec.ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"SCTP\", \"TCP\", \"UDP\", spec.ports[0].targetPort: Invalid value: \"-web\": must not begin or end with a hyphen]"),
+        Case(about: "service port name is a DNS label", path: services,
+             body: service(["ports": [["port": 80, "name": "Web"], ["port": 81, "name": "web"]]]),
+             message: "Service \"svc\" is invalid: spec.ports[0].name: Invalid value: \"Web\": \(labelMessage)"),
+        // Typed Secrets.
+        Case(about: "dockerconfigjson key", path: secrets, body: secret("kubernetes.io/dockerconfigjson"),
+             message: "Secret \"s\" is invalid: data[.dockerconfigjson]: Required value"),
+        Case(about: "dockerconfigjson content", path: secrets, body: secret("kubernetes.io/dockerconfigjson", data: [".dockerconfigjson": "bm90IGpzb24="]),
+             message: "Secret \"s\" is invalid: data[.dockerconfigjson]: Invalid value: \"<secret contents redacted>\": invalid character 'o' in literal null (expecting 'u')"),
+        Case(about: "tls keys", path: secrets, body: secret("kubernetes.io/tls", data: ["tls.crt": "eA=="]),
+             message: "Secret \"s\" is invalid: data[tls.key]: Required value"),
+        Case(about: "basic-auth keys", path: secrets, body: secret("kubernetes.io/basic-auth"),
+             message: "Secret \"s\" is invalid: [data[%s][username]: Required value, data[%s][password]: Required value]"),
+        Case(about: "ssh-auth key", path: secrets, body: secret("kubernetes.io/ssh-auth", data: ["ssh-privatekey": ""]),
+             message: "Secret \"s\" is invalid: data[%s][ssh-privatekey]: Required value"),
+        Case(about: "service-account-token annotation", path: secrets, body: secret("kubernetes.io/service-account-token"),
+             message: "Secret \"s\" is invalid: metadata.annotations[kubernetes.io/service-account.name]: Required value"),
+    ]
+
+    static let labelMessage = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+
+    @Test(arguments: cases) func refusedAsTheServerWordsIt(_ c: Case) async throws {
+        try await Self.expectRefused(c)
+    }
+
+    /// Write `c.body` to a fresh cluster (namespace `v`) and expect the server's 422 for it.
+    static func expectRefused(_ c: Case) async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("v")
+            let answer = try await f.create(c.path, c.body)
+            #expect(answer.status == 422, "\(answer.text)")
+            #expect(answer.body["reason"] == "Invalid")
+            #expect(answer.body["message"].stringValue == c.message)
+            let causes = answer.body["details"]["causes"].arrayValue ?? []
+            #expect(!causes.isEmpty && causes.allSatisfy { !($0["field"].stringValue ?? "").isEmpty })
+        }
+    }
+
+    /// Valid objects of each family are stored, with quantities in their canonical form.
+    @Test func validObjectsAreStoredInCanonicalForm() async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("v")
+            let container: JSONValue = ["name": "main", "image": "nginx:1.25",
+                                        "ports": [["containerPort": 8080, "name": "http"]],
+                                        "readinessProbe": ["httpGet": ["port": "http"]],
+                                        "resources": ["requests": ["cpu": 0.5, "memory": "1024Mi"], "limits": ["cpu": "1000m", "memory": "1Gi"]]]
+            let created = try await f.create(Self.deployments, Self.deployment(pod: Self.pod(container)))
+            #expect(created.status == 201, "\(created.text)")
+            let stored = created.body["spec"]["template"]["spec"]["containers"][0]
+            #expect(stored["resources"] == ["requests": ["cpu": "500m", "memory": "1Gi"], "limits": ["cpu": "1", "memory": "1Gi"]])
+            #expect(stored["readinessProbe"]["httpGet"] == ["path": "/", "port": "http", "scheme": "HTTP"])
+            let tls = try await f.create(Self.secrets, Self.secret("kubernetes.io/tls", data: ["tls.crt": "eA==", "tls.key": "eA=="]))
+            #expect(tls.status == 201, "\(tls.text)")
+            let dockerConfig = try await f.create(Self.secrets, ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "pull"],
+                                                                 "type": "kubernetes.io/dockerconfigjson", "stringData": [".dockerconfigjson": "{\"auths\":{}}"]])
+            #expect(dockerConfig.status == 201, "\(dockerConfig.text)")
+            let external = try await f.create(Self.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "ext"],
+                                                              "spec": ["type": "ExternalName", "externalName": "db.example.com."]])
+            #expect(external.status == 201, "\(external.text)")
+        }
+    }
+
+    /// Updates that change a field the server keeps fixed.
+    @Test func immutableFieldsAreRefusedOnUpdate() async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("v")
+            #expect(try await f.create(Self.deployments, Self.deployment(pod: Self.pod(["name": "main", "image": "nginx"]))).status == 201)
+            let moved = try await f.request(.PATCH, "\(Self.deployments)/web", rawBody: "{\"spec\":{\"selector\":{\"matchLabels\":{\"app\":\"web2\"}},\"template\":{\"metadata\":{\"labels\":{\"app\":\"web2\"}}}}}",
+                                            contentType: "application/strategic-merge-patch+json")
+            #expect(moved.status == 422)
+            #expect(moved.body["message"] == "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"web2\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable")
+
+            let created = try await f.create(Self.services, Self.service(["ports": [["port": 80]]]))
+            let ip = created.body["spec"]["clusterIP"].stringValue ?? ""
+            #expect(!ip.isEmpty)
+            let other = ip.hasSuffix(".7") ? "10.96.0.8" : "10.96.0.7"
+            let changed = try await f.request(.PATCH, "\(Self.services)/svc", rawBody: "{\"spec\":{\"clusterIP\":\"\(other)\"}}", contentType: "application/merge-patch+json")
+            #expect(changed.body["message"] == .string("Service \"svc\" is invalid: spec.clusterIPs[0]: Invalid value: []string{\"\(other)\"}: may not change once set"))
+
+            #expect(try await f.create(Self.secrets, ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "fixed"], "immutable": true, "data": ["a": "eA=="]]).status == 201)
+            let edited = try await f.request(.PATCH, "\(Self.secrets)/fixed", rawBody: "{\"data\":{\"a\":\"eQ==\"},\"type\":\"kubernetes.io/tls\"}", contentType: "application/merge-patch+json")
+            #expect(edited.body["message"] == "Secret \"fixed\" is invalid: [type: Invalid value: \"kubernetes.io/tls\": field is immutable, data: Forbidden: field is immutable when `immutable` is set, data[tls.crt]: Required value, data[tls.key]: Required value]")
+
+            let job: JSONValue = ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "once"],
+                                  "spec": ["completions": 2, "template": ["spec": Self.pod(["name": "main", "image": "busybox"], restartPolicy: "Never")]]]
+            #expect(try await f.create("/apis/batch/v1/namespaces/v/jobs", job).status == 201)
+            let grown = try await f.request(.PATCH, "/apis/batch/v1/namespaces/v/jobs/once", rawBody: "{\"spec\":{\"completions\":3}}", contentType: "application/merge-patch+json")
+            #expect(grown.body["message"] == "Job.batch \"once\" is invalid: spec.completions: Invalid value: 3: field is immutable")
+        }
+    }
+}
