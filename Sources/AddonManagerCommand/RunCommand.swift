@@ -24,10 +24,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Context in the kubeconfig.")
     var context: String?
 
-    @Option(help: "The catalog directory (with addons/ and catalog/).")
-    var catalog: String = FileManager.default.currentDirectoryPath
+    @Option(help: ArgumentHelp("Serve the catalog of this directory (with addons/ and catalog/) instead of the management plane's (development).",
+                               discussion: "Without it the manager serves the AddonVersions and AddonChannels published in the management plane (`addonctl publish`), watched: a published version or a channel edit takes effect without a restart."))
+    var catalog: String?
 
-    @Flag(help: "Install or upgrade the management CRDs (Cluster, ClusterAddon) at start.")
+    @Flag(help: "Install or upgrade the management CRDs (Cluster, ClusterAddon, AddonVersion, AddonChannel) at start.")
     var installCRDs = false
 
     @Option(help: "Only clusters in this namespace (project); default all.")
@@ -83,16 +84,26 @@ struct RunCommand: AsyncParsableCommand {
             options.namespace = namespace
             options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))
             options.owns = { key in await coordinator.owns(key.description) }
-            let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
+            let published: ManagementPlaneCatalog?
+            let source: any CatalogSource
+            if let loaded {
+                (published, source) = (nil, LoadedCatalog(catalog: loaded))
+            } else {
+                let watched = ManagementPlaneCatalog(client: management, logger: logger)
+                (published, source) = (watched, watched)
+            }
+            let starter = ControllerStarter(management: management, catalog: source, options: options, logger: logger)
             await coordinator.setOnChange { await starter.reevaluateOwnership() }
-            // Ready when the management plane answers and this replica can hold its shard Leases.
+            // Ready when the management plane answers, the catalog is known and this replica can
+            // hold its shard Leases.
             let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
-                guard await coordinator.problem == nil else { return false }
+                guard await coordinator.problem == nil, (try? await source.current()) != nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
-            logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog)", "addons": "\(loaded.addonNames.count)", "shards": "\(shards)"])
+            logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog ?? "management plane")",
+                                                            "shards": "\(shards)"])
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: Controllers(starter: starter, coordinator: coordinator)), .init(service: endpoints)],
+                services: [.init(service: Controllers(starter: starter, coordinator: coordinator, catalog: published)), .init(service: endpoints)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {
@@ -103,15 +114,17 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// The shard coordinator and the controller starter, stopped together on SIGTERM (the shards
-/// are released so another replica takes them over at once).
+/// The shard coordinator, the controller starter and the watch on the published catalog,
+/// stopped together on SIGTERM (the shards are released so another replica takes them over at once).
 private struct Controllers: Service {
     let starter: ControllerStarter
     let coordinator: ShardCoordinator
+    let catalog: ManagementPlaneCatalog?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                if let catalog { group.addTask { await catalog.run() } }
                 group.addTask { await coordinator.run() }
                 group.addTask { await starter.run() }
                 await group.waitForAll()

@@ -65,6 +65,11 @@ public final class ClusterAddonController: Sendable {
         await enqueueAll()
     }
 
+    /// The catalog changed (a version published, a channel edited): reconcile every addon.
+    public func catalogChanged() async {
+        await enqueueAll()
+    }
+
     /// The namespace its addons' Secrets are read from.
     public var secretNamespace: String {
         get async {

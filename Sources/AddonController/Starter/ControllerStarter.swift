@@ -67,7 +67,11 @@ public final class ControllerStarter: Sendable {
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await secrets.run() }
-                group.addTask { await clusters.run() }
+                group.addTask {
+                    // A published version or a channel edit: every cluster looks again.
+                    async let _ = self.followCatalog()
+                    await clusters.run()
+                }
                 await group.next()
                 group.cancelAll()
             }
@@ -143,6 +147,12 @@ public final class ControllerStarter: Sendable {
         guard let catalog = try? await catalog.current(), Self.secretNames(readBy: catalog).contains(secret.name) else { return }
         for controller in await registry.runningControllers where await controller.secretNamespace == namespace {
             await controller.secretsChanged()
+        }
+    }
+
+    private func followCatalog() async {
+        for await _ in await catalog.updates() {
+            for controller in await registry.runningControllers { await controller.catalogChanged() }
         }
     }
 
