@@ -146,6 +146,44 @@ import Testing
         }
     }
 
+    /// The dry run `addonctl publish` makes, against clusters whose addons run: it tells
+    /// changed from unchanged objects by the server's own answer, and finds what would be
+    /// created and pruned, on exactly the clusters the change touches; it writes nothing.
+    @Test func aDryRunSeesWhatRunsAndWhatAChangeWouldDo() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.fleet.addCluster(.init(name: "c2", channel: "candidate"))
+            for cluster in ["c1", "c2"] { try await h.waitForPhase(cluster, "base", "Healthy") }
+            let current = try await FleetDryRun.publishedCatalog(management: h.management)
+            let dryRun = FleetDryRun(management: h.management, parallelism: 2, logger: ControllerHarness.logger())
+
+            var stable = try #require(h.fleet.catalog.channel(named: Self.stable))
+            stable.addons["base"]?.values = ["greeting": "hi"]
+            var newValues = h.fleet.catalog
+            newValues.channels[Self.stable] = stable
+            let report = try await dryRun.run(from: current, to: newValues)
+            #expect(report.clusters == 2 && report.affectedClusters == ["dev/c1"])
+            let values = try #require(report.impacts.first { $0.addon == "base" })
+            #expect(report.impacts.count == 1)
+            #expect(values.changed == ["ConfigMap demo-system/base-settings"])
+            #expect(values.unchanged.count == 3 && values.created.isEmpty && values.pruned.isEmpty && values.failures.isEmpty, "\(values)")
+
+            stable.addons["base"]?.version = SemanticVersion("1.1.0")!
+            stable.addons["base"]?.values = .emptyObject
+            var upgrade = h.fleet.catalog
+            upgrade.channels[Self.stable] = stable
+            let upgraded = try #require(try await dryRun.run(from: current, to: upgrade).impacts.first { $0.addon == "base" })
+            #expect((upgraded.from, upgraded.to) == ("1.0.0", "1.1.0"))
+            #expect(upgraded.created == ["ConfigMap demo-system/base-extra"])
+            #expect(upgraded.pruned == ["ConfigMap demo-system/base-legacy"])
+            #expect(upgraded.changed.contains("Deployment.apps demo-system/base-web") && upgraded.failures.isEmpty, "\(upgraded)")
+
+            let workload = try await h.client(for: "c1")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-legacy", namespace: "demo-system").name == "base-legacy")
+        }
+    }
+
     /// An AddonChannel edited as a person would (read, change the spec, write).
     static func editChannel(_ h: ControllerHarness, name: String = stable, _ change: (inout JSONValue) -> Void) async throws {
         for _ in 0..<5 {
