@@ -146,6 +146,24 @@ import Testing
         }
     }
 
+    /// The first catalog a manager serves holds every published version: one built from the
+    /// channels before all versions were read would block the clusters for nothing.
+    @Test func theFirstCatalogServedHasEveryPublishedVersion() async throws {
+        try await withHarness { h in
+            let catalog = ManagementPlaneCatalog(client: h.management, logger: ControllerHarness.logger())
+            let updates = await catalog.updates()
+            let watching = Task { await catalog.run() }
+            defer { watching.cancel() }
+            for await _ in updates {
+                let first = try await catalog.current()
+                #expect(first.addonNames == ["base", "dependent", "optional"])
+                #expect(first.versions(of: "base").map(\.description) == ["1.0.0", "1.1.0"])
+                #expect(Set(first.channels.keys) == ["stable", "candidate"])
+                break
+            }
+        }
+    }
+
     /// The dry run `addonctl publish` makes, against clusters whose addons run: it tells
     /// changed from unchanged objects by the server's own answer, and finds what would be
     /// created and pruned, on exactly the clusters the change touches; it writes nothing.

@@ -36,10 +36,12 @@ public final class ManagementPlaneCatalog: CatalogSource {
 
     /// Watches AddonVersions and AddonChannels until cancelled.
     public func run() async {
-        let versions = Informer(kind: ManagementKinds.addonVersion, client: client, logger: logger) { event in
+        // The first lists are read here, all of them before the catalog is first built: a
+        // catalog with the channels but not yet every version would block clusters for nothing.
+        let versions = Informer(kind: ManagementKinds.addonVersion, client: client, announceInitialList: false, logger: logger) { event in
             await self.handleVersion(event)
         }
-        let channels = Informer(kind: ManagementKinds.addonChannel, client: client, logger: logger) { event in
+        let channels = Informer(kind: ManagementKinds.addonChannel, client: client, announceInitialList: false, logger: logger) { event in
             await self.handleChannel(event)
         }
         await withTaskGroup(of: Void.self) { group in
@@ -48,6 +50,8 @@ public final class ManagementPlaneCatalog: CatalogSource {
             group.addTask {
                 await versions.waitForSync()
                 await channels.waitForSync()
+                for object in await versions.cache.list() { await self.handleVersion(.added(object)) }
+                for object in await channels.cache.list() { await self.handleChannel(.added(object)) }
                 await self.state.markSynced()
                 let summary = await self.state.summary
                 self.logger.info("management-plane catalog read", metadata: ["catalog": "\(summary)"])
