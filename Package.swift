@@ -87,11 +87,14 @@ let package = Package(
             resources: [.copy("Resources/openapi-v2-definitions.json")],
             swiftSettings: swiftSettings
         ),
+        // zlib (the system's libz): published addon versions too large for one API object are compressed.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The addon catalog: definitions, values schema, rendering, channels.
         .target(
             name: "AddonCatalog",
             dependencies: [
                 "KubernetesModel",
+                "CZlib",
                 .product(name: "Stencil", package: "Stencil"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -182,7 +185,7 @@ let package = Package(
         .testTarget(name: "StructuredMergeTests", dependencies: ["StructuredMerge", "KubernetesModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesClientTests",
-            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel", "AddonCtlCommand"],
+            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel", "AddonCtlCommand", "AddonCatalog", "AddonController", "DevFleet"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -23,6 +23,8 @@ public struct AddonDefinition: Sendable {
     }
     /// The addon.yaml path (relative to the catalog directory).
     public var file: String
+    /// The addon.yaml text as written (what a published `AddonVersion` carries).
+    public internal(set) var addonYAML: String = ""
     /// The parsed templates, shared by every rendering of this version.
     private(set) var compiled: CompiledTemplates
 
@@ -169,7 +171,8 @@ public struct AddonDefinition: Sendable {
         return AddonDefinition(name: name, version: version, description: description, owner: owner,
                                supportedKubernetesVersions: kubernetesVersions, dependencies: dependencies, namespace: namespace,
                                valuesSchema: schema, secrets: secrets, healthRuleSpecs: health, deletePolicy: deletePolicy,
-                               conflictPolicy: conflictPolicy, manifests: manifests, file: file, compiled: compiled ?? CompiledTemplates(manifests))
+                               conflictPolicy: conflictPolicy, manifests: manifests, file: file, addonYAML: text,
+                               compiled: compiled ?? CompiledTemplates(manifests))
     }
 
     static func isDNSLabel(_ s: String) -> Bool {

@@ -21,6 +21,45 @@ public struct Catalog: Sendable {
     public var optInAddons: [String]
     public var rolloutWaves: [RolloutWave]
     public var exampleClusters: [ExampleCluster]
+    /// Versions published but not served, with the reason (a management-plane catalog: content
+    /// changed after it was accepted, a digest that does not match, a malformed definition).
+    public var refusedVersions: [String: [SemanticVersion: String]] = [:]
+
+    /// A catalog made of published parts (the management plane's AddonVersions and
+    /// AddonChannels): channels carry their own default and opt-in sets and waves. Nothing is
+    /// cross-checked here: a channel naming a missing version blocks the clusters that get it.
+    public init(published definitions: [AddonDefinition], channels: [Channel], refusedVersions: [String: [SemanticVersion: String]] = [:], source: String) {
+        var byName: [String: [SemanticVersion: AddonDefinition]] = [:]
+        for definition in definitions { byName[definition.name, default: [:]][definition.version] = definition }
+        self.init(directory: source, definitions: byName, channels: Dictionary(channels.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }),
+                  defaultAddons: [], optInAddons: [], rolloutWaves: [], exampleClusters: [])
+        self.refusedVersions = refusedVersions
+    }
+
+    private init(directory: String, definitions: [String: [SemanticVersion: AddonDefinition]], channels: [String: Channel], defaultAddons: [String],
+                 optInAddons: [String], rolloutWaves: [RolloutWave], exampleClusters: [ExampleCluster]) {
+        self.directory = directory
+        self.definitions = definitions
+        self.channels = channels
+        self.defaultAddons = defaultAddons
+        self.optInAddons = optInAddons
+        self.rolloutWaves = rolloutWaves
+        self.exampleClusters = exampleClusters
+    }
+
+    /// Addons clusters on the channel get unless they opt out (the channel's set, else the catalog's).
+    public func defaultAddons(onChannel name: String) -> [String] { channels[name]?.defaultAddons ?? defaultAddons }
+
+    /// Addons clusters on the channel may opt in to.
+    public func optInAddons(onChannel name: String) -> [String] { channels[name]?.optInAddons ?? optInAddons }
+
+    /// The rollout waves of the channel.
+    public func rolloutWaves(onChannel name: String) -> [RolloutWave] { channels[name]?.rolloutWaves ?? rolloutWaves }
+
+    /// Every version as published content, oldest first per addon.
+    public var publishedVersions: [PublishedAddonVersion] {
+        addonNames.flatMap { name in versions(of: name).compactMap { definition(name: name, version: $0).map(PublishedAddonVersion.init(definition:)) } }
+    }
 
     /// Addon names, sorted.
     public var addonNames: [String] { definitions.keys.sorted() }
@@ -42,7 +81,8 @@ public struct Catalog: Sendable {
     /// opt-ins, restricted to the addons the channel publishes; with their versions.
     public func addons(forChannel channelName: String, optOut: [String] = [], optIn: [String] = []) -> [(name: String, version: SemanticVersion)] {
         guard let channel = channels[channelName] else { return [] }
-        let wanted = Set(defaultAddons).subtracting(optOut).union(optIn.filter { optInAddons.contains($0) })
+        let optInAddons = optInAddons(onChannel: channelName)
+        let wanted = Set(defaultAddons(onChannel: channelName)).subtracting(optOut).union(optIn.filter { optInAddons.contains($0) })
         return wanted.sorted().compactMap { name in channel.version(of: name).map { (name, $0) } }
     }
 

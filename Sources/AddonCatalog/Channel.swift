@@ -1,7 +1,10 @@
 import KubernetesModel
 
-/// A release channel (`catalog/channels/NAME.yaml`): which version of each addon clusters on
-/// the channel run, and channel-level values.
+/// A release channel (`catalog/channels/NAME.yaml`, or an `AddonChannel` in the management
+/// plane): which version of each addon clusters on the channel run, and channel-level values.
+/// A published channel also carries the default and opt-in sets and the rollout waves (the
+/// catalog's `addon-sets.yaml` and `rollout.yaml`, copied in when it is published); nil means
+/// the catalog's own.
 public struct Channel: Sendable {
     public struct Entry: Sendable {
         public var version: SemanticVersion
@@ -14,6 +17,9 @@ public struct Channel: Sendable {
     public var description: String
     public var addons: [String: Entry]
     public var file: String
+    public var defaultAddons: [String]?
+    public var optInAddons: [String]?
+    public var rolloutWaves: [RolloutWave]?
 
     public func version(of addon: String) -> SemanticVersion? { addons[addon]?.version }
 
@@ -43,9 +49,13 @@ public struct Channel: Sendable {
                 if let version { entries[addon] = Entry(version: version, values: values, line: node.line) }
             }
         }
+        let defaultAddons = reader.strings("defaultAddons", diagnostics: &diagnostics)
+        let optInAddons = reader.strings("optInAddons", diagnostics: &diagnostics)
+        let waves = reader.optional("waves").map { RolloutWave.read(waves: $0, file: file, diagnostics: &diagnostics) }
         reader.finish(diagnostics: &diagnostics)
         guard let name else { return nil }
-        return Channel(name: name, description: description, addons: entries, file: file)
+        return Channel(name: name, description: description, addons: entries, file: file,
+                       defaultAddons: defaultAddons, optInAddons: optInAddons, rolloutWaves: waves)
     }
 }
 
@@ -63,37 +73,49 @@ public struct RolloutWave: Sendable {
         guard var reader = FieldReader(root, what: "rollout", diagnostics: &diagnostics) else { return [] }
         var waves: [RolloutWave] = []
         if let wavesNode = reader.required("waves", diagnostics: &diagnostics) {
-            for element in wavesNode.elements {
-                guard var w = FieldReader(element, what: "wave", diagnostics: &diagnostics) else { continue }
-                let name = w.string("name", required: true, diagnostics: &diagnostics)
-                let selectorText = w.string("selector", required: true, diagnostics: &diagnostics)
-                let concurrency = w.int("concurrency", diagnostics: &diagnostics) ?? 1
-                let soakText = w.string("soak", required: false, diagnostics: &diagnostics) ?? "0s"
-                w.finish(diagnostics: &diagnostics)
-                var selector: LabelSelector?
-                if let selectorText {
-                    do {
-                        selector = try LabelSelector(parsing: selectorText)
-                    } catch {
-                        diagnostics.add(.invalidField, file: file, line: element.child("selector")?.line, "wave \(name ?? "?"): \(error)")
-                    }
-                }
-                let soak = GoDuration.seconds(soakText)
-                if soak == nil {
-                    diagnostics.add(.invalidField, file: file, line: element.child("soak")?.line, "wave \(name ?? "?"): soak \"\(soakText)\" is not a duration (e.g. 30m)")
-                }
-                if concurrency < 1 {
-                    diagnostics.add(.invalidField, file: file, line: element.child("concurrency")?.line, "wave \(name ?? "?"): concurrency must be at least 1")
-                }
-                if let name, let selector, let soak {
-                    if waves.contains(where: { $0.name == name }) {
-                        diagnostics.add(.invalidField, file: file, line: element.line, "wave \"\(name)\" is declared twice")
-                    }
-                    waves.append(RolloutWave(name: name, selector: selector, concurrency: concurrency, soakSeconds: soak))
-                }
-            }
+            waves = read(waves: wavesNode, file: file, diagnostics: &diagnostics)
         }
         reader.finish(diagnostics: &diagnostics)
+        return waves
+    }
+
+    /// The wave as written in a channel (`soak` in seconds).
+    var json: JSONValue {
+        let soak = soakSeconds.rounded() == soakSeconds ? "\(Int(soakSeconds))s" : "\(soakSeconds)s"
+        return ["name": .string(name), "selector": .string(selector.description), "concurrency": .int(Int64(concurrency)), "soak": .string(soak)]
+    }
+
+    static func read(waves wavesNode: YAMLNode, file: String, diagnostics: inout Diagnostics) -> [RolloutWave] {
+        var waves: [RolloutWave] = []
+        for element in wavesNode.elements {
+            guard var w = FieldReader(element, what: "wave", diagnostics: &diagnostics) else { continue }
+            let name = w.string("name", required: true, diagnostics: &diagnostics)
+            let selectorText = w.string("selector", required: true, diagnostics: &diagnostics)
+            let concurrency = w.int("concurrency", diagnostics: &diagnostics) ?? 1
+            let soakText = w.string("soak", required: false, diagnostics: &diagnostics) ?? "0s"
+            w.finish(diagnostics: &diagnostics)
+            var selector: LabelSelector?
+            if let selectorText {
+                do {
+                    selector = try LabelSelector(parsing: selectorText)
+                } catch {
+                    diagnostics.add(.invalidField, file: file, line: element.child("selector")?.line, "wave \(name ?? "?"): \(error)")
+                }
+            }
+            let soak = GoDuration.seconds(soakText)
+            if soak == nil {
+                diagnostics.add(.invalidField, file: file, line: element.child("soak")?.line, "wave \(name ?? "?"): soak \"\(soakText)\" is not a duration (e.g. 30m)")
+            }
+            if concurrency < 1 {
+                diagnostics.add(.invalidField, file: file, line: element.child("concurrency")?.line, "wave \(name ?? "?"): concurrency must be at least 1")
+            }
+            if let name, let selector, let soak {
+                if waves.contains(where: { $0.name == name }) {
+                    diagnostics.add(.invalidField, file: file, line: element.line, "wave \"\(name)\" is declared twice")
+                }
+                waves.append(RolloutWave(name: name, selector: selector, concurrency: concurrency, soakSeconds: soak))
+            }
+        }
         return waves
     }
 }

@@ -13,8 +13,9 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `addon-manager dev`: the whole system on one machine. LocalKube serves the management plane
-/// and N simulated workload clusters, the repository's catalog is loaded, Clusters are created,
-/// and the controllers run; kubeconfigs are printed so kubectl and addonctl can look.
+/// and N simulated workload clusters, the repository's catalog is published into it (as
+/// `addonctl publish` does), Clusters are created, and the controllers run on the published
+/// catalog, as in production; kubeconfigs are printed so kubectl and addonctl can look.
 struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
@@ -30,7 +31,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The port of the manager's own endpoints (/metrics, /healthz, /debug/clusters, /api/v1/status).")
     var httpPort: Int = 8080
 
-    @Option(help: "The catalog directory (with addons/ and catalog/).")
+    @Option(help: "The catalog directory (with addons/ and catalog/) published into the management plane at start.")
     var catalog: String = FileManager.default.currentDirectoryPath
 
     @Option(help: "Where to write the kubeconfigs.")
@@ -71,14 +72,16 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         let start = ContinuousClock.now
         let started = try ManagerStartup.start(logLevel: logLevel, defaultLevel: .notice, catalogDirectory: catalog)
-        let (logger, registry, loaded) = (started.logger, started.registry, started.catalog)
+        let (logger, registry) = (started.logger, started.registry)
+        guard let loaded = started.catalog else { throw ExitCode.failure }
         let fleet = try await DevFleet.start(catalog: loaded, port: port, kubeconfigDirectory: kubeconfigDir,
                                              workloadSettings: ClusterSettings(initialNodes: 3, readinessDelay: .milliseconds(Int(readinessDelay * 1000)),
                                                                                bookmarkInterval: .seconds(60)),
                                              logger: logger)
-        let starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: loaded), logger: logger)
+        let published = ManagementPlaneCatalog(client: fleet.management, logger: logger)
+        let starter = ControllerStarter(management: fleet.management, catalog: published, logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }
-        say("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons)")
+        say("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons) published into it")
         say("  management kubeconfig: \(fleet.managementKubeconfigPath)")
         say("  workload kubeconfigs:  \(kubeconfigDir)/dev-NNN.kubeconfig")
         say("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters  /api/v1/status")
@@ -87,11 +90,11 @@ struct DevCommand: AsyncParsableCommand {
         say("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
         if fleetOnly {
             say("No controllers run here (--fleet-only). Run the manager against this management plane:")
-            say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --catalog \(catalog)")
+            say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath)")
         }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, management: fleet.management, logger: logger) { true }
-        let fleetService = FleetService(fleet: fleet, starter: starter, runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
+        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -105,6 +108,7 @@ struct DevCommand: AsyncParsableCommand {
 private struct FleetService: Service {
     let fleet: DevFleet
     let starter: ControllerStarter
+    let catalog: ManagementPlaneCatalog
     let runControllers: Bool
     let clusterNames: [String]
     let start: ContinuousClock.Instant
@@ -115,7 +119,10 @@ private struct FleetService: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    if runControllers { group.addTask { await starter.run() } }
+                    if runControllers {
+                        group.addTask { await catalog.run() }
+                        group.addTask { await starter.run() }
+                    }
                     group.addTask { try await reportProgress() }
                     // Clusters are created concurrently, a few at a time.
                     try await withThrowingTaskGroup(of: Void.self) { creators in

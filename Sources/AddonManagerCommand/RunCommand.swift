@@ -24,10 +24,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Context in the kubeconfig.")
     var context: String?
 
-    @Option(help: "The catalog directory (with addons/ and catalog/).")
-    var catalog: String = FileManager.default.currentDirectoryPath
+    @Option(help: ArgumentHelp("Serve the catalog of this directory (with addons/ and catalog/) instead of the management plane's (development).",
+                               discussion: "Without it the manager serves the AddonVersions and AddonChannels published in the management plane (`addonctl publish`), watched: a published version or a channel edit takes effect without a restart."))
+    var catalog: String?
 
-    @Flag(name: .customLong("install-crds"), help: "Install or upgrade the management CRDs (Cluster, ClusterAddon) at start.")
+    @Flag(name: .customLong("install-crds"), help: "Install or upgrade the management CRDs (Cluster, ClusterAddon, AddonVersion, AddonChannel) at start.")
     var installCRDs = false
 
     @Option(help: "Only clusters in this namespace (project); default all.")
@@ -111,7 +112,15 @@ struct RunCommand: AsyncParsableCommand {
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in await coordinator.owns(key.description) }
-            let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
+            let published: ManagementPlaneCatalog?
+            let source: any CatalogSource
+            if let loaded {
+                (published, source) = (nil, LoadedCatalog(catalog: loaded))
+            } else {
+                let watched = ManagementPlaneCatalog(client: management, logger: logger)
+                (published, source) = (watched, watched)
+            }
+            let starter = ControllerStarter(management: management, catalog: source, options: options, logger: logger)
             // A shard dropped or given back: its clusters stop (in-flight reconciles finish)
             // before another replica may take it, then the newly owned ones start.
             let grace = coordinator.handoverGrace
@@ -119,18 +128,23 @@ struct RunCommand: AsyncParsableCommand {
                 await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
                 await starter.reevaluateOwnership()
             }
-            // Ready when the management plane answers and this replica can hold its shard Leases.
+            // Ready when the management plane answers, the catalog is known and this replica can
+            // hold its shard Leases.
             let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
-                guard await coordinator.problem == nil else { return false }
+                guard await coordinator.problem == nil, (try? await source.current()) != nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
-            logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog)", "addons": "\(loaded.addonNames.count)", "shards": "\(shards)"])
+            logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog ?? "management plane")",
+                                                            "shards": "\(shards)"])
             // A graceful shutdown ends the services in reverse order, each after the one before
             // it ended: the controllers stop taking work and finish what is in flight, then the
-            // shard Leases are released, then the endpoints stop, then the clients close.
+            // shard Leases are released, then the watch on the published catalog and the
+            // endpoints stop, then the clients close.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: clients), .init(service: endpoints)]
+            if let published { services.append(.init(service: PublishedCatalogService(catalog: published))) }
+            services += [.init(service: ShardLeasesService(coordinator: coordinator)), .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]
             let group = ServiceGroup(configuration: .init(
-                services: [.init(service: clients), .init(service: endpoints), .init(service: ShardLeasesService(coordinator: coordinator)),
-                           .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch {

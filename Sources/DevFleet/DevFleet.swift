@@ -7,7 +7,8 @@ import LocalKube
 import Logging
 
 /// The embedded default: one LocalKube process serving the management plane and simulated
-/// workload clusters, the management CRDs installed, a Cluster (with its kubeconfig Secret and
+/// workload clusters, the management CRDs installed, the catalog published (AddonVersions and
+/// AddonChannels, as `addonctl publish` writes them), a Cluster (with its kubeconfig Secret and
 /// the credentials its addons reference) per workload cluster. `addon-manager dev` and the
 /// end-to-end tests run the real controllers against it, over HTTPS, like against real clusters.
 public final class DevFleet: Sendable {
@@ -68,6 +69,7 @@ public final class DevFleet: Sendable {
             // this management plane keeps its shard Leases there.
             _ = try await management.apply(KubeObject(apiVersion: "v1", kind: "Namespace", name: managerNamespace),
                                            options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
+            try await CatalogPublisher(client: management, fieldManager: "addon-manager-dev", logger: logger).publish(catalog)
         } catch {
             try? await management.shutdown()
             await server.shutdown()

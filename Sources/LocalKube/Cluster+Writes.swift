@@ -88,6 +88,7 @@ extension LocalKubeCluster {
         allocate(type, &object)
         ObjectDefaults.created(&object, type: type)
         if dryRun { return object }
+        try StorageLimits.checkStorable(object)
         return storeWrite(type, name: key, old: nil, new: object)
     }
 
@@ -254,6 +255,7 @@ extension LocalKubeCluster {
             removeObject(type, name: key, last: old)
             return next
         }
+        try StorageLimits.checkStorable(next)
         return storeWrite(type, name: key, old: old, new: next)
     }
 

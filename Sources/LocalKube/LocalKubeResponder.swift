@@ -42,8 +42,11 @@ struct LocalKubeResponder: HTTPResponder {
         if request.method == .get || request.method == .head {
             body = []
         } else {
-            let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-            body = Array(buffer.readableBytesView)
+            do {
+                body = Array(try await request.body.collect(upTo: StorageLimits.maxRequestBytes).readableBytesView)
+            } catch is NIOTooManyBytesError {
+                return Self.write(.error(StorageLimits.requestTooLarge))
+            }
         }
         let apiRequest = APIRequest(
             method: request.method.rawValue, path: subpath.isEmpty ? "/" : subpath, query: Self.query(request.uri.query),

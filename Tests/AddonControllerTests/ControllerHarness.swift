@@ -42,8 +42,11 @@ final class ControllerHarness: Sendable {
         return logger
     }
 
+    /// - servePublished: the controllers serve the catalog DevFleet published into the
+    ///   management plane (AddonVersions, AddonChannels; watched), as `run` does, instead of
+    ///   the directory's.
     init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
-         restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly) async throws {
+         restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         let catalog = try Catalog.load(directory: catalogDirectory)
         let logger = Self.logger()
@@ -53,9 +56,16 @@ final class ControllerHarness: Sendable {
         starterOptions.cluster = options
         starterOptions.restartBackoff = restartBackoff
         starterOptions.kubeconfigPolicy = kubeconfigPolicy
-        starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: catalog), options: starterOptions, logger: logger)
+        let published = servePublished ? ManagementPlaneCatalog(client: fleet.management, logger: logger) : nil
+        starter = ControllerStarter(management: fleet.management, catalog: published ?? LoadedCatalog(catalog: catalog) as any CatalogSource,
+                                    options: starterOptions, logger: logger)
         let starter = self.starter
-        runner = Task { await starter.run() }
+        runner = Task {
+            await withTaskGroup(of: Void.self) { group in
+                if let published { group.addTask { await published.run() } }
+                group.addTask { await starter.run() }
+            }
+        }
     }
 
     static var fastOptions: ClusterAddonController.Options {
@@ -138,9 +148,10 @@ final class ControllerHarness: Sendable {
 
 /// Runs `body` with a harness and always shuts it down.
 func withHarness(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
-                 restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly,
+                 restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false,
                  _ body: (ControllerHarness) async throws -> Void) async throws {
-    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff, kubeconfigPolicy: kubeconfigPolicy)
+    let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff,
+                                              kubeconfigPolicy: kubeconfigPolicy, servePublished: servePublished)
     do {
         try await body(harness)
     } catch {

@@ -36,7 +36,8 @@ import Testing
             try await fleet.addCluster(.init(name: "real-2", addons: [["name": "optional", "enabled": true]]))
 
             process.executableURL = executable
-            process.arguments = ["run", "--kubeconfig", fleet.managementKubeconfigPath, "--catalog", ControllerHarness.fixtureCatalog,
+            // No --catalog: the manager serves the catalog DevFleet published (AddonVersions, AddonChannels).
+            process.arguments = ["run", "--kubeconfig", fleet.managementKubeconfigPath,
                                  "--http-port", "0", "--http-host", "127.0.0.1", "--identity", "run-test", "--log-level", "info"]
             let errors = Pipe()
             process.standardError = errors

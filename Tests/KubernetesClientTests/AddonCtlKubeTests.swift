@@ -6,37 +6,46 @@ import Testing
 @testable import AddonCtlCommand
 @testable import KubernetesClient
 
-/// `addonctl kube` end to end against LocalKube: the command types parsed from arguments and run
-/// in-process (what the binary does, without needing the executable built by `swift test`).
-@Suite struct AddonCtlKubeTests {
-    typealias F = LocalKubeFixture
+/// What an in-process `addonctl` run printed and its exit status.
+struct AddonCtlRun {
+    var status: Int32
+    var stdout: String
+    var stderr: String
 
-    struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs `addonctl kube ARGUMENTS --kubeconfig K` in-process, as the binary would: the
-    /// command's output, and for a thrown error the message and exit status ArgumentParser gives.
-    static func addonctl(_ arguments: [String], kubeconfig: String) async throws -> Run {
+    /// Runs `addonctl ARGUMENTS` in-process, as the binary would: the command's output, and for a
+    /// thrown error the message and exit status ArgumentParser gives.
+    static func run(_ arguments: [String]) async -> AddonCtlRun {
         let console = KubeConsole.capturing()
         var status: Int32 = 0
         var errorText = ""
         do {
-            let command = try AddonCtl.parseAsRoot(["kube"] + arguments + ["--kubeconfig", kubeconfig])
+            let command = try AddonCtl.parseAsRoot(arguments)
             switch command {
             case let apply as KubeApplyCommand: try await apply.execute(on: console)
             case let get as KubeGetCommand: try await get.execute(on: console)
             case let delete as KubeDeleteCommand: try await delete.execute(on: console)
-            default: Issue.record("not a kube verb: \(arguments)")
+            case let publish as PublishCommand: try await publish.execute(on: console)
+            default: Issue.record("not a command that writes to a console: \(arguments)")
             }
         } catch {
             status = AddonCtl.exitCode(for: error).rawValue
             let message = AddonCtl.fullMessage(for: error)
             if !message.isEmpty { errorText = message + "\n" }
         }
-        return Run(status: status, stdout: console.stdout, stderr: console.stderr + errorText)
+        return AddonCtlRun(status: status, stdout: console.stdout, stderr: console.stderr + errorText)
+    }
+}
+
+/// `addonctl kube` end to end against LocalKube: the command types parsed from arguments and run
+/// in-process (what the binary does, without needing the executable built by `swift test`).
+@Suite struct AddonCtlKubeTests {
+    typealias F = LocalKubeFixture
+
+    typealias Run = AddonCtlRun
+
+    /// Runs `addonctl kube ARGUMENTS --kubeconfig K` in-process.
+    static func addonctl(_ arguments: [String], kubeconfig: String) async throws -> Run {
+        await AddonCtlRun.run(["kube"] + arguments + ["--kubeconfig", kubeconfig])
     }
 
     static let manifests = """

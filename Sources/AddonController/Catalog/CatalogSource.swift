@@ -1,9 +1,14 @@
 import AddonCatalog
 
-/// Where the controllers get the catalog. Loading from a directory now; publishing into the
-/// management plane (rollout issue) is another source behind the same protocol.
+/// Where the controllers get the catalog: a directory loaded once (`LoadedCatalog`, for
+/// development) or the management plane's published AddonVersions and AddonChannels
+/// (`ManagementPlaneCatalog`).
 public protocol CatalogSource: Sendable {
+    /// The catalog as it is now; throws while it is not known yet.
     func current() async throws -> Catalog
+    /// One element each time the catalog changed (changes close together may come as one);
+    /// finishes when the source never changes.
+    func updates() async -> AsyncStream<Void>
 }
 
 /// A catalog loaded once from a directory (`addons/` + `catalog/`).
@@ -17,4 +22,6 @@ public struct LoadedCatalog: CatalogSource {
     public init(catalog: Catalog) { self.catalog = catalog }
 
     public func current() async throws -> Catalog { catalog }
+
+    public func updates() async -> AsyncStream<Void> { AsyncStream { $0.finish() } }
 }

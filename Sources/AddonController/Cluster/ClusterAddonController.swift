@@ -67,6 +67,11 @@ public final class ClusterAddonController: Sendable {
         await enqueueAll()
     }
 
+    /// The catalog changed (a version published, a channel edited): reconcile every addon.
+    public func catalogChanged() async {
+        await enqueueAll()
+    }
+
     /// The namespace its addons' Secrets are read from; nil while the Cluster's spec cannot be
     /// used (a refused `facts.secretNamespace` among the reasons).
     public var secretNamespace: String? {

@@ -38,7 +38,8 @@ public enum DesiredAddons {
     ///   that an addon no longer wanted is removed).
     public static func resolve(spec: ClusterSpec, catalog: Catalog, installed: Set<String>) -> Result {
         var plans: [String: AddonPlan] = [:]
-        var wanted = Set(catalog.defaultAddons)
+        let defaultAddons = catalog.defaultAddons(onChannel: spec.channel), optInAddons = catalog.optInAddons(onChannel: spec.channel)
+        var wanted = Set(defaultAddons)
         for (name, override) in spec.addons {
             switch override.enabled {
             case false?: wanted.remove(name)
@@ -51,7 +52,7 @@ public enum DesiredAddons {
         var chosen: [String: DesiredAddon] = [:]
         for name in wanted.sorted() {
             let override = spec.addons[name]
-            if !catalog.defaultAddons.contains(name), !catalog.optInAddons.contains(name) {
+            if !defaultAddons.contains(name), !optInAddons.contains(name) {
                 plans[name] = .blocked(reason: "UnknownAddon", message: "the catalog has no addon \"\(name)\" that clusters can opt in to")
                 continue
             }
@@ -66,6 +67,10 @@ public enum DesiredAddons {
                 version = v
             } else {
                 plans[name] = .blocked(reason: "UnknownChannel", message: "the catalog has no channel \"\(spec.channel)\"")
+                continue
+            }
+            if let reason = catalog.refusedVersions[name]?[version] {
+                plans[name] = .blocked(reason: "VersionRefused", message: "\(name) \(version) is published but refused: \(reason)")
                 continue
             }
             guard let definition = catalog.definition(name: name, version: version) else {
@@ -105,7 +110,11 @@ public enum DesiredAddons {
             }
         }
         for (name, addon) in chosen { plans[name] = .install(addon) }
-        for name in installed where plans[name] == nil { plans[name] = .remove }
+        // An unknown channel (say, an AddonChannel deleted by mistake) says nothing about what
+        // the cluster should run: it keeps what it has rather than losing it.
+        for name in installed where plans[name] == nil {
+            plans[name] = channel == nil ? .blocked(reason: "UnknownChannel", message: "the catalog has no channel \"\(spec.channel)\"") : .remove
+        }
 
         return Result(plans: plans, order: topologicalOrder(plans: plans, chosen: chosen))
     }

@@ -138,7 +138,7 @@ public struct ClusterAddonReconciler: Reconciler {
             try await reporter.report(status, addon: addon, cluster: cluster)
             throw TerminalError(error)
         }
-        let objects = rendered.objects.map { labelled($0, addon: addon) }
+        let objects = rendered.objects.map { Self.labelled($0, addon: addon) }
 
         // Apply when something changed.
         do {
@@ -314,7 +314,7 @@ public struct ClusterAddonReconciler: Reconciler {
     }
 
     /// The rendered object with its ApplySet membership label (ownership labels come from the catalog).
-    private func labelled(_ object: KubeObject, addon: String) -> KubeObject {
+    static func labelled(_ object: KubeObject, addon: String) -> KubeObject {
         var object = object
         var labels = object.labels
         labels["applyset.kubernetes.io/part-of"] = InventoryStore.applySetID(addon: addon)

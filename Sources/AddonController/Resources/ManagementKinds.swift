@@ -8,6 +8,10 @@ public enum ManagementKinds {
 
     public static let cluster = GroupVersionKind(group: group, version: version, kind: "Cluster")
     public static let clusterAddon = GroupVersionKind(group: group, version: version, kind: "ClusterAddon")
+    /// A published addon version (cluster-scoped, immutable once accepted).
+    public static let addonVersion = GroupVersionKind(group: group, version: version, kind: "AddonVersion")
+    /// A published channel with its addon sets and rollout waves (cluster-scoped).
+    public static let addonChannel = GroupVersionKind(group: group, version: version, kind: "AddonChannel")
     public static let secret = GroupVersionKind(group: "", version: "v1", kind: "Secret")
     public static let configMap = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
     public static let namespace = GroupVersionKind(group: "", version: "v1", kind: "Namespace")

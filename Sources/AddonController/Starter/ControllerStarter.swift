@@ -71,6 +71,8 @@ public final class ControllerStarter: Sendable {
         await secrets.start { event in await self.handleSecret(event) }
         await registry.setSecretReader(CachedSecretReader(secrets: secrets, management: management))
         await withTaskCancellationHandler {
+            // A published version or a channel edit: every cluster looks again.
+            async let _ = self.followCatalog()
             await clusters.run()
         } onCancel: {
             Task { await self.registry.stopAll() }
@@ -166,6 +168,13 @@ public final class ControllerStarter: Sendable {
         guard let catalog = try? await catalog.current(), Self.secretNames(readBy: catalog).contains(secret.name) else { return }
         for controller in await registry.runningControllers where await controller.secretNamespace == namespace {
             await controller.secretsChanged()
+        }
+    }
+
+    private func followCatalog() async {
+        for await _ in await catalog.updates() {
+            await refreshCatalogSecretNames()
+            for controller in await registry.runningControllers { await controller.catalogChanged() }
         }
     }
 

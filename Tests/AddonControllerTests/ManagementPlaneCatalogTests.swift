@@ -1,0 +1,267 @@
+import AddonCatalog
+import AddonController
+import ControllerRuntime
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Testing
+
+/// The controllers on the catalog published in the management plane (AddonVersions,
+/// AddonChannels), as `addon-manager run` and `dev` serve it: edits take effect without a
+/// restart, an edited published version never reaches a cluster, a channel naming a version the
+/// manager cannot use leaves clusters as they are, and a 5 MiB version rolls out.
+@Suite(.serialized) struct ManagementPlaneCatalogTests {
+    static let stable = "stable"
+
+    @Test func aChannelEditReachesRunningClustersWithoutARestart() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "base", "Healthy")
+            let workload = try await h.client(for: "c1")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-legacy", namespace: "demo-system").name == "base-legacy")
+
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "1.1.0" }
+            try await h.eventually("c1/base applied at 1.1.0") {
+                let status = try await h.clusterAddon("c1", "base")?.status
+                return status?["appliedVersion"] == "1.1.0" && status?["phase"] == "Healthy"
+            }
+            // 1.1.0 dropped base-legacy: pruned.
+            try await h.eventually("base-legacy pruned") {
+                do {
+                    _ = try await workload.get(ManagementKinds.configMap, name: "base-legacy", namespace: "demo-system")
+                    return false
+                } catch let error as KubernetesError where error.isNotFound {
+                    return true
+                }
+            }
+        }
+    }
+
+    @Test func anEditedAddonVersionNeverReachesACluster() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "base", "Healthy")
+            let name = PublishedAddonVersion.objectName(addon: "base", version: SemanticVersion("1.0.0")!)
+            try await h.eventually("base-1.0.0 accepted") {
+                try await h.management.get(ManagementKinds.addonVersion, name: name, namespace: nil).status["phase"] == "Accepted"
+            }
+            let accepted = try await h.management.get(ManagementKinds.addonVersion, name: name, namespace: nil).status["acceptedDigest"]
+
+            // Someone edits the published version in place, digest and all.
+            var object = try await h.management.get(ManagementKinds.addonVersion, name: name, namespace: nil)
+            var edited = try PublishedAddonVersion(object: object)
+            edited.manifests[0].text = edited.manifests[0].text.replacingOccurrences(of: "{{ values.greeting|quote }}", with: "\"tampered\"")
+            #expect(edited.manifests[0].text.contains("tampered"))
+            object["spec"] = try edited.object().spec
+            _ = try await h.management.update(object, options: WriteOptions(fieldManager: "someone"))
+
+            try await h.eventually("the edit is marked") {
+                let status = try await h.management.get(ManagementKinds.addonVersion, name: name, namespace: nil).status
+                return status["phase"] == "ContentChanged" && status["acceptedDigest"] == accepted
+                    && (status["conditions"].arrayValue ?? []).contains { $0["type"] == "ContentChanged" && $0["status"] == "True" }
+            }
+            try await h.eventually("a ContentChanged event") {
+                let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
+                return events.items.contains { $0["involvedObject"]["name"].stringValue == name && $0["reason"] == "ContentChanged" && $0["type"] == "Warning" }
+            }
+
+            // A channel change makes the running cluster render again, and a cluster created
+            // after the edit renders for the first time: both with the accepted template (the
+            // edited one would write "tampered").
+            try await Self.editChannel(h) { $0["addons"]["base"]["values"] = ["greeting": "hi there"] }
+            try await h.fleet.addCluster(.init(name: "c2"))
+            for cluster in ["c1", "c2"] {
+                let workload = try await h.client(for: cluster)
+                try await h.eventually("\(cluster) renders the accepted template with the channel's new values") {
+                    try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hi there"
+                }
+            }
+
+            // A manager started after the edit no longer has the accepted content: it refuses
+            // the version rather than serve the edited one.
+            let fresh = ManagementPlaneCatalog(client: h.management, logger: ControllerHarness.logger())
+            let watching = Task { await fresh.run() }
+            defer { watching.cancel() }
+            try await h.eventually("a fresh manager refuses the edited version") {
+                let catalog = try await fresh.current()
+                return catalog.definition(name: "base", version: SemanticVersion("1.0.0")!) == nil
+                    && catalog.refusedVersions["base"]?[SemanticVersion("1.0.0")!]?.contains("changed after it was accepted") == true
+            }
+        }
+    }
+
+    @Test func aChannelNamingAMissingVersionLeavesClustersAsTheyAre() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "base", "Healthy")
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "9.9.9" }
+            try await h.eventually("c1/base says why") {
+                let status = try await h.clusterAddon("c1", "base")?.status
+                return (status?["conditions"].arrayValue ?? []).contains { $0["reason"] == "UnknownVersion" } && status?["appliedVersion"] == "1.0.0"
+            }
+            let workload = try await h.client(for: "c1")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello")
+            #expect(try await h.clusterAddon("c1", "dependent") != nil)
+        }
+    }
+
+    @Test func aDeletedChannelLeavesClustersAsTheyAre() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "dependent", "Healthy")
+            _ = try await h.management.delete(ManagementKinds.addonChannel, name: Self.stable, namespace: nil, options: DeleteOptions())
+            try await h.eventually("c1/base says its channel is gone") {
+                let status = try await h.clusterAddon("c1", "base")?.status
+                return (status?["conditions"].arrayValue ?? []).contains { $0["reason"] == "UnknownChannel" }
+            }
+            #expect(try await h.clusterAddon("c1", "dependent") != nil, "an addon was removed because its channel went away")
+            let workload = try await h.client(for: "c1")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system").name == "base-settings")
+        }
+    }
+
+    /// A monitoring-stack-sized version (5 MiB of templates) published as one compressed
+    /// AddonVersion and rolled out to a cluster.
+    @Test func aFiveMebibyteVersionRollsOut() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "base", "Healthy")
+            let big = Self.largeAddon(configMaps: 8, bytesEach: 660 * 1024)
+            #expect(big.contentSize >= 5 * 1024 * 1024)
+            let object = try big.object()
+            #expect(object.spec["compressed"]["encoding"] == "zlib+base64")
+            _ = try await h.management.apply(object, options: ApplyOptions(fieldManager: "addonctl", force: true))
+            try await Self.editChannel(h) { spec in
+                spec["addons"]["big"] = ["version": "1.0.0"]
+                spec["defaultAddons"] = .array((spec["defaultAddons"].arrayValue ?? []) + ["big"])
+            }
+            try await h.waitForPhase("c1", "big", "Healthy", timeout: .seconds(120))
+            let workload = try await h.client(for: "c1")
+            let configMaps = try await workload.list(ManagementKinds.configMap, namespace: "big", options: ListOptions())
+            let sizes = configMaps.items.filter { $0.name.hasPrefix("schema-") }.map { $0.body.serialized().count }
+            #expect(sizes.count == 8)
+            #expect(sizes.reduce(0, +) >= 5 * 1024 * 1024)
+            let status = try await h.management.get(ManagementKinds.addonVersion, name: object.name, namespace: nil).status
+            #expect(status["phase"] == "Accepted")
+        }
+    }
+
+    /// The first catalog a manager serves holds every published version: one built from the
+    /// channels before all versions were read would block the clusters for nothing.
+    @Test func theFirstCatalogServedHasEveryPublishedVersion() async throws {
+        try await withHarness { h in
+            let catalog = ManagementPlaneCatalog(client: h.management, logger: ControllerHarness.logger())
+            let updates = await catalog.updates()
+            let watching = Task { await catalog.run() }
+            defer { watching.cancel() }
+            for await _ in updates {
+                let first = try await catalog.current()
+                #expect(first.addonNames == ["base", "dependent", "optional"])
+                #expect(first.versions(of: "base").map(\.description) == ["1.0.0", "1.1.0"])
+                #expect(Set(first.channels.keys) == ["stable", "candidate"])
+                break
+            }
+        }
+    }
+
+    /// The dry run `addonctl publish` makes, against clusters whose addons run: it tells
+    /// changed from unchanged objects by the server's own answer, and finds what would be
+    /// created and pruned, on exactly the clusters the change touches; it writes nothing.
+    @Test func aDryRunSeesWhatRunsAndWhatAChangeWouldDo() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.fleet.addCluster(.init(name: "c2", channel: "candidate"))
+            for cluster in ["c1", "c2"] { try await h.waitForPhase(cluster, "base", "Healthy") }
+            let current = try await FleetDryRun.publishedCatalog(management: h.management)
+            let dryRun = FleetDryRun(management: h.management, parallelism: 2, logger: ControllerHarness.logger())
+
+            var stable = try #require(h.fleet.catalog.channel(named: Self.stable))
+            stable.addons["base"]?.values = ["greeting": "hi"]
+            var newValues = h.fleet.catalog
+            newValues.channels[Self.stable] = stable
+            let report = try await dryRun.run(from: current, to: newValues)
+            #expect(report.clusters == 2 && report.affectedClusters == ["dev/c1"])
+            let values = try #require(report.impacts.first { $0.addon == "base" })
+            #expect(report.impacts.count == 1)
+            #expect(values.changed == ["ConfigMap demo-system/base-settings"])
+            #expect(values.unchanged.count == 3 && values.created.isEmpty && values.pruned.isEmpty && values.failures.isEmpty, "\(values)")
+
+            stable.addons["base"]?.version = SemanticVersion("1.1.0")!
+            stable.addons["base"]?.values = .emptyObject
+            var upgrade = h.fleet.catalog
+            upgrade.channels[Self.stable] = stable
+            let upgraded = try #require(try await dryRun.run(from: current, to: upgrade).impacts.first { $0.addon == "base" })
+            #expect((upgraded.from, upgraded.to) == ("1.0.0", "1.1.0"))
+            #expect(upgraded.created == ["ConfigMap demo-system/base-extra"])
+            #expect(upgraded.pruned == ["ConfigMap demo-system/base-legacy"])
+            #expect(upgraded.changed.contains("Deployment.apps demo-system/base-web") && upgraded.failures.isEmpty, "\(upgraded)")
+
+            let workload = try await h.client(for: "c1")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello")
+            #expect(try await workload.get(ManagementKinds.configMap, name: "base-legacy", namespace: "demo-system").name == "base-legacy")
+        }
+    }
+
+    /// An AddonChannel edited as a person would (read, change the spec, write).
+    static func editChannel(_ h: ControllerHarness, name: String = stable, _ change: (inout JSONValue) -> Void) async throws {
+        for _ in 0..<5 {
+            var channel = try await h.management.get(ManagementKinds.addonChannel, name: name, namespace: nil)
+            var spec = channel.spec
+            change(&spec)
+            channel["spec"] = spec
+            do {
+                _ = try await h.management.update(channel, options: WriteOptions(fieldManager: "e2e-test"))
+                return
+            } catch let error as KubernetesError where error.isConflict {
+                continue
+            }
+        }
+    }
+
+    /// An addon made of `configMaps` ConfigMaps of about `bytesEach` bytes (plus its namespace).
+    static func largeAddon(configMaps: Int, bytesEach: Int) -> PublishedAddonVersion {
+        let addonYAML = """
+            name: big
+            version: "1.0.0"
+            description: A large addon
+            owner: tests
+            kubernetesVersions: ">=1.20.0"
+            namespace: big
+            """
+        var manifests = [AddonDefinition.ManifestTemplate(file: "manifests/00-namespace.yaml", text: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: big\n")]
+        for index in 0..<configMaps {
+            var lines = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: schema-\(index)", "data:"]
+            var size = 0
+            var key = 0
+            while size < bytesEach {
+                let line = "  openAPIV3Schema.properties.field\(key): \"string field \(key) of schema \(index), validated by the server\""
+                lines.append(line)
+                size += line.utf8.count + 1
+                key += 1
+            }
+            manifests.append(.init(file: "manifests/\(10 + index)-schema.yaml", text: lines.joined(separator: "\n") + "\n"))
+        }
+        return PublishedAddonVersion(addon: "big", version: SemanticVersion("1.0.0")!, addonYAML: addonYAML, manifests: manifests)
+    }
+}
+
+/// What a cluster gets when its channel is not in the catalog.
+@Suite struct UnknownChannelPlanTests {
+    @Test func anUnknownChannelKeepsWhatTheClusterRuns() throws {
+        var cluster = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: "c1", namespace: "dev")
+        cluster["spec"] = ["kubernetesVersion": "1.30.4", "channel": "gone", "kubeconfigSecretRef": ["name": "c1-kubeconfig"]]
+        let spec = try ClusterSpec(cluster: cluster)
+        let catalog = try Catalog.load(directory: ControllerHarness.fixtureCatalog)
+        let published = Catalog(published: catalog.publishedVersions.compactMap { try? $0.definition() }, channels: [], source: "test")
+        for source in [catalog, published] {
+            let result = DesiredAddons.resolve(spec: spec, catalog: source, installed: ["base", "optional"])
+            for addon in ["base", "optional"] {
+                guard case .blocked(let reason, _)? = result.plans[addon] else {
+                    Issue.record("\(addon): \(String(describing: result.plans[addon])), not blocked")
+                    continue
+                }
+                #expect(reason == "UnknownChannel")
+            }
+        }
+    }
+}
