@@ -48,6 +48,8 @@ struct FieldErrors {
     }
 
     mutating func append(contentsOf other: FieldErrors) { causes += other.causes }
+
+    mutating func append(causes more: [KubeStatus.Cause]) { causes += more }
 }
 
 /// Go's `%q` and `%#v` for the values validation messages print.

@@ -64,7 +64,7 @@ enum ObjectDefaults {
             if object["spec"]["jobTemplate"]["metadata"]["creationTimestamp"].isNull {
                 object.setValue(.null, at: ["spec", "jobTemplate", "metadata", "creationTimestamp"])
             }
-            templateDefaults(&object, at: ["spec", "jobTemplate", "spec", "template"], restartPolicy: false)
+            templateDefaults(&object, at: ["spec", "jobTemplate", "spec", "template"])
             setIfAbsent(&object, ["spec", "successfulJobsHistoryLimit"], 3)
             setIfAbsent(&object, ["spec", "failedJobsHistoryLimit"], 1)
         case ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"):
@@ -171,11 +171,13 @@ enum ObjectDefaults {
         if object.value(at: path) == nil || object.value(at: path) == .null { object.setValue(value, at: path) }
     }
 
-    static func templateDefaults(_ object: inout JSONValue, at path: [String], restartPolicy: Bool = true) {
+    /// A pod template's defaults; its restartPolicy defaults to Always even in a Job, whose
+    /// validation then refuses it (as the server does when a Job names no restartPolicy).
+    static func templateDefaults(_ object: inout JSONValue, at path: [String]) {
         guard let template = object.value(at: path), case .object = template else { return }
         var t = template
         if t["metadata"]["creationTimestamp"].isNull { t.setValue(.null, at: ["metadata", "creationTimestamp"]) }
-        podSpecDefaults(&t, at: ["spec"], restartPolicy: restartPolicy)
+        podSpecDefaults(&t, at: ["spec"])
         object.setValue(t, at: path)
     }
 
@@ -194,10 +196,10 @@ enum ObjectDefaults {
             object.setValue(.string(uid), at: path + ["template", "metadata", "labels", "controller-uid"])
             object.setValue(.string(name), at: path + ["template", "metadata", "labels", "job-name"])
         }
-        templateDefaults(&object, at: path + ["template"], restartPolicy: false)
+        templateDefaults(&object, at: path + ["template"])
     }
 
-    static func podSpecDefaults(_ object: inout JSONValue, at path: [String], restartPolicy: Bool = true) {
+    static func podSpecDefaults(_ object: inout JSONValue, at path: [String]) {
         guard var spec = object.value(at: path), case .object = spec else { return }
         for list in ["containers", "initContainers"] {
             guard case .array(var containers) = spec[list] else { continue }
@@ -214,7 +216,7 @@ enum ObjectDefaults {
             }
             spec["volumes"] = .array(volumes)
         }
-        if restartPolicy { setIfAbsent(&spec, ["restartPolicy"], "Always") }
+        setIfAbsent(&spec, ["restartPolicy"], "Always")
         setIfAbsent(&spec, ["terminationGracePeriodSeconds"], 30)
         setIfAbsent(&spec, ["dnsPolicy"], "ClusterFirst")
         if !spec["serviceAccountName"].isNull { setIfAbsent(&spec, ["serviceAccount"], spec["serviceAccountName"]) }

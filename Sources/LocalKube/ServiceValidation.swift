@@ -61,7 +61,10 @@ enum ServiceValidation {
                 errors.forbidden(field, "may not be used when `type` is 'ClusterIP'")
                 continue
             }
-            if let message = PortValidation.numberError(nodePort) { errors.invalid(field, .int(nodePort), message) }
+            // The node port allocator's answer (it runs with the default range 30000-32767).
+            if !(30000...32767).contains(nodePort) {
+                errors.invalid(field, .int(nodePort), "provided port is not in the valid range. The range of valid ports is 30000-32767")
+            }
             if !nodePorts.insert("\(port["protocol"].stringValue ?? "TCP")/\(nodePort)").inserted {
                 errors.duplicate(field, .int(nodePort))
             }

@@ -20,19 +20,23 @@ extension TableColumns {
             definitions = [["name": "Age", "type": "date", "description": .string(creationTimestampDescription),
                             "jsonPath": ".metadata.creationTimestamp"]]
         }
-        return definitions.map { definition in
+        // As the server's table convertor: a column whose JSONPath does not parse ends the list
+        // (it and the columns after it are not shown).
+        var columns: [Column] = []
+        for definition in definitions {
             let jsonPath = definition["jsonPath"].stringValue ?? ""
             let type = definition["type"].stringValue ?? "string"
-            let path = try? JSONPath(parsing: "{\(jsonPath)}")
+            guard let path = try? JSONPath(parsing: "{\(jsonPath)}") else { break }
             let description = definition["description"].stringValue.flatMap { $0.isEmpty ? nil : $0 }
                 ?? "Custom resource definition column (in JSONPath format): \(jsonPath)"
-            return Column(name: definition["name"].stringValue ?? "", type: type,
-                          format: definition["format"].stringValue ?? "", description: description,
-                          priority: Int(definition["priority"].intValue ?? 0)) { object in
-                guard let path, let first = (try? path.results(in: object))?.first?.first else { return .null }
+            columns.append(Column(name: definition["name"].stringValue ?? "", type: type,
+                                  format: definition["format"].stringValue ?? "", description: description,
+                                  priority: Int(definition["priority"].intValue ?? 0)) { object in
+                guard let first = (try? path.results(in: object))?.first?.first else { return .null }
                 return cell(first, type: type, now: Date())
-            }
+            })
         }
+        return columns
     }
 
     /// A printer column's cell from its JSONPath result, by column type: `string` prints any

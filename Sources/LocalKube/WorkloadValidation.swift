@@ -13,16 +13,25 @@ enum WorkloadValidation {
         case ("", "PodTemplate"):
             return PodSpecValidation.errors(object["template"]["spec"], path: "template.spec", restartPolicies: allRestartPolicies)
         case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "DaemonSet"), ("apps", "StatefulSet"):
-            var errors = selectorErrors(object["spec"], path: "spec", kind: type.kind)
+            // The server checks replicas first, the template next, the other numbers last.
+            let numbers = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
+            var errors = FieldErrors()
+            let replicas = numbers.causes.filter { $0.field == "spec.replicas" }
+            errors.append(causes: replicas)
+            errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind))
             errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
+            errors.append(causes: numbers.causes.filter { $0.field != "spec.replicas" })
             return errors
         case ("batch", "Job"):
-            var errors = selectorErrors(object["spec"], path: "spec", kind: type.kind)
+            var errors = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
+            errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind))
             errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
             return errors
         case ("batch", "CronJob"):
             let job = object["spec"]["jobTemplate"]["spec"]
-            var errors = selectorErrors(job, path: "spec.jobTemplate.spec", kind: type.kind)
+            var errors = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
+            errors.append(contentsOf: WorkloadSpecValidation.errors(job, kind: "Job", path: "spec.jobTemplate.spec"))
+            errors.append(contentsOf: selectorErrors(job, path: "spec.jobTemplate.spec", kind: type.kind))
             errors.append(contentsOf: PodSpecValidation.errors(job["template"]["spec"], path: "spec.jobTemplate.spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
             return errors
         default:

@@ -79,6 +79,25 @@ import Testing
         }
     }
 
+    /// As the server's table convertor: the first column whose JSONPath does not parse ends the columns.
+    @Test func unparsableColumnEndsTheTable() async throws {
+        try await LocalKubeFixture.with { f in
+            var crd = Self.crd
+            var versions = crd["spec"]["versions"].arrayValue ?? []
+            versions[0]["additionalPrinterColumns"] = [["name": "Channel", "type": "string", "jsonPath": ".spec.channel"],
+                                                       ["name": "Broken", "type": "string", "jsonPath": ".spec.list[1"],
+                                                       ["name": "Size", "type": "integer", "jsonPath": ".spec.size"]]
+            crd.setValue(.array(versions), at: ["spec", "versions"])
+            #expect(try await f.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).status == 201)
+            _ = try await f.eventually("the CRD to be established") {
+                let crd = try await f.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/fleets.example.com").body
+                return crd["status"]["conditions"].arrayValue?.contains { $0["type"] == "Established" && $0["status"] == "True" } == true ? true : nil
+            }
+            let table = try await f.request(.GET, "/apis/example.com/v1/fleets", accept: "application/json;as=Table;v=v1;g=meta.k8s.io")
+            #expect(table.body["columnDefinitions"].arrayValue?.map { $0["name"] } == ["Name", "Channel"])
+        }
+    }
+
     @Test(.enabled(if: KubectlRunner.shouldRun, "kubectl is not installed"))
     func kubectlGetShowsConditionsAndAge() async throws {
         try await LocalKubeFixture.with { f in
