@@ -109,21 +109,22 @@ import Testing
         let changes: Changes
         let task: Task<Void, Never>
 
+        /// How many shards the replica owned after each change.
         actor Changes {
-            var count = 0
-            func add() { count += 1 }
+            var owned: [Int] = []
+            func add(_ count: Int) { owned.append(count) }
         }
 
         static func start(_ name: String, clock: LeaseClock, fleet: DevFleet, logger: Logger) throws -> Replica {
             var connection = try Kubeconfig.parse(try fleet.server.kubeconfig(for: DevFleet.managementName), file: nil).connection()
             connection.userAgent = "addon-manager/0.1 (\(name); leases)"
             connection.retryPolicy = .never
-            connection.requestTimeout = .seconds(1)
+            connection.requestTimeout = .seconds(2)
             let leaseClient = try KubernetesClient(connection: connection, logger: logger)
             let coordinator = ShardCoordinator(client: leaseClient, namespace: DevFleet.managerNamespace, prefix: LeaseSafetyTests.prefix, identity: name,
                                                shards: LeaseSafetyTests.shards, leaseDuration: LeaseSafetyTests.leaseDuration,
                                                renewDeadline: LeaseSafetyTests.renewDeadline, retryPeriod: .milliseconds(250),
-                                               requestTimeout: .milliseconds(500), clock: clock, logger: logger)
+                                               requestTimeout: .seconds(1), clock: clock, logger: logger)
             var options = ControllerStarter.Options()
             options.cluster = ControllerHarness.fastOptions
             options.namespace = LeaseSafetyTests.project
@@ -135,7 +136,7 @@ import Testing
             let task = Task {
                 // As RunCommand wires it: dropped shards stop (bounded) before newly owned ones start.
                 await coordinator.setOnChange {
-                    await changes.add()
+                    await changes.add(await coordinator.heldShards.count)
                     await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
                     await starter.reevaluateOwnership()
                 }
@@ -224,13 +225,14 @@ import Testing
 
             // A's Lease requests fail for a moment, shorter than the renew deadline: it keeps
             // its shards (the failed renewals are retried) and no cluster changes hands.
-            let changesBefore = await a.changes.count
+            let changesBefore = await a.changes.owned.count
             let heldBefore = await a.coordinator.heldShards
             await plane.setFaults(FaultSettings(errorRate: 1, errorCode: 503, userAgentContaining: "(replica-a; leases)"))
             try await Task.sleep(for: .seconds(1))  // the length of the outage
             await plane.setFaults(.none)
-            #expect(await a.changes.count == changesBefore, "a short Lease outage made replica-a drop or retake shards")
-            #expect(await a.coordinator.heldShards == heldBefore)
+            let during = await a.changes.owned.dropFirst(changesBefore)
+            #expect(during.allSatisfy { $0 >= heldBefore.count }, "a short Lease outage made replica-a drop shards: owned \(Array(during)) after its changes")
+            #expect(await a.coordinator.heldShards.isSuperset(of: heldBefore))
 
             // A's Lease requests hang for longer than a lease: it drops its shards by the
             // renew deadline; B takes them once they expired.
