@@ -46,8 +46,13 @@ import Testing
             }
             let (c1, s1) = replica("replica-a")
             let (c2, s2) = replica("replica-b")
-            await c1.setOnChange { await s1.reevaluateOwnership() }
-            await c2.setOnChange { await s2.reevaluateOwnership() }
+            // As RunCommand wires them: the clusters of a dropped shard stop before it is given back.
+            for (coordinator, starter) in [(c1, s1), (c2, s2)] {
+                await coordinator.setOnChange {
+                    await starter.stopControllers(within: coordinator.handoverGrace) { key in await !coordinator.owns(key.description) }
+                    await starter.reevaluateOwnership()
+                }
+            }
             let t1 = Task { await withTaskGroup(of: Void.self) { g in g.addTask { await c1.run() }; g.addTask { await s1.run() } } }
             let t2 = Task { await withTaskGroup(of: Void.self) { g in g.addTask { await c2.run() }; g.addTask { await s2.run() } } }
 
