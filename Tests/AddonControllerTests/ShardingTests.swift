@@ -102,8 +102,9 @@ import Testing
     static let project = "sharded"
     static let prefix = "safety"
     static let shards = 4
-    static let leaseDuration: Duration = .seconds(5)
-    static let renewDeadline: Duration = .milliseconds(2500)
+    // Long enough for a loaded machine: a 1 s outage must not reach the renew deadline.
+    static let leaseDuration: Duration = .seconds(8)
+    static let renewDeadline: Duration = .seconds(6)
 
     /// One replica: its Lease client and workload clients say who it is (User-Agent).
     struct Replica {
@@ -129,7 +130,7 @@ import Testing
             let coordinator = ShardCoordinator(client: leaseClient, namespace: DevFleet.managerNamespace, prefix: LeaseSafetyTests.prefix, identity: name,
                                                shards: LeaseSafetyTests.shards, leaseDuration: LeaseSafetyTests.leaseDuration,
                                                renewDeadline: LeaseSafetyTests.renewDeadline, retryPeriod: .milliseconds(250),
-                                               requestTimeout: .seconds(1), clock: clock, logger: logger)
+                                               requestTimeout: .milliseconds(1500), clock: clock, logger: logger)
             var options = ControllerStarter.Options()
             options.cluster = ControllerHarness.fastOptions
             options.namespace = LeaseSafetyTests.project
@@ -241,7 +242,7 @@ import Testing
 
             // A's Lease requests hang for longer than a lease: it drops its shards by the
             // renew deadline; B takes them once they expired.
-            await plane.setFaults(FaultSettings(latency: .seconds(6), userAgentContaining: "(replica-a; leases)"))
+            await plane.setFaults(FaultSettings(latency: .seconds(12), userAgentContaining: "(replica-a; leases)"))
             try await eventually("replica-a drops its shards") { await a.coordinator.heldShards.isEmpty }
             try await eventually("replica-b takes every shard") { await b.coordinator.heldShards.count == Self.shards }
             for name in names { try await waitForPhase(fleet, name, "base", "Healthy") }

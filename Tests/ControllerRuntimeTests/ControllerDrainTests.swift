@@ -65,11 +65,10 @@ private actor GatedReconciler: Reconciler {
         await controller.enqueue(ReconcileRequest(namespace: nil, name: "stuck"))
         let runner = Task { await controller.run() }
         try await eventually("the reconcile started") { await reconciler.started == ["stuck"] }
-        let stopped = ContinuousClock.now
         runner.cancel()
+        // The gate never opens: the run ends only because the reconcile is cut off after the grace.
         await runner.value
         #expect(await reconciler.cancelled == ["stuck"])
-        #expect(stopped.duration(to: .now) < .seconds(5))
         open.finish()
     }
 }
@@ -82,9 +81,8 @@ private actor GatedReconciler: Reconciler {
         let task = Task {
             for await _ in gate { return }
         }
-        let started = ContinuousClock.now
+        // It returns (false) although the task cannot end before the gate opens below.
         #expect(await waitForEnd(of: [task], atMost: .milliseconds(50)) == false)
-        #expect(started.duration(to: .now) < .seconds(5))
         open.yield()
         #expect(await waitForEnd(of: [task], atMost: .seconds(30)) == true)
     }

@@ -105,21 +105,29 @@ import Testing
             let a = ShardCoordinator(client: clientA, namespace: Self.namespace, prefix: "hang", identity: "a", shards: 2, leaseDuration: .seconds(4),
                                      renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(500), logger: logger)
             actor Changes {
-                var dropped: ContinuousClock.Instant?
-                func record(_ held: Int) { if held == 0, dropped == nil { dropped = .now } }
+                var held: [(at: ContinuousClock.Instant, count: Int)] = []
+                func record(_ count: Int) { held.append((.now, count)) }
+                /// When the replica first held nothing after `instant`.
+                func droppedAll(after instant: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+                    held.first { $0.at > instant && $0.count == 0 }?.at
+                }
             }
             let changes = Changes()
             await a.setOnChange { await changes.record(await a.heldShards.count) }
             let run = Task { await a.run() }
             try await eventually("a holds both shards") { await a.heldShards.count == 2 }
-            let hangFrom = ContinuousClock.now
+            await cluster.setRequestLogCapacity(10_000)
             await cluster.setFaults(FaultSettings(latency: .seconds(6), userAgentContaining: "(a; leases)"))
-            try await eventually("the shards are dropped") { await changes.dropped != nil }
-            let after = hangFrom.duration(to: try #require(await changes.dropped))
-            // The renew deadline (1.5 s) after the last renewal, plus one check of the deadlines
-            // and a margin for a loaded machine; without the timeouts it takes the 6 s latency.
-            #expect(after < .milliseconds(3500), "shards dropped \(after) after the requests began to hang")
-            #expect(await !a.owns("anything"))
+            // From here on every request of a's waits 6 s before it is routed.
+            let hangFrom = ContinuousClock.now
+            try await eventually("the shards are dropped") { await changes.droppedAll(after: hangFrom) != nil }
+            let dropped = try #require(await changes.droppedAll(after: hangFrom))
+            // Dropped while every Lease request of a's still hung: none was answered (routed)
+            // in between. Without the timeouts and the deadline watch the shards were dropped
+            // only once a hanging request came back.
+            let answered = await cluster.requestRecords.filter { $0.userAgent.contains("(a; leases)") && $0.at > hangFrom && $0.at <= dropped }
+            #expect(answered.isEmpty, "shards dropped \(hangFrom.duration(to: dropped)) after the requests began to hang, after \(answered.count) answers")
+            #expect(await a.heldShards.isEmpty, "shards taken again while every Lease request hangs")
             await cluster.setFaults(.none)
             try await eventually("a takes its shards again") { await a.heldShards.count == 2 }
             run.cancel()
