@@ -55,13 +55,7 @@ public final class Controller<R: Reconciler>: Sendable {
             let (queue, grace) = (self.queue, self.drainGrace)
             Task {
                 await queue.shutdown()
-                await withTaskGroup(of: Void.self) { group in
-                    group.addTask { await workers.value }
-                    group.addTask { try? await Task.sleep(for: grace) }
-                    await group.next()
-                    group.cancelAll()
-                }
-                workers.cancel()
+                if await !waitForEnd(of: [workers], atMost: grace) { workers.cancel() }
             }
         }
     }

@@ -137,15 +137,18 @@ public actor ShardCoordinator {
                 await elector(shardName(shard)).releaseIfHeld()
             }
         }
-        // Take free or expired shards up to the fair share.
+        // Take free or expired shards up to the fair share. A failure ends the round: one
+        // slow attempt after another must not hold up the next renewal of the shards held.
         var taken = false
         for shard in 0..<shards where renewals[shard] == nil && heldShards.count < share {
             var observation = observations[shard] ?? .init()
+            let failures = problems.count
             if let renewed = await attempt(shardName(shard), &observation, problems: &problems) {
                 renewals[shard] = renewed
                 taken = true
             }
             observations[shard] = observation
+            if problems.count > failures { break }
         }
         record(problems)
         if taken { await changed() }

@@ -32,8 +32,10 @@ import Testing
                                              workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: ControllerHarness.logger())
         let process = Process()
         do {
-            try await fleet.addCluster(.init(name: "real-1"))
-            try await fleet.addCluster(.init(name: "real-2", addons: [["name": "optional", "enabled": true]]))
+            let workloads = [try await fleet.addCluster(.init(name: "real-1")),
+                             try await fleet.addCluster(.init(name: "real-2", addons: [["name": "optional", "enabled": true]]))]
+            let plane = try #require(await fleet.server.cluster(named: DevFleet.managementName))
+            for cluster in workloads + [plane] { await cluster.setRequestLogCapacity(100_000) }
 
             process.executableURL = executable
             // No --catalog: the manager serves the catalog DevFleet published (AddonVersions, AddonChannels).
@@ -60,10 +62,25 @@ import Testing
             let debug = try await get("http://127.0.0.1:\(port)/debug/clusters")
             #expect(debug.contains("dev/real-1") && debug.contains("Running"))
 
+            let terminated = ContinuousClock.now
             process.terminate()  // SIGTERM
             try await eventually("the manager exits") { !process.isRunning }
             let tail = await log.tail()
             #expect(process.terminationStatus == 0, "exit status \(process.terminationStatus); log: \(tail)")
+            // The replica names itself to every cluster; its shard Leases were released only
+            // after the last write of its controllers (stop taking work, finish, then release).
+            var workloadWrites: [ContinuousClock.Instant] = []
+            for cluster in workloads {
+                workloadWrites += await cluster.requestRecords.filter { $0.isWrite && $0.userAgent.contains("(run-test; workload)") }.map(\.at)
+            }
+            #expect(!workloadWrites.isEmpty, "no write named the replica in its User-Agent")
+            let releases = await plane.requestRecords.filter {
+                $0.resource == "leases" && $0.verb == "update" && $0.userAgent.contains("(run-test; leases)") && $0.at > terminated
+            }
+            #expect(!releases.isEmpty)
+            if let firstRelease = releases.first?.at, let lastWrite = workloadWrites.max() {
+                #expect(lastWrite < firstRelease, "a workload write came after the shard Leases were released")
+            }
             // Its shards are given back for another replica to take at once.
             let leases = try await management.list(GroupVersionKind(group: "coordination.k8s.io", version: "v1", kind: "Lease"),
                                                     namespace: DevFleet.managerNamespace, options: ListOptions())

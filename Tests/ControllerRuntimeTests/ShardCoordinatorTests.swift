@@ -56,7 +56,7 @@ import Testing
         return try KubernetesClient(connection: connection, logger: logger)
     }
 
-    func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: () async -> Bool) async throws {
+    func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if await condition() { return }
@@ -73,8 +73,8 @@ import Testing
             let (clientA, clientB) = (try client(server, identity: "a", logger: logger), try client(server, identity: "b", logger: logger))
             let flaky = ListFailing(base: clientA)
             func coordinator(_ client: any ObjectReader & ObjectWriter, _ name: String) -> ShardCoordinator {
-                ShardCoordinator(client: client, namespace: Self.namespace, prefix: "list", identity: name, shards: 4, leaseDuration: .seconds(3),
-                                 renewDeadline: .seconds(2), retryPeriod: .milliseconds(100), requestTimeout: .seconds(1), logger: logger)
+                ShardCoordinator(client: client, namespace: Self.namespace, prefix: "list", identity: name, shards: 4, leaseDuration: .seconds(8),
+                                 renewDeadline: .seconds(6), retryPeriod: .milliseconds(300), requestTimeout: .seconds(2), logger: logger)
             }
             let (a, b) = (coordinator(flaky, "a"), coordinator(clientB, "b"))
             let runs = [Task { await a.run() }, Task { await b.run() }]
@@ -103,22 +103,31 @@ import Testing
         try await withServer { server, cluster, logger in
             let clientA = try client(server, identity: "a", logger: logger)
             let a = ShardCoordinator(client: clientA, namespace: Self.namespace, prefix: "hang", identity: "a", shards: 2, leaseDuration: .seconds(4),
-                                     renewDeadline: .seconds(1), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(300), logger: logger)
+                                     renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(500), logger: logger)
             actor Changes {
-                var dropped: ContinuousClock.Instant?
-                func record(_ held: Int) { if held == 0, dropped == nil { dropped = .now } }
+                var held: [(at: ContinuousClock.Instant, count: Int)] = []
+                func record(_ count: Int) { held.append((.now, count)) }
+                /// When the replica first held nothing after `instant`.
+                func droppedAll(after instant: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+                    held.first { $0.at > instant && $0.count == 0 }?.at
+                }
             }
             let changes = Changes()
             await a.setOnChange { await changes.record(await a.heldShards.count) }
             let run = Task { await a.run() }
             try await eventually("a holds both shards") { await a.heldShards.count == 2 }
+            await cluster.setRequestLogCapacity(10_000)
+            await cluster.setFaults(FaultSettings(latency: .seconds(6), userAgentContaining: "(a; leases)"))
+            // From here on every request of a's waits 6 s before it is routed.
             let hangFrom = ContinuousClock.now
-            await cluster.setFaults(FaultSettings(latency: .seconds(3), userAgentContaining: "(a; leases)"))
-            try await eventually("the shards are dropped") { await changes.dropped != nil }
-            let after = hangFrom.duration(to: try #require(await changes.dropped))
-            // The renew deadline (1 s) after the last renewal, plus one check of the deadlines.
-            #expect(after < .milliseconds(1500), "shards dropped \(after) after the requests began to hang")
-            #expect(await !a.owns("anything"))
+            try await eventually("the shards are dropped") { await changes.droppedAll(after: hangFrom) != nil }
+            let dropped = try #require(await changes.droppedAll(after: hangFrom))
+            // Dropped while every Lease request of a's still hung: none was answered (routed)
+            // in between. Without the timeouts and the deadline watch the shards were dropped
+            // only once a hanging request came back.
+            let answered = await cluster.requestRecords.filter { $0.userAgent.contains("(a; leases)") && $0.at > hangFrom && $0.at <= dropped }
+            #expect(answered.isEmpty, "shards dropped \(hangFrom.duration(to: dropped)) after the requests began to hang, after \(answered.count) answers")
+            #expect(await a.heldShards.isEmpty, "shards taken again while every Lease request hangs")
             await cluster.setFaults(.none)
             try await eventually("a takes its shards again") { await a.heldShards.count == 2 }
             run.cancel()

@@ -62,6 +62,16 @@ import Testing
         #expect(await queue.next() == nil)
     }
 
+    /// Regression: items queued before the shutdown were still handed out, so a stopping
+    /// controller went on taking work until its queue was empty.
+    @Test func shutdownStopsHandingOutQueuedItems() async {
+        let queue = WorkQueue<String>()
+        await queue.add("a")
+        await queue.add("b")
+        await queue.shutdown()
+        #expect(await queue.next() == nil)
+    }
+
     @Test func failuresGrowBackoffAndForgetResetsIt() async {
         let queue = WorkQueue<String>(rateLimiter: RetryRateLimiter(baseDelay: .milliseconds(1), maxDelay: .milliseconds(4)))
         await queue.addRateLimited("x")

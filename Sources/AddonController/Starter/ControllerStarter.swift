@@ -225,21 +225,7 @@ public final class ControllerStarter: Sendable {
         guard !tasks.isEmpty else { return true }
         for task in tasks { task.cancel() }
         // Waited for in a task of its own: the caller may be cancelled itself (shutting down).
-        let ended = await Task {
-            await withTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    for task in tasks { await task.value }
-                    return true
-                }
-                group.addTask {
-                    try? await Task.sleep(for: limit)
-                    return false
-                }
-                let first = await group.next() ?? false
-                group.cancelAll()
-                return first
-            }
-        }.value
+        let ended = await Task { await waitForEnd(of: tasks, atMost: limit) }.value
         if !ended { logger.warning("cluster controllers still running after the stop's time limit", metadata: ["limit": "\(limit)", "stopping": "\(tasks.count)"]) }
         return ended
     }
