@@ -196,6 +196,13 @@ import Testing
             #expect(upgraded.pruned == ["ConfigMap demo-system/base-legacy"])
             #expect(upgraded.changed.contains("Deployment.apps demo-system/base-web") && upgraded.failures.isEmpty, "\(upgraded)")
 
+            // One cluster's field-level diff (addonctl catalog diff).
+            let diff = try await FleetDryRun(management: h.management, includeDiffs: true, logger: ControllerHarness.logger())
+                .run(from: current, to: newValues, only: ["dev/c1"])
+            let settings = try #require(diff.impacts.first?.diffs.first)
+            #expect(settings.object == "ConfigMap demo-system/base-settings")
+            #expect(settings.lines == [#"- data.greeting: "hello""#, #"+ data.greeting: "hi""#])
+
             let workload = try await h.client(for: "c1")
             #expect(try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello")
             #expect(try await workload.get(ManagementKinds.configMap, name: "base-legacy", namespace: "demo-system").name == "base-legacy")
@@ -242,6 +249,38 @@ import Testing
             manifests.append(.init(file: "manifests/\(10 + index)-schema.yaml", text: lines.joined(separator: "\n") + "\n"))
         }
         return PublishedAddonVersion(addon: "big", version: SemanticVersion("1.0.0")!, addonYAML: addonYAML, manifests: manifests)
+    }
+}
+
+/// Field-level differences for people: what changes, never a Secret's material.
+@Suite struct ObjectDiffTests {
+    @Test func changedAddedAndRemovedFieldsInPathOrder() {
+        var live = KubeObject(apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "demo")
+        live["spec"] = ["replicas": 1, "template": ["spec": ["containers": [["name": "web", "image": "pause:3.9"]]]], "paused": false]
+        live.body.setValue("7", at: ["metadata", "resourceVersion"])
+        live["status"] = ["readyReplicas": 1]
+        var applied = live
+        applied.body.setValue([["name": "web", "image": "pause:3.10"]], at: ["spec", "template", "spec", "containers"])
+        applied.body.removeValue(at: ["spec", "paused"])
+        applied.body.setValue("8", at: ["metadata", "resourceVersion"])
+        applied.body.setValue(["app": "web"], at: ["metadata", "labels"])
+        #expect(ObjectDiff.lines(live: live, applied: applied) == [
+            #"+ metadata.labels.app: "web""#,
+            #"- spec.paused: false"#,
+            #"- spec.template.spec.containers[0].image: "pause:3.9""#,
+            #"+ spec.template.spec.containers[0].image: "pause:3.10""#,
+        ])
+        #expect(ObjectDiff.lines(live: live, applied: live).isEmpty)
+    }
+
+    @Test func secretMaterialIsNeverShown() {
+        var live = KubeObject(apiVersion: "v1", kind: "Secret", name: "creds", namespace: "demo")
+        live["data"] = ["password": "c2VjcmV0LW9uZQ==", "user": "YWRtaW4=", "old": "eA=="]
+        var applied = live
+        applied["data"] = ["password": "c2VjcmV0LXR3bw==", "user": "YWRtaW4=", "token": "dG9rZW4="]
+        let lines = ObjectDiff.lines(live: live, applied: applied)
+        #expect(lines == ["- data.old: (secret value)", "~ data.password: (secret value changed)", "+ data.token: (secret value)"])
+        #expect(ObjectDiff.lines(live: nil, applied: applied).allSatisfy { !$0.contains("c2Vj") && !$0.contains("YWRt") })
     }
 }
 

@@ -26,6 +26,9 @@ public struct FleetDryRun: Sendable {
         public var unchanged: [String] = []
         public var pruned: [String] = []
         public var failures: [Failure] = []
+        /// Per object created or changed, its field-level difference (`ObjectDiff`); only when
+        /// the dry run was asked for diffs.
+        public var diffs: [(object: String, lines: [String])] = []
     }
 
     /// An object the workload cluster's API server (or the renderer) refused.
@@ -50,12 +53,17 @@ public struct FleetDryRun: Sendable {
     let management: any KubeClient
     let parallelism: Int
     let workloadRateLimit: RateLimit
+    let includeDiffs: Bool
     let logger: Logger
 
-    public init(management: any KubeClient, parallelism: Int = 16, workloadRateLimit: RateLimit = RateLimit(qps: 50, burst: 100), logger: Logger) {
+    /// - includeDiffs: keep each created or changed object's field-level difference (for one
+    ///   cluster's diff; a fleet's would be large).
+    public init(management: any KubeClient, parallelism: Int = 16, workloadRateLimit: RateLimit = RateLimit(qps: 50, burst: 100),
+                includeDiffs: Bool = false, logger: Logger) {
         self.management = management
         self.parallelism = max(1, parallelism)
         self.workloadRateLimit = workloadRateLimit
+        self.includeDiffs = includeDiffs
         self.logger = logger
     }
 
@@ -73,9 +81,11 @@ public struct FleetDryRun: Sendable {
         return Catalog(published: definitions, channels: channels, source: "management plane")
     }
 
-    /// Compares what every cluster gets from `old` and from `new`, and dry-runs the difference.
-    public func run(from old: Catalog, to new: Catalog) async throws -> Report {
+    /// Compares what every cluster (or only those named `namespace/name` in `only`) gets from
+    /// `old` and from `new`, and dry-runs the difference.
+    public func run(from old: Catalog, to new: Catalog, only: Set<String>? = nil) async throws -> Report {
         let clusters = try await management.list(ManagementKinds.cluster, namespace: nil, options: ListOptions()).items
+            .filter { only?.contains("\($0.namespace ?? "")/\($0.name)") ?? true }
         let clusterAddons = try await management.list(ManagementKinds.clusterAddon, namespace: nil, options: ListOptions()).items
         var installed: [String: Set<String>] = [:]
         for object in clusterAddons {
@@ -183,16 +193,18 @@ public struct FleetDryRun: Sendable {
             }
             do {
                 let result = try await workload.apply(object, options: options)
-                if let live {
-                    if Self.comparable(result) == Self.comparable(live) { impact.unchanged.append(reference) } else { impact.changed.append(reference) }
+                if let live, ObjectDiff.comparable(result) == ObjectDiff.comparable(live) {
+                    impact.unchanged.append(reference)
                 } else {
-                    impact.created.append(reference)
+                    if live == nil { impact.created.append(reference) } else { impact.changed.append(reference) }
+                    if includeDiffs { impact.diffs.append((reference, ObjectDiff.lines(live: live, applied: result))) }
                 }
             } catch let error as KubernetesError where !error.kind.isTransport {
                 let waitsForNamespace = object.namespace.map(newNamespaces.contains) ?? false
                 let waitsForCRD = newGroupKinds.contains("\(object.kind).\(object.groupVersionKind.group)")
                 if live == nil, waitsForNamespace || waitsForCRD {
                     impact.created.append(reference)
+                    if includeDiffs { impact.diffs.append((reference, ObjectDiff.lines(live: nil, applied: object))) }
                 } else {
                     impact.failures.append(Failure(cluster: impact.cluster, object: reference, message: error.status?.message ?? "\(error)"))
                 }
@@ -202,13 +214,6 @@ public struct FleetDryRun: Sendable {
                 newGroupKinds.insert("\(object.spec["names"]["kind"].stringValue ?? "").\(object.spec["group"].stringValue ?? "")")
             }
         }
-    }
-
-    /// An object without what every write changes (managed fields, resource version, generation).
-    static func comparable(_ object: KubeObject) -> JSONValue {
-        var body = object.body
-        for field in ["managedFields", "resourceVersion", "generation"] { body.removeValue(at: ["metadata", field]) }
-        return body
     }
 
     static func version(_ plan: AddonPlan?) -> String? {
