@@ -105,6 +105,48 @@ import Testing
         }
     }
 
+    /// Bad input in the management plane never changes what clusters run: a version whose
+    /// content does not match its digest is refused (and says so), a channel naming it leaves
+    /// clusters on what they run with the reason, and a malformed channel edit is ignored.
+    @Test func badPublishedObjectsAreRefusedAndChangeNothing() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "base", "Healthy")
+            var forged = try #require(h.fleet.catalog.publishedVersions.first { $0.addon == "base" && $0.version.description == "1.1.0" })
+            forged.version = SemanticVersion("1.2.0")!
+            forged.addonYAML = forged.addonYAML.replacingOccurrences(of: "version: \"1.1.0\"", with: "version: \"1.2.0\"")
+            var object = try forged.object()
+            object.body.setValue("sha256:0000000000000000000000000000000000000000000000000000000000000000", at: ["spec", "digest"])
+            _ = try await h.management.apply(object, options: ApplyOptions(fieldManager: "someone", force: true))
+            try await h.eventually("base-1.2.0 refused") {
+                let status = try await h.management.get(ManagementKinds.addonVersion, name: "base-1.2.0", namespace: nil).status
+                return status["phase"] == "Refused"
+                    && (status["conditions"].arrayValue ?? []).contains { $0["type"] == "Accepted" && $0["status"] == "False" && ($0["message"].stringValue ?? "").contains("spec.digest") }
+            }
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "1.2.0" }
+            try await h.eventually("c1/base says the version is refused") {
+                let status = try await h.clusterAddon("c1", "base")?.status
+                return (status?["conditions"].arrayValue ?? []).contains { $0["reason"] == "VersionRefused" } && status?["appliedVersion"] == "1.0.0"
+            }
+
+            // A malformed channel edit: the channel stays as last read, clusters as they are.
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "1.1.0" }
+            try await h.eventually("c1/base on 1.1.0") { try await h.clusterAddon("c1", "base")?.status["appliedVersion"] == "1.1.0" }
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "latest" }
+            try await h.eventually("an Invalid event on the channel") {
+                let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
+                return events.items.contains { $0["involvedObject"]["kind"] == "AddonChannel" && $0["reason"] == "Invalid" && ($0["message"].stringValue ?? "").contains("addons.base.version") }
+            }
+            try await h.updateCluster("c1") { $0["facts"]["region"] = "dev-2" }
+            try await h.eventually("c1 reconciled") {
+                let cluster = try await h.management.get(ManagementKinds.cluster, name: "c1", namespace: "dev")
+                return (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
+            }
+            let status = try #require(try await h.clusterAddon("c1", "base")).status
+            #expect(status["appliedVersion"] == "1.1.0" && status["phase"] == "Healthy")
+        }
+    }
+
     @Test func aDeletedChannelLeavesClustersAsTheyAre() async throws {
         try await withHarness(servePublished: true) { h in
             try await h.fleet.addCluster(.init(name: "c1"))
