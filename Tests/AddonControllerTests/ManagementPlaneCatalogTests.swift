@@ -177,7 +177,7 @@ import Testing
                 spec["addons"]["big"] = ["version": "1.0.0"]
                 spec["defaultAddons"] = .array((spec["defaultAddons"].arrayValue ?? []) + ["big"])
             }
-            try await h.waitForPhase("c1", "big", "Healthy", timeout: .seconds(120))
+            try await h.waitForPhase("c1", "big", "Healthy", timeout: .seconds(240))
             let workload = try await h.client(for: "c1")
             let configMaps = try await workload.list(ManagementKinds.configMap, namespace: "big", options: ListOptions())
             let sizes = configMaps.items.filter { $0.name.hasPrefix("schema-") }.map { $0.body.serialized().count }

@@ -93,13 +93,15 @@ public struct FleetDryRun: Sendable {
             installed["\(object.namespace ?? "")/\(cluster)", default: []].insert(addon)
         }
         var report = Report(clusters: clusters.count)
+        // Each version's digest once, not once per cluster.
+        let digests = Digests(old: old, new: new)
         await withTaskGroup(of: (impacts: [AddonImpact], unreachable: String?, cluster: String).self) { group in
             var pending = clusters.sorted { ($0.namespace ?? "", $0.name) < ($1.namespace ?? "", $1.name) }[...]
             func startNext() {
                 guard let cluster = pending.popFirst() else { return }
                 let key = "\(cluster.namespace ?? "")/\(cluster.name)"
                 let installed = installed[key] ?? []
-                group.addTask { await self.dryRun(cluster: cluster, key: key, installed: installed, old: old, new: new) }
+                group.addTask { await self.dryRun(cluster: cluster, key: key, installed: installed, old: old, new: new, digests: digests) }
             }
             for _ in 0..<parallelism { startNext() }
             while let result = await group.next() {
@@ -115,7 +117,7 @@ public struct FleetDryRun: Sendable {
 
     // MARK: One cluster
 
-    private func dryRun(cluster: KubeObject, key: String, installed: Set<String>, old: Catalog, new: Catalog)
+    private func dryRun(cluster: KubeObject, key: String, installed: Set<String>, old: Catalog, new: Catalog, digests: Digests)
         async -> (impacts: [AddonImpact], unreachable: String?, cluster: String)
     {
         let spec: ClusterSpec
@@ -126,7 +128,7 @@ public struct FleetDryRun: Sendable {
         }
         let before = DesiredAddons.resolve(spec: spec, catalog: old, installed: installed)
         let after = DesiredAddons.resolve(spec: spec, catalog: new, installed: installed)
-        let affected = Set(before.plans.keys).union(after.plans.keys).filter { Self.differs(before.plans[$0], after.plans[$0]) }
+        let affected = Set(before.plans.keys).union(after.plans.keys).filter { Self.differs(before.plans[$0], after.plans[$0], digests: digests) }
         guard !affected.isEmpty else { return ([], nil, key) }
 
         let workload: KubernetesClient
@@ -222,14 +224,27 @@ public struct FleetDryRun: Sendable {
     }
 
     /// Whether two plans of one addon differ in anything that reaches the cluster.
-    static func differs(_ a: AddonPlan?, _ b: AddonPlan?) -> Bool {
+    static func differs(_ a: AddonPlan?, _ b: AddonPlan?, digests: Digests) -> Bool {
         switch (a, b) {
         case (nil, nil), (.remove?, .remove?): return false
         case (.install(let x)?, .install(let y)?):
             return x.version != y.version || x.channelValues != y.channelValues || x.clusterValues != y.clusterValues
-                || PublishedAddonVersion(definition: x.definition).digest != PublishedAddonVersion(definition: y.definition).digest
+                || digests.old[Digests.key(x.name, x.version)] != digests.new[Digests.key(y.name, y.version)]
         case (.blocked(_, let m1)?, .blocked(_, let m2)?): return m1 != m2
         default: return true
+        }
+    }
+
+    /// The content digest of every version of both catalogs.
+    struct Digests: Sendable {
+        var old: [String: String] = [:]
+        var new: [String: String] = [:]
+
+        static func key(_ addon: String, _ version: SemanticVersion) -> String { "\(addon)@\(version)" }
+
+        init(old: Catalog, new: Catalog) {
+            for version in old.publishedVersions { self.old[Self.key(version.addon, version.version)] = version.digest }
+            for version in new.publishedVersions { self.new[Self.key(version.addon, version.version)] = version.digest }
         }
     }
 
