@@ -57,6 +57,9 @@ struct PublishCommand: AsyncParsableCommand {
             } catch let error as CatalogErrors {
                 console.err(error.errors.map(\.description).joined(separator: "\n"))
                 return 1
+            } catch let error as KubernetesError where error.kind == .unknownKind {
+                console.err("the management plane has no AddonVersion/AddonChannel kinds (\(error)): install the CRDs first (kubectl apply --server-side -f deploy/crds/, or addon-manager run --install-crds)")
+                return 1
             }
             console.out(PublishReport.versions(plan))
             if !plan.changedVersions.isEmpty {
