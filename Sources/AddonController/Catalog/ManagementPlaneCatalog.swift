@@ -4,6 +4,7 @@ import Foundation
 import KubernetesClient
 import KubernetesModel
 import Logging
+import Metrics
 
 /// The catalog published in the management plane: every `AddonVersion` and `AddonChannel`,
 /// watched, so that a published version or a channel edit reaches the clusters without a restart.
@@ -258,6 +259,12 @@ public final class ManagementPlaneCatalog: CatalogSource {
             }
             catalog = Catalog(published: served.sorted().compactMap { accepted[$0]?.definition }, channels: Array(channels.values),
                               refusedVersions: refusedVersions, source: "management plane")
+            // addon_manager_published_versions{state}: served (edited ones included, on their
+            // accepted content), contentChanged (edited after acceptance), refused.
+            let changedContent = served.filter { accepted[$0]?.generation == nil }.count
+            for (state, count) in [("served", served.count), ("contentChanged", changedContent), ("refused", refused.count)] {
+                Gauge(label: "addon_manager_published_versions", dimensions: [("state", state)]).record(count)
+            }
             for continuation in subscribers.values { continuation.yield() }
         }
     }
