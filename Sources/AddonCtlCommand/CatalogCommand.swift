@@ -4,7 +4,7 @@ import ArgumentParser
 struct CatalogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
-        abstract: "Lint, list and render the addon catalog.",
-        subcommands: [CatalogLintCommand.self, CatalogListCommand.self, CatalogVersionsCommand.self, CatalogRenderCommand.self]
+        abstract: "Lint, list, render and diff the addon catalog.",
+        subcommands: [CatalogLintCommand.self, CatalogListCommand.self, CatalogVersionsCommand.self, CatalogRenderCommand.self, CatalogDiffCommand.self]
     )
 }

@@ -24,6 +24,16 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum CatalogOutput {
+    /// Loads the catalog of `directory`, or writes every problem to the console's error and exits non-zero.
+    static func load(directory: String, console: KubeConsole) throws -> Catalog {
+        do {
+            return try Catalog.load(directory: directory)
+        } catch {
+            console.err(error.errors.map(\.description).joined(separator: "\n"))
+            throw ExitCode.failure
+        }
+    }
+
     static func printErrors(_ errors: [CatalogError]) {
         var text = errors.map(\.description).joined(separator: "\n")
         if !text.isEmpty { text += "\n" }

@@ -16,6 +16,13 @@ struct KubeConnectionOptions: ParsableArguments {
     @Flag(name: .long, help: "Log requests and retries to standard error.")
     var verbose = false
 
+    /// A logger for a command's own work: warnings, or everything with --verbose.
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = verbose ? .debug : .warning
+        return logger
+    }
+
     /// A client for the chosen cluster; the caller shuts it down.
     func makeClient() throws -> KubernetesClient {
         var connection: ClusterConnection
@@ -28,9 +35,7 @@ struct KubeConnectionOptions: ParsableArguments {
         // A command-line tool: generous rate limit, as kubectl's (it sets none on its own requests beyond the server's).
         connection.rateLimit = RateLimit(qps: 500, burst: 1000)
         connection.userAgent = "addonctl/0.1"
-        var logger = Logger(label: "addonctl.kube")
-        logger.logLevel = verbose ? .debug : .warning
-        return try KubernetesClient(connection: connection, logger: logger)
+        return try KubernetesClient(connection: connection, logger: logger("addonctl.kube"))
     }
 }
 

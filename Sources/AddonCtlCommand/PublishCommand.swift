@@ -47,16 +47,8 @@ struct PublishCommand: AsyncParsableCommand {
             console.err("lint: \(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing published")
             throw ExitCode.failure
         }
-        let catalog: Catalog
-        do {
-            catalog = try Catalog.load(directory: directory)
-        } catch {
-            console.err(error.errors.map(\.description).joined(separator: "\n"))
-            throw ExitCode.failure
-        }
-        var logger = Logger(label: "addonctl.publish")
-        logger.logLevel = connection.verbose ? .debug : .warning
-        let publishLogger = logger
+        let catalog = try CatalogOutput.load(directory: directory, console: console)
+        let publishLogger = connection.logger("addonctl.publish")
         let outcome: Int32 = try await withKubeClient(connection) { client in
             let publisher = CatalogPublisher(client: client, fieldManager: "addonctl", logger: publishLogger)
             let plan: CatalogPublisher.Plan
@@ -64,6 +56,9 @@ struct PublishCommand: AsyncParsableCommand {
                 plan = try await publisher.plan(catalog)
             } catch let error as CatalogErrors {
                 console.err(error.errors.map(\.description).joined(separator: "\n"))
+                return 1
+            } catch let error as KubernetesError where error.kind == .unknownKind {
+                console.err("the management plane has no AddonVersion/AddonChannel kinds (\(error)): install the CRDs first (kubectl apply --server-side -f deploy/crds/, or addon-manager run --install-crds)")
                 return 1
             }
             console.out(PublishReport.versions(plan))

@@ -105,6 +105,48 @@ import Testing
         }
     }
 
+    /// Bad input in the management plane never changes what clusters run: a version whose
+    /// content does not match its digest is refused (and says so), a channel naming it leaves
+    /// clusters on what they run with the reason, and a malformed channel edit is ignored.
+    @Test func badPublishedObjectsAreRefusedAndChangeNothing() async throws {
+        try await withHarness(servePublished: true) { h in
+            try await h.fleet.addCluster(.init(name: "c1"))
+            try await h.waitForPhase("c1", "base", "Healthy")
+            var forged = try #require(h.fleet.catalog.publishedVersions.first { $0.addon == "base" && $0.version.description == "1.1.0" })
+            forged.version = SemanticVersion("1.2.0")!
+            forged.addonYAML = forged.addonYAML.replacingOccurrences(of: "version: \"1.1.0\"", with: "version: \"1.2.0\"")
+            var object = try forged.object()
+            object.body.setValue("sha256:0000000000000000000000000000000000000000000000000000000000000000", at: ["spec", "digest"])
+            _ = try await h.management.apply(object, options: ApplyOptions(fieldManager: "someone", force: true))
+            try await h.eventually("base-1.2.0 refused") {
+                let status = try await h.management.get(ManagementKinds.addonVersion, name: "base-1.2.0", namespace: nil).status
+                return status["phase"] == "Refused"
+                    && (status["conditions"].arrayValue ?? []).contains { $0["type"] == "Accepted" && $0["status"] == "False" && ($0["message"].stringValue ?? "").contains("spec.digest") }
+            }
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "1.2.0" }
+            try await h.eventually("c1/base says the version is refused") {
+                let status = try await h.clusterAddon("c1", "base")?.status
+                return (status?["conditions"].arrayValue ?? []).contains { $0["reason"] == "VersionRefused" } && status?["appliedVersion"] == "1.0.0"
+            }
+
+            // A malformed channel edit: the channel stays as last read, clusters as they are.
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "1.1.0" }
+            try await h.eventually("c1/base on 1.1.0") { try await h.clusterAddon("c1", "base")?.status["appliedVersion"] == "1.1.0" }
+            try await Self.editChannel(h) { $0["addons"]["base"]["version"] = "latest" }
+            try await h.eventually("an Invalid event on the channel") {
+                let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
+                return events.items.contains { $0["involvedObject"]["kind"] == "AddonChannel" && $0["reason"] == "Invalid" && ($0["message"].stringValue ?? "").contains("addons.base.version") }
+            }
+            try await h.updateCluster("c1") { $0["facts"]["region"] = "dev-2" }
+            try await h.eventually("c1 reconciled") {
+                let cluster = try await h.management.get(ManagementKinds.cluster, name: "c1", namespace: "dev")
+                return (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
+            }
+            let status = try #require(try await h.clusterAddon("c1", "base")).status
+            #expect(status["appliedVersion"] == "1.1.0" && status["phase"] == "Healthy")
+        }
+    }
+
     @Test func aDeletedChannelLeavesClustersAsTheyAre() async throws {
         try await withHarness(servePublished: true) { h in
             try await h.fleet.addCluster(.init(name: "c1"))
@@ -135,7 +177,7 @@ import Testing
                 spec["addons"]["big"] = ["version": "1.0.0"]
                 spec["defaultAddons"] = .array((spec["defaultAddons"].arrayValue ?? []) + ["big"])
             }
-            try await h.waitForPhase("c1", "big", "Healthy", timeout: .seconds(120))
+            try await h.waitForPhase("c1", "big", "Healthy", timeout: .seconds(240))
             let workload = try await h.client(for: "c1")
             let configMaps = try await workload.list(ManagementKinds.configMap, namespace: "big", options: ListOptions())
             let sizes = configMaps.items.filter { $0.name.hasPrefix("schema-") }.map { $0.body.serialized().count }
@@ -196,6 +238,13 @@ import Testing
             #expect(upgraded.pruned == ["ConfigMap demo-system/base-legacy"])
             #expect(upgraded.changed.contains("Deployment.apps demo-system/base-web") && upgraded.failures.isEmpty, "\(upgraded)")
 
+            // One cluster's field-level diff (addonctl catalog diff).
+            let diff = try await FleetDryRun(management: h.management, includeDiffs: true, logger: ControllerHarness.logger())
+                .run(from: current, to: newValues, only: ["dev/c1"])
+            let settings = try #require(diff.impacts.first?.diffs.first)
+            #expect(settings.object == "ConfigMap demo-system/base-settings")
+            #expect(settings.lines == [#"- data.greeting: "hello""#, #"+ data.greeting: "hi""#])
+
             let workload = try await h.client(for: "c1")
             #expect(try await workload.get(ManagementKinds.configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello")
             #expect(try await workload.get(ManagementKinds.configMap, name: "base-legacy", namespace: "demo-system").name == "base-legacy")
@@ -242,6 +291,38 @@ import Testing
             manifests.append(.init(file: "manifests/\(10 + index)-schema.yaml", text: lines.joined(separator: "\n") + "\n"))
         }
         return PublishedAddonVersion(addon: "big", version: SemanticVersion("1.0.0")!, addonYAML: addonYAML, manifests: manifests)
+    }
+}
+
+/// Field-level differences for people: what changes, never a Secret's material.
+@Suite struct ObjectDiffTests {
+    @Test func changedAddedAndRemovedFieldsInPathOrder() {
+        var live = KubeObject(apiVersion: "apps/v1", kind: "Deployment", name: "web", namespace: "demo")
+        live["spec"] = ["replicas": 1, "template": ["spec": ["containers": [["name": "web", "image": "pause:3.9"]]]], "paused": false]
+        live.body.setValue("7", at: ["metadata", "resourceVersion"])
+        live["status"] = ["readyReplicas": 1]
+        var applied = live
+        applied.body.setValue([["name": "web", "image": "pause:3.10"]], at: ["spec", "template", "spec", "containers"])
+        applied.body.removeValue(at: ["spec", "paused"])
+        applied.body.setValue("8", at: ["metadata", "resourceVersion"])
+        applied.body.setValue(["app": "web"], at: ["metadata", "labels"])
+        #expect(ObjectDiff.lines(live: live, applied: applied) == [
+            #"+ metadata.labels.app: "web""#,
+            #"- spec.paused: false"#,
+            #"- spec.template.spec.containers[0].image: "pause:3.9""#,
+            #"+ spec.template.spec.containers[0].image: "pause:3.10""#,
+        ])
+        #expect(ObjectDiff.lines(live: live, applied: live).isEmpty)
+    }
+
+    @Test func secretMaterialIsNeverShown() {
+        var live = KubeObject(apiVersion: "v1", kind: "Secret", name: "creds", namespace: "demo")
+        live["data"] = ["password": "c2VjcmV0LW9uZQ==", "user": "YWRtaW4=", "old": "eA=="]
+        var applied = live
+        applied["data"] = ["password": "c2VjcmV0LXR3bw==", "user": "YWRtaW4=", "token": "dG9rZW4="]
+        let lines = ObjectDiff.lines(live: live, applied: applied)
+        #expect(lines == ["- data.old: (secret value)", "~ data.password: (secret value changed)", "+ data.token: (secret value)"])
+        #expect(ObjectDiff.lines(live: nil, applied: applied).allSatisfy { !$0.contains("c2Vj") && !$0.contains("YWRt") })
     }
 }
 

@@ -58,6 +58,9 @@ import Testing
             }
             let metrics = try await get("http://127.0.0.1:\(port)/metrics")
             #expect(metrics.contains(#"addon_manager_addon_health{cluster="dev/real-2",addon="optional",version="1.0.0",phase="Healthy"} 1"#))
+            // The fixture catalog DevFleet published: four versions, all served.
+            #expect(metrics.contains(#"addon_manager_published_versions{state="served"} 4"#), "\(metrics)")
+            #expect(metrics.contains(#"addon_manager_published_versions{state="refused"} 0"#))
             #expect(try await get("http://127.0.0.1:\(port)/readyz") == "ok")
             let debug = try await get("http://127.0.0.1:\(port)/debug/clusters")
             #expect(debug.contains("dev/real-1") && debug.contains("Running"))

@@ -25,6 +25,7 @@ struct AddonCtlRun {
             case let get as KubeGetCommand: try await get.execute(on: console)
             case let delete as KubeDeleteCommand: try await delete.execute(on: console)
             case let publish as PublishCommand: try await publish.execute(on: console)
+            case let diff as CatalogDiffCommand: try await diff.execute(on: console)
             default: Issue.record("not a command that writes to a console: \(arguments)")
             }
         } catch {

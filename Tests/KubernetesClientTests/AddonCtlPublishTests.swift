@@ -86,6 +86,29 @@ import Testing
         }
     }
 
+    @Test func catalogDiffShowsOneClustersObjectsWithoutSecrets() async throws {
+        try await Self.withFleet { fleet, directory in
+            try Self.edit(directory + "/catalog/channels/stable.yaml") {
+                $0.replacingOccurrences(of: "etcd-backup:\n    version: \"1.0.0\"", with: "etcd-backup:\n    version: \"1.1.0\"")
+            }
+            let run = await AddonCtlRun.run(["catalog", "diff", "s1", "--dir", directory, "-n", "dev", "--kubeconfig", fleet.managementKubeconfigPath])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.hasPrefix("etcd-backup 1.0.0 -> 1.1.0 on dev/s1\n"), "\(run.stdout)")
+            #expect(run.stdout.contains("+ CronJob.batch kube-system/etcd-backup (created)\n"))
+            #expect(run.stdout.contains(#"    + spec.schedule: "#))
+            #expect(run.stdout.contains("+ data.AWS_SECRET_ACCESS_KEY: (secret value)"), "\(run.stdout)")
+            let secret = try await fleet.management.get(GroupVersionKind(group: "", version: "v1", kind: "Secret"), name: "object-storage-credentials", namespace: "dev")
+            for (_, encoded) in secret["data"].objectValue ?? [:] {
+                let value = String(decoding: Data(base64Encoded: encoded.stringValue ?? "") ?? Data(), as: UTF8.self)
+                #expect(!value.isEmpty && !run.stdout.contains(value) && !run.stdout.contains(encoded.stringValue ?? "-"), "secret material in the diff")
+            }
+            let other = await AddonCtlRun.run(["catalog", "diff", "c1", "--dir", directory, "-n", "dev", "--kubeconfig", fleet.managementKubeconfigPath])
+            #expect(other.status == 0 && other.stdout == "dev/c1: no change\n", "\(other.stdout)")
+            let missing = await AddonCtlRun.run(["catalog", "diff", "nope", "--dir", directory, "-n", "dev", "--kubeconfig", fleet.managementKubeconfigPath])
+            #expect(missing.status == 1 && missing.stderr.contains("cluster dev/nope not found"))
+        }
+    }
+
     @Test func aServerSideFailureIsReportedAndBlocksPublishing() async throws {
         try await Self.withFleet { fleet, directory in
             // A new version whose CronJob carries a field of the wrong type.

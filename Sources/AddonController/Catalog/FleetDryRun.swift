@@ -26,6 +26,9 @@ public struct FleetDryRun: Sendable {
         public var unchanged: [String] = []
         public var pruned: [String] = []
         public var failures: [Failure] = []
+        /// Per object created or changed, its field-level difference (`ObjectDiff`); only when
+        /// the dry run was asked for diffs.
+        public var diffs: [(object: String, lines: [String])] = []
     }
 
     /// An object the workload cluster's API server (or the renderer) refused.
@@ -50,12 +53,17 @@ public struct FleetDryRun: Sendable {
     let management: any KubeClient
     let parallelism: Int
     let workloadRateLimit: RateLimit
+    let includeDiffs: Bool
     let logger: Logger
 
-    public init(management: any KubeClient, parallelism: Int = 16, workloadRateLimit: RateLimit = RateLimit(qps: 50, burst: 100), logger: Logger) {
+    /// - includeDiffs: keep each created or changed object's field-level difference (for one
+    ///   cluster's diff; a fleet's would be large).
+    public init(management: any KubeClient, parallelism: Int = 16, workloadRateLimit: RateLimit = RateLimit(qps: 50, burst: 100),
+                includeDiffs: Bool = false, logger: Logger) {
         self.management = management
         self.parallelism = max(1, parallelism)
         self.workloadRateLimit = workloadRateLimit
+        self.includeDiffs = includeDiffs
         self.logger = logger
     }
 
@@ -73,9 +81,11 @@ public struct FleetDryRun: Sendable {
         return Catalog(published: definitions, channels: channels, source: "management plane")
     }
 
-    /// Compares what every cluster gets from `old` and from `new`, and dry-runs the difference.
-    public func run(from old: Catalog, to new: Catalog) async throws -> Report {
+    /// Compares what every cluster (or only those named `namespace/name` in `only`) gets from
+    /// `old` and from `new`, and dry-runs the difference.
+    public func run(from old: Catalog, to new: Catalog, only: Set<String>? = nil) async throws -> Report {
         let clusters = try await management.list(ManagementKinds.cluster, namespace: nil, options: ListOptions()).items
+            .filter { only?.contains("\($0.namespace ?? "")/\($0.name)") ?? true }
         let clusterAddons = try await management.list(ManagementKinds.clusterAddon, namespace: nil, options: ListOptions()).items
         var installed: [String: Set<String>] = [:]
         for object in clusterAddons {
@@ -83,13 +93,15 @@ public struct FleetDryRun: Sendable {
             installed["\(object.namespace ?? "")/\(cluster)", default: []].insert(addon)
         }
         var report = Report(clusters: clusters.count)
+        // Each version's digest once, not once per cluster.
+        let digests = Digests(old: old, new: new)
         await withTaskGroup(of: (impacts: [AddonImpact], unreachable: String?, cluster: String).self) { group in
             var pending = clusters.sorted { ($0.namespace ?? "", $0.name) < ($1.namespace ?? "", $1.name) }[...]
             func startNext() {
                 guard let cluster = pending.popFirst() else { return }
                 let key = "\(cluster.namespace ?? "")/\(cluster.name)"
                 let installed = installed[key] ?? []
-                group.addTask { await self.dryRun(cluster: cluster, key: key, installed: installed, old: old, new: new) }
+                group.addTask { await self.dryRun(cluster: cluster, key: key, installed: installed, old: old, new: new, digests: digests) }
             }
             for _ in 0..<parallelism { startNext() }
             while let result = await group.next() {
@@ -105,7 +117,7 @@ public struct FleetDryRun: Sendable {
 
     // MARK: One cluster
 
-    private func dryRun(cluster: KubeObject, key: String, installed: Set<String>, old: Catalog, new: Catalog)
+    private func dryRun(cluster: KubeObject, key: String, installed: Set<String>, old: Catalog, new: Catalog, digests: Digests)
         async -> (impacts: [AddonImpact], unreachable: String?, cluster: String)
     {
         let spec: ClusterSpec
@@ -116,7 +128,7 @@ public struct FleetDryRun: Sendable {
         }
         let before = DesiredAddons.resolve(spec: spec, catalog: old, installed: installed)
         let after = DesiredAddons.resolve(spec: spec, catalog: new, installed: installed)
-        let affected = Set(before.plans.keys).union(after.plans.keys).filter { Self.differs(before.plans[$0], after.plans[$0]) }
+        let affected = Set(before.plans.keys).union(after.plans.keys).filter { Self.differs(before.plans[$0], after.plans[$0], digests: digests) }
         guard !affected.isEmpty else { return ([], nil, key) }
 
         let workload: KubernetesClient
@@ -183,16 +195,18 @@ public struct FleetDryRun: Sendable {
             }
             do {
                 let result = try await workload.apply(object, options: options)
-                if let live {
-                    if Self.comparable(result) == Self.comparable(live) { impact.unchanged.append(reference) } else { impact.changed.append(reference) }
+                if let live, ObjectDiff.comparable(result) == ObjectDiff.comparable(live) {
+                    impact.unchanged.append(reference)
                 } else {
-                    impact.created.append(reference)
+                    if live == nil { impact.created.append(reference) } else { impact.changed.append(reference) }
+                    if includeDiffs { impact.diffs.append((reference, ObjectDiff.lines(live: live, applied: result))) }
                 }
             } catch let error as KubernetesError where !error.kind.isTransport {
                 let waitsForNamespace = object.namespace.map(newNamespaces.contains) ?? false
                 let waitsForCRD = newGroupKinds.contains("\(object.kind).\(object.groupVersionKind.group)")
                 if live == nil, waitsForNamespace || waitsForCRD {
                     impact.created.append(reference)
+                    if includeDiffs { impact.diffs.append((reference, ObjectDiff.lines(live: nil, applied: object))) }
                 } else {
                     impact.failures.append(Failure(cluster: impact.cluster, object: reference, message: error.status?.message ?? "\(error)"))
                 }
@@ -204,27 +218,33 @@ public struct FleetDryRun: Sendable {
         }
     }
 
-    /// An object without what every write changes (managed fields, resource version, generation).
-    static func comparable(_ object: KubeObject) -> JSONValue {
-        var body = object.body
-        for field in ["managedFields", "resourceVersion", "generation"] { body.removeValue(at: ["metadata", field]) }
-        return body
-    }
-
     static func version(_ plan: AddonPlan?) -> String? {
         if case .install(let wanted) = plan { return wanted.version.description }
         return nil
     }
 
     /// Whether two plans of one addon differ in anything that reaches the cluster.
-    static func differs(_ a: AddonPlan?, _ b: AddonPlan?) -> Bool {
+    static func differs(_ a: AddonPlan?, _ b: AddonPlan?, digests: Digests) -> Bool {
         switch (a, b) {
         case (nil, nil), (.remove?, .remove?): return false
         case (.install(let x)?, .install(let y)?):
             return x.version != y.version || x.channelValues != y.channelValues || x.clusterValues != y.clusterValues
-                || PublishedAddonVersion(definition: x.definition).digest != PublishedAddonVersion(definition: y.definition).digest
+                || digests.old[Digests.key(x.name, x.version)] != digests.new[Digests.key(y.name, y.version)]
         case (.blocked(_, let m1)?, .blocked(_, let m2)?): return m1 != m2
         default: return true
+        }
+    }
+
+    /// The content digest of every version of both catalogs.
+    struct Digests: Sendable {
+        var old: [String: String] = [:]
+        var new: [String: String] = [:]
+
+        static func key(_ addon: String, _ version: SemanticVersion) -> String { "\(addon)@\(version)" }
+
+        init(old: Catalog, new: Catalog) {
+            for version in old.publishedVersions { self.old[Self.key(version.addon, version.version)] = version.digest }
+            for version in new.publishedVersions { self.new[Self.key(version.addon, version.version)] = version.digest }
         }
     }
 

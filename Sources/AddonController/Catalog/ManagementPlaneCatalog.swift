@@ -4,6 +4,7 @@ import Foundation
 import KubernetesClient
 import KubernetesModel
 import Logging
+import Metrics
 
 /// The catalog published in the management plane: every `AddonVersion` and `AddonChannel`,
 /// watched, so that a published version or a channel edit reaches the clusters without a restart.
@@ -77,16 +78,19 @@ public final class ManagementPlaneCatalog: CatalogSource {
         }
         let recorded = object.status["acceptedDigest"].stringValue
         let accepted = await state.accepted(object.name)
+        // Its own status write comes back as an update: the content (generation) is the one
+        // accepted, nothing to read again (a large version takes a while to decode and hash).
+        if let accepted, accepted.generation == object.generation, recorded == accepted.digest, object.status["phase"] == "Accepted" { return }
         var status = object.status.objectValue.map(JSONValue.object) ?? .emptyObject
         var conditions = (status["conditions"].arrayValue ?? []).compactMap(Condition.init(json:))
         do {
             let published = try PublishedAddonVersion(object: object)
-            let digest = published.digest
+            let digest = object.spec["digest"].stringValue ?? published.digest  // equal: the object was checked against its digest
             if let previous = accepted?.digest ?? recorded, previous != digest {
                 throw ContentChanged(accepted: previous, now: digest)
             }
             let definition = try accepted?.definition ?? published.definition()
-            await state.accept(object.name, digest: digest, definition: definition)
+            await state.accept(object.name, digest: digest, definition: definition, generation: object.generation)
             status["acceptedDigest"] = .string(digest)
             status["phase"] = "Accepted"
             conditions = Condition.merge([Condition(type: "Accepted", status: .true, reason: "Accepted", message: "content accepted; digest \(digest)"),
@@ -98,7 +102,7 @@ public final class ManagementPlaneCatalog: CatalogSource {
             let message: String
             if let accepted {
                 message = "the content changed after it was accepted (\(error)); serving the accepted content \(accepted.digest). Publish a new version instead of editing this one"
-                await state.accept(object.name, digest: accepted.digest, definition: accepted.definition)
+                await state.accept(object.name, digest: accepted.digest, definition: accepted.definition, generation: nil)
             } else if let previous {
                 message = "the content changed after it was accepted (\(error)); the accepted content \(previous) is not available to this manager, so the version is refused. Publish a new version"
                 await state.refuse(object, reason: "its content changed after it was accepted")
@@ -165,6 +169,8 @@ public final class ManagementPlaneCatalog: CatalogSource {
         struct Accepted {
             var digest: String
             var definition: AddonDefinition
+            /// The object's generation whose content this is (nil: the object now holds other content).
+            var generation: Int64?
         }
 
         /// Accepted versions by object name; kept after a deletion, so that the same name
@@ -181,9 +187,10 @@ public final class ManagementPlaneCatalog: CatalogSource {
 
         func accepted(_ name: String) -> Accepted? { accepted[name] }
 
-        func accept(_ name: String, digest: String, definition: AddonDefinition) {
-            if served.contains(name), accepted[name]?.digest == digest, refused[name] == nil { return }
-            accepted[name] = Accepted(digest: digest, definition: definition)
+        func accept(_ name: String, digest: String, definition: AddonDefinition, generation: Int64?) {
+            let unchanged = served.contains(name) && accepted[name]?.digest == digest && refused[name] == nil
+            accepted[name] = Accepted(digest: digest, definition: definition, generation: generation)
+            if unchanged { return }
             served.insert(name)
             refused.removeValue(forKey: name)
             changed()
@@ -252,6 +259,12 @@ public final class ManagementPlaneCatalog: CatalogSource {
             }
             catalog = Catalog(published: served.sorted().compactMap { accepted[$0]?.definition }, channels: Array(channels.values),
                               refusedVersions: refusedVersions, source: "management plane")
+            // addon_manager_published_versions{state}: served (edited ones included, on their
+            // accepted content), contentChanged (edited after acceptance), refused.
+            let changedContent = served.filter { accepted[$0]?.generation == nil }.count
+            for (state, count) in [("served", served.count), ("contentChanged", changedContent), ("refused", refused.count)] {
+                Gauge(label: "addon_manager_published_versions", dimensions: [("state", state)]).record(count)
+            }
             for continuation in subscribers.values { continuation.yield() }
         }
     }
