@@ -7,7 +7,8 @@ import Logging
 /// - a watch that ends is resumed from the last resourceVersion seen (bookmarks keep it fresh);
 ///   its end is never taken as a deletion;
 /// - 410 Gone (resourceVersion too old) relists, and the difference with the cache becomes events;
-/// - errors back off (100 ms doubling to 30 s) and retry until the task is cancelled;
+/// - errors, and watches that end at once without an event, back off (100 ms doubling to 30 s,
+///   reset by a healthy watch: see `ListWatchBackoff`) and retry until the task is cancelled;
 /// - a resync period re-announces every cached object, the backstop for missed work.
 public final class Informer: Sendable {
     public let kind: GroupVersionKind
@@ -86,9 +87,10 @@ public final class Informer: Sendable {
     }
 
     private func listAndWatchLoop() async {
-        var failures = 0
+        var backoff = ListWatchBackoff()
         var resourceVersion: String?
         while !Task.isCancelled {
+            var justListed = false
             do {
                 if resourceVersion == nil {
                     // Lists and watch requests run in child tasks: their deep async frames are
@@ -98,31 +100,52 @@ public final class Informer: Sendable {
                     await onAlive?()
                     let events = await cache.replace(with: transform.map { list.items.map($0) } ?? list.items)
                     resourceVersion = list.resourceVersion
+                    justListed = true
                     let first = await !synced.isSet
                     await synced.set()
                     if !first || announceInitialList {
                         for event in events { await handler(event) }
                     }
                 }
-                failures = 0
-                resourceVersion = try await watch(from: resourceVersion!)
+                let started = ContinuousClock.now
+                let (last, delivered) = try await watch(from: resourceVersion!)
+                resourceVersion = last
+                if let delay = backoff.watchEnded(lasted: started.duration(to: .now), events: delivered) {
+                    logger.warning("watch ended at once without an event, backing off", metadata: [
+                        "kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)",
+                    ])
+                    try await Task.sleep(for: delay)
+                }
             } catch is CancellationError {
                 return
             } catch let error as KubernetesError where error.isGone {
                 logger.debug("watch resourceVersion too old, relisting", metadata: ["kind": "\(kind)"])
                 resourceVersion = nil
+                // Gone right after a list: relisting at once would only repeat it.
+                if justListed, !(await pause(backoff.failed())) { return }
             } catch {
-                failures += 1
-                let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: .milliseconds(100), max: .seconds(30))
-                logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(failures)", "retryIn": "\(delay)", "error": "\(error)"])
-                try? await Task.sleep(for: delay)
+                let delay = backoff.failed()
+                logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)", "error": "\(error)"])
+                if !(await pause(delay)) { return }
             }
         }
     }
 
-    /// One watch request; returns the resourceVersion to resume from when it ends normally.
-    private func watch(from resourceVersion: String) async throws -> String {
+    /// Waits `delay`; false when cancelled meanwhile.
+    private func pause(_ delay: Duration) async -> Bool {
+        do {
+            try await Task.sleep(for: delay)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// One watch request; returns the resourceVersion to resume from when it ends normally, and
+    /// how many events (bookmarks included) it delivered.
+    private func watch(from resourceVersion: String) async throws -> (String, Int) {
         var last = resourceVersion
+        var delivered = 0
         let timeout = Int.random(in: 300...600)
         let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
         let events = try await inChildTask {
@@ -130,6 +153,7 @@ public final class Informer: Sendable {
                 resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         }
         for try await event in events {
+            delivered += 1
             await onAlive?()
             if let rv = event.resourceVersion { last = rv }
             switch event.transformed(by: transform) {
@@ -146,7 +170,7 @@ public final class Informer: Sendable {
                 break
             }
         }
-        return last
+        return (last, delivered)
     }
 
     private func resyncLoop(every period: Duration) async {

@@ -1,0 +1,68 @@
+import AsyncHTTPClient
+import KubernetesModel
+import Logging
+import NIOCore
+import Testing
+@testable import ControllerRuntime
+@testable import KubernetesClient
+
+/// A server whose watches end as soon as they open (a broken proxy, an overloaded API server).
+private actor WatchCounter {
+    var watches = 0
+    func opened() { watches += 1 }
+}
+
+private struct ClosingWatchServer: ObjectReader, ObjectWatcher {
+    let counter: WatchCounter
+
+    func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+        throw KubernetesError(kind: .notFound, message: "no \(name)")
+    }
+
+    func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
+        KubeObjectList(items: [], resourceVersion: "1")
+    }
+
+    func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents {
+        await counter.opened()
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        continuation.finish()
+        return WatchDecoder.events(of: HTTPClientResponse(body: .stream(stream.map { $0 })), kind: kind,
+                                   context: .init(cluster: "closing", server: "https://closing", verb: "watch"), logger: Logger(label: "t"))
+    }
+}
+
+@Suite struct InformerBackoffTests {
+    static let kind = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+
+    /// Before: the informer re-opened the watch at once, thousands of times a second.
+    @Test func aWatchThatEndsAtOnceBacksOff() async throws {
+        let counter = WatchCounter()
+        var logger = Logger(label: "informer-backoff")
+        logger.logLevel = .critical
+        let informer = Informer(kind: Self.kind, client: ClosingWatchServer(counter: counter), logger: logger) { _ in }
+        let task = Task { await informer.run() }
+        await informer.waitForSync()
+        // A window of 1.5 s: 100 + 200 + 400 + 800 ms of backoff fit at most 5 watches in it.
+        try await Task.sleep(for: .milliseconds(1500))
+        task.cancel()
+        await task.value
+        let watches = await counter.watches
+        #expect(watches >= 2, "the watch is retried")
+        #expect(watches <= 6, "a watch ending at once was re-opened \(watches) times in 1.5 s")
+    }
+
+    @Test func theBackoffGrowsIsCappedAndAHealthyWatchResetsIt() {
+        var backoff = ListWatchBackoff()
+        #expect(backoff.watchEnded(lasted: .milliseconds(5), events: 0) == .milliseconds(100))
+        #expect(backoff.watchEnded(lasted: .milliseconds(5), events: 0) == .milliseconds(200))
+        #expect(backoff.failed() == .milliseconds(400))
+        for _ in 0..<20 { _ = backoff.failed() }
+        #expect(backoff.failed() == .seconds(30))
+        // Events delivered, or a watch that lasted: healthy, and the next failure starts over.
+        #expect(backoff.watchEnded(lasted: .milliseconds(5), events: 3) == nil)
+        #expect(backoff.failed() == .milliseconds(100))
+        #expect(backoff.watchEnded(lasted: .seconds(2), events: 0) == nil)
+        #expect(backoff.failures == 0)
+    }
+}
