@@ -27,7 +27,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The port LocalKube listens on (0 = any free port).")
     var port: Int = 0
 
-    @Option(help: "The port of the manager's own endpoints (/metrics, /healthz, /debug/clusters, /api/v1/status).")
+    @Option(help: "The port of the manager's own endpoints (/metrics, /healthz, /debug/clusters).")
     var httpPort: Int = 8080
 
     @Option(help: "The catalog directory (with addons/ and catalog/).")
@@ -81,7 +81,7 @@ struct DevCommand: AsyncParsableCommand {
         print("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons)")
         print("  management kubeconfig: \(fleet.managementKubeconfigPath)")
         print("  workload kubeconfigs:  \(kubeconfigDir)/dev-NNN.kubeconfig")
-        print("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters  /api/v1/status")
+        print("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters")
         print("Look inside:")
         print("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
         print("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
@@ -90,7 +90,7 @@ struct DevCommand: AsyncParsableCommand {
             print("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --catalog \(catalog)")
         }
 
-        let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, management: fleet.management, logger: logger) { true }
+        let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }
         let fleetService = FleetService(fleet: fleet, starter: starter, runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],

@@ -42,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How many shards the clusters are split into between replicas.")
     var shards: Int = 8
 
-    @Option(help: "Port of /metrics, /healthz, /readyz, /debug/clusters, /api/v1/status.")
+    @Option(help: "Port of /metrics, /healthz, /readyz, /debug/clusters.")
     var httpPort: Int = 8080
 
     @Option(help: "Address the endpoints listen on.")
@@ -86,7 +86,7 @@ struct RunCommand: AsyncParsableCommand {
             let starter = ControllerStarter(management: management, catalog: LoadedCatalog(catalog: loaded), options: options, logger: logger)
             await coordinator.setOnChange { await starter.reevaluateOwnership() }
             // Ready when the management plane answers and this replica can hold its shard Leases.
-            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
+            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, logger: logger) {
                 guard await coordinator.problem == nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
