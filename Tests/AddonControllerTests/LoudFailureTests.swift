@@ -59,6 +59,24 @@ import Testing
         }
     }
 
+    /// Before: a Cluster whose spec became unusable was silently not reconciled, and kept
+    /// saying its addons were healthy.
+    @Test func aClusterWhoseSpecCannotBeReadSaysSo() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "garbled"))
+            try await h.waitForPhase("garbled", "base", "Healthy")
+            try await h.updateCluster("garbled") { $0["addons"] = [["name": "base", "version": "banana"]] }
+            try await h.eventually("AddonsHealthy Unknown, reason InvalidSpec") {
+                try await Self.addonsHealthy(h, "garbled")?["reason"] == "InvalidSpec"
+            }
+            #expect(try await Self.addonsHealthy(h, "garbled")?["message"].stringValue?.contains("spec.addons[0].version") == true)
+            try await h.updateCluster("garbled") { $0["addons"] = [] }
+            try await h.eventually("AddonsHealthy True again") {
+                try await Self.addonsHealthy(h, "garbled")?["status"] == "True"
+            }
+        }
+    }
+
     static func addonsHealthy(_ h: ControllerHarness, _ name: String) async throws -> JSONValue? {
         let cluster = try await h.management.get(ManagementKinds.cluster, name: name, namespace: "dev")
         return (cluster.status["conditions"].arrayValue ?? []).first { $0["type"] == "AddonsHealthy" }

@@ -137,7 +137,14 @@ public final class ClusterAddonController: Sendable {
         let installed = Set(await state.allStatuses.keys)
         var addons = installed.sorted()
         do {
-            let spec = try ClusterSpec(cluster: cluster)
+            let spec: ClusterSpec
+            do {
+                spec = try ClusterSpec(cluster: cluster)
+                if await state.setSpecError(nil) { await queue.add(ClusterAddonReconciler.clusterReport) }
+            } catch {
+                if await state.setSpecError("\(error)") { await queue.add(ClusterAddonReconciler.clusterReport) }
+                throw error
+            }
             let catalog = try await catalog.current()
             addons = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed).order
         } catch is CancellationError {

@@ -61,6 +61,16 @@ public actor ClusterState {
     /// condition of its own on the Cluster.
     private(set) var credentialsRejected: String?
 
+    /// Why the Cluster's spec cannot be used (nil: it can). Reported on the Cluster.
+    private(set) var specError: String?
+
+    /// Records whether the spec can be used; returns whether that changed.
+    func setSpecError(_ error: String?) -> Bool {
+        defer { specError = error }
+        if let error { lastError = error }
+        return specError != error
+    }
+
     /// Records a refusal; returns whether it is new (the credentials were accepted before).
     func rejectCredentials(_ error: String) -> Bool {
         defer {
