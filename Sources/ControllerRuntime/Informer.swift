@@ -91,6 +91,7 @@ public final class Informer: Sendable {
         var resourceVersion: String?
         while !Task.isCancelled {
             var justListed = false
+            var progress: WatchProgress?
             do {
                 if resourceVersion == nil {
                     // Lists and watch requests run in child tasks: their deep async frames are
@@ -107,10 +108,10 @@ public final class Informer: Sendable {
                         for event in events { await handler(event) }
                     }
                 }
-                let started = ContinuousClock.now
-                let (last, delivered) = try await watch(from: resourceVersion!)
-                resourceVersion = last
-                if let delay = backoff.watchEnded(lasted: started.duration(to: .now), events: delivered) {
+                progress = WatchProgress(resourceVersion: resourceVersion!)
+                try await watch(&progress!)
+                resourceVersion = progress!.resourceVersion
+                if let delay = backoff.watchEnded(lasted: progress!.started.duration(to: .now), events: progress!.delivered) {
                     logger.warning("watch ended at once without an event, backing off", metadata: [
                         "kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)",
                     ])
@@ -124,7 +125,15 @@ public final class Informer: Sendable {
                 // Gone right after a list: relisting at once would only repeat it.
                 if justListed, !(await pause(backoff.failed())) { return }
             } catch {
-                let delay = backoff.failed()
+                // A watch that failed after working resumes where it got to, and its failure
+                // counts as the first of a new series.
+                let delay: Duration
+                if let progress {
+                    resourceVersion = progress.resourceVersion
+                    delay = backoff.watchFailed(lasted: progress.started.duration(to: .now), events: progress.delivered)
+                } else {
+                    delay = backoff.failed()
+                }
                 logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)", "error": "\(error)"])
                 if !(await pause(delay)) { return }
             }
@@ -141,11 +150,18 @@ public final class Informer: Sendable {
         }
     }
 
-    /// One watch request; returns the resourceVersion to resume from when it ends normally, and
-    /// how many events (bookmarks included) it delivered.
-    private func watch(from resourceVersion: String) async throws -> (String, Int) {
-        var last = resourceVersion
+    /// How far one watch got: the resourceVersion to resume from, and how many events
+    /// (bookmarks included) it delivered since it started.
+    private struct WatchProgress {
+        var resourceVersion: String
         var delivered = 0
+        let started = ContinuousClock.now
+    }
+
+    /// One watch request, from `progress.resourceVersion`, keeping `progress` up to date as
+    /// events arrive (so that a watch that fails is resumed where it got to).
+    private func watch(_ progress: inout WatchProgress) async throws {
+        let resourceVersion = progress.resourceVersion
         let timeout = Int.random(in: 300...600)
         let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
         let events = try await inChildTask {
@@ -153,9 +169,9 @@ public final class Informer: Sendable {
                 resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         }
         for try await event in events {
-            delivered += 1
+            progress.delivered += 1
             await onAlive?()
-            if let rv = event.resourceVersion { last = rv }
+            if let rv = event.resourceVersion { progress.resourceVersion = rv }
             switch event.transformed(by: transform) {
             case .added(let object), .modified(let object):
                 if let old = await cache.store(object) {
@@ -170,7 +186,6 @@ public final class Informer: Sendable {
                 break
             }
         }
-        return (last, delivered)
     }
 
     private func resyncLoop(every period: Duration) async {

@@ -15,6 +15,13 @@ struct ListWatchBackoff: Sendable {
         return RetryRateLimiter<Int>.backoff(failures: failures - 1, base: base, max: max)
     }
 
+    /// A watch failed after `lasted`, having delivered `events`: one that worked until then
+    /// starts the count over; the delay before the next watch.
+    mutating func watchFailed(lasted: Duration, events: Int) -> Duration {
+        if events > 0 || lasted >= shortWatch { failures = 0 }
+        return failed()
+    }
+
     /// A watch ended normally after `lasted`, having delivered `events` (bookmarks included):
     /// nil when it was healthy (the backoff starts over), else the delay before the next watch.
     mutating func watchEnded(lasted: Duration, events: Int) -> Duration? {

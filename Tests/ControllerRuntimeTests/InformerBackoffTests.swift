@@ -32,6 +32,40 @@ private struct ClosingWatchServer: ObjectReader, ObjectWatcher {
     }
 }
 
+/// A server whose first watch delivers one change and then breaks; it records where each watch
+/// asked to start.
+private actor ResumeLog {
+    var requested: [String] = []
+    func opened(_ resourceVersion: String?) -> Int {
+        requested.append(resourceVersion ?? "")
+        return requested.count
+    }
+}
+
+private struct BreakingWatchServer: ObjectReader, ObjectWatcher {
+    struct Broken: Error {}
+    let log: ResumeLog
+
+    func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+        throw KubernetesError(kind: .notFound, message: "no \(name)")
+    }
+
+    func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
+        KubeObjectList(items: [], resourceVersion: "1")
+    }
+
+    func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents {
+        let attempt = await log.opened(options.resourceVersion)
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        if attempt == 1 {
+            continuation.yield(ByteBuffer(string: #"{"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"d","resourceVersion":"5"}}}"# + "\n"))
+            continuation.finish(throwing: Broken())
+        }
+        return WatchDecoder.events(of: HTTPClientResponse(body: .stream(stream)), kind: kind,
+                                   context: .init(cluster: "breaking", server: "https://breaking", verb: "watch"), logger: Logger(label: "t"))
+    }
+}
+
 @Suite struct InformerBackoffTests {
     static let kind = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
 
@@ -64,5 +98,24 @@ private struct ClosingWatchServer: ObjectReader, ObjectWatcher {
         #expect(backoff.failed() == .milliseconds(100))
         #expect(backoff.watchEnded(lasted: .seconds(2), events: 0) == nil)
         #expect(backoff.failures == 0)
+        // A watch that worked, then failed: the first failure of a new series.
+        for _ in 0..<5 { _ = backoff.failed() }
+        #expect(backoff.watchFailed(lasted: .milliseconds(5), events: 2) == .milliseconds(100))
+        #expect(backoff.watchFailed(lasted: .milliseconds(5), events: 0) == .milliseconds(200))
+    }
+
+    /// Before: a watch that broke after delivering changes was resumed from the list's
+    /// resourceVersion, and its changes were delivered again.
+    @Test func aWatchThatBreaksIsResumedWhereItGotTo() async throws {
+        let log = ResumeLog()
+        var logger = Logger(label: "informer-resume")
+        logger.logLevel = .critical
+        let informer = Informer(kind: Self.kind, client: BreakingWatchServer(log: log), logger: logger) { _ in }
+        let task = Task { await informer.run() }
+        for _ in 0..<100 where await log.requested.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        task.cancel()
+        await task.value
+        let requested = await log.requested
+        #expect(requested.prefix(2) == ["1", "5"])
     }
 }
