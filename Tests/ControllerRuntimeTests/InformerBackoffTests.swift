@@ -6,45 +6,22 @@ import Testing
 @testable import ControllerRuntime
 @testable import KubernetesClient
 
-/// A server whose watches end as soon as they open (a broken proxy, an overloaded API server).
-private actor WatchCounter {
-    var watches = 0
-    func opened() { watches += 1 }
-}
-
-private struct ClosingWatchServer: ObjectReader, ObjectWatcher {
-    let counter: WatchCounter
-
-    func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
-        throw KubernetesError(kind: .notFound, message: "no \(name)")
-    }
-
-    func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
-        KubeObjectList(items: [], resourceVersion: "1")
-    }
-
-    func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents {
-        await counter.opened()
-        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        continuation.finish()
-        return WatchDecoder.events(of: HTTPClientResponse(body: .stream(stream.map { $0 })), kind: kind,
-                                   context: .init(cluster: "closing", server: "https://closing", verb: "watch"), logger: Logger(label: "t"))
-    }
-}
-
-/// A server whose first watch delivers one change and then breaks; it records where each watch
-/// asked to start.
-private actor ResumeLog {
+/// Where each watch request asked to start.
+private actor WatchRequests {
     var requested: [String] = []
+    var count: Int { requested.count }
     func opened(_ resourceVersion: String?) -> Int {
         requested.append(resourceVersion ?? "")
         return requested.count
     }
 }
 
-private struct BreakingWatchServer: ObjectReader, ObjectWatcher {
+/// A server with no objects whose watches follow a script: for the n-th watch request, the
+/// lines it delivers and whether it then breaks (else it ends normally, at once).
+private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
     struct Broken: Error {}
-    let log: ResumeLog
+    let requests: WatchRequests
+    let script: @Sendable (Int) -> (lines: [String], breaks: Bool)
 
     func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
         throw KubernetesError(kind: .notFound, message: "no \(name)")
@@ -55,14 +32,12 @@ private struct BreakingWatchServer: ObjectReader, ObjectWatcher {
     }
 
     func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents {
-        let attempt = await log.opened(options.resourceVersion)
+        let (lines, breaks) = script(await requests.opened(options.resourceVersion))
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-        if attempt == 1 {
-            continuation.yield(ByteBuffer(string: #"{"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"d","resourceVersion":"5"}}}"# + "\n"))
-            continuation.finish(throwing: Broken())
-        }
+        for line in lines { continuation.yield(ByteBuffer(string: line + "\n")) }
+        continuation.finish(throwing: breaks ? Broken() : nil)
         return WatchDecoder.events(of: HTTPClientResponse(body: .stream(stream)), kind: kind,
-                                   context: .init(cluster: "breaking", server: "https://breaking", verb: "watch"), logger: Logger(label: "t"))
+                                   context: .init(cluster: "scripted", server: "https://scripted", verb: "watch"), logger: Logger(label: "t"))
     }
 }
 
@@ -71,17 +46,18 @@ private struct BreakingWatchServer: ObjectReader, ObjectWatcher {
 
     /// Before: the informer re-opened the watch at once, thousands of times a second.
     @Test func aWatchThatEndsAtOnceBacksOff() async throws {
-        let counter = WatchCounter()
+        let requests = WatchRequests()
         var logger = Logger(label: "informer-backoff")
         logger.logLevel = .critical
-        let informer = Informer(kind: Self.kind, client: ClosingWatchServer(counter: counter), logger: logger) { _ in }
+        let closing = ScriptedWatchServer(requests: requests) { _ in ([], false) }
+        let informer = Informer(kind: Self.kind, client: closing, logger: logger) { _ in }
         let task = Task { await informer.run() }
         await informer.waitForSync()
         // A window of 1.5 s: 100 + 200 + 400 + 800 ms of backoff fit at most 5 watches in it.
         try await Task.sleep(for: .milliseconds(1500))
         task.cancel()
         await task.value
-        let watches = await counter.watches
+        let watches = await requests.count
         #expect(watches >= 2, "the watch is retried")
         #expect(watches <= 6, "a watch ending at once was re-opened \(watches) times in 1.5 s")
     }
@@ -107,15 +83,17 @@ private struct BreakingWatchServer: ObjectReader, ObjectWatcher {
     /// Before: a watch that broke after delivering changes was resumed from the list's
     /// resourceVersion, and its changes were delivered again.
     @Test func aWatchThatBreaksIsResumedWhereItGotTo() async throws {
-        let log = ResumeLog()
+        let requests = WatchRequests()
         var logger = Logger(label: "informer-resume")
         logger.logLevel = .critical
-        let informer = Informer(kind: Self.kind, client: BreakingWatchServer(log: log), logger: logger) { _ in }
+        let change = #"{"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"d","resourceVersion":"5"}}}"#
+        let breaking = ScriptedWatchServer(requests: requests) { n in n == 1 ? ([change], true) : ([], false) }
+        let informer = Informer(kind: Self.kind, client: breaking, logger: logger) { _ in }
         let task = Task { await informer.run() }
-        for _ in 0..<100 where await log.requested.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<100 where await requests.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
         task.cancel()
         await task.value
-        let requested = await log.requested
+        let requested = await requests.requested
         #expect(requested.prefix(2) == ["1", "5"])
     }
 }
