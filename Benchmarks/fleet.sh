@@ -112,15 +112,19 @@ while :; do
   sleep 0.5
 done
 
+# Every ClusterAddon, read from the management API server (the manager serves no status API of its own).
+status_json() {
+  kubectl --kubeconfig "$work/kc/management.kubeconfig" --request-timeout=20s get clusteraddons -A -o json 2>/dev/null || echo '{}'
+}
 # What the fleet looked like when we stopped waiting (phases of every ClusterAddon).
 phases() {
-  { curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null || true; } | python3 -c '
+  status_json | python3 -c '
 import collections, json, sys
 try:
     items = json.load(sys.stdin)["items"]
 except Exception:
     print("unavailable"); sys.exit()
-count = collections.Counter(str(i.get("phase") or "none") for i in items)
+count = collections.Counter(str(i.get("status", {}).get("phase") or "none") for i in items)
 print(", ".join(f"{n} {p}" for p, n in count.most_common()) + f" ({len(items)} ClusterAddons)")' || true
 }
 # The manager's applies so far, one line per cluster: "CLUSTER COUNT".
@@ -140,7 +144,6 @@ print(f"{int(sum(deltas.values()))} (on {len(deltas)} clusters)")
 PY
 }
 
-status_json() { curl -sS --max-time 20 "http://127.0.0.1:$port/api/v1/status" 2>/dev/null || echo '{}'; }
 
 idle_cpu= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
 if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$mgr_pid"); fi

@@ -1,12 +1,12 @@
 """A one-addon version change on every cluster of `addon-manager dev`, for fleet.sh.
 
-plan ADDON VERSION|- CATALOG OUTDIR TARGETS < status.json
-    For every ClusterAddon of ADDON in the manager's /api/v1/status, picks the version to pin:
+plan ADDON VERSION|- CATALOG OUTDIR TARGETS < clusteraddons.json
+    For every ClusterAddon of ADDON (`kubectl get clusteraddons -A -o json`), picks the version to pin:
     VERSION, or with "-" the newest version in CATALOG/addons/ADDON other than the one the
     cluster runs. Writes one partial Cluster object per cluster into OUTDIR (spec.addons, a
     list keyed by name, so only that entry's version is applied) and "PROJECT/CLUSTER VERSION"
     lines into TARGETS. Prints "CHANGING TOTAL".
-progress TARGETS ADDON < status.json
+progress TARGETS ADDON < clusteraddons.json
     Prints "DONE TOTAL": clusters of TARGETS whose ADDON reports the target version applied
     and Healthy.
 """
@@ -16,11 +16,19 @@ import sys
 
 
 def rows(addon):
+    """The ClusterAddons of ADDON as {project, cluster, addon, appliedVersion, phase}."""
     try:
         items = json.load(sys.stdin)["items"]
     except (ValueError, KeyError):
         return []
-    return [r for r in items if r.get("addon") == addon]
+    result = []
+    for item in items:
+        spec, status = item.get("spec", {}), item.get("status", {})
+        if spec.get("addon") != addon:
+            continue
+        result.append({"project": item.get("metadata", {}).get("namespace"), "cluster": spec.get("cluster"), "addon": addon,
+                       "appliedVersion": status.get("appliedVersion"), "phase": status.get("phase")})
+    return result
 
 
 def version_key(text):

@@ -18,7 +18,8 @@ public struct RenderedAddon: Sendable, CustomStringConvertible {
     public var healthRules: [HealthRule]
     /// The merged, validated values the templates saw.
     public var values: JSONValue
-    /// The secret strings fetched for this rendering, for redaction.
+    /// The secret strings fetched for this rendering (at least `SecretMaterial.minimumLength`
+    /// long), for redaction.
     let secretValues: [String]
 
     public static let redactedMarker = "<redacted>"
@@ -47,8 +48,7 @@ public struct RenderedAddon: Sendable, CustomStringConvertible {
                 }
             }
         }
-        let sensitive = secretValues.filter { $0.count >= 4 }
-        if !sensitive.isEmpty { copy.body = mask(copy.body, sensitive) }
+        if !secretValues.isEmpty { copy.body = mask(copy.body, secretValues) }
         return copy
     }
 

@@ -29,17 +29,20 @@ public enum Renderer {
             diagnostics.add(.schemaViolation, file: file, line: nil, "values \(forCluster): \(problem)")
         }
 
-        // Secret material.
+        // Secret material: text values as `secrets.NAME.KEY`; every value, binary ones too, as
+        // `secretData.NAME.KEY` (base64 of its exact bytes, for a Secret's `data`).
         var secretTree: [String: JSONValue] = [:]
+        var secretDataTree: [String: JSONValue] = [:]
         var secretValues: [String] = []
         for reference in definition.secrets {
             do {
-                let data = try await secrets.secret(named: reference.secretName, namespace: facts.secretNamespace)
-                for key in reference.requiredKeys where (data[key] ?? "").isEmpty {
+                let data = try await secrets.secretBytes(named: reference.secretName, namespace: facts.secretNamespace)
+                for key in reference.requiredKeys where (data[key] ?? []).isEmpty {
                     diagnostics.add(.secretUnavailable, file: file, line: nil, "secret \(reference.secretName) \(forCluster) has no key \"\(key)\" (needed as secrets.\(reference.handle).\(key))")
                 }
-                secretTree[reference.handle] = .object(data.mapValues { .string($0) })
-                secretValues += data.values.filter { !$0.isEmpty }
+                secretTree[reference.handle] = .object(data.compactMapValues { String(validating: $0, as: UTF8.self).map(JSONValue.string) })
+                secretDataTree[reference.handle] = .object(data.mapValues { .string(Data($0).base64EncodedString()) })
+                secretValues += SecretMaterial.sensitiveStrings(data)
             } catch {
                 diagnostics.add(.secretUnavailable, file: file, line: nil, "secret \(reference.secretName) \(forCluster) (secrets.\(reference.handle)): \(error)")
             }
@@ -50,6 +53,7 @@ public enum Renderer {
             "cluster": facts.templateValue,
             "values": values,
             "secrets": .object(secretTree),
+            "secretData": .object(secretDataTree),
             "addon": ["name": .string(definition.name), "version": .string(definition.version.description), "namespace": .string(definition.namespace)],
         ]
 
@@ -93,7 +97,6 @@ public enum Renderer {
         let labels = OwnershipLabels.labels(addon: definition.name, version: definition.version)
         var objects: [KubeObject] = []
         var origins: [ObjectReference: String] = [:]
-        let sensitive = secretValues.filter { $0.count >= 8 }
         for (manifestFile, document, output) in documents {
             // Lines in messages are template lines.
             let line = output.templateLine(forOutputLine: document.line)
@@ -142,7 +145,7 @@ public enum Renderer {
                 continue
             }
             origins[reference] = where_
-            if gk != GroupKind(group: "", kind: "Secret"), !sensitive.isEmpty, RenderedAddon.carriesSecret(object.body, sensitive) {
+            if gk != GroupKind(group: "", kind: "Secret"), !secretValues.isEmpty, RenderedAddon.carriesSecret(object.body, secretValues) {
                 diagnostics.add(.secretLeak, file: manifestFile, line: line, "\(reference) contains secret material \(forCluster): secrets may only be used in Secret objects")
                 continue
             }
@@ -154,7 +157,7 @@ public enum Renderer {
         }
 
         objects = ApplyOrder.sorted(objects)
-        let secretObjects = Set(objects.filter { !secretValues.isEmpty && RenderedAddon.carriesSecret($0.body, secretValues.filter { $0.count >= 4 }) }.map(\.reference))
+        let secretObjects = Set(objects.filter { !secretValues.isEmpty && RenderedAddon.carriesSecret($0.body, secretValues) }.map(\.reference))
 
         // Health rules: targets must exist, schedule counts become durations.
         var rules: [HealthRule] = []

@@ -16,7 +16,7 @@ import Stencil
 /// Line numbers are computed here: Stencil's own are wrong for repeated lines.
 struct TemplateEngine {
     static let undefinedPrefix = "undefined variable"
-    static let roots: Set<String> = ["cluster", "values", "secrets", "addon"]
+    static let roots: Set<String> = ["cluster", "values", "secrets", "secretData", "addon"]
     static let allowedTags: Set<String> = ["if", "elif", "else", "endif", "ifnot", "for", "empty", "endfor", "break", "continue", "filter", "endfilter"]
 
     /// A parsed template: render it any number of times (not Sendable: Stencil nodes are classes).

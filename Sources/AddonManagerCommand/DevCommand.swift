@@ -28,7 +28,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "The port LocalKube listens on (0 = any free port).")
     var port: Int = 0
 
-    @Option(help: "The port of the manager's own endpoints (/metrics, /healthz, /debug/clusters, /api/v1/status).")
+    @Option(help: "The port of the manager's own endpoints (/metrics, /healthz, /debug/clusters).")
     var httpPort: Int = 8080
 
     @Option(help: "The catalog directory (with addons/ and catalog/) published into the management plane at start.")
@@ -84,7 +84,7 @@ struct DevCommand: AsyncParsableCommand {
         say("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons) published into it")
         say("  management kubeconfig: \(fleet.managementKubeconfigPath)")
         say("  workload kubeconfigs:  \(kubeconfigDir)/dev-NNN.kubeconfig")
-        say("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters  /api/v1/status")
+        say("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters")
         say("Look inside:")
         say("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
         say("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
@@ -93,7 +93,7 @@ struct DevCommand: AsyncParsableCommand {
             say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath)")
         }
 
-        let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, management: fleet.management, logger: logger) { true }
+        let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }
         let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],

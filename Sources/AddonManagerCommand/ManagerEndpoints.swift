@@ -6,10 +6,12 @@ import KubernetesModel
 import Logging
 import Prometheus
 
-/// The manager's own HTTP endpoints: `/metrics` (Prometheus), `/healthz`, `/readyz`,
-/// `/debug/clusters` (every cluster controller's state) and `/api/v1/status` (clusters × addons).
+/// The manager's own HTTP endpoints: `/metrics` (Prometheus), `/healthz`, `/readyz` and
+/// `/debug/clusters` (every cluster controller's state). Addon status is not served here: it
+/// is in the ClusterAddons on the management API server, behind its authentication
+/// (`addonctl status`, `kubectl get clusteraddons`).
 enum ManagerEndpoints {
-    static func application(port: Int, host: String, registry: PrometheusCollectorRegistry, starter: ControllerStarter, management: KubernetesClient,
+    static func application(port: Int, host: String, registry: PrometheusCollectorRegistry, starter: ControllerStarter,
                             logger: Logger, ready: @escaping @Sendable () async -> Bool) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
@@ -37,23 +39,6 @@ enum ManagerEndpoints {
                 clusters.append(entry)
             }
             return json(["clusters": .array(clusters)])
-        }
-        router.get("/api/v1/status") { _, _ -> Response in
-            do {
-                let addons = try await management.list(ManagementKinds.clusterAddon, namespace: nil, options: ListOptions())
-                let rows: [JSONValue] = addons.items.map { object in
-                    var row: JSONValue = ["project": .string(object.namespace ?? ""), "cluster": object.spec["cluster"], "addon": object.spec["addon"],
-                                          "phase": object.status["phase"], "desiredVersion": object.status["desiredVersion"], "appliedVersion": object.status["appliedVersion"]]
-                    if let healthy = (object.status["conditions"].arrayValue ?? []).first(where: { $0["type"] == "Healthy" }), healthy["status"] != "True" {
-                        row["reason"] = healthy["reason"]
-                        row["message"] = healthy["message"]
-                    }
-                    return row
-                }
-                return json(["items": .array(rows)])
-            } catch {
-                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "management plane: \(error)")))
-            }
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "addon-manager"), logger: logger)
     }

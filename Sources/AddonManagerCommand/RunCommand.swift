@@ -43,7 +43,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How many shards the clusters are split into between replicas.")
     var shards: Int = 8
 
-    @Option(help: "Port of /metrics, /healthz, /readyz, /debug/clusters, /api/v1/status.")
+    @Option(help: "Port of /metrics, /healthz, /readyz, /debug/clusters.")
     var httpPort: Int = 8080
 
     @Option(help: "Address the endpoints listen on.")
@@ -130,7 +130,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             // Ready when the management plane answers, the catalog is known and this replica can
             // hold its shard Leases.
-            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, management: management, logger: logger) {
+            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, logger: logger) {
                 guard await coordinator.problem == nil, (try? await source.current()) != nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }

@@ -85,9 +85,11 @@ public final class Controller<R: Reconciler>: Sendable {
             terminalCounter.increment()
             await queue.forget(request)
             logger.error("reconcile failed permanently", metadata: ["controller": "\(name)", "object": "\(request)", "error": "\(error)"])
-        } catch is CancellationError {
-            return
+        } catch is CancellationError where Task.isCancelled {
+            return  // shutting down: the item goes with the queue
         } catch {
+            // Includes a CancellationError the reconcile met while this worker is not cancelled
+            // (a request's own deadline, a child task): retried like any error, never dropped.
             reconcileTimer.recordNanoseconds(Self.nanoseconds(start.duration(to: .now)))
             errorCounter.increment()
             let failures = await queue.failureCount(request)

@@ -7,7 +7,8 @@ import Logging
 /// - a watch that ends is resumed from the last resourceVersion seen (bookmarks keep it fresh);
 ///   its end is never taken as a deletion;
 /// - 410 Gone (resourceVersion too old) relists, and the difference with the cache becomes events;
-/// - errors back off (100 ms doubling to 30 s) and retry until the task is cancelled;
+/// - errors, and watches that end at once without an event, back off (100 ms doubling to 30 s,
+///   reset by a healthy watch: see `ListWatchBackoff`) and retry until the task is cancelled;
 /// - a resync period re-announces every cached object, the backstop for missed work.
 public final class Informer: Sendable {
     public let kind: GroupVersionKind
@@ -92,9 +93,11 @@ public final class Informer: Sendable {
     }
 
     private func listAndWatchLoop() async {
-        var failures = 0
+        var backoff = ListWatchBackoff()
         var resourceVersion: String?
         while !Task.isCancelled {
+            var justListed = false
+            var progress: WatchProgress?
             do {
                 if resourceVersion == nil {
                     // Lists and watch requests run in child tasks: their deep async frames are
@@ -105,31 +108,67 @@ public final class Informer: Sendable {
                     let kept = include.map { list.items.filter($0) } ?? list.items
                     let events = await cache.replace(with: transform.map { kept.map($0) } ?? kept)
                     resourceVersion = list.resourceVersion
+                    justListed = true
                     let first = await !synced.isSet
                     await synced.set()
                     if !first || announceInitialList {
                         for event in events { await handler(event) }
                     }
                 }
-                failures = 0
-                resourceVersion = try await watch(from: resourceVersion!)
+                progress = WatchProgress(resourceVersion: resourceVersion!)
+                try await watch(&progress!)
+                resourceVersion = progress!.resourceVersion
+                if let delay = backoff.watchEnded(lasted: progress!.started.duration(to: .now), events: progress!.delivered) {
+                    logger.warning("watch ended at once without an event, backing off", metadata: [
+                        "kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)",
+                    ])
+                    try await Task.sleep(for: delay)
+                }
             } catch is CancellationError {
                 return
             } catch let error as KubernetesError where error.isGone {
                 logger.debug("watch resourceVersion too old, relisting", metadata: ["kind": "\(kind)"])
                 resourceVersion = nil
+                // Gone right after a list: relisting at once would only repeat it.
+                if justListed, !(await pause(backoff.failed())) { return }
             } catch {
-                failures += 1
-                let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: .milliseconds(100), max: .seconds(30))
-                logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(failures)", "retryIn": "\(delay)", "error": "\(error)"])
-                try? await Task.sleep(for: delay)
+                // A watch that failed after working resumes where it got to, and its failure
+                // counts as the first of a new series.
+                let delay: Duration
+                if let progress {
+                    resourceVersion = progress.resourceVersion
+                    delay = backoff.watchFailed(lasted: progress.started.duration(to: .now), events: progress.delivered)
+                } else {
+                    delay = backoff.failed()
+                }
+                logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)", "error": "\(error)"])
+                if !(await pause(delay)) { return }
             }
         }
     }
 
-    /// One watch request; returns the resourceVersion to resume from when it ends normally.
-    private func watch(from resourceVersion: String) async throws -> String {
-        var last = resourceVersion
+    /// Waits `delay`; false when cancelled meanwhile.
+    private func pause(_ delay: Duration) async -> Bool {
+        do {
+            try await Task.sleep(for: delay)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// How far one watch got: the resourceVersion to resume from, and how many events
+    /// (bookmarks included) it delivered since it started.
+    private struct WatchProgress {
+        var resourceVersion: String
+        var delivered = 0
+        let started = ContinuousClock.now
+    }
+
+    /// One watch request, from `progress.resourceVersion`, keeping `progress` up to date as
+    /// events arrive (so that a watch that fails is resumed where it got to).
+    private func watch(_ progress: inout WatchProgress) async throws {
+        let resourceVersion = progress.resourceVersion
         let timeout = Int.random(in: 300...600)
         let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
         let events = try await inChildTask {
@@ -137,8 +176,9 @@ public final class Informer: Sendable {
                 resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         }
         for try await event in events {
+            progress.delivered += 1
             await onAlive?()
-            if let rv = event.resourceVersion { last = rv }
+            if let rv = event.resourceVersion { progress.resourceVersion = rv }
             switch event.transformed(by: transform) {
             case .added(let object), .modified(let object):
                 if let include, !include(object) {
@@ -155,7 +195,6 @@ public final class Informer: Sendable {
                 break
             }
         }
-        return last
     }
 
     private func resyncLoop(every period: Duration) async {

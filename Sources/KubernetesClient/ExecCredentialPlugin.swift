@@ -31,10 +31,15 @@ public struct ExecCredentialPlugin: Sendable {
 
     public let config: ExecConfig
     public let clusterInfo: ClusterInfo?
+    /// How long the plugin may run before it is killed and the run fails.
+    public let timeout: Duration
 
-    public init(config: ExecConfig, clusterInfo: ClusterInfo? = nil) {
+    public static let defaultTimeout: Duration = .seconds(30)
+
+    public init(config: ExecConfig, clusterInfo: ClusterInfo? = nil, timeout: Duration = ExecCredentialPlugin.defaultTimeout) {
         self.config = config
         self.clusterInfo = clusterInfo
+        self.timeout = timeout
     }
 
     /// The `ExecCredential` handed to the plugin in `KUBERNETES_EXEC_INFO`.
@@ -95,53 +100,113 @@ public struct ExecCredentialPlugin: Sendable {
         KubernetesError(kind: .credentials, message: "exec plugin \(config.command): \(reason)")
     }
 
+    /// Runs the plugin; kills it after `timeout` or when the task is cancelled. Its stderr is
+    /// read (so a chatty plugin cannot block on a full pipe) but never shown: plugins print
+    /// tokens, URLs with codes and user names there, and errors end up in status and logs.
     private func runProcess() async throws -> [UInt8] {
         let config = self.config
         let info = execInfo.jsonString()
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                let process = Process()
-                let command = config.command
-                if command.contains("/") {
-                    process.executableURL = URL(fileURLWithPath: Kubeconfig.absolutePath(command, relativeTo: config.baseDirectory))
-                    process.arguments = config.args
-                } else {
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                    process.arguments = [command] + config.args
+        let run = PluginRun()
+        let timeout = self.timeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    let process = Process()
+                    let command = config.command
+                    if command.contains("/") {
+                        process.executableURL = URL(fileURLWithPath: Kubeconfig.absolutePath(command, relativeTo: config.baseDirectory))
+                        process.arguments = config.args
+                    } else {
+                        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                        process.arguments = [command] + config.args
+                    }
+                    var environment = ProcessInfo.processInfo.environment
+                    for variable in config.env { environment[variable.name] = variable.value }
+                    environment["KUBERNETES_EXEC_INFO"] = info
+                    process.environment = environment
+                    let stdout = Pipe()
+                    let stderr = Pipe()
+                    process.standardOutput = stdout
+                    process.standardError = stderr
+                    process.standardInput = FileHandle.nullDevice
+                    guard run.start(process) else {
+                        continuation.resume(throwing: CancellationError())
+                        return
+                    }
+                    if let error = run.launchError {
+                        var message = "exec plugin \(command): cannot run it: \(error.localizedDescription)"
+                        if let hint = config.installHint { message += "\n\(hint)" }
+                        continuation.resume(throwing: KubernetesError(kind: .credentials, message: message))
+                        return
+                    }
+                    let deadline = DispatchWorkItem { run.stop(timedOut: true) }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout / .milliseconds(1))), execute: deadline)
+                    let errorBytes = StderrCollector(stderr.fileHandleForReading)
+                    let data = stdout.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    deadline.cancel()
+                    let stderrCount = errorBytes.finish()
+                    switch run.ending {
+                    case .timedOut:
+                        continuation.resume(throwing: KubernetesError(kind: .credentials, message: "exec plugin \(command) did not finish within \(timeout); it was killed"))
+                    case .cancelled:
+                        continuation.resume(throwing: CancellationError())
+                    case .none:
+                        guard process.terminationStatus == 0 else {
+                            let detail = stderrCount == 0 ? "" : " (it wrote \(stderrCount) bytes to stderr, not shown: they may hold credentials)"
+                            continuation.resume(throwing: KubernetesError(kind: .credentials,
+                                                                          message: "exec plugin \(command) exited with status \(process.terminationStatus)\(detail)"))
+                            return
+                        }
+                        continuation.resume(returning: [UInt8](data))
+                    }
                 }
-                var environment = ProcessInfo.processInfo.environment
-                for variable in config.env { environment[variable.name] = variable.value }
-                environment["KUBERNETES_EXEC_INFO"] = info
-                process.environment = environment
-                let stdout = Pipe()
-                let stderr = Pipe()
-                process.standardOutput = stdout
-                process.standardError = stderr
-                process.standardInput = FileHandle.nullDevice
-                do {
-                    try process.run()
-                } catch {
-                    var message = "exec plugin \(command): cannot run it: \(error.localizedDescription)"
-                    if let hint = config.installHint { message += "\n\(hint)" }
-                    continuation.resume(throwing: KubernetesError(kind: .credentials, message: message))
-                    return
-                }
-                let errorData = StderrCollector(stderr.fileHandleForReading)
-                let data = stdout.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                let errorText = errorData.finish()
-                guard process.terminationStatus == 0 else {
-                    let detail = errorText.isEmpty ? "" : ": \(errorText.prefix(500))"
-                    continuation.resume(throwing: KubernetesError(kind: .credentials, message: "exec plugin \(command) exited with status \(process.terminationStatus)\(detail)"))
-                    return
-                }
-                continuation.resume(returning: [UInt8](data))
             }
+        } onCancel: {
+            run.stop(timedOut: false)
         }
     }
 }
 
-/// Reads a plugin's stderr on its own thread so a chatty plugin cannot block on a full pipe.
+/// One run of a plugin process, stopped by its deadline or by cancellation from any thread.
+private final class PluginRun: @unchecked Sendable {
+    enum Ending { case timedOut, cancelled }
+    private let lock = NSLock()
+    private var process: Process?
+    private var stopped: Ending?
+    private(set) var launchError: (any Error)?
+
+    /// Launches `process` unless the run was already cancelled; false when it was.
+    func start(_ process: Process) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard stopped == nil else { return false }
+        do {
+            try process.run()
+            self.process = process
+        } catch {
+            launchError = error
+        }
+        return true
+    }
+
+    var ending: Ending? {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    /// Kills the process (SIGKILL: a plugin stuck on a prompt or a network call may ignore SIGTERM).
+    func stop(timedOut: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard stopped == nil else { return }
+        stopped = timedOut ? .timedOut : .cancelled
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// Reads a plugin's stderr on its own thread so a chatty plugin cannot block on a full pipe; only its size is kept.
 private final class StderrCollector: @unchecked Sendable {
     private let group = DispatchGroup()
     private var data = Data()
@@ -154,8 +219,9 @@ private final class StderrCollector: @unchecked Sendable {
         }
     }
 
-    func finish() -> String {
+    /// Waits for the end of stderr; returns how many bytes the plugin wrote there (never the bytes).
+    func finish() -> Int {
         group.wait()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return data.count
     }
 }

@@ -5,8 +5,13 @@ import NIOCore
 
 /// Turns a watch answer (one JSON event per line) into `WatchEvents`.
 enum WatchDecoder {
-    static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext, logger: Logger) -> WatchEvents {
-        WatchEvents(body: response.body, kind: kind, context: context)
+    /// The longest watch line accepted: API servers refuse objects over ~1.5 MiB (etcd's request
+    /// limit), so a line ten times that is not an event but a broken or hostile server.
+    static let maximumLineBytes = 16 * 1024 * 1024
+
+    static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext, logger: Logger,
+                       maximumLineBytes: Int = WatchDecoder.maximumLineBytes) -> WatchEvents {
+        WatchEvents(body: response.body, kind: kind, context: context, maximumLineBytes: maximumLineBytes)
     }
 
     /// One line of a watch: nil for a blank line; throws the Status of an ERROR event.
@@ -53,15 +58,18 @@ public struct WatchEvents: AsyncSequence, Sendable {
     let body: HTTPClientResponse.Body
     let kind: GroupVersionKind
     let context: KubernetesError.RequestContext
+    /// A line (one event) longer than this ends the watch with an error instead of growing the buffer.
+    let maximumLineBytes: Int
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(body: body.makeAsyncIterator(), kind: kind, context: context)
+        AsyncIterator(body: body.makeAsyncIterator(), kind: kind, context: context, maximumLineBytes: maximumLineBytes)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         var body: HTTPClientResponse.Body.AsyncIterator
         let kind: GroupVersionKind
         let context: KubernetesError.RequestContext
+        let maximumLineBytes: Int
         /// Bytes read and not decoded yet; `start` is where the undecoded part begins and
         /// `searchFrom` where the next newline may be (the bytes before it have none).
         var pending: [UInt8] = []
@@ -77,6 +85,15 @@ public struct WatchEvents: AsyncSequence, Sendable {
                     start = newline + 1
                     searchFrom = start
                     if let event = try WatchDecoder.decode(line, kind: kind, context: context) { return event }
+                }
+                // What is left is one incomplete line: bounded, whatever the server sends.
+                guard pending.count - start <= maximumLineBytes else {
+                    pending = []
+                    start = 0
+                    searchFrom = 0
+                    finished = true
+                    throw KubernetesError(kind: .invalidResponse, context: context,
+                                          message: "a watch event is longer than the limit of \(maximumLineBytes) bytes; the watch is closed")
                 }
                 if finished {
                     guard start < pending.count else { return nil }

@@ -6,13 +6,14 @@ struct Watcher: Sendable {
     var apiVersion: String
     var kind: String
     var filter: ObjectFilter
-    var continuation: AsyncStream<[UInt8]>.Continuation
+    /// Where its lines go (nil: a selection only, to filter replayed events).
+    var continuation: AsyncStream<[UInt8]>.Continuation?
     /// The task that sends bookmarks and ends the watch at its timeout; cancelled when the watch ends.
     var timer: Task<Void, Never>? = nil
 
     func close() {
         timer?.cancel()
-        continuation.finish()
+        continuation?.finish()
     }
 }
 
@@ -55,10 +56,7 @@ extension LocalKubeCluster {
         history.append(event)
         for (id, w) in watchers where w.resource == event.resource {
             guard let line = Self.eventLine(event, for: w) else { continue }
-            if case .terminated = w.continuation.yield(line) {
-                w.timer?.cancel()
-                watchers[id] = nil
-            }
+            deliver(line, to: id)
         }
     }
 

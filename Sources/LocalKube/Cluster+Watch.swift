@@ -6,27 +6,32 @@ extension LocalKubeCluster {
     func watch(_ type: ResourceType, namespace: String?, request: APIRequest) throws(APIError) -> APIResponse {
         let filter = try ObjectFilter(namespace: namespace, query: request.query, type: type)
         let rvText = request.query["resourceVersion"] ?? ""
-        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
-        let watcher = Watcher(resource: type.key, apiVersion: type.apiVersion, kind: type.kind, filter: filter, continuation: continuation)
-
+        // The initial events first: the watch's buffer holds them plus `watchBufferLimit` changes.
+        var initial: [[UInt8]] = []
+        var expired: KubeStatus?
         if rvText.isEmpty || rvText == "0" {
             for (_, object) in store.list(type.key, namespace: namespace) where filter.matches(object) {
-                continuation.yield(Self.watchLine(type: "ADDED", object: served(object, as: type)))
+                initial.append(Self.watchLine(type: "ADDED", object: served(object, as: type)))
             }
         } else {
             guard let rv = Int64(rvText) else {
                 throw APIError.badRequest("resourceVersion: Invalid value: \"\(rvText)\": must be a valid resourceVersion")
             }
-            guard let events = history.events(after: rv) else {
-                let status = KubeStatus(message: "too old resource version: \(rv) (\(history.floor + 1))", reason: "Expired", code: 410)
-                continuation.yield(Self.watchLine(type: "ERROR", object: status.json))
-                continuation.finish()
-                return APIResponse(status: 200, body: .stream(stream))
-            }
-            for event in events {
-                if let line = Self.eventLine(event, for: watcher) { continuation.yield(line) }
+            if let events = history.events(after: rv) {
+                let selection = Watcher(resource: type.key, apiVersion: type.apiVersion, kind: type.kind, filter: filter, continuation: nil)
+                initial = events.compactMap { Self.eventLine($0, for: selection) }
+            } else {
+                expired = KubeStatus(message: "too old resource version: \(rv) (\(history.floor + 1))", reason: "Expired", code: 410)
             }
         }
+        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(initial.count + max(1, settings.watchBufferLimit)))
+        for line in initial { continuation.yield(line) }
+        if let expired {
+            continuation.yield(Self.watchLine(type: "ERROR", object: expired.json))
+            continuation.finish()
+            return APIResponse(status: 200, body: .stream(stream))
+        }
+        let watcher = Watcher(resource: type.key, apiVersion: type.apiVersion, kind: type.kind, filter: filter, continuation: continuation)
 
         let id = nextWatcherID
         nextWatcherID += 1
@@ -61,7 +66,7 @@ extension LocalKubeCluster {
     }
 
     func endWatch(_ id: Int) {
-        watchers[id]?.continuation.finish()
+        watchers[id]?.continuation?.finish()
         watchers[id] = nil
     }
 
@@ -69,7 +74,28 @@ extension LocalKubeCluster {
         guard let w = watchers[id] else { return }
         let object: JSONValue = ["kind": .string(w.kind), "apiVersion": .string(w.apiVersion),
                                  "metadata": ["resourceVersion": .string(String(resourceVersion)), "creationTimestamp": .null]]
-        w.continuation.yield(Self.watchLine(type: "BOOKMARK", object: object))
+        deliver(Self.watchLine(type: "BOOKMARK", object: object), to: id)
+    }
+
+    /// Queues a line on watch `id`. A watcher whose buffer is full is closed, as the watch cache
+    /// closes an unresponsive watcher: the client resumes from the last resourceVersion it read
+    /// (or relists when that is too old) instead of the server holding its backlog without end.
+    func deliver(_ line: [UInt8], to id: Int) {
+        guard let w = watchers[id], let continuation = w.continuation else { return }
+        switch continuation.yield(line) {
+        case .enqueued:
+            return
+        case .dropped:
+            logger.info("closing a watcher that does not keep up: its buffer is full",
+                        metadata: ["resource": "\(w.resource)", "buffer": "\(settings.watchBufferLimit)"])
+            w.close()
+            watchers[id] = nil
+        case .terminated:
+            w.timer?.cancel()
+            watchers[id] = nil
+        @unknown default:
+            return
+        }
     }
 
     /// Number of open watches (tests, metrics).

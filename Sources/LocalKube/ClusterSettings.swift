@@ -8,6 +8,9 @@ public struct ClusterSettings: Sendable {
     public var eventHistoryLimit: Int
     /// How often an open watch with `allowWatchBookmarks` receives a BOOKMARK.
     public var bookmarkInterval: Duration
+    /// Changes one watch may have waiting to be sent; a watcher that falls further behind is
+    /// closed (the client resumes or relists), as kube-apiserver's watch cache does.
+    public var watchBufferLimit: Int
     /// The longest a watch stays open when the client names no `timeoutSeconds`.
     public var maximumWatchDuration: Duration
     /// Whether the simulated workload controllers run (workload status, PVC binding, load balancer
@@ -19,7 +22,7 @@ public struct ClusterSettings: Sendable {
     public var cronJobPeriod: Duration
 
     public init(initialNodes: Int = 3, readinessDelay: Duration = .milliseconds(300), eventHistoryLimit: Int = 500,
-                bookmarkInterval: Duration = .seconds(10), maximumWatchDuration: Duration = .seconds(1800),
+                bookmarkInterval: Duration = .seconds(10), maximumWatchDuration: Duration = .seconds(1800), watchBufferLimit: Int = 1000,
                 cronJobPeriod: Duration = .seconds(60), namespaceFinalizationDelay: Duration = .seconds(2),
                 simulatesWorkloads: Bool = true) {
         self.initialNodes = initialNodes
@@ -27,6 +30,7 @@ public struct ClusterSettings: Sendable {
         self.eventHistoryLimit = eventHistoryLimit
         self.bookmarkInterval = bookmarkInterval
         self.maximumWatchDuration = maximumWatchDuration
+        self.watchBufferLimit = watchBufferLimit
         self.cronJobPeriod = cronJobPeriod
         self.namespaceFinalizationDelay = namespaceFinalizationDelay
         self.simulatesWorkloads = simulatesWorkloads

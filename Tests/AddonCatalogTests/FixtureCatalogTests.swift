@@ -44,7 +44,7 @@ import Testing
             "addons/demo/1.0.0/manifests/configmap.yaml:8: undefined variable cluster.regoin (cluster has: apiEndpoint, availabilityZones, extras, kubernetesVersion, labels, name, objectStorage, podCIDR, project, region, serviceCIDR) (rendering for cluster test-1)",
         ]),
         Case(fixture: "undefined-root", expected: [
-            "addons/demo/1.0.0/manifests/configmap.yaml:8: undefined variable value (the template context has addon, cluster, secrets, values)",
+            "addons/demo/1.0.0/manifests/configmap.yaml:8: undefined variable value (the template context has addon, cluster, secretData, secrets, values)",
         ]),
         Case(fixture: "undefined-in-loop", expected: [
             "addons/demo/1.0.0/manifests/configmap.yaml:9: undefined variable or null value zone.name (give it a default in the values schema, or use |default:...) (rendering for cluster test-1)",

@@ -123,7 +123,7 @@ import Testing
 
             """
         #expect(await TestSupport.renderErrors([manifest]) == [
-            "manifests/m0.yaml:9: undefined variable zone (the template context has addon, cluster, secrets, values)",
+            "manifests/m0.yaml:9: undefined variable zone (the template context has addon, cluster, secretData, secrets, values)",
         ])
     }
 

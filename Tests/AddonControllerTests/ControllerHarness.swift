@@ -45,13 +45,15 @@ final class ControllerHarness: Sendable {
     /// - servePublished: the controllers serve the catalog DevFleet published into the
     ///   management plane (AddonVersions, AddonChannels; watched), as `run` does, instead of
     ///   the directory's.
+    /// - managerLogger: the controllers' logger (the fleet logs to `ControllerHarness.logger()`).
     init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
-         restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false) async throws {
+         restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false,
+         managerLogger: Logger = ControllerHarness.logger()) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         let catalog = try Catalog.load(directory: catalogDirectory)
-        let logger = Self.logger()
+        let logger = managerLogger
         fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
-                                         workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: logger)
+                                         workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: Self.logger())
         var starterOptions = ControllerStarter.Options()
         starterOptions.cluster = options
         starterOptions.restartBackoff = restartBackoff
@@ -149,9 +151,9 @@ final class ControllerHarness: Sendable {
 /// Runs `body` with a harness and always shuts it down.
 func withHarness(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
                  restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false,
-                 _ body: (ControllerHarness) async throws -> Void) async throws {
+                 managerLogger: Logger = ControllerHarness.logger(), _ body: (ControllerHarness) async throws -> Void) async throws {
     let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff,
-                                              kubeconfigPolicy: kubeconfigPolicy, servePublished: servePublished)
+                                              kubeconfigPolicy: kubeconfigPolicy, servePublished: servePublished, managerLogger: managerLogger)
     do {
         try await body(harness)
     } catch {

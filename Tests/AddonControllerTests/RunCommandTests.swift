@@ -64,6 +64,9 @@ import Testing
             #expect(try await get("http://127.0.0.1:\(port)/readyz") == "ok")
             let debug = try await get("http://127.0.0.1:\(port)/debug/clusters")
             #expect(debug.contains("dev/real-1") && debug.contains("Running"))
+            // Addon status is served by the management API server, behind its authentication;
+            // the manager's own unauthenticated port does not list every ClusterAddon.
+            #expect(try await statusCode("http://127.0.0.1:\(port)/api/v1/status") == 404)
 
             let terminated = ContinuousClock.now
             process.terminate()  // SIGTERM
@@ -104,6 +107,11 @@ import Testing
     private func get(_ url: String) async throws -> String {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         return String(buffer: try await response.body.collect(upTo: 10 << 20))
+    }
+
+    private func statusCode(_ url: String) async throws -> UInt {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        return response.status.code
     }
 
     private func eventually(_ message: @autoclosure () async -> String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {

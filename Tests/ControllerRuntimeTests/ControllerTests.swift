@@ -4,7 +4,7 @@ import Testing
 
 /// Records calls and answers from a script, per request.
 private actor ScriptedReconciler: Reconciler {
-    enum Step: Sendable { case done, requeue(Duration), fail, terminal }
+    enum Step: Sendable { case done, requeue(Duration), fail, terminal, cancelled }
     var script: [String: [Step]]
     var calls: [String] = []
 
@@ -19,6 +19,7 @@ private actor ScriptedReconciler: Reconciler {
         case .requeue(let d): return .requeue(after: d)
         case .fail: throw ReconcileFailure()
         case .terminal: throw TerminalError(ReconcileFailure())
+        case .cancelled: throw CancellationError()
         }
     }
 
@@ -49,6 +50,19 @@ private struct ReconcileFailure: Error {}
         await controller.process(request)
         #expect(await controller.queue.failureCount(request) == 0)
         #expect(await reconciler.callCount("a") == 3)
+    }
+
+    /// Before: a CancellationError from inside the reconcile (a child task, a request's own
+    /// deadline) dropped the item although the controller was running.
+    @Test func aCancellationWhileRunningIsRetriedNotDropped() async {
+        let reconciler = ScriptedReconciler(script: ["c": [.cancelled, .done]])
+        let controller = makeController(reconciler)
+        let request = ReconcileRequest(namespace: "ns", name: "c")
+        await controller.process(request)
+        #expect(await controller.queue.failureCount(request) == 1)
+        #expect(await controller.queue.next() == request)
+        await controller.process(request)
+        #expect(await reconciler.callCount("c") == 2)
     }
 
     @Test func terminalErrorIsNotRetried() async {

@@ -61,16 +61,33 @@ import Testing
         #expect(try await provider.authorization() == "Bearer token-2")
     }
 
-    @Test func pluginFailureIsACredentialsErrorWithItsMessage() async throws {
+    /// Plugins print tokens and device codes on stderr: a failure names the status, never the text.
+    @Test func pluginFailureIsACredentialsErrorWithoutItsStderr() async throws {
         let dir = try TemporaryDirectory()
-        let script = try dir.write("fail", "#!/bin/sh\necho 'login required' >&2\nexit 3\n", executable: true)
+        let script = try dir.write("fail", "#!/bin/sh\necho 'login required, code s3cr3t-device-code' >&2\nexit 3\n", executable: true)
         let plugin = ExecCredentialPlugin(config: ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: script, interactiveMode: .never))
         await #expect {
             try await plugin.run()
         } throws: { error in
             guard let error = error as? KubernetesError else { return false }
-            return error.kind == .credentials && error.message.contains("status 3") && error.message.contains("login required")
+            return error.kind == .credentials && error.message.contains("status 3") && !"\(error)".contains("s3cr3t-device-code")
+                && error.message.contains("bytes to stderr")
         }
+    }
+
+    @Test func aPluginThatHangsIsKilledAtItsTimeout() async throws {
+        let dir = try TemporaryDirectory()
+        let script = try dir.write("hang", "#!/bin/sh\nexec sleep 30\n", executable: true)
+        let plugin = ExecCredentialPlugin(config: ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: script, interactiveMode: .never),
+                                          timeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        await #expect {
+            try await plugin.run()
+        } throws: { error in
+            guard let error = error as? KubernetesError else { return false }
+            return error.kind == .credentials && error.message.contains("did not finish within")
+        }
+        #expect(started.duration(to: .now) < .seconds(10))
     }
 
     @Test func missingCommandShowsTheInstallHint() async throws {

@@ -59,4 +59,26 @@ import Testing
         }
         #expect(seen == 1)
     }
+
+    /// A server that sends an endless line (no newline) must not make the client buffer it all:
+    /// past the limit the watch ends with an error naming the limit, after the events before it.
+    @Test func aLineLongerThanTheLimitIsAnErrorNamingIt() async throws {
+        let huge = String(repeating: "y", count: 5_000)
+        let body = """
+            {"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"1"}}}
+            {"type":"MODIFIED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"2"},"data":{"big":"\(huge)"}}}
+            {"type":"DELETED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"3"}}}
+            """
+        let events = WatchDecoder.events(of: Self.response(body, chunkSizes: [512]), kind: Self.kind, context: Self.context, logger: .init(label: "t"),
+                                         maximumLineBytes: 4_096)
+        var seen: [String] = []
+        do {
+            for try await event in events { seen.append("\(event.type) \(event.resourceVersion ?? "")") }
+            Issue.record("expected the stream to throw")
+        } catch let error as KubernetesError {
+            #expect(error.kind == .invalidResponse)
+            #expect("\(error)".contains("4096 bytes"))
+        }
+        #expect(seen == ["ADDED 1"])
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import KubernetesModel
 
 /// Tells whether someone changed the fields the addon manager applies. After an apply, the
@@ -59,10 +60,20 @@ enum DriftCheck {
         }
     }
 
-    /// The applied body without what the server owns or ignores on apply.
+    /// The applied body without what the server owns or ignores on apply. A Secret's
+    /// `stringData` is write-only (the server stores it in `data`): its keys are compared in
+    /// `data`, base64-encoded, or a change of the Secret's content would never be seen.
     static func shape(of object: KubeObject) -> JSONValue {
         var body = object.body
         body.removeValue(forKey: "status")
+        if object.groupVersionKind.groupKind == GroupKind(group: "", kind: "Secret"), case .object(let stringData) = body["stringData"] {
+            var data = body["data"].objectValue ?? [:]
+            for (key, value) in stringData {
+                data[key] = .string(Data((value.stringValue ?? "").utf8).base64EncodedString())
+            }
+            body["data"] = .object(data)
+            body.removeValue(forKey: "stringData")
+        }
         return body
     }
 }

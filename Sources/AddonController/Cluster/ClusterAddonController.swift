@@ -103,7 +103,7 @@ public final class ClusterAddonController: Sendable {
         let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: cluster.namespace ?? "default")
         let reporter = StatusReporter(client: management, state: state, logger: logger)
         var reconciler = ClusterAddonReconciler(state: state, catalog: catalog, workload: workload, secrets: secrets, owned: owned, reporter: reporter,
-                                                events: EventRecorder(client: management, logger: logger), metrics: metrics, logger: logger)
+                                                events: EventRecorder(client: management, metrics: metrics, logger: logger), metrics: metrics, logger: logger)
         reconciler.unreachableGrace = options.unreachableGrace
         reconciler.progressDeadline = options.progressDeadline
         reconciler.pollInterval = options.pollInterval
@@ -140,12 +140,33 @@ public final class ClusterAddonController: Sendable {
         await state.markStatusesLoaded()
     }
 
+    /// Queues every addon the cluster has or wants. When the spec or the catalog cannot be
+    /// read, the addons it already has are queued (their reconciles report the cause on their
+    /// status) and the cause is logged: nothing is dropped in silence.
     private func enqueueAll() async {
         let cluster = await state.cluster
-        guard let spec = try? ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.sharedSecretNamespaces), let catalog = try? await catalog.current() else { return }
         let installed = Set(await state.allStatuses.keys)
-        let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed)
-        for addon in desired.order { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }
+        var addons = installed.sorted()
+        do {
+            let spec: ClusterSpec
+            do {
+                spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.sharedSecretNamespaces)
+                if await state.setSpecError(nil) { await queue.add(ClusterAddonReconciler.clusterReport) }
+            } catch {
+                if await state.setSpecError("\(error)") { await queue.add(ClusterAddonReconciler.clusterReport) }
+                throw error
+            }
+            let catalog = try await catalog.current()
+            addons = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed).order
+        } catch is CancellationError {
+            return
+        } catch {
+            await state.recordError("\(error)")
+            logger.error("cannot tell which addons the cluster wants; reconciling those it has", metadata: [
+                "error": "\(error)", "installed": "\(addons.count)",
+            ])
+        }
+        for addon in addons { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }
     }
 
     private func resyncLoop() async {
@@ -165,7 +186,7 @@ public final class ClusterAddonController: Sendable {
         var reportedUnreachable = false
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.probeInterval) } catch { return }
-            if !reportedUnreachable, await state.unreachableSince == nil, let heard = await state.lastHeard,
+            if !reportedUnreachable, await state.unreachableSince == nil, await state.credentialsRejected == nil, let heard = await state.lastHeard,
                 heard.duration(to: .now) < options.probeInterval
             {
                 continue
@@ -173,11 +194,19 @@ public final class ClusterAddonController: Sendable {
             do {
                 _ = try await workload.serverVersion()
                 let wasUnreachable = await state.unreachableSince != nil
+                let wasRejected = await state.credentialsRejected != nil
                 await state.contact()
-                if wasUnreachable || reportedUnreachable {
+                if wasUnreachable || reportedUnreachable || wasRejected {
                     reportedUnreachable = false
-                    logger.info("cluster answers again")
+                    logger.info(wasRejected ? "cluster accepts the manager's credentials again" : "cluster answers again")
                     await enqueueAll()
+                    if wasRejected { await queue.add(ClusterAddonReconciler.clusterReport) }
+                }
+            } catch let error as KubernetesError where error.kind == .unauthorized || error.kind == .forbidden {
+                // It answers, and refuses us: bad or expired credentials, or RBAC taken away.
+                if await state.rejectCredentials("\(error)") {
+                    logger.error("cluster refuses the manager's credentials", metadata: ["error": "\(error)"])
+                    await queue.add(ClusterAddonReconciler.clusterReport)
                 }
             } catch let error as KubernetesError where error.kind.isTransport {
                 let since = await state.unreachable(error: "\(error)")
@@ -186,8 +215,12 @@ public final class ClusterAddonController: Sendable {
                     logger.warning("cluster unreachable", metadata: ["since": "\(KubeTime.format(since))", "error": "\(error)"])
                     await enqueueAll()
                 }
+            } catch is CancellationError {
+                return
             } catch {
-                continue
+                // A 5xx or a garbled answer: the cluster answers, but not well; the requests of
+                // the reconciles report their own errors.
+                logger.warning("reachability probe failed", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -52,7 +52,32 @@ public actor ClusterState {
     func contact(at now: Date = Date()) {
         lastContact = now
         unreachableSince = nil
+        credentialsRejected = nil
         lastReconcile = now
+    }
+
+    /// Why the cluster's API refuses the manager's credentials (401 or 403 to the reachability
+    /// probe); nil while it accepts them. It answers, so it is not unreachable: it is a
+    /// condition of its own on the Cluster.
+    private(set) var credentialsRejected: String?
+
+    /// Why the Cluster's spec cannot be used (nil: it can). Reported on the Cluster.
+    private(set) var specError: String?
+
+    /// Records whether the spec can be used; returns whether that changed.
+    func setSpecError(_ error: String?) -> Bool {
+        defer { specError = error }
+        if let error { lastError = error }
+        return specError != error
+    }
+
+    /// Records a refusal; returns whether it is new (the credentials were accepted before).
+    func rejectCredentials(_ error: String) -> Bool {
+        defer {
+            credentialsRejected = error
+            lastError = error
+        }
+        return credentialsRejected == nil
     }
 
     /// The cluster did not answer; returns since when it has not.

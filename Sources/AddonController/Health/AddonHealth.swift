@@ -15,11 +15,16 @@ public struct AddonHealth: Sendable, Equatable {
     ///   - objects: the applied objects as read back from the cluster, nil for one that is missing.
     ///   - rules: the addon's own rules (from the rendered addon).
     ///   - now: for rules about recency (a CronJob succeeded within a duration).
-    public static func evaluate(members: [(ObjectReference, KubeObject?)], rules: [HealthRule], now: Date) -> AddonHealth {
+    ///   - unreadable: objects that could not be read (a 5xx, a timeout), with the error: their
+    ///     health is `Unknown`, never "not found".
+    public static func evaluate(members: [(ObjectReference, KubeObject?)], rules: [HealthRule], now: Date,
+                                unreadable: [ObjectReference: String] = [:]) -> AddonHealth {
         var results: [ObjectHealth] = []
         for (reference, object) in members {
             if let object {
                 results.append(KindHealth.evaluate(object))
+            } else if let error = unreadable[reference] {
+                results.append(ObjectHealth(reference: reference, state: .unknown, message: "could not be read: \(error)"))
             } else {
                 results.append(ObjectHealth(reference: reference, state: .progressing, message: "not found in the cluster"))
             }
@@ -28,7 +33,9 @@ public struct AddonHealth: Sendable, Equatable {
         let byReference = Dictionary(members.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         for rule in rules {
             let object = byReference[rule.target] ?? nil
-            let (state, message) = evaluate(rule, object: object, now: now)
+            let (state, message) = object == nil && unreadable[rule.target] != nil
+                ? (HealthState.unknown, "\(rule.target) could not be read")
+                : evaluate(rule, object: object, now: now)
             ruleResults.append((rule, state, message))
         }
 

@@ -188,7 +188,7 @@ public struct ClusterAddonReconciler: Reconciler {
             try await reportIfUnreachable(ClusterUnreachable(since: since, lastError: await state.lastError ?? "no answer"), addon: addon, cluster: cluster, status: status)
             return .requeue(after: pollInterval * 5)
         }
-        let health = await evaluateHealth(objects: objects, rules: rendered.healthRules)
+        let health = try await evaluateHealth(objects: objects, rules: rendered.healthRules)
         status.objects = health.objects
         status.phase = health.state
         var progressing = health.state == .progressing
@@ -293,17 +293,30 @@ public struct ClusterAddonReconciler: Reconciler {
         return true
     }
 
-    private func evaluateHealth(objects: [KubeObject], rules: [HealthRule]) async -> AddonHealth {
+    /// Health from the watch caches; an object of a kind not watched (yet) is read. A read that
+    /// fails for another reason than 404 makes the object `Unknown`, not missing.
+    private func evaluateHealth(objects: [KubeObject], rules: [HealthRule]) async throws -> AddonHealth {
         var members: [(ObjectReference, KubeObject?)] = []
+        var unreadable: [ObjectReference: String] = [:]
         for object in objects {
             switch await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name) {
             case .found(let live): members.append((object.reference, live))
             case .missing: members.append((object.reference, nil))
             case .notWatched:
-                members.append((object.reference, try? await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)))
+                do {
+                    members.append((object.reference, try await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)))
+                } catch let error as KubernetesError where error.isNotFound {
+                    members.append((object.reference, nil))
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    members.append((object.reference, nil))
+                    unreadable[object.reference] = "\(error)"
+                    logger.warning("cannot read an object for its health", metadata: ["object": "\(object.reference)", "error": "\(error)"])
+                }
             }
         }
-        return AddonHealth.evaluate(members: members, rules: rules, now: Date())
+        return AddonHealth.evaluate(members: members, rules: rules, now: Date(), unreadable: unreadable)
     }
 
     private func loadInventory(_ addon: String) async throws -> Inventory? {

@@ -1,4 +1,5 @@
 import AddonCatalog
+import Foundation
 import KubernetesModel
 
 /// Renders an addon for a cluster, reusing the last result while nothing that goes into it
@@ -42,9 +43,9 @@ actor RenderCache {
         var complete = true
         for reference in wanted.definition.secrets {
             do {
-                let data = try await secrets.secret(named: reference.secretName, namespace: facts.secretNamespace)
-                fetched.set(data, name: reference.secretName, namespace: facts.secretNamespace)
-                secretKey.append(.object(data.mapValues(JSONValue.string)))
+                let data = try await secrets.secretBytes(named: reference.secretName, namespace: facts.secretNamespace)
+                fetched.set(bytes: data, name: reference.secretName, namespace: facts.secretNamespace)
+                secretKey.append(.object(data.mapValues { .string(Data($0).base64EncodedString()) }))
             } catch {
                 complete = false
             }

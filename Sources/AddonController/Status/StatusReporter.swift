@@ -74,7 +74,13 @@ public struct StatusReporter: Sendable {
         let statuses = await state.allStatuses
         let notHealthy = statuses.filter { $0.value.phase != .healthy }.sorted { $0.key < $1.key }
         var condition: Condition
-        if statuses.isEmpty {
+        if let specError = await state.specError {
+            condition = Condition(type: "AddonsHealthy", status: .unknown, reason: "InvalidSpec",
+                                  message: "addons are left as they are until the spec is fixed: \(specError)")
+        } else if let rejected = await state.credentialsRejected {
+            condition = Condition(type: "AddonsHealthy", status: .unknown, reason: "Unauthorized",
+                                  message: "the cluster's API refuses the manager's credentials (check the kubeconfig Secret and its RBAC): \(rejected)")
+        } else if statuses.isEmpty {
             condition = Condition(type: "AddonsHealthy", status: .unknown, reason: "NoAddons", message: "no addons reported yet")
         } else if notHealthy.isEmpty {
             condition = Condition(type: "AddonsHealthy", status: .true, reason: "AllHealthy", message: "\(statuses.count) addons healthy")

@@ -1,0 +1,84 @@
+import AddonCatalog
+import AddonController
+import DevFleet
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import Testing
+
+/// Failures that used to pass unseen, and repeats that used to flood.
+@Suite(.serialized) struct LoudFailureTests {
+    static let eventKind = GroupVersionKind(group: "", version: "v1", kind: "Event")
+
+    /// Before: every pass of a drift fight added an Event; now the one Event counts them.
+    @Test func aDriftFightUpdatesOneEventInsteadOfAddingOnePerPass() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "fight"))
+            try await h.waitForPhase("fight", "base", "Healthy")
+            let fight = try await h.client(for: "fight")
+            for round in 1...3 {
+                var edit = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "base-settings", namespace: "demo-system")
+                edit["data"] = ["greeting": .string("tampered \(round)")]
+                _ = try await fight.apply(edit, options: ApplyOptions(fieldManager: "someone-else", force: true))
+                try await h.eventually("greeting put back (round \(round))") {
+                    try await fight.get(configMapKind, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello"
+                }
+            }
+            // The Event is written after the apply it tells of: wait for the third pass's.
+            let name = ManagementKinds.clusterAddonName(cluster: "fight", addon: "base")
+            func reapplied() async throws -> [KubeObject] {
+                try await h.management.list(Self.eventKind, namespace: "dev", options: ListOptions()).items
+                    .filter { $0["involvedObject"]["name"].stringValue == name && $0["reason"] == "Reapplied" }
+            }
+            try await h.eventually("three passes counted") { try await reapplied().contains { ($0["count"].intValue ?? 0) >= 3 } }
+            let events = try await reapplied()
+            #expect(events.count == 1, "\(events.count) Reapplied events")
+            if let event = events.first {
+                #expect(event["lastTimestamp"].stringValue ?? "" >= event["firstTimestamp"].stringValue ?? "")
+            }
+        }
+    }
+
+    /// Before: a 401 from the reachability probe was ignored, and the Cluster kept saying its
+    /// addons were healthy.
+    @Test func aClusterThatRefusesTheCredentialsSaysSo() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "refusing"))
+            try await h.waitForPhase("refusing", "base", "Healthy")
+            await cluster.setErrorRate(1.0, code: 401)
+            try await h.eventually("AddonsHealthy Unknown, reason Unauthorized") {
+                try await Self.addonsHealthy(h, "refusing")?["reason"] == "Unauthorized"
+            }
+            let condition = try #require(try await Self.addonsHealthy(h, "refusing"))
+            #expect(condition["status"] == "Unknown")
+            #expect(condition["message"].stringValue?.contains("refuses the manager's credentials") == true)
+            await cluster.setErrorRate(0)
+            try await h.eventually("AddonsHealthy True again") {
+                try await Self.addonsHealthy(h, "refusing")?["status"] == "True"
+            }
+        }
+    }
+
+    /// Before: a Cluster whose spec became unusable was silently not reconciled, and kept
+    /// saying its addons were healthy.
+    @Test func aClusterWhoseSpecCannotBeReadSaysSo() async throws {
+        try await withHarness { h in
+            try await h.fleet.addCluster(.init(name: "garbled"))
+            try await h.waitForPhase("garbled", "base", "Healthy")
+            try await h.updateCluster("garbled") { $0["addons"] = [["name": "base", "version": "banana"]] }
+            try await h.eventually("AddonsHealthy Unknown, reason InvalidSpec") {
+                try await Self.addonsHealthy(h, "garbled")?["reason"] == "InvalidSpec"
+            }
+            #expect(try await Self.addonsHealthy(h, "garbled")?["message"].stringValue?.contains("spec.addons[0].version") == true)
+            try await h.updateCluster("garbled") { $0["addons"] = [] }
+            try await h.eventually("AddonsHealthy True again") {
+                try await Self.addonsHealthy(h, "garbled")?["status"] == "True"
+            }
+        }
+    }
+
+    static func addonsHealthy(_ h: ControllerHarness, _ name: String) async throws -> JSONValue? {
+        let cluster = try await h.management.get(ManagementKinds.cluster, name: name, namespace: "dev")
+        return (cluster.status["conditions"].arrayValue ?? []).first { $0["type"] == "AddonsHealthy" }
+    }
+}

@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import KubernetesModel
+import Logging
+import NIOCore
+import Testing
+@testable import ControllerRuntime
+@testable import KubernetesClient
+
+/// Where each watch request asked to start.
+private actor WatchRequests {
+    var requested: [String] = []
+    var count: Int { requested.count }
+    func opened(_ resourceVersion: String?) -> Int {
+        requested.append(resourceVersion ?? "")
+        return requested.count
+    }
+}
+
+/// A server with no objects whose watches follow a script: for the n-th watch request, the
+/// lines it delivers and whether it then breaks (else it ends normally, at once).
+private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
+    struct Broken: Error {}
+    let requests: WatchRequests
+    let script: @Sendable (Int) -> (lines: [String], breaks: Bool)
+
+    func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+        throw KubernetesError(kind: .notFound, message: "no \(name)")
+    }
+
+    func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
+        KubeObjectList(items: [], resourceVersion: "1")
+    }
+
+    func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents {
+        let (lines, breaks) = script(await requests.opened(options.resourceVersion))
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        for line in lines { continuation.yield(ByteBuffer(string: line + "\n")) }
+        continuation.finish(throwing: breaks ? Broken() : nil)
+        return WatchDecoder.events(of: HTTPClientResponse(body: .stream(stream)), kind: kind,
+                                   context: .init(cluster: "scripted", server: "https://scripted", verb: "watch"), logger: Logger(label: "t"))
+    }
+}
+
+@Suite struct InformerBackoffTests {
+    static let kind = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+
+    /// Before: the informer re-opened the watch at once, thousands of times a second.
+    @Test func aWatchThatEndsAtOnceBacksOff() async throws {
+        let requests = WatchRequests()
+        var logger = Logger(label: "informer-backoff")
+        logger.logLevel = .critical
+        let closing = ScriptedWatchServer(requests: requests) { _ in ([], false) }
+        let informer = Informer(kind: Self.kind, client: closing, logger: logger) { _ in }
+        let task = Task { await informer.run() }
+        await informer.waitForSync()
+        // A window of 1.5 s: 100 + 200 + 400 + 800 ms of backoff fit at most 5 watches in it.
+        try await Task.sleep(for: .milliseconds(1500))
+        task.cancel()
+        await task.value
+        let watches = await requests.count
+        #expect(watches >= 2, "the watch is retried")
+        #expect(watches <= 6, "a watch ending at once was re-opened \(watches) times in 1.5 s")
+    }
+
+    @Test func theBackoffGrowsIsCappedAndAHealthyWatchResetsIt() {
+        var backoff = ListWatchBackoff()
+        #expect(backoff.watchEnded(lasted: .milliseconds(5), events: 0) == .milliseconds(100))
+        #expect(backoff.watchEnded(lasted: .milliseconds(5), events: 0) == .milliseconds(200))
+        #expect(backoff.failed() == .milliseconds(400))
+        for _ in 0..<20 { _ = backoff.failed() }
+        #expect(backoff.failed() == .seconds(30))
+        // Events delivered, or a watch that lasted: healthy, and the next failure starts over.
+        #expect(backoff.watchEnded(lasted: .milliseconds(5), events: 3) == nil)
+        #expect(backoff.failed() == .milliseconds(100))
+        #expect(backoff.watchEnded(lasted: .seconds(2), events: 0) == nil)
+        #expect(backoff.failures == 0)
+        // A watch that worked, then failed: the first failure of a new series.
+        for _ in 0..<5 { _ = backoff.failed() }
+        #expect(backoff.watchFailed(lasted: .milliseconds(5), events: 2) == .milliseconds(100))
+        #expect(backoff.watchFailed(lasted: .milliseconds(5), events: 0) == .milliseconds(200))
+    }
+
+    /// Before: a watch that broke after delivering changes was resumed from the list's
+    /// resourceVersion, and its changes were delivered again.
+    @Test func aWatchThatBreaksIsResumedWhereItGotTo() async throws {
+        let requests = WatchRequests()
+        var logger = Logger(label: "informer-resume")
+        logger.logLevel = .critical
+        let change = #"{"type":"ADDED","object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"d","resourceVersion":"5"}}}"#
+        let breaking = ScriptedWatchServer(requests: requests) { n in n == 1 ? ([change], true) : ([], false) }
+        let informer = Informer(kind: Self.kind, client: breaking, logger: logger) { _ in }
+        let task = Task { await informer.run() }
+        for _ in 0..<100 where await requests.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        task.cancel()
+        await task.value
+        let requested = await requests.requested
+        #expect(requested.prefix(2) == ["1", "5"])
+    }
+}
