@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 // Modules, bottom to top (dependencies point one way):
@@ -219,3 +220,15 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets for the parsers that read outside input: built only by `Fuzz/run.sh`, which
+// sets ADDON_MANAGER_FUZZ=1 and `-sanitize=fuzzer` (an ordinary build has no libFuzzer `main`).
+if ProcessInfo.processInfo.environment["ADDON_MANAGER_FUZZ"] == "1" {
+    package.products.append(.executable(name: "addon-manager-fuzz", targets: ["AddonManagerFuzz"]))
+    package.targets.append(.executableTarget(
+        name: "AddonManagerFuzz",
+        dependencies: ["KubernetesModel", "KubernetesClient", "StructuredMerge", "AddonCatalog"],
+        path: "Fuzz/Sources/AddonManagerFuzz",
+        swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+    ))
+}
