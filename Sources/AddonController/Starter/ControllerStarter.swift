@@ -164,8 +164,8 @@ public final class ControllerStarter: Sendable {
             await registry.stop(key)
             await start(await registry.known(key) ?? cluster)
         }
-        // Credentials: only names the catalog's addons read.
-        guard let catalog = try? await catalog.current(), Self.secretNames(readBy: catalog).contains(secret.name) else { return }
+        // Credentials: only names the catalog's addons read (kept current by the catalog's updates).
+        guard secrets.isCatalogSecret(name: secret.name) else { return }
         for controller in await registry.runningControllers where await controller.secretNamespace == namespace {
             await controller.secretsChanged()
         }

@@ -34,8 +34,8 @@ actor ProjectSecrets {
     /// The names of the Secrets the catalog's addons read (any project's).
     nonisolated func setCatalogSecretNames(_ names: Set<String>) { references.setCatalogNames(names) }
 
-    /// Whether the Secret is one the manager reads.
-    nonisolated func isReferenced(namespace: String, name: String) -> Bool { references.contains(namespace: namespace, name: name) }
+    /// Whether the catalog's addons read Secrets of this name.
+    nonisolated func isCatalogSecret(name: String) -> Bool { references.isCatalogName(name) }
 
     /// Changes of the Secrets go to `onEvent`; the shared namespaces are watched from now on.
     func start(onEvent: @escaping @Sendable (InformerEvent) async -> Void) {
@@ -103,6 +103,8 @@ actor ProjectSecrets {
         func setKubeconfig(_ secret: String?, cluster: String, namespace: String) {
             lock.withLock { kubeconfigs[namespace, default: [:]][cluster] = secret }
         }
+
+        func isCatalogName(_ name: String) -> Bool { lock.withLock { catalogNames.contains(name) } }
 
         func contains(namespace: String, name: String) -> Bool {
             lock.withLock { catalogNames.contains(name) || kubeconfigs[namespace]?.values.contains(name) == true }
