@@ -231,6 +231,9 @@ private struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         if isInteger, let i = Int64(text) { return .int(i) }
         guard let d = Double(text) else { throw JSONParseError(offset: start, reason: "invalid number '\(text)'") }
+        // Out of a float64's range (5e999): Go's encoding/json, and so the API server, refuses it;
+        // taken as infinity it would be written back as null.
+        guard d.isFinite else { throw JSONParseError(offset: start, reason: "number '\(text)' is out of range") }
         return .double(d)
     }
 }

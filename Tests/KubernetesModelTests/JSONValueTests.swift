@@ -12,6 +12,16 @@ import Testing
         #expect(try JSONValue.parse(value.jsonString()) == value)
     }
 
+    /// Found by fuzzing (Fuzz/run.sh json): `5555555555555e5555555` parsed as infinity and was
+    /// written back as `null`. Out-of-range numbers are refused, as Go's encoding/json does.
+    @Test func numbersOutOfAFloat64sRangeAreRefused() throws {
+        for text in ["5555555555555e5555555", "-1e400", "[1, 2e999]", "{\"a\": 1e309}"] {
+            #expect(throws: (any Error).self, "\(text)") { try JSONValue.parse(text) }
+        }
+        #expect(try JSONValue.parse("1.7976931348623157e308") == .double(1.7976931348623157e308))
+        #expect(try JSONValue.parse("5e-400") == .double(0))
+    }
+
     @Test func keepsLargeIntegersExact() throws {
         let value = try JSONValue.parse("9007199254740993")
         #expect(value == .int(9_007_199_254_740_993))
