@@ -83,15 +83,39 @@ import Testing
     @Test func cancellingTheConsumerEndsTheWatch() async throws {
         try await F.with { f in
             let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions())
+            let received = Received()
             let consumer = Task {
-                var count = 0
-                for try await _ in events { count += 1 }
-                return count
+                for try await _ in events { await received.one() }
             }
+            // The consumer is reading (it got an event) and the server holds the watch open...
+            _ = try await f.client.create(KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "before-cancel", namespace: "default"),
+                                          options: WriteOptions(fieldManager: "test"))
+            var seen = 0
+            for _ in 0..<500 where seen == 0 {
+                seen = await received.count
+                if seen == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(seen == 1, "the consumer never got the event")
+            #expect(await f.cluster.openWatchCount == 1)
             consumer.cancel()
             _ = await consumer.result
+            // ...and lets it go once the consumer is cancelled: the client resets the stream, and
+            // LocalKube notices at its next write (a real server at once: its request context ends).
+            _ = try await f.client.create(KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "after-cancel", namespace: "default"),
+                                          options: WriteOptions(fieldManager: "test"))
+            var closed = false
+            for _ in 0..<1500 where !closed {
+                closed = await f.cluster.openWatchCount == 0
+                if !closed { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            #expect(closed, "the server still holds the cancelled watch")
             // The client still works (and shuts down cleanly) afterwards.
             _ = try await f.client.list(F.configMap, namespace: "default")
         }
+    }
+
+    private actor Received {
+        var count = 0
+        func one() { count += 1 }
     }
 }

@@ -97,8 +97,14 @@ public actor ClusterState {
     /// A snapshot for metrics and the debug endpoint.
     public var summary: ClusterSummary {
         ClusterSummary(lastContact: lastContact, unreachableSince: unreachableSince, lastError: lastError, lastReconcile: lastReconcile,
-                       phases: statuses.mapValues(\.phase), versions: statuses.compactMapValues { $0.appliedVersion ?? $0.desiredVersion })
+                       phases: statuses.mapValues(\.phase), versions: statuses.compactMapValues { $0.appliedVersion ?? $0.desiredVersion },
+                       addonReconciles: addonReconciles)
     }
+
+    /// How many addon reconciles ran to their end (a resync's among them): the probe and the
+    /// watches never move it.
+    private(set) var addonReconciles = 0
+    func addonReconciled() { addonReconciles += 1 }
 }
 
 public struct ClusterSummary: Sendable {
@@ -109,4 +115,6 @@ public struct ClusterSummary: Sendable {
     public var phases: [String: HealthState]
     /// The version each addon runs (or is being brought to, before its first apply).
     public var versions: [String: String]
+    /// Addon reconciles that ran to their end since the controller started.
+    public var addonReconciles: Int = 0
 }

@@ -93,6 +93,7 @@ public struct ClusterAddonReconciler: Reconciler {
             }
         }
         await requestClusterReport()
+        await state.addonReconciled()
         return result
     }
 
