@@ -213,7 +213,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AddonControllerTests",
-            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet",
+            dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

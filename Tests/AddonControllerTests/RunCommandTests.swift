@@ -7,25 +7,15 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Testing
+import TestSupport
 
 /// `addon-manager run`, the production entry point, as a process of its own against a
 /// management plane (LocalKube) whose Cluster objects point at workload clusters through
 /// kubeconfig Secrets: it installs their addons, serves its endpoints, and on SIGTERM stops
 /// cleanly and gives its shard Leases back.
 @Suite(.serialized) struct RunCommandTests {
-    /// The `addon-manager` executable built beside the test bundle (`swift test` builds every product).
-    static var executable: URL? {
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = directory.appendingPathComponent("addon-manager")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return nil
-    }
-
     @Test func runInstallsAddonsServesEndpointsAndStopsCleanly() async throws {
-        let executable = try #require(Self.executable, "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
+        let executable = try #require(builtExecutable(named: "addon-manager"), "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
         let catalog = try Catalog.load(directory: ControllerHarness.fixtureCatalog)
         let fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
@@ -45,10 +35,10 @@ import Testing
             process.standardError = errors
             process.standardOutput = FileHandle.nullDevice
             try process.run()
-            let log = ProcessLog(errors.fileHandleForReading)
+            let log = ProcessOutput(errors.fileHandleForReading)
 
             // The endpoints' port, from the log (it listens on any free one).
-            let port = try await log.waitForPort()
+            let port = try await Self.port(from: log)
             let management = fleet.management
             for (cluster, addon) in [("real-1", "base"), ("real-1", "dependent"), ("real-2", "optional")] {
                 try await eventually("\(cluster)/\(addon) Healthy (log: \(await log.tail()))") {
@@ -125,42 +115,15 @@ import Testing
     }
 }
 
-/// The lines a child process writes to a pipe, read as they come.
-private actor ProcessLog {
-    private var lines: [String] = []
-    private var partial = ""
-
-    init(_ handle: FileHandle) {
-        handle.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            let text = String(decoding: data, as: UTF8.self)
-            Task { await self.append(text) }
+extension RunCommandTests {
+    /// The endpoints' port, from Hummingbird's "listening on 127.0.0.1:PORT" line.
+    static func port(from log: ProcessOutput) async throws -> Int {
+        let marker = "listening on 127.0.0.1:"
+        guard let line = await log.waitForLine(timeout: .seconds(30), where: { $0.contains(marker) }),
+              let range = line.range(of: marker), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
+            Issue.record("no 'listening on' line; log: \(await log.tail())")
+            throw CancellationError()
         }
-    }
-
-    private func append(_ text: String) {
-        partial += text
-        while let newline = partial.firstIndex(of: "\n") {
-            lines.append(String(partial[..<newline]))
-            partial = String(partial[partial.index(after: newline)...])
-        }
-    }
-
-    func tail() -> String { lines.suffix(8).joined(separator: "\n") }
-
-    /// The port from Hummingbird's "listening on 127.0.0.1:PORT" line.
-    func waitForPort() async throws -> Int {
-        for _ in 0..<300 {
-            for line in lines {
-                if let range = line.range(of: "listening on 127.0.0.1:") {
-                    let digits = line[range.upperBound...].prefix { $0.isNumber }
-                    if let port = Int(digits) { return port }
-                }
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("no 'listening on' line; log: \(tail())")
-        throw CancellationError()
+        return port
     }
 }
