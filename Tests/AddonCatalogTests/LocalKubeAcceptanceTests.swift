@@ -13,7 +13,9 @@ import Testing
         let catalog = try Catalog.load(directory: TestSupport.repositoryCatalog)
         var serverLogger = Logger(label: "localkube")
         serverLogger.logLevel = .warning
-        let server = try await LocalKubeServer.start(logger: serverLogger)
+        // No simulated workload controllers: a Deployment's status written between the two
+        // applies below would move its resourceVersion, and the no-op check is about the apply.
+        let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: serverLogger)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("addon-catalog-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -50,10 +50,13 @@ import Testing
         // first) as a failed reconcile that is retried, or (when the reachability probe got its
         // 500s first) as the addon Unknown with the cluster's error.
         let failuresBefore = log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count
+        let errorBefore = await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError
         try await h.eventually("the failure reported") {
             let addon = try await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: "vault", addon: "optional"), namespace: "dev")
+            let lastError = await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError
             return (addon.status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ApplyFailed" }
                 || addon.status["phase"] == "Unknown"
+                || (lastError != nil && lastError != errorBefore)
                 || log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count > failuresBefore
         }
         await cluster.setErrorRate(0)
