@@ -248,9 +248,10 @@ public final class ControllerStarter: Sendable {
                 let connection: (connection: ClusterConnection, kubeconfigDigest: String)
                 do {
                     connection = try await self.connection(for: cluster)
-                } catch let error where ClusterAcceptance.refusal(for: error) != nil {
-                    let refusal = ClusterAcceptance.refusal(for: error)!
-                    await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message)
+                } catch {
+                    if let refusal = ClusterAcceptance.refusal(for: error) {
+                        await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message)
+                    }
                     throw error
                 }
                 await acceptance.accepted(cluster)
