@@ -51,13 +51,20 @@ import Testing
         // 500s first) as the addon Unknown with the cluster's error.
         let failuresBefore = log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count
         let errorBefore = await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError
-        try await h.eventually("the failure reported") {
-            let addon = try await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: "vault", addon: "optional"), namespace: "dev")
+        let linesBefore = log.all.count
+        do { try await h.eventually("the failure reported") {
+            // Each sign on its own: one that cannot be read (the ClusterAddon not written yet)
+            // must not hide the others.
+            let addon = try? await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: "vault", addon: "optional"), namespace: "dev")
             let lastError = await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError
-            return (addon.status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ApplyFailed" }
-                || addon.status["phase"] == "Unknown"
+            return (addon?.status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ApplyFailed" }
+                || addon?.status["phase"] == "Unknown"
                 || (lastError != nil && lastError != errorBefore)
                 || log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count > failuresBefore
+        } } catch {
+            let since = log.all.dropFirst(linesBefore).filter { !$0.hasPrefix("trace ") }
+            Issue.record("the manager's log after the failure was injected (\(since.count) lines):\n\(since.suffix(60).joined(separator: "\n"))")
+            throw error
         }
         await cluster.setErrorRate(0)
         try await h.eventually("rotated credentials applied") { try await workloadAccessKey() == Self.rotated["accessKey"] }

@@ -108,7 +108,7 @@ struct KubectlTests {
             // Seen once in a loaded full run: a timeout here. Say what kubectl said.
             func state() -> String { "output \(output.text.debugDescription), errors \(errorOutput.text.suffix(400).debugDescription), running \(process.isRunning)" }
             do {
-                try await f.eventually("kubectl to print the object", attempts: 1200) { output.text.contains("before") ? true : nil }
+                _ = try await f.eventually("kubectl to print the object", attempts: 1200) { output.text.contains("before") ? true : nil }
             } catch {
                 Issue.record("\(error): \(state())")
                 throw error
@@ -118,7 +118,7 @@ struct KubectlTests {
             // comes as that first event and is never printed — on a real server too. Change it
             // once the watch is open.
             do {
-                try await f.eventually("kubectl's watch to open", attempts: 1200) { await f.cluster.openWatchCount > 0 ? true : nil }
+                _ = try await f.eventually("kubectl's watch to open", attempts: 1200) { await f.cluster.openWatchCount > 0 ? true : nil }
             } catch {
                 Issue.record("\(error): \(state())")
                 throw error
@@ -128,7 +128,7 @@ struct KubectlTests {
             let updated = try await f.request(.PUT, "/api/v1/namespaces/watched/configmaps/w1", body: object)
             #expect(updated.status == 200)
             do {
-                try await f.eventually("kubectl to print the change", attempts: 1200) { output.text.contains("after") ? true : nil }
+                _ = try await f.eventually("kubectl to print the change", attempts: 1200) { output.text.contains("after") ? true : nil }
             } catch {
                 Issue.record("\(error): \(state())")
                 throw error
