@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
 import KubernetesModel
 import Logging
 import NIOCore
@@ -61,8 +62,7 @@ public final class LocalKubeServer: Sendable {
                     certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))],
                     privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)))
                 tls.applicationProtocols = ["h2", "http/1.1"]
-                let context = try NIOSSLContext(configuration: tls)
-                serverBuilder = HTTPServerBuilder { responder in TLSServerChannel(sslContext: context, responder: responder) }
+                serverBuilder = try .http2Upgrade(tlsConfiguration: tls)
             }
         } catch {
             throw LocalKubeError.certificate("\(error)")
