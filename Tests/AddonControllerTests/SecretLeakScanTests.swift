@@ -49,19 +49,22 @@ import Testing
         // The failure shows as ApplyFailed, or (when the controller has to read the inventory
         // first) as a failed reconcile that is retried, or (when the reachability probe got its
         // 500s first) as the addon Unknown with the cluster's error.
-        let failuresBefore = log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count
-        let errorBefore = await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError
+        func reconcileFailures() -> Int { log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count }
+        func lastError() async -> String? { await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError }
+        let failuresBefore = reconcileFailures()
+        let errorBefore = await lastError()
         let linesBefore = log.all.count
-        do { try await h.eventually("the failure reported") {
-            // Each sign on its own: one that cannot be read (the ClusterAddon not written yet)
-            // must not hide the others.
-            let addon = try? await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: "vault", addon: "optional"), namespace: "dev")
-            let lastError = await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError
-            return (addon?.status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ApplyFailed" }
-                || addon?.status["phase"] == "Unknown"
-                || (lastError != nil && lastError != errorBefore)
-                || log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count > failuresBefore
-        } } catch {
+        do {
+            try await h.eventually("the failure reported") {
+                // Each sign on its own: one that cannot be read must not hide the others.
+                let addon = try? await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: "vault", addon: "optional"), namespace: "dev")
+                let error = await lastError()
+                return (addon?.status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ApplyFailed" }
+                    || addon?.status["phase"] == "Unknown"
+                    || (error != nil && error != errorBefore)
+                    || reconcileFailures() > failuresBefore
+            }
+        } catch {
             let since = log.all.dropFirst(linesBefore).filter { !$0.hasPrefix("trace ") }
             Issue.record("the manager's log after the failure was injected (\(since.count) lines):\n\(since.suffix(60).joined(separator: "\n"))")
             throw error
