@@ -79,7 +79,11 @@ struct DevCommand: AsyncParsableCommand {
                                                                                bookmarkInterval: .seconds(60)),
                                              logger: logger)
         let published = ManagementPlaneCatalog(client: fleet.management, logger: logger)
-        let starter = ControllerStarter(management: fleet.management, catalog: published, logger: logger)
+        let book = RolloutBook(client: fleet.management, logger: logger)
+        var options = ControllerStarter.Options()
+        options.cluster.rollouts = book
+        let starter = ControllerStarter(management: fleet.management, catalog: published, options: options, logger: logger)
+        let driver = RolloutDriver(management: fleet.management, catalog: published, book: book, logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }
         say("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons) published into it")
         say("  management kubeconfig: \(fleet.managementKubeconfigPath)")
@@ -88,13 +92,14 @@ struct DevCommand: AsyncParsableCommand {
         say("Look inside:")
         say("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
         say("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
+        say("  swift run addonctl rollout status --kubeconfig \(fleet.managementKubeconfigPath)")
         if fleetOnly {
             say("No controllers run here (--fleet-only). Run the manager against this management plane:")
             say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath)")
         }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }
-        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
+        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -109,6 +114,7 @@ private struct FleetService: Service {
     let fleet: DevFleet
     let starter: ControllerStarter
     let catalog: ManagementPlaneCatalog
+    let rollouts: RolloutsService
     let runControllers: Bool
     let clusterNames: [String]
     let start: ContinuousClock.Instant
@@ -122,6 +128,7 @@ private struct FleetService: Service {
                     if runControllers {
                         group.addTask { await catalog.run() }
                         group.addTask { await starter.run() }
+                        group.addTask { try await rollouts.run() }
                     }
                     group.addTask { try await reportProgress() }
                     // Clusters are created concurrently, a few at a time.

@@ -120,6 +120,14 @@ struct RunCommand: AsyncParsableCommand {
                 let watched = ManagementPlaneCatalog(client: management, logger: logger)
                 (published, source) = (watched, watched)
             }
+            // Every replica reads the rollouts; the one holding their Lease drives them.
+            let book = RolloutBook(client: management, logger: logger)
+            options.cluster.rollouts = book
+            var driverOptions = RolloutDriver.Options()
+            driverOptions.sharedSecretNamespaces = options.cluster.sharedSecretNamespaces
+            let rollouts = RolloutsService(book: book, driver: RolloutDriver(management: management, catalog: source, book: book, options: driverOptions, logger: logger),
+                                           elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: RolloutsService.leaseName,
+                                                                  identity: identity, logger: logger))
             let starter = ControllerStarter(management: management, catalog: source, options: options, logger: logger)
             // A shard dropped or given back: its clusters stop (in-flight reconciles finish)
             // before another replica may take it, then the newly owned ones start.
@@ -138,11 +146,12 @@ struct RunCommand: AsyncParsableCommand {
                                                             "shards": "\(shards)"])
             // A graceful shutdown ends the services in reverse order, each after the one before
             // it ended: the controllers stop taking work and finish what is in flight, then the
-            // shard Leases are released, then the watch on the published catalog and the
-            // endpoints stop, then the clients close.
+            // shard Leases are released, then the rollout driver stops (its Lease released), then
+            // the watch on the published catalog and the endpoints stop, then the clients close.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: clients), .init(service: endpoints)]
             if let published { services.append(.init(service: PublishedCatalogService(catalog: published))) }
-            services += [.init(service: ShardLeasesService(coordinator: coordinator)), .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]
+            services += [.init(service: rollouts), .init(service: ShardLeasesService(coordinator: coordinator)),
+                         .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]
             let group = ServiceGroup(configuration: .init(
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

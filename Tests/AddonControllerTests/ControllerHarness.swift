@@ -17,6 +17,20 @@ final class ControllerHarness: Sendable {
     let runner: Task<Void, Never>
     let directory: String
     private let clients = ClientList()
+    /// The rollouts the controllers read (nil unless the harness drives rollouts).
+    let rollouts: RolloutBook?
+    private let rolloutDriver = DriverSlot()
+    private let catalogSource: any CatalogSource
+
+    /// The rollout driver's task, replaced when the test restarts it.
+    private actor DriverSlot {
+        var task: Task<Void, Never>?
+        func replace(with next: Task<Void, Never>?) async {
+            task?.cancel()
+            await task?.value
+            task = next
+        }
+    }
 
     /// Clients handed to the test, shut down with the harness.
     private actor ClientList {
@@ -48,7 +62,7 @@ final class ControllerHarness: Sendable {
     /// - managerLogger: the controllers' logger (the fleet logs to `ControllerHarness.logger()`).
     init(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
          restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false,
-         managerLogger: Logger = ControllerHarness.logger()) async throws {
+         driveRollouts: Bool = false, managerLogger: Logger = ControllerHarness.logger()) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-\(UUID().uuidString)").path
         let catalog = try Catalog.load(directory: catalogDirectory)
         let logger = managerLogger
@@ -59,15 +73,37 @@ final class ControllerHarness: Sendable {
         starterOptions.restartBackoff = restartBackoff
         starterOptions.kubeconfigPolicy = kubeconfigPolicy
         let published = servePublished ? ManagementPlaneCatalog(client: fleet.management, logger: logger) : nil
-        starter = ControllerStarter(management: fleet.management, catalog: published ?? LoadedCatalog(catalog: catalog) as any CatalogSource,
-                                    options: starterOptions, logger: logger)
+        catalogSource = published ?? LoadedCatalog(catalog: catalog) as any CatalogSource
+        let book = driveRollouts ? RolloutBook(client: fleet.management, logger: logger) : nil
+        rollouts = book
+        starterOptions.cluster.rollouts = book
+        starter = ControllerStarter(management: fleet.management, catalog: catalogSource, options: starterOptions, logger: logger)
         let starter = self.starter
         runner = Task {
             await withTaskGroup(of: Void.self) { group in
                 if let published { group.addTask { await published.run() } }
+                if let book { group.addTask { await book.run() } }
                 group.addTask { await starter.run() }
             }
         }
+        if driveRollouts { await restartRolloutDriver() }
+    }
+
+    /// Starts the rollout driver, or stops it and starts a new one with nothing in memory (as
+    /// a manager restarted, or another replica taking the Lease over, would).
+    func restartRolloutDriver() async {
+        var options = RolloutDriver.Options()
+        options.interval = .milliseconds(300)
+        options.settle = .milliseconds(50)
+        let book = RolloutBook(client: fleet.management, logger: Self.logger())
+        let driver = RolloutDriver(management: fleet.management, catalog: catalogSource, book: book, options: options, logger: Self.logger())
+        await rolloutDriver.replace(with: nil)
+        await rolloutDriver.replace(with: Task {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await book.run() }
+                group.addTask { await driver.run() }
+            }
+        })
     }
 
     static var fastOptions: ClusterAddonController.Options {
@@ -81,6 +117,7 @@ final class ControllerHarness: Sendable {
     }
 
     func shutdown() async {
+        await rolloutDriver.replace(with: nil)
         await clients.shutdownAll()
         runner.cancel()
         await runner.value
@@ -151,9 +188,10 @@ final class ControllerHarness: Sendable {
 /// Runs `body` with a harness and always shuts it down.
 func withHarness(catalogDirectory: String = ControllerHarness.fixtureCatalog, options: ClusterAddonController.Options = ControllerHarness.fastOptions,
                  restartBackoff: Duration = .seconds(1), kubeconfigPolicy: KubeconfigPolicy = .inlineOnly, servePublished: Bool = false,
-                 managerLogger: Logger = ControllerHarness.logger(), _ body: (ControllerHarness) async throws -> Void) async throws {
+                 driveRollouts: Bool = false, managerLogger: Logger = ControllerHarness.logger(), _ body: (ControllerHarness) async throws -> Void) async throws {
     let harness = try await ControllerHarness(catalogDirectory: catalogDirectory, options: options, restartBackoff: restartBackoff,
-                                              kubeconfigPolicy: kubeconfigPolicy, servePublished: servePublished, managerLogger: managerLogger)
+                                              kubeconfigPolicy: kubeconfigPolicy, servePublished: servePublished, driveRollouts: driveRollouts,
+                                              managerLogger: managerLogger)
     do {
         try await body(harness)
     } catch {

@@ -23,6 +23,9 @@ public final class ClusterAddonController: Sendable {
         public var clusterReportDelay: Duration = .milliseconds(500)
         /// Namespaces whose Secrets every Cluster's addons may read besides their own (see `ClusterSpec`).
         public var sharedSecretNamespaces: Set<String> = []
+        /// The rollouts that decide which version of a channel's addon the cluster runs while
+        /// the channel's version moves (nil: the channel's version at once).
+        public var rollouts: RolloutBook?
         public init() {}
     }
 
@@ -72,6 +75,11 @@ public final class ClusterAddonController: Sendable {
         await enqueueAll()
     }
 
+    /// A rollout of `addon` moved (this cluster admitted, a phase or wave changed): reconcile it.
+    public func rolloutChanged(addon: String) async {
+        await queue.add(ReconcileRequest(namespace: nil, name: addon))
+    }
+
     /// The namespace its addons' Secrets are read from; nil while the Cluster's spec cannot be
     /// used (a refused `facts.secretNamespace` among the reasons).
     public var secretNamespace: String? {
@@ -108,6 +116,7 @@ public final class ClusterAddonController: Sendable {
         reconciler.progressDeadline = options.progressDeadline
         reconciler.pollInterval = options.pollInterval
         reconciler.sharedSecretNamespaces = options.sharedSecretNamespaces
+        reconciler.rollouts = options.rollouts
         let reportDelay = options.clusterReportDelay
         reconciler.requestClusterReport = { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,

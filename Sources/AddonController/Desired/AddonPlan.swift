@@ -36,7 +36,9 @@ public enum DesiredAddons {
 
     /// - Parameter installed: addons that currently have a ClusterAddon on this cluster (so
     ///   that an addon no longer wanted is removed).
-    public static func resolve(spec: ClusterSpec, catalog: Catalog, installed: Set<String>) -> Result {
+    /// - Parameter rollouts: what the channel's rollouts decided (nil: the channel's version at
+    ///   once, as without a rollout driver).
+    public static func resolve(spec: ClusterSpec, catalog: Catalog, installed: Set<String>, rollouts: RolloutGate? = nil) -> Result {
         var plans: [String: AddonPlan] = [:]
         let defaultAddons = catalog.defaultAddons(onChannel: spec.channel), optInAddons = catalog.optInAddons(onChannel: spec.channel)
         var wanted = Set(defaultAddons)
@@ -48,6 +50,7 @@ public enum DesiredAddons {
             }
         }
         let channel = catalog.channel(named: spec.channel)
+        let wave = RolloutWaves.index(of: spec.labels, in: RolloutWaves.effective(catalog.rolloutWaves(onChannel: spec.channel)))
 
         var chosen: [String: DesiredAddon] = [:]
         for name in wanted.sorted() {
@@ -64,7 +67,7 @@ public enum DesiredAddons {
                     plans[name] = .blocked(reason: "NotInChannel", message: "channel \"\(spec.channel)\" publishes no version of \(name)")
                     continue
                 }
-                version = v
+                version = rollouts?.version(of: name, channelVersion: v, cluster: "\(spec.project)/\(spec.name)", wave: wave) ?? v
             } else {
                 plans[name] = .blocked(reason: "UnknownChannel", message: "the catalog has no channel \"\(spec.channel)\"")
                 continue

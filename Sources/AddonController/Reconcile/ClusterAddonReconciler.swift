@@ -21,6 +21,8 @@ public struct ClusterAddonReconciler: Reconciler {
     public var pollInterval: Duration = .seconds(2)
     /// Namespaces whose Secrets every Cluster's addons may read besides their own (see `ClusterSpec`).
     public var sharedSecretNamespaces: Set<String> = []
+    /// The rollouts that hold a cluster on a version while its channel's moves (nil: none).
+    public var rollouts: RolloutBook?
     /// Asks for the Cluster's `AddonsHealthy` condition to be written (soon, once for a burst
     /// of addon changes): the controller queues `clusterReport` with a short delay.
     public var requestClusterReport: @Sendable () async -> Void = {}
@@ -73,7 +75,13 @@ public struct ClusterAddonReconciler: Reconciler {
         if spec.paused { return .done }
         let catalog = try await catalog.current()
         let installed = Set(await state.allStatuses.keys)
-        let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed)
+        let gate = try await rolloutGate(channel: spec.channel)
+        let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed, rollouts: gate)
+        if let gate, case .install(let wanted)? = desired.plans[addon], let channelVersion = catalog.channel(named: spec.channel)?.version(of: addon),
+           wanted.version != channelVersion || gate.rollouts[addon]?.phase != .completed, !wanted.pinned {
+            logger.debug("rollout decided the addon's version", metadata: ["addon": "\(addon)", "installed": "\(gate.installed[addon]?.description ?? "-")", "admitted": "\(gate.rollouts[addon]?.admissions.map(\.cluster) ?? [])", "version": "\(wanted.version)", "channelVersion": "\(channelVersion)",
+                                                              "rollout": "\(gate.rollouts[addon].map { "\($0.phase.rawValue) \($0.from?.description ?? "-") → \($0.to)" } ?? "none yet")"])
+        }
 
         let result: ReconcileResult
         switch desired.plans[addon] {
@@ -95,6 +103,16 @@ public struct ClusterAddonReconciler: Reconciler {
         await requestClusterReport()
         await state.addonReconciled()
         return result
+    }
+
+    /// What the channel's rollouts decide for this cluster, from the versions it runs.
+    private func rolloutGate(channel: String) async throws -> RolloutGate? {
+        guard let rollouts else { return nil }
+        var installed: [String: SemanticVersion] = [:]
+        for (addon, status) in await state.allStatuses {
+            if let version = status.appliedVersion.flatMap(SemanticVersion.init) { installed[addon] = version }
+        }
+        return try await rollouts.gate(channel: channel, installed: installed)
     }
 
     // MARK: Install or upgrade

@@ -12,6 +12,8 @@ public enum ManagementKinds {
     public static let addonVersion = GroupVersionKind(group: group, version: version, kind: "AddonVersion")
     /// A published channel with its addon sets and rollout waves (cluster-scoped).
     public static let addonChannel = GroupVersionKind(group: group, version: version, kind: "AddonChannel")
+    /// One addon's rollout on one channel (cluster-scoped, written by the rollout driver).
+    public static let addonRollout = GroupVersionKind(group: group, version: version, kind: "AddonRollout")
     public static let secret = GroupVersionKind(group: "", version: "v1", kind: "Secret")
     public static let configMap = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
     public static let namespace = GroupVersionKind(group: "", version: "v1", kind: "Namespace")

@@ -73,6 +73,7 @@ public final class ControllerStarter: Sendable {
         await withTaskCancellationHandler {
             // A published version or a channel edit: every cluster looks again.
             async let _ = self.followCatalog()
+            async let _ = self.followRollouts()
             await clusters.run()
         } onCancel: {
             Task { await self.registry.stopAll() }
@@ -175,6 +176,18 @@ public final class ControllerStarter: Sendable {
         for await _ in await catalog.updates() {
             await refreshCatalogSecretNames()
             for controller in await registry.runningControllers { await controller.catalogChanged() }
+        }
+    }
+
+    /// A rollout moved: the clusters it concerns reconcile that addon.
+    private func followRollouts() async {
+        guard let rollouts = options.cluster.rollouts else { return }
+        for await change in await rollouts.changes() {
+            for controller in await registry.runningControllers {
+                if let clusters = change.clusters, !clusters.contains(controller.key.description) { continue }
+                guard (await controller.state.cluster.spec["channel"].stringValue ?? "stable") == change.channel else { continue }
+                await controller.rolloutChanged(addon: change.addon)
+            }
         }
     }
 

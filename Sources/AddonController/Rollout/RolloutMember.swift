@@ -1,0 +1,54 @@
+import AddonCatalog
+import KubernetesModel
+
+/// A cluster a rollout covers (on its channel, wanting the addon, not pinned, not paused), as
+/// the driver sees it: its wave and its ClusterAddon's state.
+public struct RolloutMember: Sendable, Equatable {
+    /// `namespace/name` of the Cluster.
+    public var cluster: String
+    /// Index into the channel's effective waves (`RolloutWaves.effective`).
+    public var wave: Int
+    public var applied: SemanticVersion?
+    public var desired: SemanticVersion?
+    /// The ClusterAddon's phase (Healthy, Progressing, Degraded, Failed, Unknown), nil when it has none.
+    public var phase: String?
+    /// The ClusterAddon's Healthy condition message.
+    public var message: String?
+
+    public init(cluster: String, wave: Int, applied: SemanticVersion? = nil, desired: SemanticVersion? = nil, phase: String? = nil, message: String? = nil) {
+        self.cluster = cluster
+        self.wave = wave
+        self.applied = applied
+        self.desired = desired
+        self.phase = phase
+        self.message = message
+    }
+
+    func isHealthy(on version: SemanticVersion) -> Bool { applied == version && phase == "Healthy" }
+
+    func hasFailed(on version: SemanticVersion) -> Bool { desired == version && (phase == "Failed" || phase == "Degraded") }
+}
+
+/// The waves a channel's rollouts go through: the channel's own, then one for the clusters no
+/// wave selects ("unmatched", last, with the last wave's limits); a channel without waves has
+/// one, "all", that takes every cluster at once.
+public enum RolloutWaves {
+    public static let unmatched = "unmatched"
+
+    public static func effective(_ waves: [RolloutWave]) -> [RolloutWave] {
+        guard let last = waves.last else {
+            return [RolloutWave(name: "all", selector: LabelSelector(), concurrency: Int.max, soakSeconds: 0)]
+        }
+        var tail = last
+        tail.name = unmatched
+        tail.selector = LabelSelector()
+        tail.soakSeconds = 0
+        return waves + [tail]
+    }
+
+    /// The first wave whose selector matches; the "unmatched" wave otherwise.
+    public static func index(of labels: [String: String], in effective: [RolloutWave]) -> Int {
+        for (index, wave) in effective.dropLast().enumerated() where wave.selector.matches(labels) { return index }
+        return effective.count - 1
+    }
+}
