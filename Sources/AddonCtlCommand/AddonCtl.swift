@@ -7,6 +7,6 @@ struct AddonCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addonctl",
         abstract: "Inspect and publish the addon catalog, look at clusters and their addons.",
-        subcommands: [StatusCommand.self, KubeCommand.self, CatalogCommand.self, PublishCommand.self]
+        subcommands: [StatusCommand.self, KubeCommand.self, CatalogCommand.self, PublishCommand.self, RolloutCommand.self]
     )
 }

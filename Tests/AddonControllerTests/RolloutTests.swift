@@ -132,4 +132,45 @@ import Testing
             #expect(events.items.contains { $0["involvedObject"]["name"] == "stable.base" && $0["reason"] == "RolledBack" && $0["type"] == "Warning" })
         }
     }
+
+    static func patchRollout(_ h: ControllerHarness, _ spec: JSONValue) async throws {
+        _ = try await h.management.patch(ManagementKinds.addonRollout, name: "stable.base", namespace: nil, patch: ["spec": spec], type: .merge,
+                                         options: WriteOptions(fieldManager: "addonctl"))
+    }
+
+    /// Paused by hand during the canary's soak: nothing more is admitted, also after the soak;
+    /// a cluster created meanwhile gets the version its wave is on; a pinned cluster is outside
+    /// the rollout; resumed, the rollout completes.
+    @Test func aPausedRolloutAdmitsNothingUntilResumed() async throws {
+        try await withHarness(servePublished: true, driveRollouts: true) { h in
+            try await Self.startFleet(h)
+            try await h.fleet.addCluster(.init(name: "pinned", addons: [["name": "base", "version": "1.0.0"]]))
+            try await h.waitForPhase("pinned", "base", "Healthy")
+            try await ManagementPlaneCatalogTests.editChannel(h) { $0["addons"]["base"]["version"] = "1.1.0" }
+            try await h.eventually("the canary updated") {
+                let state = await Self.applied(h, "c1")
+                return state.version == "1.1.0" && state.phase == "Healthy"
+            }
+            try await Self.patchRollout(h, ["paused": true])
+            try await h.eventually("the rollout Paused") { try await Self.rollout(h)?.status["phase"] == "Paused" }
+            try await h.fleet.addCluster(.init(name: "late", labels: ["wave": "early"]))
+            try await h.waitForPhase("late", "base", "Healthy")
+            // Well past the canary's 3 s soak: still nothing admitted.
+            try await Task.sleep(for: .seconds(5))
+            for name in ["c2", "c3", "c4", "c5", "late"] { #expect(await Self.applied(h, name).version == "1.0.0", "\(name) moved while paused") }
+            let paused = try #require(try await Self.rollout(h)).status
+            #expect(paused["phase"] == "Paused" && paused["admitted"] == 1 && paused["clusters"] == 6, "\(paused)")
+
+            let attempt = try #require(try await Self.rollout(h)).spec["attempt"].intValue ?? 0
+            try await Self.patchRollout(h, ["paused": false, "attempt": .int(attempt + 1)])
+            try await h.eventually("the rollout Completed", timeout: .seconds(90)) { try await Self.rollout(h)?.status["phase"] == "Completed" }
+            for name in ["c1", "c2", "c3", "c4", "c5", "late"] {
+                try await h.eventually("\(name) Healthy on 1.1.0") {
+                    let state = await Self.applied(h, name)
+                    return state.version == "1.1.0" && state.phase == "Healthy"
+                }
+            }
+            #expect(await Self.applied(h, "pinned").version == "1.0.0", "a pinned cluster followed the rollout")
+        }
+    }
 }

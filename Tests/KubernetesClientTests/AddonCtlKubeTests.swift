@@ -26,6 +26,10 @@ struct AddonCtlRun {
             case let delete as KubeDeleteCommand: try await delete.execute(on: console)
             case let publish as PublishCommand: try await publish.execute(on: console)
             case let diff as CatalogDiffCommand: try await diff.execute(on: console)
+            case let status as RolloutStatusCommand: try await status.execute(on: console)
+            case let pause as RolloutPauseCommand: try await pause.execute(on: console)
+            case let resume as RolloutResumeCommand: try await resume.execute(on: console)
+            case let rollback as RolloutRollbackCommand: try await rollback.execute(on: console)
             default: Issue.record("not a command that writes to a console: \(arguments)")
             }
         } catch {

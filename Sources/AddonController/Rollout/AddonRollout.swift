@@ -30,6 +30,16 @@ public struct AddonRollout: Sendable, Equatable {
         public var state: State
         public var reason: String?
         public var message: String?
+
+        public init(cluster: String, wave: Int, from: SemanticVersion?, admittedAt: Date, state: State, reason: String? = nil, message: String? = nil) {
+            self.cluster = cluster
+            self.wave = wave
+            self.from = from
+            self.admittedAt = admittedAt
+            self.state = state
+            self.reason = reason
+            self.message = message
+        }
     }
 
     public var channel: String
