@@ -5,7 +5,9 @@
 #   1. `addonctl publish COPY --dry-run`: time (lint, render and a server-side dry run on every
 #      affected cluster) and the impact it printed;
 #   2. `addonctl publish COPY`: time until every affected cluster reports ADDON VERSION applied
-#      and Healthy (one wave, no soak: the channel edit reaches every cluster at once).
+#      and Healthy, through the rollout driver: the copy's `catalog/rollout.yaml` is one wave
+#      of every cluster with no soak (the repository's waves soak for hours), so this measures
+#      the rollout machinery (AddonRollout admission, the gate, the controllers) at fleet scale.
 # Only the clusters on stable are affected (dev clusters alternate between the example
 # clusters' channels).
 #
@@ -70,6 +72,14 @@ changed = re.sub(rf'(\n  {re.escape(addon)}:\n    version: )"[^"]*"', rf'\g<1>"{
 if changed == text: sys.exit(f"{path}: {addon} not found or already at {version}")
 open(path, "w").write(changed)
 PY
+cat >"$copy/catalog/rollout.yaml" <<'YAML'
+# The benchmark's rollout: one wave of every cluster, no soak.
+waves:
+  - name: all
+    selector: ""
+    concurrency: 100000
+    soak: 0s
+YAML
 
 start=$(now)
 "$ADDONCTL" publish "$copy" --dry-run --kubeconfig "$kubeconfig" >"$work/dry-run.txt" 2>&1 || true

@@ -74,9 +74,12 @@ import Testing
             }
             let rollout = try #require(try await Self.rollout(h))
             #expect(rollout.spec["fromVersion"] == "1.0.0" && rollout.spec["toVersion"] == "1.1.0")
-            let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
-            let reasons = Set(events.items.filter { $0["involvedObject"]["kind"] == "AddonRollout" }.compactMap { $0["reason"].stringValue })
-            #expect(reasons.isSuperset(of: ["Started", "WaveCompleted", "WaveStarted", "Completed"]), "events: \(reasons)")
+            // Events follow the status write that they tell of.
+            try await h.eventually("the rollout's events") {
+                let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
+                let reasons = Set(events.items.filter { $0["involvedObject"]["kind"] == "AddonRollout" }.compactMap { $0["reason"].stringValue })
+                return reasons.isSuperset(of: ["Started", "WaveCompleted", "WaveStarted", "Completed"])
+            }
         }
     }
 
@@ -128,8 +131,10 @@ import Testing
             }
             for name in ["c2", "c3", "c4", "c5"] { #expect(await Self.applied(h, name).version == "1.1.0") }
             try await h.eventually("the rollout counts c1 restored") { try await Self.rollout(h)?.status["restored"] == 1 }
-            let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
-            #expect(events.items.contains { $0["involvedObject"]["name"] == "stable.base" && $0["reason"] == "RolledBack" && $0["type"] == "Warning" })
+            try await h.eventually("a RolledBack warning") {
+                let events = try await h.management.list(ManagementKinds.event, namespace: "default", options: ListOptions())
+                return events.items.contains { $0["involvedObject"]["name"] == "stable.base" && $0["reason"] == "RolledBack" && $0["type"] == "Warning" }
+            }
         }
     }
 
