@@ -104,8 +104,14 @@ extension RolloutAction {
                 throw KubeCommandError("\(addon) has rollouts on several channels (\(rollouts.map(\.channel).joined(separator: ", "))): choose one with --channel")
             }
             let patch = try patch(for: rollout)
-            _ = try await client.patch(ManagementKinds.addonRollout, name: rollout.objectName, namespace: nil, patch: ["spec": patch], type: .merge,
-                                       options: WriteOptions(fieldManager: "addonctl"))
+            // Only the rollout as read: one superseded meanwhile (another version) is not touched.
+            do {
+                _ = try await client.patch(ManagementKinds.addonRollout, name: rollout.objectName, namespace: nil,
+                                           patch: ["metadata": ["resourceVersion": .string(rollout.resourceVersion ?? "")], "spec": patch], type: .merge,
+                                           options: WriteOptions(fieldManager: "addonctl"))
+            } catch let error as KubernetesError where error.isConflict {
+                throw KubeCommandError("the rollout of \(rollout.addon) on \(rollout.channel) changed while this command ran (a new version, or someone else): look again with addonctl rollout status")
+            }
             console.out("rollout \(rollout.objectName) (\(rollout.addon) \(rollout.from.map { "\($0) → " } ?? "")\(rollout.to)): \(done)\n")
         }
     }

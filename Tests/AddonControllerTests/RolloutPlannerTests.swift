@@ -97,9 +97,11 @@ import Testing
         (r, _) = RolloutPlanner.step(r, waves: waves, members: Self.fleet(after: r, phase: "Failed"), now: Self.t0 + 100)
         #expect(r.phase == .paused && r.admissions.count == 1)
 
-        // Resume: the failed cluster is tried again (with a new deadline).
+        // Resume: the failed cluster is tried again (with a new deadline); its Failed status
+        // from before the resume does not fail it again at once.
         r.attempt += 1
-        (r, notes) = RolloutPlanner.step(r, waves: waves, members: Self.fleet(after: r, phase: "Failed"), now: Self.t0 + 101)
+        let before = Self.fleet(after: r, phase: "Failed").map { m in var m = m; m.lastApplied = Self.t0; return m }
+        (r, notes) = RolloutPlanner.step(r, waves: waves, members: before, now: Self.t0 + 101)
         #expect(r.phase == .progressing && notes.first?.reason == "Resumed" && r.admissions.map(\.cluster) == ["p/c1"])
         #expect(r.admissions.first?.state == .updating && r.admissions.first?.admittedAt == Self.t0 + 101)
     }
@@ -161,16 +163,52 @@ import Testing
     }
 
     /// Found end to end: the driver writes a new spec, then its status; between the two the
-    /// object said "Completed" for the new version, and every cluster took it at once.
-    @Test func aStatusWrittenForAnOlderSpecDecidesNothing() {
-        var r = AddonRollout(channel: "stable", addon: "a", from: Self.v1, to: Self.v2)
-        r.phase = .completed
-        r.generation = 2
-        r.observedGeneration = 1
-        let gate = RolloutGate(rollouts: ["a": r], installed: ["a": Self.v1])
-        #expect(gate.version(of: "a", channelVersion: Self.v2, cluster: "p/c1", wave: 0) == Self.v1)
-        r.observedGeneration = 2
-        #expect(RolloutGate(rollouts: ["a": r], installed: ["a": Self.v1]).version(of: "a", channelVersion: Self.v2, cluster: "p/c1", wave: 0) == Self.v2)
+    /// object said "Completed" for the new version, and every cluster took it at once. Also when
+    /// the status write never happens (a crash, a lost Lease): the next pass starts afresh.
+    @Test func aStatusWrittenForAnotherTargetDecidesNothing() throws {
+        var completed = AddonRollout(channel: "stable", addon: "a", from: Self.v1, to: Self.v2)
+        completed.phase = .completed
+        var object = completed.object()
+        object["status"] = completed.statusJSON(waves: Self.waves(), members: Self.fleet())
+        // The driver's spec write for v3 landed; its status write did not.
+        object.body.setValue(.string("3.0.0"), at: ["spec", "toVersion"])
+        object.body.setValue(.string("2.0.0"), at: ["spec", "fromVersion"])
+        let read = try AddonRollout(object: object)
+        #expect(read.to == Self.v3 && read.phase == .progressing && read.admissions.isEmpty && read.waveIndex == 0)
+        let gate = RolloutGate(rollouts: ["a": read], installed: ["a": Self.v2])
+        #expect(gate.version(of: "a", channelVersion: Self.v3, cluster: "p/c1", wave: 0) == Self.v2)
+        #expect(gate.version(of: "a", channelVersion: Self.v3, cluster: "p/c5", wave: 2) == Self.v2)
+    }
+
+    /// Review finding: a cluster admitted when it already ran the new version (a new cluster in
+    /// a finished wave, or one given another try) must not be "returned" to the new version.
+    @Test func rollbackNeverReturnsAClusterToTheBadVersion() {
+        var r = Self.started()
+        (r, _) = RolloutPlanner.step(r, waves: Self.waves(onFailure: .rollback), members: Self.fleet(), now: Self.t0)
+        var members = Self.fleet(after: r, phase: "Degraded")
+        members.append(RolloutMember(cluster: "p/new", wave: 0, applied: Self.v2, desired: Self.v2, phase: "Progressing"))
+        (r, _) = RolloutPlanner.step(r, waves: Self.waves(onFailure: .rollback), members: members, now: Self.t0 + 2)
+        #expect(r.phase == .rolledBack)
+        let gate = RolloutGate(rollouts: ["a": r], installed: ["a": Self.v2])
+        for cluster in ["p/c1", "p/new"] { #expect(gate.version(of: "a", channelVersion: Self.v2, cluster: cluster, wave: 0) == Self.v1, "\(cluster)") }
+    }
+
+    /// Review finding: waves are positions in the status; renaming the list must not complete it.
+    @Test func removingAWaveMidRolloutDoesNotCompleteIt() {
+        var r = Self.started()
+        var waves = Self.waves()
+        (r, _) = RolloutPlanner.step(r, waves: waves, members: Self.fleet(), now: Self.t0)
+        (r, _) = RolloutPlanner.step(r, waves: waves, members: Self.fleet(after: r), now: Self.t0 + 1)
+        (r, _) = RolloutPlanner.step(r, waves: waves, members: Self.fleet(after: r), now: Self.t0 + 2)
+        #expect(r.waveIndex == 1 && r.waveName == "rest")
+        r.waveIndex = 5  // as a status written for more waves would say
+        waves.remove(at: 0)  // canary removed from the channel
+        let members = Self.fleet(after: r).map { m in var m = m; m.wave = max(0, m.wave - 1); return m }
+        (r, _) = RolloutPlanner.step(r, waves: waves, members: members, now: Self.t0 + 3)
+        // "rest" is found by name (now the first wave), finishes, and the clusters no wave
+        // selects are still let through, not skipped by an index past the end.
+        #expect(r.phase == .progressing && r.waveName == "unmatched" && r.admission(of: "p/c5")?.state == .updating,
+                "\(r.phase) \(r.waveName ?? "-") \(r.waveIndex) \(r.admissions.map { "\($0.cluster) \($0.state)" })")
     }
 
     @Test func aNewerTargetSupersedesARunningRollout() throws {

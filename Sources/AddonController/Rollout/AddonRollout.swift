@@ -63,13 +63,15 @@ public struct AddonRollout: Sendable, Equatable {
     /// The clusters and reasons that stopped it (kept when admissions are dropped on completion).
     public var failures: [Admission] = []
     public var resourceVersion: String?
-    /// The spec's generation, and the one the status was written for: a status older than its
-    /// spec (the driver between its two writes, or someone just paused it) decides nothing.
+    /// The spec's generation (written to the status as `observedGeneration`, for people).
     public var generation: Int64?
-    public var observedGeneration: Int64?
-    public var isCurrent: Bool { generation == nil || observedGeneration == generation }
+    /// The name of the wave it is on (the index follows the name when the waves change).
+    public var waveName: String?
     /// The status as last written (what the driver compares its new status with).
     public var recordedStatus: JSONValue = .null
+    /// Admissions by cluster, built once for an object read from the API (the gate asks for
+    /// every addon of every reconcile); nil after the planner changed them.
+    var admissionIndex: [String: Admission]?
 
     public init(channel: String, addon: String, from: SemanticVersion?, to: SemanticVersion) {
         self.channel = channel
@@ -81,7 +83,10 @@ public struct AddonRollout: Sendable, Equatable {
     public static func objectName(channel: String, addon: String) -> String { "\(channel).\(addon)" }
     public var objectName: String { Self.objectName(channel: channel, addon: addon) }
 
-    public func admission(of cluster: String) -> Admission? { admissions.first { $0.cluster == cluster } }
+    public func admission(of cluster: String) -> Admission? {
+        if let admissionIndex { return admissionIndex[cluster] }
+        return admissions.first { $0.cluster == cluster }
+    }
 
     // MARK: The API object
 
@@ -95,8 +100,17 @@ public struct AddonRollout: Sendable, Equatable {
         paused = spec["paused"].boolValue ?? false
         rollback = spec["rollback"].boolValue ?? false
         attempt = Int(spec["attempt"].intValue ?? 0)
+        resourceVersion = object.resourceVersion
+        generation = object.generation
+        recordedStatus = status
+        observedAttempt = attempt
+        // A status written for another target (none yet, or the driver stopped between writing
+        // a new spec and its status) says nothing about this one: the rollout starts afresh,
+        // admitting nobody, so every cluster keeps what it runs.
+        guard status["toVersion"].stringValue == to.description, status["fromVersion"].stringValue == from?.description else { return }
         phase = status["phase"].stringValue.flatMap(Phase.init(rawValue:)) ?? .progressing
-        waveIndex = Int(status["waveIndex"].intValue ?? 0)
+        waveIndex = max(0, Int(status["waveIndex"].intValue ?? 0))
+        waveName = status["wave"].stringValue
         waveCompletedAt = status["waveCompletedAt"].stringValue.flatMap(KubeTime.parse)
         observedAttempt = Int(status["observedAttempt"].intValue ?? 0)
         message = status["message"].stringValue ?? ""
@@ -104,11 +118,11 @@ public struct AddonRollout: Sendable, Equatable {
         completedAt = status["completedAt"].stringValue.flatMap(KubeTime.parse)
         admissions = (status["admissions"].arrayValue ?? []).compactMap(Self.admission(json:))
         failures = (status["failures"].arrayValue ?? []).compactMap(Self.admission(json:))
-        resourceVersion = object.resourceVersion
-        generation = object.generation
-        observedGeneration = status["observedGeneration"].intValue
-        recordedStatus = status
+        admissionIndex = Dictionary(admissions.map { ($0.cluster, $0) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// Failures kept in the status with their messages (the rest are counted).
+    static let failuresKept = 20
 
     /// The object with its spec (what the driver creates; people change `paused`, `rollback`, `attempt`).
     public func object() -> KubeObject {
@@ -124,6 +138,8 @@ public struct AddonRollout: Sendable, Equatable {
     public func statusJSON(waves: [RolloutWave], members: [RolloutMember]) -> JSONValue {
         var status: JSONValue = ["phase": .string(phase.rawValue), "waveIndex": .int(Int64(waveIndex)), "observedAttempt": .int(Int64(observedAttempt)),
                                  "message": .string(message)]
+        status["toVersion"] = .string(to.description)
+        if let from { status["fromVersion"] = .string(from.description) }
         if let generation { status["observedGeneration"] = .int(generation) }
         if waveIndex < waves.count { status["wave"] = .string(waves[waveIndex].name) }
         if let waveCompletedAt {
@@ -146,31 +162,38 @@ public struct AddonRollout: Sendable, Equatable {
         status["waves"] = .array(summaries)
         status["clusters"] = .int(Int64(members.count))
         status["admitted"] = .int(Int64(admissions.count))
-        status["updated"] = .int(Int64(phase == .completed ? members.count : admissions.filter { $0.state == .updated }.count))
+        status["updated"] = .int(Int64(phase == .completed ? members.count - failures.count : admissions.filter { $0.state == .updated }.count))
         status["failed"] = .int(Int64(admissions.filter { $0.state == .failed }.count))
         if phase == .rolledBack {
+            let byMember = Dictionary(members.map { ($0.cluster, $0) }, uniquingKeysWith: { a, _ in a })
             let restored = admissions.filter { a in
-                members.first { $0.cluster == a.cluster }.map { $0.applied == (a.from ?? from) && $0.phase == "Healthy" } ?? true
+                byMember[a.cluster].map { $0.applied == (a.from ?? from) && $0.phase == "Healthy" } ?? true
             }
             status["restored"] = .int(Int64(restored.count))
         }
         status["admissions"] = .array(admissions.map(Self.json(admission:)))
-        status["failures"] = .array(failures.map(Self.json(admission:)))
+        status["failures"] = .array(failures.prefix(Self.failuresKept).map(Self.json(admission:)))
+        if failures.count > Self.failuresKept { status["failuresNotShown"] = .int(Int64(failures.count - Self.failuresKept)) }
         return status
     }
 
+    /// One admission as stored: an updated cluster only needs its name and the version to
+    /// return it to (a fleet of 5000 stays well inside the API's object size).
     static func json(admission a: Admission) -> JSONValue {
-        var o: JSONValue = ["cluster": .string(a.cluster), "wave": .int(Int64(a.wave)), "admittedAt": .string(KubeTime.format(a.admittedAt)),
-                            "state": .string(a.state.rawValue)]
+        var o: JSONValue = ["cluster": .string(a.cluster), "state": .string(a.state.rawValue)]
+        if a.state != .updated {
+            o["wave"] = .int(Int64(a.wave))
+            o["admittedAt"] = .string(KubeTime.format(a.admittedAt))
+        }
         if let from = a.from { o["from"] = .string(from.description) }
         if let reason = a.reason { o["reason"] = .string(reason) }
-        if let message = a.message { o["message"] = .string(String(message.prefix(512))) }
+        if let message = a.message { o["message"] = .string(String(message.prefix(256))) }
         return o
     }
 
     static func admission(json: JSONValue) -> Admission? {
         guard let cluster = json["cluster"].stringValue, let state = json["state"].stringValue.flatMap(Admission.State.init(rawValue:)) else { return nil }
-        return Admission(cluster: cluster, wave: Int(json["wave"].intValue ?? 0), from: json["from"].stringValue.flatMap(SemanticVersion.init),
+        return Admission(cluster: cluster, wave: max(0, Int(json["wave"].intValue ?? 0)), from: json["from"].stringValue.flatMap(SemanticVersion.init),
                          admittedAt: json["admittedAt"].stringValue.flatMap(KubeTime.parse) ?? Date(timeIntervalSince1970: 0), state: state,
                          reason: json["reason"].stringValue, message: json["message"].stringValue)
     }

@@ -80,7 +80,7 @@ public final class RolloutBook: Sendable {
 
     /// What a rollout's update moves: nothing when only counts or messages changed.
     static func change(from old: AddonRollout?, to new: AddonRollout) -> Change? {
-        guard let old, old.to == new.to, old.from == new.from, old.phase == new.phase, old.waveIndex == new.waveIndex, old.isCurrent == new.isCurrent else {
+        guard let old, old.to == new.to, old.from == new.from, old.phase == new.phase, old.waveIndex == new.waveIndex else {
             return Change(channel: new.channel, addon: new.addon, clusters: nil)
         }
         let before = Set(old.admissions.map(\.cluster)), after = Set(new.admissions.map(\.cluster))

@@ -35,6 +35,17 @@ public final class RolloutDriver: Sendable {
     private let events: EventRecorder
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: AsyncStream<Void>
+    private let versionsReported = ReportedVersions()
+
+    /// The (addon, version) pairs the last pass counted.
+    private actor ReportedVersions {
+        private var pairs: Set<[String]> = []
+        /// Remembers `next`; returns the pairs no longer in it.
+        func replace(with next: Set<[String]>) -> Set<[String]> {
+            defer { pairs = next }
+            return pairs.subtracting(next)
+        }
+    }
 
     public init(management: any KubeClient, catalog: any CatalogSource, book: RolloutBook, options: Options = Options(), logger: Logger) {
         self.management = management
@@ -101,8 +112,16 @@ public final class RolloutDriver: Sendable {
                 versionCounts[addon, default: [:]][version, default: 0] += 1
             }
         }
+        var reported: Set<[String]> = []
         for (addon, counts) in versionCounts {
-            for (version, count) in counts { Gauge(label: "addon_manager_clusters_per_addon_version", dimensions: [("addon", addon), ("version", version)]).record(count) }
+            for (version, count) in counts {
+                Gauge(label: "addon_manager_clusters_per_addon_version", dimensions: [("addon", addon), ("version", version)]).record(count)
+                reported.insert([addon, version])
+            }
+        }
+        // A version no cluster runs any more reads 0, not its last count.
+        for gone in await versionsReported.replace(with: reported) {
+            Gauge(label: "addon_manager_clusters_per_addon_version", dimensions: [("addon", gone[0]), ("version", gone[1])]).record(0)
         }
 
         for channel in catalog.channels.values.sorted(by: { $0.name < $1.name }) {
@@ -119,7 +138,8 @@ public final class RolloutDriver: Sendable {
                     members.append(RolloutMember(cluster: key, wave: RolloutWaves.index(of: spec.labels, in: waves),
                                                  applied: state?["appliedVersion"].stringValue.flatMap(SemanticVersion.init),
                                                  desired: state?["desiredVersion"].stringValue.flatMap(SemanticVersion.init),
-                                                 phase: state?["phase"].stringValue, message: state?["message"].stringValue))
+                                                 phase: state?["phase"].stringValue, message: state?["message"].stringValue,
+                                                 lastApplied: state?["lastAppliedTime"].stringValue.flatMap(KubeTime.parse)))
                 }
                 await drive(channel: channel.name, addon: addon, target: entry.version, waves: waves, members: members)
             }
@@ -203,7 +223,7 @@ public final class RolloutDriver: Sendable {
         slim.body.setValue(object.metadata["resourceVersion"], at: ["metadata", "resourceVersion"])
         slim.body.setValue(object.metadata["uid"], at: ["metadata", "uid"])
         var status: JSONValue = .emptyObject
-        for field in ["appliedVersion", "desiredVersion", "phase"] where !object.status[field].isNull { status[field] = object.status[field] }
+        for field in ["appliedVersion", "desiredVersion", "phase", "lastAppliedTime"] where !object.status[field].isNull { status[field] = object.status[field] }
         if let healthy = (object.status["conditions"].arrayValue ?? []).first(where: { $0["type"] == "Healthy" }) { status["message"] = healthy["message"] }
         slim["status"] = status
         return slim

@@ -8,9 +8,8 @@ import KubernetesModel
 ///   what it runs; an addon it does not run yet gets the channel's version.
 /// - The channel names another version than the recorded rollout (the driver is about to start
 ///   the next one): the cluster keeps what it runs; a new one gets the version last settled.
-/// - A rollout whose status was written for an older spec (just started or superseded, or
-///   just paused or rolled back by someone): the cluster keeps what it runs until the driver
-///   has looked.
+/// - A rollout whose status was written for another target (just started or superseded, the
+///   driver between its two writes) reads as admitting nobody: the cluster keeps what it runs.
 /// - Completed: the channel's version.
 /// - Progressing or Paused: a cluster the rollout admitted gets the new version; one not
 ///   admitted keeps what it runs; a new cluster gets the new version when its wave is done,
@@ -36,14 +35,15 @@ public struct RolloutGate: Sendable {
         guard rollout.to == channelVersion else {
             return installed ?? (rollout.phase == .completed ? rollout.to : rollout.from ?? rollout.to)
         }
-        guard rollout.isCurrent else { return installed ?? rollout.from ?? rollout.to }
         let admission = rollout.admission(of: cluster)
         switch rollout.phase {
         case .completed:
             return channelVersion
         case .rolledBack:
             if let admission { return admission.from ?? rollout.from ?? installed ?? channelVersion }
-            return installed ?? rollout.from ?? channelVersion
+            // Not (or no longer) admitted, yet on the version rolled back: back too.
+            if let installed, installed != rollout.to { return installed }
+            return rollout.from ?? installed ?? channelVersion
         case .progressing, .paused:
             if admission != nil { return channelVersion }
             if let installed { return installed }

@@ -1,3 +1,4 @@
+import Foundation
 import AddonCatalog
 import KubernetesModel
 
@@ -14,8 +15,12 @@ public struct RolloutMember: Sendable, Equatable {
     public var phase: String?
     /// The ClusterAddon's Healthy condition message.
     public var message: String?
+    /// When the manager last applied the addon there (`status.lastAppliedTime`).
+    public var lastApplied: Date?
 
-    public init(cluster: String, wave: Int, applied: SemanticVersion? = nil, desired: SemanticVersion? = nil, phase: String? = nil, message: String? = nil) {
+    public init(cluster: String, wave: Int, applied: SemanticVersion? = nil, desired: SemanticVersion? = nil, phase: String? = nil, message: String? = nil,
+                lastApplied: Date? = nil) {
+        self.lastApplied = lastApplied
         self.cluster = cluster
         self.wave = wave
         self.applied = applied
@@ -27,6 +32,14 @@ public struct RolloutMember: Sendable, Equatable {
     func isHealthy(on version: SemanticVersion) -> Bool { applied == version && phase == "Healthy" }
 
     func hasFailed(on version: SemanticVersion) -> Bool { desired == version && (phase == "Failed" || phase == "Degraded") }
+
+    /// Failed on `version` since `admitted`: a failure reported before (a cluster given another
+    /// try by a resume, whose addon was not applied again) does not count; its deadline does.
+    func hasFailed(on version: SemanticVersion, since admitted: Date) -> Bool {
+        guard hasFailed(on: version) else { return false }
+        guard let lastApplied else { return true }
+        return lastApplied >= admitted.addingTimeInterval(-1)  // times in the API are whole seconds
+    }
 }
 
 /// The waves a channel's rollouts go through: the channel's own, then one for the clusters no

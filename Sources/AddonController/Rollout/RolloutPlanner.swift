@@ -35,6 +35,8 @@ public enum RolloutPlanner {
         }
         var rollout = AddonRollout(channel: channel, addon: addon, from: baseline, to: target)
         rollout.attempt = recorded?.attempt ?? 0
+        // Paused by a person: the new version waits for a person too.
+        rollout.paused = recorded?.paused ?? false
         rollout.observedAttempt = rollout.attempt
         rollout.startedAt = now
         if recorded == nil, baseline == nil {
@@ -53,8 +55,12 @@ public enum RolloutPlanner {
     /// One pass over a rollout: the new record and what happened.
     public static func step(_ current: AddonRollout, waves: [RolloutWave], members: [RolloutMember], now: Date) -> (AddonRollout, [Note]) {
         var r = current
+        r.admissionIndex = nil
         var notes: [Note] = []
         let byCluster = Dictionary(members.map { ($0.cluster, $0) }, uniquingKeysWith: { a, _ in a })
+        // Positions follow names: waves added or removed meanwhile do not skip anyone.
+        if let name = r.waveName, let index = waves.firstIndex(where: { $0.name == name }) { r.waveIndex = index }
+        if r.phase != .completed { r.waveIndex = min(max(0, r.waveIndex), waves.count - 1) }
 
         // Someone asked to resume (`attempt` raised): failed clusters get another try; a
         // rolled-back rollout starts over.
@@ -64,7 +70,13 @@ public enum RolloutPlanner {
                 r.admissions = []
                 r.waveIndex = 0
             } else {
-                r.admissions.removeAll { $0.state == .failed }
+                // Another try, with a new deadline; the version to return to stays.
+                for index in r.admissions.indices where r.admissions[index].state == .failed {
+                    r.admissions[index].state = .updating
+                    r.admissions[index].admittedAt = now
+                    r.admissions[index].reason = nil
+                    r.admissions[index].message = nil
+                }
             }
             r.waveCompletedAt = nil
             r.failures = []
@@ -87,12 +99,13 @@ public enum RolloutPlanner {
         r.admissions = r.admissions.compactMap { admission in
             guard let member = byCluster[admission.cluster] else { return nil }
             var a = admission
+            a.wave = member.wave
             let deadline = waves[min(a.wave, waves.count - 1)].progressDeadlineSeconds
             switch a.state {
             case .updating:
                 if member.isHealthy(on: r.to) {
                     a.state = .updated
-                } else if member.hasFailed(on: r.to) {
+                } else if member.hasFailed(on: r.to, since: a.admittedAt) {
                     a.state = .failed
                     a.reason = "Addon\(member.phase ?? "Failed")"
                     a.message = "\(r.addon) \(r.to) is \(member.phase ?? "Failed"): \(member.message ?? "")"
@@ -155,19 +168,30 @@ public enum RolloutPlanner {
         }
 
         // Admit and advance, wave after wave (an empty or finished wave passes at once).
+        let ordered = members.sorted { ($0.wave, $0.cluster) < ($1.wave, $1.cluster) }
+        var admitted = Set(r.admissions.map(\.cluster))
         while r.waveIndex < waves.count {
             let wave = waves[r.waveIndex]
-            let admitted = Set(r.admissions.map(\.cluster))
             var updating = r.admissions.filter { $0.state == .updating }.count
-            for member in members.sorted(by: { ($0.wave, $0.cluster) < ($1.wave, $1.cluster) }) where member.wave <= r.waveIndex && !admitted.contains(member.cluster) {
+            var pending = false
+            var started = false
+            for member in ordered where member.wave <= r.waveIndex && !admitted.contains(member.cluster) {
+                // The version to return it to on rollback: what it ran, unless that is already the new one.
+                let from = member.applied == r.to ? nil : member.applied
                 if member.isHealthy(on: r.to) {
-                    r.admissions.append(.init(cluster: member.cluster, wave: member.wave, from: member.applied, admittedAt: now, state: .updated))
+                    r.admissions.append(.init(cluster: member.cluster, wave: member.wave, from: from, admittedAt: now, state: .updated))
                 } else if updating < wave.concurrency {
-                    r.admissions.append(.init(cluster: member.cluster, wave: member.wave, from: member.applied, admittedAt: now, state: .updating))
+                    r.admissions.append(.init(cluster: member.cluster, wave: member.wave, from: from, admittedAt: now, state: .updating))
                     updating += 1
+                    started = true
+                } else {
+                    pending = true
+                    continue
                 }
+                admitted.insert(member.cluster)
             }
-            let pending = members.contains { $0.wave <= r.waveIndex && !Set(r.admissions.map(\.cluster)).contains($0.cluster) }
+            // A cluster that joined a finished wave: its soak starts again once it is updated.
+            if started { r.waveCompletedAt = nil }
             guard !pending, updating == 0 else { break }
             let hadMembers = members.contains { $0.wave == r.waveIndex }
             if r.waveCompletedAt == nil {
@@ -184,6 +208,7 @@ public enum RolloutPlanner {
                 notes.append(Note(warning: false, reason: "WaveStarted", message: "wave \(waves[r.waveIndex].name) started"))
             }
         }
+        r.waveName = r.waveIndex < waves.count ? waves[r.waveIndex].name : nil
         if r.waveIndex >= waves.count {
             r.phase = .completed
             r.completedAt = now

@@ -86,6 +86,8 @@ public final class ControllerStarter: Sendable {
     private func refreshCatalogSecretNames() async {
         do {
             secrets.setCatalogSecretNames(Self.secretNames(readBy: try await catalog.current()))
+        } catch is ManagementPlaneCatalog.NotSynced {
+            // Starting: the catalog's first read refreshes the names (`followCatalog`).
         } catch {
             logger.warning("cannot read the catalog for the Secrets its addons read", metadata: ["error": "\(error)"])
         }
@@ -115,7 +117,6 @@ public final class ControllerStarter: Sendable {
             await secrets.clusterGone(namespace: key.namespace, name: key.name)
         } else {
             await registry.remember(event.object)
-            await refreshCatalogSecretNames()
             await secrets.clusterSeen(event.object)
         }
         if let owns = options.owns, await !owns(key) {
@@ -173,7 +174,10 @@ public final class ControllerStarter: Sendable {
     }
 
     private func followCatalog() async {
-        for await _ in await catalog.updates() {
+        let updates = await catalog.updates()
+        // A catalog first read before this subscription: its names too.
+        await refreshCatalogSecretNames()
+        for await _ in updates {
             await refreshCatalogSecretNames()
             for controller in await registry.runningControllers { await controller.catalogChanged() }
         }
