@@ -178,7 +178,7 @@ let package = Package(
         // The command lines the documents show and the executables' behaviour as processes.
         .testTarget(
             name: "CommandLineTests",
-            dependencies: ["AddonManagerCommand", "AddonCtlCommand", "KubernetesModel", "TestSupport",
+            dependencies: ["AddonManagerCommand", "AddonCtlCommand", "KubernetesModel", "LocalKube", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),

@@ -94,14 +94,15 @@ start=$(now)
 "$ADDONCTL" publish "$copy" --kubeconfig "$kubeconfig" >"$work/publish.txt" 2>&1
 published=$(since "$start")
 while :; do
-  done_count=$(curl -sS --max-time 10 "http://127.0.0.1:$port/api/v1/status" | python3 -c '
+  # The ClusterAddons, as a user sees them (one LIST; the manager serves no status of its own).
+  done_count=$("$ADDONCTL" status -A -o json --kubeconfig "$kubeconfig" 2>/dev/null | python3 -c '
 import json, sys
 addon, version = sys.argv[1], sys.argv[2]
-items = json.load(sys.stdin)["items"]
-print(sum(1 for i in items if i.get("addon") == addon and i.get("appliedVersion") == version and i.get("phase") == "Healthy"))' "$addon" "$version" || echo 0)
+rows = json.load(sys.stdin)
+print(sum(1 for r in rows if r.get("addon") == addon and r.get("appliedVersion") == version and r.get("phase") == "Healthy"))' "$addon" "$version" || echo 0)
   ((done_count >= affected)) && break
   past "$start" && { echo "only $done_count of $affected clusters on $addon $version after $limit s" >&2; exit 1; }
-  sleep 0.25
+  sleep 1
 done
 rollout=$(since "$start")
 echo "publish: $published s; all $affected affected clusters Healthy on $addon $version after $rollout s" >&2

@@ -16,6 +16,16 @@ public struct RequestRecord: Sendable, Equatable {
     /// The HTTP status it was answered with.
     public var status: Int
 
+    public init(at: ContinuousClock.Instant, verb: String, resource: String, namespace: String?, name: String?, userAgent: String, status: Int) {
+        self.at = at
+        self.verb = verb
+        self.resource = resource
+        self.namespace = namespace
+        self.name = name
+        self.userAgent = userAgent
+        self.status = status
+    }
+
     public var isWrite: Bool { RequestKind(verb: verb, resource: resource).isWrite }
     /// Answered with 2xx: it took effect.
     public var succeeded: Bool { (200..<300).contains(status) }

@@ -21,7 +21,7 @@ public final class RolloutDriver: Sendable {
         /// The longest time between two passes.
         public var interval: Duration = .seconds(5)
         /// How long changes are gathered before a pass.
-        public var settle: Duration = .milliseconds(200)
+        public var settle: Duration = .seconds(1)
         /// Namespaces whose Secrets every Cluster may read besides its own (as the controllers').
         public var sharedSecretNamespaces: Set<String> = []
         public init() {}
