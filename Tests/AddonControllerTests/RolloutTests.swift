@@ -180,4 +180,21 @@ import Testing
             #expect(await Self.applied(h, "pinned").version == "1.0.0", "a pinned cluster followed the rollout")
         }
     }
+
+    /// A channel naming a version the manager cannot serve starts no rollout: clusters keep what
+    /// they run and say why, as without rollouts.
+    @Test func aMissingVersionStartsNoRolloutAndClustersSayWhy() async throws {
+        try await withHarness(servePublished: true, driveRollouts: true) { h in
+            try await Self.startFleet(h)
+            try await ManagementPlaneCatalogTests.editChannel(h) { $0["addons"]["base"]["version"] = "9.9.9" }
+            for (name, _) in Self.clusters {
+                try await h.eventually("\(name)/base says why") {
+                    let status = try await h.clusterAddon(name, "base")?.status
+                    return (status?["conditions"].arrayValue ?? []).contains { $0["reason"] == "UnknownVersion" } && status?["appliedVersion"] == "1.0.0"
+                }
+            }
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await Self.rollout(h)?.spec["toVersion"] == "1.0.0", "a rollout started towards a version that does not exist")
+        }
+    }
 }

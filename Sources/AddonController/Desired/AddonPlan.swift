@@ -67,6 +67,16 @@ public enum DesiredAddons {
                     plans[name] = .blocked(reason: "NotInChannel", message: "channel \"\(spec.channel)\" publishes no version of \(name)")
                     continue
                 }
+                // A channel naming a version this manager cannot serve says why, whatever a
+                // rollout would pick: nothing moves towards it.
+                if let reason = catalog.refusedVersions[name]?[v] {
+                    plans[name] = .blocked(reason: "VersionRefused", message: "\(name) \(v) is published but refused: \(reason)")
+                    continue
+                }
+                guard catalog.definition(name: name, version: v) != nil else {
+                    plans[name] = .blocked(reason: "UnknownVersion", message: "the catalog has no version \(v) of \(name)")
+                    continue
+                }
                 version = rollouts?.version(of: name, channelVersion: v, cluster: "\(spec.project)/\(spec.name)", wave: wave) ?? v
             } else {
                 plans[name] = .blocked(reason: "UnknownChannel", message: "the catalog has no channel \"\(spec.channel)\"")

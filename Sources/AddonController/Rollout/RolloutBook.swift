@@ -59,6 +59,9 @@ public final class RolloutBook: Sendable {
 
     public func all() async -> [AddonRollout] { await state.all() }
 
+    /// Whether any rollout is Progressing or Paused (only then do fleet changes matter to the driver).
+    public var hasActiveRollout: Bool { get async { await state.hasActive } }
+
     public func changes() async -> AsyncStream<Change> { await state.subscribe() }
 
     private func handle(_ event: InformerEvent) async {
@@ -106,6 +109,7 @@ public final class RolloutBook: Sendable {
         }
 
         func rollout(_ name: String) -> AddonRollout? { byName[name] }
+        var hasActive: Bool { byName.values.contains { $0.phase == .progressing || $0.phase == .paused } }
         func all() -> [AddonRollout] { byName.values.sorted { $0.objectName < $1.objectName } }
 
         func set(_ name: String, _ rollout: AddonRollout) -> AddonRollout? {

@@ -13,7 +13,8 @@ import Metrics
 /// (`addon-manager run` holds a Lease while it does).
 ///
 /// Reads come from caches (watches on Clusters, ClusterAddons and AddonRollouts); a pass runs
-/// after a change (gathered for `settle`) and at least every `interval` (deadlines and soaks).
+/// after a change (gathered for `settle`; fleet changes only while a rollout runs) and at least
+/// every `interval` (deadlines, soaks, counts).
 /// Writes are optimistic (the AddonRollout's resourceVersion): a write that lost a race is
 /// dropped and the next pass decides again on fresher data.
 public final class RolloutDriver: Sendable {
@@ -59,7 +60,12 @@ public final class RolloutDriver: Sendable {
 
     /// Drives rollouts until cancelled.
     public func run() async {
-        let wake: @Sendable (InformerEvent) async -> Void = { [wakeUp] _ in wakeUp.yield() }
+        // A fleet change matters while a rollout runs; otherwise the periodic pass keeps the
+        // counts of completed rollouts current (a fleet of a thousand clusters converging
+        // sends thousands of ClusterAddon changes a minute).
+        let wake: @Sendable (InformerEvent) async -> Void = { [wakeUp, book] _ in
+            if await book.hasActiveRollout { wakeUp.yield() }
+        }
         let clusters = Informer(kind: ManagementKinds.cluster, client: management, logger: logger, handler: wake)
         let clusterAddons = Informer(kind: ManagementKinds.clusterAddon, client: management, transform: Self.slim, logger: logger, handler: wake)
         await withTaskGroup(of: Void.self) { group in
@@ -128,7 +134,9 @@ public final class RolloutDriver: Sendable {
             let waves = RolloutWaves.effective(catalog.rolloutWaves(onChannel: channel.name))
             let defaults = Set(catalog.defaultAddons(onChannel: channel.name))
             let onChannel = specs.filter { $0.spec.channel == channel.name }
-            for (addon, entry) in channel.addons.sorted(by: { $0.key < $1.key }) {
+            // A version the catalog cannot serve (missing, refused) starts no rollout: its
+            // clusters keep what they run and their ClusterAddons say why.
+            for (addon, entry) in channel.addons.sorted(by: { $0.key < $1.key }) where catalog.definition(name: addon, version: entry.version) != nil {
                 var members: [RolloutMember] = []
                 for (key, spec) in onChannel {
                     let override = spec.addons[addon]
