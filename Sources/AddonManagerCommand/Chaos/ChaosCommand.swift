@@ -58,6 +58,9 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "The catalog directory (with addons/ and catalog/) published into the management plane.")
     var catalog: String = FileManager.default.currentDirectoryPath
 
+    @Option(help: "The replicas' log level (info or debug to see what they did in a failed phase).")
+    var replicaLogLevel: String = "notice"
+
     @Option(help: "Where the kubeconfigs and the replicas' logs go.")
     var workDir: String = FileManager.default.temporaryDirectory.appendingPathComponent("addon-manager-chaos").path
 
@@ -81,7 +84,9 @@ struct ChaosCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: workDir, withIntermediateDirectories: true)
         let fleet = try await DevFleet.start(catalog: loaded, kubeconfigDirectory: workDir,
                                              workloadSettings: ClusterSettings(initialNodes: 1, readinessDelay: .milliseconds(200)), logger: logger)
-        let replicas = ["replica-a", "replica-b"].map { ChaosReplica(identity: $0, managementKubeconfig: fleet.managementKubeconfigPath, logDirectory: workDir) }
+        let replicas = ["replica-a", "replica-b"].map {
+            ChaosReplica(identity: $0, managementKubeconfig: fleet.managementKubeconfigPath, logDirectory: workDir, logLevel: replicaLogLevel)
+        }
         // Interrupted (Ctrl-C, a timeout's SIGTERM): the replicas go too, none is left running.
         let interrupts = [Int32(SIGINT), Int32(SIGTERM)].map { (signalNumber: Int32) -> any DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)
@@ -138,7 +143,18 @@ struct ChaosCommand: AsyncParsableCommand {
             let crashesBefore = replicas.map(\.crashes.count).reduce(0, +)
             let changed = ContinuousClock.now
             try await setRegion(region, on: names, fleet: fleet)
+            // Converged while the fault still lasts? (Looked at once a second meanwhile.)
+            let target = fault == .kill ? region + Self.afterKill : region
+            let watcher = Task { () -> Duration? in
+                while !Task.isCancelled {
+                    if (try? await self.isConverged(fleet: fleet, names: names, region: target)) == true { return changed.duration(to: .now) }
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return nil
+            }
             let finalRegion = try await inject(fault, fleet: fleet, replicas: replicas, names: names, region: region)
+            watcher.cancel()
+            let duringFault = await watcher.value
             let cleared = ContinuousClock.now
             let ok = try await converged(fleet: fleet, names: names, region: finalRegion, within: convergeLimit)
             let convergedAfter = changed.duration(to: .now)
@@ -147,7 +163,7 @@ struct ChaosCommand: AsyncParsableCommand {
             for cluster in await workloads(fleet) { logs.append((cluster.name, await cluster.requestRecords)) }
             let checks = ChaosChecks.from(logs)
             let crashes = replicas.map(\.crashes.count).reduce(0, +) - crashesBefore
-            let row = ChaosRow(fault: fault, converged: ok ? convergedAfter : nil, afterClearing: afterClearing, deletes: checks.deletes, duplicateWriters: checks.duplicateWriterClusters.count,
+            let row = ChaosRow(fault: fault, converged: ok ? convergedAfter : nil, duringFault: duringFault, afterClearing: afterClearing, deletes: checks.deletes, duplicateWriters: checks.duplicateWriterClusters.count,
                                crashes: crashes, baselineMiB: baselineMiB, afterMiB: replicas[1].residentMiB)
             rows.append(row)
             say("chaos: \(row.line) (at \(Self.seconds(start.duration(to: .now))) s)")
@@ -205,10 +221,10 @@ struct ChaosCommand: AsyncParsableCommand {
             // restarted one holds them again.
             try await Task.sleep(for: .milliseconds(300))
             replicas[0].kill()
-            try await setRegion(region + "-after-kill", on: names, fleet: fleet)
+            try await setRegion(region + Self.afterKill, on: names, fleet: fleet)
             try await Task.sleep(for: duration)
             try replicas[0].start()
-            return region + "-after-kill"
+            return region + Self.afterKill
         case .managementRestart:
             let management = fleet.server.cluster(named: DevFleet.managementName)
             await management?.setUnreachable(true)
@@ -270,6 +286,9 @@ struct ChaosCommand: AsyncParsableCommand {
         fleet.server.clusterNames.filter { $0 != DevFleet.managementName }.sorted().compactMap { fleet.server.cluster(named: $0) }
     }
 
+    /// The kill phase's second change (made while replica-a is dead).
+    static let afterKill = "-after-kill"
+
     static func seconds(_ d: Duration) -> String {
         String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }
@@ -280,6 +299,8 @@ struct ChaosRow {
     var fault: ChaosCommand.Fault
     /// From the change to every cluster converged (nil: not within the limit).
     var converged: Duration?
+    /// When every cluster had converged while the fault still lasted (from the change), if so.
+    var duringFault: Duration?
     /// Of which after the fault was cleared.
     var afterClearing: Duration
     var deletes: Int
@@ -291,11 +312,17 @@ struct ChaosRow {
     var passed: Bool { converged != nil && deletes == 0 && duplicateWriters == 0 && crashes == 0 }
 
     var cells: [String] {
-        [fault.rawValue, fault.what, converged.map { "\(ChaosCommand.seconds($0)) s (\(ChaosCommand.seconds(afterClearing)) s after clearing)" } ?? "NOT converged", "\(deletes)", "\(duplicateWriters)", "\(crashes)",
+        [fault.rawValue, fault.what, convergence, "\(deletes)", "\(duplicateWriters)", "\(crashes)",
          afterMiB.map { "\(Int($0)) MiB" } ?? "?", passed ? "ok" : "FAILED"]
     }
 
     var line: String { cells.joined(separator: " | ") }
+
+    private var convergence: String {
+        if let duringFault { return "\(ChaosCommand.seconds(duringFault)) s, during the fault" }
+        guard let converged else { return "NOT converged" }
+        return "\(ChaosCommand.seconds(converged)) s (\(ChaosCommand.seconds(afterClearing)) s after clearing)"
+    }
 
     static func table(_ rows: [ChaosRow]) -> String {
         var text = "| fault | what | converged (from the change) | objects deleted | clusters with two writers | replica crashes | replica-b memory (idle before: \(rows.first?.baselineMiB.map { "\(Int($0)) MiB" } ?? "?")) | result |\n"

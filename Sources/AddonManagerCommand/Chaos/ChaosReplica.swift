@@ -15,11 +15,11 @@ final class ChaosReplica: @unchecked Sendable {
     /// Exits nobody asked for (a crash), with their status.
     private(set) var unexpectedExits: [Int32] = []
 
-    init(identity: String, managementKubeconfig: String, logDirectory: String) {
+    init(identity: String, managementKubeconfig: String, logDirectory: String, logLevel: String) {
         self.identity = identity
         logPath = "\(logDirectory)/\(identity).log"
         arguments = ["run", "--kubeconfig", managementKubeconfig, "--identity", identity, "--http-port", "0",
-                     "--http-host", "127.0.0.1", "--log-level", "notice"]
+                     "--http-host", "127.0.0.1", "--log-level", logLevel]
     }
 
     /// This executable (the replicas are the same binary).
