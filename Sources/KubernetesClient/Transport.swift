@@ -157,7 +157,24 @@ final class Transport: Sendable {
                 let prepared = try await prepare(request)
                 let response: HTTPClientResponse
                 do {
-                    response = try await httpClient.execute(prepared, deadline: deadline, logger: httpLogger)
+                    // The head must come within the request timeout: a server that took the
+                    // stream and never answers (or a connection that no longer carries new
+                    // streams) must not hold a watch until its whole deadline.
+                    let (client, logger, limit) = (httpClient, httpLogger, connection.requestTimeout)
+                    response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                        group.addTask { try await client.execute(prepared, deadline: deadline, logger: logger) }
+                        group.addTask {
+                            try await Task.sleep(for: limit)
+                            return nil
+                        }
+                        defer { group.cancelAll() }
+                        guard let first = try await group.next(), let response = first else {
+                            throw KubernetesError(kind: .timeout, context: request.context, message: "no response to the watch within \(limit)")
+                        }
+                        return response
+                    }
+                } catch let error as KubernetesError {
+                    throw error
                 } catch {
                     throw Self.transportError(error, context: request.context)
                 }
