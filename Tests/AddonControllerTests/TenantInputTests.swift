@@ -38,7 +38,10 @@ import Testing
                 let condition = await Self.accepted("exec", in: h)
                 return condition?.status == .false && condition?.reason == "KubeconfigRefused" && condition?.message.contains(".exec") == true
             }
-            #expect(await h.starter.controllers().first { $0.key.name == "exec" }?.value.phase == .invalid)
+            // The condition is written before the supervisor records the phase: wait for both.
+            try await h.eventually("the controller Invalid") {
+                await h.starter.controllers().first { $0.key.name == "exec" }?.value.phase == .invalid
+            }
             #expect(!FileManager.default.fileExists(atPath: marker), "the tenant's exec plugin ran inside the manager")
             // Nothing the controller applied is taken away: the addons stay as they were.
             let workload = try await h.client(for: "exec")
