@@ -62,11 +62,7 @@ public final class LocalKubeServer: Sendable {
                     certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))],
                     privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)))
                 tls.applicationProtocols = ["h2", "http/1.1"]
-                // Closed once they stop taking streams (see `ClosingHTTP2Channel`).
-                let configuration = tls
-                serverBuilder = HTTPServerBuilder { responder in
-                    ClosingHTTP2Channel(inner: try HTTP2UpgradeChannel(tlsConfiguration: configuration, responder: responder))
-                }
+                serverBuilder = try .http2Upgrade(tlsConfiguration: tls)
             }
         } catch {
             throw LocalKubeError.certificate("\(error)")
