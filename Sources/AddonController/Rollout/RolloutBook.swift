@@ -57,8 +57,6 @@ public final class RolloutBook: Sendable {
 
     public func rollout(channel: String, addon: String) async -> AddonRollout? { await state.rollout(AddonRollout.objectName(channel: channel, addon: addon)) }
 
-    public func all() async -> [AddonRollout] { await state.all() }
-
     /// Whether any rollout is Progressing or Paused (only then do fleet changes matter to the driver).
     public var hasActiveRollout: Bool { get async { await state.hasActive } }
 
@@ -110,7 +108,6 @@ public final class RolloutBook: Sendable {
 
         func rollout(_ name: String) -> AddonRollout? { byName[name] }
         var hasActive: Bool { byName.values.contains { $0.phase == .progressing || $0.phase == .paused } }
-        func all() -> [AddonRollout] { byName.values.sorted { $0.objectName < $1.objectName } }
 
         func set(_ name: String, _ rollout: AddonRollout) -> AddonRollout? {
             defer { byName[name] = rollout }
