@@ -62,7 +62,10 @@ public final class LocalKubeServer: Sendable {
                     certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))],
                     privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)))
                 tls.applicationProtocols = ["h2", "http/1.1"]
-                serverBuilder = try .http2Upgrade(tlsConfiguration: tls)
+                let serving = tls
+                serverBuilder = HTTPServerBuilder { responder in
+                    TLSConnectionChannel(upgrade: try HTTP2UpgradeChannel(tlsConfiguration: serving, responder: responder))
+                }
             }
         } catch {
             throw LocalKubeError.certificate("\(error)")

@@ -26,7 +26,7 @@ import Testing
             try await h.fleet.addCluster(.init(name: name, labels: wave.map { ["wave": $0] } ?? [:]))
         }
         for (name, _) in clusters { try await h.waitForPhase(name, "base", "Healthy") }
-        try await h.eventually("the rollout of base recorded") { try await rollout(h)?.status["phase"] == "Completed" }
+        try await h.eventually("the rollout of base recorded") { try await phase(h, to: "1.0.0") == "Completed" }
     }
 
     static func rollout(_ h: ControllerHarness) async throws -> KubeObject? {
@@ -35,6 +35,13 @@ import Testing
         } catch let error as KubernetesError where error.isNotFound {
             return nil
         }
+    }
+
+    /// The rollout's phase when its status was written for `version`: between the driver's spec
+    /// and status writes the object holds the new target beside the previous rollout's status.
+    static func phase(_ h: ControllerHarness, to version: String) async throws -> String? {
+        guard let status = try await rollout(h)?.status, status["toVersion"].stringValue == version else { return nil }
+        return status["phase"].stringValue
     }
 
     static func applied(_ h: ControllerHarness, _ cluster: String) async -> (version: String?, phase: String?) {
@@ -70,7 +77,7 @@ import Testing
 
             try await h.eventually("the rollout Completed") {
                 let status = try await Self.rollout(h)?.status
-                return status?["phase"] == "Completed" && status?["updated"] == 5
+                return status?["phase"] == "Completed" && status?["toVersion"] == "1.1.0" && status?["updated"] == 5
             }
             let rollout = try #require(try await Self.rollout(h))
             #expect(rollout.spec["fromVersion"] == "1.0.0" && rollout.spec["toVersion"] == "1.1.0")
@@ -104,8 +111,7 @@ import Testing
             try await Self.startFleet(h)
             try await ManagementPlaneCatalogTests.editChannel(h) { $0["addons"]["base"]["version"] = "1.1.0" }
             try await h.eventually("the rollout to 1.1.0 Completed", timeout: .seconds(120)) {
-                let rollout = try await Self.rollout(h)
-                return rollout?.status["phase"] == "Completed" && rollout?.spec["toVersion"] == "1.1.0"
+                try await Self.phase(h, to: "1.1.0") == "Completed"
             }
             try await Self.publishBadVersion(h)
             try await ManagementPlaneCatalogTests.editChannel(h) { $0["addons"]["base"]["version"] = "1.2.0" }
@@ -115,7 +121,7 @@ import Testing
                     let desired = try await h.clusterAddon(name, "base")?.status["desiredVersion"]
                     #expect(desired == "1.1.0", "\(name) was given the bad version")
                 }
-                return try await Self.rollout(h)?.status["phase"] == "RolledBack"
+                return try await Self.phase(h, to: "1.2.0") == "RolledBack"
             }
             let status = try #require(try await Self.rollout(h)).status
             let failures = status["failures"].arrayValue ?? []
@@ -159,7 +165,7 @@ import Testing
                 return state.version == "1.1.0" && state.phase == "Healthy"
             }
             try await Self.patchRollout(h, ["paused": true])
-            try await h.eventually("the rollout Paused") { try await Self.rollout(h)?.status["phase"] == "Paused" }
+            try await h.eventually("the rollout Paused") { try await Self.phase(h, to: "1.1.0") == "Paused" }
             try await h.fleet.addCluster(.init(name: "late", labels: ["wave": "early"]))
             try await h.waitForPhase("late", "base", "Healthy")
             // Well past the canary's 3 s soak: still nothing admitted.
@@ -170,7 +176,7 @@ import Testing
 
             let attempt = try #require(try await Self.rollout(h)).spec["attempt"].intValue ?? 0
             try await Self.patchRollout(h, ["paused": false, "attempt": .int(attempt + 1)])
-            try await h.eventually("the rollout Completed", timeout: .seconds(90)) { try await Self.rollout(h)?.status["phase"] == "Completed" }
+            try await h.eventually("the rollout Completed", timeout: .seconds(90)) { try await Self.phase(h, to: "1.1.0") == "Completed" }
             for name in ["c1", "c2", "c3", "c4", "c5", "late"] {
                 try await h.eventually("\(name) Healthy on 1.1.0") {
                     let state = await Self.applied(h, name)

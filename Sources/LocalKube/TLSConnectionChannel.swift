@@ -1,0 +1,68 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdHTTP2
+import Logging
+import NIOCore
+import NIOSSL
+
+/// LocalKube's TLS connections: HummingbirdHTTP2's HTTP/1.1-or-HTTP/2 channel, with a connection
+/// that hits an error closed at once instead of staying open.
+///
+/// swift-nio-http2 (1.46) ends a connection's sequence of inbound streams when an error reaches
+/// its handler (a TLS or socket error) while the connection itself stays open; a stream the client
+/// opens after that is dropped, and dropping it traps the process ("Deinited NIOAsyncWriter without
+/// calling finish()") or leaves the request unanswered. A real kube-apiserver (Go's HTTP/2 server)
+/// closes a connection that fails; `ConnectionFailureCloser` does the same, ahead of the HTTP/2
+/// handler, and hands it nothing more from that connection.
+struct TLSConnectionChannel: ServerChildChannel {
+    typealias Value = HTTP2UpgradeChannel.Value
+
+    let upgrade: HTTP2UpgradeChannel
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let value = upgrade.setup(channel: channel, logger: logger)
+        do {
+            // `setup` added the TLS handler synchronously (we are on the channel's event loop).
+            let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
+            try channel.pipeline.syncOperations.addHandler(ConnectionFailureCloser(logger: logger), position: .after(tls))
+        } catch {
+            channel.close(promise: nil)
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return value
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await upgrade.handle(value: value, logger: logger)
+    }
+}
+
+/// Closes the connection on the first error that reaches it and passes on no more reads or errors,
+/// so the handlers after it see the connection end (`channelInactive`) rather than an error on a
+/// connection that stays open.
+final class ConnectionFailureCloser: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+    typealias InboundOut = NIOAny
+
+    private let logger: Logger
+    private(set) var failed = false
+
+    init(logger: Logger) { self.logger = logger }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !failed else { return }
+        context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard !failed else { return }
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard !failed else { return }
+        failed = true
+        logger.debug("LocalKube connection closed after an error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
