@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -131,6 +132,27 @@ let package = Package(
             resources: [.copy("Resources/crds")],
             swiftSettings: swiftSettings
         ),
+        // The status API and page for users: project-scoped views of the management plane's
+        // watches, access decided by the management plane (TokenReview, SubjectAccessReview).
+        .target(
+            name: "StatusAPI",
+            dependencies: [
+                "KubernetesModel",
+                "KubernetesClient",
+                "ControllerRuntime",
+                "AddonCatalog",
+                "AddonController",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The embedded default: LocalKube as the management plane plus simulated workload
         // clusters, wired to the controllers (`addon-manager dev` and the end-to-end tests).
         .target(
@@ -155,6 +177,7 @@ let package = Package(
                 "ControllerRuntime",
                 "AddonController",
                 "DevFleet",
+                "StatusAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -219,6 +242,12 @@ let package = Package(
             dependencies: ["AddonController", "AddonCatalog", "ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet", "TestSupport",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StatusAPITests",
+            dependencies: ["StatusAPI", "AddonController", "AddonCatalog", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet", "TestSupport",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -8,6 +8,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import StatusAPI
 import UnixSignals
 
 /// `addon-manager run`: the controllers against a real management cluster (kubeconfig or the
@@ -69,12 +70,36 @@ struct RunCommand: AsyncParsableCommand {
                                discussion: "A Cluster's addons read Secrets of its own namespace; `spec.facts.secretNamespace` naming any other namespace is refused unless it is listed here."))
     var sharedSecretNamespaces: [String] = []
 
+    @Option(help: ArgumentHelp("Serve the status API and page for users on this port (off when not given).",
+                               discussion: "Users see their projects' clusters and addons with a token the management plane accepts; see README \"Status API and page\"."))
+    var statusPort: Int?
+
+    @Option(help: "Address the status API listens on.")
+    var statusHost: String = "0.0.0.0"
+
+    @Option(name: .customLong("status-tls-cert"), help: "PEM file of the status API's serving certificate (chain); required unless --status-host is a loopback address.")
+    var statusTLSCert: String?
+
+    @Option(name: .customLong("status-tls-key"), help: "PEM file of the status API's private key.")
+    var statusTLSKey: String?
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
     func validate() throws {
         guard managementQPS > 0, workloadQPS > 0 else { throw ValidationError("--management-qps and --workload-qps must be above 0") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        if statusPort != nil {
+            do {
+                try statusOptions.validate()
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+    }
+
+    var statusOptions: StatusService.Options {
+        StatusService.Options(host: statusHost, port: statusPort ?? 0, tlsCertificateFile: statusTLSCert, tlsKeyFile: statusTLSKey)
     }
 
     func run() async throws {
@@ -150,6 +175,11 @@ struct RunCommand: AsyncParsableCommand {
             // the watch on the published catalog and the endpoints stop, then the clients close.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: clients), .init(service: endpoints)]
             if let published { services.append(.init(service: PublishedCatalogService(catalog: published))) }
+            if statusPort != nil {
+                let reviewer = ManagementAccessReviewer(client: management, logger: logger)
+                services.append(.init(service: StatusService(management: management, reviewer: reviewer, catalog: { try? await source.current() },
+                                                             options: statusOptions, logger: logger)))
+            }
             services += [.init(service: rollouts), .init(service: ShardLeasesService(coordinator: coordinator)),
                          .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]
             let group = ServiceGroup(configuration: .init(
