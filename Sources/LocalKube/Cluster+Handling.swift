@@ -1,7 +1,8 @@
 import KubernetesModel
 
 extension LocalKubeCluster {
-    /// Answer one request (after authentication), with the injected faults applied.
+    /// Answer one request (after authentication), with the injected faults applied; a request of
+    /// a user outside `system:masters` only when RBAC allows it.
     func handle(_ request: APIRequest) async -> APIResponse {
         let faulted = faults.apply(toUserAgent: request.userAgent)
         if isShutDown || (faults.unreachable && faulted) { return APIResponse(status: 503, body: .dropConnection) }
@@ -19,6 +20,7 @@ extension LocalKubeCluster {
         let logged = requestLog.appended
         let response: APIResponse
         do {
+            try authorizeRequest(request)
             response = try route(request)
         } catch {
             response = .error(error)
