@@ -78,6 +78,12 @@ extension LocalKubeCluster {
                                             userAgent: request.userAgent ?? "", status: 0))
         }
 
+        if type.isReview {
+            guard path.name == nil else { throw APIError.resourceNotFound }
+            guard request.method == "POST" else { throw APIError.methodNotAllowed() }
+            count("create")
+            return try review(type, namespace: namespace, request: request)
+        }
         if path.subresource == "scale", let name = path.name {
             count(request.method == "GET" ? "get" : request.method == "PUT" ? "update" : "patch")
             return try scale(type, namespace: namespace, name: name, request: request)
