@@ -272,12 +272,16 @@ public final class KubernetesClient: KubeClient {
             throw KubernetesError(kind: .invalidObject, context: context(verb: verb, object: object.name.isEmpty ? nil : object.reference),
                                   message: "the object has no \(object.apiVersion.isEmpty ? "apiVersion" : "kind")")
         }
-        guard !object.name.isEmpty || (verb == "create" && object.generateName != nil) else {
-            throw KubernetesError(kind: .invalidObject, context: context(verb: verb, object: nil),
-                                  message: "the \(object.kind) has no metadata.name")
-        }
+        let nameless = object.name.isEmpty && !(verb == "create" && object.generateName != nil)
+        guard !nameless || verb == "create" else { throw nameMissing(object, verb: verb) }
         let resource = try await resource(for: object.groupVersionKind)
+        // A create-only kind (TokenReview, SubjectAccessReview) is nameless: the server refuses a name.
+        if nameless, resource.verbs != ["create"] { throw nameMissing(object, verb: verb) }
         return (resource, effectiveNamespace(resource, object.namespace))
+    }
+
+    private func nameMissing(_ object: KubeObject, verb: String) -> KubernetesError {
+        KubernetesError(kind: .invalidObject, context: context(verb: verb, object: nil), message: "the \(object.kind) has no metadata.name")
     }
 
     func effectiveNamespace(_ resource: APIResource, _ namespace: String?) -> String? {

@@ -10,6 +10,8 @@ struct APIRequest: Sendable {
     var accept: String?
     var userAgent: String?
     var body: [UInt8]
+    /// Who sent it (the user its bearer token stands for).
+    var user: UserInfo = .clusterAdmin
 
     var queryFlag: (String) -> Bool {
         { key in

@@ -2,7 +2,8 @@ import KubernetesModel
 
 /// The built-in kinds LocalKube serves, as a v1.24 kube-apiserver's discovery lists them
 /// (names, scope, verbs, short names, categories, status subresources), plus the aggregation
-/// and autoscaling kinds addons use.
+/// and autoscaling kinds addons use, and the review kinds (create only, never stored; the
+/// server's `selfsubjectrulesreviews` is not served).
 enum BuiltinResourceTypes {
     static let all: [ResourceType] = [
         .init(group: "", version: "v1", plural: "configmaps", kind: "ConfigMap", namespaced: true, verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], shortNames: ["cm"], categories: [], subresources: [], storageVersionHash: "qFsyl6wFWjQ="),
@@ -42,12 +43,16 @@ enum BuiltinResourceTypes {
         .init(group: "admissionregistration.k8s.io", version: "v1", plural: "validatingwebhookconfigurations", kind: "ValidatingWebhookConfiguration", namespaced: false, verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], shortNames: [], categories: ["api-extensions"], subresources: [], storageVersionHash: "B0wHjQmsGNk="),
         .init(group: "events.k8s.io", version: "v1", plural: "events", kind: "Event", namespaced: true, verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], shortNames: ["ev"], categories: [], subresources: [], storageVersionHash: "r2yiGXH7wu8="),
         .init(group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false, verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], shortNames: [], categories: ["api-extensions"], subresources: ["status"], storageVersionHash: "InPBPD7+PqM="),
+        .init(group: "authentication.k8s.io", version: "v1", plural: "tokenreviews", kind: "TokenReview", namespaced: false, verbs: ["create"], shortNames: [], categories: [], subresources: [], storageVersionHash: ""),
+        .init(group: "authorization.k8s.io", version: "v1", plural: "localsubjectaccessreviews", kind: "LocalSubjectAccessReview", namespaced: true, verbs: ["create"], shortNames: [], categories: [], subresources: [], storageVersionHash: ""),
+        .init(group: "authorization.k8s.io", version: "v1", plural: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview", namespaced: false, verbs: ["create"], shortNames: [], categories: [], subresources: [], storageVersionHash: ""),
+        .init(group: "authorization.k8s.io", version: "v1", plural: "subjectaccessreviews", kind: "SubjectAccessReview", namespaced: false, verbs: ["create"], shortNames: [], categories: [], subresources: [], storageVersionHash: ""),
         .init(group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers", kind: "HorizontalPodAutoscaler", namespaced: true, verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], shortNames: ["hpa"], categories: ["all"], subresources: ["status"], storageVersionHash: "oQlkt7f5j/A="),
     ]
 
     /// Group versions in the order `/apis` lists them (core `v1` is served under `/api`).
     static let groupOrder: [String] = [
-        "apiregistration.k8s.io", "apps", "events.k8s.io", "autoscaling", "batch", "networking.k8s.io", "policy",
+        "apiregistration.k8s.io", "apps", "events.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "autoscaling", "batch", "networking.k8s.io", "policy",
         "rbac.authorization.k8s.io", "storage.k8s.io", "admissionregistration.k8s.io", "apiextensions.k8s.io",
         "scheduling.k8s.io", "coordination.k8s.io",
     ]

@@ -1,7 +1,8 @@
 import KubernetesModel
 
 extension LocalKubeCluster {
-    /// Answer one request (after authentication), with the injected faults applied.
+    /// Answer one request (after authentication), with the injected faults applied; a request of
+    /// a user outside `system:masters` only when RBAC allows it.
     func handle(_ request: APIRequest) async -> APIResponse {
         let faulted = faults.apply(toUserAgent: request.userAgent)
         if isShutDown || (faults.unreachable && faulted) { return APIResponse(status: 503, body: .dropConnection) }
@@ -19,6 +20,7 @@ extension LocalKubeCluster {
         let logged = requestLog.appended
         let response: APIResponse
         do {
+            try authorizeRequest(request)
             response = try route(request)
         } catch {
             response = .error(error)
@@ -76,6 +78,12 @@ extension LocalKubeCluster {
                                             userAgent: request.userAgent ?? "", status: 0))
         }
 
+        if type.isReview {
+            guard path.name == nil else { throw APIError.resourceNotFound }
+            guard request.method == "POST" else { throw APIError.methodNotAllowed() }
+            count("create")
+            return try review(type, namespace: namespace, request: request)
+        }
         if path.subresource == "scale", let name = path.name {
             count(request.method == "GET" ? "get" : request.method == "PUT" ? "update" : "patch")
             return try scale(type, namespace: namespace, name: name, request: request)

@@ -36,6 +36,13 @@ extension LocalKubeCluster {
                  "responses": ["200": ["description": "OK"]]]
             }
             let write = ["dryRun", "fieldManager", "fieldValidation"]
+            if t.isReview {
+                // Create only. The PATCH operation is not the real server's: it tells kubectl that
+                // the server validates fields, where it would otherwise validate on its side with
+                // the protobuf OpenAPI v2 document LocalKube does not serve (KNOWN-DIFFERENCES.md).
+                paths[collection] = ["post": operation("post", write), "patch": operation("patch", write)]
+                continue
+            }
             paths[collection] = ["get": operation("list", ["labelSelector", "fieldSelector", "limit", "continue", "resourceVersion", "watch", "timeoutSeconds"]),
                                  "post": operation("post", write), "delete": operation("deletecollection", ["labelSelector", "fieldSelector", "dryRun"])]
             paths["\(collection)/{name}"] = ["get": operation("get", []), "put": operation("put", write),

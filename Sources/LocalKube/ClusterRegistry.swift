@@ -14,6 +14,15 @@ final class ClusterRegistry: @unchecked Sendable {
         return byToken[token]
     }
 
+    /// The cluster that knows this bearer token (its admin token or a user's) and the user it stands for.
+    func authenticate(token: String) -> (LocalKubeCluster, UserInfo)? {
+        if let owner = get(token: token) { return (owner, UserInfo.clusterAdmin) }
+        for cluster in all {
+            if let user = cluster.users.user(token: token) { return (cluster, user) }
+        }
+        return nil
+    }
+
     func get(_ name: String) -> LocalKubeCluster? {
         lock.lock()
         defer { lock.unlock() }

@@ -14,6 +14,8 @@ public actor LocalKubeCluster {
     /// `https://127.0.0.1:PORT/clusters/NAME`.
     public nonisolated let baseURL: String
     nonisolated let serverAddress: String
+    /// Static users and their bearer tokens (`addUser`).
+    nonisolated let users = UserDirectory()
 
     let logger: Logger
     var settings: ClusterSettings

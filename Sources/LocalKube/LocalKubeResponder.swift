@@ -4,8 +4,9 @@ import KubernetesModel
 import HTTPTypes
 import NIOCore
 
-/// Routes `/clusters/NAME/...` to that cluster after checking its bearer token, and writes the
-/// cluster's answer (bytes, or a streamed watch).
+/// Routes `/clusters/NAME/...` to that cluster after checking its bearer token (the cluster's admin
+/// token or one of its users' tokens: `LocalKubeCluster.addUser`), and writes the cluster's answer
+/// (bytes, or a streamed watch).
 ///
 /// A path without the `/clusters/NAME` prefix goes to the cluster whose bearer token the request
 /// carries. kubectl and client-go drop the server URL's path for raw requests
@@ -23,19 +24,24 @@ struct LocalKubeResponder: HTTPResponder {
         let authorization = request.headers[.authorization] ?? ""
         let cluster: LocalKubeCluster
         let subpath: String
+        let user: UserInfo
         if path.hasPrefix("/clusters/") {
             let rest = path.dropFirst("/clusters/".count)
             let clusterName = String(rest.prefix { $0 != "/" })
             subpath = String(rest.dropFirst(clusterName.count))
             guard let named = registry.get(clusterName) else { return Self.write(.error(.pageNotFound)) }
-            guard authorization == "Bearer \(named.token)" else { return Self.write(.error(.unauthorized())) }
+            guard authorization.hasPrefix("Bearer "), let known = named.authenticate(token: String(authorization.dropFirst("Bearer ".count))) else {
+                return Self.write(.error(.unauthorized()))
+            }
             cluster = named
+            user = known
         } else {
             guard authorization.hasPrefix("Bearer ") else { return Self.write(.error(.pageNotFound)) }
-            guard let owner = registry.get(token: String(authorization.dropFirst("Bearer ".count))) else {
+            guard let (owner, known) = registry.authenticate(token: String(authorization.dropFirst("Bearer ".count))) else {
                 return Self.write(.error(.unauthorized()))
             }
             cluster = owner
+            user = known
             subpath = path
         }
         let body: [UInt8]
@@ -51,7 +57,7 @@ struct LocalKubeResponder: HTTPResponder {
         let apiRequest = APIRequest(
             method: request.method.rawValue, path: subpath.isEmpty ? "/" : subpath, query: Self.query(request.uri.query),
             contentType: request.headers[.contentType], accept: request.headers[.accept],
-            userAgent: request.headers[.userAgent], body: body)
+            userAgent: request.headers[.userAgent], body: body, user: user)
         let response = await cluster.handle(apiRequest)
         if case .dropConnection = response.body {
             context.channel.close(promise: nil)

@@ -108,9 +108,7 @@ public final class LocalKubeServer: Sendable {
     @discardableResult
     public func addCluster(name: String, settings: ClusterSettings? = nil) async throws(LocalKubeError) -> LocalKubeCluster {
         guard ObjectValidation.isLabel(name) else { throw LocalKubeError.invalidName(name) }
-        var tokenBytes = [UInt8](repeating: 0, count: 24)
-        for i in tokenBytes.indices { tokenBytes[i] = UInt8.random(in: 0...255) }
-        let token = "localkube-" + tokenBytes.map { String(format: "%02x", $0) }.joined()
+        let token = UserDirectory.randomToken(prefix: "localkube-")
         let cluster = LocalKubeCluster(name: name, token: token, baseURL: "\(baseURL)/clusters/\(name)",
                                        serverAddress: "\(host):\(port)", settings: settings ?? defaultSettings, logger: logger)
         await cluster.bootstrap()

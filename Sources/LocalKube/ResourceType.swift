@@ -42,6 +42,8 @@ struct ResourceType: Sendable, Hashable {
     var singular: String { kind.lowercased() }
     var hasStatusSubresource: Bool { subresources.contains("status") }
     var isCustom: Bool { customResourceDefinition != nil }
+    /// A review kind (TokenReview, SubjectAccessReview, ...): create only, never stored.
+    var isReview: Bool { verbs == ["create"] }
     /// Storage identity: one store per group and resource (all versions share it).
     var key: ResourceKey { ResourceKey(group: group, plural: plural) }
 

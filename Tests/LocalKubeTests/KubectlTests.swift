@@ -136,4 +136,40 @@ struct KubectlTests {
             #expect(output.text.split(separator: "\n").map(String.init) == ["before", "after"])
         }
     }
+
+    @Test func tokenReviewAndAuthCanIWithAUserToken() async throws {
+        try await LocalKubeFixture.with { f in
+            let kubectl = try KubectlRunner(server: f.server, cluster: "test")
+            try await UserTokenTests.grantProjectReaders(f)
+            try await AccessReviewTests.installClustersCRD(f)
+            let token = f.cluster.addUser(name: "alice", groups: ["team-p"])
+            let file = URL(fileURLWithPath: kubectl.kubeconfig).deletingLastPathComponent().appendingPathComponent("tokenreview.yaml")
+            try Data("""
+                apiVersion: authentication.k8s.io/v1
+                kind: TokenReview
+                spec:
+                  token: \(token)
+                """.utf8).write(to: file)
+            let created = try await kubectl.run(["create", "-f", file.path, "-o", "json"])
+            #expect(created.status == 0, "\(created.error)")
+            let review = try JSONValue.parse(Array(created.output.utf8))
+            #expect(review["status"]["authenticated"] == true)
+            #expect(review["status"]["user"]["username"] == "alice")
+            #expect(review["status"]["user"]["groups"] == ["team-p", "system:authenticated"])
+
+            let yes = try await kubectl.run(["auth", "can-i", "get", "clusters.addon-manager.io", "-n", "p", "--token", token])
+            #expect(yes.status == 0, "\(yes.error)")
+            #expect(yes.output.trimmingCharacters(in: .whitespacesAndNewlines) == "yes")
+            let no = try await kubectl.run(["auth", "can-i", "delete", "clusters.addon-manager.io", "-n", "p", "--token", token])
+            #expect(no.status == 1, "\(no.error)")
+            #expect(no.output.trimmingCharacters(in: .whitespacesAndNewlines) == "no")
+            let elsewhere = try await kubectl.run(["auth", "can-i", "get", "clusters.addon-manager.io", "-n", "q", "--token", token])
+            #expect(elsewhere.output.trimmingCharacters(in: .whitespacesAndNewlines) == "no")
+            let admin = try await kubectl.run(["auth", "can-i", "delete", "nodes"])
+            #expect(admin.output.trimmingCharacters(in: .whitespacesAndNewlines) == "yes", "\(admin.error)")
+            let forbidden = try await kubectl.run(["get", "configmaps", "-n", "p", "--token", token])
+            #expect(forbidden.status != 0)
+            #expect(forbidden.error.contains("configmaps is forbidden: User \"alice\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"p\""), "\(forbidden.error)")
+        }
+    }
 }
