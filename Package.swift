@@ -132,6 +132,13 @@ let package = Package(
             resources: [.copy("Resources/crds")],
             swiftSettings: swiftSettings
         ),
+        // The provisioning and healing loop: node pools, Machines, their health (pure decisions
+        // first; the controllers and providers build on them).
+        .target(
+            name: "ClusterLifecycle",
+            dependencies: ["KubernetesModel"],
+            swiftSettings: swiftSettings
+        ),
         // The status API and page for users: project-scoped views of the management plane's
         // watches, access decided by the management plane (TokenReview, SubjectAccessReview).
         .target(
@@ -234,7 +241,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ControllerRuntimeTests",
-            dependencies: ["ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel"],
+            dependencies: ["ControllerRuntime", "KubernetesClient", "LocalKube", "KubernetesModel", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -244,6 +251,9 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ClusterLifecycleTests",
+                    dependencies: ["ClusterLifecycle", "KubernetesModel"],
+                    swiftSettings: swiftSettings),
         .testTarget(
             name: "StatusAPITests",
             dependencies: ["StatusAPI", "AddonController", "AddonCatalog", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet", "TestSupport",

@@ -26,7 +26,7 @@ fail() {
 
 # 1. The embedded default, 20 clusters, until all are Healthy (a hang is a failure after 300 s).
 started=$(date +%s.%N)
-timeout 300 "$ADDON_MANAGER" dev --clusters 20 --exit-when-healthy --http-port 0 --catalog "$bench_root" \
+timeout 300 "$ADDON_MANAGER" dev --clusters 20 --exit-when-healthy --http-port 0 --status-port 0 --catalog "$bench_root" \
   --kubeconfig-dir "$work/dev" >"$work/dev.log" 2>&1 || fail "addon-manager dev exited with status $?" "$work/dev.log"
 grep -q "all 20 clusters Healthy" "$work/dev.log" || fail "addon-manager dev did not report all 20 clusters Healthy" "$work/dev.log"
 echo "release smoke: dev --clusters 20: $(grep -o 'all 20 clusters Healthy.*' "$work/dev.log") (process $(python3 -c "print(f'{$(date +%s.%N) - $started:.1f}')") s)"

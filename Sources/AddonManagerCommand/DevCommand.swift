@@ -10,6 +10,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import StatusAPI
 import UnixSignals
 
 /// `addon-manager dev`: the whole system on one machine. LocalKube serves the management plane
@@ -30,6 +31,13 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: "The port of the manager's own endpoints (/metrics, /healthz, /debug/clusters).")
     var httpPort: Int = 8080
+
+    @Option(help: ArgumentHelp("How many projects (management-plane namespaces) the clusters are spread over, each with a user who may see only it.",
+                               discussion: "One project is named dev; several are team-a, team-b, ..."))
+    var projects: Int = 2
+
+    @Option(help: "The port of the status API and page, on 127.0.0.1 (0 = any free port).")
+    var statusPort: Int = 8081
 
     @Option(help: "The catalog directory (with addons/ and catalog/) published into the management plane at start.")
     var catalog: String = FileManager.default.currentDirectoryPath
@@ -67,6 +75,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
+        guard (1...26).contains(projects) else { throw ValidationError("--projects must be between 1 and 26") }
     }
 
     func run() async throws {
@@ -85,10 +94,24 @@ struct DevCommand: AsyncParsableCommand {
         let starter = ControllerStarter(management: fleet.management, catalog: published, options: options, logger: logger)
         let driver = RolloutDriver(management: fleet.management, catalog: published, book: book, logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }
+        let projectNames = projects == 1 ? ["dev"] : (0..<projects).map { "team-" + String(UnicodeScalar(UInt8(97 + $0))) }
+        var users: [DevFleet.User] = []
+        for project in projectNames { users.append(try await fleet.addProjectUser("user-of-\(project)", project: project)) }
+        users.append(try await fleet.addOperator("operator"))
+        let announcedUsers = users
+        let status = StatusService(management: fleet.management, reviewer: ManagementAccessReviewer(client: fleet.management, logger: logger),
+                                   catalog: { try? await published.current() }, options: .init(host: "127.0.0.1", port: statusPort),
+                                   logger: logger) { port in
+            say("status page: http://127.0.0.1:\(port)/ (API: http://127.0.0.1:\(port)/api/v1/openapi.json); sign in with a token:")
+            for user in announcedUsers {
+                say("  \(user.name) (\(user.project.map { "project \($0)" } ?? "every project, operator")): \(user.token)")
+            }
+        }
         say("addon-manager dev: LocalKube at \(fleet.server.baseURL), catalog \(catalog) (\(loaded.addonNames.count) addons) published into it")
         say("  management kubeconfig: \(fleet.managementKubeconfigPath)")
         say("  workload kubeconfigs:  \(kubeconfigDir)/dev-NNN.kubeconfig")
         say("  endpoints:             http://127.0.0.1:\(httpPort)/metrics  /debug/clusters")
+        say("  projects:              \(projectNames.joined(separator: ", ")) (clusters spread over them)")
         say("Look inside:")
         say("  kubectl --kubeconfig \(fleet.managementKubeconfigPath) get clusters,clusteraddons -A")
         say("  swift run addonctl status -A --kubeconfig \(fleet.managementKubeconfigPath)")
@@ -99,9 +122,10 @@ struct DevCommand: AsyncParsableCommand {
         }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }
-        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
+        let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
+        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints)],
+            services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints), .init(service: status)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         if printRequestCounts { await printRequests(fleet) }
@@ -117,6 +141,7 @@ private struct FleetService: Service {
     let rollouts: RolloutsService
     let runControllers: Bool
     let clusterNames: [String]
+    let clusterProjects: [String: String]
     let start: ContinuousClock.Instant
     let exitWhenHealthy: Bool
     let logger: Logger
@@ -136,10 +161,10 @@ private struct FleetService: Service {
                         var pending = clusterNames.enumerated()[...]
                         for _ in 0..<min(16, pending.count) {
                             let (i, name) = pending.removeFirst()
-                            creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) }
+                            creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i, project: clusterProjects[name] ?? "dev")) }
                         }
                         while try await creators.next() != nil {
-                            if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i)) } }
+                            if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i, project: clusterProjects[name] ?? "dev")) } }
                         }
                     }
                     say("\(clusterNames.count) cluster(s) created after \(elapsed())")
@@ -208,3 +233,4 @@ private actor FleetProgress {
         }
     }
 }
+

@@ -286,7 +286,7 @@ extension LocalKubeCluster {
 
     // MARK: Nodes
 
-    func addNodeInternal(name: String, labels: [String: String]) {
+    func addNodeInternal(name: String, labels: [String: String], providerID: String? = nil) {
         let type = BuiltinResourceTypes.node
         let key = ObjectName(namespace: "", name: name)
         guard store.get(type.key, key) == nil else { return }
@@ -296,7 +296,7 @@ extension LocalKubeCluster {
         let node: JSONValue = [
             "apiVersion": "v1", "kind": "Node",
             "metadata": ["name": .string(name), "labels": .object(allLabels)],
-            "spec": ["podCIDR": "10.244.0.0/24"],
+            "spec": providerID.map { ["podCIDR": "10.244.0.0/24", "providerID": .string($0)] } ?? ["podCIDR": "10.244.0.0/24"],
             "status": [
                 "conditions": [
                     ["type": "MemoryPressure", "status": "False", "reason": "KubeletHasSufficientMemory", "message": "", "lastHeartbeatTime": now, "lastTransitionTime": now],

@@ -104,9 +104,9 @@ public actor LocalKubeCluster {
 
     // MARK: Nodes
 
-    /// Add a Ready node.
-    public func addNode(name: String, labels: [String: String] = [:]) {
-        addNodeInternal(name: name, labels: labels)
+    /// Add a Ready node (`providerID`: the VM it runs on, as a cloud provider would set it).
+    public func addNode(name: String, labels: [String: String] = [:], providerID: String? = nil) {
+        addNodeInternal(name: name, labels: labels, providerID: providerID)
         rescheduleAllWorkloads()
     }
 

@@ -86,7 +86,7 @@ public struct StatusService: Service {
                               logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await cancelWhenGracefulShutdown { await self.watch() } }
-            group.addTask { try await app.runService() }
+            group.addTask { try await app.run() }
             try await group.waitForAll()
         }
     }

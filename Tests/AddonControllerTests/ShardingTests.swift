@@ -7,6 +7,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
+import TestSupport
 import Testing
 
 @Suite struct ShardAssignmentTests {
@@ -310,15 +311,5 @@ import Testing
                                                          namespace: Self.project)
             return object?.status["phase"] == JSONValue.string(phase)
         }
-    }
-
-    private func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("timed out: \(what)")
-        throw CancellationError()
     }
 }

@@ -38,7 +38,7 @@ import TestSupport
 
     @Test func devPrintsItsKubeconfigsAndProgressAtOnce() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dev-out-\(UUID().uuidString)").path
-        try await seeLineWhileRunning(["dev", "--clusters", "1", "--http-port", "0", "--kubeconfig-dir", directory, "--catalog", Self.repository.path],
+        try await seeLineWhileRunning(["dev", "--clusters", "1", "--http-port", "0", "--status-port", "0", "--kubeconfig-dir", directory, "--catalog", Self.repository.path],
                                       expected: "first cluster Healthy")
     }
 }

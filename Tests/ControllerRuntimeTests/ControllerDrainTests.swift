@@ -1,4 +1,5 @@
 import Logging
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -26,16 +27,6 @@ private actor GatedReconciler: Reconciler {
 /// Stopping a controller: no new work, the reconcile in flight finishes (within the grace).
 @Suite struct ControllerDrainTests {
     let logger = Logger(label: "test")
-
-    func eventually(_ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        Issue.record("not reached: \(what)")
-        throw CancellationError()
-    }
 
     /// Regression: cancelling a controller cancelled the reconcile in flight (in the middle of
     /// an apply) and the workers went on taking queued items until the queue was empty.

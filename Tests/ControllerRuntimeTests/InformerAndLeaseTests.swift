@@ -3,6 +3,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -40,14 +41,6 @@ actor EventLog {
         }
         try? await client.shutdown()
         await server.shutdown()
-    }
-
-    func eventually(_ what: String, _ condition: () async -> Bool) async throws {
-        for _ in 0..<300 {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("not reached: \(what)")
     }
 
     func configMap(_ name: String, _ value: String) -> KubeObject {

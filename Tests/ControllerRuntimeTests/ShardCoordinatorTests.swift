@@ -3,6 +3,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -54,16 +55,6 @@ import Testing
         connection.userAgent = "addon-manager/0.1 (\(identity); leases)"
         connection.retryPolicy = .never
         return try KubernetesClient(connection: connection, logger: logger)
-    }
-
-    func eventually(_ what: String, timeout: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if await condition() { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("not reached within \(timeout): \(what)")
-        throw CancellationError()
     }
 
     /// Regression: a failed member listing counted as "one member" (this replica alone, so it

@@ -6,6 +6,13 @@ public struct EventuallyTimeout: Error, CustomStringConvertible {
     public var what: String
     public var timeout: Duration
     public var lastError: String?
+
+    public init(what: String, timeout: Duration, lastError: String? = nil) {
+        self.what = what
+        self.timeout = timeout
+        self.lastError = lastError
+    }
+
     public var description: String {
         "timed out after \(timeout) waiting for \(what)" + (lastError.map { " (last error: \($0))" } ?? "")
     }
@@ -31,7 +38,7 @@ public func eventually(_ what: String, timeout: Duration = .seconds(60), every p
 }
 
 /// Polls `value` until it returns non-nil, and returns it (or throws `EventuallyTimeout`).
-public func eventually<T>(_ what: String, timeout: Duration = .seconds(60), every poll: Duration = .milliseconds(50),
+public func eventuallyValue<T>(_ what: String, timeout: Duration = .seconds(60), every poll: Duration = .milliseconds(50),
                           _ value: () async throws -> T?) async throws -> T {
     var found: T?
     try await eventually(what, timeout: timeout, every: poll) {

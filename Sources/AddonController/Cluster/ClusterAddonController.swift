@@ -169,6 +169,11 @@ public final class ClusterAddonController: Sendable {
             addons = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed).order
         } catch is CancellationError {
             return
+        } catch let error as ManagementPlaneCatalog.NotSynced {
+            // At start, before the catalog's first read: when it is read every controller queues
+            // all its addons (`catalogChanged`). Not the cluster's error, and nothing to shout about.
+            logger.debug("waiting for the catalog's first read", metadata: ["reason": "\(error)", "installed": "\(addons.count)"])
+            return
         } catch {
             await state.recordError("\(error)")
             logger.error("cannot tell which addons the cluster wants; reconciling those it has", metadata: [

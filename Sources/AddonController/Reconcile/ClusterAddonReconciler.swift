@@ -73,7 +73,13 @@ public struct ClusterAddonReconciler: Reconciler {
             throw TerminalError(error)  // the Cluster's Accepted condition says why (the starter); a spec change requeues
         }
         if spec.paused { return .done }
-        let catalog = try await catalog.current()
+        let catalog: Catalog
+        do {
+            catalog = try await self.catalog.current()
+        } catch is ManagementPlaneCatalog.NotSynced {
+            // Before the catalog's first read; its arrival queues every addon again.
+            return .done
+        }
         let installed = Set(await state.allStatuses.keys)
         let gate = try await rolloutGate(channel: spec.channel)
         let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed, rollouts: gate)

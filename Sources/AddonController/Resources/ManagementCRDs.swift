@@ -7,7 +7,7 @@ import Logging
 /// The CustomResourceDefinitions of the management plane (Cluster, ClusterAddon, AddonVersion, AddonChannel, AddonRollout), shipped with
 /// the binary (the same files as `deploy/crds/`, which a test keeps equal), and their install.
 public enum ManagementCRDs {
-    public static let fileNames = ["clusters.addon-manager.io.yaml", "clusteraddons.addon-manager.io.yaml", "addonversions.addon-manager.io.yaml", "addonchannels.addon-manager.io.yaml", "addonrollouts.addon-manager.io.yaml"]
+    public static let fileNames = ["clusters.addon-manager.io.yaml", "clusteraddons.addon-manager.io.yaml", "addonversions.addon-manager.io.yaml", "addonchannels.addon-manager.io.yaml", "addonrollouts.addon-manager.io.yaml", "machines.addon-manager.io.yaml"]
 
     /// The CRD objects.
     public static func objects() throws -> [KubeObject] {

@@ -14,6 +14,8 @@ public enum ManagementKinds {
     public static let addonChannel = GroupVersionKind(group: group, version: version, kind: "AddonChannel")
     /// One addon's rollout on one channel (cluster-scoped, written by the rollout driver).
     public static let addonRollout = GroupVersionKind(group: group, version: version, kind: "AddonRollout")
+    /// One VM of a Cluster's node pool (the provisioning loop).
+    public static let machine = GroupVersionKind(group: group, version: version, kind: "Machine")
     public static let secret = GroupVersionKind(group: "", version: "v1", kind: "Secret")
     public static let configMap = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
     public static let namespace = GroupVersionKind(group: "", version: "v1", kind: "Namespace")
