@@ -6,7 +6,8 @@ import NIOCore
 import NIOSSL
 
 /// LocalKube's TLS connections: HummingbirdHTTP2's HTTP/1.1-or-HTTP/2 channel, with a connection
-/// that hits an error closed at once instead of staying open.
+/// that hits an error, or whose handling task is cancelled, closed at once instead of staying
+/// open without anyone taking its streams.
 ///
 /// swift-nio-http2 (1.46) ends a connection's sequence of inbound streams when an error reaches
 /// its handler (a TLS or socket error) while the connection itself stays open; a stream the client
@@ -32,8 +33,17 @@ struct TLSConnectionChannel: ServerChildChannel {
         return value
     }
 
+    /// The connection's streams are taken until the connection ends, whatever happens to the
+    /// task that handles it: cancelled (the server stopping), it closes the connection instead
+    /// of leaving off taking streams from a connection that stays open — swift-nio-http2 drops,
+    /// and traps on, a stream nobody takes.
     func handle(value: Value, logger: Logger) async {
-        await upgrade.handle(value: value, logger: logger)
+        let streams = Task { await upgrade.handle(value: value, logger: logger) }
+        await withTaskCancellationHandler {
+            await streams.value
+        } onCancel: {
+            value.channel.close(promise: nil)
+        }
     }
 }
 
