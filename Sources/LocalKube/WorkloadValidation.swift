@@ -13,14 +13,17 @@ enum WorkloadValidation {
         case ("", "PodTemplate"):
             return PodSpecValidation.errors(object["template"]["spec"], path: "template.spec", restartPolicies: allRestartPolicies)
         case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "DaemonSet"), ("apps", "StatefulSet"):
-            // The server checks replicas first, the template next, the other numbers last.
+            // The server checks some fields first (replicas; a StatefulSet's policies), the template next, the other numbers last.
             let numbers = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
+            let leading = WorkloadSpecValidation.leadingFields(kind: type.kind, path: "spec")
+            func isLeading(_ cause: KubeStatus.Cause) -> Bool {
+                leading.contains { cause.field == $0 || (cause.field ?? "").hasPrefix($0 + ".") }
+            }
             var errors = FieldErrors()
-            let replicas = numbers.causes.filter { $0.field == "spec.replicas" }
-            errors.append(causes: replicas)
+            errors.append(causes: numbers.causes.filter(isLeading))
             errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind))
             errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
-            errors.append(causes: numbers.causes.filter { $0.field != "spec.replicas" })
+            errors.append(causes: numbers.causes.filter { !isLeading($0) })
             return errors
         case ("batch", "Job"):
             var errors = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
