@@ -9,9 +9,11 @@ enum ObjectValidation {
 
     static func validateMetadata(_ object: JSONValue, type: ResourceType) throws(APIError) {
         let name = object["metadata"]["name"].stringValue ?? ""
+        // A bad generateName is reported before the (generated) name it made.
         func invalid(_ message: String, field: String = "metadata.name") -> APIError {
             APIError.invalid(kind: type.kind, group: type.group, name: name,
-                             causes: [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(message)", field: field)])
+                             causes: ObjectMetaValidation.generateNameCauses(object, type: type)
+                                + [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(message)", field: field)])
         }
         if name.isEmpty {
             throw APIError.invalid(kind: type.kind, group: type.group, name: name,
@@ -42,7 +44,9 @@ enum ObjectValidation {
     /// server reports them: core kinds before their other rules, apps and batch after.
     static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet, old: JSONValue? = nil) throws(APIError) {
         let name = object["metadata"]["name"].stringValue ?? ""
-        var causes = LabelValidation.metadataCauses(object)
+        var causes = old == nil ? ObjectMetaValidation.generateNameCauses(object, type: type) : []
+        causes += LabelValidation.metadataCauses(object)
+        causes += ObjectMetaValidation.causes(object, type: type, creating: old == nil)
         let immutable = old.map { ImmutableFields.errors(old: $0, new: object, type: type).causes } ?? []
         if type.group.isEmpty { causes += immutable }
         if type.isCustom {
