@@ -287,8 +287,13 @@ enum ObjectDefaults {
             object.setValue(.array(ports), at: ["spec", "ports"])
         }
         if type != "ExternalName" {
-            setIfAbsent(&object, ["spec", "sessionAffinity"], "None")
+            setIfEmpty(&object, ["spec", "sessionAffinity"], "None")
             setIfAbsent(&object, ["spec", "internalTrafficPolicy"], "Cluster")
+        }
+        switch object["spec"]["sessionAffinity"].stringValue {
+        case "None": object.removeValue(at: ["spec", "sessionAffinityConfig"])
+        case "ClientIP": setIfAbsent(&object, ["spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"], 10800)
+        default: break
         }
         if type == "LoadBalancer" || type == "NodePort" {
             setIfAbsent(&object, ["spec", "externalTrafficPolicy"], "Cluster")

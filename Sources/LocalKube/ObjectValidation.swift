@@ -55,6 +55,8 @@ enum ObjectValidation {
             }
         } else if type.group.isEmpty, type.kind == "Service" {
             causes += ServiceValidation.errors(object).causes
+        } else if type.group.isEmpty, type.kind == "PersistentVolumeClaim" {
+            causes += ClaimValidation.errors(object).causes
         } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
             causes += DataKeyValidation.causes(object, kind: type.kind)
             if type.kind == "Secret" { causes += SecretValidation.errors(object).causes }

@@ -3,7 +3,7 @@ import KubernetesModel
 /// The numbers and policies of workload specs as apps and batch validation check them:
 /// non-negative counts and durations, a progress deadline above minReadySeconds, rolling-update
 /// bounds, deployment and daemon set strategies, a StatefulSet's pod management and update
-/// strategy, a CronJob's schedule and concurrency policy.
+/// strategy, a CronJob's schedule (the cron parser's error text) and concurrency policy.
 enum WorkloadSpecValidation {
     static let negativeMessage = "must be greater than or equal to 0"
 
@@ -36,11 +36,17 @@ enum WorkloadSpecValidation {
         case "Job":
             for field in ["parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished"] { nonNegative(field) }
         case "CronJob":
-            if (spec["schedule"].stringValue ?? "").isEmpty { errors.required("\(path).schedule") }
+            let schedule = spec["schedule"].stringValue ?? ""
+            if schedule.isEmpty {
+                errors.required("\(path).schedule")
+            } else if let message = CronScheduleSyntax.error(schedule) {
+                errors.invalid("\(path).schedule", .string(schedule), message)
+            }
+            nonNegative("startingDeadlineSeconds")
             if let policy = spec["concurrencyPolicy"].stringValue, !["Allow", "Forbid", "Replace"].contains(policy) {
                 errors.notSupported("\(path).concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"])
             }
-            for field in ["startingDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit"] { nonNegative(field) }
+            for field in ["successfulJobsHistoryLimit", "failedJobsHistoryLimit"] { nonNegative(field) }
         default:
             break
         }

@@ -31,11 +31,18 @@ enum WorkloadValidation {
             errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
             return errors
         case ("batch", "CronJob"):
+            // Schedule, deadline and policy; then the job template (whose selector the server generates); then the history limits.
             let job = object["spec"]["jobTemplate"]["spec"]
-            var errors = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
+            let cron = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
+            let isHistory = { (cause: KubeStatus.Cause) in (cause.field ?? "").hasSuffix("JobsHistoryLimit") }
+            var errors = FieldErrors()
+            errors.append(causes: cron.causes.filter { !isHistory($0) })
             errors.append(contentsOf: WorkloadSpecValidation.errors(job, kind: "Job", path: "spec.jobTemplate.spec"))
-            errors.append(contentsOf: selectorErrors(job, path: "spec.jobTemplate.spec", kind: type.kind))
             errors.append(contentsOf: PodSpecValidation.errors(job["template"]["spec"], path: "spec.jobTemplate.spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
+            if !job["selector"].isNull {
+                errors.invalid("spec.jobTemplate.spec.selector", .go(GoSyntax.labelSelector(job["selector"])), "`selector` will be auto-generated")
+            }
+            errors.append(causes: cron.causes.filter(isHistory))
             return errors
         default:
             return nil
