@@ -1,7 +1,8 @@
 import KubernetesModel
 
 /// Pods and the kinds that carry a pod template (apps, batch, PodTemplate): the template's pod
-/// spec, the restart policy each kind allows, and a selector that matches the template's labels.
+/// spec (not for StatefulSets, whose pod spec v1.24 leaves unchecked), the restart policy each
+/// kind allows, and a selector that matches the template's labels.
 enum WorkloadValidation {
     static let allRestartPolicies = ["Always", "OnFailure", "Never"]
 
@@ -22,7 +23,11 @@ enum WorkloadValidation {
             var errors = FieldErrors()
             errors.append(causes: numbers.causes.filter(isLeading))
             errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind))
-            errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
+            if type.kind == "StatefulSet" {
+                errors.append(contentsOf: statefulSetTemplateErrors(object["spec"]["template"]["spec"]))
+            } else {
+                errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
+            }
             errors.append(causes: numbers.causes.filter { !isLeading($0) })
             return errors
         case ("batch", "Job"):
@@ -49,6 +54,19 @@ enum WorkloadValidation {
         }
     }
 
+    /// v1.24 does not validate a StatefulSet's pod spec (`ValidatePodTemplateSpecForStatefulSet`
+    /// leaves it as a TODO): only the restart policy and activeDeadlineSeconds are checked.
+    private static func statefulSetTemplateErrors(_ spec: JSONValue) -> FieldErrors {
+        var errors = FieldErrors()
+        if let policy = spec["restartPolicy"].stringValue, policy != "Always" {
+            errors.notSupported("spec.template.spec.restartPolicy", policy, ["Always"])
+        }
+        if !spec["activeDeadlineSeconds"].isNull {
+            errors.forbidden("spec.template.spec.activeDeadlineSeconds", "activeDeadlineSeconds in StatefulSet is not Supported")
+        }
+        return errors
+    }
+
     /// A selector is required on apps kinds; where there is one, it must select the template.
     private static func selectorErrors(_ spec: JSONValue, path: String, kind: String) -> FieldErrors {
         var errors = FieldErrors()
@@ -59,8 +77,8 @@ enum WorkloadValidation {
         }
         let empty = (selector["matchLabels"].objectValue ?? [:]).isEmpty && (selector["matchExpressions"].arrayValue ?? []).isEmpty
         if empty {
-            if kind == "Deployment" {
-                errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "empty selector is invalid for deployment")
+            if kind == "Deployment" || kind == "StatefulSet" {
+                errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "empty selector is invalid for \(kind.lowercased())")
             }
             return errors
         }

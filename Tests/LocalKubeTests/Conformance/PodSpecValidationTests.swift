@@ -133,6 +133,12 @@ import Testing
         Case(about: "statefulset partition", path: "/apis/apps/v1/namespaces/v/statefulsets",
              body: statefulSet(["updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["partition": -1]]]),
              message: "StatefulSet.apps \"db\" is invalid: spec.updateStrategy.rollingUpdate.partition: Invalid value: -1: must be greater than or equal to 0"),
+        Case(about: "statefulset: empty selector, restart policy and activeDeadlineSeconds (its pod spec is otherwise unchecked)", path: "/apis/apps/v1/namespaces/v/statefulsets",
+             body: statefulSet(["selector": [:], "template": ["metadata": ["labels": ["app": "db"]],
+                                                               "spec": ["containers": [["name": "Main"]], "restartPolicy": "Never", "activeDeadlineSeconds": 60]]]),
+             message: "StatefulSet.apps \"db\" is invalid: [spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for statefulset, "
+                + "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\", "
+                + "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported]"),
         Case(about: "daemonset update strategy type", path: "/apis/apps/v1/namespaces/v/daemonsets", body: daemonSet(["type": "Rolling"]),
              message: "DaemonSet.apps \"agent\" is invalid: spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:\"Rolling\", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: \"RollingUpdate\", \"OnDelete\""),
     ]
@@ -172,6 +178,12 @@ import Testing
             #expect(daemonSet.status == 201, "\(daemonSet.text)")
             let statefulSet = try await f.create("/apis/apps/v1/namespaces/v/statefulsets", Self.statefulSet(["podManagementPolicy": "Parallel", "updateStrategy": ["type": "OnDelete"]]))
             #expect(statefulSet.status == 201, "\(statefulSet.text)")
+            // v1.24 stores a StatefulSet whose pod spec a Deployment could not have.
+            var unchecked = Self.statefulSet(["template": ["metadata": ["labels": ["app": "db"]],
+                                                           "spec": ["containers": [["name": "Main"]], "volumes": [["name": "v", "hostPath": ["path": ""]]]]]])
+            unchecked["metadata"]["name"] = "loose"
+            let loose = try await f.create("/apis/apps/v1/namespaces/v/statefulsets", unchecked)
+            #expect(loose.status == 201, "\(loose.text)")
         }
     }
 }
