@@ -53,6 +53,11 @@ import Testing
             #expect(message.hasPrefix("ConfigMap \"web."))
             #expect(message.hasSuffix("\" is invalid: metadata.generateName: Invalid value: \"web.\": \(ObjectValidationMessages.subdomain)"), "\(message)")
 
+            // core/v1 Events skip ObjectMeta validation: a generateName ending in "." is fine there (the event recorder uses one).
+            let event = try await f.create("/api/v1/namespaces/v/events", ["apiVersion": "v1", "kind": "Event", "metadata": ["generateName": "web."],
+                                                                         "involvedObject": ["kind": "ConfigMap", "name": "web", "namespace": "v"], "reason": "Test"])
+            #expect(event.status == 201, "\(event.text)")
+
             let upper = try await f.create(Self.configMaps, ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["generateName": "Web-"]])
             #expect(upper.status == 422, "\(upper.text)")
             let fields = (upper.body["details"]["causes"].arrayValue ?? []).map { $0["field"].stringValue ?? "" }
