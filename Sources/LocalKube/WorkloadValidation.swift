@@ -67,26 +67,34 @@ enum WorkloadValidation {
         return errors
     }
 
-    /// A selector is required on apps kinds; where there is one, it must select the template.
+    /// A selector is required on apps kinds (a DaemonSet without one is reported as not matching
+    /// its template, as v1.24 does); where there is one, it must select the template; Deployments,
+    /// StatefulSets and DaemonSets refuse an empty one.
     private static func selectorErrors(_ spec: JSONValue, path: String, kind: String) -> FieldErrors {
         var errors = FieldErrors()
         let selector = spec["selector"]
+        let labels = spec["template"]["metadata"]["labels"]
+        let mismatch = "`selector` does not match template `labels`"
         if selector.isNull {
-            if kind != "Job" && kind != "CronJob" { errors.required("\(path).selector") }
+            // A DaemonSet's missing selector selects nothing, so its template's labels do not match it.
+            if kind == "DaemonSet" {
+                errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
+            } else if kind != "Job" && kind != "CronJob" {
+                errors.required("\(path).selector")
+            }
             return errors
         }
         let empty = (selector["matchLabels"].objectValue ?? [:]).isEmpty && (selector["matchExpressions"].arrayValue ?? []).isEmpty
         if empty {
-            if kind == "Deployment" || kind == "StatefulSet" {
+            if kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" {
                 errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "empty selector is invalid for \(kind.lowercased())")
             }
             return errors
         }
         guard let parsed = try? LabelSelector(json: selector) else { return errors }
-        let labels = spec["template"]["metadata"]["labels"]
         let set = (labels.objectValue ?? [:]).compactMapValues(\.stringValue)
         if !parsed.matches(set) {
-            errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), "`selector` does not match template `labels`")
+            errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
         }
         return errors
     }

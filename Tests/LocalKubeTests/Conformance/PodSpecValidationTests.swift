@@ -139,6 +139,12 @@ import Testing
              message: "StatefulSet.apps \"db\" is invalid: [spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for statefulset, "
                 + "spec.template.spec.restartPolicy: Unsupported value: \"Never\": supported values: \"Always\", "
                 + "spec.template.spec.activeDeadlineSeconds: Forbidden: activeDeadlineSeconds in StatefulSet is not Supported]"),
+        Case(about: "daemonset without a selector: its template does not match", path: "/apis/apps/v1/namespaces/v/daemonsets",
+             body: { () -> JSONValue in var d = daemonSet(["type": "OnDelete"]); d["spec"]["selector"] = nil; return d }(),
+             message: "DaemonSet.apps \"agent\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"agent\"}: `selector` does not match template `labels`"),
+        Case(about: "daemonset empty selector", path: "/apis/apps/v1/namespaces/v/daemonsets",
+             body: { () -> JSONValue in var d = daemonSet(["type": "OnDelete"]); d["spec"]["selector"] = [:]; return d }(),
+             message: "DaemonSet.apps \"agent\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for daemonset"),
         Case(about: "daemonset update strategy type", path: "/apis/apps/v1/namespaces/v/daemonsets", body: daemonSet(["type": "Rolling"]),
              message: "DaemonSet.apps \"agent\" is invalid: spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:\"Rolling\", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: \"RollingUpdate\", \"OnDelete\""),
     ]
