@@ -1,6 +1,6 @@
 import KubernetesModel
 
-/// PodDisruptionBudgets, StorageClasses, Ingresses, NetworkPolicies and webhook configurations
+/// PodDisruptionBudgets, StorageClasses, CSIDrivers, Ingresses, NetworkPolicies and webhook configurations
 /// as the server's policy, storage, networking and admissionregistration validation checks them.
 enum ClusterPolicyValidation {
     static let percentMessage = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
@@ -9,6 +9,7 @@ enum ClusterPolicyValidation {
         switch (type.group, type.kind) {
         case ("policy", "PodDisruptionBudget"): return disruptionBudget(object["spec"])
         case ("storage.k8s.io", "StorageClass"): return storageClass(object)
+        case ("storage.k8s.io", "CSIDriver"): return csiDriver(object["spec"])
         case ("networking.k8s.io", "Ingress"): return ingress(object["spec"])
         case ("networking.k8s.io", "NetworkPolicy"): return NetworkPolicyValidation.errors(object["spec"])
         case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"), ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
@@ -61,6 +62,19 @@ enum ClusterPolicyValidation {
     }
 
     // MARK: storage
+
+    /// A CSIDriver's fsGroupPolicy and volume lifecycle modes (the boolean fields are defaulted,
+    /// so their Required rules cannot be met).
+    private static func csiDriver(_ spec: JSONValue) -> FieldErrors {
+        var errors = FieldErrors()
+        if let policy = spec["fsGroupPolicy"].stringValue, !["File", "None", "ReadWriteOnceWithFSType"].contains(policy) {
+            errors.notSupported("spec.fsGroupPolicy", policy, ["File", "None", "ReadWriteOnceWithFSType"])
+        }
+        for mode in (spec["volumeLifecycleModes"].arrayValue ?? []).map({ $0.stringValue ?? "" }) where mode != "Persistent" && mode != "Ephemeral" {
+            errors.notSupported("spec.volumeLifecycleModes", mode, ["Persistent", "Ephemeral"])
+        }
+        return errors
+    }
 
     private static func storageClass(_ object: JSONValue) -> FieldErrors {
         var errors = FieldErrors()

@@ -106,6 +106,11 @@ import Testing
              body: networkPolicy(["podSelector": [:], "policyTypes": ["Ingress", "Egress", "Ingress"], "egress": [["to": [["ipBlock": ["cidr": "10.0.0.0/33"]]]]]]),
              message: "NetworkPolicy.networking.k8s.io \"np\" is invalid: [spec.egress[0].to[0].ipBlock.cidr: Invalid value: \"10.0.0.0/33\": not a valid CIDR, "
                 + "spec.policyTypes: Invalid value: []networking.PolicyType{\"Ingress\", \"Egress\", \"Ingress\"}: may not specify more than two policyTypes]"),
+        Case(about: "CSI driver fsGroupPolicy and lifecycle modes", path: "/apis/storage.k8s.io/v1/csidrivers",
+             body: ["apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": ["name": "csi.example.com"],
+                    "spec": ["fsGroupPolicy": "Always", "volumeLifecycleModes": ["Persistent", "Inline"]]],
+             message: "CSIDriver.storage.k8s.io \"csi.example.com\" is invalid: [spec.fsGroupPolicy: Unsupported value: \"Always\": supported values: \"File\", \"None\", \"ReadWriteOnceWithFSType\", "
+                + "spec.volumeLifecycleModes: Unsupported value: \"Inline\": supported values: \"Persistent\", \"Ephemeral\"]"),
         Case(about: "webhook rules, policies and timeout", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
              body: webhook(["name": "check.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"], "clientConfig": ["url": "https://hooks.example.com/check"],
                             "failurePolicy": "Retry", "matchPolicy": "Fuzzy", "timeoutSeconds": 45,
@@ -122,7 +127,7 @@ import Testing
                 + "webhooks[0].timeoutSeconds: Invalid value: 45: the timeout value must be between 1 and 30 seconds]"),
     ]
 
-    @Test func networkAndWebhookFamiliesRefusedAsTheServerWordsIt() async throws {
+    @Test func networkStorageAndWebhookFamiliesRefusedAsTheServerWordsIt() async throws {
         try await ValidationFamilyTests.expectRefused(Self.networkCases)
     }
 
