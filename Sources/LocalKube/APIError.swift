@@ -61,7 +61,9 @@ struct APIError: Error, Sendable, CustomStringConvertible {
     }
 
     static func invalid(kind: String, group: String, name: String, causes: [KubeStatus.Cause]) -> APIError {
-        let list = causes.map { c in [c.field, c.message].compactMap { $0 }.joined(separator: ": ") }
+        // The message names each distinct error once (apimachinery's aggregate drops repeats); the causes keep them all.
+        var seen = Set<String>()
+        let list = causes.map { c in [c.field, c.message].compactMap { $0 }.joined(separator: ": ") }.filter { seen.insert($0).inserted }
         let joined = list.count == 1 ? list[0] : "[" + list.joined(separator: ", ") + "]"
         return APIError(KubeStatus(message: "\(kind)\(group.isEmpty ? "" : ".\(group)") \"\(name)\" is invalid: \(joined)", reason: "Invalid", code: 422,
                                    details: .init(name: name.isEmpty ? nil : name, group: group.isEmpty ? nil : group, kind: kind, causes: causes)))

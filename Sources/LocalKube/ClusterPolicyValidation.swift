@@ -1,7 +1,7 @@
 import KubernetesModel
 
-/// PodDisruptionBudgets, StorageClasses, Ingresses and webhook configurations as the server's
-/// policy, storage, networking and admissionregistration validation checks them.
+/// PodDisruptionBudgets, StorageClasses, CSIDrivers, Ingresses, NetworkPolicies and webhook configurations
+/// as the server's policy, storage, networking and admissionregistration validation checks them.
 enum ClusterPolicyValidation {
     static let percentMessage = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
 
@@ -9,7 +9,9 @@ enum ClusterPolicyValidation {
         switch (type.group, type.kind) {
         case ("policy", "PodDisruptionBudget"): return disruptionBudget(object["spec"])
         case ("storage.k8s.io", "StorageClass"): return storageClass(object)
+        case ("storage.k8s.io", "CSIDriver"): return csiDriver(object["spec"])
         case ("networking.k8s.io", "Ingress"): return ingress(object["spec"])
+        case ("networking.k8s.io", "NetworkPolicy"): return NetworkPolicyValidation.errors(object["spec"])
         case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"), ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"):
             return webhooks(object["webhooks"].arrayValue ?? [])
         default: return nil
@@ -61,6 +63,19 @@ enum ClusterPolicyValidation {
 
     // MARK: storage
 
+    /// A CSIDriver's fsGroupPolicy and volume lifecycle modes (the boolean fields are defaulted,
+    /// so their Required rules cannot be met).
+    private static func csiDriver(_ spec: JSONValue) -> FieldErrors {
+        var errors = FieldErrors()
+        if let policy = spec["fsGroupPolicy"].stringValue, !["File", "None", "ReadWriteOnceWithFSType"].contains(policy) {
+            errors.notSupported("spec.fsGroupPolicy", policy, ["File", "None", "ReadWriteOnceWithFSType"])
+        }
+        for mode in (spec["volumeLifecycleModes"].arrayValue ?? []).map({ $0.stringValue ?? "" }) where mode != "Persistent" && mode != "Ephemeral" {
+            errors.notSupported("spec.volumeLifecycleModes", mode, ["Persistent", "Ephemeral"])
+        }
+        return errors
+    }
+
     private static func storageClass(_ object: JSONValue) -> FieldErrors {
         var errors = FieldErrors()
         let provisioner = object["provisioner"].stringValue ?? ""
@@ -82,8 +97,14 @@ enum ClusterPolicyValidation {
 
     // MARK: networking
 
+    static let wildcardSubdomainMessage = "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+
     private static func ingress(_ spec: JSONValue) -> FieldErrors {
         var errors = FieldErrors()
+        if (spec["rules"].arrayValue ?? []).isEmpty, spec["defaultBackend"].isNull {
+            let rules = spec["rules"].isNull ? "[]networking.IngressRule(nil)" : "[]networking.IngressRule{}"
+            errors.invalid("spec", .go(rules), "either `defaultBackend` or `rules` must be specified")
+        }
         if !spec["defaultBackend"].isNull { backend(spec["defaultBackend"], path: "spec.defaultBackend", errors: &errors) }
         for (i, rule) in (spec["rules"].arrayValue ?? []).enumerated() {
             if let host = rule["host"].stringValue, !host.isEmpty {
@@ -93,9 +114,7 @@ enum ClusterPolicyValidation {
                 } else {
                     let name = host.hasPrefix("*.") ? String(host.dropFirst(2)) : host
                     if !ObjectValidation.isSubdomain(name) {
-                        errors.invalid(field, .string(host), host.hasPrefix("*.")
-                            ? "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-                            : ObjectValidation.subdomainMessage)
+                        errors.invalid(field, .string(host), host.contains("*") ? wildcardSubdomainMessage : ObjectValidation.subdomainMessage)
                     }
                 }
             }
@@ -103,7 +122,28 @@ enum ClusterPolicyValidation {
                 httpPath(path, at: "spec.rules[\(i)].http.paths[\(j)]", errors: &errors)
             }
         }
+        for (i, tls) in (spec["tls"].arrayValue ?? []).enumerated() {
+            for (j, host) in (tls["hosts"].arrayValue ?? []).map({ $0.stringValue ?? "" }).enumerated() {
+                let field = "spec.tls[\(i)].hosts[\(j)]"
+                if host.contains("*") {
+                    if host.utf8.count > 253 { errors.invalid(field, .string(host), "must be no more than 253 characters") }
+                    if !host.hasPrefix("*.") || !ObjectValidation.isSubdomain(String(host.dropFirst(2))) {
+                        errors.invalid(field, .string(host), wildcardSubdomainMessage)
+                    }
+                } else {
+                    subdomainErrors(host, field, &errors)
+                }
+            }
+            if let secret = tls["secretName"].stringValue, !secret.isEmpty { subdomainErrors(secret, "spec.tls[\(i)].secretName", &errors) }
+        }
+        if let className = spec["ingressClassName"].stringValue { subdomainErrors(className, "spec.ingressClassName", &errors) }
         return errors
+    }
+
+    /// `IsDNS1123Subdomain`: length, then form.
+    private static func subdomainErrors(_ value: String, _ field: String, _ errors: inout FieldErrors) {
+        if value.utf8.count > 253 { errors.invalid(field, .string(value), "must be no more than 253 characters") }
+        if !ObjectValidation.isSubdomain(String(value.prefix(253))) { errors.invalid(field, .string(value), ObjectValidation.subdomainMessage) }
     }
 
     private static func httpPath(_ path: JSONValue, at: String, errors: inout FieldErrors) {
@@ -175,10 +215,20 @@ enum ClusterPolicyValidation {
             } else if name.split(separator: ".", omittingEmptySubsequences: false).count < 3 {
                 errors.invalid("\(at).name", .string(name), "should be a domain with at least three segments separated by dots")
             }
+            for (j, rule) in (hook["rules"].arrayValue ?? []).enumerated() { webhookRule(rule, path: "\(at).rules[\(j)]", errors: &errors) }
+            if let policy = hook["failurePolicy"].stringValue, !["Fail", "Ignore"].contains(policy) {
+                errors.notSupported("\(at).failurePolicy", policy, ["Fail", "Ignore"])
+            }
+            if let policy = hook["matchPolicy"].stringValue, !["Equivalent", "Exact"].contains(policy) {
+                errors.notSupported("\(at).matchPolicy", policy, ["Equivalent", "Exact"])
+            }
             if let sideEffects = hook["sideEffects"].stringValue {
                 if !["None", "NoneOnDryRun"].contains(sideEffects) { errors.notSupported("\(at).sideEffects", sideEffects, ["None", "NoneOnDryRun"]) }
             } else {
                 errors.required("\(at).sideEffects", "must specify one of None, NoneOnDryRun")
+            }
+            if let timeout = hook["timeoutSeconds"].intValue, timeout < 1 || timeout > 30 {
+                errors.invalid("\(at).timeoutSeconds", .int(timeout), "the timeout value must be between 1 and 30 seconds")
             }
             let hasURL = !hook["clientConfig"]["url"].isNull, hasService = !hook["clientConfig"]["service"].isNull
             if hasURL == hasService { errors.required("\(at).clientConfig", "exactly one of url or service is required") }
@@ -188,5 +238,62 @@ enum ClusterPolicyValidation {
             if !name.isEmpty, !names.insert(name).inserted { errors.duplicate("\(at).name", .string(name)) }
         }
         return errors
+    }
+
+    /// `validateRuleWithOperations`: operations, API groups and versions, resources (with
+    /// subresources), scope.
+    private static func webhookRule(_ rule: JSONValue, path: String, errors: inout FieldErrors) {
+        func strings(_ key: String) -> [String] { (rule[key].arrayValue ?? []).map { $0.stringValue ?? "" } }
+        func slice(_ type: String, _ values: [String]) -> FieldErrors.Value {
+            .go("[]\(type){" + values.map(GoSyntax.quote).joined(separator: ", ") + "}")
+        }
+        let operations = strings("operations")
+        if operations.isEmpty { errors.required("\(path).operations") }
+        if operations.count > 1, operations.contains("*") {
+            errors.invalid("\(path).operations", slice("admissionregistration.OperationType", operations), "if '*' is present, must not specify other operations")
+        }
+        let supported = ["*", "CONNECT", "CREATE", "DELETE", "UPDATE"]
+        for (i, operation) in operations.enumerated() where !supported.contains(operation) {
+            errors.notSupported("\(path).operations[\(i)]", operation, supported)
+        }
+        for (key, noun) in [("apiGroups", "API groups"), ("apiVersions", "API versions")] {
+            let values = strings(key)
+            if values.isEmpty { errors.required("\(path).\(key)") }
+            if values.count > 1, values.contains("*") {
+                errors.invalid("\(path).\(key)", slice("string", values), "if '*' is present, must not specify other \(noun)")
+            }
+            if key == "apiVersions" {
+                for (i, version) in values.enumerated() where version.isEmpty { errors.required("\(path).apiVersions[\(i)]") }
+            }
+        }
+        let resources = strings("resources")
+        if resources.isEmpty { errors.required("\(path).resources") }
+        var wildcardSubresources = Set<String>(), wildcardResources = Set<String>()
+        for (i, resource) in resources.enumerated() {
+            if resource.isEmpty {
+                errors.required("\(path).resources[\(i)]")
+                continue
+            }
+            let parts = resource.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { continue }
+            if wildcardSubresources.contains(parts[0]) {
+                errors.invalid("\(path).resources[\(i)]", .string(resource), "if '\(parts[0])/*' is present, must not specify \(resource)")
+            }
+            if wildcardResources.contains(parts[1]) {
+                errors.invalid("\(path).resources[\(i)]", .string(resource), "if '*/\(parts[1])' is present, must not specify \(resource)")
+            }
+            if parts[1] == "*" { wildcardSubresources.insert(parts[0]) }
+            if parts[0] == "*" { wildcardResources.insert(parts[1]) }
+        }
+        if resources.count > 1, resources.contains("*/*") {
+            errors.invalid("\(path).resources", slice("string", resources), "if '*/*' is present, must not specify other resources")
+        }
+        // As upstream: the last resource without a subresource decides whether one "is present" besides `*`.
+        if resources.contains("*"), let last = resources.last(where: { !$0.isEmpty && !$0.contains("/") }), last != "*" {
+            errors.invalid("\(path).resources", slice("string", resources), "if '*' is present, must not specify other resources without subresources")
+        }
+        if let scope = rule["scope"].stringValue, !["*", "Cluster", "Namespaced"].contains(scope) {
+            errors.notSupported("\(path).scope", scope, ["*", "Cluster", "Namespaced"])
+        }
     }
 }

@@ -3,7 +3,7 @@ import StructuredMerge
 
 /// Causes of a 422 collected as apimachinery's `field.ErrorList` words them: `Required value`,
 /// `Invalid value: <value>: <detail>`, `Unsupported value: "x": supported values: "a", "b"`,
-/// `Duplicate value: "x"`, `Forbidden: <detail>`. Values print as the server prints them: strings
+/// `Duplicate value: "x"`, `Not found: "x"`, `Forbidden: <detail>`, `Too long: <detail>`. Values print as the server prints them: strings
 /// quoted (`%q`), numbers and booleans bare, anything else as Go's `%#v` (the caller renders it).
 struct FieldErrors {
     /// A bad value as the server prints it.
@@ -39,12 +39,27 @@ struct FieldErrors {
         causes.append(.init(reason: "FieldValueNotSupported", message: "Unsupported value: \(GoSyntax.quote(value)): supported values: \(list)", field: field))
     }
 
+    /// An unsupported value the server prints as a Go value (a struct with `%#v`).
+    mutating func notSupported(_ field: String, _ value: Value, _ supported: [String]) {
+        let list = supported.map(GoSyntax.quote).joined(separator: ", ")
+        causes.append(.init(reason: "FieldValueNotSupported", message: "Unsupported value: \(value.text): supported values: \(list)", field: field))
+    }
+
     mutating func duplicate(_ field: String, _ value: Value) {
         causes.append(.init(reason: "FieldValueDuplicate", message: "Duplicate value: \(value.text)", field: field))
     }
 
     mutating func forbidden(_ field: String, _ detail: String) {
         causes.append(.init(reason: "FieldValueForbidden", message: "Forbidden: \(detail)", field: field))
+    }
+
+    mutating func notFound(_ field: String, _ value: Value) {
+        causes.append(.init(reason: "FieldValueNotFound", message: "Not found: \(value.text)", field: field))
+    }
+
+    /// `field.TooLong`: the server does not print the value.
+    mutating func tooLong(_ field: String, maxBytes: Int) {
+        causes.append(.init(reason: "FieldValueTooLong", message: "Too long: must have at most \(maxBytes) bytes", field: field))
     }
 
     mutating func append(contentsOf other: FieldErrors) { causes += other.causes }

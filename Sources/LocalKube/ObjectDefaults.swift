@@ -19,7 +19,7 @@ enum ObjectDefaults {
         case ("apps", "Deployment"):
             setIfAbsent(&object, ["spec", "replicas"], 1)
             templateDefaults(&object, at: ["spec", "template"])
-            setIfAbsent(&object, ["spec", "strategy", "type"], "RollingUpdate")
+            setIfEmpty(&object, ["spec", "strategy", "type"], "RollingUpdate")
             if object["spec"]["strategy"]["type"].stringValue == "RollingUpdate" {
                 setIfAbsent(&object, ["spec", "strategy", "rollingUpdate", "maxUnavailable"], "25%")
                 setIfAbsent(&object, ["spec", "strategy", "rollingUpdate", "maxSurge"], "25%")
@@ -31,7 +31,7 @@ enum ObjectDefaults {
             templateDefaults(&object, at: ["spec", "template"])
         case ("apps", "DaemonSet"):
             templateDefaults(&object, at: ["spec", "template"])
-            setIfAbsent(&object, ["spec", "updateStrategy", "type"], "RollingUpdate")
+            setIfEmpty(&object, ["spec", "updateStrategy", "type"], "RollingUpdate")
             if object["spec"]["updateStrategy"]["type"].stringValue == "RollingUpdate" {
                 setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "maxUnavailable"], 1)
                 setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "maxSurge"], 0)
@@ -50,8 +50,8 @@ enum ObjectDefaults {
                 }
                 object.setValue(.array(claims), at: ["spec", "volumeClaimTemplates"])
             }
-            setIfAbsent(&object, ["spec", "podManagementPolicy"], "OrderedReady")
-            setIfAbsent(&object, ["spec", "updateStrategy", "type"], "RollingUpdate")
+            setIfEmpty(&object, ["spec", "podManagementPolicy"], "OrderedReady")
+            setIfEmpty(&object, ["spec", "updateStrategy", "type"], "RollingUpdate")
             if object["spec"]["updateStrategy"]["type"].stringValue == "RollingUpdate" {
                 setIfAbsent(&object, ["spec", "updateStrategy", "rollingUpdate", "partition"], 0)
             }
@@ -171,6 +171,11 @@ enum ObjectDefaults {
         if object.value(at: path) == nil || object.value(at: path) == .null { object.setValue(value, at: path) }
     }
 
+    /// Go defaulting tests a string field against its zero value: an empty string is defaulted too.
+    static func setIfEmpty(_ object: inout JSONValue, _ path: [String], _ value: JSONValue) {
+        if object.value(at: path)?.stringValue == "" { object.setValue(value, at: path) } else { setIfAbsent(&object, path, value) }
+    }
+
     /// A pod template's defaults; its restartPolicy defaults to Always even in a Job, whose
     /// validation then refuses it (as the server does when a Job names no restartPolicy).
     static func templateDefaults(_ object: inout JSONValue, at path: [String]) {
@@ -208,17 +213,27 @@ enum ObjectDefaults {
         }
         if case .array(var volumes) = spec["volumes"] {
             for i in volumes.indices {
-                for source in ["configMap", "secret"] where !volumes[i][source].isNull {
+                // A volume that names no source is an emptyDir (`SetDefaults_Volume`).
+                if PodVolumeValidation.sources.allSatisfy({ volumes[i][$0.json].isNull }) { volumes[i]["emptyDir"] = .emptyObject }
+                for source in ["configMap", "secret", "downwardAPI"] where !volumes[i][source].isNull {
                     setIfAbsent(&volumes[i], [source, "defaultMode"], 420)
                 }
-                if !volumes[i]["projected"].isNull { setIfAbsent(&volumes[i], ["projected", "defaultMode"], 420) }
+                if !volumes[i]["projected"].isNull {
+                    setIfAbsent(&volumes[i], ["projected", "defaultMode"], 420)
+                    if case .array(var sources) = volumes[i]["projected"]["sources"] {
+                        for j in sources.indices where !sources[j]["serviceAccountToken"].isNull {
+                            setIfAbsent(&sources[j], ["serviceAccountToken", "expirationSeconds"], 3600)
+                        }
+                        volumes[i].setValue(.array(sources), at: ["projected", "sources"])
+                    }
+                }
                 if !volumes[i]["hostPath"].isNull { setIfAbsent(&volumes[i], ["hostPath", "type"], "") }
             }
             spec["volumes"] = .array(volumes)
         }
-        setIfAbsent(&spec, ["restartPolicy"], "Always")
+        setIfEmpty(&spec, ["restartPolicy"], "Always")
         setIfAbsent(&spec, ["terminationGracePeriodSeconds"], 30)
-        setIfAbsent(&spec, ["dnsPolicy"], "ClusterFirst")
+        setIfEmpty(&spec, ["dnsPolicy"], "ClusterFirst")
         if !spec["serviceAccountName"].isNull { setIfAbsent(&spec, ["serviceAccount"], spec["serviceAccountName"]) }
         setIfAbsent(&spec, ["securityContext"], .emptyObject)
         setIfAbsent(&spec, ["schedulerName"], "default-scheduler")
@@ -228,11 +243,11 @@ enum ObjectDefaults {
     static func containerDefaults(_ c: inout JSONValue) {
         setIfAbsent(&c, ["resources"], .emptyObject)
         setIfAbsent(&c, ["terminationMessagePath"], "/dev/termination-log")
-        setIfAbsent(&c, ["terminationMessagePolicy"], "File")
+        setIfEmpty(&c, ["terminationMessagePolicy"], "File")
         let image = c["image"].stringValue ?? ""
         let lastPart = image.split(separator: "/").last.map(String.init) ?? image
         let tagged = lastPart.contains(":") && !lastPart.hasSuffix(":latest")
-        setIfAbsent(&c, ["imagePullPolicy"], image.contains("@") || tagged ? "IfNotPresent" : "Always")
+        setIfEmpty(&c, ["imagePullPolicy"], image.contains("@") || tagged ? "IfNotPresent" : "Always")
         if case .array(var ports) = c["ports"] {
             for i in ports.indices { setIfAbsent(&ports[i], ["protocol"], "TCP") }
             c["ports"] = .array(ports)
@@ -248,6 +263,10 @@ enum ObjectDefaults {
                 setIfAbsent(&p, ["httpGet", "scheme"], "HTTP")
             }
             c[probe] = p
+        }
+        for hook in ["postStart", "preStop"] where !c["lifecycle"][hook]["httpGet"].isNull {
+            setIfAbsent(&c, ["lifecycle", hook, "httpGet", "path"], "/")
+            setIfAbsent(&c, ["lifecycle", hook, "httpGet", "scheme"], "HTTP")
         }
         if case .array(var env) = c["env"] {
             for i in env.indices where !env[i]["valueFrom"]["fieldRef"].isNull {
@@ -268,8 +287,13 @@ enum ObjectDefaults {
             object.setValue(.array(ports), at: ["spec", "ports"])
         }
         if type != "ExternalName" {
-            setIfAbsent(&object, ["spec", "sessionAffinity"], "None")
+            setIfEmpty(&object, ["spec", "sessionAffinity"], "None")
             setIfAbsent(&object, ["spec", "internalTrafficPolicy"], "Cluster")
+        }
+        switch object["spec"]["sessionAffinity"].stringValue {
+        case "None": object.removeValue(at: ["spec", "sessionAffinityConfig"])
+        case "ClientIP": setIfAbsent(&object, ["spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds"], 10800)
+        default: break
         }
         if type == "LoadBalancer" || type == "NodePort" {
             setIfAbsent(&object, ["spec", "externalTrafficPolicy"], "Cluster")

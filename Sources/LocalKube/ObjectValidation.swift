@@ -9,9 +9,11 @@ enum ObjectValidation {
 
     static func validateMetadata(_ object: JSONValue, type: ResourceType) throws(APIError) {
         let name = object["metadata"]["name"].stringValue ?? ""
+        // A bad generateName is reported before the (generated) name it made.
         func invalid(_ message: String, field: String = "metadata.name") -> APIError {
-            APIError.invalid(kind: type.kind, group: type.group, name: name,
-                             causes: [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(message)", field: field)])
+            let prefix = type.group.isEmpty && type.kind == "Event" ? [] : ObjectMetaValidation.generateNameCauses(object, type: type)
+            return APIError.invalid(kind: type.kind, group: type.group, name: name,
+                                    causes: prefix + [.init(reason: "FieldValueInvalid", message: "Invalid value: \"\(name)\": \(message)", field: field)])
         }
         if name.isEmpty {
             throw APIError.invalid(kind: type.kind, group: type.group, name: name,
@@ -42,7 +44,11 @@ enum ObjectValidation {
     /// server reports them: core kinds before their other rules, apps and batch after.
     static func validate(_ object: JSONValue, type: ResourceType, schemas: SchemaSet, old: JSONValue? = nil) throws(APIError) {
         let name = object["metadata"]["name"].stringValue ?? ""
-        var causes = LabelValidation.metadataCauses(object)
+        // core/v1 Events skip ObjectMeta validation on the server (legacy event validation only).
+        let checksMeta = !(type.group.isEmpty && type.kind == "Event")
+        var causes = old == nil && checksMeta ? ObjectMetaValidation.generateNameCauses(object, type: type) : []
+        causes += LabelValidation.metadataCauses(object)
+        if checksMeta { causes += ObjectMetaValidation.causes(object, type: type, creating: old == nil) }
         let immutable = old.map { ImmutableFields.errors(old: $0, new: object, type: type).causes } ?? []
         if type.group.isEmpty { causes += immutable }
         if type.isCustom {
@@ -51,6 +57,8 @@ enum ObjectValidation {
             }
         } else if type.group.isEmpty, type.kind == "Service" {
             causes += ServiceValidation.errors(object).causes
+        } else if type.group.isEmpty, type.kind == "PersistentVolumeClaim" {
+            causes += ClaimValidation.errors(object).causes
         } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
             causes += DataKeyValidation.causes(object, kind: type.kind)
             if type.kind == "Secret" { causes += SecretValidation.errors(object).causes }

@@ -2,39 +2,40 @@ import KubernetesModel
 import StructuredMerge
 
 /// A pod spec (of a Pod, or the template of a workload) checked as the server's core validation
-/// checks it: containers (names, images, ports, probes, resources, environment variable names),
-/// volume names and the restart policy each owner allows.
+/// checks it (`ValidatePodSpec`, in its order): volumes, containers (names, images, lifecycle
+/// handlers, probes, termination message policy, ports, environment variable names, volume
+/// mounts, image pull policy, resources, security context), the restart policy each owner
+/// allows, the DNS policy, the node selector, the pod security context and tolerations.
 enum PodSpecValidation {
     static let protocols = ["SCTP", "TCP", "UDP"]
+    static let pullPolicies = ["Always", "IfNotPresent", "Never"]
     static let envVarNameMessage = "a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')"
 
     /// `spec` is the pod spec at `path` (`spec`, `spec.template.spec`); `restartPolicies` the
     /// values its owner accepts, in the order the server lists them.
     static func errors(_ spec: JSONValue, path: String, restartPolicies: [String]) -> FieldErrors {
         var errors = FieldErrors()
-        var volumeNames = Set<String>()
-        for (i, volume) in (spec["volumes"].arrayValue ?? []).enumerated() {
-            let field = "\(path).volumes[\(i)].name"
-            let name = volume["name"].stringValue ?? ""
-            if name.isEmpty {
-                errors.required(field)
-            } else {
-                label(name, field, &errors)
-                if !volumeNames.insert(name).inserted { errors.duplicate(field, .string(name)) }
-            }
-        }
+        let volumes = PodVolumeValidation.volumes(spec["volumes"].arrayValue ?? [], path: "\(path).volumes", errors: &errors)
         let containers = spec["containers"].arrayValue ?? []
-        if containers.isEmpty { errors.required("\(path).containers") }
         var names = Set<String>()
-        containerErrors(containers, path: "\(path).containers", names: &names, errors: &errors)
-        containerErrors(spec["initContainers"].arrayValue ?? [], path: "\(path).initContainers", names: &names, errors: &errors)
+        if containers.isEmpty {
+            errors.required("\(path).containers")
+        } else {
+            containerErrors(containers, volumes: volumes, path: "\(path).containers", names: &names, errors: &errors)
+        }
+        containerErrors(spec["initContainers"].arrayValue ?? [], volumes: volumes, path: "\(path).initContainers", names: &names, errors: &errors)
         if let policy = spec["restartPolicy"].stringValue, !restartPolicies.contains(policy) {
             errors.notSupported("\(path).restartPolicy", policy, restartPolicies)
         }
+        PodPolicyValidation.dnsPolicy(spec, path: path, errors: &errors)
+        PodPolicyValidation.nodeSelector(spec, path: path, errors: &errors)
+        PodPolicyValidation.podSecurityContext(spec["securityContext"], path: "\(path).securityContext", errors: &errors)
+        PodPolicyValidation.tolerations(spec["tolerations"].arrayValue ?? [], path: "\(path).tolerations", errors: &errors)
         return errors
     }
 
-    private static func containerErrors(_ containers: [JSONValue], path: String, names: inout Set<String>, errors: inout FieldErrors) {
+    /// `validateContainers`, in the server's order of checks.
+    private static func containerErrors(_ containers: [JSONValue], volumes: Set<String>, path: String, names: inout Set<String>, errors: inout FieldErrors) {
         for (i, container) in containers.enumerated() {
             let at = "\(path)[\(i)]"
             let name = container["name"].stringValue ?? ""
@@ -45,15 +46,47 @@ enum PodSpecValidation {
             }
             if !name.isEmpty, !names.insert(name).inserted { errors.duplicate("\(at).name", .string(name)) }
             if (container["image"].stringValue ?? "").isEmpty { errors.required("\(at).image") }
+            let lifecycle = container["lifecycle"]
+            for hook in ["postStart", "preStop"] where !lifecycle[hook].isNull {
+                handlerErrors(lifecycle[hook], kinds: ["exec", "httpGet", "tcpSocket"], path: "\(at).lifecycle.\(hook)", errors: &errors)
+            }
+            probeErrors(container["livenessProbe"], path: "\(at).livenessProbe", errors: &errors)
+            if let grace = container["readinessProbe"]["terminationGracePeriodSeconds"].intValue {
+                errors.invalid("\(at).readinessProbe.terminationGracePeriodSeconds", .int(grace), "must not be set for readinessProbes")
+            }
+            probeErrors(container["startupProbe"], path: "\(at).startupProbe", errors: &errors)
+            successThreshold(container["livenessProbe"], path: "\(at).livenessProbe", errors: &errors)
+            // v1.24 checks the startup probe twice; its message names each error once.
+            probeErrors(container["startupProbe"], path: "\(at).startupProbe", errors: &errors)
+            successThreshold(container["startupProbe"], path: "\(at).startupProbe", errors: &errors)
+            if let policy = container["terminationMessagePolicy"].stringValue {
+                let message = "must be 'File' or 'FallbackToLogsOnError'"
+                if policy.isEmpty {
+                    errors.required("\(at).terminationMessagePolicy", message)
+                } else if policy != "File", policy != "FallbackToLogsOnError" {
+                    errors.invalid("\(at).terminationMessagePolicy", .string(policy), message)
+                }
+            }
+            probeErrors(container["readinessProbe"], path: "\(at).readinessProbe", errors: &errors)
             portErrors(container["ports"].arrayValue ?? [], path: "\(at).ports", errors: &errors)
             envErrors(container["env"].arrayValue ?? [], path: "\(at).env", errors: &errors)
-            for probe in ["livenessProbe", "readinessProbe", "startupProbe"] where !container[probe].isNull {
-                probeErrors(container[probe], path: "\(at).\(probe)", errors: &errors)
-                if probe != "readinessProbe", let threshold = container[probe]["successThreshold"].intValue, threshold != 1 {
-                    errors.invalid("\(at).\(probe).successThreshold", .int(threshold), "must be 1")
+            let privileged = container["securityContext"]["privileged"].boolValue == true
+            PodVolumeValidation.mounts(container["volumeMounts"].arrayValue ?? [], volumes: volumes, privileged: privileged, path: "\(at).volumeMounts", errors: &errors)
+            if let policy = container["imagePullPolicy"].stringValue {
+                if policy.isEmpty {
+                    errors.required("\(at).imagePullPolicy")
+                } else if !pullPolicies.contains(policy) {
+                    errors.notSupported("\(at).imagePullPolicy", policy, pullPolicies)
                 }
             }
             ResourceRequirementsValidation.errors(container["resources"], path: "\(at).resources", errors: &errors)
+            PodPolicyValidation.containerSecurityContext(container["securityContext"], path: "\(at).securityContext", errors: &errors)
+        }
+    }
+
+    private static func successThreshold(_ probe: JSONValue, path: String, errors: inout FieldErrors) {
+        if let threshold = probe["successThreshold"].intValue, threshold != 1 {
+            errors.invalid("\(path).successThreshold", .int(threshold), "must be 1")
         }
     }
 
@@ -103,33 +136,10 @@ enum PodSpecValidation {
         }
     }
 
-    /// Exactly one handler; thresholds and delays not negative.
+    /// `validateProbe`: exactly one handler; thresholds and delays not negative.
     private static func probeErrors(_ probe: JSONValue, path: String, errors: inout FieldErrors) {
-        var handlers = 0
-        for handler in ["exec", "httpGet", "tcpSocket", "grpc"] where !probe[handler].isNull {
-            if handlers > 0 {
-                errors.forbidden("\(path).\(handler)", "may not specify more than 1 handler type")
-                continue
-            }
-            handlers += 1
-            let at = "\(path).\(handler)"
-            switch handler {
-            case "exec":
-                if (probe["exec"]["command"].arrayValue ?? []).isEmpty { errors.required("\(at).command") }
-            case "httpGet":
-                if (probe["httpGet"]["path"].stringValue ?? "").isEmpty { errors.required("\(at).path") }
-                PortValidation.numberOrNameErrors(probe["httpGet"]["port"], path: "\(at).port", errors: &errors)
-                if let scheme = probe["httpGet"]["scheme"].stringValue, !["HTTP", "HTTPS"].contains(scheme) {
-                    errors.notSupported("\(at).scheme", scheme, ["HTTP", "HTTPS"])
-                }
-            case "tcpSocket":
-                PortValidation.numberOrNameErrors(probe["tcpSocket"]["port"], path: "\(at).port", errors: &errors)
-            default:
-                let port = probe["grpc"]["port"].intValue ?? 0
-                if let message = PortValidation.numberError(port) { errors.invalid("\(at).port", .int(port), message) }
-            }
-        }
-        if handlers == 0 { errors.required(path, "must specify a handler type") }
+        guard !probe.isNull else { return }
+        handlerErrors(probe, kinds: ["exec", "httpGet", "tcpSocket", "grpc"], path: path, errors: &errors)
         for field in ["initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"] {
             if let value = probe[field].intValue, value < 0 {
                 errors.invalid("\(path).\(field)", .int(value), "must be greater than or equal to 0")
@@ -138,6 +148,35 @@ enum PodSpecValidation {
         if let grace = probe["terminationGracePeriodSeconds"].intValue, grace <= 0 {
             errors.invalid("\(path).terminationGracePeriodSeconds", .int(grace), "must be greater than 0")
         }
+    }
+
+    /// `validateHandler` of a probe or a lifecycle hook: exactly one of `kinds` (Required / Forbidden).
+    private static func handlerErrors(_ handler: JSONValue, kinds: [String], path: String, errors: inout FieldErrors) {
+        var handlers = 0
+        for kind in kinds where !handler[kind].isNull {
+            if handlers > 0 {
+                errors.forbidden("\(path).\(kind)", "may not specify more than 1 handler type")
+                continue
+            }
+            handlers += 1
+            let at = "\(path).\(kind)"
+            switch kind {
+            case "exec":
+                if (handler["exec"]["command"].arrayValue ?? []).isEmpty { errors.required("\(at).command") }
+            case "httpGet":
+                if (handler["httpGet"]["path"].stringValue ?? "").isEmpty { errors.required("\(at).path") }
+                PortValidation.numberOrNameErrors(handler["httpGet"]["port"], path: "\(at).port", errors: &errors)
+                if let scheme = handler["httpGet"]["scheme"].stringValue, !["HTTP", "HTTPS"].contains(scheme) {
+                    errors.notSupported("\(at).scheme", scheme, ["HTTP", "HTTPS"])
+                }
+            case "tcpSocket":
+                PortValidation.numberOrNameErrors(handler["tcpSocket"]["port"], path: "\(at).port", errors: &errors)
+            default:
+                let port = handler["grpc"]["port"].intValue ?? 0
+                if let message = PortValidation.numberError(port) { errors.invalid("\(at).port", .int(port), message) }
+            }
+        }
+        if handlers == 0 { errors.required(path, "must specify a handler type") }
     }
 
     /// `ValidateDNS1123Label`: length, then form.

@@ -1,9 +1,12 @@
 import Foundation
 import KubernetesModel
 
-/// The keys each Secret `type` requires, as the server's `ValidateSecret` checks them (with its
-/// field paths, including the `data[%s][username]` it writes for basic-auth and ssh-auth).
+/// The total size of a Secret's data and the keys each Secret `type` requires, as the server's
+/// `ValidateSecret` checks them (with its field paths, including the `data[%s][username]` it
+/// writes for basic-auth and ssh-auth).
 enum SecretValidation {
+    static let maxSize = 1024 * 1024
+
     static func errors(_ secret: JSONValue) -> FieldErrors {
         var errors = FieldErrors()
         // stringData is merged into data before the server validates.
@@ -14,6 +17,10 @@ enum SecretValidation {
         func bytes(_ key: String) -> Data? {
             guard let value = data[key] else { return nil }
             return Data(base64Encoded: value.stringValue ?? "") ?? Data()
+        }
+        // The decoded values together may not exceed 1 MiB (`core.MaxSecretSize`).
+        if data.keys.reduce(0, { $0 + (bytes($1)?.count ?? 0) }) > maxSize {
+            errors.tooLong("data", maxBytes: maxSize)
         }
         switch secret["type"].stringValue ?? "Opaque" {
         case "kubernetes.io/service-account-token":

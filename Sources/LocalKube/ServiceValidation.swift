@@ -2,8 +2,8 @@ import KubernetesModel
 
 /// A Service's spec as the server's `ValidateService` checks it: the type and what each type
 /// needs or forbids (ExternalName needs `externalName`, headless is not for NodePort or
-/// LoadBalancer, node ports only where the type has them), and each port (name, number,
-/// protocol, targetPort as a number or a port name).
+/// LoadBalancer, node ports only where the type has them), each port (name, number,
+/// protocol, targetPort as a number or a port name) and the session affinity.
 enum ServiceValidation {
     static let types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 
@@ -52,6 +52,7 @@ enum ServiceValidation {
             }
             PortValidation.numberOrNameErrors(port["targetPort"], path: "\(field).targetPort", errors: &errors)
         }
+        sessionAffinity(spec, errors: &errors)
         if !types.contains(type) { errors.notSupported("spec.type", type, types) }
         var nodePorts = Set<String>()
         for (i, port) in ports.enumerated() {
@@ -70,5 +71,16 @@ enum ServiceValidation {
             }
         }
         return errors
+    }
+
+    /// `sessionAffinity` ∈ ClientIP/None; a ClientIP timeout in (0, 86400] (defaulting fills in
+    /// the ClientIP config and drops it for None, so only these two rules can be met).
+    private static func sessionAffinity(_ spec: JSONValue, errors: inout FieldErrors) {
+        guard let affinity = spec["sessionAffinity"].stringValue else { return }
+        if !["ClientIP", "None"].contains(affinity) {
+            errors.notSupported("spec.sessionAffinity", affinity, ["ClientIP", "None"])
+        } else if affinity == "ClientIP", let timeout = spec["sessionAffinityConfig"]["clientIP"]["timeoutSeconds"].intValue, timeout <= 0 || timeout > 86400 {
+            errors.invalid("spec.sessionAffinityConfig.clientIP.timeoutSeconds", .int(timeout), "must be greater than 0 and less than 86400")
+        }
     }
 }

@@ -70,6 +70,67 @@ import Testing
              message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: [spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: \"str\": supported values: \"boolean\", \"date\", \"integer\", \"number\", \"string\", spec.versions[0].additionalPrinterColumns[0].format: Unsupported value: \"uint\": supported values: \"byte\", \"date\", \"date-time\", \"double\", \"float\", \"int32\", \"int64\", \"password\", spec.versions[0].additionalPrinterColumns[0].jsonPath: Invalid value: \"spec.x\": must be a simple json path starting with .]"),
     ]
 
+    static let networkPolicies = "/apis/networking.k8s.io/v1/namespaces/v/networkpolicies"
+
+    static func networkPolicy(_ spec: JSONValue) -> JSONValue {
+        ["apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": ["name": "np"], "spec": spec]
+    }
+
+    static func ingressSpec(_ spec: JSONValue) -> JSONValue {
+        ["apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": ["name": "web"], "spec": spec]
+    }
+
+    static let wildcard = "a wildcard DNS-1123 subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character (e.g. '*.example.com', regex used for validation is '\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+
+    static let networkCases: [Case] = [
+        Case(about: "ingress without rules or default backend; class name", path: "/apis/networking.k8s.io/v1/namespaces/v/ingresses",
+             body: ingressSpec(["ingressClassName": "Nginx"]),
+             message: "Ingress.networking.k8s.io \"web\" is invalid: [spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified, "
+                + "spec.ingressClassName: Invalid value: \"Nginx\": \(ObjectValidationMessages.subdomain)]"),
+        Case(about: "ingress TLS hosts and secret name", path: "/apis/networking.k8s.io/v1/namespaces/v/ingresses",
+             body: ingressSpec(["defaultBackend": backend, "tls": [["hosts": ["*.example.com", "foo.*.com", "Example.com"], "secretName": "Web_tls"]]]),
+             message: "Ingress.networking.k8s.io \"web\" is invalid: [spec.tls[0].hosts[1]: Invalid value: \"foo.*.com\": \(wildcard), "
+                + "spec.tls[0].hosts[2]: Invalid value: \"Example.com\": \(ObjectValidationMessages.subdomain), spec.tls[0].secretName: Invalid value: \"Web_tls\": \(ObjectValidationMessages.subdomain)]"),
+        Case(about: "network policy ports, peers and policy types", path: networkPolicies,
+             body: networkPolicy(["podSelector": [:], "policyTypes": ["Ingress", "Sideways"],
+                                  "ingress": [["ports": [["protocol": "ICMP", "port": 80, "endPort": 70], ["port": "dns", "endPort": 60]],
+                                               "from": [[:], ["ipBlock": ["cidr": "10.0.0.0/8", "except": ["10.0.0.0/8"]], "podSelector": [:]]]]]]),
+             message: "NetworkPolicy.networking.k8s.io \"np\" is invalid: [spec.ingress[0].ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"TCP\", \"UDP\", \"SCTP\", "
+                + "spec.ingress[0].ports[0].endPort: Invalid value: 80: must be greater than or equal to `port`, "
+                + "spec.ingress[0].ports[1].endPort: Invalid value: 60: may not be specified when `port` is non-numeric, "
+                + "spec.ingress[0].from[0]: Required value: must specify a peer, "
+                + "spec.ingress[0].from[1].ipBlock.except[0]: Invalid value: \"10.0.0.0/8\": must be a strict subset of `cidr`, "
+                + "spec.ingress[0].from[1]: Forbidden: may not specify both ipBlock and another peer, "
+                + "spec.policyTypes[1]: Unsupported value: \"Sideways\": supported values: \"Ingress\", \"Egress\"]"),
+        Case(about: "network policy CIDR and too many policy types", path: networkPolicies,
+             body: networkPolicy(["podSelector": [:], "policyTypes": ["Ingress", "Egress", "Ingress"], "egress": [["to": [["ipBlock": ["cidr": "10.0.0.0/33"]]]]]]),
+             message: "NetworkPolicy.networking.k8s.io \"np\" is invalid: [spec.egress[0].to[0].ipBlock.cidr: Invalid value: \"10.0.0.0/33\": not a valid CIDR, "
+                + "spec.policyTypes: Invalid value: []networking.PolicyType{\"Ingress\", \"Egress\", \"Ingress\"}: may not specify more than two policyTypes]"),
+        Case(about: "CSI driver fsGroupPolicy and lifecycle modes", path: "/apis/storage.k8s.io/v1/csidrivers",
+             body: ["apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": ["name": "csi.example.com"],
+                    "spec": ["fsGroupPolicy": "Always", "volumeLifecycleModes": ["Persistent", "Inline"]]],
+             message: "CSIDriver.storage.k8s.io \"csi.example.com\" is invalid: [spec.fsGroupPolicy: Unsupported value: \"Always\": supported values: \"File\", \"None\", \"ReadWriteOnceWithFSType\", "
+                + "spec.volumeLifecycleModes: Unsupported value: \"Inline\": supported values: \"Persistent\", \"Ephemeral\"]"),
+        Case(about: "webhook rules, policies and timeout", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+             body: webhook(["name": "check.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"], "clientConfig": ["url": "https://hooks.example.com/check"],
+                            "failurePolicy": "Retry", "matchPolicy": "Fuzzy", "timeoutSeconds": 45,
+                            "rules": [["operations": ["*", "CREATE", "PATCH"], "apiGroups": ["", "*"], "apiVersions": [], "resources": ["pods", "*/*"], "scope": "Everywhere"]]]),
+             message: "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: ["
+                + "webhooks[0].rules[0].operations: Invalid value: []admissionregistration.OperationType{\"*\", \"CREATE\", \"PATCH\"}: if '*' is present, must not specify other operations, "
+                + "webhooks[0].rules[0].operations[2]: Unsupported value: \"PATCH\": supported values: \"*\", \"CONNECT\", \"CREATE\", \"DELETE\", \"UPDATE\", "
+                + "webhooks[0].rules[0].apiGroups: Invalid value: []string{\"\", \"*\"}: if '*' is present, must not specify other API groups, "
+                + "webhooks[0].rules[0].apiVersions: Required value, "
+                + "webhooks[0].rules[0].resources: Invalid value: []string{\"pods\", \"*/*\"}: if '*/*' is present, must not specify other resources, "
+                + "webhooks[0].rules[0].scope: Unsupported value: \"Everywhere\": supported values: \"*\", \"Cluster\", \"Namespaced\", "
+                + "webhooks[0].failurePolicy: Unsupported value: \"Retry\": supported values: \"Fail\", \"Ignore\", "
+                + "webhooks[0].matchPolicy: Unsupported value: \"Fuzzy\": supported values: \"Equivalent\", \"Exact\", "
+                + "webhooks[0].timeoutSeconds: Invalid value: 45: the timeout value must be between 1 and 30 seconds]"),
+    ]
+
+    @Test func networkStorageAndWebhookFamiliesRefusedAsTheServerWordsIt() async throws {
+        try await ValidationFamilyTests.expectRefused(Self.networkCases)
+    }
+
     static let percent = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
 
     @Test func refusedAsTheServerWordsIt() async throws {
@@ -98,5 +159,6 @@ import Testing
 }
 
 enum ObjectValidationMessages {
+    static let subdomain = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
     static let dns1035 = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
 }

@@ -147,7 +147,47 @@ import Testing
              message: "Secret \"s\" is invalid: data[%s][ssh-privatekey]: Required value"),
         Case(about: "service-account-token annotation", path: secrets, body: secret("kubernetes.io/service-account-token"),
              message: "Secret \"s\" is invalid: metadata.annotations[kubernetes.io/service-account.name]: Required value"),
+        // 1 MiB + 1 byte of decoded data (each "AAAA" is three zero bytes, "AAA=" two).
+        Case(about: "secret data above 1 MiB", path: secrets,
+             body: secret("Opaque", data: ["blob": .string(String(repeating: "AAAA", count: 349_525) + "AAA=")]),
+             message: "Secret \"s\" is invalid: data: Too long: must have at most 1048576 bytes"),
+        // Service session affinity.
+        Case(about: "session affinity value", path: services, body: service(["ports": [["port": 80]], "sessionAffinity": "Sticky"]),
+             message: "Service \"svc\" is invalid: spec.sessionAffinity: Unsupported value: \"Sticky\": supported values: \"ClientIP\", \"None\""),
+        Case(about: "ClientIP timeout", path: services,
+             body: service(["ports": [["port": 80]], "sessionAffinity": "ClientIP", "sessionAffinityConfig": ["clientIP": ["timeoutSeconds": 0]]]),
+             message: "Service \"svc\" is invalid: spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400"),
+        // PersistentVolumeClaims.
+        Case(about: "claim without access modes or storage request", path: claims, body: claim([:]),
+             message: "PersistentVolumeClaim \"data\" is invalid: [spec.accessModes: Required value: at least 1 access mode is required, spec.resources[storage]: Required value]"),
+        Case(about: "claim access mode, storage and volume mode values", path: claims,
+             body: claim(["accessModes": ["ReadWriteOncePod", "ReadWriteOnce"], "resources": ["requests": ["storage": "0"]], "volumeMode": "Raw"]),
+             message: "PersistentVolumeClaim \"data\" is invalid: [spec.accessModes: Unsupported value: \"ReadWriteOncePod\": supported values: \"ReadOnlyMany\", \"ReadWriteMany\", \"ReadWriteOnce\", "
+                + "spec.resources[storage]: Invalid value: \"0\": must be greater than zero, spec.volumeMode: Unsupported value: \"Raw\": supported values: \"Block\", \"Filesystem\"]"),
+        // CronJob schedules (robfig/cron's errors) and the generated job selector.
+        Case(about: "cron schedule field count", path: cronJobs, body: cronJob("*/5 * * *"),
+             message: "CronJob.batch \"nightly\" is invalid: spec.schedule: Invalid value: \"*/5 * * *\": expected exactly 5 fields, found 4: [*/5 * * *]"),
+        Case(about: "cron schedule range and job selector", path: cronJobs, body: cronJob("0 0 * * 7", selector: ["matchLabels": ["app": "x"]]),
+             message: "CronJob.batch \"nightly\" is invalid: [spec.schedule: Invalid value: \"0 0 * * 7\": end of range (7) above maximum (6): 7, "
+                + "spec.jobTemplate.spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"x\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: `selector` will be auto-generated]"),
+        Case(about: "cron schedule numbers and names", path: cronJobs, body: cronJob("0 9 * jan-x mon"),
+             message: "CronJob.batch \"nightly\" is invalid: spec.schedule: Invalid value: \"0 9 * jan-x mon\": failed to parse int from x: strconv.Atoi: parsing \"x\": invalid syntax"),
+        Case(about: "cron descriptor", path: cronJobs, body: cronJob("@every 5q"),
+             message: "CronJob.batch \"nightly\" is invalid: spec.schedule: Invalid value: \"@every 5q\": failed to parse duration @every 5q: time: unknown unit \"q\" in duration \"5q\""),
     ]
+
+    static let claims = "/api/v1/namespaces/v/persistentvolumeclaims"
+    static let cronJobs = "/apis/batch/v1/namespaces/v/cronjobs"
+
+    static func claim(_ spec: JSONValue) -> JSONValue {
+        ["apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": ["name": "data"], "spec": spec]
+    }
+
+    static func cronJob(_ schedule: String, selector: JSONValue = nil) -> JSONValue {
+        var job: JSONValue = ["template": ["spec": pod(["name": "main", "image": "busybox"], restartPolicy: "OnFailure")]]
+        if !selector.isNull { job["selector"] = selector }
+        return ["apiVersion": "batch/v1", "kind": "CronJob", "metadata": ["name": "nightly"], "spec": ["schedule": .string(schedule), "jobTemplate": ["spec": job]]]
+    }
 
     static let labelMessage = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
 
@@ -192,6 +232,15 @@ import Testing
             let external = try await f.create(Self.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "ext"],
                                                               "spec": ["type": "ExternalName", "externalName": "db.example.com."]])
             #expect(external.status == 201, "\(external.text)")
+            let sticky = try await f.create(Self.services, Self.service(["ports": [["port": 80]], "sessionAffinity": "ClientIP"]))
+            #expect(sticky.status == 201, "\(sticky.text)")
+            #expect(sticky.body["spec"]["sessionAffinityConfig"] == ["clientIP": ["timeoutSeconds": 10800]])
+            for (name, schedule) in [("hourly", "@hourly"), ("weekdays", "30 6 * JAN-DEC mon-fri"), ("steps", "*/15 0-23/2 1,15 * ?"), ("every", "@every 1h30m")] {
+                var cron = Self.cronJob(schedule)
+                cron["metadata"]["name"] = .string(name)
+                let created = try await f.create(Self.cronJobs, cron)
+                #expect(created.status == 201, "\(schedule): \(created.text)")
+            }
         }
     }
 
