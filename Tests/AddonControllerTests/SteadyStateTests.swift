@@ -48,9 +48,11 @@ import Testing
                 return (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "AddonsHealthy" && $0["status"] == "True" }
             }
             #expect(await management.requestCount(verb: "get", resource: "clusteraddons") == 0)
-            // Four phase changes (two addons, Progressing then Healthy) within one delay.
+            // Four phase changes (two addons, Progressing then Healthy), usually within one delay;
+            // on a loaded machine they may spread over two delays. One write per change (4 or
+            // more) is what coalescing prevents.
             let writes = await management.requestCount(verb: "patch", resource: "clusters/status")
-            #expect((1...2).contains(writes), "\(writes) Cluster status writes")
+            #expect((1...3).contains(writes), "\(writes) Cluster status writes for 4 phase changes")
         }
     }
 
