@@ -5,6 +5,7 @@ import PackageDescription
 // Modules, bottom to top (dependencies point one way):
 //   KubernetesModel  ← KubernetesClient, LocalKube, AddonCatalog
 //   KubernetesClient ← ControllerRuntime ← AddonController ← executables
+//   Infrastructure (OpenStack and other VM providers) stands alone.
 // No product module imports LocalKube: only the `dev` / `localkube` commands and tests do.
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -22,6 +23,7 @@ let package = Package(
         .library(name: "AddonCatalog", targets: ["AddonCatalog"]),
         .library(name: "ControllerRuntime", targets: ["ControllerRuntime"]),
         .library(name: "AddonController", targets: ["AddonController"]),
+        .library(name: "Infrastructure", targets: ["Infrastructure"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -60,6 +62,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Infrastructure providers: the protocol the provisioning loop creates and deletes VMs through,
+        // and its OpenStack implementation (Keystone v3, Nova, Glance and Neutron look-ups over REST).
+        // Stands alone: no dependency on the other modules of the package.
+        .target(
+            name: "Infrastructure",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -254,6 +270,19 @@ let package = Package(
         .testTarget(name: "ClusterLifecycleTests",
                     dependencies: ["ClusterLifecycle", "KubernetesModel"],
                     swiftSettings: swiftSettings),
+        .testTarget(
+            name: "InfrastructureTests",
+            dependencies: [
+                "Infrastructure",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "StatusAPITests",
             dependencies: ["StatusAPI", "AddonController", "AddonCatalog", "KubernetesClient", "LocalKube", "KubernetesModel", "DevFleet", "TestSupport",
