@@ -53,6 +53,12 @@ struct OpenStackProviderTests {
         #expect(listed.map(\.name).sorted() == (0..<3).map { "\(cluster)-workers-\($0)" })
         #expect(try await provider.servers(cluster: cluster + "-other").isEmpty)
 
+        // A fourth member of an anti-affinity group on three hosts cannot be placed: ERROR, with why.
+        let fourth = try await provider.createServer(spec("\(cluster)-workers-3", cluster: cluster, group: group))
+        let unplaced = try await OpenStackLocal.poll({ try await provider.server(id: fourth.id) }, until: { $0?.state == .error || $0?.state == .active })
+        #expect(unplaced?.state == .error)
+        #expect(unplaced?.fault?.contains("No valid host was found") == true, "\(String(describing: unplaced?.fault))")
+
         try await cleanUp(provider, cluster: cluster)
         try await provider.deleteServerGroup(id: group)
         try await provider.deleteServerGroup(id: group)
