@@ -152,7 +152,8 @@ let package = Package(
         // first; the controllers and providers build on them).
         .target(
             name: "ClusterLifecycle",
-            dependencies: ["KubernetesModel"],
+            dependencies: ["KubernetesModel", "KubernetesClient", "ControllerRuntime", "AddonController", "Infrastructure",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The status API and page for users: project-scoped views of the management plane's
@@ -186,6 +187,7 @@ let package = Package(
                 "LocalKube",
                 "AddonCatalog",
                 "AddonController",
+                "Infrastructure",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -268,7 +270,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ClusterLifecycleTests",
-                    dependencies: ["ClusterLifecycle", "KubernetesModel"],
+                    dependencies: ["ClusterLifecycle", "KubernetesModel", "KubernetesClient", "Infrastructure", "LocalKube", "DevFleet", "AddonController", "AddonCatalog", "TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(
             name: "InfrastructureTests",

@@ -1,4 +1,5 @@
 import Foundation
+import Infrastructure
 import KubernetesModel
 
 /// One node pool of a Cluster (`spec.nodePools[]`): how many VMs, of what, where, and when one
@@ -9,10 +10,6 @@ public struct NodePool: Sendable, Equatable {
         public var key: String
         public var value: String?
         public var effect: String
-    }
-
-    public enum ServerGroupPolicy: String, Sendable {
-        case antiAffinity = "anti-affinity", softAntiAffinity = "soft-anti-affinity"
     }
 
     /// A Node condition that makes a Machine unhealthy when it holds for longer than `duration`.

@@ -1,0 +1,353 @@
+import AddonController
+import ControllerRuntime
+import Foundation
+import Infrastructure
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// Keeps a Cluster's node pools at their spec: one reconcile per Cluster (by namespace and
+/// name) provisions its Machines' servers, follows them to ACTIVE and their Nodes to Ready,
+/// replaces unhealthy Machines within `maxUnhealthy`, creates and deletes Machines to match each
+/// pool (`NodePoolPlanner`), releases the servers of deleted Machines (finalizer), and writes the
+/// pools' state to the Cluster's status. Decisions are the pure functions beside it; this type
+/// only reads, writes and requeues.
+public struct NodePoolReconciler: Reconciler {
+    public static let finalizer = "addon-manager.io/server"
+    public static let fieldManager = "addon-manager-lifecycle"
+    public static let poolLabel = "addon-manager.io/pool"
+
+    public struct Dependencies: Sendable {
+        public var management: any KubeClient
+        /// Clusters and Machines as the informers keep them.
+        public var clusters: ObjectCache
+        public var machines: ObjectCache
+        /// The provider serving a Cluster (its credentials come from the Cluster's namespace).
+        public var provider: @Sendable (KubeObject) async throws -> any InfrastructureProvider
+        /// The workload cluster's Nodes; throws when the cluster does not answer.
+        public var nodes: @Sendable (KubeObject) async throws -> [KubeObject]
+        public var now: @Sendable () -> Date
+
+        public init(management: any KubeClient, clusters: ObjectCache, machines: ObjectCache,
+                    provider: @escaping @Sendable (KubeObject) async throws -> any InfrastructureProvider,
+                    nodes: @escaping @Sendable (KubeObject) async throws -> [KubeObject], now: @escaping @Sendable () -> Date = { Date() }) {
+            self.management = management
+            self.clusters = clusters
+            self.machines = machines
+            self.provider = provider
+            self.nodes = nodes
+            self.now = now
+        }
+    }
+
+    /// How often a pool with Machines on their way is looked at again.
+    public var provisioningPoll: Duration = .seconds(1)
+    /// How often a settled pool's servers are looked at (a server that fails raises no event here).
+    public var idlePoll: Duration = .seconds(30)
+
+    let dependencies: Dependencies
+    let logger: Logger
+
+    public init(dependencies: Dependencies, logger: Logger) {
+        self.dependencies = dependencies
+        self.logger = logger
+    }
+
+    // MARK: Reconcile
+
+    public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
+        let machines = await dependencies.machines.list(namespace: request.namespace)
+            .filter { $0["spec"]["cluster"].stringValue == request.name }
+        guard let cluster = await dependencies.clusters.get(namespace: request.namespace, name: request.name), cluster.metadata["deletionTimestamp"].isNull else {
+            // The Cluster is gone (or going): its Machines go too, each releasing its server.
+            return try await deleteAll(machines, cluster: request)
+        }
+        let pools: [NodePool]
+        do {
+            pools = try NodePool.pools(of: cluster["spec"])
+        } catch {
+            try await writeStatus(cluster, pools: [], summaries: [], problem: "\(error)")
+            throw TerminalError(error)
+        }
+        if pools.isEmpty && machines.isEmpty { return .done }
+        let provider = try await dependencies.provider(cluster)
+        let clusterKey = "\(cluster.namespace ?? "")/\(cluster.name)"
+        // Nodes unknown (the cluster does not answer): health is judged on servers alone, so
+        // that an unreachable API never recycles a pool.
+        let nodes: [KubeObject]?
+        do { nodes = try await dependencies.nodes(cluster) } catch { nodes = nil }
+        let now = dependencies.now()
+
+        var summaries: [PoolSummary] = []
+        var busy = false
+        var recheck: Duration?
+        for pool in pools {
+            var summary = PoolSummary(name: pool.name, replicas: pool.replicas)
+            var observed: [NodePoolPlanner.Machine] = []
+            var verdicts: [String: MachineHealth.Verdict] = [:]
+            var inFlight = 0
+            for machine in machines where machine["spec"]["pool"].stringValue == pool.name {
+                if !machine.metadata["deletionTimestamp"].isNull {
+                    busy = true
+                    if machine.labels[MachineLabels.remediated] != nil { inFlight += 1 }
+                    try await finalize(machine, provider: provider)
+                    continue
+                }
+                let progress = try await self.progress(machine, pool: pool, cluster: clusterKey, provider: provider, nodes: nodes)
+                var observation = progress.observation
+                if nodes == nil, case .notYet = observation.node { observation.node = .registered(name: "(unknown)", conditions: []) }
+                let verdict = MachineHealth.assess(observation, rules: pool.unhealthyConditions, nodeStartupTimeout: pool.nodeStartupTimeout, now: now)
+                verdicts[machine.name] = verdict
+                if case .healthy(let next?) = verdict { recheck = min(recheck ?? next, next) }
+                if progress.phase != "Running" { busy = true }
+                if progress.ready { summary.ready += 1 }
+                observed.append(NodePoolPlanner.Machine(name: machine.name, zone: machine["spec"]["availabilityZone"].stringValue,
+                                                        flavor: machine["spec"]["flavor"].stringValue ?? "", image: machine["spec"]["image"].stringValue ?? "",
+                                                        created: KubeTime.parse(machine.metadata["creationTimestamp"].stringValue ?? "") ?? now,
+                                                        ready: progress.ready, healthy: verdict.isHealthy))
+            }
+            summary.unhealthy = verdicts.values.filter { !$0.isHealthy }.count
+            // Unhealthy Machines are replaced (deleted; the pool then creates their successors),
+            // unless too many are unhealthy at once.
+            let decision = Remediation.decide(maxUnhealthy: pool.maxUnhealthy, verdicts: verdicts, inFlight: inFlight)
+            summary.remediation = decision
+            for name in decision.replace {
+                guard let machine = machines.first(where: { $0.name == name }), case .unhealthy(let reason, let message) = verdicts[name] else { continue }
+                logger.notice("replacing an unhealthy machine", metadata: ["cluster": "\(clusterKey)", "pool": "\(pool.name)", "machine": "\(name)",
+                                                                           "reason": "\(reason)", "message": "\(message)"])
+                try await delete(machine, remediated: reason)
+                observed.removeAll { $0.name == name }
+                busy = true
+            }
+            for action in NodePoolPlanner.plan(pool, machines: observed) {
+                busy = true
+                switch action {
+                case .create(let zone):
+                    try await createMachine(cluster: cluster, pool: pool, zone: zone)
+                case .delete(let name, let reason):
+                    guard let machine = machines.first(where: { $0.name == name }) else { continue }
+                    logger.info("deleting a machine", metadata: ["cluster": "\(clusterKey)", "pool": "\(pool.name)", "machine": "\(name)", "reason": "\(reason)"])
+                    try await delete(machine, remediated: nil)
+                }
+            }
+            summaries.append(summary)
+        }
+        // Machines of pools no longer in the spec.
+        for machine in machines where !pools.contains(where: { $0.name == machine["spec"]["pool"].stringValue }) {
+            busy = true
+            if machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) } else { try await finalize(machine, provider: provider) }
+        }
+        try await writeStatus(cluster, pools: pools, summaries: summaries, problem: nil, nodesKnown: nodes != nil)
+        if busy { return .requeue(after: provisioningPoll) }
+        return .requeue(after: min(recheck ?? idlePoll, idlePoll))
+    }
+
+    // MARK: One Machine
+
+    struct PoolSummary {
+        var name: String
+        var replicas: Int
+        var ready = 0
+        var unhealthy = 0
+        var remediation: Remediation.Decision?
+    }
+
+    struct Progress {
+        var observation: MachineObservation
+        var phase: String
+        var ready: Bool
+    }
+
+    /// Creates the Machine's server if it has none, reads where it stands, links its Node, and
+    /// writes the Machine's status when it changed.
+    func progress(_ machine: KubeObject, pool: NodePool, cluster: String, provider: any InfrastructureProvider, nodes: [KubeObject]?) async throws -> Progress {
+        var serverID = machine.status["serverID"].stringValue
+        var server: Server?
+        if let id = serverID {
+            server = try await provider.server(id: id)
+        } else {
+            let spec = ServerSpec(name: Self.serverName(machine), flavor: pool.flavor, image: pool.image,
+                                  availabilityZone: machine["spec"]["availabilityZone"].stringValue,
+                                  metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: pool.name, ServerSpec.machineKey: machine.name])
+            do {
+                server = try await provider.createServer(spec)
+                serverID = server?.id
+            } catch {
+                try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": .string("CreateFailed"), "failureMessage": .string(error.description)])
+                throw error
+            }
+        }
+        let providerID = serverID.map(Self.providerID)
+        // A Node is the server's when its provider ID names the server (`<provider>:///<id>`).
+        let node = nodes?.first { node in serverID.map { node["spec"]["providerID"].stringValue?.hasSuffix(":///\($0)") == true } ?? false }
+        let hadNode = machine.status["nodeRef"]["name"].stringValue
+        let nodeState: MachineObservation.Node
+        if let node {
+            let conditions = (node.status["conditions"].arrayValue ?? []).compactMap { c -> MachineObservation.NodeCondition? in
+                guard let type = c["type"].stringValue, let status = c["status"].stringValue else { return nil }
+                return .init(type: type, status: status, since: c["lastTransitionTime"].stringValue.flatMap(KubeTime.parse) ?? dependencies.now())
+            }
+            nodeState = .registered(name: node.name, conditions: conditions)
+        } else if let hadNode, nodes != nil {
+            nodeState = .gone(name: hadNode)
+        } else {
+            nodeState = .notYet
+        }
+        let serverState: MachineObservation.Server
+        var status: JSONValue = machine.status.objectValue.map(JSONValue.object) ?? [:]
+        switch server?.state {
+        case nil: serverState = serverID == nil ? .pending : .gone
+        case .building?, .unknown?: serverState = .building
+        case .active?: serverState = .running
+        case .error?: serverState = .failed(server?.fault ?? "")
+        case .shutoff?: serverState = .stopped
+        case .deleting?: serverState = .gone
+        }
+        let ready = node.map { n in (n.status["conditions"].arrayValue ?? []).contains { $0["type"] == "Ready" && $0["status"] == "True" } } ?? false
+        let phase: String
+        switch serverState {
+        case .failed(let fault):
+            phase = "Failed"
+            status["failureReason"] = "ServerFailed"
+            status["failureMessage"] = .string(fault.isEmpty ? "the server is in ERROR" : fault)
+        case .gone, .stopped:
+            phase = "Failed"
+        case .pending, .building:
+            phase = "Provisioning"
+        case .running:
+            phase = node == nil ? "Provisioned" : "Running"
+        }
+        status["phase"] = .string(phase)
+        if let serverID { status["serverID"] = .string(serverID) }
+        if let addresses = server?.addresses { status["addresses"] = .array(addresses.map(JSONValue.string)) }
+        if let node { status["nodeRef"] = ["name": .string(node.name)] }
+        if phase != "Failed" {
+            status["failureReason"] = .null
+            status["failureMessage"] = .null
+        }
+        let cleaned = JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
+        if cleaned != machine.status { try await writeMachineStatus(machine, cleaned) }
+        if let providerID, machine["spec"]["providerID"].stringValue != providerID {
+            _ = try await dependencies.management.patch(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
+                                                        patch: ["spec": ["providerID": .string(providerID)]], type: .merge,
+                                                        options: WriteOptions(fieldManager: Self.fieldManager))
+        }
+        let created = KubeTime.parse(machine.metadata["creationTimestamp"].stringValue ?? "") ?? dependencies.now()
+        return Progress(observation: MachineObservation(name: machine.name, created: created, server: serverState, node: nodeState), phase: phase, ready: ready)
+    }
+
+    /// A deleted Machine's server goes first; the finalizer is released once it is gone.
+    func finalize(_ machine: KubeObject, provider: any InfrastructureProvider) async throws {
+        guard (machine.metadata["finalizers"].arrayValue ?? []).contains(.string(Self.finalizer)) else { return }
+        if let id = machine.status["serverID"].stringValue {
+            try await provider.deleteServer(id: id)
+            if try await provider.server(id: id) != nil { return }  // still going: looked at again next pass
+        } else if let existing = try await provider.servers(cluster: "\(machine.namespace ?? "")/\(machine["spec"]["cluster"].stringValue ?? "")")
+                    .first(where: { $0.name == Self.serverName(machine) }) {
+            // Created, but its id was never recorded (the manager stopped in between): no orphan.
+            try await provider.deleteServer(id: existing.id)
+            return
+        }
+        let remaining = (machine.metadata["finalizers"].arrayValue ?? []).filter { $0 != .string(Self.finalizer) }
+        _ = try await dependencies.management.patch(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
+                                                    patch: ["metadata": ["finalizers": .array(remaining), "resourceVersion": machine.metadata["resourceVersion"]]],
+                                                    type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
+    }
+
+    // MARK: Writes
+
+    func createMachine(cluster: KubeObject, pool: NodePool, zone: String?) async throws {
+        let suffix = String((0..<5).map { _ in "bcdfghjklmnpqrstvwxz2456789".randomElement()! })
+        var machine = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Machine", name: "\(cluster.name)-\(pool.name)-\(suffix)", namespace: cluster.namespace)
+        machine.labels = [ManagementKinds.clusterLabel: cluster.name, Self.poolLabel: pool.name]
+        machine.body.setValue([.string(Self.finalizer)], at: ["metadata", "finalizers"])
+        if let uid = cluster.uid {
+            machine.body.setValue([OwnerReference(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, uid: uid,
+                                                  controller: true, blockOwnerDeletion: true).json], at: ["metadata", "ownerReferences"])
+        }
+        var spec: JSONValue = ["cluster": .string(cluster.name), "pool": .string(pool.name), "flavor": .string(pool.flavor), "image": .string(pool.image)]
+        if let zone { spec["availabilityZone"] = .string(zone) }
+        machine["spec"] = spec
+        _ = try await dependencies.management.create(machine, options: WriteOptions(fieldManager: Self.fieldManager))
+        try await writeMachineStatus(machine, ["phase": "Pending"])
+    }
+
+    func delete(_ machine: KubeObject, remediated reason: String?) async throws {
+        if let reason {
+            _ = try await dependencies.management.patch(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
+                                                        patch: ["metadata": ["labels": .object([MachineLabels.remediated: .string(reason)])]],
+                                                        type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
+        }
+        do {
+            _ = try await dependencies.management.delete(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
+                                                         options: DeleteOptions(preconditionUID: machine.uid))
+        } catch let error as KubernetesError where error.isNotFound {}
+    }
+
+    func deleteAll(_ machines: [KubeObject], cluster: ReconcileRequest) async throws -> ReconcileResult {
+        guard !machines.isEmpty else { return .done }
+        for machine in machines where machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) }
+        return .requeue(after: provisioningPoll)
+    }
+
+    func writeMachineStatus(_ machine: KubeObject, _ status: JSONValue) async throws {
+        var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Machine", name: machine.name, namespace: machine.namespace)
+        object["status"] = status
+        _ = try await dependencies.management.applyStatus(object, options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
+    }
+
+    /// The pools' state and the conditions operators alert on, on the Cluster's status (beside
+    /// the addon controller's `AddonsHealthy`: each writer owns its own conditions).
+    func writeStatus(_ cluster: KubeObject, pools: [NodePool], summaries: [PoolSummary], problem: String?, nodesKnown: Bool = true) async throws {
+        let now = KubeTime.format(dependencies.now())
+        var conditions: [JSONValue] = []
+        func condition(_ type: String, _ ok: Bool?, _ reason: String, _ message: String) {
+            let status = ok.map { $0 ? "True" : "False" } ?? "Unknown"
+            let previous = (cluster.status["conditions"].arrayValue ?? []).first { $0["type"].stringValue == type }
+            let since = previous?["status"].stringValue == status ? previous?["lastTransitionTime"].stringValue ?? now : now
+            conditions.append(["type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
+                               "lastTransitionTime": .string(since)])
+        }
+        if let problem {
+            condition("NodePoolsReady", false, "InvalidSpec", problem)
+        } else {
+            let short = summaries.filter { $0.ready < $0.replicas }
+            condition("NodePoolsReady", short.isEmpty, short.isEmpty ? "AllPoolsReady" : "PoolsNotReady",
+                      short.isEmpty ? "\(summaries.count) pools at size" : short.map { "\($0.name): \($0.ready) of \($0.replicas) ready" }.joined(separator: "; "))
+            let unhealthy = summaries.filter { $0.unhealthy > 0 }
+            let blocked = summaries.filter { $0.remediation?.allowed == false }
+            if !nodesKnown {
+                condition("NodesHealthy", nil, "NodesUnknown", "the cluster's API does not answer: Node health cannot be read (servers are still watched)")
+            } else if unhealthy.isEmpty {
+                condition("NodesHealthy", true, "AllNodesHealthy", "no unhealthy machines")
+            } else {
+                condition("NodesHealthy", false, blocked.isEmpty ? "Remediating" : "RemediationNotAllowed",
+                          unhealthy.map { "\($0.name): \($0.remediation?.message ?? "\($0.unhealthy) unhealthy")" }.joined(separator: "; "))
+            }
+        }
+        var status: JSONValue = ["conditions": .array(conditions)]
+        status["nodePools"] = .array(summaries.map { summary in
+            var entry: JSONValue = ["name": .string(summary.name), "replicas": .int(Int64(summary.replicas)), "ready": .int(Int64(summary.ready)),
+                                    "unhealthy": .int(Int64(summary.unhealthy))]
+            if let remediation = summary.remediation {
+                entry["remediationAllowed"] = .bool(remediation.allowed)
+                entry["message"] = .string(remediation.message)
+            }
+            return entry
+        })
+        let mine = (cluster.status["conditions"].arrayValue ?? []).filter { ["NodePoolsReady", "NodesHealthy"].contains($0["type"].stringValue ?? "") }
+        guard mine != conditions || cluster.status["nodePools"] != status["nodePools"] else { return }
+        var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, namespace: cluster.namespace)
+        object["status"] = status
+        _ = try await dependencies.management.applyStatus(object, options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
+    }
+
+    static func serverName(_ machine: KubeObject) -> String { "\(machine.namespace ?? "default")-\(machine.name)" }
+    static func providerID(_ serverID: String) -> String { "openstack:///\(serverID)" }
+}
+
+/// Labels the loop puts on Machines.
+public enum MachineLabels {
+    /// Set (to the reason) on a Machine deleted because it was unhealthy.
+    public static let remediated = "addon-manager.io/remediated"
+}

@@ -1,0 +1,162 @@
+import AddonCatalog
+import AddonController
+import ClusterLifecycle
+import DevFleet
+import Foundation
+import Infrastructure
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import TestSupport
+import Testing
+
+/// The loop end to end: LocalKube as the management plane and the workload cluster, the
+/// simulated provider whose VMs join as Nodes, the controller over real HTTP.
+@Suite struct NodePoolLoopTests {
+    struct Loop {
+        let fleet: DevFleet
+        let provider: SimulatedInfrastructure
+        let workload: LocalKubeCluster
+        let workloadClient: KubernetesClient
+        let task: Task<Void, Never>
+
+        func cluster() async throws -> KubeObject { try await fleet.management.get(ManagementKinds.cluster, name: "c1", namespace: "p") }
+        func machines() async throws -> [KubeObject] {
+            try await fleet.management.list(ManagementKinds.machine, namespace: "p", options: ListOptions()).items
+        }
+        func pooledNodes() async throws -> [KubeObject] {
+            try await workloadClient.list(GroupVersionKind(group: "", version: "v1", kind: "Node"), namespace: nil, options: ListOptions()).items
+                .filter { $0["spec"]["providerID"].stringValue?.hasPrefix("simulated:///") == true }
+        }
+        func running(_ count: Int) async throws -> Bool {
+            let machines = try await machines()
+            return machines.count == count && machines.allSatisfy { $0.status["phase"] == "Running" && $0.metadata["deletionTimestamp"].isNull }
+        }
+        func setPools(_ pools: JSONValue) async throws {
+            _ = try await fleet.management.patch(ManagementKinds.cluster, name: "c1", namespace: "p", patch: ["spec": ["nodePools": pools]],
+                                                 type: .merge, options: WriteOptions(fieldManager: "test"))
+        }
+        func condition(_ type: String) async throws -> JSONValue? {
+            try await cluster().status["conditions"].arrayValue?.first { $0["type"].stringValue == type }
+        }
+    }
+
+    static func pool(replicas: Int, maxUnhealthy: String = "40%") -> JSONValue {
+        [["name": "workers", "replicas": .int(Int64(replicas)), "flavor": "m1.small", "image": "ubuntu-22.04", "availabilityZones": ["az1", "az2"],
+          "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "2s"]], "nodeStartupTimeout": "30s", "maxUnhealthy": .string(maxUnhealthy)]]]
+    }
+
+    static func withLoop(_ body: (Loop) async throws -> Void) async throws {
+        var logger = Logger(label: "lifecycle-test")
+        logger.logLevel = .warning
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString)")
+        let fleet = try await DevFleet.start(catalog: Catalog(published: [], channels: [], source: "test"), kubeconfigDirectory: directory.path, logger: logger)
+        do {
+            let workload = try await fleet.addCluster(DevFleet.ClusterRequest(name: "c1", project: "p"))
+            let server = fleet.server
+            let provider = SimulatedInfrastructure(bootDelay: .milliseconds(200), joinDelay: .milliseconds(200)) { key in
+                server.cluster(named: String(key.split(separator: "/").last ?? ""))
+            }
+            let workloadClient = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "c1"), file: "c1").connection(), logger: logger)
+            let nodes: @Sendable (KubeObject) async throws -> [KubeObject] = { _ in
+                try await workloadClient.list(GroupVersionKind(group: "", version: "v1", kind: "Node"), namespace: nil, options: ListOptions()).items
+            }
+            let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, nodes: nodes,
+                                             provisioningPoll: .milliseconds(300), logger: logger)
+            let task = Task { await lifecycle.run() }
+            let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, task: task)
+            do {
+                try await body(loop)
+            } catch {
+                task.cancel()
+                await task.value
+                try? await workloadClient.shutdown()
+                throw error
+            }
+            task.cancel()
+            await task.value
+            try? await workloadClient.shutdown()
+        } catch {
+            await fleet.shutdown()
+            throw error
+        }
+        await fleet.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    @Test func aPoolComesUpSpreadOverZonesAndScalesDown() async throws {
+        try await Self.withLoop { loop in
+            try await loop.setPools(Self.pool(replicas: 3))
+            try await eventually("3 Machines Running", timeout: .seconds(60)) { try await loop.running(3) }
+            let machines = try await loop.machines()
+            #expect(Set(machines.compactMap { $0["spec"]["availabilityZone"].stringValue }) == ["az1", "az2"])
+            #expect(machines.allSatisfy { $0["spec"]["providerID"].stringValue?.hasPrefix("openstack:///") == true || $0["spec"]["providerID"].stringValue != nil })
+            #expect(try await loop.pooledNodes().count == 3)
+            try await eventually("NodePoolsReady True") { try await loop.condition("NodePoolsReady")?["status"] == "True" }
+            let pools = try await loop.cluster().status["nodePools"]
+            #expect(pools[0]["name"] == "workers" && pools[0]["ready"] == 3)
+
+            try await loop.setPools(Self.pool(replicas: 1))
+            try await eventually("1 Machine left, 1 server, 1 Node") {
+                let servers = try await loop.provider.servers(cluster: "p/c1")
+                let running = try await loop.running(1)
+                let nodes = try await loop.pooledNodes().count
+                return running && servers.count == 1 && nodes == 1
+            }
+        }
+    }
+
+    @Test func aNotReadyNodeIsReplacedAndAPartitionIsNot() async throws {
+        try await Self.withLoop { loop in
+            try await loop.setPools(Self.pool(replicas: 3))
+            try await eventually("3 Machines Running", timeout: .seconds(60)) { try await loop.running(3) }
+            let before = Set(try await loop.machines().map(\.name))
+            let victim = try #require(try await loop.pooledNodes().first)
+            try await loop.workload.setNodeCondition(node: victim.name, type: "Ready", status: "False")
+            // Past `for` (2 s): replaced — a new Machine, the old one's server and Node gone.
+            try await eventually("the NotReady machine replaced", timeout: .seconds(60)) {
+                let names = Set(try await loop.machines().map(\.name))
+                let servers = try await loop.provider.servers(cluster: "p/c1")
+                let running = try await loop.running(3)
+                return running && names != before && names.intersection(before).count == 2 && servers.count == 3
+                    && !servers.contains { $0.name == victim.name }
+            }
+
+            // Two of three NotReady at once (more than maxUnhealthy 40% = 1): nothing is replaced.
+            let nodes = try await loop.pooledNodes()
+            for node in nodes.prefix(2) { try await loop.workload.setNodeCondition(node: node.name, type: "Ready", status: "False") }
+            try await eventually("remediation not allowed", timeout: .seconds(30)) {
+                try await loop.condition("NodesHealthy")?["reason"] == "RemediationNotAllowed"
+            }
+            let held = Set(try await loop.machines().map(\.name))
+            try await Task.sleep(for: .seconds(4))
+            #expect(Set(try await loop.machines().map(\.name)) == held, "machines were replaced during a partition")
+            let message = try await loop.condition("NodesHealthy")?["message"].stringValue ?? ""
+            #expect(message.contains("2 of 3 machines are unhealthy, more than maxUnhealthy allows (1)"), "\(message)")
+        }
+    }
+
+    @Test func aServerThatFailsIsReplacedAndAFailedCreateSaysWhy() async throws {
+        try await Self.withLoop { loop in
+            loop.provider.setFaults { $0.refuseCreates = "Quota exceeded for instances: Requested 1, but already used 10 of 10 instances" }
+            // One machine: only a 100% budget lets it be replaced (40% of 1 is 0, as in Cluster API).
+            try await loop.setPools(Self.pool(replicas: 1, maxUnhealthy: "100%"))
+            try await eventually("the Machine Failed with the provider's message") {
+                let machine = try await loop.machines().first
+                return machine?.status["phase"] == "Failed" && machine?.status["failureMessage"].stringValue?.contains("Quota exceeded") == true
+            }
+            loop.provider.setFaults { $0.refuseCreates = nil }
+            try await eventually("Running once the quota allows", timeout: .seconds(60)) { try await loop.running(1) }
+            let machine = try #require(try await loop.machines().first)
+            let serverID = try #require(machine.status["serverID"].stringValue)
+            loop.provider.breakServer(id: serverID)
+            try await eventually("the broken server replaced", timeout: .seconds(60)) {
+                let machines = try await loop.machines()
+                let running = try await loop.running(1)
+                let gone = try await loop.provider.server(id: serverID) == nil
+                return running && machines.first?.status["serverID"].stringValue != serverID && gone
+            }
+        }
+    }
+}
