@@ -203,6 +203,8 @@ let package = Package(
                 "AddonController",
                 "DevFleet",
                 "StatusAPI",
+                "ClusterLifecycle",
+                "Infrastructure",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -76,9 +76,9 @@ child_of() {
 
 port=$(bench_free_port)
 if ((split)); then
-  args=(dev --fleet-only --clusters "$clusters" --catalog "$catalog" --http-port "$(bench_free_port)" --status-port 0 --kubeconfig-dir "$work/kc")
+  args=(dev --fleet-only --clusters "$clusters" --catalog "$catalog" --http-port "$(bench_free_port)" --status-port 0 --node-pool-size 0 --kubeconfig-dir "$work/kc")
 else
-  args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --status-port 0 --kubeconfig-dir "$work/kc")
+  args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --status-port 0 --node-pool-size 0 --kubeconfig-dir "$work/kc")
 fi
 ((idle > 0)) || [[ -n $bump ]] || args+=(--exit-when-healthy)
 ((split)) || [[ -z $log ]] || args+=(--log-level info)

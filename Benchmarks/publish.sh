@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 port=$(bench_free_port)
-stdbuf -oL "$ADDON_MANAGER" dev --clusters "$clusters" --catalog "$bench_root" --http-port "$port" --status-port 0 --kubeconfig-dir "$work/kc" >"$work/out" 2>"$work/err" &
+stdbuf -oL "$ADDON_MANAGER" dev --clusters "$clusters" --catalog "$bench_root" --http-port "$port" --status-port 0 --node-pool-size 0 --kubeconfig-dir "$work/kc" >"$work/out" 2>"$work/err" &
 dev_pid=$!
 kubeconfig=$work/kc/management.kubeconfig
 now() { date +%s.%N; }

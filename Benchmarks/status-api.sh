@@ -33,7 +33,7 @@ work=$(mktemp -d)
 trap 'kill -INT $dev_pid 2>/dev/null || true; sleep 2; kill -9 $dev_pid 2>/dev/null || true; rm -rf "$work"' EXIT
 status_port=$(bench_free_port)
 stdbuf -oL "$ADDON_MANAGER" dev --clusters "$clusters" --projects "$projects" --catalog "$bench_root" --http-port "$(bench_free_port)" \
-  --status-port "$status_port" --kubeconfig-dir "$work/kc" --print-request-counts >"$work/out" 2>"$work/err" &
+  --status-port "$status_port" --node-pool-size 0 --kubeconfig-dir "$work/kc" --print-request-counts >"$work/out" 2>"$work/err" &
 dev_pid=$!
 for ((i = 0; i < limit * 10; i++)); do
   grep -q "all $clusters clusters Healthy" "$work/out" && break

@@ -1,9 +1,11 @@
 import AddonCatalog
 import AddonController
+import ClusterLifecycle
 import ArgumentParser
 import ControllerRuntime
 import DevFleet
 import Foundation
+import Infrastructure
 import KubernetesModel
 import LocalKube
 import Logging
@@ -38,6 +40,13 @@ struct DevCommand: AsyncParsableCommand {
 
     @Option(help: "The port of the status API and page, on 127.0.0.1 (0 = any free port).")
     var statusPort: Int = 8081
+
+    @Option(help: ArgumentHelp("Nodes in each cluster's node pool (simulated VMs that join as Nodes; 0: no pool).",
+                               discussion: "The provisioning loop keeps the pool at its size and replaces nodes that break."))
+    var nodePoolSize: Int = 2
+
+    @Flag(help: "Break a random pooled node every 20 s (NotReady, or its VM in ERROR), so that healing is visible.")
+    var chaos = false
 
     @Option(help: "The catalog directory (with addons/ and catalog/) published into the management plane at start.")
     var catalog: String = FileManager.default.currentDirectoryPath
@@ -76,6 +85,7 @@ struct DevCommand: AsyncParsableCommand {
     func validate() throws {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
         guard (1...26).contains(projects) else { throw ValidationError("--projects must be between 1 and 26") }
+        guard (0...50).contains(nodePoolSize) else { throw ValidationError("--node-pool-size must be between 0 and 50") }
     }
 
     func run() async throws {
@@ -122,8 +132,17 @@ struct DevCommand: AsyncParsableCommand {
         }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }
+        let infrastructure = SimulatedInfrastructure(bootDelay: .seconds(1), joinDelay: .seconds(1)) { [server = fleet.server] key in
+            server.cluster(named: String(key.split(separator: "/").last ?? ""))
+        }
+        let lifecycle = nodePoolSize == 0 ? nil : ClusterLifecycle(
+            management: fleet.management, provider: { _ in infrastructure },
+            nodes: { [server = fleet.server] cluster in
+                guard let workload = server.cluster(named: cluster.name) else { throw DevFleetError("no simulated cluster \(cluster.name)") }
+                return await workload.objects(resource: "nodes").map(KubeObject.init)
+            }, logger: logger)
         let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
-        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
+        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints), .init(service: status)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -142,6 +161,10 @@ private struct FleetService: Service {
     let runControllers: Bool
     let clusterNames: [String]
     let clusterProjects: [String: String]
+    let lifecycle: ClusterLifecycle?
+    let nodePoolSize: Int
+    /// Breaks pooled nodes now and then (`--chaos`).
+    let chaos: SimulatedInfrastructure?
     let start: ContinuousClock.Instant
     let exitWhenHealthy: Bool
     let logger: Logger
@@ -154,6 +177,8 @@ private struct FleetService: Service {
                         group.addTask { await catalog.run() }
                         group.addTask { await starter.run() }
                         group.addTask { try await rollouts.run() }
+                        if let lifecycle { group.addTask { await lifecycle.run() } }
+                        if let chaos { group.addTask { try await breakNodes(chaos) } }
                     }
                     group.addTask { try await reportProgress() }
                     // Clusters are created concurrently, a few at a time.
@@ -161,10 +186,10 @@ private struct FleetService: Service {
                         var pending = clusterNames.enumerated()[...]
                         for _ in 0..<min(16, pending.count) {
                             let (i, name) = pending.removeFirst()
-                            creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i, project: clusterProjects[name] ?? "dev")) }
+                            creators.addTask { try await fleet.addCluster(request(name, i)) }
                         }
                         while try await creators.next() != nil {
-                            if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(fleet.request(named: name, example: i, project: clusterProjects[name] ?? "dev")) } }
+                            if let (i, name) = pending.popFirst() { creators.addTask { try await fleet.addCluster(request(name, i)) } }
                         }
                     }
                     say("\(clusterNames.count) cluster(s) created after \(elapsed())")
@@ -179,6 +204,35 @@ private struct FleetService: Service {
             }
         } catch is CancellationError {
             // Ctrl-C or SIGTERM: a normal end, not a failure.
+        }
+    }
+
+    /// A cluster like the catalog's example `index`, in its project, with its node pool.
+    private func request(_ name: String, _ index: Int) -> DevFleet.ClusterRequest {
+        var request = fleet.request(named: name, example: index, project: clusterProjects[name] ?? "dev")
+        if nodePoolSize > 0 {
+            request.nodePools = [["name": "workers", "replicas": .int(Int64(nodePoolSize)), "flavor": "m1.small", "image": "ubuntu-22.04",
+                                  "availabilityZones": ["dev-1a", "dev-1b"],
+                                  "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "20s"], ["type": "Ready", "status": "Unknown", "for": "20s"]],
+                                             "nodeStartupTimeout": "2m", "maxUnhealthy": "50%"]]]
+        }
+        return request
+    }
+
+    /// `--chaos`: every 20 s one pooled node of a random cluster goes NotReady or its VM to ERROR.
+    private func breakNodes(_ infrastructure: SimulatedInfrastructure) async throws {
+        while true {
+            try await Task.sleep(for: .seconds(20))
+            guard let name = clusterNames.randomElement(), let project = clusterProjects[name],
+                  let server = try await infrastructure.servers(cluster: "\(project)/\(name)").randomElement(),
+                  let workload = fleet.server.cluster(named: name) else { continue }
+            if Bool.random() {
+                try? await workload.setNodeCondition(node: server.name, type: "Ready", status: "False")
+                say("chaos: node \(server.name) of \(project)/\(name) NotReady")
+            } else {
+                infrastructure.breakServer(id: server.id)
+                say("chaos: the VM of node \(server.name) of \(project)/\(name) in ERROR")
+            }
         }
     }
 

@@ -55,5 +55,5 @@ extension DevFleet {
 
 public struct DevFleetError: Error, CustomStringConvertible {
     public var description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }

@@ -93,6 +93,8 @@ public final class DevFleet: Sendable {
         public var labels: [String: String]
         /// `spec.addons` of the Cluster (overrides: enabled, version, values).
         public var addons: JSONValue
+        /// `spec.nodePools` (null: none).
+        public var nodePools: JSONValue = .null
         public var settings: ClusterSettings?
 
         public init(name: String, project: String = "dev", channel: String = "stable", kubernetesVersion: String = "1.30.4",
@@ -159,6 +161,7 @@ public final class DevFleet: Sendable {
             ],
             "addons": request.addons,
         ]
+        if !request.nodePools.isNull { object["spec"]["nodePools"] = request.nodePools }
         _ = try await management.apply(object, options: ApplyOptions(fieldManager: field.fieldManager, force: true))
         return cluster
     }

@@ -41,7 +41,13 @@ public enum StatusPage {
                 let addons = (state.addons[name] ?? [:]).values.sorted { $0.addon < $1.addon }
                 let healthy = addons.filter { $0.phase == "Healthy" }.count
                 html += "<tr class=\"cluster\" data-cluster=\"\(escape(project))/\(escape(name))\">"
-                html += "<td><strong>\(escape(name))</strong><br><small>\(healthy) of \(addons.count) healthy</small></td>"
+                html += "<td><strong>\(escape(name))</strong><br><small>\(healthy) of \(addons.count) healthy</small>"
+                for pool in cluster.nodePools {
+                    html += "<br><small class=\"pool\">pool \(escape(pool["name"].stringValue ?? "")): \(pool["ready"].intValue ?? 0) of \(pool["replicas"].intValue ?? 0) nodes ready"
+                    if let unhealthy = pool["unhealthy"].intValue, unhealthy > 0 { html += ", \(unhealthy) unhealthy" }
+                    html += "</small>"
+                }
+                html += "</td>"
                 html += "<td>\(escape(cluster.channel ?? "—"))</td><td><ul class=\"addons\">"
                 for addon in addons {
                     html += "<li class=\"addon phase-\(escape(addon.phase.lowercased()))\" data-addon=\"\(escape(addon.addon))\" data-phase=\"\(escape(addon.phase))\">"

@@ -37,6 +37,8 @@ public struct ClusterRecord: Sendable, Equatable {
     public var paused: Bool
     public var created: String?
     public var conditions: [ConditionRecord]
+    /// Each node pool's state as the provisioning loop reports it (name, replicas, ready, unhealthy).
+    public var nodePools: [JSONValue]
 
     init(_ object: KubeObject) {
         name = object.name
@@ -46,6 +48,7 @@ public struct ClusterRecord: Sendable, Equatable {
         paused = object["spec"]["paused"].boolValue ?? false
         created = object.metadata["creationTimestamp"].stringValue
         conditions = (object.status["conditions"].arrayValue ?? []).compactMap(ConditionRecord.init)
+        nodePools = object.status["nodePools"].arrayValue ?? []
     }
 
     public var addonsHealthy: ConditionRecord? { conditions.first { $0.type == "AddonsHealthy" } }

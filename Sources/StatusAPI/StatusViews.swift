@@ -43,6 +43,7 @@ public enum StatusViews {
     public static func cluster(_ cluster: ClusterRecord, addons: [String: AddonRecord], events: [EventRecord], rollouts: [RolloutRecord]) -> JSONValue {
         var o = clusterSummary(cluster, addons: addons)
         o["conditions"] = .array(cluster.conditions.map(\.json))
+        o["nodePools"] = .array(cluster.nodePools)
         if let created = cluster.created { o["created"] = .string(created) }
         o["addons"] = .array(addons.values.sorted { $0.addon < $1.addon }.map { addonSummary($0) })
         o["events"] = .array(events.map(event))

@@ -46,7 +46,7 @@ final class ConformanceReplayer: Sendable {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(server.caCertificatePEM.utf8)))
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(30))
+        configuration.timeout = .init(connect: .seconds(30), read: .seconds(30))
         // Lives as long as the test process (never deinitialised, so never needs shutting down).
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         return ConformanceReplayer(server: server, client: client)
