@@ -56,7 +56,10 @@ enum ObjectValidation {
                 causes += CustomResourceValidation.causes(object, schema: schema)
             }
         } else if type.group.isEmpty, type.kind == "Service" {
-            causes += ServiceValidation.errors(object).causes
+            // The IP allocator's pre-check runs before validation and answers alone.
+            let clusterIPErrors = ServiceValidation.clusterIPErrors(object, old: old)
+            if !clusterIPErrors.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: clusterIPErrors.causes) }
+            causes += ServiceValidation.errors(object, old: old).causes
         } else if type.group.isEmpty, type.kind == "PersistentVolumeClaim" {
             causes += ClaimValidation.errors(object).causes
         } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
