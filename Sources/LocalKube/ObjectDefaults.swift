@@ -81,6 +81,11 @@ enum ObjectDefaults {
             setIfAbsent(&object, ["spec", "requiresRepublish"], false)
         case ("apiextensions.k8s.io", "CustomResourceDefinition"):
             setIfAbsent(&object, ["spec", "conversion", "strategy"], "None")
+            // v1's SetDefaults_CustomResourceDefinitionSpec: singular from kind, listKind kind+List.
+            if let kind = object["spec"]["names"]["kind"].stringValue, !kind.isEmpty {
+                setIfEmpty(&object, ["spec", "names", "singular"], .string(kind.lowercased()))
+                setIfEmpty(&object, ["spec", "names", "listKind"], .string(kind + "List"))
+            }
         case ("scheduling.k8s.io", "PriorityClass"):
             setIfAbsent(&object, ["preemptionPolicy"], "PreemptLowerPriority")
         case ("autoscaling", "HorizontalPodAutoscaler"):

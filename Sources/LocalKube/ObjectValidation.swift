@@ -72,7 +72,7 @@ enum ObjectValidation {
         } else if let errors = ClusterPolicyValidation.errors(object, type: type) {
             causes += errors.causes
         } else if type.group == "apiextensions.k8s.io", type.kind == "CustomResourceDefinition" {
-            causes += PrinterColumnValidation.errors(object).causes
+            causes += CustomResourceDefinitionValidation.errors(object, old: old).causes
         }
         if !type.group.isEmpty { causes += immutable }
         if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }
