@@ -59,6 +59,9 @@ enum ObjectDefaults {
         case ("batch", "Job"):
             jobSpecDefaults(&object, at: ["spec"])
         case ("batch", "CronJob"):
+            // `timeZone` is behind the CronJobTimeZone gate, off in v1.24: the strategy's
+            // dropDisabledFields clears it on every write (no stored object can hold it).
+            object.removeValue(at: ["spec", "timeZone"])
             setIfAbsent(&object, ["spec", "concurrencyPolicy"], "Allow")
             setIfAbsent(&object, ["spec", "suspend"], false)
             if object["spec"]["jobTemplate"]["metadata"]["creationTimestamp"].isNull {
