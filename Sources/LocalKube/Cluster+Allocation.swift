@@ -22,13 +22,36 @@ extension LocalKubeCluster {
             }
             object.setValue(.array(ports), at: ["spec", "ports"])
         }
+        allocateHealthCheckPort(&object)
+    }
+
+    /// A LoadBalancer with the Local traffic policy gets a health check node port from the node
+    /// port range unless it names one.
+    private func allocateHealthCheckPort(_ object: inout JSONValue) {
+        guard ServiceValidation.needsHealthCheck(object["spec"]), object["spec"]["healthCheckNodePort"].intValue ?? 0 == 0 else { return }
+        allocatedNodePorts += 1
+        object.setValue(.int(Int64(30000 + allocatedNodePorts % 2768)), at: ["spec", "healthCheckNodePort"])
     }
 
     /// Keep allocated values an update left out (the server carries them over).
     func carryAllocations(_ type: ResourceType, old: JSONValue, new: inout JSONValue) {
         guard type.group.isEmpty, type.kind == "Service" else { return }
-        for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] where new["spec"][field].isNull && !old["spec"][field].isNull {
-            new.setValue(old["spec"][field], at: ["spec", field])
+        // An ExternalName Service has no cluster IPs (the strategy drops them when the type changes).
+        if new["spec"]["type"].stringValue != "ExternalName" {
+            for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] where new["spec"][field].isNull && !old["spec"][field].isNull {
+                new.setValue(old["spec"][field], at: ["spec", field])
+            }
+        }
+        // The health check port: kept while one is needed, dropped when the old one is no longer
+        // needed (and was left unchanged), allocated when one becomes needed.
+        let oldHealthCheck = old["spec"]["healthCheckNodePort"]
+        if ServiceValidation.needsHealthCheck(new["spec"]) {
+            if new["spec"]["healthCheckNodePort"].isNull, ServiceValidation.needsHealthCheck(old["spec"]), !oldHealthCheck.isNull {
+                new.setValue(oldHealthCheck, at: ["spec", "healthCheckNodePort"])
+            }
+            allocateHealthCheckPort(&new)
+        } else if ServiceValidation.needsHealthCheck(old["spec"]), new["spec"]["healthCheckNodePort"] == oldHealthCheck {
+            new.removeValue(at: ["spec", "healthCheckNodePort"])
         }
         if case .array(var ports) = new["spec"]["ports"], let oldPorts = old["spec"]["ports"].arrayValue {
             for i in ports.indices where ports[i]["nodePort"].isNull {

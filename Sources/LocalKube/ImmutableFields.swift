@@ -32,6 +32,11 @@ enum ImmutableFields {
             errors.append(contentsOf: ClusterPolicyValidation.storageClassChange(old: old, new: new))
         case ("", "Service"):
             clusterIPErrors(old: old["spec"], new: new["spec"], errors: &errors)
+            // `validateServiceExternalTrafficFieldsUpdate`: the health check port stays while one is needed.
+            if ServiceValidation.needsHealthCheck(old["spec"]), ServiceValidation.needsHealthCheck(new["spec"]),
+               old["spec"]["healthCheckNodePort"] != new["spec"]["healthCheckNodePort"] {
+                errors.forbidden("spec.healthCheckNodePort", "field is immutable")
+            }
         case ("", "Secret"), ("", "ConfigMap"):
             if type.kind == "Secret", old["type"] != new["type"] {
                 errors.invalid("type", .string(new["type"].stringValue ?? ""), "field is immutable")

@@ -80,6 +80,46 @@ enum NetworkPolicyValidation {
     }
 }
 
+/// An IP address as `netutils.ParseIPSloppy` reads it (4 bytes for IPv4, IPv4-mapped IPv6
+/// included; 16 for IPv6; IPv4 parts may have leading zeros), and the special ranges
+/// `ValidateNonSpecialIP` refuses, worded as v1.24 words them.
+enum IPAddress {
+    static func bytes(_ text: String) -> [UInt8]? {
+        if text.contains(":") {
+            var raw = in6_addr()
+            guard inet_pton(AF_INET6, text, &raw) == 1 else { return nil }
+            let bytes = withUnsafeBytes(of: &raw) { Array($0) }
+            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff { return Array(bytes[12...]) }
+            return bytes
+        }
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard !part.isEmpty, part.utf8.count <= 8, part.utf8.allSatisfy({ (48...57).contains($0) }),
+                  let value = Int(part), value <= 255 else { return nil }
+            bytes.append(UInt8(value))
+        }
+        return bytes
+    }
+
+    static func specialRangeMessages(_ b: [UInt8], text: String) -> [String] {
+        var messages: [String] = []
+        let v4 = b.count == 4
+        if b.allSatisfy({ $0 == 0 }) { messages.append("may not be unspecified (\(text))") }
+        if v4 ? b[0] == 127 : b == [UInt8](repeating: 0, count: 15) + [1] {
+            messages.append("may not be in the loopback range (127.0.0.0/8, ::1/128)")
+        }
+        if v4 ? (b[0] == 169 && b[1] == 254) : (b[0] == 0xfe && b[1] & 0xc0 == 0x80) {
+            messages.append("may not be in the link-local range (169.254.0.0/16, fe80::/10)")
+        }
+        if v4 ? (b[0] == 224 && b[1] == 0 && b[2] == 0) : (b[0] == 0xff && b[1] & 0x0f == 0x02) {
+            messages.append("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)")
+        }
+        return messages
+    }
+}
+
 /// An IPv4 or IPv6 network as Go's `net.ParseCIDR` reads it (the address masked to the prefix).
 struct CIDR {
     let address: [UInt8]

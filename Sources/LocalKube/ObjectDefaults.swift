@@ -59,6 +59,9 @@ enum ObjectDefaults {
         case ("batch", "Job"):
             jobSpecDefaults(&object, at: ["spec"])
         case ("batch", "CronJob"):
+            // `timeZone` is behind the CronJobTimeZone gate, off in v1.24: the strategy's
+            // dropDisabledFields clears it on every write (no stored object can hold it).
+            object.removeValue(at: ["spec", "timeZone"])
             setIfAbsent(&object, ["spec", "concurrencyPolicy"], "Allow")
             setIfAbsent(&object, ["spec", "suspend"], false)
             if object["spec"]["jobTemplate"]["metadata"]["creationTimestamp"].isNull {
@@ -81,6 +84,11 @@ enum ObjectDefaults {
             setIfAbsent(&object, ["spec", "requiresRepublish"], false)
         case ("apiextensions.k8s.io", "CustomResourceDefinition"):
             setIfAbsent(&object, ["spec", "conversion", "strategy"], "None")
+            // v1's SetDefaults_CustomResourceDefinitionSpec: singular from kind, listKind kind+List.
+            if let kind = object["spec"]["names"]["kind"].stringValue, !kind.isEmpty {
+                setIfEmpty(&object, ["spec", "names", "singular"], .string(kind.lowercased()))
+                setIfEmpty(&object, ["spec", "names", "listKind"], .string(kind + "List"))
+            }
         case ("scheduling.k8s.io", "PriorityClass"):
             setIfAbsent(&object, ["preemptionPolicy"], "PreemptLowerPriority")
         case ("autoscaling", "HorizontalPodAutoscaler"):

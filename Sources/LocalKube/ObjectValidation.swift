@@ -56,7 +56,10 @@ enum ObjectValidation {
                 causes += CustomResourceValidation.causes(object, schema: schema)
             }
         } else if type.group.isEmpty, type.kind == "Service" {
-            causes += ServiceValidation.errors(object).causes
+            // The IP allocator's pre-check runs before validation and answers alone.
+            let clusterIPErrors = ServiceValidation.clusterIPErrors(object, old: old)
+            if !clusterIPErrors.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: clusterIPErrors.causes) }
+            causes += ServiceValidation.errors(object, old: old).causes
         } else if type.group.isEmpty, type.kind == "PersistentVolumeClaim" {
             causes += ClaimValidation.errors(object).causes
         } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
@@ -69,7 +72,7 @@ enum ObjectValidation {
         } else if let errors = ClusterPolicyValidation.errors(object, type: type) {
             causes += errors.causes
         } else if type.group == "apiextensions.k8s.io", type.kind == "CustomResourceDefinition" {
-            causes += PrinterColumnValidation.errors(object).causes
+            causes += CustomResourceDefinitionValidation.errors(object, old: old).causes
         }
         if !type.group.isEmpty { causes += immutable }
         if !causes.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: causes) }

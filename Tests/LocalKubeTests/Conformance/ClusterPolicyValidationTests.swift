@@ -60,14 +60,6 @@ import Testing
         Case(about: "webhook name, side effects, client config, review versions", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
              body: webhook(["name": "check.example", "clientConfig": [:]]),
              message: "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: [webhooks[0].name: Invalid value: \"check.example\": should be a domain with at least three segments separated by dots, webhooks[0].sideEffects: Required value: must specify one of None, NoneOnDryRun, webhooks[0].clientConfig: Required value: exactly one of url or service is required, webhooks[0].admissionReviewVersions: Required value: must specify one of v1, v1beta1]"),
-        Case(about: "CRD printer columns", path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-             body: ["apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": ["name": "things.example.com"],
-                    "spec": ["group": "example.com", "scope": "Namespaced",
-                             "names": ["plural": "things", "singular": "thing", "kind": "Thing", "listKind": "ThingList"],
-                             "versions": [["name": "v1", "served": true, "storage": true,
-                                           "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]],
-                                           "additionalPrinterColumns": [["name": "X", "type": "str", "format": "uint", "jsonPath": "spec.x"]]]]]],
-             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: [spec.versions[0].additionalPrinterColumns[0].type: Unsupported value: \"str\": supported values: \"boolean\", \"date\", \"integer\", \"number\", \"string\", spec.versions[0].additionalPrinterColumns[0].format: Unsupported value: \"uint\": supported values: \"byte\", \"date\", \"date-time\", \"double\", \"float\", \"int32\", \"int64\", \"password\", spec.versions[0].additionalPrinterColumns[0].jsonPath: Invalid value: \"spec.x\": must be a simple json path starting with .]"),
     ]
 
     static let networkPolicies = "/apis/networking.k8s.io/v1/namespaces/v/networkpolicies"
@@ -126,6 +118,97 @@ import Testing
                 + "webhooks[0].matchPolicy: Unsupported value: \"Fuzzy\": supported values: \"Equivalent\", \"Exact\", "
                 + "webhooks[0].timeoutSeconds: Invalid value: 45: the timeout value must be between 1 and 30 seconds]"),
     ]
+
+    // MARK: CustomResourceDefinitions
+
+    static let crds = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+    static let anySchema: JSONValue = ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]]
+
+    static func version(_ name: String, storage: Bool = true, schema: JSONValue = anySchema, columns: JSONValue = nil) -> JSONValue {
+        var v: JSONValue = ["name": .string(name), "served": true, "storage": .bool(storage)]
+        if !schema.isNull { v["schema"] = schema }
+        if !columns.isNull { v["additionalPrinterColumns"] = columns }
+        return v
+    }
+
+    static func crd(group: String = "example.com", scope: String = "Namespaced", names: JSONValue = ["plural": "things", "singular": "thing", "kind": "Thing", "listKind": "ThingList"],
+                    versions: JSONValue) -> JSONValue {
+        let plural = names["plural"].stringValue ?? ""
+        return ["apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition", "metadata": ["name": .string("\(plural).\(group)")],
+                "spec": ["group": .string(group), "scope": .string(scope), "names": names, "versions": versions]]
+    }
+
+    /// The internal `spec.versions` of two versions without storage, their schemas identical (so
+    /// moved up to the spec by the v1 conversion and nil here).
+    static let twoVersionsDump = "[]apiextensions.CustomResourceDefinitionVersion{"
+        + "apiextensions.CustomResourceDefinitionVersion{Name:\"v1\", Served:true, Storage:false, Deprecated:false, DeprecationWarning:(*string)(nil), "
+        + "Schema:(*apiextensions.CustomResourceValidation)(nil), Subresources:(*apiextensions.CustomResourceSubresources)(nil), AdditionalPrinterColumns:[]apiextensions.CustomResourceColumnDefinition(nil)}, "
+        + "apiextensions.CustomResourceDefinitionVersion{Name:\"v2\", Served:true, Storage:false, Deprecated:false, DeprecationWarning:(*string)(nil), "
+        + "Schema:(*apiextensions.CustomResourceValidation)(nil), Subresources:(*apiextensions.CustomResourceSubresources)(nil), AdditionalPrinterColumns:[]apiextensions.CustomResourceColumnDefinition(nil)}}"
+
+    static let crdCases: [Case] = [
+        Case(about: "CRD group and scope", path: crds,
+             body: crd(group: "example", scope: "Global", versions: [version("v1")]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example\" is invalid: [spec.group: Invalid value: \"example\": should be a domain with at least one dot, "
+                + "spec.scope: Unsupported value: \"Global\": supported values: \"Cluster\", \"Namespaced\"]"),
+        Case(about: "CRD group format", path: crds,
+             body: crd(group: "Example.com", versions: [version("v1")]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.Example.com\" is invalid: spec.group: Invalid value: \"Example.com\": \(ObjectValidationMessages.subdomain)"),
+        Case(about: "CRD version without a schema", path: crds,
+             body: crd(versions: [version("v1", schema: nil)]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required"),
+        // The v1 conversion copies versions[0].name to spec.version, which is checked again.
+        Case(about: "CRD version name", path: crds,
+             body: crd(versions: [version("V1")]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: [spec.versions[0].name: Invalid value: \"V1\": \(ObjectValidationMessages.dns1035), "
+                + "spec.version: Invalid value: \"V1\": \(ObjectValidationMessages.dns1035)]"),
+        Case(about: "CRD without a storage version", path: crds,
+             body: crd(versions: [version("v1", storage: false), version("v2", storage: false)]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: [spec.versions: Invalid value: \(twoVersionsDump): must have exactly one version marked as storage version, "
+                + "status.storedVersions: Invalid value: []string(nil): must have at least one stored version]"),
+        Case(about: "CRD duplicate version names and two storage versions", path: crds,
+             body: crd(versions: [version("v1"), version("v1")]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: ["
+                + "spec.versions: Invalid value: \(twoVersionsDump.replacingOccurrences(of: "Storage:false", with: "Storage:true").replacingOccurrences(of: "\"v2\"", with: "\"v1\"")): must contain unique version names, "
+                + "spec.versions: Invalid value: \(twoVersionsDump.replacingOccurrences(of: "Storage:false", with: "Storage:true").replacingOccurrences(of: "\"v2\"", with: "\"v1\"")): must have exactly one version marked as storage version]"),
+        Case(about: "CRD names", path: crds,
+             body: crd(names: ["plural": "things", "singular": "Thing", "kind": "Thing_", "listKind": "Thing_", "shortNames": ["th!"]], versions: [version("v1")]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: [spec.names.singular: Invalid value: \"Thing\": \(ObjectValidationMessages.dns1035), "
+                + "spec.names.kind: Invalid value: \"Thing_\": may have mixed case, but should otherwise match: \(ObjectValidationMessages.dns1035), "
+                + "spec.names.listKind: Invalid value: \"Thing_\": may have mixed case, but should otherwise match: \(ObjectValidationMessages.dns1035), "
+                + "spec.names.shortNames[0]: Invalid value: \"th!\": \(ObjectValidationMessages.dns1035), "
+                + "spec.names.listKind: Invalid value: \"Thing_\": kind and listKind may not be the same]"),
+        // One version: its columns are moved up to spec.additionalPrinterColumns by the v1 conversion.
+        Case(about: "CRD printer columns of its only version", path: crds,
+             body: crd(versions: [version("v1", columns: [["name": "X", "type": "str", "format": "uint", "jsonPath": "spec.x"], ["name": "", "type": ""]])]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: ["
+                + "spec.additionalPrinterColumns[0].type: Invalid value: \"str\": must be one of boolean,date,integer,number,string, "
+                + "spec.additionalPrinterColumns[0].format: Invalid value: \"uint\": must be one of byte,date,date-time,double,float,int32,int64,password, "
+                + "spec.additionalPrinterColumns[0].JSONPath: Invalid value: \"spec.x\": must be a simple json path starting with ., "
+                + "spec.additionalPrinterColumns[1].name: Required value, spec.additionalPrinterColumns[1].type: Required value: must be one of boolean,date,integer,number,string, "
+                + "spec.additionalPrinterColumns[1].JSONPath: Required value]"),
+        // Columns that differ between versions stay with their version.
+        Case(about: "CRD printer columns per version", path: crds,
+             body: crd(versions: [version("v1", columns: [["name": "X", "type": "str", "jsonPath": ".spec.x"]]), version("v2", storage: false)]),
+             message: "CustomResourceDefinition.apiextensions.k8s.io \"things.example.com\" is invalid: spec.versions[0].additionalPrinterColumns[0].type: Invalid value: \"str\": must be one of boolean,date,integer,number,string"),
+    ]
+
+    @Test func customResourceDefinitionsRefusedAsTheServerWordsIt() async throws {
+        try await ValidationFamilyTests.expectRefused(Self.crdCases)
+    }
+
+    /// v1 defaults singular and listKind from kind; a valid CRD with two versions is stored.
+    @Test func customResourceDefinitionDefaultsAndValidVersions() async throws {
+        try await LocalKubeFixture.with { f in
+            let created = try await f.create(Self.crds, Self.crd(names: ["plural": "things", "kind": "Thing"],
+                                                                 versions: [Self.version("v1", columns: [["name": "Size", "type": "integer", "jsonPath": ".spec.size"]]),
+                                                                            Self.version("v1beta1", storage: false)]))
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.body["spec"]["names"]["singular"] == "thing")
+            #expect(created.body["spec"]["names"]["listKind"] == "ThingList")
+            #expect(created.body["status"]["storedVersions"] == ["v1"])
+        }
+    }
 
     @Test func networkStorageAndWebhookFamiliesRefusedAsTheServerWordsIt() async throws {
         try await ValidationFamilyTests.expectRefused(Self.networkCases)

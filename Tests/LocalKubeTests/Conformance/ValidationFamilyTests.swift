@@ -121,7 +121,7 @@ import Testing
              message: "Service \"svc\" is invalid: spec.externalName: Required value"),
         Case(about: "headless NodePort", path: services,
              body: service(["type": "NodePort", "clusterIP": "None", "ports": [["port": 80]]]),
-             message: "Service \"svc\" is invalid: spec.clusterIP: Invalid value: \"None\": may not be set to 'None' for NodePort services"),
+             message: "Service \"svc\" is invalid: spec.clusterIPs[0]: Invalid value: \"None\": may not be set to 'None' for NodePort services"),
         Case(about: "nodePort on ClusterIP", path: services,
              body: service(["ports": [["port": 80, "nodePort": 30080]]]),
              message: "Service \"svc\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"),
@@ -157,6 +157,57 @@ import Testing
         Case(about: "ClientIP timeout", path: services,
              body: service(["ports": [["port": 80]], "sessionAffinity": "ClientIP", "sessionAffinityConfig": ["clientIP": ["timeoutSeconds": 0]]]),
              message: "Service \"svc\" is invalid: spec.sessionAffinityConfig.clientIP.timeoutSeconds: Invalid value: 0: must be greater than 0 and less than 86400"),
+        // Service traffic policy, health check port, source ranges, external IPs, the kubelet's port (v1.24 texts).
+        Case(about: "external traffic policy value", path: services,
+             body: service(["type": "NodePort", "ports": [["port": 80]], "externalTrafficPolicy": "Nearest"]),
+             message: "Service \"svc\" is invalid: spec.externalTrafficPolicy: Unsupported value: \"Nearest\": supported values: \"Cluster\", \"Local\""),
+        Case(about: "external traffic policy on a ClusterIP service", path: services,
+             body: service(["ports": [["port": 80]], "externalTrafficPolicy": "Local"]),
+             message: "Service \"svc\" is invalid: spec.externalTrafficPolicy: Invalid value: \"Local\": may only be set when `type` is 'NodePort' or 'LoadBalancer'"),
+        Case(about: "health check node port without a local load balancer", path: services,
+             body: service(["type": "NodePort", "ports": [["port": 80]], "healthCheckNodePort": -1]),
+             message: "Service \"svc\" is invalid: spec.healthCheckNodePort: Invalid value: -1: may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"),
+        Case(about: "health check node port number", path: services,
+             body: service(["type": "LoadBalancer", "ports": [["port": 80]], "externalTrafficPolicy": "Local", "healthCheckNodePort": 70000]),
+             message: "Service \"svc\" is invalid: spec.healthCheckNodePort: Invalid value: 70000: must be between 1 and 65535, inclusive"),
+        Case(about: "load balancer source ranges", path: services,
+             body: service(["ports": [["port": 80]], "loadBalancerSourceRanges": ["10.0.0.0/8", "10.1.2.3"]]),
+             message: "Service \"svc\" is invalid: [spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer', spec.LoadBalancerSourceRanges: Invalid value: \"[10.0.0.0/8 10.1.2.3]\": must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 ]"),
+        Case(about: "external IPs", path: services,
+             body: service(["ports": [["port": 80]], "externalIPs": ["1.2.3.4.5", "127.0.0.1", "fe80::1", "0.0.0.0", "224.0.0.9"]]),
+             message: "Service \"svc\" is invalid: [spec.externalIPs[0]: Invalid value: \"1.2.3.4.5\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff), "
+                + "spec.externalIPs[1]: Invalid value: \"127.0.0.1\": may not be in the loopback range (127.0.0.0/8, ::1/128), "
+                + "spec.externalIPs[2]: Invalid value: \"fe80::1\": may not be in the link-local range (169.254.0.0/16, fe80::/10), "
+                + "spec.externalIPs[3]: Invalid value: \"0.0.0.0\": may not be unspecified (0.0.0.0), "
+                + "spec.externalIPs[4]: Invalid value: \"224.0.0.9\": may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)]"),
+        Case(about: "the kubelet's port on a load balancer", path: services,
+             body: service(["type": "LoadBalancer", "ports": [["port": 10250]]]),
+             message: "Service \"svc\" is invalid: spec.ports[0]: Invalid value: 10250: may not expose port 10250 externally since it is used by kubelet"),
+        // Service cluster IPs and IP families: the allocator's pre-check answers alone.
+        Case(about: "cluster IP on an ExternalName service", path: services,
+             body: service(["type": "ExternalName", "externalName": "db.example.com", "clusterIP": "10.96.0.5"]),
+             message: "Service \"svc\" is invalid: spec.clusterIPs: Forbidden: may not be set for ExternalName services"),
+        Case(about: "cluster IP format", path: services,
+             body: service(["ports": [["port": 80, "name": "Web"]], "clusterIP": "10.96.0.300"]),
+             message: "Service \"svc\" is invalid: spec.clusterIPs[0]: Invalid value: \"10.96.0.300\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"),
+        Case(about: "clusterIPs[0] is clusterIP", path: services,
+             body: service(["ports": [["port": 80]], "clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.11"]]),
+             message: "Service \"svc\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.11\"}: first value must match `clusterIP`"),
+        Case(about: "clusterIPs without clusterIP", path: services,
+             body: service(["ports": [["port": 80]], "clusterIPs": ["10.96.0.11"]]),
+             message: "Service \"svc\" is invalid: spec.clusterIPs: Invalid value: []string{\"10.96.0.11\"}: must be empty when `clusterIP` is not specified"),
+        Case(about: "headless among other cluster IPs", path: services,
+             body: service(["ports": [["port": 80]], "clusterIP": "None", "clusterIPs": ["None", "10.96.0.1"]]),
+             message: "Service \"svc\" is invalid: spec.clusterIPs: Invalid value: []string{\"None\", \"10.96.0.1\"}: 'None' must be the first and only value"),
+        Case(about: "IP families, policy and dual-stack count", path: services,
+             body: service(["ports": [["port": 80]], "clusterIP": "10.96.0.10", "clusterIPs": ["10.96.0.10", "10.96.0.11"],
+                            "ipFamilies": ["IPv4", "IPv5"], "ipFamilyPolicy": "DualStack"]),
+             message: "Service \"svc\" is invalid: [spec.ipFamilies[1]: Unsupported value: \"IPv5\": supported values: \"IPv4\", \"IPv6\", "
+                + "spec.ipFamilyPolicy: Unsupported value: \"DualStack\": supported values: \"PreferDualStack\", \"RequireDualStack\", \"SingleStack\", "
+                + "spec.clusterIPs: Invalid value: []string{\"10.96.0.10\", \"10.96.0.11\"}: may specify no more than one IP for each IP family]"),
+        Case(about: "cluster IP of the wrong family", path: services,
+             body: service(["ports": [["port": 80]], "clusterIP": "fd00::10", "ipFamilies": ["IPv4"]]),
+             message: "Service \"svc\" is invalid: spec.clusterIPs[0]: Invalid value: \"fd00::10\": expected an IPv4 value as indicated by `ipFamilies[0]`"),
         // PersistentVolumeClaims.
         Case(about: "claim without access modes or storage request", path: claims, body: claim([:]),
              message: "PersistentVolumeClaim \"data\" is invalid: [spec.accessModes: Required value: at least 1 access mode is required, spec.resources[storage]: Required value]"),
@@ -211,6 +262,19 @@ import Testing
         }
     }
 
+    /// The CronJobTimeZone gate is off in v1.24: the server drops `timeZone` (unchecked) on write.
+    @Test func cronJobTimeZoneIsDropped() async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("v")
+            var cron = Self.cronJob("0 3 * * *")
+            cron["spec"]["timeZone"] = "Not/AZone"
+            let created = try await f.create(Self.cronJobs, cron)
+            #expect(created.status == 201, "\(created.text)")
+            #expect(created.body["spec"]["timeZone"].isNull)
+            #expect(created.body["spec"]["schedule"] == "0 3 * * *")
+        }
+    }
+
     /// Valid objects of each family are stored, with quantities in their canonical form.
     @Test func validObjectsAreStoredInCanonicalForm() async throws {
         try await LocalKubeFixture.with { f in
@@ -232,6 +296,28 @@ import Testing
             let external = try await f.create(Self.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "ext"],
                                                               "spec": ["type": "ExternalName", "externalName": "db.example.com."]])
             #expect(external.status == 201, "\(external.text)")
+            let balanced = try await f.create(Self.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "lb"],
+                                                              "spec": ["type": "LoadBalancer", "ports": [["port": 80]], "externalTrafficPolicy": "Local",
+                                                                       "healthCheckNodePort": 31000, "loadBalancerSourceRanges": ["10.0.0.0/8", " 192.168.0.0/16"],
+                                                                       "externalIPs": ["203.0.113.7", "2001:db8::1"]]])
+            #expect(balanced.status == 201, "\(balanced.text)")
+            #expect(balanced.body["spec"]["healthCheckNodePort"] == 31000)
+            // A local load balancer without a health check port gets one from the node port range.
+            let local = try await f.create(Self.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "local"],
+                                                           "spec": ["type": "LoadBalancer", "ports": [["port": 80]], "externalTrafficPolicy": "Local"]])
+            #expect(local.status == 201, "\(local.text)")
+            #expect((30000...32767).contains(local.body["spec"]["healthCheckNodePort"].intValue ?? 0), "\(local.text)")
+            let moved = try await f.request(.PATCH, "\(Self.services)/lb", rawBody: "{\"spec\":{\"healthCheckNodePort\":31001}}", contentType: "application/merge-patch+json")
+            #expect(moved.status == 422, "\(moved.text)")
+            #expect(moved.body["message"] == "Service \"lb\" is invalid: spec.healthCheckNodePort: Forbidden: field is immutable")
+            // Cluster traffic: the health check port goes with the Local policy.
+            let clustered = try await f.request(.PATCH, "\(Self.services)/lb", rawBody: "{\"spec\":{\"externalTrafficPolicy\":\"Cluster\"}}", contentType: "application/merge-patch+json")
+            #expect(clustered.status == 200, "\(clustered.text)")
+            #expect(clustered.body["spec"]["healthCheckNodePort"].isNull)
+            let dualStack = try await f.create(Self.services, ["apiVersion": "v1", "kind": "Service", "metadata": ["name": "dual"],
+                                                               "spec": ["ports": [["port": 80]], "clusterIP": "10.96.200.1", "clusterIPs": ["10.96.200.1", "fd00::c8:1"],
+                                                                        "ipFamilies": ["IPv4", "IPv6"], "ipFamilyPolicy": "RequireDualStack"]])
+            #expect(dualStack.status == 201, "\(dualStack.text)")
             let sticky = try await f.create(Self.services, Self.service(["ports": [["port": 80]], "sessionAffinity": "ClientIP"]))
             #expect(sticky.status == 201, "\(sticky.text)")
             #expect(sticky.body["spec"]["sessionAffinityConfig"] == ["clientIP": ["timeoutSeconds": 10800]])
