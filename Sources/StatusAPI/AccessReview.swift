@@ -56,28 +56,28 @@ public final class ManagementAccessReviewer: AccessReviewer {
     private let client: any ObjectWriter
     private let ttl: Duration
     private let deniedTTL: Duration
-    private let maxEntries: Int
+    private let tokens: ReviewCache<Caller?>
+    private let decisions: ReviewCache<Bool>
     private let logger: Logger
-    private struct Cached<Value: Sendable>: Sendable {
-        var value: Value
-        var until: ContinuousClock.Instant
-    }
-
-    private let tokens = Mutex([String: Cached<Caller?>]())
-    private let decisions = Mutex([String: Cached<Bool>]())
 
     public init(client: any ObjectWriter, ttl: Duration = .seconds(30), deniedTTL: Duration = .seconds(5), maxEntries: Int = 10_000, logger: Logger) {
         self.client = client
         self.ttl = ttl
         self.deniedTTL = deniedTTL
-        self.maxEntries = maxEntries
+        tokens = ReviewCache(limit: maxEntries)
+        decisions = ReviewCache(limit: maxEntries)
         self.logger = logger
     }
 
     public func authenticate(token: String) async throws(AccessReviewError) -> Caller? {
         let key = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-        let now = ContinuousClock.now
-        if let cached = tokens.withLock({ $0[key] }), cached.until > now { return cached.value }
+        let (ttl, deniedTTL, client) = (self.ttl, self.deniedTTL, self.client)
+        return try await tokens.value(for: key, lifetime: { $0 == nil ? deniedTTL : ttl }) { () async throws(AccessReviewError) -> Caller? in
+            try await Self.tokenReview(token, client: client)
+        }
+    }
+
+    static func tokenReview(_ token: String, client: any ObjectWriter) async throws(AccessReviewError) -> Caller? {
         var review = KubeObject(["apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "metadata": [:]])
         review["spec"] = ["token": .string(token)]
         let answer: KubeObject
@@ -91,15 +91,18 @@ public final class ManagementAccessReviewer: AccessReviewer {
             caller = Caller(username: name, uid: answer.status["user"]["uid"].stringValue,
                             groups: (answer.status["user"]["groups"].arrayValue ?? []).compactMap(\.stringValue))
         }
-        let until = now + (caller == nil ? deniedTTL : ttl)
-        tokens.withLock { Self.store(&$0, key: key, value: Cached(value: caller, until: until), now: now, limit: maxEntries) }
         return caller
     }
 
     public func may(_ caller: Caller, verb: String, namespace: String?) async throws(AccessReviewError) -> Bool {
         let key = ([caller.username, caller.uid ?? ""] + caller.groups.sorted() + [verb, namespace ?? "*"]).joined(separator: "\u{0}")
-        let now = ContinuousClock.now
-        if let cached = decisions.withLock({ $0[key] }), cached.until > now { return cached.value }
+        let (ttl, deniedTTL, client) = (self.ttl, self.deniedTTL, self.client)
+        return try await decisions.value(for: key, lifetime: { $0 ? ttl : deniedTTL }) { () async throws(AccessReviewError) -> Bool in
+            try await Self.subjectAccessReview(caller, verb: verb, namespace: namespace, client: client)
+        }
+    }
+
+    static func subjectAccessReview(_ caller: Caller, verb: String, namespace: String?, client: any ObjectWriter) async throws(AccessReviewError) -> Bool {
         var attributes: JSONValue = ["verb": .string(verb), "group": .string("addon-manager.io"), "resource": "clusters"]
         if let namespace { attributes["namespace"] = .string(namespace) }
         var spec: JSONValue = ["user": .string(caller.username), "groups": .array(caller.groups.map(JSONValue.string)), "resourceAttributes": attributes]
@@ -112,19 +115,6 @@ public final class ManagementAccessReviewer: AccessReviewer {
         } catch {
             throw AccessReviewError(review: "SubjectAccessReview", reason: "\(error)")
         }
-        let allowed = answer.status["allowed"].boolValue == true && answer.status["denied"].boolValue != true
-        let until = now + (allowed ? ttl : deniedTTL)
-        decisions.withLock { Self.store(&$0, key: key, value: Cached(value: allowed, until: until), now: now, limit: maxEntries) }
-        return allowed
-    }
-
-    /// Bounded: expired entries go first; past the limit, the cache starts over.
-    private static func store<Value>(_ cache: inout [String: Cached<Value>], key: String,
-                                     value: Cached<Value>, now: ContinuousClock.Instant, limit: Int) {
-        if cache.count >= limit {
-            cache = cache.filter { $0.value.until > now }
-            if cache.count >= limit { cache.removeAll(keepingCapacity: true) }
-        }
-        cache[key] = value
+        return answer.status["allowed"].boolValue == true && answer.status["denied"].boolValue != true
     }
 }
