@@ -22,6 +22,13 @@ public final class FleetStatusStore: Sendable {
         public var projects: [String: ProjectState] = [:]
         /// AddonRollouts by name (cluster-scoped: their admissions name clusters of every project).
         public var rollouts: [String: RolloutRecord] = [:]
+        /// Raised on every change of a project (an answer rendered at one version stays true until the next).
+        public var projectVersions: [String: UInt64] = [:]
+        /// Raised on every change of a rollout.
+        public var rolloutVersion: UInt64 = 0
+
+        /// What an answer about `project` was rendered from: same version, same answer.
+        public func version(of project: String) -> String { "\(projectVersions[project] ?? 0).\(rolloutVersion)" }
     }
 
     public struct ProjectState: Sendable {
@@ -57,6 +64,7 @@ public final class FleetStatusStore: Sendable {
                 projectState.clusters[object.name] = record
             }
             snapshot.projects[project] = projectState.isEmpty ? nil : projectState
+            snapshot.projectVersions[project, default: 0] += 1
             return deleted ? before != nil : before != record
         }
         if changed {
@@ -79,6 +87,7 @@ public final class FleetStatusStore: Sendable {
                 projectState.addonOwners[record.objectName] = AddonOwner(cluster: record.cluster, addon: record.addon)
             }
             snapshot.projects[project] = projectState.isEmpty ? nil : projectState
+            snapshot.projectVersions[project, default: 0] += 1
             return deleted ? before != nil : before != record
         }
         if changed {
@@ -100,6 +109,7 @@ public final class FleetStatusStore: Sendable {
             if events.count > Self.eventsPerCluster { events.removeLast(events.count - Self.eventsPerCluster) }
             projectState.events[record.cluster] = events
             snapshot.projects[project] = projectState
+            snapshot.projectVersions[project, default: 0] += 1
             return record
         }
         guard let record = recorded else { return }
@@ -111,6 +121,7 @@ public final class FleetStatusStore: Sendable {
         let changed = state.withLock { snapshot -> Bool in
             let before = snapshot.rollouts[object.name]
             snapshot.rollouts[object.name] = deleted ? nil : record
+            snapshot.rolloutVersion += 1
             return deleted ? before != nil : before != record
         }
         // Every project may follow a rollout (its phase and wave; its own clusters in it).

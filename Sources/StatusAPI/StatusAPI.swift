@@ -21,6 +21,7 @@ public struct StatusAPI: Sendable {
     let catalog: @Sendable () async -> Catalog?
     let heartbeat: Duration
     let logger: Logger
+    let answers = RenderedAnswers()
 
     public init(store: FleetStatusStore, reviewer: any AccessReviewer, catalog: @escaping @Sendable () async -> Catalog?,
                 heartbeat: Duration = .seconds(15), logger: Logger) {
@@ -60,8 +61,10 @@ public struct StatusAPI: Sendable {
             let scope = try await authorize(route, request: request, context: context)
             switch route {
             case .projects: return Self.json(try page(projects(scope), request: request))
-            case .clusters: return Self.json(try page(clusters(scope), request: request))
-            case .cluster: return Self.json(try cluster(scope, context: context))
+            case .clusters:
+                return try rendered(route, scope: scope, request: request, context: context) { try page(clusters(scope), request: request) }
+            case .cluster:
+                return try rendered(route, scope: scope, request: request, context: context) { try cluster(scope, context: context) }
             case .addon: return Self.json(try addon(scope, context: context))
             case .projectWatch: return stream(project: scope.project!, cluster: nil)
             case .clusterWatch: return stream(project: scope.project!, cluster: try cluster(named: context, in: scope).name)
@@ -78,6 +81,19 @@ public struct StatusAPI: Sendable {
             logger.error("status API request failed", metadata: ["route": "\(route.operationID)", "error": "\(error)"])
             return APIError(.internalServerError, "InternalError", "the request failed; the manager's log says why").response
         }
+    }
+
+    /// A project-scoped answer, rendered once per version of its project (and of the rollouts):
+    /// many readers of an unchanged project get the same bytes without building them again.
+    func rendered(_ route: StatusRoute, scope: Scope, request: Request, context: BasicRequestContext,
+                  _ render: () throws -> JSONValue) throws -> Response {
+        guard let project = scope.project else { return Self.json(try render()) }
+        let key = [route.operationID, project, context.parameters.get("cluster") ?? "", request.uri.query ?? ""].joined(separator: "\u{0}")
+        let version = store.snapshot.version(of: project)
+        if let cached = answers.get(key, version: version) { return Self.json(bytes: cached) }
+        let bytes = ByteBuffer(string: try render().jsonString() + "\n")
+        answers.set(key, version: version, bytes: bytes)
+        return Self.json(bytes: bytes)
     }
 
     // MARK: Who may see what
@@ -252,9 +268,13 @@ public struct StatusAPI: Sendable {
     ]
 
     static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        json(bytes: ByteBuffer(string: value.jsonString() + "\n"), status: status)
+    }
+
+    static func json(bytes: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
         var headers = securityHeaders
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.jsonString() + "\n")))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: bytes))
     }
 
     static func html(_ page: String, status: HTTPResponse.Status = .ok) -> Response {
