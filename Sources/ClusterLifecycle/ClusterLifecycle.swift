@@ -30,8 +30,8 @@ public final class ClusterLifecycle: Sendable {
             guard let cluster = event.object["spec"]["cluster"].stringValue else { return }
             await queue.add(ReconcileRequest(namespace: event.object.namespace, name: cluster))
         }
-        clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: Self.withoutManagedFields, logger: logger, handler: enqueueCluster)
-        machines = Informer(kind: ManagementKinds.machine, namespace: namespace, client: management, transform: Self.withoutManagedFields, logger: logger, handler: enqueueOwner)
+        clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueCluster)
+        machines = Informer(kind: ManagementKinds.machine, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueOwner)
         var reconciler = NodePoolReconciler(dependencies: .init(management: management, clusters: clusters.cache, machines: machines.cache,
                                                                 provider: provider, nodes: nodes), logger: logger)
         reconciler.provisioningPoll = provisioningPoll
@@ -51,11 +51,5 @@ public final class ClusterLifecycle: Sendable {
             }
             await group.waitForAll()
         }
-    }
-
-    @Sendable static func withoutManagedFields(_ object: KubeObject) -> KubeObject {
-        var object = object
-        object.body.setValue(.null, at: ["metadata", "managedFields"])
-        return object
     }
 }

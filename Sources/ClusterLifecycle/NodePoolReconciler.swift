@@ -103,7 +103,7 @@ public struct NodePoolReconciler: Reconciler {
                 if progress.ready { summary.ready += 1 }
                 observed.append(NodePoolPlanner.Machine(name: machine.name, zone: machine["spec"]["availabilityZone"].stringValue,
                                                         flavor: machine["spec"]["flavor"].stringValue ?? "", image: machine["spec"]["image"].stringValue ?? "",
-                                                        created: KubeTime.parse(machine.metadata["creationTimestamp"].stringValue ?? "") ?? now,
+                                                        created: progress.observation.created,
                                                         ready: progress.ready, healthy: verdict.isHealthy))
             }
             summary.unhealthy = verdicts.values.filter { !$0.isHealthy }.count
@@ -177,9 +177,9 @@ public struct NodePoolReconciler: Reconciler {
                 throw error
             }
         }
-        let providerID = serverID.map(Self.providerID)
-        // A Node is the server's when its provider ID names the server (`<provider>:///<id>`).
-        let node = nodes?.first { node in serverID.map { node["spec"]["providerID"].stringValue?.hasSuffix(":///\($0)") == true } ?? false }
+        let providerID = serverID.map { provider.providerID(serverID: $0) }
+        // A Node is the server's when its provider ID names the server.
+        let node = nodes?.first { node in providerID != nil && node["spec"]["providerID"].stringValue == providerID }
         let hadNode = machine.status["nodeRef"]["name"].stringValue
         let nodeState: MachineObservation.Node
         if let node {
@@ -343,7 +343,6 @@ public struct NodePoolReconciler: Reconciler {
     }
 
     static func serverName(_ machine: KubeObject) -> String { "\(machine.namespace ?? "default")-\(machine.name)" }
-    static func providerID(_ serverID: String) -> String { "openstack:///\(serverID)" }
 }
 
 /// Labels the loop puts on Machines.

@@ -20,7 +20,7 @@ public final class SimulatedInfrastructure: InfrastructureProvider {
         public init() {}
     }
 
-    public static func providerID(_ serverID: String) -> String { "simulated:///\(serverID)" }
+    public let providerIDScheme = "simulated"
 
     private struct State {
         var servers: [String: Server] = [:]
@@ -85,7 +85,7 @@ public final class SimulatedInfrastructure: InfrastructureProvider {
             guard self.state.withLock({ $0.servers[server.id]?.state == .active }),
                   let cluster = self.workloadCluster(server.metadata[ServerSpec.clusterKey] ?? "") else { return }
             await cluster.addNode(name: server.name, labels: ["addon-manager.io/pool": server.metadata[ServerSpec.poolKey] ?? ""],
-                                  providerID: Self.providerID(server.id))
+                                  providerID: self.providerID(serverID: server.id))
         }
     }
 

@@ -106,4 +106,12 @@ public protocol InfrastructureProvider: Sendable {
     func deleteServer(id: String) async throws(ProviderError)
     /// The ID of the server group of that name, created with `policy` when there is none.
     func ensureServerGroup(name: String, policy: ServerGroupPolicy) async throws(ProviderError) -> String
+    /// The scheme of the provider IDs its Nodes carry (`<scheme>:///<server id>`), as the cloud
+    /// provider of the workload cluster sets `spec.providerID`.
+    var providerIDScheme: String { get }
+}
+
+extension InfrastructureProvider {
+    /// The provider ID a Node on this server carries.
+    public func providerID(serverID: String) -> String { "\(providerIDScheme):///\(serverID)" }
 }

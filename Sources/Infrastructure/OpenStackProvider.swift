@@ -7,6 +7,9 @@ import NIOHTTP1
 ///
 /// Call `shutdown()` when done with it (it owns an HTTP client).
 public final class OpenStackProvider: InfrastructureProvider {
+    /// As the OpenStack cloud controller manager sets it on Nodes.
+    public let providerIDScheme = "openstack"
+
     public struct Configuration: Sendable {
         /// Each HTTP request, connect to last byte.
         public var requestTimeout: Duration = .seconds(30)

@@ -107,9 +107,9 @@ public struct StatusService: Service {
         }
         let informers = [
             informer(ManagementKinds.cluster, transform: Self.slimCluster) { store.clusterChanged($0, deleted: $1) },
-            informer(ManagementKinds.clusterAddon, transform: Self.withoutManagedFields) { store.clusterAddonChanged($0, deleted: $1) },
-            informer(ManagementKinds.addonRollout, transform: Self.withoutManagedFields) { store.rolloutChanged($0, deleted: $1) },
-            informer(ManagementKinds.event, transform: Self.withoutManagedFields, include: Self.concernsClusters) { store.eventChanged($0, deleted: $1) },
+            informer(ManagementKinds.clusterAddon, transform: OwnedObjects.withoutManagedFields) { store.clusterAddonChanged($0, deleted: $1) },
+            informer(ManagementKinds.addonRollout, transform: OwnedObjects.withoutManagedFields) { store.rolloutChanged($0, deleted: $1) },
+            informer(ManagementKinds.event, transform: OwnedObjects.withoutManagedFields, include: Self.concernsClusters) { store.eventChanged($0, deleted: $1) },
         ]
         await withTaskGroup(of: Void.self) { group in
             for informer in informers { group.addTask { await informer.run() } }
@@ -125,12 +125,6 @@ public struct StatusService: Service {
         slim["spec"] = spec
         slim["status"] = object.status
         return slim
-    }
-
-    @Sendable static func withoutManagedFields(_ object: KubeObject) -> KubeObject {
-        var object = object
-        object.body.setValue(.null, at: ["metadata", "managedFields"])
-        return object
     }
 
     @Sendable static func concernsClusters(_ object: KubeObject) -> Bool {

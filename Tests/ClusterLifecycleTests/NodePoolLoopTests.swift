@@ -91,7 +91,8 @@ import Testing
             try await eventually("3 Machines Running", timeout: .seconds(60)) { try await loop.running(3) }
             let machines = try await loop.machines()
             #expect(Set(machines.compactMap { $0["spec"]["availabilityZone"].stringValue }) == ["az1", "az2"])
-            #expect(machines.allSatisfy { $0["spec"]["providerID"].stringValue?.hasPrefix("openstack:///") == true || $0["spec"]["providerID"].stringValue != nil })
+            // Each Machine names its server as the server's Node does.
+            #expect(machines.allSatisfy { $0["spec"]["providerID"].stringValue == "simulated:///" + ($0.status["serverID"].stringValue ?? "-") })
             #expect(try await loop.pooledNodes().count == 3)
             try await eventually("NodePoolsReady True") { try await loop.condition("NodePoolsReady")?["status"] == "True" }
             let pools = try await loop.cluster().status["nodePools"]

@@ -58,7 +58,7 @@ public actor OwnedObjects {
     /// neither health nor the drift check reads (drift compares our applied fields' values).
     /// A fleet holds every owned object of every cluster: this, and compact storage, keep
     /// that affordable.
-    static let withoutManagedFields: @Sendable (KubeObject) -> KubeObject = { object in
+    public static let withoutManagedFields: @Sendable (KubeObject) -> KubeObject = { object in
         var object = object
         object.body.removeValue(at: ["metadata", "managedFields"])
         return object
