@@ -128,7 +128,9 @@ struct DevCommand: AsyncParsableCommand {
         say("  swift run addonctl rollout status --kubeconfig \(fleet.managementKubeconfigPath)")
         if fleetOnly {
             say("No controllers run here (--fleet-only). Run the manager against this management plane:")
-            say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath)")
+            // Its endpoints on a port this process does not hold.
+            let port = [8082, 8083, 8084].first { $0 != httpPort && $0 != statusPort } ?? 0
+            say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --http-port \(port)")
         }
 
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }

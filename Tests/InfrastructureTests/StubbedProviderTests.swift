@@ -92,15 +92,16 @@ import Testing
     }
 
     @Test func shortLivedTokensAreRenewedBeforeTheyExpire() async throws {
-        let stub = StubOpenStack(tokenLifetime: 2) { request in
+        // 6 s tokens, renewed at half-life: two calls in a row fit well inside 3 s on a loaded machine.
+        let stub = StubOpenStack(tokenLifetime: 6) { request in
             request.path == "/compute/servers/detail" ? .init(status: 200, body: #"{"servers": []}"#) : nil
         }
         try await stub.start()
-        let provider = try provider(stub)  // margin 5 min > lifetime: renewed at half-life (1 s)
+        let provider = try provider(stub)  // margin 5 min > lifetime: renewed at half-life (3 s)
         _ = try await provider.servers(cluster: "c1")
         _ = try await provider.servers(cluster: "c1")
         #expect(stub.tokensIssued == 1)
-        try await Task.sleep(for: .milliseconds(1100))
+        try await Task.sleep(for: .milliseconds(3100))
         _ = try await provider.servers(cluster: "c1")
         #expect(stub.tokensIssued == 2)
         #expect(stub.requests("GET /compute/servers/detail").last?.headers.first(name: "X-Auth-Token") == "token-2")
