@@ -6,6 +6,7 @@ import ControllerRuntime
 import DevFleet
 import Foundation
 import Infrastructure
+import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
@@ -139,9 +140,10 @@ struct DevCommand: AsyncParsableCommand {
         }
         let lifecycle = nodePoolSize == 0 ? nil : ClusterLifecycle(
             management: fleet.management, provider: { _ in infrastructure },
-            nodes: { [server = fleet.server] cluster in
-                guard let workload = server.cluster(named: cluster.name) else { throw DevFleetError("no simulated cluster \(cluster.name)") }
-                return await workload.objects(resource: "nodes").map(KubeObject.init)
+            workload: { [server = fleet.server, logger] cluster in
+                // Nodes are watched over HTTP, as `run` watches a real cluster's.
+                let kubeconfig = try server.kubeconfig(for: cluster.name)
+                return try KubernetesClient(connection: try Kubeconfig.parse(kubeconfig, file: cluster.name).connection(), logger: logger)
             }, logger: logger)
         let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
         let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)

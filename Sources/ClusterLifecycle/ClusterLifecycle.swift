@@ -7,22 +7,36 @@ import KubernetesModel
 import Logging
 
 /// The provisioning and healing loop as one long-running part: Clusters and Machines are
-/// watched, and each Cluster with node pools (or Machines) is reconciled by `NodePoolReconciler`
-/// — on a change of the Cluster or of one of its Machines, and again while it is on its way.
+/// watched, and so are the Nodes of each workload cluster with node pools (`WorkloadNodes`);
+/// each Cluster with node pools (or Machines) is reconciled by `NodePoolReconciler` — on a
+/// change of the Cluster, of one of its Machines or of one of its Nodes' conditions, and again
+/// while it is on its way.
 public final class ClusterLifecycle: Sendable {
     public let controller: Controller<NodePoolReconciler>
     private let clusters: Informer
     private let machines: Informer
+    public let nodes: WorkloadNodes
 
     /// - Parameters:
     ///   - provider: the provider serving a Cluster.
-    ///   - nodes: a workload cluster's Nodes.
+    ///   - workload: a client of a workload cluster (its Nodes are watched through it).
     public init(management: any KubeClient, namespace: String? = nil, workers: Int = 4,
                 provider: @escaping @Sendable (KubeObject) async throws -> any InfrastructureProvider,
-                nodes: @escaping @Sendable (KubeObject) async throws -> [KubeObject],
+                workload: @escaping WorkloadNodes.Connect,
                 provisioningPoll: Duration = .seconds(1), logger: Logger) {
         let queue = WorkQueue<ReconcileRequest>()
+        let nodes = WorkloadNodes(logger: logger, connect: workload) { request in await queue.add(request) }
+        self.nodes = nodes
         let enqueueCluster: @Sendable (InformerEvent) async -> Void = { event in
+            // A Cluster gone, or without node pools now: its Nodes are no longer watched.
+            switch event {
+            case .deleted(let cluster):
+                await nodes.stop(namespace: cluster.namespace, name: cluster.name)
+            case .updated(_, let cluster) where (cluster["spec"]["nodePools"].arrayValue ?? []).isEmpty:
+                await nodes.stop(namespace: cluster.namespace, name: cluster.name)
+            default:
+                break
+            }
             if case .updated(let old, let new) = event, old["spec"] == new["spec"], old.metadata["deletionTimestamp"] == new.metadata["deletionTimestamp"] { return }
             await queue.add(event.request)
         }
@@ -33,12 +47,12 @@ public final class ClusterLifecycle: Sendable {
         clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueCluster)
         machines = Informer(kind: ManagementKinds.machine, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueOwner)
         var reconciler = NodePoolReconciler(dependencies: .init(management: management, clusters: clusters.cache, machines: machines.cache,
-                                                                provider: provider, nodes: nodes), logger: logger)
+                                                                provider: provider, nodes: { try await nodes.nodes(of: $0) }), logger: logger)
         reconciler.provisioningPoll = provisioningPoll
         controller = Controller(name: "node-pools", reconciler: reconciler, workers: workers, queue: queue, logger: logger)
     }
 
-    /// Runs until cancelled (the reconciles in flight finish first).
+    /// Runs until cancelled (the reconciles in flight finish first, then the Node watches stop).
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.clusters.run() }
@@ -51,5 +65,6 @@ public final class ClusterLifecycle: Sendable {
             }
             await group.waitForAll()
         }
+        await nodes.stopAll()
     }
 }

@@ -50,8 +50,13 @@ import Testing
                         // Not for a Secret with stringData: the server merges stringData in, then moves it
                         // to data, so the apply is never a no-op for the field manager and its managedFields
                         // time moves with the clock (a real kube-apiserver does the same).
+                        // Nor for an object the server stored without a field the apply sent: LocalKube
+                        // serves v1.24, which drops a CronJob's `timeZone` (feature gate off). The merged
+                        // object then differs from the stored one at every apply, so the field manager's
+                        // time moves, and with it the resourceVersion whenever the second has changed.
                         for object in rendered.objects.filter({ $0["stringData"].isNull }).prefix(3) {
                             let before = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
+                            guard Self.keeps(object.body, in: before.body) else { continue }
                             let again = try await client.apply(object, options: ApplyOptions(fieldManager: OwnershipLabels.fieldManager))
                             #expect(before.resourceVersion == again.resourceVersion, "\(object.reference)")
                         }
@@ -80,5 +85,24 @@ import Testing
         }
         for client in clients { try? await client.shutdown() }
         await server.shutdown()
+    }
+
+    @Test func aDroppedFieldIsSeenAsNotKept() {
+        let applied: JSONValue = ["spec": ["schedule": "0 * * * *", "timeZone": "Etc/UTC", "ports": [["port": 80]]]]
+        #expect(Self.keeps(applied, in: ["spec": ["schedule": "0 * * * *", "timeZone": "Etc/UTC", "suspend": false, "ports": [["port": 80, "protocol": "TCP"]]]]))
+        #expect(!Self.keeps(applied, in: ["spec": ["schedule": "0 * * * *", "ports": [["port": 80]]]]))
+        #expect(!Self.keeps(applied, in: ["spec": ["schedule": "0 * * * *", "timeZone": "Etc/UTC", "ports": .array([])]]))
+    }
+
+    /// Whether `stored` holds every field of `applied` (defaults added by the server aside).
+    static func keeps(_ applied: JSONValue, in stored: JSONValue) -> Bool {
+        switch (applied, stored) {
+        case (.object(let a), .object(let s)):
+            return a.allSatisfy { key, value in s[key].map { keeps(value, in: $0) } ?? false }
+        case (.array(let a), .array(let s)):
+            return a.count == s.count && zip(a, s).allSatisfy { keeps($0, in: $1) }
+        default:
+            return true
+        }
     }
 }

@@ -59,10 +59,10 @@ import Testing
                 server.cluster(named: String(key.split(separator: "/").last ?? ""))
             }
             let workloadClient = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "c1"), file: "c1").connection(), logger: logger)
-            let nodes: @Sendable (KubeObject) async throws -> [KubeObject] = { _ in
-                try await workloadClient.list(GroupVersionKind(group: "", version: "v1", kind: "Node"), namespace: nil, options: ListOptions()).items
+            let connect: WorkloadNodes.Connect = { [logger] cluster in
+                try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: cluster.name), file: cluster.name).connection(), logger: logger)
             }
-            let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, nodes: nodes,
+            let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, workload: connect,
                                              provisioningPoll: .milliseconds(300), logger: logger)
             let task = Task { await lifecycle.run() }
             let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, task: task)
