@@ -153,7 +153,7 @@ let package = Package(
         .target(
             name: "ClusterLifecycle",
             dependencies: ["KubernetesModel", "KubernetesClient", "ControllerRuntime", "AddonController", "Infrastructure",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // The status API and page for users: project-scoped views of the management plane's
@@ -226,7 +226,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // What several test targets share: waiting on a process's output, finding built executables.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Infrastructure", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
+                path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // The command lines the documents show and the executables' behaviour as processes.
         .testTarget(
             name: "CommandLineTests",
@@ -277,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "InfrastructureTests",
             dependencies: [
-                "Infrastructure",
+                "Infrastructure", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -134,7 +134,7 @@ struct DevCommand: AsyncParsableCommand {
             say("  swift run addon-manager run --kubeconfig \(fleet.managementKubeconfigPath) --http-port \(port)")
         }
 
-        let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter, logger: logger) { true }
+
         let infrastructure = SimulatedInfrastructure(bootDelay: .seconds(1), joinDelay: .seconds(1)) { [server = fleet.server] key in
             server.cluster(named: String(key.split(separator: "/").last ?? ""))
         }
@@ -145,6 +145,8 @@ struct DevCommand: AsyncParsableCommand {
                 let kubeconfig = try server.kubeconfig(for: cluster.name)
                 return try KubernetesClient(connection: try Kubeconfig.parse(kubeconfig, file: cluster.name).connection(), logger: logger)
             }, logger: logger)
+        let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter,
+                                                     nodePoolSeries: { await lifecycle?.exposition() ?? "" }, logger: logger) { true }
         let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
         let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(

@@ -11,12 +11,15 @@ import Prometheus
 /// is in the ClusterAddons on the management API server, behind its authentication
 /// (`addonctl status`, `kubectl get clusteraddons`).
 enum ManagerEndpoints {
+    /// - nodePoolSeries: the provisioning loop's series (`NodePoolExposition`), when it runs here.
     static func application(port: Int, host: String, registry: PrometheusCollectorRegistry, starter: ControllerStarter,
+                            nodePoolSeries: @escaping @Sendable () async -> String = { "" },
                             logger: Logger, ready: @escaping @Sendable () async -> Bool) -> some ApplicationProtocol {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
             var body = ByteBuffer(bytes: registry.emitToBuffer())
             body.writeString(AddonHealthExposition.render(await starter.controllers()))
+            body.writeString(await nodePoolSeries())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: body))
         }
         router.get("/healthz") { _, _ in "ok" }

@@ -1,6 +1,7 @@
 import AddonCatalog
 import AddonController
 import ArgumentParser
+import ClusterLifecycle
 import ControllerRuntime
 import Foundation
 import KubernetesClient
@@ -83,6 +84,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("status-tls-key"), help: "PEM file of the status API's private key.")
     var statusTLSKey: String?
 
+    @Flag(name: .customLong("node-pools"), help: ArgumentHelp(
+        "Run the provisioning and healing loop: keep each Cluster's spec.nodePools at size on its spec.infrastructure (OpenStack), replace broken nodes.",
+        discussion: "One replica runs it at a time (Lease addon-manager-node-pools). Credentials come from the Secret spec.infrastructure.credentialsSecretRef names, in the Cluster's namespace."))
+    var nodePools = false
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
@@ -161,9 +167,29 @@ struct RunCommand: AsyncParsableCommand {
                 await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
                 await starter.reevaluateOwnership()
             }
+            // The provisioning and healing loop (--node-pools), on the replica holding its Lease.
+            let nodePoolsService: NodePoolsService?
+            if nodePools {
+                let providers = InfrastructureProviders(management: management, logger: logger)
+                let (namespace, userAgent) = (self.namespace, ManagerStartup.userAgent(identity: identity, role: "node-pools"))
+                nodePoolsService = NodePoolsService(
+                    makeLifecycle: {
+                        ClusterLifecycle(management: management, namespace: namespace, provider: { try await providers.provider(for: $0) },
+                                         workload: { cluster in
+                                             var connection = try await starter.workloadConnection(for: cluster)
+                                             connection.userAgent = userAgent
+                                             return try KubernetesClient(connection: connection, logger: logger)
+                                         }, logger: logger)
+                    },
+                    providers: providers,
+                    elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: NodePoolsService.leaseName, identity: identity, logger: logger))
+            } else {
+                nodePoolsService = nil
+            }
             // Ready when the management plane answers, the catalog is known and this replica can
             // hold its shard Leases.
-            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter, logger: logger) {
+            let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter,
+                                                         nodePoolSeries: { await nodePoolsService?.series() ?? "" }, logger: logger) {
                 guard await coordinator.problem == nil, (try? await source.current()) != nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
@@ -182,6 +208,9 @@ struct RunCommand: AsyncParsableCommand {
             }
             services += [.init(service: rollouts), .init(service: ShardLeasesService(coordinator: coordinator)),
                          .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]
+            if let nodePoolsService {
+                services.append(.init(service: nodePoolsService))
+            }
             let group = ServiceGroup(configuration: .init(
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

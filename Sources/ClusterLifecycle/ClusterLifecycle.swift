@@ -47,9 +47,15 @@ public final class ClusterLifecycle: Sendable {
         clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueCluster)
         machines = Informer(kind: ManagementKinds.machine, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueOwner)
         var reconciler = NodePoolReconciler(dependencies: .init(management: management, clusters: clusters.cache, machines: machines.cache,
-                                                                provider: provider, nodes: { try await nodes.nodes(of: $0) }), logger: logger)
+                                                                provider: provider, nodes: { try await nodes.nodes(of: $0) },
+                                                                events: EventRecorder(client: management, logger: logger)), logger: logger)
         reconciler.provisioningPoll = provisioningPoll
         controller = Controller(name: "node-pools", reconciler: reconciler, workers: workers, queue: queue, logger: logger)
+    }
+
+    /// The loop's series for `/metrics`, from its caches (see `NodePoolExposition`).
+    public func exposition() async -> String {
+        NodePoolExposition.render(clusters: await clusters.cache.list(), machines: await machines.cache.list(), now: Date())
     }
 
     /// Runs until cancelled (the reconciles in flight finish first, then the Node watches stop).

@@ -5,6 +5,7 @@ import Infrastructure
 import KubernetesClient
 import KubernetesModel
 import Logging
+import Metrics
 
 /// Keeps a Cluster's node pools at their spec: one reconcile per Cluster (by namespace and
 /// name) provisions its Machines' servers, follows them to ACTIVE and their Nodes to Ready,
@@ -27,15 +28,19 @@ public struct NodePoolReconciler: Reconciler {
         /// The workload cluster's Nodes; throws when the cluster does not answer.
         public var nodes: @Sendable (KubeObject) async throws -> [KubeObject]
         public var now: @Sendable () -> Date
+        /// Events on Clusters and Machines (remediations, failed creates) for `kubectl describe`.
+        public var events: EventRecorder?
 
         public init(management: any KubeClient, clusters: ObjectCache, machines: ObjectCache,
                     provider: @escaping @Sendable (KubeObject) async throws -> any InfrastructureProvider,
-                    nodes: @escaping @Sendable (KubeObject) async throws -> [KubeObject], now: @escaping @Sendable () -> Date = { Date() }) {
+                    nodes: @escaping @Sendable (KubeObject) async throws -> [KubeObject], events: EventRecorder? = nil,
+                    now: @escaping @Sendable () -> Date = { Date() }) {
             self.management = management
             self.clusters = clusters
             self.machines = machines
             self.provider = provider
             self.nodes = nodes
+            self.events = events
             self.now = now
         }
     }
@@ -63,14 +68,36 @@ public struct NodePoolReconciler: Reconciler {
             return try await deleteAll(machines, cluster: request)
         }
         let pools: [NodePool]
+        let infrastructure: ClusterInfrastructure?
         do {
             pools = try NodePool.pools(of: cluster["spec"])
+            infrastructure = try ClusterInfrastructure(spec: cluster["spec"])
         } catch {
-            try await writeStatus(cluster, pools: [], summaries: [], problem: "\(error)")
+            try await writeStatus(cluster, pools: [], summaries: [], problem: ("InvalidSpec", "\(error)"))
             throw TerminalError(error)
         }
         if pools.isEmpty && machines.isEmpty { return .done }
-        let provider = try await dependencies.provider(cluster)
+        // Without a provider (no credentials, a Secret that cannot be used) or with one that
+        // refuses the credentials, nothing can be decided: the condition says why, and the
+        // reconcile is retried with backoff.
+        let provider: any InfrastructureProvider
+        do {
+            provider = try await dependencies.provider(cluster)
+        } catch {
+            try await writeStatus(cluster, pools: pools, summaries: [], problem: ("InfrastructureNotReady", "\(error)"))
+            throw error
+        }
+        do {
+            return try await reconcile(cluster, pools: pools, machines: machines, provider: provider, network: infrastructure?.network)
+        } catch let error as ProviderError where [.unauthorized, .forbidden, .configuration].contains(error.kind) {
+            try await writeStatus(cluster, pools: pools, summaries: [], problem: ("InfrastructureRefused", error.description))
+            throw error
+        }
+    }
+
+    /// One pass over a Cluster's pools with its provider.
+    private func reconcile(_ cluster: KubeObject, pools: [NodePool], machines: [KubeObject], provider: any InfrastructureProvider,
+                           network: String?) async throws -> ReconcileResult {
         let clusterKey = "\(cluster.namespace ?? "")/\(cluster.name)"
         // Nodes unknown (the cluster does not answer): health is judged on servers alone, so
         // that an unreachable API never recycles a pool.
@@ -93,7 +120,7 @@ public struct NodePoolReconciler: Reconciler {
                     try await finalize(machine, provider: provider)
                     continue
                 }
-                let progress = try await self.progress(machine, pool: pool, cluster: clusterKey, provider: provider, nodes: nodes)
+                let progress = try await self.progress(machine, pool: pool, cluster: clusterKey, provider: provider, network: network, nodes: nodes)
                 var observation = progress.observation
                 if nodes == nil, case .notYet = observation.node { observation.node = .registered(name: "(unknown)", conditions: []) }
                 let verdict = MachineHealth.assess(observation, rules: pool.unhealthyConditions, nodeStartupTimeout: pool.nodeStartupTimeout, now: now)
@@ -111,10 +138,14 @@ public struct NodePoolReconciler: Reconciler {
             // unless too many are unhealthy at once.
             let decision = Remediation.decide(maxUnhealthy: pool.maxUnhealthy, verdicts: verdicts, inFlight: inFlight)
             summary.remediation = decision
+            // Once when it starts (the condition says so from then on), not at every pass.
+            let reported = (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "NodesHealthy" && $0["reason"] == "RemediationNotAllowed" }
+            if !decision.allowed, !reported { await event(on: cluster, .warning, "RemediationNotAllowed", "pool \(pool.name): \(decision.message)") }
             for name in decision.replace {
                 guard let machine = machines.first(where: { $0.name == name }), case .unhealthy(let reason, let message) = verdicts[name] else { continue }
                 logger.notice("replacing an unhealthy machine", metadata: ["cluster": "\(clusterKey)", "pool": "\(pool.name)", "machine": "\(name)",
                                                                            "reason": "\(reason)", "message": "\(message)"])
+                await event(on: cluster, .warning, "MachineRemediated", "pool \(pool.name): replacing machine \(name): \(message)")
                 try await delete(machine, remediated: reason)
                 observed.removeAll { $0.name == name }
                 busy = true
@@ -160,20 +191,27 @@ public struct NodePoolReconciler: Reconciler {
 
     /// Creates the Machine's server if it has none, reads where it stands, links its Node, and
     /// writes the Machine's status when it changed.
-    func progress(_ machine: KubeObject, pool: NodePool, cluster: String, provider: any InfrastructureProvider, nodes: [KubeObject]?) async throws -> Progress {
+    func progress(_ machine: KubeObject, pool: NodePool, cluster: String, provider: any InfrastructureProvider, network: String?,
+                  nodes: [KubeObject]?) async throws -> Progress {
         var serverID = machine.status["serverID"].stringValue
         var server: Server?
         if let id = serverID {
             server = try await provider.server(id: id)
         } else {
-            let spec = ServerSpec(name: Self.serverName(machine), flavor: pool.flavor, image: pool.image,
-                                  availabilityZone: machine["spec"]["availabilityZone"].stringValue,
-                                  metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: pool.name, ServerSpec.machineKey: machine.name])
             do {
+                // A pool with a server-group policy has one group, named for the cluster and pool.
+                var group: String?
+                if let policy = pool.serverGroupPolicy {
+                    group = try await provider.ensureServerGroup(name: Self.serverGroupName(cluster: cluster, pool: pool.name), policy: policy)
+                }
+                let spec = ServerSpec(name: Self.serverName(machine), flavor: pool.flavor, image: pool.image, network: network,
+                                      availabilityZone: machine["spec"]["availabilityZone"].stringValue, serverGroupID: group,
+                                      metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: pool.name, ServerSpec.machineKey: machine.name])
                 server = try await provider.createServer(spec)
                 serverID = server?.id
             } catch {
                 try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": .string("CreateFailed"), "failureMessage": .string(error.description)])
+                await event(on: machine, .warning, "CreateFailed", error.description)
                 throw error
             }
         }
@@ -226,7 +264,15 @@ public struct NodePoolReconciler: Reconciler {
             status["failureMessage"] = .null
         }
         let cleaned = JSONValue.object((status.objectValue ?? [:]).filter { !$0.value.isNull })
-        if cleaned != machine.status { try await writeMachineStatus(machine, cleaned) }
+        if cleaned != machine.status {
+            try await writeMachineStatus(machine, cleaned)
+            // First Running: how long it took from the Machine's creation (server and Node).
+            if phase == "Running", machine.status["phase"] != "Running", machine.status["nodeRef"].isNull,
+               let created = KubeTime.parse(machine.metadata["creationTimestamp"].stringValue ?? "") {
+                Timer(label: "addon_manager_machine_provisioning_seconds", dimensions: [("pool", pool.name)])
+                    .recordSeconds(max(0, dependencies.now().timeIntervalSince(created)))
+            }
+        }
         if let providerID, machine["spec"]["providerID"].stringValue != providerID {
             _ = try await dependencies.management.patch(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
                                                         patch: ["spec": ["providerID": .string(providerID)]], type: .merge,
@@ -249,9 +295,13 @@ public struct NodePoolReconciler: Reconciler {
             return
         }
         let remaining = (machine.metadata["finalizers"].arrayValue ?? []).filter { $0 != .string(Self.finalizer) }
-        _ = try await dependencies.management.patch(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
-                                                    patch: ["metadata": ["finalizers": .array(remaining), "resourceVersion": machine.metadata["resourceVersion"]]],
-                                                    type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
+        do {
+            _ = try await dependencies.management.patch(ManagementKinds.machine, name: machine.name, namespace: machine.namespace,
+                                                        patch: ["metadata": ["finalizers": .array(remaining), "resourceVersion": machine.metadata["resourceVersion"]]],
+                                                        type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
+        } catch let error as KubernetesError where error.isNotFound {
+            // Released by an earlier pass that the cache had not caught up with: nothing left to do.
+        }
     }
 
     // MARK: Writes
@@ -298,7 +348,8 @@ public struct NodePoolReconciler: Reconciler {
 
     /// The pools' state and the conditions operators alert on, on the Cluster's status (beside
     /// the addon controller's `AddonsHealthy`: each writer owns its own conditions).
-    func writeStatus(_ cluster: KubeObject, pools: [NodePool], summaries: [PoolSummary], problem: String?, nodesKnown: Bool = true) async throws {
+    func writeStatus(_ cluster: KubeObject, pools: [NodePool], summaries: [PoolSummary], problem: (reason: String, message: String)?,
+                     nodesKnown: Bool = true) async throws {
         let now = KubeTime.format(dependencies.now())
         var conditions: [JSONValue] = []
         func condition(_ type: String, _ ok: Bool?, _ reason: String, _ message: String) {
@@ -309,7 +360,7 @@ public struct NodePoolReconciler: Reconciler {
                                "lastTransitionTime": .string(since)])
         }
         if let problem {
-            condition("NodePoolsReady", false, "InvalidSpec", problem)
+            condition("NodePoolsReady", false, problem.reason, problem.message)
         } else {
             let short = summaries.filter { $0.ready < $0.replicas }
             condition("NodePoolsReady", short.isEmpty, short.isEmpty ? "AllPoolsReady" : "PoolsNotReady",
@@ -335,6 +386,8 @@ public struct NodePoolReconciler: Reconciler {
             }
             return entry
         })
+        // A problem stops the pass before the pools are counted: what was counted last stays.
+        if problem != nil, summaries.isEmpty, !cluster.status["nodePools"].isNull { status["nodePools"] = cluster.status["nodePools"] }
         let mine = (cluster.status["conditions"].arrayValue ?? []).filter { ["NodePoolsReady", "NodesHealthy"].contains($0["type"].stringValue ?? "") }
         guard mine != conditions || cluster.status["nodePools"] != status["nodePools"] else { return }
         var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, namespace: cluster.namespace)
@@ -342,7 +395,16 @@ public struct NodePoolReconciler: Reconciler {
         _ = try await dependencies.management.applyStatus(object, options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
     }
 
+    /// An Event on the Cluster or Machine (repeats are counted on one Event, not added).
+    func event(on object: KubeObject, _ type: EventRecorder.EventType, _ reason: String, _ message: String) async {
+        await dependencies.events?.record(on: ["apiVersion": .string(ManagementKinds.apiVersion), "kind": .string(object.kind), "name": .string(object.name),
+                                               "namespace": .string(object.namespace ?? "")], type: type, reason: reason, message: message)
+    }
+
     static func serverName(_ machine: KubeObject) -> String { "\(machine.namespace ?? "default")-\(machine.name)" }
+
+    /// The server group of a pool: `<namespace>-<cluster>-<pool>`.
+    static func serverGroupName(cluster key: String, pool: String) -> String { "\(key.replacingOccurrences(of: "/", with: "-"))-\(pool)" }
 }
 
 /// Labels the loop puts on Machines.

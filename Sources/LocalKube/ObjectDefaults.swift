@@ -14,6 +14,10 @@ enum ObjectDefaults {
             serviceDefaults(&object)
         case ("", "PersistentVolumeClaim"):
             setIfAbsent(&object, ["spec", "volumeMode"], "Filesystem")
+        case ("", "Secret"):
+            // SetDefaults_Secret: on every write, so that an update without `type` keeps Opaque
+            // (and is not refused as changing an immutable field).
+            setIfAbsent(&object, ["type"], "Opaque")
         case ("", "Pod"):
             podSpecDefaults(&object, at: ["spec"])
         case ("apps", "Deployment"):

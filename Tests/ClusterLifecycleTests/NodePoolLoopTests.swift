@@ -19,6 +19,7 @@ import Testing
         let provider: SimulatedInfrastructure
         let workload: LocalKubeCluster
         let workloadClient: KubernetesClient
+        let lifecycle: ClusterLifecycle
         let task: Task<Void, Never>
 
         func cluster() async throws -> KubeObject { try await fleet.management.get(ManagementKinds.cluster, name: "c1", namespace: "p") }
@@ -36,6 +37,12 @@ import Testing
         func setPools(_ pools: JSONValue) async throws {
             _ = try await fleet.management.patch(ManagementKinds.cluster, name: "c1", namespace: "p", patch: ["spec": ["nodePools": pools]],
                                                  type: .merge, options: WriteOptions(fieldManager: "test"))
+        }
+        /// The reasons of the Events on the Cluster.
+        func eventReasons() async throws -> [String] {
+            try await fleet.management.list(GroupVersionKind(group: "", version: "v1", kind: "Event"), namespace: "p", options: ListOptions()).items
+                .filter { $0["involvedObject"]["kind"] == "Cluster" && $0["involvedObject"]["name"] == "c1" }
+                .compactMap { $0["reason"].stringValue }
         }
         func condition(_ type: String) async throws -> JSONValue? {
             try await cluster().status["conditions"].arrayValue?.first { $0["type"].stringValue == type }
@@ -65,7 +72,7 @@ import Testing
             let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, workload: connect,
                                              provisioningPoll: .milliseconds(300), logger: logger)
             let task = Task { await lifecycle.run() }
-            let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, task: task)
+            let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, lifecycle: lifecycle, task: task)
             do {
                 try await body(loop)
             } catch {
@@ -135,6 +142,12 @@ import Testing
             #expect(Set(try await loop.machines().map(\.name)) == held, "machines were replaced during a partition")
             let message = try await loop.condition("NodesHealthy")?["message"].stringValue ?? ""
             #expect(message.contains("2 of 3 machines are unhealthy, more than maxUnhealthy allows (1)"), "\(message)")
+            // What `kubectl describe cluster` and /metrics tell an operator.
+            let reasons = try await loop.eventReasons()
+            #expect(reasons.contains("MachineRemediated") && reasons.contains("RemediationNotAllowed"), "\(reasons)")
+            let series = await loop.lifecycle.exposition()
+            #expect(series.contains(#"addon_manager_cluster_condition{cluster="p/c1",condition="NodesHealthy",status="False"} 1"#), "\(series)")
+            #expect(series.contains(#"addon_manager_machines{cluster="p/c1",pool="workers",phase="Running"} 3"#), "\(series)")
         }
     }
 

@@ -35,4 +35,27 @@ import Testing
         #expect(rules.first?["resources"] == ["secrets"])
         #expect(rules.first?["verbs"] == ["get", "list", "watch"])
     }
+
+    /// deploy/alerts.yaml: every rule complete, and every series it names is one the manager
+    /// exports (a metric's name written in the sources) — a renamed metric breaks this test,
+    /// not an operator's pager.
+    @Test func alertRulesNameSeriesTheManagerExports() throws {
+        let rules = try #require(try Self.documents("deploy/alerts.yaml").first)["groups"].arrayValue?.flatMap { $0["rules"].arrayValue ?? [] } ?? []
+        #expect(rules.count >= 5)
+        let sources = try FileManager.default.subpathsOfDirectory(atPath: DocumentedCommandLineTests.repository.appendingPathComponent("Sources").path)
+            .filter { $0.hasSuffix(".swift") }
+            .map { try String(contentsOf: DocumentedCommandLineTests.repository.appendingPathComponent("Sources/" + $0), encoding: .utf8) }
+            .joined()
+        let metricName = try Regex("addon_manager_[a-z_]+")
+        for rule in rules {
+            let name = rule["alert"].stringValue ?? "(no name)"
+            #expect(rule["alert"].stringValue != nil && rule["for"].stringValue != nil && rule["labels"]["severity"].stringValue != nil, "\(name)")
+            let expr = try #require(rule["expr"].stringValue, "\(name) has no expr")
+            let names = expr.matches(of: metricName).map { String(expr[$0.range]) }
+            #expect(!names.isEmpty, "\(name): \(expr)")
+            for series in names {
+                #expect(sources.contains("\"\(series)\"") || sources.contains("\(series){"), "\(name) uses \(series), which no source exports")
+            }
+        }
+    }
 }

@@ -3,11 +3,12 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Testing
+import TestSupport
 @testable import Infrastructure
 
 /// The OpenStack provider against the real local OpenStack (Keystone, Nova with its fake driver,
 /// Glance, Neutron) of `../shared/openstack-local/setup.sh`, in project `demo`.
-@Suite(.enabled(if: OpenStackLocal.shouldRun, OpenStackLocal.skipMessage), .timeLimit(.minutes(5)))
+@Suite(.enabled(if: OpenStackLocal.shouldRun, Comment(rawValue: OpenStackLocal.skipMessage)), .timeLimit(.minutes(5)))
 struct OpenStackProviderTests {
     func spec(_ name: String, cluster: String, flavor: String = "m1.tiny", group: String? = nil) -> ServerSpec {
         ServerSpec(

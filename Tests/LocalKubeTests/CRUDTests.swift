@@ -29,6 +29,26 @@ import Testing
         }
     }
 
+    /// SetDefaults_Secret runs on every write: a PUT without `type` keeps Opaque (it was refused
+    /// as changing an immutable field), and a real change of type is still refused.
+    @Test func aSecretUpdatedWithoutItsTypeStaysOpaque() async throws {
+        try await LocalKubeFixture.with { f in
+            try await f.createNamespace("sec")
+            let created = try await f.create("/api/v1/namespaces/sec/secrets", ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s"], "data": ["k": "dg=="]])
+            #expect(created.status == 201)
+            #expect(created.body["type"] == "Opaque")
+            #expect(created.body["metadata"]["managedFields"][0]["fieldsV1"]["f:type"] == .emptyObject)
+            let updated = try await f.request(.PUT, "/api/v1/namespaces/sec/secrets/s", body: ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s"], "data": ["k": "dzI="]])
+            #expect(updated.status == 200, "\(updated.text)")
+            #expect(updated.body["type"] == "Opaque" && updated.body["data"]["k"] == "dzI=")
+            let retyped = try await f.request(.PUT, "/api/v1/namespaces/sec/secrets/s",
+                                              body: ["apiVersion": "v1", "kind": "Secret", "metadata": ["name": "s"], "type": "kubernetes.io/basic-auth",
+                                                     "data": ["username": "dQ==", "password": "cA=="]])
+            #expect(retyped.status == 422)
+            #expect(retyped.statusObject?.message == "Secret \"s\" is invalid: type: Invalid value: \"kubernetes.io/basic-auth\": field is immutable")
+        }
+    }
+
     @Test func errorsAsTheRealServerAnswersThem() async throws {
         try await LocalKubeFixture.with { f in
             try await f.createNamespace("errs")

@@ -27,7 +27,7 @@ public enum AddonHealthExposition {
     }
 
     /// A label value as the text format wants it: backslash, double quote and newline escaped.
-    static func escape(_ value: String) -> String {
+    public static func escape(_ value: String) -> String {
         guard value.contains(where: { $0 == "\\" || $0 == "\"" || $0 == "\n" }) else { return value }
         var escaped = ""
         for character in value {

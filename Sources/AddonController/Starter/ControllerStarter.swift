@@ -319,6 +319,13 @@ public final class ControllerStarter: Sendable {
         }
     }
 
+    /// A connection to the Cluster's workload cluster, from the kubeconfig Secret it references,
+    /// as this manager's options allow it (the kubeconfig policy, rate limit, user agent): for
+    /// other loops that talk to workload clusters (the node-pool loop watches their Nodes).
+    public func workloadConnection(for cluster: KubeObject) async throws -> ClusterConnection {
+        try await connection(for: cluster).connection
+    }
+
     /// The workload cluster's connection from the kubeconfig Secret the Cluster references.
     private func connection(for cluster: KubeObject) async throws -> (connection: ClusterConnection, kubeconfigDigest: String) {
         let spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.cluster.sharedSecretNamespaces)

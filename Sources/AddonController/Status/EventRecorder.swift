@@ -33,7 +33,7 @@ public struct EventRecorder: Sendable {
 
     /// An Event on any object (`involvedObject`: apiVersion, kind, name, namespace when it has
     /// one); the Event of a cluster-scoped object lives in `default`, as the API server's own do.
-    func record(on involvedObject: JSONValue, type: EventType, reason: String, message: String) async {
+    public func record(on involvedObject: JSONValue, type: EventType, reason: String, message: String) async {
         guard let client, let name = involvedObject["name"].stringValue else { return }
         let namespace = involvedObject["namespace"].stringValue ?? "default"
         let kind = involvedObject["kind"].stringValue ?? ""

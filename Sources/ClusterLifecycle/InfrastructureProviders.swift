@@ -1,0 +1,110 @@
+import AddonController
+import Foundation
+import Infrastructure
+import KubernetesClient
+import KubernetesModel
+import Logging
+
+/// The infrastructure provider of each Cluster, made from the credentials Secret its
+/// `spec.infrastructure` names — always in the Cluster's own namespace, so that a project can
+/// only spend its own cloud credentials. One provider per Secret, shared by the Clusters that
+/// name it, kept while the Secret is unchanged: the Secret is read again after `recheck`, and a
+/// changed one (rotated credentials) gets a new provider. Credentials never reach an error, a
+/// log line or a condition: only the Secret's name and what is wrong with it.
+public actor InfrastructureProviders {
+    public typealias Make = @Sendable (ClusterInfrastructure, OpenStackCredentials) -> OpenStackProvider
+
+    /// Why a Cluster has no provider.
+    public struct SetupError: Error, CustomStringConvertible {
+        public let cluster: String
+        public let message: String
+        public var description: String { "cluster \(cluster): \(message)" }
+    }
+
+    private struct Entry {
+        let provider: OpenStackProvider
+        let resourceVersion: String
+        var checked: ContinuousClock.Instant
+    }
+
+    private let management: any ObjectReader
+    private let recheck: Duration
+    private let make: Make
+    private let logger: Logger
+    private var entries: [String: Entry] = [:]
+    /// Providers replaced by a changed Secret: reconciles may still hold them, so they are
+    /// closed at shutdown rather than at once.
+    private var retired: [OpenStackProvider] = []
+
+    public init(management: any ObjectReader, recheck: Duration = .seconds(120), logger: Logger, make: Make? = nil) {
+        self.management = management
+        self.recheck = recheck
+        self.logger = logger
+        self.make = make ?? { _, credentials in OpenStackProvider(credentials: credentials, logger: logger) }
+    }
+
+    /// The Cluster's provider; throws `SetupError` when it has none that can be used.
+    public func provider(for cluster: KubeObject) async throws -> any InfrastructureProvider {
+        let key = "\(cluster.namespace ?? "")/\(cluster.name)"
+        let infrastructure: ClusterInfrastructure
+        do {
+            guard let parsed = try ClusterInfrastructure(spec: cluster["spec"]) else {
+                throw SetupError(cluster: key, message: "spec.infrastructure is not set: node pools need a provider and its credentials Secret")
+            }
+            infrastructure = parsed
+        } catch let error as NodePoolError {
+            throw SetupError(cluster: key, message: error.description)
+        }
+        guard let namespace = cluster.namespace else { throw SetupError(cluster: key, message: "a Cluster without a namespace") }
+        let secretKey = "\(namespace)/\(infrastructure.credentialsSecretName)"
+        if let entry = entries[secretKey], entry.checked.duration(to: .now) < recheck { return entry.provider }
+
+        let secret: KubeObject
+        do {
+            secret = try await management.get(ManagementKinds.secret, name: infrastructure.credentialsSecretName, namespace: namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            throw SetupError(cluster: key, message: "credentials Secret \(secretKey) not found")
+        } catch let error as KubernetesError where error.kind == .forbidden {
+            throw SetupError(cluster: key, message: "the manager may not read Secrets in namespace \(namespace) (see deploy/: it is granted per project)")
+        }
+        let resourceVersion = secret.resourceVersion ?? ""
+        if var entry = entries[secretKey], entry.resourceVersion == resourceVersion {
+            entry.checked = .now
+            entries[secretKey] = entry
+            return entry.provider
+        }
+        let credentials: OpenStackCredentials
+        do {
+            credentials = try OpenStackCredentials(secretData: try Self.decodedData(secret))
+        } catch {
+            throw SetupError(cluster: key, message: "credentials Secret \(secretKey): \(error)")
+        }
+        let provider = make(infrastructure, credentials)
+        if let previous = entries[secretKey] {
+            retired.append(previous.provider)
+            logger.info("infrastructure credentials changed, new provider", metadata: ["secret": "\(secretKey)"])
+        }
+        entries[secretKey] = Entry(provider: provider, resourceVersion: resourceVersion, checked: .now)
+        return provider
+    }
+
+    /// Closes every provider's connections.
+    public func shutdown() async {
+        let all = entries.values.map(\.provider) + retired
+        entries = [:]
+        retired = []
+        for provider in all { try? await provider.shutdown() }
+    }
+
+    /// A Secret's `data`, decoded; a value that is not base64 text is refused by its key alone.
+    static func decodedData(_ secret: KubeObject) throws(ProviderError) -> [String: String] {
+        var decoded: [String: String] = [:]
+        for (key, value) in secret["data"].objectValue ?? [:] {
+            guard let text = value.stringValue, let data = Data(base64Encoded: text), let string = String(data: data, encoding: .utf8) else {
+                throw ProviderError(kind: .configuration, operation: "read OpenStack credentials", message: "key \(key) is not base64-encoded UTF-8 text")
+            }
+            decoded[key] = string
+        }
+        return decoded
+    }
+}

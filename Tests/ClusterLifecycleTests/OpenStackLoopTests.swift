@@ -1,0 +1,180 @@
+import AddonCatalog
+import AddonController
+import ClusterLifecycle
+import DevFleet
+import Foundation
+import Infrastructure
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import TestSupport
+import Testing
+
+/// The loop as `run --node-pools` runs it, against the real local OpenStack of
+/// `../shared/openstack-local/`: credentials from the Cluster's Secret, real servers in a server
+/// group, a server forced to ERROR replaced, scale-down deleting servers, bad credentials a
+/// condition. LocalKube is the management plane and the workload cluster; a stand-in for the
+/// kubelet and the cloud controller manager registers a Node (provider ID `openstack:///<id>`)
+/// for each ACTIVE server and removes it when the server is gone.
+@Suite(.enabled(if: OpenStackLocal.shouldRun, Comment(rawValue: OpenStackLocal.skipMessage)), .timeLimit(.minutes(8)))
+struct OpenStackLoopTests {
+    struct Loop {
+        let fleet: DevFleet
+        let namespace: String
+        let observer: OpenStackProvider
+
+        var clusterKey: String { "\(namespace)/c1" }
+
+        func machines() async throws -> [KubeObject] {
+            try await fleet.management.list(ManagementKinds.machine, namespace: namespace, options: ListOptions()).items
+        }
+        func running(_ count: Int) async throws -> Bool {
+            let machines = try await machines()
+            return machines.count == count && machines.allSatisfy { $0.status["phase"] == "Running" && $0.metadata["deletionTimestamp"].isNull }
+        }
+        func condition(_ type: String) async throws -> JSONValue? {
+            let cluster = try await fleet.management.get(ManagementKinds.cluster, name: "c1", namespace: namespace)
+            return cluster.status["conditions"].arrayValue?.first { $0["type"].stringValue == type }
+        }
+        func setPools(_ pools: JSONValue) async throws {
+            _ = try await fleet.management.patch(ManagementKinds.cluster, name: "c1", namespace: namespace, patch: ["spec": ["nodePools": pools]],
+                                                 type: .merge, options: WriteOptions(fieldManager: "test"))
+        }
+        func servers() async throws -> [Server] { try await observer.servers(cluster: clusterKey) }
+    }
+
+    static func pool(replicas: Int) -> JSONValue {
+        [["name": "workers", "replicas": .int(Int64(replicas)), "flavor": "m1.tiny", "image": "cirros-fake", "serverGroupPolicy": "soft-anti-affinity",
+          "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "2s"]], "nodeStartupTimeout": "120s", "maxUnhealthy": "100%"]]]
+    }
+
+    static func withLoop(credentials: [String: String], _ body: (Loop) async throws -> Void) async throws {
+        var logger = Logger(label: "openstack-loop-test")
+        logger.logLevel = .warning
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openstack-loop-\(UUID().uuidString)")
+        let fleet = try await DevFleet.start(catalog: Catalog(published: [], channels: [], source: "test"), kubeconfigDirectory: directory.path, logger: logger)
+        // A project of its own per run: server names and metadata carry it, so runs never meet.
+        let namespace = OpenStackLocal.uniqueName("osl")
+        let observer = try OpenStackLocal.provider()
+        let loop = Loop(fleet: fleet, namespace: namespace, observer: observer)
+        let providers = InfrastructureProviders(management: fleet.management, logger: logger)
+        var tasks: [Task<Void, Never>] = []
+        do {
+            let workload = try await fleet.addCluster(DevFleet.ClusterRequest(name: "c1", project: namespace))
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "openstack", namespace: namespace)
+            secret["data"] = .object(credentials.mapValues { .string(Data($0.utf8).base64EncodedString()) })
+            _ = try await fleet.management.create(secret, options: WriteOptions(fieldManager: "test"))
+            _ = try await fleet.management.patch(ManagementKinds.cluster, name: "c1", namespace: namespace,
+                                                 patch: ["spec": ["infrastructure": ["credentialsSecretRef": ["name": "openstack"], "network": "private"]]],
+                                                 type: .merge, options: WriteOptions(fieldManager: "test"))
+            let server = fleet.server
+            let lifecycle = ClusterLifecycle(management: fleet.management, namespace: namespace, provider: { try await providers.provider(for: $0) },
+                                             workload: { [logger] cluster in
+                                                 try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: cluster.name), file: cluster.name).connection(), logger: logger)
+                                             }, provisioningPoll: .milliseconds(500), logger: logger)
+            tasks.append(Task { await lifecycle.run() })
+            tasks.append(Task { await Self.joinNodes(workload: workload, loop: loop) })
+            try await body(loop)
+        } catch {
+            await Self.tearDown(loop, tasks: tasks, providers: providers)
+            throw error
+        }
+        await Self.tearDown(loop, tasks: tasks, providers: providers)
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// What the kubelet and the cloud controller manager would do: a Node for each ACTIVE server,
+    /// gone with its server.
+    static func joinNodes(workload: LocalKubeCluster, loop: Loop) async {
+        while !Task.isCancelled {
+            if let servers = try? await loop.servers() {
+                let active = servers.filter { $0.state == .active }
+                let nodes = await workload.objects(resource: "nodes").map(KubeObject.init)
+                for server in active where !nodes.contains(where: { $0["spec"]["providerID"].stringValue == "openstack:///\(server.id)" }) {
+                    await workload.addNode(name: server.name, providerID: "openstack:///\(server.id)")
+                }
+                for node in nodes {
+                    guard let id = node["spec"]["providerID"].stringValue?.split(separator: "/").last, node["spec"]["providerID"].stringValue?.hasPrefix("openstack:") == true,
+                          !servers.contains(where: { $0.id == String(id) }) else { continue }
+                    await workload.removeNode(node.name)
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    /// Stops the loop, deletes what the test made in OpenStack, and closes everything.
+    static func tearDown(_ loop: Loop, tasks: [Task<Void, Never>], providers: InfrastructureProviders) async {
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        if let servers = try? await loop.servers() {
+            for server in servers { try? await loop.observer.deleteServer(id: server.id) }
+        }
+        _ = try? await OpenStackLocal.poll({ try await loop.servers() }, until: \.isEmpty)
+        if let group = try? await loop.observer.ensureServerGroup(name: "\(loop.namespace)-c1-workers", policy: .softAntiAffinity) {
+            try? await loop.observer.deleteServerGroup(id: group)
+        }
+        await providers.shutdown()
+        try? await loop.observer.shutdown()
+        await loop.fleet.shutdown()
+    }
+
+    @Test func aPoolGetsRealServersThatAreReplacedWhenBrokenAndDeletedOnScaleDown() async throws {
+        try await Self.withLoop(credentials: try OpenStackLocal.secretData()) { loop in
+            try await loop.setPools(Self.pool(replicas: 2))
+            try await eventually("2 Machines Running on ACTIVE servers", timeout: .seconds(120)) { try await loop.running(2) }
+            let servers = try await loop.servers()
+            #expect(servers.count == 2 && servers.allSatisfy { $0.state == .active })
+            let machines = try await loop.machines()
+            for machine in machines {
+                let server = try #require(servers.first { $0.id == machine.status["serverID"].stringValue })
+                #expect(server.name == "\(loop.namespace)-\(machine.name)")
+                #expect(server.metadata["cluster"] == loop.clusterKey && server.metadata["pool"] == "workers" && server.metadata["machine"] == machine.name)
+                #expect(server.addresses.contains { $0.hasPrefix("127.100.") }, "on network private: \(server.addresses)")
+                #expect(machine["spec"]["providerID"].stringValue == "openstack:///\(server.id)")
+            }
+            // Both in the pool's server group.
+            let group = try await loop.observer.ensureServerGroup(name: "\(loop.namespace)-c1-workers", policy: .softAntiAffinity)
+            let shown = try JSONSerialization.jsonObject(with: Data(try OpenStackLocal.cli(["server", "group", "show", group, "-f", "json"], cloud: "osf-demo").utf8)) as? [String: Any]
+            #expect(Set((shown?["members"] as? [String]) ?? []) == Set(servers.map(\.id)))
+
+            // A server forced to ERROR (as an operator with admin rights can): replaced.
+            let broken = servers[0]
+            try OpenStackLocal.cli(["server", "set", "--state", "error", broken.id])
+            try await eventually("the broken server replaced", timeout: .seconds(120)) {
+                let now = try await loop.servers()
+                let running = try await loop.running(2)
+                return running && !now.contains { $0.id == broken.id } && now.count == 2
+            }
+
+            // Scale down to nothing: every server deleted.
+            try await loop.setPools(Self.pool(replicas: 0))
+            try await eventually("no Machine and no server left", timeout: .seconds(120)) {
+                let machines = try await loop.machines()
+                let servers = try await loop.servers()
+                return machines.isEmpty && servers.isEmpty
+            }
+            #expect(try await loop.condition("NodePoolsReady")?["status"] == "True")
+        }
+    }
+
+    @Test func wrongCredentialsAreAConditionThatDoesNotShowThem() async throws {
+        var credentials = try OpenStackLocal.secretData()
+        let wrong = "not-the-password-\(UUID().uuidString.prefix(6))"
+        credentials["password"] = wrong
+        credentials["application_credential_secret"] = nil
+        try await Self.withLoop(credentials: credentials) { loop in
+            try await loop.setPools(Self.pool(replicas: 1))
+            let condition = try await eventuallyValue("NodePoolsReady says the infrastructure refused", timeout: .seconds(60)) { () -> JSONValue? in
+                let condition = try await loop.condition("NodePoolsReady")
+                return condition?["reason"] == "InfrastructureRefused" ? condition : nil
+            }
+            #expect(condition["status"] == "False")
+            let message = condition["message"].stringValue ?? ""
+            #expect(message.contains("unauthorized"), "\(message)")
+            #expect(!message.contains(wrong))
+            #expect(try await loop.servers().isEmpty)
+        }
+    }
+}
