@@ -5,6 +5,7 @@ import Foundation
 import KubernetesClient
 import KubernetesModel
 import Testing
+import TestSupport
 
 let configMapKind = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
 let deploymentKind = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
@@ -119,6 +120,7 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
         try await withHarness { h in
             let cluster = try await h.fleet.addCluster(.init(name: "far"))
             try await h.waitForPhase("far", "base", "Healthy")
+            try await h.eventually("ControlPlaneReachable True") { try await self.reachable(h, "far")?["status"] == "True" }
             await cluster.setUnreachable(true)
             // A change arrives while the cluster cannot be reached: the upgrade would prune.
             try await h.updateCluster("far") { $0["channel"] = "candidate" }
@@ -126,13 +128,25 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
             let status = try #require(try await h.clusterAddon("far", "base")).status
             #expect((status["conditions"].arrayValue ?? []).contains { $0["reason"] == "ClusterUnreachable" })
             #expect(await cluster.object(resource: "configmaps", namespace: "demo-system", name: "base-legacy") != nil)
+            let unreachable = try await eventuallyValue("ControlPlaneReachable False", timeout: .seconds(60)) { () -> JSONValue? in
+                let condition = try await self.reachable(h, "far")
+                return condition?["status"] == "False" ? condition : nil
+            }
+            #expect(unreachable["reason"] == "Unreachable")
+            #expect(unreachable["message"].stringValue?.hasPrefix("the cluster's API has not answered since ") == true)
             await cluster.setUnreachable(false)
             try await h.eventually("upgraded after recovery") {
                 let addon = try await h.clusterAddon("far", "base")
                 return addon?.status["appliedVersion"] == "1.1.0" && addon?.status["phase"] == "Healthy"
             }
             #expect(await cluster.object(resource: "configmaps", namespace: "demo-system", name: "base-legacy") == nil)
+            try await h.eventually("ControlPlaneReachable True again") { try await self.reachable(h, "far")?["status"] == "True" }
         }
+    }
+
+    private func reachable(_ h: ControllerHarness, _ name: String) async throws -> JSONValue? {
+        try await h.management.get(ManagementKinds.cluster, name: name, namespace: "dev").status["conditions"].arrayValue?
+            .first { $0["type"] == "ControlPlaneReachable" }
     }
 
     @Test func disablingAnAddonRemovesItsObjectsThenItsClusterAddon() async throws {

@@ -102,7 +102,10 @@ public final class ClusterAddonController: Sendable {
         defer { Task { try? await workload.shutdown() } }
         let queue = self.queue
         let state = self.state
-        let owned = OwnedObjects(client: workload, logger: logger, onContact: { await state.heard() }) { addon in
+        let owned = OwnedObjects(client: workload, logger: logger, onContact: {
+            // The first answer makes ControlPlaneReachable True.
+            if await state.heard() { await queue.add(ClusterAddonReconciler.clusterReport) }
+        }) { addon in
             await queue.add(ReconcileRequest(namespace: nil, name: addon))
         }
         let cluster = await state.cluster
@@ -209,12 +212,15 @@ public final class ClusterAddonController: Sendable {
                 _ = try await workload.serverVersion()
                 let wasUnreachable = await state.unreachableSince != nil
                 let wasRejected = await state.credentialsRejected != nil
+                let firstContact = await !state.hasBeenContacted
                 await state.contact()
                 if wasUnreachable || reportedUnreachable || wasRejected {
                     reportedUnreachable = false
                     logger.info(wasRejected ? "cluster accepts the manager's credentials again" : "cluster answers again")
                     await enqueueAll()
-                    if wasRejected { await queue.add(ClusterAddonReconciler.clusterReport) }
+                    await queue.add(ClusterAddonReconciler.clusterReport)
+                } else if firstContact {
+                    await queue.add(ClusterAddonReconciler.clusterReport)
                 }
             } catch let error as KubernetesError where error.kind == .unauthorized || error.kind == .forbidden {
                 // It answers, and refuses us: bad or expired credentials, or RBAC taken away.
@@ -227,6 +233,8 @@ public final class ClusterAddonController: Sendable {
                 if !reportedUnreachable, Date().timeIntervalSince(since) >= Double(options.unreachableGrace.components.seconds) {
                     reportedUnreachable = true
                     logger.warning("cluster unreachable", metadata: ["since": "\(KubeTime.format(since))", "error": "\(error)"])
+                    await state.reportUnreachable(since: since, error: "\(error)")
+                    await queue.add(ClusterAddonReconciler.clusterReport)
                     await enqueueAll()
                 }
             } catch is CancellationError {

@@ -41,20 +41,36 @@ public actor ClusterState {
 
     func setClusterStatus(_ status: JSONValue) { clusterStatus = status }
 
-    /// When the cluster last sent anything (a watch event, a bookmark): it answers.
+    /// When the cluster last sent anything (a watch event, a bookmark): it answers. Returns
+    /// whether this is the first time (the Cluster's `ControlPlaneReachable` becomes True).
     private(set) var lastHeard: ContinuousClock.Instant?
-    func heard() {
-        lastHeard = .now
-        lastContact = Date()
+    @discardableResult
+    func heard() -> Bool {
+        defer {
+            lastHeard = .now
+            lastContact = Date()
+        }
+        return lastContact == nil
     }
+
+    /// Whether the cluster has answered since this controller started.
+    var hasBeenContacted: Bool { lastContact != nil }
 
     /// The cluster answered.
     func contact(at now: Date = Date()) {
         lastContact = now
         unreachableSince = nil
+        unreachableReport = nil
         credentialsRejected = nil
         lastReconcile = now
     }
+
+    /// Since when, and why, the cluster has been unreachable for longer than the grace period
+    /// (nil while it answers, or while it has not been silent that long). What the Cluster's
+    /// `ControlPlaneReachable` condition says; set once per outage, so that its message does not
+    /// move with every failed probe.
+    private(set) var unreachableReport: (since: Date, error: String)?
+    func reportUnreachable(since: Date, error: String) { unreachableReport = (since, error) }
 
     /// Why the cluster's API refuses the manager's credentials (401 or 403 to the reachability
     /// probe); nil while it accepts them. It answers, so it is not unreachable: it is a

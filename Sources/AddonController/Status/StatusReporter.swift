@@ -69,7 +69,11 @@ public struct StatusReporter: Sendable {
         await state.setStatus(nil, for: addon)
     }
 
-    /// The Cluster's `AddonsHealthy` condition from all its addons' phases; written when it changes.
+    /// The Cluster conditions this controller writes.
+    static let ownConditions = ["AddonsHealthy", "ControlPlaneReachable"]
+
+    /// The Cluster's `AddonsHealthy` condition from all its addons' phases, and
+    /// `ControlPlaneReachable` from whether its API answers; written when they change.
     func reportClusterHealth(cluster: KubeObject) async throws {
         let statuses = await state.allStatuses
         let notHealthy = statuses.filter { $0.value.phase != .healthy }.sorted { $0.key < $1.key }
@@ -90,15 +94,30 @@ public struct StatusReporter: Sendable {
             condition = Condition(type: "AddonsHealthy", status: worst == .unknown ? .unknown : .false, reason: "Addons\(worst.rawValue)",
                                   message: "\(notHealthy.count) of \(statuses.count) addons not healthy: \(list)")
         }
-        let existing = (await state.clusterStatus)?["conditions"][0]
-            ?? (cluster.status["conditions"].arrayValue ?? []).first { $0["type"].stringValue == "AddonsHealthy" }
-        if let old = existing.flatMap(Condition.init(json:)), old.status == condition.status { condition.lastTransitionTime = old.lastTransitionTime }
+        var reachable: Condition
+        if let report = await state.unreachableReport {
+            reachable = Condition(type: "ControlPlaneReachable", status: .false, reason: "Unreachable",
+                                  message: "the cluster's API has not answered since \(KubeTime.format(report.since)): \(report.error)")
+        } else if await state.hasBeenContacted {
+            reachable = Condition(type: "ControlPlaneReachable", status: .true, reason: "Answering", message: "the cluster's API answers")
+        } else {
+            reachable = Condition(type: "ControlPlaneReachable", status: .unknown, reason: "NotContacted", message: "the cluster's API has not answered yet")
+        }
+        // The conditions this controller owns, as last written (or as the Cluster shows them),
+        // in the order it writes them: an unchanged report writes nothing.
+        let previous = (await state.clusterStatus)?["conditions"].arrayValue
+            ?? Self.ownConditions.compactMap { type in (cluster.status["conditions"].arrayValue ?? []).first { $0["type"].stringValue == type } }
+        for index in [0, 1] {
+            let new = index == 0 ? condition : reachable
+            guard let old = previous.first(where: { $0["type"].stringValue == new.type }).flatMap(Condition.init(json:)), old.status == new.status else { continue }
+            if index == 0 { condition.lastTransitionTime = old.lastTransitionTime } else { reachable.lastTransitionTime = old.lastTransitionTime }
+        }
         let summary = statuses.keys.sorted().map { name -> JSONValue in
             ["name": .string(name), "version": .string(statuses[name]?.appliedVersion ?? statuses[name]?.desiredVersion ?? ""), "phase": .string(statuses[name]!.phase.rawValue)]
         }
-        let desired: JSONValue = ["conditions": [condition.json], "addons": .array(summary)]
+        let desired: JSONValue = ["conditions": [condition.json, reachable.json], "addons": .array(summary)]
         let current = await state.clusterStatus
-            ?? ["conditions": existing.map { [$0] } ?? [], "addons": cluster.status["addons"].isNull ? [] : cluster.status["addons"]]
+            ?? ["conditions": .array(previous), "addons": cluster.status["addons"].isNull ? [] : cluster.status["addons"]]
         guard desired != current else { return }
         var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, namespace: cluster.namespace)
         object["status"] = desired
