@@ -245,7 +245,7 @@ let package = Package(
         .testTarget(
             name: "LocalKubeTests",
             dependencies: [
-                "LocalKube", "KubernetesClient", "KubernetesModel",
+                "LocalKube", "KubernetesClient", "KubernetesModel", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

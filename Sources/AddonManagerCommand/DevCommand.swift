@@ -46,6 +46,9 @@ struct DevCommand: AsyncParsableCommand {
                                discussion: "The provisioning loop keeps the pool at its size and replaces nodes that break."))
     var nodePoolSize: Int = 2
 
+    @Option(help: "Node pools per cluster, each of --node-pool-size nodes.")
+    var nodePools: Int = 1
+
     @Flag(help: "Break a random pooled node every 20 s (NotReady, or its VM in ERROR), so that healing is visible.")
     var chaos = false
 
@@ -87,6 +90,7 @@ struct DevCommand: AsyncParsableCommand {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
         guard (1...26).contains(projects) else { throw ValidationError("--projects must be between 1 and 26") }
         guard (0...50).contains(nodePoolSize) else { throw ValidationError("--node-pool-size must be between 0 and 50") }
+        guard (1...10).contains(nodePools) else { throw ValidationError("--node-pools must be between 1 and 10") }
     }
 
     func run() async throws {
@@ -148,7 +152,7 @@ struct DevCommand: AsyncParsableCommand {
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter,
                                                      nodePoolSeries: { await lifecycle?.exposition() ?? "" }, logger: logger) { true }
         let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
-        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
+        let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, nodePools: nodePools, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints), .init(service: status)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -169,6 +173,7 @@ private struct FleetService: Service {
     let clusterProjects: [String: String]
     let lifecycle: ClusterLifecycle?
     let nodePoolSize: Int
+    let nodePools: Int
     /// Breaks pooled nodes now and then (`--chaos`).
     let chaos: SimulatedInfrastructure?
     let start: ContinuousClock.Instant
@@ -217,10 +222,12 @@ private struct FleetService: Service {
     private func request(_ name: String, _ index: Int) -> DevFleet.ClusterRequest {
         var request = fleet.request(named: name, example: index, project: clusterProjects[name] ?? "dev")
         if nodePoolSize > 0 {
-            request.nodePools = [["name": "workers", "replicas": .int(Int64(nodePoolSize)), "flavor": "m1.small", "image": "ubuntu-22.04",
-                                  "availabilityZones": ["dev-1a", "dev-1b"],
-                                  "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "20s"], ["type": "Ready", "status": "Unknown", "for": "20s"]],
-                                             "nodeStartupTimeout": "2m", "maxUnhealthy": "50%"]]]
+            request.nodePools = .array((0..<nodePools).map { index in
+                ["name": .string(index == 0 ? "workers" : "workers-\(index + 1)"), "replicas": .int(Int64(nodePoolSize)), "flavor": "m1.small", "image": "ubuntu-22.04",
+                 "availabilityZones": ["dev-1a", "dev-1b"],
+                 "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "20s"], ["type": "Ready", "status": "Unknown", "for": "20s"]],
+                            "nodeStartupTimeout": "2m", "maxUnhealthy": "50%"]]
+            })
         }
         return request
     }

@@ -8,6 +8,7 @@ import KubernetesModel
 import LocalKube
 import Logging
 import Testing
+import TestSupport
 
 /// A management plane and workload clusters on LocalKube, the fixture catalog, and the real
 /// controller starter running against them over HTTPS.
@@ -149,18 +150,16 @@ final class ControllerHarness: Sendable {
 
     /// Polls until `condition` holds; fails the test with `message` after `timeout`. The timeout
     /// only bounds a hung test: the assertion is about what happens, not how fast.
+    /// TestSupport's `eventually`, recording the failure at the caller's line.
     func eventually(_ message: String, timeout: Duration = .seconds(60), sourceLocation: SourceLocation = #_sourceLocation,
                     _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            try await TestSupport.eventually(message, timeout: timeout, every: .milliseconds(100), condition)
+        } catch let timedOut as EventuallyTimeout {
+            Issue.record("not reached: \(timedOut)", sourceLocation: sourceLocation)
+            throw timedOut
         }
-        Issue.record("not reached: \(message)", sourceLocation: sourceLocation)
-        throw HarnessTimeout(message: message)
     }
-
-    struct HarnessTimeout: Error { var message: String }
 
     func waitForPhase(_ cluster: String, _ addon: String, _ phase: String, project: String = "dev", timeout: Duration = .seconds(60),
                       sourceLocation: SourceLocation = #_sourceLocation) async throws {

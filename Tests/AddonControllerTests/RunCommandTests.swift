@@ -104,14 +104,14 @@ import TestSupport
         return response.status.code
     }
 
+    /// TestSupport's `eventually`, with a message that says where things stood when it timed out.
     private func eventually(_ message: @autoclosure () async -> String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            try await TestSupport.eventually("the condition", timeout: timeout, every: .milliseconds(100), condition)
+        } catch let timedOut as EventuallyTimeout {
+            Issue.record("timed out: \(await message()) (\(timedOut))")
+            throw timedOut
         }
-        Issue.record("timed out: \(await message())")
-        throw CancellationError()
     }
 }
 

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import TestSupport
 
 /// A LocalKube server with one cluster, and an HTTPS client (HTTP/2 when negotiated) that trusts its CA.
 struct LocalKubeFixture {
@@ -132,13 +133,10 @@ struct LocalKubeFixture {
         return events
     }
 
-    /// Poll `check` until it returns a value (at most `attempts` × 50 ms).
+    /// Poll `check` until it returns a value (at most `attempts` × 50 ms): TestSupport's
+    /// `eventuallyValue`, which also reports the last error a check threw.
     func eventually<T>(_ what: String, attempts: Int = 200, _ check: () async throws -> T?) async throws -> T {
-        for _ in 0..<attempts {
-            if let value = try await check() { return value }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw FixtureError("timed out waiting for \(what)")
+        try await eventuallyValue(what, timeout: .milliseconds(50 * attempts), check)
     }
 }
 
