@@ -30,17 +30,20 @@ public struct NodePoolReconciler: Reconciler {
         public var now: @Sendable () -> Date
         /// Events on Clusters and Machines (remediations, failed creates) for `kubectl describe`.
         public var events: EventRecorder?
+        /// Servers tagged for a cluster that no Machine accounts for (nil: not looked for).
+        public var orphans: OrphanServers?
 
         public init(management: any KubeClient, clusters: ObjectCache, machines: ObjectCache,
                     provider: @escaping @Sendable (KubeObject) async throws -> any InfrastructureProvider,
                     nodes: @escaping @Sendable (KubeObject) async throws -> [KubeObject], events: EventRecorder? = nil,
-                    now: @escaping @Sendable () -> Date = { Date() }) {
+                    orphans: OrphanServers? = nil, now: @escaping @Sendable () -> Date = { Date() }) {
             self.management = management
             self.clusters = clusters
             self.machines = machines
             self.provider = provider
             self.nodes = nodes
             self.events = events
+            self.orphans = orphans
             self.now = now
         }
     }
@@ -104,6 +107,10 @@ public struct NodePoolReconciler: Reconciler {
         let nodes: [KubeObject]?
         do { nodes = try await dependencies.nodes(cluster) } catch { nodes = nil }
         let now = dependencies.now()
+        // The cluster's servers in one call, not one per Machine: at a thousand clusters of nine
+        // nodes, a GET per server per pass would be most of what the cloud API serves.
+        let servers = try await provider.servers(cluster: clusterKey)
+        let serversByID = Dictionary(servers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
         var summaries: [PoolSummary] = []
         var busy = false
@@ -120,7 +127,8 @@ public struct NodePoolReconciler: Reconciler {
                     try await finalize(machine, provider: provider)
                     continue
                 }
-                let progress = try await self.progress(machine, pool: pool, cluster: clusterKey, provider: provider, network: network, nodes: nodes)
+                let progress = try await self.progress(machine, pool: pool, cluster: clusterKey, provider: provider, network: network,
+                                                       listed: serversByID, nodes: nodes)
                 var observation = progress.observation
                 if nodes == nil, case .notYet = observation.node { observation.node = .registered(name: "(unknown)", conditions: []) }
                 let verdict = MachineHealth.assess(observation, rules: pool.unhealthyConditions, nodeStartupTimeout: pool.nodeStartupTimeout, now: now)
@@ -168,6 +176,7 @@ public struct NodePoolReconciler: Reconciler {
             busy = true
             if machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) } else { try await finalize(machine, provider: provider) }
         }
+        try await collectOrphans(cluster, key: clusterKey, machines: machines, servers: servers, provider: provider)
         try await writeStatus(cluster, pools: pools, summaries: summaries, problem: nil, nodesKnown: nodes != nil)
         if busy { return .requeue(after: provisioningPoll) }
         return .requeue(after: min(recheck ?? idlePoll, idlePoll))
@@ -192,11 +201,12 @@ public struct NodePoolReconciler: Reconciler {
     /// Creates the Machine's server if it has none, reads where it stands, links its Node, and
     /// writes the Machine's status when it changed.
     func progress(_ machine: KubeObject, pool: NodePool, cluster: String, provider: any InfrastructureProvider, network: String?,
-                  nodes: [KubeObject]?) async throws -> Progress {
+                  listed: [String: Server], nodes: [KubeObject]?) async throws -> Progress {
         var serverID = machine.status["serverID"].stringValue
         var server: Server?
         if let id = serverID {
-            server = try await provider.server(id: id)
+            // Not in the list: asked for by ID before it is taken for gone (a list may lag).
+            if let found = listed[id] { server = found } else { server = try await provider.server(id: id) }
         } else {
             do {
                 // A pool with a server-group policy has one group, named for the cluster and pool.
@@ -301,6 +311,25 @@ public struct NodePoolReconciler: Reconciler {
                                                         type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
         } catch let error as KubernetesError where error.isNotFound {
             // Released by an earlier pass that the cache had not caught up with: nothing left to do.
+        }
+    }
+
+    /// Servers tagged for the cluster that no Machine accounts for: reported when first seen,
+    /// deleted once they stayed so through the grace period (see `OrphanServers`).
+    func collectOrphans(_ cluster: KubeObject, key: String, machines: [KubeObject], servers: [Server], provider: any InfrastructureProvider) async throws {
+        guard let orphans = dependencies.orphans, await orphans.due(cluster: key) else { return }
+        let decision = await orphans.listed(cluster: key, servers: servers, accountedNames: Set(machines.map(Self.serverName)),
+                                            accountedIDs: Set(machines.compactMap { $0.status["serverID"].stringValue }))
+        let grace = orphans.grace
+        for server in decision.found {
+            logger.warning("a server of the cluster has no Machine", metadata: ["cluster": "\(key)", "server": "\(server.name)", "serverID": "\(server.id)"])
+            await event(on: cluster, .warning, "OrphanServer",
+                        "server \(server.name) (\(server.id)) is tagged for this cluster but no Machine accounts for it: it is deleted after \(grace) unless one does")
+        }
+        for server in decision.expired {
+            logger.notice("deleting an orphan server", metadata: ["cluster": "\(key)", "server": "\(server.name)", "serverID": "\(server.id)"])
+            try await provider.deleteServer(id: server.id)
+            await event(on: cluster, .warning, "OrphanServerDeleted", "server \(server.name) (\(server.id)) had no Machine for \(grace): deleted")
         }
     }
 

@@ -54,7 +54,7 @@ import Testing
           "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "2s"]], "nodeStartupTimeout": "30s", "maxUnhealthy": .string(maxUnhealthy)]]]
     }
 
-    static func withLoop(_ body: (Loop) async throws -> Void) async throws {
+    static func withLoop(orphans: OrphanServers = OrphanServers(), _ body: (Loop) async throws -> Void) async throws {
         var logger = Logger(label: "lifecycle-test")
         logger.logLevel = .warning
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString)")
@@ -70,7 +70,7 @@ import Testing
                 try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: cluster.name), file: cluster.name).connection(), logger: logger)
             }
             let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, workload: connect,
-                                             provisioningPoll: .milliseconds(300), logger: logger)
+                                             provisioningPoll: .milliseconds(300), orphans: orphans, logger: logger)
             let task = Task { await lifecycle.run() }
             let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, lifecycle: lifecycle, task: task)
             do {
@@ -171,6 +171,29 @@ import Testing
                 let gone = try await loop.provider.server(id: serverID) == nil
                 return running && machines.first?.status["serverID"].stringValue != serverID && gone
             }
+        }
+    }
+
+    @Test func aServerNoMachineAccountsForIsReportedThenDeleted() async throws {
+        try await Self.withLoop(orphans: OrphanServers(grace: .seconds(2), interval: .milliseconds(200))) { loop in
+            try await loop.setPools(Self.pool(replicas: 1))
+            try await eventually("1 Machine Running", timeout: .seconds(60)) { try await loop.running(1) }
+            // As a manager stopped between creating a server and recording it would leave one
+            // whose Machine is gone since, or someone else with the cluster's tag.
+            let stray = try await loop.provider.createServer(ServerSpec(name: "p-c1-workers-stray", flavor: "m1.small", image: "ubuntu-22.04",
+                                                                        metadata: [ServerSpec.clusterKey: "p/c1", ServerSpec.poolKey: "workers", ServerSpec.machineKey: "stray"]))
+            try await eventually("reported") { try await loop.eventReasons().contains("OrphanServer") }
+            #expect(try await loop.provider.server(id: stray.id) != nil, "deleted before the grace period")
+            try await eventually("deleted after the grace period", timeout: .seconds(30)) {
+                let reasons = try await loop.eventReasons()
+                let gone = try await loop.provider.server(id: stray.id) == nil
+                return reasons.contains("OrphanServerDeleted") && gone
+            }
+            // The Machine's own server is untouched.
+            let machine = try #require(try await loop.machines().first)
+            let own = try #require(machine.status["serverID"].stringValue)
+            #expect(try await loop.provider.server(id: own) != nil)
+            #expect(try await loop.running(1))
         }
     }
 }
