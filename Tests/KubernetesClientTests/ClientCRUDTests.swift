@@ -137,7 +137,7 @@ extension ClientCRUDTests {
             await f.cluster.setLatency(.seconds(1))
             let before = f.logs.entries.filter { $0.message == "Kubernetes request" }.count
             let list = Task { try await f.client.list(F.configMap, namespace: "default", options: ListOptions(pageSize: 2)) }
-            let firstPage = await f.logs.next("Kubernetes request", after: before)
+            let firstPage = try await f.logs.next("Kubernetes request", after: before)
             #expect(firstPage.metadata["method"] == "GET")
             // A change (a new node: no round trip) moves the history past the list's snapshot, then it is compacted.
             await f.cluster.addNode(name: "extra-node")

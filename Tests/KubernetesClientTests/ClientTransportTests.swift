@@ -1,18 +1,26 @@
 import KubernetesModel
 import LocalKube
 import Testing
+import TestSupport
 @testable import KubernetesClient
 
 /// Retries, rate limits, TLS and credentials against LocalKube's fault injection.
 @Suite struct ClientTransportTests {
     typealias F = LocalKubeFixture
 
+    @Test func aLogLineThatNeverComesFailsTheWaitInsteadOfHanging() async throws {
+        let logs = LogRecorder()
+        await #expect(throws: EventuallyTimeout.self) { try await logs.next("never logged", timeout: .milliseconds(100)) }
+        logs.logger.info("logged")
+        #expect(try await logs.next("logged").message == "logged")
+    }
+
     @Test func tooManyRequestsIsRetriedAfterRetryAfter() async throws {
         try await F.with { f in
             _ = try await f.client.create(F.configMap("r", data: [:]), options: WriteOptions(fieldManager: "tests"))
             await f.cluster.setErrorRate(1.0, code: 429, retryAfterSeconds: 2)
             let get = Task { try await f.client.get(F.configMap, name: "r", namespace: "default") }
-            let retry = await f.logs.next("retrying Kubernetes request")
+            let retry = try await f.logs.next("retrying Kubernetes request")
             #expect(retry.metadata["error"] == "tooManyRequests")
             #expect(retry.metadata["delay"] == "\(Duration.seconds(2))", "Retry-After honoured")
             await f.cluster.setFaults(.none)
@@ -33,7 +41,7 @@ import Testing
             #expect(f.logs.entries.filter { $0.message == "retrying Kubernetes request" }.isEmpty)
 
             let apply = Task { try await f.client.apply(F.configMap("a", data: ["k": "v"]), options: ApplyOptions(fieldManager: "tests")) }
-            let retry = await f.logs.next("retrying Kubernetes request")
+            let retry = try await f.logs.next("retrying Kubernetes request")
             #expect(retry.metadata["verb"] == "apply")
             #expect(retry.metadata["error"] == "serverError")
             await f.cluster.setFaults(.none)
@@ -152,7 +160,7 @@ extension ClientTransportTests {
             _ = try await f.client.resource(for: F.configMap)
             await f.cluster.setErrorRate(1.0, code: 429, retryAfterSeconds: 300)
             let get = Task { try await f.client.get(F.configMap, name: "x", namespace: "default") }
-            _ = await f.logs.next("retrying Kubernetes request")
+            _ = try await f.logs.next("retrying Kubernetes request")
             get.cancel()
             let result = await get.result
             #expect(throws: CancellationError.self) { try result.get() }

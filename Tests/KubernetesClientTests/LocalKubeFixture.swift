@@ -4,6 +4,7 @@ import LocalKube
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 @testable import KubernetesClient
 
 /// A LocalKube server with one cluster, and our client connected to it over HTTPS through the
@@ -96,7 +97,7 @@ final class LogRecorder: Sendable {
         var metadata: [String: String]
     }
 
-    private let state = Mutex<(entries: [Entry], waiters: [(String, CheckedContinuation<Entry, Never>)])>(([], []))
+    private let state = Mutex<(entries: [Entry], waiters: [(id: UUID, message: String, continuation: CheckedContinuation<Entry, any Error>)])>(([], []))
 
     var logger: Logger {
         var logger = Logger(label: "kubernetes-client-test") { _ in Handler(recorder: self) }
@@ -107,11 +108,11 @@ final class LogRecorder: Sendable {
     var entries: [Entry] { state.withLock { $0.entries } }
 
     func record(_ entry: Entry) {
-        let ready = state.withLock { state -> [CheckedContinuation<Entry, Never>] in
+        let ready = state.withLock { state -> [CheckedContinuation<Entry, any Error>] in
             state.entries.append(entry)
-            var ready: [CheckedContinuation<Entry, Never>] = []
+            var ready: [CheckedContinuation<Entry, any Error>] = []
             state.waiters.removeAll { waiter in
-                if entry.message == waiter.0 { ready.append(waiter.1); return true }
+                if entry.message == waiter.message { ready.append(waiter.continuation); return true }
                 return false
             }
             return ready
@@ -119,16 +120,30 @@ final class LogRecorder: Sendable {
         for continuation in ready { continuation.resume(returning: entry) }
     }
 
-    /// Waits for the next (or an already recorded, not yet awaited) message `message`.
-    func next(_ message: String, after count: Int = 0) async -> Entry {
-        await withCheckedContinuation { continuation in
+    /// Waits for the next (or an already recorded, not yet awaited) message `message`; throws
+    /// `EventuallyTimeout` when none comes within `timeout` (a test waiting on a log line that
+    /// never comes fails, saying which, instead of hanging).
+    func next(_ message: String, after count: Int = 0, timeout: Duration = .seconds(30)) async throws -> Entry {
+        let id = UUID()
+        return try await withCheckedThrowingContinuation { continuation in
             let found = state.withLock { state -> Entry? in
                 let matching = state.entries.filter { $0.message == message }
                 if matching.count > count { return matching[count] }
-                state.waiters.append((message, continuation))
+                state.waiters.append((id, message, continuation))
                 return nil
             }
-            if let found { continuation.resume(returning: found) }
+            if let found {
+                continuation.resume(returning: found)
+                return
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                let expired = state.withLock { state -> CheckedContinuation<Entry, any Error>? in
+                    guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                    return state.waiters.remove(at: index).continuation
+                }
+                expired?.resume(throwing: EventuallyTimeout(what: "log message \"\(message)\"", timeout: timeout))
+            }
         }
     }
 

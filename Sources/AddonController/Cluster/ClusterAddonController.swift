@@ -102,9 +102,11 @@ public final class ClusterAddonController: Sendable {
         defer { Task { try? await workload.shutdown() } }
         let queue = self.queue
         let state = self.state
+        let reportDelay = options.clusterReportDelay
         let owned = OwnedObjects(client: workload, logger: logger, onContact: {
-            // The first answer makes ControlPlaneReachable True.
-            if await state.heard() { await queue.add(ClusterAddonReconciler.clusterReport) }
+            // The first answer makes ControlPlaneReachable True: reported with the first addon
+            // changes (one coalesced write), not on its own.
+            if await state.heard() { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }
         }) { addon in
             await queue.add(ReconcileRequest(namespace: nil, name: addon))
         }
@@ -120,7 +122,6 @@ public final class ClusterAddonController: Sendable {
         reconciler.pollInterval = options.pollInterval
         reconciler.sharedSecretNamespaces = options.sharedSecretNamespaces
         reconciler.rollouts = options.rollouts
-        let reportDelay = options.clusterReportDelay
         reconciler.requestClusterReport = { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
                                     metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")])
@@ -220,7 +221,7 @@ public final class ClusterAddonController: Sendable {
                     await enqueueAll()
                     await queue.add(ClusterAddonReconciler.clusterReport)
                 } else if firstContact {
-                    await queue.add(ClusterAddonReconciler.clusterReport)
+                    await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: options.clusterReportDelay)
                 }
             } catch let error as KubernetesError where error.kind == .unauthorized || error.kind == .forbidden {
                 // It answers, and refuses us: bad or expired credentials, or RBAC taken away.
