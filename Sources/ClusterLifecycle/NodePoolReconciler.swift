@@ -176,7 +176,10 @@ public struct NodePoolReconciler: Reconciler {
             busy = true
             if machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) } else { try await finalize(machine, provider: provider) }
         }
-        try await collectOrphans(cluster, key: clusterKey, machines: machines, servers: servers, provider: provider)
+        // Orphans within their grace period: looked at again in time, not only at the idle poll.
+        if let next = try await collectOrphans(cluster, key: clusterKey, machines: machines, servers: servers, provider: provider) {
+            recheck = min(recheck ?? next, next)
+        }
         try await writeStatus(cluster, pools: pools, summaries: summaries, problem: nil, nodesKnown: nodes != nil)
         if busy { return .requeue(after: provisioningPoll) }
         return .requeue(after: min(recheck ?? idlePoll, idlePoll))
@@ -316,8 +319,11 @@ public struct NodePoolReconciler: Reconciler {
 
     /// Servers tagged for the cluster that no Machine accounts for: reported when first seen,
     /// deleted once they stayed so through the grace period (see `OrphanServers`).
-    func collectOrphans(_ cluster: KubeObject, key: String, machines: [KubeObject], servers: [Server], provider: any InfrastructureProvider) async throws {
-        guard let orphans = dependencies.orphans, await orphans.due(cluster: key) else { return }
+    /// Returns when to look again while orphans wait out their grace period (nil: none waits).
+    @discardableResult
+    func collectOrphans(_ cluster: KubeObject, key: String, machines: [KubeObject], servers: [Server], provider: any InfrastructureProvider) async throws -> Duration? {
+        guard let orphans = dependencies.orphans else { return nil }
+        guard await orphans.due(cluster: key) else { return await orphans.isWaiting(cluster: key) ? orphans.interval : nil }
         let decision = await orphans.listed(cluster: key, servers: servers, accountedNames: Set(machines.map(Self.serverName)),
                                             accountedIDs: Set(machines.compactMap { $0.status["serverID"].stringValue }))
         let grace = orphans.grace
@@ -331,6 +337,7 @@ public struct NodePoolReconciler: Reconciler {
             try await provider.deleteServer(id: server.id)
             await event(on: cluster, .warning, "OrphanServerDeleted", "server \(server.name) (\(server.id)) had no Machine for \(grace): deleted")
         }
+        return decision.waiting || !decision.expired.isEmpty ? orphans.interval : nil
     }
 
     // MARK: Writes

@@ -14,6 +14,8 @@ public actor OrphanServers {
         public var found: [Server]
         /// Unaccounted for through the grace period: delete them.
         public var expired: [Server]
+        /// Orphans still within their grace period: the cluster is looked at again.
+        public var waiting: Bool = false
     }
 
     public let grace: Duration
@@ -52,8 +54,12 @@ public actor OrphanServers {
         }
         // A server accounted for again, or gone, is forgotten.
         firstSeen[cluster] = seen.isEmpty ? nil : seen
+        decision.waiting = seen.count > decision.expired.count
         return decision
     }
+
+    /// Whether orphans of the cluster wait out their grace period.
+    public func isWaiting(cluster: String) -> Bool { !(firstSeen[cluster] ?? [:]).isEmpty }
 
     /// The cluster is gone: what was remembered of it goes too.
     public func forget(cluster: String) {

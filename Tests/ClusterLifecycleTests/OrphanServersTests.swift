@@ -16,6 +16,8 @@ import Testing
         let first = await orphans.listed(cluster: "p/c1", servers: servers, accountedNames: ["p-m1"], accountedIDs: [], now: start)
         #expect(first.found.map(\.id) == ["2"])
         #expect(first.expired.isEmpty)
+        let waiting = await orphans.isWaiting(cluster: "p/c1")
+        #expect(first.waiting && waiting)
         #expect(!(await orphans.due(cluster: "p/c1", now: start + .seconds(10))))
         #expect(await orphans.due(cluster: "p/c1", now: start + .seconds(30)))
         #expect(await orphans.due(cluster: "p/other", now: start))
@@ -23,6 +25,7 @@ import Testing
         #expect(early.found.isEmpty && early.expired.isEmpty)
         let late = await orphans.listed(cluster: "p/c1", servers: servers, accountedNames: ["p-m1"], accountedIDs: [], now: start + .seconds(61))
         #expect(late.expired.map(\.id) == ["2"])
+        #expect(!late.waiting)
     }
 
     @Test func aServerAccountedForAgainStartsOverIfItIsLostAgain() async {
