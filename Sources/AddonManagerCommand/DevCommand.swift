@@ -6,7 +6,6 @@ import ControllerRuntime
 import DevFleet
 import Foundation
 import Infrastructure
-import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
@@ -146,8 +145,7 @@ struct DevCommand: AsyncParsableCommand {
             management: fleet.management, provider: { _ in infrastructure },
             workload: { [server = fleet.server, logger] cluster in
                 // Nodes are watched over HTTP, as `run` watches a real cluster's.
-                let kubeconfig = try server.kubeconfig(for: cluster.name)
-                return try KubernetesClient(connection: try Kubeconfig.parse(kubeconfig, file: cluster.name).connection(), logger: logger)
+                try server.client(for: cluster.name, logger: logger)
             }, logger: logger)
         let endpoints = ManagerEndpoints.application(port: httpPort, host: "127.0.0.1", registry: registry, starter: starter,
                                                      nodePoolSeries: { await lifecycle?.exposition() ?? "" }, logger: logger) { true }

@@ -15,7 +15,7 @@ public final class ClusterLifecycle: Sendable {
     public let controller: Controller<NodePoolReconciler>
     private let clusters: Informer
     private let machines: Informer
-    public let nodes: WorkloadNodes
+    private let nodes: WorkloadNodes
 
     /// - Parameters:
     ///   - provider: the provider serving a Cluster.

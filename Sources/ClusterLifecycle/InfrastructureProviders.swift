@@ -12,8 +12,6 @@ import Logging
 /// changed one (rotated credentials) gets a new provider. Credentials never reach an error, a
 /// log line or a condition: only the Secret's name and what is wrong with it.
 public actor InfrastructureProviders {
-    public typealias Make = @Sendable (ClusterInfrastructure, OpenStackCredentials) -> OpenStackProvider
-
     /// Why a Cluster has no provider.
     public struct SetupError: Error, CustomStringConvertible {
         public let cluster: String
@@ -29,18 +27,16 @@ public actor InfrastructureProviders {
 
     private let management: any ObjectReader
     private let recheck: Duration
-    private let make: Make
     private let logger: Logger
     private var entries: [String: Entry] = [:]
     /// Providers replaced by a changed Secret: reconciles may still hold them, so they are
     /// closed at shutdown rather than at once.
     private var retired: [OpenStackProvider] = []
 
-    public init(management: any ObjectReader, recheck: Duration = .seconds(120), logger: Logger, make: Make? = nil) {
+    public init(management: any ObjectReader, recheck: Duration = .seconds(120), logger: Logger) {
         self.management = management
         self.recheck = recheck
         self.logger = logger
-        self.make = make ?? { _, credentials in OpenStackProvider(credentials: credentials, logger: logger) }
     }
 
     /// The Cluster's provider; throws `SetupError` when it has none that can be used.
@@ -75,11 +71,11 @@ public actor InfrastructureProviders {
         }
         let credentials: OpenStackCredentials
         do {
-            credentials = try OpenStackCredentials(secretData: try Self.decodedData(secret))
+            credentials = try OpenStackCredentials(secretData: try Self.textValues(secret))
         } catch {
             throw SetupError(cluster: key, message: "credentials Secret \(secretKey): \(error)")
         }
-        let provider = make(infrastructure, credentials)
+        let provider = OpenStackProvider(credentials: credentials, logger: logger)
         if let previous = entries[secretKey] {
             retired.append(previous.provider)
             logger.info("infrastructure credentials changed, new provider", metadata: ["secret": "\(secretKey)"])
@@ -96,15 +92,13 @@ public actor InfrastructureProviders {
         for provider in all { try? await provider.shutdown() }
     }
 
-    /// A Secret's `data`, decoded; a value that is not base64 text is refused by its key alone.
-    static func decodedData(_ secret: KubeObject) throws(ProviderError) -> [String: String] {
-        var decoded: [String: String] = [:]
-        for (key, value) in secret["data"].objectValue ?? [:] {
-            guard let text = value.stringValue, let data = Data(base64Encoded: text), let string = String(data: data, encoding: .utf8) else {
-                throw ProviderError(kind: .configuration, operation: "read OpenStack credentials", message: "key \(key) is not base64-encoded UTF-8 text")
+    /// A Secret's values as text; a value that is not UTF-8 is refused by its key alone.
+    static func textValues(_ secret: KubeObject) throws -> [String: String] {
+        try ManagementSecretSource.values(of: secret).reduce(into: [:]) { text, entry in
+            guard let string = String(validating: entry.value, as: UTF8.self) else {
+                throw ProviderError(kind: .configuration, operation: "read OpenStack credentials", message: "key \(entry.key) is not UTF-8 text")
             }
-            decoded[key] = string
+            text[entry.key] = string
         }
-        return decoded
     }
 }

@@ -112,6 +112,8 @@ public struct NodePoolReconciler: Reconciler {
         let servers = try await provider.servers(cluster: clusterKey)
         let serversByID = Dictionary(servers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
 
+        let remediationBlockedReported = (cluster.status["conditions"].arrayValue ?? [])
+            .contains { $0["type"] == "NodesHealthy" && $0["reason"] == "RemediationNotAllowed" }
         var summaries: [PoolSummary] = []
         var busy = false
         var recheck: Duration?
@@ -147,8 +149,7 @@ public struct NodePoolReconciler: Reconciler {
             let decision = Remediation.decide(maxUnhealthy: pool.maxUnhealthy, verdicts: verdicts, inFlight: inFlight)
             summary.remediation = decision
             // Once when it starts (the condition says so from then on), not at every pass.
-            let reported = (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "NodesHealthy" && $0["reason"] == "RemediationNotAllowed" }
-            if !decision.allowed, !reported { await event(on: cluster, .warning, "RemediationNotAllowed", "pool \(pool.name): \(decision.message)") }
+            if !decision.allowed, !remediationBlockedReported { await event(on: cluster, .warning, "RemediationNotAllowed", "pool \(pool.name): \(decision.message)") }
             for name in decision.replace {
                 guard let machine = machines.first(where: { $0.name == name }), case .unhealthy(let reason, let message) = verdicts[name] else { continue }
                 logger.notice("replacing an unhealthy machine", metadata: ["cluster": "\(clusterKey)", "pool": "\(pool.name)", "machine": "\(name)",

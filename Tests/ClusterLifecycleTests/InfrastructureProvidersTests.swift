@@ -1,5 +1,6 @@
 import AddonController
 import ClusterLifecycle
+import DevFleet
 import Foundation
 import Infrastructure
 import KubernetesClient
@@ -19,7 +20,7 @@ import Testing
         let server = try await LocalKubeServer.start(logger: logger)
         do {
             _ = try await server.addCluster(name: "management")
-            let client = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "management"), file: "management").connection(), logger: logger)
+            let client = try server.client(for: "management", logger: logger)
             for namespace in ["p", "q"] {
                 _ = try await client.create(KubeObject(apiVersion: "v1", kind: "Namespace", name: namespace), options: WriteOptions(fieldManager: "test"))
             }

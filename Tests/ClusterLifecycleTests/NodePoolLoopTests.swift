@@ -65,9 +65,9 @@ import Testing
             let provider = SimulatedInfrastructure(bootDelay: .milliseconds(200), joinDelay: .milliseconds(200)) { key in
                 server.cluster(named: String(key.split(separator: "/").last ?? ""))
             }
-            let workloadClient = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "c1"), file: "c1").connection(), logger: logger)
+            let workloadClient = try server.client(for: "c1", logger: logger)
             let connect: WorkloadNodes.Connect = { [logger] cluster in
-                try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: cluster.name), file: cluster.name).connection(), logger: logger)
+                try server.client(for: cluster.name, logger: logger)
             }
             let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, workload: connect,
                                              provisioningPoll: .milliseconds(300), orphans: orphans, logger: logger)

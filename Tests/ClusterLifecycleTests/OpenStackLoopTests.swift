@@ -71,7 +71,7 @@ struct OpenStackLoopTests {
             let server = fleet.server
             let lifecycle = ClusterLifecycle(management: fleet.management, namespace: namespace, provider: { try await providers.provider(for: $0) },
                                              workload: { [logger] cluster in
-                                                 try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: cluster.name), file: cluster.name).connection(), logger: logger)
+                                                 try server.client(for: cluster.name, logger: logger)
                                              }, provisioningPoll: .milliseconds(500), logger: logger)
             tasks.append(Task { await lifecycle.run() })
             tasks.append(Task { await Self.joinNodes(workload: workload, loop: loop) })

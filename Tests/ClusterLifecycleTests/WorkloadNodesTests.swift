@@ -1,5 +1,6 @@
 @testable import ClusterLifecycle
 import ControllerRuntime
+import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
@@ -26,7 +27,7 @@ import Testing
         await workload.addNode(name: "n1", labels: ["pool": "workers"], providerID: "simulated:///s1")
         let queued = Queued()
         let nodes = WorkloadNodes(silenceLimit: silenceLimit, logger: logger, connect: { [logger] cluster in
-            try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: cluster.name), file: cluster.name).connection(), logger: logger)
+            try server.client(for: cluster.name, logger: logger)
         }, changed: { request in queued.requests.withLock { $0.append(request) } })
         let cluster = KubeObject(apiVersion: "addon-manager.io/v1alpha1", kind: "Cluster", name: "c1", namespace: "p")
         do {

@@ -22,11 +22,16 @@ public struct ManagementSecretSource: SecretSource {
     }
 
     public func secretBytes(named name: String, namespace: String?) async throws -> [String: [UInt8]] {
-        let secret = try await client.get(ManagementKinds.secret, name: name, namespace: namespace ?? defaultNamespace)
+        try Self.values(of: try await client.get(ManagementKinds.secret, name: name, namespace: namespace ?? defaultNamespace))
+    }
+
+    /// A Secret's values as bytes: `data` decoded from base64, `stringData` as written; a `data`
+    /// value that is not base64 is an error naming its key (never its value).
+    public static func values(of secret: KubeObject) throws -> [String: [UInt8]] {
         var result: [String: [UInt8]] = [:]
         for (key, value) in secret["data"].objectValue ?? [:] {
             guard let encoded = value.stringValue, let data = Data(base64Encoded: encoded) else {
-                throw InvalidSecretData(namespace: namespace ?? defaultNamespace, name: name, key: key)
+                throw InvalidSecretData(namespace: secret.namespace ?? "", name: secret.name, key: key)
             }
             result[key] = [UInt8](data)
         }

@@ -107,11 +107,14 @@ public struct StatusReporter: Sendable {
         // in the order it writes them: an unchanged report writes nothing.
         let previous = (await state.clusterStatus)?["conditions"].arrayValue
             ?? Self.ownConditions.compactMap { type in (cluster.status["conditions"].arrayValue ?? []).first { $0["type"].stringValue == type } }
-        for index in [0, 1] {
-            let new = index == 0 ? condition : reachable
-            guard let old = previous.first(where: { $0["type"].stringValue == new.type }).flatMap(Condition.init(json:)), old.status == new.status else { continue }
-            if index == 0 { condition.lastTransitionTime = old.lastTransitionTime } else { reachable.lastTransitionTime = old.lastTransitionTime }
+        // A condition whose status did not change keeps its transition time.
+        func keepingTransition(_ condition: inout Condition) {
+            guard let old = previous.first(where: { $0["type"].stringValue == condition.type }).flatMap(Condition.init(json:)),
+                  old.status == condition.status else { return }
+            condition.lastTransitionTime = old.lastTransitionTime
         }
+        keepingTransition(&condition)
+        keepingTransition(&reachable)
         let summary = statuses.keys.sorted().map { name -> JSONValue in
             ["name": .string(name), "version": .string(statuses[name]?.appliedVersion ?? statuses[name]?.desiredVersion ?? ""), "phase": .string(statuses[name]!.phase.rawValue)]
         }
