@@ -152,7 +152,7 @@ let package = Package(
         // first; the controllers and providers build on them).
         .target(
             name: "ClusterLifecycle",
-            dependencies: ["KubernetesModel", "KubernetesClient", "ControllerRuntime", "AddonController", "Infrastructure",
+            dependencies: ["KubernetesModel", "KubernetesClient", "ControllerRuntime", "AddonController", "AddonCatalog", "Infrastructure",
                            .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),

@@ -91,7 +91,7 @@ struct TemplateEngine {
     }
 
     /// Parses a template and checks its variable roots; all problems are returned.
-    static func compile(_ manifest: AddonDefinition.ManifestTemplate) -> Result<Compiled, CatalogErrors> {
+    static func compile(_ manifest: AddonDefinition.ManifestTemplate, roots: Set<String> = roots) -> Result<Compiled, CatalogErrors> {
         let text = manifest.text
         if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
             return .success(Compiled(file: manifest.file, nodes: [], lines: [:], staticText: text, parsedText: text))
@@ -105,7 +105,7 @@ struct TemplateEngine {
         }
         let lineTable = Self.lineTable(text: text, tokens: tokens)
         var diagnostics = Diagnostics()
-        checkVariables(tokens: tokens, lines: lineTable, file: manifest.file, diagnostics: &diagnostics)
+        checkVariables(tokens: tokens, lines: lineTable, file: manifest.file, roots: roots, diagnostics: &diagnostics)
         let parser = TokenParser(tokens: tokens, environment: environment())
         var nodes: [NodeType] = []
         do {
@@ -226,7 +226,8 @@ struct TemplateEngine {
 
     /// Reports unsupported tags and variables whose root is neither a context root nor a loop
     /// variable in scope.
-    private static func checkVariables(tokens: [Token], lines: [ObjectIdentifier: Int], file: String, diagnostics: inout Diagnostics) {
+    private static func checkVariables(tokens: [Token], lines: [ObjectIdentifier: Int], file: String, roots: Set<String>,
+                                       diagnostics: inout Diagnostics) {
         var scopes: [Set<String>] = []
         func inScope(_ name: String) -> Bool { roots.contains(name) || scopes.contains { $0.contains(name) } }
         func check(_ expression: String, token: Token) {
@@ -247,7 +248,7 @@ struct TemplateEngine {
                 if components.first?.hasSuffix(":") == true, components.count >= 2 { components.removeFirst() }
                 guard let tag = components.first else { continue }
                 guard allowedTags.contains(tag) else {
-                    diagnostics.add(.templateSyntax, file: file, line: lines[ObjectIdentifier(token)], "the tag \"\(tag)\" is not supported in addon manifests (use if, for, filter)")
+                    diagnostics.add(.templateSyntax, file: file, line: lines[ObjectIdentifier(token)], "the tag \"\(tag)\" is not supported in templates (use if, for, filter)")
                     continue
                 }
                 switch tag {

@@ -23,7 +23,7 @@ public final class ClusterLifecycle: Sendable {
     public init(management: any KubeClient, namespace: String? = nil, workers: Int = 4,
                 provider: @escaping @Sendable (KubeObject) async throws -> any InfrastructureProvider,
                 workload: @escaping WorkloadNodes.Connect,
-                provisioningPoll: Duration = .seconds(1), orphans: OrphanServers = OrphanServers(), logger: Logger) {
+                provisioningPoll: Duration = .seconds(1), idlePoll: Duration = .seconds(30), orphans: OrphanServers = OrphanServers(), logger: Logger) {
         let queue = WorkQueue<ReconcileRequest>()
         let nodes = WorkloadNodes(logger: logger, connect: workload) { request in await queue.add(request) }
         self.nodes = nodes
@@ -50,6 +50,7 @@ public final class ClusterLifecycle: Sendable {
                                                                 provider: provider, nodes: { try await nodes.nodes(of: $0) },
                                                                 events: EventRecorder(client: management, logger: logger), orphans: orphans), logger: logger)
         reconciler.provisioningPoll = provisioningPoll
+        reconciler.idlePoll = idlePoll
         controller = Controller(name: "node-pools", reconciler: reconciler, workers: workers, queue: queue, logger: logger)
     }
 

@@ -27,9 +27,12 @@ public struct NodePool: Sendable, Equatable {
     public var serverGroupPolicy: ServerGroupPolicy?
     public var labels: [String: String]
     public var taints: [Taint]
-    /// The bootstrap template's name in the catalog's cluster templates (secret material only
-    /// from referenced Secrets); nil: the provider's default.
+    /// A ConfigMap of the Cluster's namespace whose key `userData` is the template each VM boots
+    /// with (cloud-init), rendered per Machine (`BootstrapUserData`); nil: no user data.
     public var userDataTemplate: String?
+    /// The Secrets of the Cluster's namespace the template may read (`secrets.<name>.<key>`): the
+    /// only secret material that reaches user data.
+    public var userDataSecrets: [String]
     public var maxSurge: CountOrPercent
     public var maxUnavailable: CountOrPercent
     public var unhealthyConditions: [UnhealthyCondition]
@@ -78,7 +81,19 @@ public struct NodePool: Sendable, Equatable {
             }
             return Taint(key: key, value: taint["value"].stringValue, effect: effect)
         }
-        userDataTemplate = json["userDataTemplate"].stringValue
+        if json["userDataTemplate"].isNull {
+            userDataTemplate = nil
+        } else {
+            guard let template = json["userDataTemplate"].stringValue, NodePool.isDNSSubdomain(template) else {
+                throw fail("userDataTemplate", "the name of a ConfigMap in the Cluster's namespace, not \(json["userDataTemplate"])")
+            }
+            userDataTemplate = template
+        }
+        userDataSecrets = try NodePool.strings(json["userDataSecrets"], field: "\(path).userDataSecrets")
+        for (i, secret) in userDataSecrets.enumerated() where !NodePool.isDNSSubdomain(secret) {
+            throw fail("userDataSecrets[\(i)]", "the name of a Secret in the Cluster's namespace, not \"\(secret)\"")
+        }
+        if !userDataSecrets.isEmpty && userDataTemplate == nil { throw fail("userDataSecrets", "only with userDataTemplate (nothing would read them)") }
         let update = json["rollingUpdate"]
         maxSurge = try CountOrPercent(update["maxSurge"], default: .count(1), field: "\(path).rollingUpdate.maxSurge")
         maxUnavailable = try CountOrPercent(update["maxUnavailable"], default: .count(0), field: "\(path).rollingUpdate.maxUnavailable")
@@ -130,6 +145,10 @@ public struct NodePool: Sendable, Equatable {
         guard (1...63).contains(s.utf8.count), let first = s.utf8.first, let last = s.utf8.last else { return false }
         let alnum: (UInt8) -> Bool = { (97...122).contains($0) || (48...57).contains($0) }
         return alnum(first) && alnum(last) && s.utf8.allSatisfy { alnum($0) || $0 == 45 }
+    }
+
+    static func isDNSSubdomain(_ s: String) -> Bool {
+        s.utf8.count <= 253 && s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { isDNSLabel(String($0)) }
     }
 
     static func strings(_ value: JSONValue, field: String) throws(NodePoolError) -> [String] {

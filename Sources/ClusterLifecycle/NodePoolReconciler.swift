@@ -14,7 +14,11 @@ import Metrics
 /// pools' state to the Cluster's status. Decisions are the pure functions beside it; this type
 /// only reads, writes and requeues.
 public struct NodePoolReconciler: Reconciler {
+    /// On a Machine: its server is deleted before the Machine goes.
     public static let finalizer = "addon-manager.io/server"
+    /// On a Cluster with node pools: its Machines, servers and server groups go before it does
+    /// (its infrastructure credentials are read through it).
+    public static let clusterFinalizer = "addon-manager.io/node-pools"
     public static let fieldManager = "addon-manager-lifecycle"
     public static let poolLabel = "addon-manager.io/pool"
 
@@ -66,9 +70,13 @@ public struct NodePoolReconciler: Reconciler {
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
         let machines = await dependencies.machines.list(namespace: request.namespace)
             .filter { $0["spec"]["cluster"].stringValue == request.name }
-        guard let cluster = await dependencies.clusters.get(namespace: request.namespace, name: request.name), cluster.metadata["deletionTimestamp"].isNull else {
-            // The Cluster is gone (or going): its Machines go too, each releasing its server.
+        guard let cluster = await dependencies.clusters.get(namespace: request.namespace, name: request.name) else {
+            // Gone without our finalizer (removed by hand, or it never had pools): its Machines
+            // are deleted; their servers cannot be released without the Cluster's credentials.
             return try await deleteAll(machines, cluster: request)
+        }
+        if !cluster.metadata["deletionTimestamp"].isNull {
+            return try await tearDown(cluster, machines: machines)
         }
         let pools: [NodePool]
         let infrastructure: ClusterInfrastructure?
@@ -79,7 +87,8 @@ public struct NodePoolReconciler: Reconciler {
             try await writeStatus(cluster, pools: [], summaries: [], problem: ("InvalidSpec", "\(error)"))
             throw TerminalError(error)
         }
-        if pools.isEmpty && machines.isEmpty { return .done }
+        if pools.isEmpty && machines.isEmpty && !hasFinalizer(cluster) { return .done }
+        if !pools.isEmpty && !hasFinalizer(cluster) { try await setFinalizer(on: cluster, present: true) }
         // Without a provider (no credentials, a Secret that cannot be used) or with one that
         // refuses the credentials, nothing can be decided: the condition says why, and the
         // reconcile is retried with backoff.
@@ -95,6 +104,12 @@ public struct NodePoolReconciler: Reconciler {
         } catch let error as ProviderError where [.unauthorized, .forbidden, .configuration].contains(error.kind) {
             try await writeStatus(cluster, pools: pools, summaries: [], problem: ("InfrastructureRefused", error.description))
             throw error
+        } catch let error as BootstrapUserDataError {
+            // The project's template or Secrets (not watched: a fix is seen at the next look,
+            // an idle poll away, not after an ever longer backoff).
+            logger.warning("no user data for a pool", metadata: ["cluster": "\(error.cluster)", "pool": "\(error.pool)", "error": "\(error.message)"])
+            try await writeStatus(cluster, pools: pools, summaries: [], problem: ("UserDataInvalid", error.description))
+            return .requeue(after: idlePoll)
         }
     }
 
@@ -129,7 +144,7 @@ public struct NodePoolReconciler: Reconciler {
                     try await finalize(machine, provider: provider)
                     continue
                 }
-                let progress = try await self.progress(machine, pool: pool, cluster: clusterKey, provider: provider, network: network,
+                let progress = try await self.progress(machine, pool: pool, cluster: cluster, provider: provider, network: network,
                                                        listed: serversByID, nodes: nodes)
                 var observation = progress.observation
                 if nodes == nil, case .notYet = observation.node { observation.node = .registered(name: "(unknown)", conditions: []) }
@@ -178,10 +193,16 @@ public struct NodePoolReconciler: Reconciler {
             if machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) } else { try await finalize(machine, provider: provider) }
         }
         // Orphans within their grace period: looked at again in time, not only at the idle poll.
-        if let next = try await collectOrphans(cluster, key: clusterKey, machines: machines, servers: servers, provider: provider) {
+        if let next = try await collectOrphans(cluster, key: clusterKey, pools: pools, machines: machines, servers: servers, provider: provider) {
             recheck = min(recheck ?? next, next)
         }
         try await writeStatus(cluster, pools: pools, summaries: summaries, problem: nil, nodesKnown: nodes != nil)
+        // No pools and nothing left of earlier ones: nothing to release when the Cluster goes.
+        if pools.isEmpty, machines.isEmpty, servers.isEmpty, hasFinalizer(cluster),
+           try await provider.serverGroups(namePrefix: Self.serverGroupPrefix(cluster: clusterKey)).isEmpty {
+            try await setFinalizer(on: cluster, present: false)
+            return .done
+        }
         if busy { return .requeue(after: provisioningPoll) }
         return .requeue(after: min(recheck ?? idlePoll, idlePoll))
     }
@@ -204,8 +225,9 @@ public struct NodePoolReconciler: Reconciler {
 
     /// Creates the Machine's server if it has none, reads where it stands, links its Node, and
     /// writes the Machine's status when it changed.
-    func progress(_ machine: KubeObject, pool: NodePool, cluster: String, provider: any InfrastructureProvider, network: String?,
+    func progress(_ machine: KubeObject, pool: NodePool, cluster clusterObject: KubeObject, provider: any InfrastructureProvider, network: String?,
                   listed: [String: Server], nodes: [KubeObject]?) async throws -> Progress {
+        let cluster = "\(clusterObject.namespace ?? "")/\(clusterObject.name)"
         var serverID = machine.status["serverID"].stringValue
         var server: Server?
         if let id = serverID {
@@ -218,14 +240,18 @@ public struct NodePoolReconciler: Reconciler {
                 if let policy = pool.serverGroupPolicy {
                     group = try await provider.ensureServerGroup(name: Self.serverGroupName(cluster: cluster, pool: pool.name), policy: policy)
                 }
-                let spec = ServerSpec(name: Self.serverName(machine), flavor: pool.flavor, image: pool.image, network: network,
-                                      availabilityZone: machine["spec"]["availabilityZone"].stringValue, serverGroupID: group,
+                let name = Self.serverName(machine)
+                let userData = try await BootstrapUserData(management: dependencies.management)
+                    .render(cluster: clusterObject, pool: pool, machine: machine, serverName: name)
+                let spec = ServerSpec(name: name, flavor: pool.flavor, image: pool.image, network: network,
+                                      availabilityZone: machine["spec"]["availabilityZone"].stringValue, serverGroupID: group, userData: userData,
                                       metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: pool.name, ServerSpec.machineKey: machine.name])
                 server = try await provider.createServer(spec)
                 serverID = server?.id
             } catch {
-                try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": .string("CreateFailed"), "failureMessage": .string(error.description)])
-                await event(on: machine, .warning, "CreateFailed", error.description)
+                let reason = error is BootstrapUserDataError ? "UserDataInvalid" : "CreateFailed"
+                try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": .string(reason), "failureMessage": .string("\(error)")])
+                await event(on: machine, .warning, reason, "\(error)")
                 throw error
             }
         }
@@ -318,13 +344,60 @@ public struct NodePoolReconciler: Reconciler {
         }
     }
 
+    // MARK: Delete path
+
+    /// A deleted Cluster: its Machines go (each releasing its server), then whatever the cloud
+    /// still has tagged for it and its server groups; then the Cluster may go. Credentials that
+    /// do not work keep it (and say so): its servers would otherwise be left running unseen.
+    func tearDown(_ cluster: KubeObject, machines: [KubeObject]) async throws -> ReconcileResult {
+        guard hasFinalizer(cluster) else { return try await deleteAll(machines, cluster: ReconcileRequest(namespace: cluster.namespace, name: cluster.name)) }
+        let key = "\(cluster.namespace ?? "")/\(cluster.name)"
+        let provider: any InfrastructureProvider
+        do {
+            provider = try await dependencies.provider(cluster)
+        } catch {
+            try await writeStatus(cluster, pools: [], summaries: [], problem: ("InfrastructureNotReady", "deleting: \(error)"))
+            throw error
+        }
+        for machine in machines {
+            if machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) } else { try await finalize(machine, provider: provider) }
+        }
+        guard machines.isEmpty else { return .requeue(after: provisioningPoll) }
+        // No Machine accounts for anything any more: what is still tagged for the cluster goes.
+        let servers = try await provider.servers(cluster: key)
+        for server in servers where server.state != .deleting {
+            logger.notice("deleting a server of a deleted cluster", metadata: ["cluster": "\(key)", "server": "\(server.name)", "serverID": "\(server.id)"])
+            try await provider.deleteServer(id: server.id)
+        }
+        guard servers.isEmpty else { return .requeue(after: provisioningPoll) }
+        for group in try await provider.serverGroups(namePrefix: Self.serverGroupPrefix(cluster: key)) {
+            logger.info("deleting a server group of a deleted cluster", metadata: ["cluster": "\(key)", "group": "\(group.name)", "groupID": "\(group.id)"])
+            try await provider.deleteServerGroup(id: group.id)
+        }
+        try await setFinalizer(on: cluster, present: false)
+        return .done
+    }
+
+    // MARK: Orphans
+
     /// Servers tagged for the cluster that no Machine accounts for: reported when first seen,
-    /// deleted once they stayed so through the grace period (see `OrphanServers`).
+    /// deleted once they stayed so through the grace period (see `OrphanServers`). At the same
+    /// pace, the server groups of pools that are gone (and have no Machine left) are deleted.
     /// Returns when to look again while orphans wait out their grace period (nil: none waits).
     @discardableResult
-    func collectOrphans(_ cluster: KubeObject, key: String, machines: [KubeObject], servers: [Server], provider: any InfrastructureProvider) async throws -> Duration? {
+    func collectOrphans(_ cluster: KubeObject, key: String, pools: [NodePool], machines: [KubeObject], servers: [Server],
+                        provider: any InfrastructureProvider) async throws -> Duration? {
         guard let orphans = dependencies.orphans else { return nil }
         guard await orphans.due(cluster: key) else { return await orphans.isWaiting(cluster: key) ? orphans.interval : nil }
+        let prefix = Self.serverGroupPrefix(cluster: key)
+        let grouped = Set(pools.filter { $0.serverGroupPolicy != nil }.map(\.name))
+        let poolsInUse = Set(machines.compactMap { $0["spec"]["pool"].stringValue })
+        for group in try await provider.serverGroups(namePrefix: prefix) {
+            let pool = String(group.name.dropFirst(prefix.count))
+            guard !grouped.contains(pool), !poolsInUse.contains(pool) else { continue }
+            logger.info("deleting the server group of a removed pool", metadata: ["cluster": "\(key)", "pool": "\(pool)", "group": "\(group.name)"])
+            try await provider.deleteServerGroup(id: group.id)
+        }
         let decision = await orphans.listed(cluster: key, servers: servers, accountedNames: Set(machines.map(Self.serverName)),
                                             accountedIDs: Set(machines.compactMap { $0.status["serverID"].stringValue }))
         let grace = orphans.grace
@@ -440,8 +513,35 @@ public struct NodePoolReconciler: Reconciler {
 
     static func serverName(_ machine: KubeObject) -> String { "\(machine.namespace ?? "default")-\(machine.name)" }
 
-    /// The server group of a pool: `<namespace>-<cluster>-<pool>`.
-    static func serverGroupName(cluster key: String, pool: String) -> String { "\(key.replacingOccurrences(of: "/", with: "-"))-\(pool)" }
+    /// The server group of a pool: `<namespace>/<cluster>/<pool>` (`/` appears in none of the
+    /// three, so one cluster's groups are never taken for another's).
+    static func serverGroupName(cluster key: String, pool: String) -> String { serverGroupPrefix(cluster: key) + pool }
+    static func serverGroupPrefix(cluster key: String) -> String { "\(key)/" }
+
+    func hasFinalizer(_ cluster: KubeObject) -> Bool {
+        (cluster.metadata["finalizers"].arrayValue ?? []).contains(.string(Self.clusterFinalizer))
+    }
+
+    /// Adds or removes the Cluster's finalizer (guarded by its resourceVersion: other
+    /// finalizers written meanwhile are not lost; a conflict is retried with the fresh Cluster).
+    func setFinalizer(on cluster: KubeObject, present: Bool) async throws {
+        var current = cluster
+        for attempt in 1...3 {
+            var finalizers = (current.metadata["finalizers"].arrayValue ?? []).filter { $0 != .string(Self.clusterFinalizer) }
+            if present { finalizers.append(.string(Self.clusterFinalizer)) }
+            do {
+                _ = try await dependencies.management.patch(ManagementKinds.cluster, name: current.name, namespace: current.namespace,
+                                                            patch: ["metadata": ["finalizers": .array(finalizers), "resourceVersion": current.metadata["resourceVersion"]]],
+                                                            type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
+                return
+            } catch let error as KubernetesError where error.isNotFound && !present {
+                return
+            } catch let error as KubernetesError where error.isConflict && attempt < 3 {
+                // The cache was behind: the Cluster as it is now.
+                current = try await dependencies.management.get(ManagementKinds.cluster, name: cluster.name, namespace: cluster.namespace)
+            }
+        }
+    }
 }
 
 /// Labels the loop puts on Machines.

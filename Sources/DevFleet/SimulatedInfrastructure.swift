@@ -25,6 +25,8 @@ public final class SimulatedInfrastructure: InfrastructureProvider {
     private struct State {
         var servers: [String: Server] = [:]
         var groups: [String: String] = [:]
+        var userData: [String: String] = [:]
+        var groupsCreated = 0
         var next = 0
         var faults = Faults()
     }
@@ -63,6 +65,7 @@ public final class SimulatedInfrastructure: InfrastructureProvider {
                 server.fault = fault
             }
             state.servers[id] = server
+            state.userData[id] = spec.userData
             return .success((server, true, !state.faults.nodesNeverJoin && server.state != .error))
         }
         let (server, created, joins) = try outcome.get()
@@ -96,18 +99,33 @@ public final class SimulatedInfrastructure: InfrastructureProvider {
     }
 
     public func deleteServer(id: String) async throws(ProviderError) {
-        guard let server = state.withLock({ $0.servers.removeValue(forKey: id) }) else { return }
+        guard let server = state.withLock({ state in
+            state.userData[id] = nil
+            return state.servers.removeValue(forKey: id)
+        }) else { return }
         if let cluster = workloadCluster(server.metadata[ServerSpec.clusterKey] ?? "") { await cluster.removeNode(server.name) }
     }
 
     public func ensureServerGroup(name: String, policy: ServerGroupPolicy) async throws(ProviderError) -> String {
         state.withLock { state in
             if let id = state.groups[name] { return id }
-            let id = "group-\(state.groups.count + 1)"
+            state.groupsCreated += 1
+            let id = "group-\(state.groupsCreated)"
             state.groups[name] = id
             return id
         }
     }
+
+    public func serverGroups(namePrefix: String) async throws(ProviderError) -> [ServerGroup] {
+        state.withLock { $0.groups.filter { $0.key.hasPrefix(namePrefix) }.map { ServerGroup(id: $0.value, name: $0.key) }.sorted { $0.name < $1.name } }
+    }
+
+    public func deleteServerGroup(id: String) async throws(ProviderError) {
+        state.withLock { state in state.groups = state.groups.filter { $0.value != id } }
+    }
+
+    /// The user data a server was created with (what its VM would boot with).
+    public func userData(ofServerID id: String) -> String? { state.withLock { $0.userData[id] } }
 
     // MARK: Faults on running servers (what `dev --chaos` and the tests break)
 

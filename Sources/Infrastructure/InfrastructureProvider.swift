@@ -84,6 +84,17 @@ public struct Server: Sendable, Equatable {
     }
 }
 
+/// A server group as the provider lists it.
+public struct ServerGroup: Sendable, Equatable {
+    public var id: String
+    public var name: String
+
+    public init(id: String, name: String) {
+        self.id = id
+        self.name = name
+    }
+}
+
 /// How the members of a server group are spread over hosts.
 public enum ServerGroupPolicy: String, Sendable, Hashable, CaseIterable {
     /// Never two members on one host: a member that cannot be placed fails.
@@ -106,6 +117,10 @@ public protocol InfrastructureProvider: Sendable {
     func deleteServer(id: String) async throws(ProviderError)
     /// The ID of the server group of that name, created with `policy` when there is none.
     func ensureServerGroup(name: String, policy: ServerGroupPolicy) async throws(ProviderError) -> String
+    /// The server groups whose name starts with `namePrefix`.
+    func serverGroups(namePrefix: String) async throws(ProviderError) -> [ServerGroup]
+    /// Deletes a server group; a group that is gone already is success.
+    func deleteServerGroup(id: String) async throws(ProviderError)
     /// The scheme of the provider IDs its Nodes carry (`<scheme>:///<server id>`), as the cloud
     /// provider of the workload cluster sets `spec.providerID`.
     var providerIDScheme: String { get }

@@ -141,8 +141,14 @@ public final class OpenStackProvider: InfrastructureProvider {
         return winner.id
     }
 
-    /// Deletes a server group (not part of the protocol: the provisioning loop keeps its groups;
-    /// cluster deletion and tests remove them). Gone already is success.
+    public func serverGroups(namePrefix: String) async throws(ProviderError) -> [ServerGroup] {
+        let operation = "list server groups"
+        let response = try await compute(.GET, "/os-server-groups?limit=1000", operation: operation)
+        return try response.decode(NovaServerGroup.Page.self, operation: operation).server_groups
+            .filter { $0.name.hasPrefix(namePrefix) }.map { ServerGroup(id: $0.id, name: $0.name) }
+    }
+
+    /// Deletes a server group (its members, if any, stay). Gone already is success.
     public func deleteServerGroup(id: String) async throws(ProviderError) {
         do throws(ProviderError) {
             _ = try await compute(.DELETE, "/os-server-groups/\(URLEscaping.escape(id))", operation: "delete server group")

@@ -204,7 +204,7 @@ import Testing
     @Test func unsupportedTagsAreRejected() async {
         let manifest = "{% include \"other.yaml\" %}\napiVersion: v1\n"
         let errors = await TestSupport.renderErrors([manifest])
-        #expect(errors.first == #"manifests/m0.yaml:1: the tag "include" is not supported in addon manifests (use if, for, filter)"#)
+        #expect(errors.first == #"manifests/m0.yaml:1: the tag "include" is not supported in templates (use if, for, filter)"#)
     }
 
     @Test func linesAreRightForRepeatedLines() async {

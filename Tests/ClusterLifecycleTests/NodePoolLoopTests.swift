@@ -54,7 +54,7 @@ import Testing
           "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "2s"]], "nodeStartupTimeout": "30s", "maxUnhealthy": .string(maxUnhealthy)]]]
     }
 
-    static func withLoop(orphans: OrphanServers = OrphanServers(), _ body: (Loop) async throws -> Void) async throws {
+    static func withLoop(orphans: OrphanServers = OrphanServers(), idlePoll: Duration = .seconds(30), _ body: (Loop) async throws -> Void) async throws {
         var logger = Logger(label: "lifecycle-test")
         logger.logLevel = .warning
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString)")
@@ -70,7 +70,7 @@ import Testing
                 try server.client(for: cluster.name, logger: logger)
             }
             let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, workload: connect,
-                                             provisioningPoll: .milliseconds(300), orphans: orphans, logger: logger)
+                                             provisioningPoll: .milliseconds(300), idlePoll: idlePoll, orphans: orphans, logger: logger)
             let task = Task { await lifecycle.run() }
             let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, lifecycle: lifecycle, task: task)
             do {

@@ -81,6 +81,13 @@ import Testing
         #expect(error([["name": "w", "flavor": "f", "image": "i", "taints": [["key": "gpu", "effect": "Never"]]]])
                 == "spec.nodePools[0].taints[0].effect: NoSchedule, PreferNoSchedule or NoExecute, not \"Never\"")
         #expect(error([["name": "w", "flavor": "f", "image": "i", "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "1h30m"]]]]]) == nil)
+        #expect(error([["name": "w", "flavor": "f", "image": "i", "userDataTemplate": "Boot_Strap"]])
+                == "spec.nodePools[0].userDataTemplate: the name of a ConfigMap in the Cluster's namespace, not \"Boot_Strap\"")
+        #expect(error([["name": "w", "flavor": "f", "image": "i", "userDataTemplate": "boot", "userDataSecrets": ["../other"]]])
+                == "spec.nodePools[0].userDataSecrets[0]: the name of a Secret in the Cluster's namespace, not \"../other\"")
+        #expect(error([["name": "w", "flavor": "f", "image": "i", "userDataSecrets": ["token"]]])
+                == "spec.nodePools[0].userDataSecrets: only with userDataTemplate (nothing would read them)")
+        #expect(error([["name": "w", "flavor": "f", "image": "i", "userDataTemplate": "boot.v2", "userDataSecrets": ["join-token"]]]) == nil)
     }
 
     @Test func durationsAndPercentages() {

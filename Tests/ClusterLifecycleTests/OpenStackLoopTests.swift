@@ -112,7 +112,7 @@ struct OpenStackLoopTests {
             for server in servers { try? await loop.observer.deleteServer(id: server.id) }
         }
         _ = try? await OpenStackLocal.poll({ try await loop.servers() }, until: \.isEmpty)
-        if let group = try? await loop.observer.ensureServerGroup(name: "\(loop.namespace)-c1-workers", policy: .softAntiAffinity) {
+        if let group = try? await loop.observer.ensureServerGroup(name: "\(loop.namespace)/c1/workers", policy: .softAntiAffinity) {
             try? await loop.observer.deleteServerGroup(id: group)
         }
         await providers.shutdown()
@@ -135,7 +135,7 @@ struct OpenStackLoopTests {
                 #expect(machine["spec"]["providerID"].stringValue == "openstack:///\(server.id)")
             }
             // Both in the pool's server group.
-            let group = try await loop.observer.ensureServerGroup(name: "\(loop.namespace)-c1-workers", policy: .softAntiAffinity)
+            let group = try await loop.observer.ensureServerGroup(name: "\(loop.namespace)/c1/workers", policy: .softAntiAffinity)
             let shown = try JSONSerialization.jsonObject(with: Data(try OpenStackLocal.cli(["server", "group", "show", group, "-f", "json"], cloud: "osf-demo").utf8)) as? [String: Any]
             #expect(Set((shown?["members"] as? [String]) ?? []) == Set(servers.map(\.id)))
 
@@ -156,6 +156,39 @@ struct OpenStackLoopTests {
                 return machines.isEmpty && servers.isEmpty
             }
             #expect(try await loop.condition("NodePoolsReady")?["status"] == "True")
+        }
+    }
+
+    @Test func aVMBootsWithItsRenderedUserDataAndADeletedClusterLeavesNothingInTheCloud() async throws {
+        try await Self.withLoop(credentials: try OpenStackLocal.secretData()) { loop in
+            var template = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "bootstrap", namespace: loop.namespace)
+            template["data"] = ["userData": "#cloud-config\nhostname: {{ machine.serverName }}\ntoken: {{ secrets.join.token }}\n"]
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "join", namespace: loop.namespace)
+            secret["stringData"] = ["token": "abcdef.0123456789abcdef"]
+            for object in [template, secret] { _ = try await loop.fleet.management.create(object, options: WriteOptions(fieldManager: "test")) }
+            var pool = try #require(Self.pool(replicas: 1).arrayValue?.first)
+            pool["userDataTemplate"] = "bootstrap"
+            pool["userDataSecrets"] = ["join"]
+            try await loop.setPools([pool])
+            try await eventually("1 Machine Running on an ACTIVE server", timeout: .seconds(120)) { try await loop.running(1) }
+            let server = try #require(try await loop.servers().first)
+            // What Nova stored (shown to admins from microversion 2.3 on), base64 as Nova keeps it.
+            let stored = try OpenStackLocal.cli(["--os-compute-api-version", "2.3", "server", "show", server.id, "-c", "OS-EXT-SRV-ATTR:user_data", "-f", "value"])
+            let decoded = Data(base64Encoded: stored.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { String(data: $0, encoding: .utf8) }
+            #expect(decoded == "#cloud-config\nhostname: \(server.name)\ntoken: abcdef.0123456789abcdef\n")
+            #expect(try await loop.observer.serverGroups(namePrefix: "\(loop.clusterKey)/").map(\.name) == ["\(loop.clusterKey)/workers"])
+
+            _ = try await loop.fleet.management.delete(ManagementKinds.cluster, name: "c1", namespace: loop.namespace, options: DeleteOptions())
+            try await eventually("the Cluster gone, after its servers and server group", timeout: .seconds(120)) {
+                do {
+                    _ = try await loop.fleet.management.get(ManagementKinds.cluster, name: "c1", namespace: loop.namespace)
+                    return false
+                } catch let error as KubernetesError where error.isNotFound {
+                    return true
+                }
+            }
+            #expect(try await loop.servers().isEmpty)
+            #expect(try await loop.observer.serverGroups(namePrefix: "\(loop.clusterKey)/").isEmpty)
         }
     }
 

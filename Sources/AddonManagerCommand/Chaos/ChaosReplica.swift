@@ -29,7 +29,7 @@ final class ChaosReplica: @unchecked Sendable {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardOutput = log
