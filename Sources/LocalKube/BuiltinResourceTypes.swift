@@ -79,6 +79,7 @@ extension BuiltinResourceTypes {
     static let namespace = named("", "namespaces")
     static let node = named("", "nodes")
     static let pod = named("", "pods")
+    static let service = named("", "services")
     static let customResourceDefinition = named("apiextensions.k8s.io", "customresourcedefinitions")
 
     /// Kinds whose objects carry `metadata.generation` (their strategies set it), besides custom resources.

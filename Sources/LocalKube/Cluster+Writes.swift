@@ -80,6 +80,7 @@ extension LocalKubeCluster {
         if type.hasStatusSubresource, !keepStatus { object.removeValue(forKey: "status") }
         ObjectDefaults.apply(&object, type: type)
         applyCustomDefaults(type, &object)
+        try checkAllocations(type, object, old: nil)
         try ObjectValidation.validate(object, type: type, schemas: schemas)
         if !managedFieldsDone {
             object = try FieldManagement.update(old: nil, new: object, manager: manager, type: type, subresource: nil, schemas: schemas)
@@ -113,6 +114,7 @@ extension LocalKubeCluster {
         body["kind"] = .string(type.kind)
         body = try decodeForWrite(type, body, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: body, subresource: subresource)
+        try checkAllocations(type, next, old: live)
         try ObjectValidation.validate(next, type: type, schemas: schemas, old: live)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
         let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
@@ -166,6 +168,7 @@ extension LocalKubeCluster {
         patched["kind"] = .string(type.kind)
         patched = try decodeForWrite(type, patched, fieldValidation: options.fieldValidation)
         var next = prepareUpdate(type, old: live, new: patched, subresource: subresource)
+        try checkAllocations(type, next, old: live)
         try ObjectValidation.validate(next, type: type, schemas: schemas, old: live)
         next = try FieldManagement.update(old: live, new: next, manager: options.manager, type: type, subresource: subresource, schemas: schemas)
         let result = try commitUpdate(type, key: key, old: live, new: next, dryRun: options.dryRun, validated: true)
@@ -248,7 +251,10 @@ extension LocalKubeCluster {
     func commitUpdate(_ type: ResourceType, key: ObjectName, old: JSONValue, new: JSONValue, dryRun: Bool, validated: Bool = false) throws(APIError) -> JSONValue {
         var next = new
         ObjectDefaults.prepareForStorage(&next, type: type)
-        if !validated { try ObjectValidation.validate(next, type: type, schemas: schemas, old: old) }
+        if !validated {
+            try checkAllocations(type, next, old: old)
+            try ObjectValidation.validate(next, type: type, schemas: schemas, old: old)
+        }
         next.setValue(old["metadata"]["resourceVersion"], at: ["metadata", "resourceVersion"])
         if next == old || dryRun { return next }
         if next["metadata"]["deletionTimestamp"].stringValue != nil, (next["metadata"]["finalizers"].arrayValue ?? []).isEmpty {

@@ -19,6 +19,9 @@ enum ServiceValidation {
         let spec = service["spec"]
         let ports = spec["ports"].arrayValue ?? []
         let type = spec["type"].stringValue ?? "ClusterIP"
+        // `ValidateServiceUpdate` checks the class's change (and its format) before
+        // `ValidateService` checks the format again: an update may report it twice.
+        if let old { loadBalancerClass(spec, old: old["spec"], errors: &errors) }
         let clusterIPs = normalizedClusterIPs(spec, old: old?["spec"])
         let headless = clusterIPs == ["None"]
         if ports.isEmpty, type != "ExternalName", !headless {
@@ -87,9 +90,48 @@ enum ServiceValidation {
                 errors.duplicate(field, .int(nodePort))
             }
         }
+        // Duplicate (protocol, port) pairs, printed as the internal `core.ServicePort` key.
+        var pairs = Set<String>()
+        for (i, port) in ports.enumerated() {
+            let proto = port["protocol"].stringValue ?? ""
+            let number = port["port"].intValue ?? 0
+            if !pairs.insert("\(proto)/\(number)").inserted {
+                errors.duplicate("spec.ports[\(i)]", .go("core.ServicePort{Name:\"\", Protocol:\(GoSyntax.quote(proto)), AppProtocol:(*string)(nil), Port:\(number), "
+                                                        + "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}"))
+            }
+        }
         sourceRanges(spec, type: type, errors: &errors)
+        if type != "LoadBalancer", !spec["allocateLoadBalancerNodePorts"].isNull {
+            errors.forbidden("spec.allocateLoadBalancerNodePorts", "may only be used when `type` is 'LoadBalancer'")
+        }
+        loadBalancerClass(spec, old: nil, errors: &errors)
         externalTraffic(spec, type: type, errors: &errors)
         return errors
+    }
+
+    /// `validateLoadBalancerClassField`: a qualified name, only for LoadBalancer, and (on update)
+    /// not changed while the Service stays a LoadBalancer.
+    private static func loadBalancerClass(_ spec: JSONValue, old: JSONValue?, errors: inout FieldErrors) {
+        let isLoadBalancer = spec["type"].stringValue == "LoadBalancer"
+        let value = spec["loadBalancerClass"]
+        if let old, old["type"].stringValue == "LoadBalancer", isLoadBalancer, old["loadBalancerClass"] != value {
+            errors.invalid("spec.loadBalancerClass", value.stringValue.map(FieldErrors.Value.string) ?? .go("null"), "may not change once set")
+        }
+        guard let text = value.stringValue else { return }
+        if isLoadBalancer {
+            for message in LabelValidation.qualifiedNameErrors(text) { errors.invalid("spec.loadBalancerClass", .string(text), message) }
+        } else {
+            errors.forbidden("spec.loadBalancerClass", "may only be used when `type` is 'LoadBalancer'")
+        }
+    }
+
+    /// `needsNodePort`: NodePort, and LoadBalancer unless it turned node ports off.
+    static func needsNodePorts(_ spec: JSONValue) -> Bool {
+        switch spec["type"].stringValue {
+        case "NodePort": true
+        case "LoadBalancer": spec["allocateLoadBalancerNodePorts"] != .bool(false)
+        default: false
+        }
     }
 
     // MARK: Cluster IPs

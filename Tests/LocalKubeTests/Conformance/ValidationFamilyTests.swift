@@ -183,6 +183,18 @@ import Testing
         Case(about: "the kubelet's port on a load balancer", path: services,
              body: service(["type": "LoadBalancer", "ports": [["port": 10250]]]),
              message: "Service \"svc\" is invalid: spec.ports[0]: Invalid value: 10250: may not expose port 10250 externally since it is used by kubelet"),
+        Case(about: "two ports with the same protocol and number", path: services,
+             body: service(["ports": [["name": "http", "port": 80], ["name": "web", "port": 80], ["name": "dns", "port": 80, "protocol": "UDP"]]]),
+             message: "Service \"svc\" is invalid: spec.ports[1]: Duplicate value: core.ServicePort{Name:\"\", Protocol:\"TCP\", AppProtocol:(*string)(nil), Port:80, "
+                + "TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:\"\"}, NodePort:0}"),
+        Case(about: "load balancer fields on another type", path: services,
+             body: service(["ports": [["port": 80]], "allocateLoadBalancerNodePorts": false, "loadBalancerClass": "example.com/lb"]),
+             message: "Service \"svc\" is invalid: [spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer', "
+                + "spec.loadBalancerClass: Forbidden: may only be used when `type` is 'LoadBalancer']"),
+        Case(about: "load balancer class not a qualified name", path: services,
+             body: service(["type": "LoadBalancer", "ports": [["port": 80]], "loadBalancerClass": "Example.com/-lb"]),
+             message: "Service \"svc\" is invalid: [spec.loadBalancerClass: Invalid value: \"Example.com/-lb\": prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*'), "
+                + "spec.loadBalancerClass: Invalid value: \"Example.com/-lb\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')]"),
         // Service cluster IPs and IP families: the allocator's pre-check answers alone.
         Case(about: "cluster IP on an ExternalName service", path: services,
              body: service(["type": "ExternalName", "externalName": "db.example.com", "clusterIP": "10.96.0.5"]),
