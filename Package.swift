@@ -226,7 +226,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // What several test targets share: waiting on a process's output, finding built executables.
-        .target(name: "TestSupport", dependencies: ["Infrastructure", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
+        // The LocalKube fixture (one server and cluster, raw HTTPS and our client), `eventually`, the log recorder.
+        .target(name: "TestSupport", dependencies: ["Infrastructure", "LocalKube", "KubernetesClient", "KubernetesModel",
+                                                    .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
+                                                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                    .product(name: "NIOSSL", package: "swift-nio-ssl")],
                 path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // The command lines the documents show and the executables' behaviour as processes.
         .testTarget(

@@ -4,6 +4,8 @@ import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct SteadyStateTests {
@@ -15,10 +17,9 @@ import Testing
             try await h.waitForPhase("idle", "base", "Healthy")
             try await h.waitForPhase("idle", "dependent", "Healthy")
             let management = try #require(h.fleet.server.cluster(named: "management"))
-            // Let the last status writes land, then count from zero across several resyncs.
-            try await Task.sleep(for: .seconds(1))
-            await cluster.resetRequestCounts()
-            await management.resetRequestCounts()
+            // Let the last status writes land (a whole second without a write to either), then
+            // count from zero across several resyncs.
+            try await Self.settled([cluster, management])
             // Counted by the reconciler itself (the reachability probe moves lastReconcile, not this).
             let before = try #require(await h.starter.controllers().values.first?.summary?.addonReconciles)
             try await h.eventually("two resyncs of both addons happened") {
@@ -65,9 +66,8 @@ import Testing
             try await h.waitForPhase("quiet", "optional", "Healthy")
             try await h.waitForPhase("quiet", "base", "Healthy")
             try await h.waitForPhase("quiet", "dependent", "Healthy")
-            try await Task.sleep(for: .seconds(1))
-            await cluster.resetRequestCounts()
-            try await Task.sleep(for: .milliseconds(2500))
+            try await Self.settled([cluster])
+            try await Task.sleep(for: .milliseconds(2500))  // the window in which nothing may be written
             #expect(await cluster.writeCount() == 0)
         }
     }
@@ -123,6 +123,19 @@ import Testing
             let deployed = try String(contentsOf: ControllerHarness.repositoryRoot.appendingPathComponent("deploy/crds/\(name)"), encoding: .utf8)
             let shipped = try String(contentsOf: ControllerHarness.repositoryRoot.appendingPathComponent("Sources/AddonController/Resources/crds/\(name)"), encoding: .utf8)
             #expect(deployed == shipped, "deploy/crds/\(name) and the copy shipped in the binary differ: copy deploy/crds/*.yaml into Sources/AddonController/Resources/crds/")
+        }
+    }
+
+    /// Waits until a second passes without a write to any of the clusters (the last writes of
+    /// convergence landing; a fixed pause would race them), then leaves their counts at zero.
+    static func settled(_ clusters: [LocalKubeCluster]) async throws {
+        try await eventually("a second without writes", timeout: .seconds(30)) {
+            for cluster in clusters { await cluster.resetRequestCounts() }
+            try await Task.sleep(for: .seconds(1))
+            var quiet = true
+            for cluster in clusters where await cluster.writeCount() > 0 { quiet = false }
+            if quiet { for cluster in clusters { await cluster.resetRequestCounts() } }
+            return quiet
         }
     }
 }

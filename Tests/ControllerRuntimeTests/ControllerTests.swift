@@ -1,4 +1,5 @@
 import Logging
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -89,7 +90,7 @@ private struct ReconcileFailure: Error {}
         let controller = makeController(reconciler)
         let runner = Task { await controller.run() }
         for name in ["x", "y", "x"] { await controller.enqueue(ReconcileRequest(namespace: nil, name: name)) }
-        while await reconciler.calls.count < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("two reconciles") { await reconciler.calls.count >= 2 }
         runner.cancel()
         await runner.value
         #expect(await reconciler.callCount("y") == 1)

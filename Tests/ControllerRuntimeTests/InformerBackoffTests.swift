@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import KubernetesModel
 import Logging
 import NIOCore
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 @testable import KubernetesClient
@@ -90,7 +91,7 @@ private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
         let breaking = ScriptedWatchServer(requests: requests) { n in n == 1 ? ([change], true) : ([], false) }
         let informer = Informer(kind: Self.kind, client: breaking, logger: logger) { _ in }
         let task = Task { await informer.run() }
-        for _ in 0..<100 where await requests.count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+        try await eventually("the informer watched again") { await requests.count >= 2 }
         task.cancel()
         await task.value
         let requested = await requests.requested

@@ -1,3 +1,4 @@
+import TestSupport
 import KubernetesModel
 import LocalKube
 import Testing
@@ -90,12 +91,8 @@ import Testing
             // The consumer is reading (it got an event) and the server holds the watch open...
             _ = try await f.client.create(KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "before-cancel", namespace: "default"),
                                           options: WriteOptions(fieldManager: "test"))
-            var seen = 0
-            for _ in 0..<500 where seen == 0 {
-                seen = await received.count
-                if seen == 0 { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(seen == 1, "the consumer never got the event")
+            try await eventually("the consumer got the event") { await received.count > 0 }
+            #expect(await received.count == 1)
             #expect(await f.cluster.openWatchCount == 1)
             consumer.cancel()
             _ = await consumer.result
@@ -103,12 +100,7 @@ import Testing
             // LocalKube notices at its next write (a real server at once: its request context ends).
             _ = try await f.client.create(KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "after-cancel", namespace: "default"),
                                           options: WriteOptions(fieldManager: "test"))
-            var closed = false
-            for _ in 0..<1500 where !closed {
-                closed = await f.cluster.openWatchCount == 0
-                if !closed { try await Task.sleep(for: .milliseconds(20)) }
-            }
-            #expect(closed, "the server still holds the cancelled watch")
+            try await eventually("the server lets the cancelled watch go", timeout: .seconds(30)) { await f.cluster.openWatchCount == 0 }
             // The client still works (and shuts down cleanly) afterwards.
             _ = try await f.client.list(F.configMap, namespace: "default")
         }

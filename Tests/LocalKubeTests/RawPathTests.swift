@@ -1,3 +1,4 @@
+import TestSupport
 import AsyncHTTPClient
 import Foundation
 import KubernetesModel
@@ -11,7 +12,7 @@ import Testing
     private func raw(_ f: LocalKubeFixture, _ path: String, token: String?) async throws -> (status: Int, text: String) {
         var request = HTTPClientRequest(url: f.server.baseURL + path)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let response = try await f.client.execute(request, timeout: .seconds(30))
+        let response = try await f.http.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
     }

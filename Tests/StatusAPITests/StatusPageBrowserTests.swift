@@ -1,5 +1,7 @@
 import Foundation
 import KubernetesModel
+import Synchronization
+import TestSupport
 import Testing
 
 /// The page in a real browser (Debian's chromium, headless): a user of P signs in with a token,
@@ -53,13 +55,16 @@ import Testing
     }
 
     func eventuallyInPage(_ browser: HeadlessChromium, _ what: String, _ expression: String, _ matches: (String) -> Bool) async throws {
-        var last = ""
-        for _ in 0..<300 {
-            last = try await browser.evaluate(expression).stringValue ?? ""
-            if matches(last) { return }
-            try await Task.sleep(for: .milliseconds(100))
+        let last = Mutex("")
+        do {
+            try await eventually(what, timeout: .seconds(30)) {
+                let shown = try await browser.evaluate(expression).stringValue ?? ""
+                last.withLock { $0 = shown }
+                return matches(shown)
+            }
+        } catch {
+            Issue.record("timed out waiting for \(what); the page showed: \(last.withLock { $0 })")
+            throw error
         }
-        Issue.record("timed out waiting for \(what); the page showed: \(last)")
-        throw HeadlessChromium.Failure(description: what)
     }
 }

@@ -1,3 +1,4 @@
+import TestSupport
 import KubernetesModel
 import LocalKube
 import Testing
