@@ -6,6 +6,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
+import TestSupport
 import Testing
 
 /// Known secret values go through rendering, applies, a failed apply, a drift on the Secret
@@ -16,7 +17,7 @@ import Testing
     static let rotated = ["accessKey": "AKIA-leakscan-rotated-66a0", "secretKey": "wJalr-leakscan-ROTATED-13fe"]
 
     @Test func noSecretValueReachesLogsEventsStatusMetricsOrDebugOutput() async throws {
-        let log = RecordedLog()
+        let log = LogRecorder()
         try await withHarness(managerLogger: log.logger(level: .trace)) { h in
             // The starter is running already: the first credentials are set before the Cluster exists.
             let setup = try await h.fleet.addCluster(.init(name: "setup"))
@@ -33,7 +34,7 @@ import Testing
         _ = try await fleet.management.apply(secret, options: ApplyOptions(fieldManager: "addon-manager-dev", force: true))
     }
 
-    private func scan(_ h: ControllerHarness, cluster: LocalKubeCluster, tokens: [String], log: RecordedLog) async throws {
+    private func scan(_ h: ControllerHarness, cluster: LocalKubeCluster, tokens: [String], log: LogRecorder) async throws {
         let management = h.management
         let workload = try await h.client(for: "vault")
         let secretKind = GroupVersionKind(group: "", version: "v1", kind: "Secret")
@@ -49,11 +50,11 @@ import Testing
         // The failure shows as ApplyFailed, or (when the controller has to read the inventory
         // first) as a failed reconcile that is retried, or (when the reachability probe got its
         // 500s first) as the addon Unknown with the cluster's error.
-        func reconcileFailures() -> Int { log.all.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count }
+        func reconcileFailures() -> Int { log.lines.filter { $0.contains("reconcile failed") && $0.contains("object=optional") }.count }
         func lastError() async -> String? { await h.starter.controllers().first { $0.key.name == "vault" }?.value.summary?.lastError }
         let failuresBefore = reconcileFailures()
         let errorBefore = await lastError()
-        let linesBefore = log.all.count
+        let linesBefore = log.lines.count
         do {
             try await h.eventually("the failure reported") {
                 // Each sign on its own: one that cannot be read must not hide the others.
@@ -65,7 +66,7 @@ import Testing
                     || reconcileFailures() > failuresBefore
             }
         } catch {
-            let since = log.all.dropFirst(linesBefore).filter { !$0.hasPrefix("trace ") }
+            let since = log.lines.dropFirst(linesBefore).filter { !$0.hasPrefix("trace ") }
             Issue.record("the manager's log after the failure was injected (\(since.count) lines):\n\(since.suffix(60).joined(separator: "\n"))")
             throw error
         }
@@ -79,7 +80,7 @@ import Testing
         try await h.eventually("drift on the Secret corrected") { try await workloadAccessKey() == Self.rotated["accessKey"] }
 
         // Everything a person or a scraper can see.
-        var seen: [(String, String)] = log.all.map { ("log", $0) }
+        var seen: [(String, String)] = log.lines.map { ("log", $0) }
         let events = try await management.list(GroupVersionKind(group: "", version: "v1", kind: "Event"), namespace: "dev", options: ListOptions())
         seen += events.items.map { ("event \($0.name)", $0.body.jsonString()) }
         let addons = try await management.list(ManagementKinds.clusterAddon, namespace: "dev", options: ListOptions())
@@ -102,8 +103,8 @@ import Testing
         #expect(forms.contains { applied.contains($0) })
         #expect(hits.isEmpty, "\(hits.count) places show a secret:\n\(hits.prefix(5).joined(separator: "\n"))")
         // The scan saw what it should: trace lines, the failure, the events.
-        #expect(log.all.contains { $0.hasPrefix("trace ") || $0.hasPrefix("debug ") })
-        #expect(log.all.contains { $0.contains("will retry") || $0.contains("failed") })
+        #expect(log.lines.contains { $0.hasPrefix("trace ") || $0.hasPrefix("debug ") })
+        #expect(log.lines.contains { $0.contains("will retry") || $0.contains("failed") })
         #expect(!events.items.isEmpty)
     }
 }

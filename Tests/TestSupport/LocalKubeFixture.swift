@@ -141,17 +141,24 @@ public struct LocalKubeFixture: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(cluster.token)")
         let response = try await http.execute(request, timeout: .seconds(60))
         guard response.status == .ok else { throw FixtureError("watch \(path): HTTP \(response.status.code)") }
+        return try await Self.events(of: response.body, until: until)
+    }
+
+    /// The events of a watch response body (one JSON object per line), read until `until` is
+    /// satisfied by the events so far or the stream ends (a last line without newline counts).
+    public static func events(of body: HTTPClientResponse.Body, until: ([JSONValue]) -> Bool = { _ in false }) async throws -> [JSONValue] {
         var events: [JSONValue] = []
         var pending: [UInt8] = []
-        for try await chunk in response.body {
+        for try await chunk in body {
             pending.append(contentsOf: chunk.readableBytesView)
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(pending[..<newline])
                 pending.removeSubrange(...newline)
                 if !line.isEmpty { events.append(try JSONValue.parse(line)) }
             }
-            if until(events) { break }
+            if until(events) { return events }
         }
+        if !pending.isEmpty { events.append(try JSONValue.parse(pending)) }
         return events
     }
 

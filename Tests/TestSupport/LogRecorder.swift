@@ -20,6 +20,21 @@ public final class LogRecorder: Sendable {
         return logger
     }
 
+    /// A logger at `level` (default: everything) whose lines this recorder keeps.
+    public func logger(level: Logger.Level) -> Logger {
+        var logger = self.logger
+        logger.logLevel = level
+        return logger
+    }
+
+    /// Every line as text, `level message key=value ...` (metadata sorted): what a scan for
+    /// leaked values reads.
+    public var lines: [String] {
+        entries.map { entry in
+            "\(entry.level) \(entry.message) " + entry.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
+    }
+
     public var entries: [Entry] { state.withLock { $0.entries } }
 
     func record(_ entry: Entry) {

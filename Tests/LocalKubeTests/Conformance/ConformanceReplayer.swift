@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import TestSupport
 
 /// Replays recorded cases against fresh clusters of one LocalKube server, over HTTPS.
 /// One per test process: each case gets its own cluster (`server.addCluster(name:)`).
@@ -154,17 +155,7 @@ final class ConformanceReplayer: Sendable {
         let response = try await client.execute(request, timeout: .seconds(30))
         let contentType = response.headers.first(name: "Content-Type")
         if exchange.isWatch && response.status == .ok {
-            var events: [JSONValue] = []
-            var pending: [UInt8] = []
-            for try await chunk in response.body {
-                pending.append(contentsOf: chunk.readableBytesView)
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = Array(pending[..<newline])
-                    pending.removeSubrange(...newline)
-                    if !line.isEmpty { events.append(try JSONValue.parse(line)) }
-                }
-            }
-            if !pending.isEmpty { events.append(try JSONValue.parse(pending)) }
+            let events = try await LocalKubeFixture.events(of: response.body)
             return Answer(status: Int(response.status.code), contentType: contentType, text: "", body: nil, events: events)
         }
         let bytes = try await response.body.collect(upTo: 64 << 20)
