@@ -7,6 +7,6 @@ struct AddonManager: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addon-manager",
         abstract: "The addon manager of the managed Kubernetes service.",
-        subcommands: [RunCommand.self, DevCommand.self, LocalKubeCommand.self, ChaosCommand.self]
+        subcommands: [RunCommand.self, DevCommand.self, LocalKubeCommand.self, ChaosCommand.self, ProviderBenchCommand.self]
     )
 }

@@ -151,9 +151,8 @@ struct DevCommand: AsyncParsableCommand {
                                                      nodePoolSeries: { await lifecycle?.exposition() ?? "" }, logger: logger) { true }
         let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
         let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, nodePools: nodePools, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints), .init(service: status)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ManagerStartup.serviceGroup(
+            [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints), .init(service: status)], logger: logger)
         try await group.run()
         if printRequestCounts { await printRequests(fleet) }
         await fleet.shutdown()

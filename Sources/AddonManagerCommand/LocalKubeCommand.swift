@@ -56,8 +56,7 @@ struct LocalKubeCommand: AsyncParsableCommand {
         if paths.count > 10 { say("  ... and \(paths.count - 10) more in \(kubeconfigDir)") }
         say("Try: kubectl --kubeconfig \(paths[0]) get ns")
         say("Stop with Ctrl-C.")
-        let group = ServiceGroup(configuration: .init(
-            services: [LocalKubeService(server: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ManagerStartup.serviceGroup([.init(service: LocalKubeService(server: server))], logger: logger)
         try await group.run()
     }
 }

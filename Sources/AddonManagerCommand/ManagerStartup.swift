@@ -4,11 +4,24 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 
 /// What `run` and `dev` both do first: a logger at the asked level, the Prometheus registry
 /// behind swift-metrics, and the catalog when a directory is given (every problem printed as
 /// `file:line: message`).
 enum ManagerStartup {
+    /// A service group that drains on SIGTERM/SIGINT, within bounds: a graceful shutdown that
+    /// takes over 25 s is escalated to cancellation, and a cancellation that takes over 5 s ends
+    /// the process with a message naming it (swift-service-lifecycle's `fatalError`) — inside
+    /// Kubernetes' default 30 s grace, and never a replica that outlives its SIGTERM (a chaos
+    /// run found one idle for minutes after it, every task waiting).
+    static func serviceGroup(_ services: [ServiceGroupConfiguration.ServiceConfiguration], logger: Logger) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(25)
+        configuration.maximumCancellationDuration = .seconds(5)
+        return ServiceGroup(configuration: configuration)
+    }
+
     struct Started {
         var logger: Logger
         var registry: PrometheusCollectorRegistry

@@ -211,9 +211,13 @@ struct RunCommand: AsyncParsableCommand {
             if let nodePoolsService {
                 services.append(.init(service: nodePoolsService))
             }
-            let group = ServiceGroup(configuration: .init(
-                services: services,
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            // Cluster API clusters, once (and while) that kind is installed.
+            var clusterAPIOptions = ClusterAPIClusters.Options()
+            clusterAPIOptions.namespace = namespace
+            services.append(.init(service: ClusterAPIService(
+                clusters: ClusterAPIClusters(management: management, options: clusterAPIOptions, logger: logger),
+                elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: ClusterAPIService.leaseName, identity: identity, logger: logger))))
+            let group = ManagerStartup.serviceGroup(services, logger: logger)
             try await group.run()
         } catch {
             await clients.close()

@@ -69,7 +69,15 @@ final class ChaosReplica: @unchecked Sendable {
         }
         guard let running, running.isRunning else { return }
         running.terminate()
-        running.waitUntilExit()
+        // A replica exits within its shutdown bounds (25 s graceful + 5 s cancellation); one that
+        // does not is killed, and said so, rather than waited for forever.
+        let deadline = Date().addingTimeInterval(45)
+        while running.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        if running.isRunning {
+            FileHandle.standardError.write(Data("chaos: \(identity) did not exit within 45 s of SIGTERM: killed (see its log)\n".utf8))
+            Glibc.kill(running.processIdentifier, SIGKILL)
+            running.waitUntilExit()
+        }
     }
 
     /// Resident memory in MiB (from /proc), nil when not running.
