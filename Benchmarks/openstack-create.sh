@@ -2,7 +2,8 @@
 # Our OpenStack provider against a loop of `openstack server create`, on the local OpenStack of
 # ../shared/openstack-local (issue: the provisioning loop). Same run, same cloud, same N servers:
 #   1. `addon-manager provider-bench`: N creates one after another (one process, one token,
-#      names resolved once), then until all ACTIVE, then deletes until all gone;
+#      names resolved once), then until all ACTIVE, then deletes until all gone; then again with
+#      4 creates in flight at once;
 #   2. a shell loop of `openstack server create` (a process, an authentication and name look-ups
 #      per server), then until all ACTIVE (`openstack server list`), then `openstack server delete`.
 # Prints both and the ratios (CLI / provider) as one markdown table.
@@ -36,9 +37,12 @@ stamp=$(date +%s)
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
-echo "provider: $servers servers..." >&2
+echo "provider: $servers servers, one at a time..." >&2
 provider_out=$("$ADDON_MANAGER" provider-bench --servers "$servers" --network private --prefix "pb-$stamp")
+echo "provider: $servers servers, 4 at once..." >&2
+provider4_out=$("$ADDON_MANAGER" provider-bench --servers "$servers" --network private --prefix "pb4-$stamp" --concurrency 4)
 get() { sed -n "s/^$1=//p" <<<"$provider_out"; }
+get4() { sed -n "s/^$1=//p" <<<"$provider4_out"; }
 
 echo "openstack CLI: $servers servers..." >&2
 prefix="cli-$stamp"
@@ -69,12 +73,12 @@ cli_delete=$(elapsed "$active" "$deletes_issued")
 cli_gone=$(elapsed "$active" "$gone")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f×", a / b }'; }
 table=$(cat <<TABLE
-| $servers servers on the local OpenStack | provider (\`provider-bench\`) | \`openstack\` CLI loop | CLI / provider |
-| --- | ---: | ---: | ---: |
-| creates issued | $(get creates_issued_seconds) s (median $(get create_median_ms) ms each) | $cli_issue s | $(ratio "$cli_issue" "$(get creates_issued_seconds)") |
-| all ACTIVE (from the first create) | $(get all_active_seconds) s | $cli_active s | $(ratio "$cli_active" "$(get all_active_seconds)") |
-| deletes issued | $(get deletes_issued_seconds) s | $cli_delete s | $(ratio "$cli_delete" "$(get deletes_issued_seconds)") |
-| all gone (from the first delete) | $(get all_gone_seconds) s | $cli_gone s | $(ratio "$cli_gone" "$(get all_gone_seconds)") |
+| $servers servers on the local OpenStack | provider, one at a time | provider, 4 at once | \`openstack\` CLI loop | CLI / provider (one at a time) | CLI / provider (4 at once) |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| creates issued | $(get creates_issued_seconds) s (median $(get create_median_ms) ms each) | $(get4 creates_issued_seconds) s (median $(get4 create_median_ms) ms each) | $cli_issue s | $(ratio "$cli_issue" "$(get creates_issued_seconds)") | $(ratio "$cli_issue" "$(get4 creates_issued_seconds)") |
+| all ACTIVE (from the first create) | $(get all_active_seconds) s | $(get4 all_active_seconds) s | $cli_active s | $(ratio "$cli_active" "$(get all_active_seconds)") | $(ratio "$cli_active" "$(get4 all_active_seconds)") |
+| deletes issued | $(get deletes_issued_seconds) s | $(get4 deletes_issued_seconds) s | $cli_delete s | $(ratio "$cli_delete" "$(get deletes_issued_seconds)") | $(ratio "$cli_delete" "$(get4 deletes_issued_seconds)") |
+| all gone (from the first delete) | $(get all_gone_seconds) s | $(get4 all_gone_seconds) s | $cli_gone s | $(ratio "$cli_gone" "$(get all_gone_seconds)") | $(ratio "$cli_gone" "$(get4 all_gone_seconds)") |
 TABLE
 )
 echo "$table"

@@ -20,6 +20,7 @@ struct ProviderBenchCommand: AsyncParsableCommand {
     @Option(help: "Network name or ID.") var network: String?
     @Option(help: "Server name prefix (also their cluster tag).") var prefix = "provider-bench"
     @Option(help: "Give up waiting after this many seconds.") var timeout = 300
+    @Option(help: "Creates in flight at once (1: one after another, as one reconcile of the loop does).") var concurrency = 1
 
     func run() async throws {
         var logger = Logger(label: "provider-bench")
@@ -31,11 +32,24 @@ struct ProviderBenchCommand: AsyncParsableCommand {
         let start = clock.now
         var perCreate: [Duration] = []
         do {
-            for i in 0..<servers {
-                let before = clock.now
-                _ = try await provider.createServer(ServerSpec(name: "\(prefix)-\(i)", flavor: flavor, image: image, network: network,
-                                                               metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: "bench", ServerSpec.machineKey: "\(i)"]))
-                perCreate.append(clock.now - before)
+            let (flavor, image, network, prefix) = (self.flavor, self.image, self.network, self.prefix)
+            try await withThrowingTaskGroup(of: Duration.self) { group in
+                var next = 0
+                func startOne() {
+                    let i = next
+                    next += 1
+                    group.addTask {
+                        let before = clock.now
+                        _ = try await provider.createServer(ServerSpec(name: "\(prefix)-\(i)", flavor: flavor, image: image, network: network,
+                                                                       metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: "bench", ServerSpec.machineKey: "\(i)"]))
+                        return clock.now - before
+                    }
+                }
+                while next < min(max(concurrency, 1), servers) { startOne() }
+                while let took = try await group.next() {
+                    perCreate.append(took)
+                    if next < servers { startOne() }
+                }
             }
             let issued = clock.now - start
             let active = try await waitUntil(provider, cluster: cluster, clock: clock) { list in
@@ -48,6 +62,7 @@ struct ProviderBenchCommand: AsyncParsableCommand {
             let gone = clock.now - deleteStart
             let sorted = perCreate.sorted()
             print("servers=\(servers)")
+            print("concurrency=\(concurrency)")
             print("creates_issued_seconds=\(Self.seconds(issued))")
             print("create_median_ms=\(Self.milliseconds(sorted[sorted.count / 2]))")
             print("all_active_seconds=\(Self.seconds(active - start))")

@@ -60,6 +60,8 @@ enum ObjectValidation {
             let clusterIPErrors = ServiceValidation.clusterIPErrors(object, old: old)
             if !clusterIPErrors.isEmpty { throw APIError.invalid(kind: type.kind, group: type.group, name: name, causes: clusterIPErrors.causes) }
             causes += ServiceValidation.errors(object, old: old).causes
+        } else if type.group.isEmpty, type.kind == "Node" {
+            causes += NodeValidation.errors(object, old: old).causes
         } else if type.group.isEmpty, type.kind == "PersistentVolumeClaim" {
             causes += ClaimValidation.errors(object).causes
         } else if type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" {
