@@ -9,6 +9,7 @@ import KubernetesModel
 import LocalKube
 import Logging
 import TestSupport
+import Synchronization
 import Testing
 
 /// The loop as `run --node-pools` runs it, against the real local OpenStack of
@@ -19,10 +20,24 @@ import Testing
 /// for each ACTIVE server and removes it when the server is gone.
 @Suite(.enabled(if: OpenStackLocal.shouldRun, Comment(rawValue: OpenStackLocal.skipMessage)), .timeLimit(.minutes(8)))
 struct OpenStackLoopTests {
+    /// The tasks a test runs (the loop, the Node stand-in), stopped at teardown.
+    final class Tasks: Sendable {
+        private let tasks = Mutex<[Task<Void, Never>]>([])
+        func add(_ task: Task<Void, Never>) { tasks.withLock { $0.append(task) } }
+        func stopAll() async {
+            let all = tasks.withLock { tasks in defer { tasks.removeAll() }; return tasks }
+            for task in all { task.cancel() }
+            for task in all { await task.value }
+        }
+    }
+
     struct Loop {
         let fleet: DevFleet
         let namespace: String
         let observer: OpenStackProvider
+        let tasks: Tasks
+        /// Starts the provisioning loop (`withLoop(startingTheLoop: false)` leaves that to the test).
+        let startLoop: @Sendable () -> Void
 
         var clusterKey: String { "\(namespace)/c1" }
 
@@ -49,7 +64,7 @@ struct OpenStackLoopTests {
           "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "2s"]], "nodeStartupTimeout": "120s", "maxUnhealthy": "100%"]]]
     }
 
-    static func withLoop(credentials: [String: String], _ body: (Loop) async throws -> Void) async throws {
+    static func withLoop(credentials: [String: String], startingTheLoop: Bool = true, _ body: (Loop) async throws -> Void) async throws {
         var logger = Logger(label: "openstack-loop-test")
         logger.logLevel = .warning
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("openstack-loop-\(UUID().uuidString)")
@@ -57,9 +72,15 @@ struct OpenStackLoopTests {
         // A project of its own per run: server names and metadata carry it, so runs never meet.
         let namespace = OpenStackLocal.uniqueName("osl")
         let observer = try OpenStackLocal.provider()
-        let loop = Loop(fleet: fleet, namespace: namespace, observer: observer)
         let providers = InfrastructureProviders(management: fleet.management, logger: logger)
-        var tasks: [Task<Void, Never>] = []
+        let tasks = Tasks()
+        let server = fleet.server
+        let lifecycle = ClusterLifecycle(management: fleet.management, namespace: namespace, provider: { try await providers.provider(for: $0) },
+                                         workload: { [logger] cluster in
+                                             try server.client(for: cluster.name, logger: logger)
+                                         }, provisioningPoll: .milliseconds(500), logger: logger)
+        let loop = Loop(fleet: fleet, namespace: namespace, observer: observer, tasks: tasks,
+                        startLoop: { tasks.add(Task { await lifecycle.run() }) })
         do {
             let workload = try await fleet.addCluster(DevFleet.ClusterRequest(name: "c1", project: namespace))
             var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "openstack", namespace: namespace)
@@ -68,19 +89,14 @@ struct OpenStackLoopTests {
             _ = try await fleet.management.patch(ManagementKinds.cluster, name: "c1", namespace: namespace,
                                                  patch: ["spec": ["infrastructure": ["credentialsSecretRef": ["name": "openstack"], "network": "private"]]],
                                                  type: .merge, options: WriteOptions(fieldManager: "test"))
-            let server = fleet.server
-            let lifecycle = ClusterLifecycle(management: fleet.management, namespace: namespace, provider: { try await providers.provider(for: $0) },
-                                             workload: { [logger] cluster in
-                                                 try server.client(for: cluster.name, logger: logger)
-                                             }, provisioningPoll: .milliseconds(500), logger: logger)
-            tasks.append(Task { await lifecycle.run() })
-            tasks.append(Task { await Self.joinNodes(workload: workload, loop: loop) })
+            if startingTheLoop { loop.startLoop() }
+            tasks.add(Task { await Self.joinNodes(workload: workload, loop: loop) })
             try await body(loop)
         } catch {
-            await Self.tearDown(loop, tasks: tasks, providers: providers)
+            await Self.tearDown(loop, providers: providers)
             throw error
         }
-        await Self.tearDown(loop, tasks: tasks, providers: providers)
+        await Self.tearDown(loop, providers: providers)
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -105,9 +121,8 @@ struct OpenStackLoopTests {
     }
 
     /// Stops the loop, deletes what the test made in OpenStack, and closes everything.
-    static func tearDown(_ loop: Loop, tasks: [Task<Void, Never>], providers: InfrastructureProviders) async {
-        for task in tasks { task.cancel() }
-        for task in tasks { await task.value }
+    static func tearDown(_ loop: Loop, providers: InfrastructureProviders) async {
+        await loop.tasks.stopAll()
         if let servers = try? await loop.servers() {
             for server in servers { try? await loop.observer.deleteServer(id: server.id) }
         }
@@ -189,6 +204,35 @@ struct OpenStackLoopTests {
             }
             #expect(try await loop.servers().isEmpty)
             #expect(try await loop.observer.serverGroups(namePrefix: "\(loop.clusterKey)/").isEmpty)
+        }
+    }
+
+    /// The manager killed between Nova accepting a create and the Machine recording the server:
+    /// the Machine exists without a server ID, its server exists under its deterministic name.
+    /// The next manager adopts that server: no second one, no orphan.
+    @Test func aServerCreatedBeforeTheManagerDiedIsAdoptedNotDuplicated() async throws {
+        try await Self.withLoop(credentials: try OpenStackLocal.secretData(), startingTheLoop: false) { loop in
+            try await loop.setPools(Self.pool(replicas: 1))
+            let cluster = try await loop.fleet.management.get(ManagementKinds.cluster, name: "c1", namespace: loop.namespace)
+            // The Machine as the loop creates it, status Pending (no server ID recorded).
+            var machine = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Machine", name: "c1-workers-k1ll3", namespace: loop.namespace)
+            machine.labels = [ManagementKinds.clusterLabel: "c1", NodePoolReconciler.poolLabel: "workers"]
+            machine.body.setValue([.string(NodePoolReconciler.finalizer)], at: ["metadata", "finalizers"])
+            machine.body.setValue([OwnerReference(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: "c1", uid: cluster.uid ?? "",
+                                                  controller: true, blockOwnerDeletion: true).json], at: ["metadata", "ownerReferences"])
+            machine["spec"] = ["cluster": "c1", "pool": "workers", "flavor": "m1.tiny", "image": "cirros-fake"]
+            _ = try await loop.fleet.management.create(machine, options: WriteOptions(fieldManager: NodePoolReconciler.fieldManager))
+            // What Nova accepted before the manager died.
+            let created = try await loop.observer.createServer(ServerSpec(name: "\(loop.namespace)-c1-workers-k1ll3", flavor: "m1.tiny", image: "cirros-fake",
+                                                                          network: "private",
+                                                                          metadata: [ServerSpec.clusterKey: loop.clusterKey, ServerSpec.poolKey: "workers",
+                                                                                     ServerSpec.machineKey: "c1-workers-k1ll3"]))
+            loop.startLoop()
+            try await eventually("the Machine Running on the server created before", timeout: .seconds(120)) { try await loop.running(1) }
+            let machines = try await loop.machines()
+            #expect(machines.map(\.name) == ["c1-workers-k1ll3"])
+            #expect(machines.first?.status["serverID"].stringValue == created.id)
+            #expect(try await loop.servers().map(\.id) == [created.id], "a second server was created")
         }
     }
 
