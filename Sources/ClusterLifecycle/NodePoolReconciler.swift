@@ -153,6 +153,7 @@ public struct NodePoolReconciler: Reconciler {
                 if case .healthy(let next?) = verdict { recheck = min(recheck ?? next, next) }
                 if progress.phase != "Running" { busy = true }
                 if progress.ready { summary.ready += 1 }
+                if let failure = progress.failure, !summary.failures.contains(failure) { summary.failures.append(failure) }
                 observed.append(NodePoolPlanner.Machine(name: machine.name, zone: machine["spec"]["availabilityZone"].stringValue,
                                                         flavor: machine["spec"]["flavor"].stringValue ?? "", image: machine["spec"]["image"].stringValue ?? "",
                                                         created: progress.observation.created,
@@ -215,12 +216,16 @@ public struct NodePoolReconciler: Reconciler {
         var ready = 0
         var unhealthy = 0
         var remediation: Remediation.Decision?
+        /// Why its failed Machines failed (distinct messages, Nova's fault among them).
+        var failures: [String] = []
     }
 
     struct Progress {
         var observation: MachineObservation
         var phase: String
         var ready: Bool
+        /// Why the Machine failed, when it did.
+        var failure: String? = nil
     }
 
     /// Creates the Machine's server if it has none, reads where it stands, links its Node, and
@@ -232,7 +237,14 @@ public struct NodePoolReconciler: Reconciler {
         var server: Server?
         if let id = serverID {
             // Not in the list: asked for by ID before it is taken for gone (a list may lag).
-            if let found = listed[id] { server = found } else { server = try await provider.server(id: id) }
+            if let found = listed[id] {
+                server = found
+                // Nova lists an ERROR server without its fault: read it, so that the Machine
+                // and the pool's condition say why.
+                if found.state == .error, found.fault == nil { server = try await provider.server(id: id) ?? found }
+            } else {
+                server = try await provider.server(id: id)
+            }
         } else {
             do {
                 // A pool with a server-group policy has one group, named for the cluster and pool.
@@ -319,7 +331,9 @@ public struct NodePoolReconciler: Reconciler {
                                                         options: WriteOptions(fieldManager: Self.fieldManager))
         }
         let created = KubeTime.parse(machine.metadata["creationTimestamp"].stringValue ?? "") ?? dependencies.now()
-        return Progress(observation: MachineObservation(name: machine.name, created: created, server: serverState, node: nodeState), phase: phase, ready: ready)
+        let failure = phase == "Failed" ? status["failureMessage"].stringValue ?? "the server is \(server?.state.rawValue ?? "gone")" : nil
+        return Progress(observation: MachineObservation(name: machine.name, created: created, server: serverState, node: nodeState), phase: phase, ready: ready,
+                        failure: failure)
     }
 
     /// A deleted Machine's server goes first; the finalizer is released once it is gone.
@@ -392,9 +406,15 @@ public struct NodePoolReconciler: Reconciler {
         let prefix = Self.serverGroupPrefix(cluster: key)
         let grouped = Set(pools.filter { $0.serverGroupPolicy != nil }.map(\.name))
         let poolsInUse = Set(machines.compactMap { $0["spec"]["pool"].stringValue })
+        // A removed pool's group whose Machines are still going: looked at again in time.
+        var groupWaiting = false
         for group in try await provider.serverGroups(namePrefix: prefix) {
             let pool = String(group.name.dropFirst(prefix.count))
-            guard !grouped.contains(pool), !poolsInUse.contains(pool) else { continue }
+            guard !grouped.contains(pool) else { continue }
+            if poolsInUse.contains(pool) {
+                groupWaiting = true
+                continue
+            }
             logger.info("deleting the server group of a removed pool", metadata: ["cluster": "\(key)", "pool": "\(pool)", "group": "\(group.name)"])
             try await provider.deleteServerGroup(id: group.id)
         }
@@ -411,7 +431,8 @@ public struct NodePoolReconciler: Reconciler {
             try await provider.deleteServer(id: server.id)
             await event(on: cluster, .warning, "OrphanServerDeleted", "server \(server.name) (\(server.id)) had no Machine for \(grace): deleted")
         }
-        return decision.waiting || !decision.expired.isEmpty ? orphans.interval : nil
+        await orphans.setGroupWaiting(cluster: key, groupWaiting)
+        return decision.waiting || !decision.expired.isEmpty || groupWaiting ? orphans.interval : nil
     }
 
     // MARK: Writes
@@ -474,7 +495,10 @@ public struct NodePoolReconciler: Reconciler {
         } else {
             let short = summaries.filter { $0.ready < $0.replicas }
             condition("NodePoolsReady", short.isEmpty, short.isEmpty ? "AllPoolsReady" : "PoolsNotReady",
-                      short.isEmpty ? "\(summaries.count) pools at size" : short.map { "\($0.name): \($0.ready) of \($0.replicas) ready" }.joined(separator: "; "))
+                      short.isEmpty ? "\(summaries.count) pools at size" : short.map { summary in
+                          "\(summary.name): \(summary.ready) of \(summary.replicas) ready"
+                              + (summary.failures.isEmpty ? "" : " (failed: \(summary.failures.prefix(3).joined(separator: " / ")))")
+                      }.joined(separator: "; "))
             let unhealthy = summaries.filter { $0.unhealthy > 0 }
             let blocked = summaries.filter { $0.remediation?.allowed == false }
             if !nodesKnown {

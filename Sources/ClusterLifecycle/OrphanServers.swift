@@ -58,11 +58,21 @@ public actor OrphanServers {
         return decision
     }
 
-    /// Whether orphans of the cluster wait out their grace period.
-    public func isWaiting(cluster: String) -> Bool { !(firstSeen[cluster] ?? [:]).isEmpty }
+    /// Whether orphans of the cluster wait out their grace period, or a removed pool's server
+    /// group waits for its Machines to go.
+    public func isWaiting(cluster: String) -> Bool { !(firstSeen[cluster] ?? [:]).isEmpty || groupsWaiting.contains(cluster) }
+
+    /// Clusters with a removed pool's server group still waiting for its Machines to go.
+    private var groupsWaiting: Set<String> = []
+
+    /// Notes whether the cluster has a removed pool's server group that waits for its Machines.
+    public func setGroupWaiting(cluster: String, _ waiting: Bool) {
+        if waiting { groupsWaiting.insert(cluster) } else { groupsWaiting.remove(cluster) }
+    }
 
     /// The cluster is gone: what was remembered of it goes too.
     public func forget(cluster: String) {
+        groupsWaiting.remove(cluster)
         lastListed[cluster] = nil
         firstSeen[cluster] = nil
     }

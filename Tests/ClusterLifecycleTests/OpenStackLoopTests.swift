@@ -236,6 +236,22 @@ struct OpenStackLoopTests {
         }
     }
 
+    /// A flavor no host can take: the Machine fails with Nova's fault, and the pool's condition
+    /// says why (the loop keeps trying, rate-limited, while the pool is short).
+    @Test func aFlavorNoHostCanTakeFailsWithNovasFaultOnTheCondition() async throws {
+        try await Self.withLoop(credentials: try OpenStackLocal.secretData()) { loop in
+            try await loop.setPools([["name": "workers", "replicas": 1, "flavor": "osf.novalidhost", "image": "cirros-fake"]])
+            let condition = try await eventuallyValue("NodePoolsReady says why", timeout: .seconds(120)) { () -> JSONValue? in
+                let condition = try await loop.condition("NodePoolsReady")
+                return condition?["message"].stringValue?.contains("No valid host") == true ? condition : nil
+            }
+            #expect(condition["status"] == "False" && condition["reason"] == "PoolsNotReady")
+            #expect(condition["message"].stringValue?.hasPrefix("workers: 0 of 1 ready (failed: ") == true, "\(condition)")
+            let machine = try #require(try await loop.machines().first)
+            #expect(machine.status["phase"] == "Failed" && machine.status["failureMessage"].stringValue?.contains("No valid host") == true, "\(machine.status)")
+        }
+    }
+
     @Test func wrongCredentialsAreAConditionThatDoesNotShowThem() async throws {
         var credentials = try OpenStackLocal.secretData()
         let wrong = "not-the-password-\(UUID().uuidString.prefix(6))"
