@@ -6,8 +6,8 @@ import KubernetesModel
 /// variable is an error naming it and its line; nothing is HTML-escaped; filters quote for YAML).
 ///
 /// Its context has `cluster`, `pool`, `machine` and `secrets` (the Secrets the pool references,
-/// by name, then key). Secret values are never part of an error: a message that would quote
-/// one says `[redacted]` instead.
+/// by name, then key). A message that would quote a secret value (of `SecretMaterial.minimumLength`
+/// characters or more, as everywhere in the manager) says `[redacted]` instead.
 public struct UserDataTemplate: Sendable {
     public static let roots: Set<String> = ["cluster", "pool", "machine", "secrets"]
 

@@ -22,6 +22,10 @@ struct ProviderBenchCommand: AsyncParsableCommand {
     @Option(help: "Give up waiting after this many seconds.") var timeout = 300
     @Option(help: "Creates in flight at once (1: one after another, as one reconcile of the loop does).") var concurrency = 1
 
+    func validate() throws {
+        guard servers >= 1, concurrency >= 1, timeout >= 1 else { throw ValidationError("--servers, --concurrency and --timeout must be at least 1") }
+    }
+
     func run() async throws {
         var logger = Logger(label: "provider-bench")
         logger.logLevel = .warning

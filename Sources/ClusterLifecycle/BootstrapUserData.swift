@@ -14,7 +14,9 @@ import KubernetesModel
 /// - `pool`: `name`, `flavor`, `image`, `labels` (a map), `taints` (a list of key/value/effect),
 ///   and the kubelet's flag forms `nodeLabels` (`k=v,k2=v2`) and `nodeTaints` (`k=v:Effect,...`);
 /// - `machine`: `name`, `serverName`, `availabilityZone` (empty when the pool has no zones);
-/// - `secrets`: the listed Secrets' UTF-8 values.
+/// - `secrets`: the listed Secrets' UTF-8 values; each must carry the label
+///   `addon-manager.io/user-data: "true"` (the project opts a Secret in, so that whoever may edit
+///   a Cluster cannot pour the project's cloud credentials or kubeconfigs into VM metadata).
 public struct BootstrapUserData: Sendable {
     /// The ConfigMap key holding the template.
     public static let templateKey = "userData"
@@ -28,20 +30,24 @@ public struct BootstrapUserData: Sendable {
     }
 
     /// The rendered user data of the Machine, or nil when its pool has no template.
-    public func render(cluster: KubeObject, pool: NodePool, machine: KubeObject, serverName: String) async throws(BootstrapUserDataError) -> String? {
+    /// A Secret may be read into user data only with this label set to `true`.
+    public static let optInLabel = "addon-manager.io/user-data"
+
+    /// Throws `BootstrapUserDataError` for what the project must fix; other errors (the API, RBAC)
+    /// as they are.
+    public func render(cluster: KubeObject, pool: NodePool, machine: KubeObject, serverName: String) async throws -> String? {
         guard let templateName = pool.userDataTemplate else { return nil }
         let namespace = cluster.namespace ?? "default"
         func fail(_ message: String) -> BootstrapUserDataError {
             BootstrapUserDataError(cluster: "\(namespace)/\(cluster.name)", pool: pool.name, message: message)
         }
-        /// One object of the Cluster's namespace; missing or unreadable is a failure naming it.
-        func read(_ kind: GroupVersionKind, _ name: String, as what: String) async throws(BootstrapUserDataError) -> KubeObject {
+        /// One object of the Cluster's namespace; a missing one is the project's to fix, any
+        /// other failure (the API, permissions) is thrown as it is and retried with backoff.
+        func read(_ kind: GroupVersionKind, _ name: String, as what: String) async throws -> KubeObject {
             do {
                 return try await management.get(kind, name: name, namespace: namespace)
             } catch let error as KubernetesError where error.isNotFound {
                 throw fail("\(what) \(namespace)/\(name) does not exist")
-            } catch {
-                throw fail("\(what) \(namespace)/\(name) could not be read: \(error)")
             }
         }
         let configMap = try await read(ManagementKinds.configMap, templateName, as: "the template ConfigMap")
@@ -51,6 +57,11 @@ public struct BootstrapUserData: Sendable {
         var secrets: [String: [String: String]] = [:]
         for name in pool.userDataSecrets {
             let object = try await read(ManagementKinds.secret, name, as: "the userDataSecrets Secret")
+            // Opted in by whoever owns it: a Cluster's editor cannot pour the project's other
+            // Secrets (cloud credentials, kubeconfigs) into VMs' metadata.
+            guard object.labels[Self.optInLabel] == "true" else {
+                throw fail("the Secret \(namespace)/\(name) is not labelled \(Self.optInLabel)=true (only Secrets so labelled reach user data)")
+            }
             let values: [String: [UInt8]]
             do { values = try ManagementSecretSource.values(of: object) } catch { throw fail("\(error)") }
             var text: [String: String] = [:]
@@ -107,5 +118,5 @@ public struct BootstrapUserDataError: Error, CustomStringConvertible, Equatable 
     public var cluster: String
     public var pool: String
     public var message: String
-    public var description: String { "pool \(pool): user data: \(message)" }
+    public var description: String { "cluster \(cluster) pool \(pool): user data: \(message)" }
 }

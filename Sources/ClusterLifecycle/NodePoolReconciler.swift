@@ -14,6 +14,7 @@ import Metrics
 /// pools' state to the Cluster's status. Decisions are the pure functions beside it; this type
 /// only reads, writes and requeues.
 public struct NodePoolReconciler: Reconciler {
+    static let errorWithoutFault = "the server is in ERROR"
     /// On a Machine: its server is deleted before the Machine goes.
     public static let finalizer = "addon-manager.io/server"
     /// On a Cluster with node pools: its Machines, servers and server groups go before it does
@@ -88,7 +89,6 @@ public struct NodePoolReconciler: Reconciler {
             throw TerminalError(error)
         }
         if pools.isEmpty && machines.isEmpty && !hasFinalizer(cluster) { return .done }
-        if !pools.isEmpty && !hasFinalizer(cluster) { try await setFinalizer(on: cluster, present: true) }
         // Without a provider (no credentials, a Secret that cannot be used) or with one that
         // refuses the credentials, nothing can be decided: the condition says why, and the
         // reconcile is retried with backoff.
@@ -104,12 +104,6 @@ public struct NodePoolReconciler: Reconciler {
         } catch let error as ProviderError where [.unauthorized, .forbidden, .configuration].contains(error.kind) {
             try await writeStatus(cluster, pools: pools, summaries: [], problem: ("InfrastructureRefused", error.description))
             throw error
-        } catch let error as BootstrapUserDataError {
-            // The project's template or Secrets (not watched: a fix is seen at the next look,
-            // an idle poll away, not after an ever longer backoff).
-            logger.warning("no user data for a pool", metadata: ["cluster": "\(error.cluster)", "pool": "\(error.pool)", "error": "\(error.message)"])
-            try await writeStatus(cluster, pools: pools, summaries: [], problem: ("UserDataInvalid", error.description))
-            return .requeue(after: idlePoll)
         }
     }
 
@@ -131,6 +125,7 @@ public struct NodePoolReconciler: Reconciler {
             .contains { $0["type"] == "NodesHealthy" && $0["reason"] == "RemediationNotAllowed" }
         var summaries: [PoolSummary] = []
         var busy = false
+        var finalizerSet = false
         var recheck: Duration?
         for pool in pools {
             var summary = PoolSummary(name: pool.name, replicas: pool.replicas)
@@ -151,7 +146,9 @@ public struct NodePoolReconciler: Reconciler {
                 let verdict = MachineHealth.assess(observation, rules: pool.unhealthyConditions, nodeStartupTimeout: pool.nodeStartupTimeout, now: now)
                 verdicts[machine.name] = verdict
                 if case .healthy(let next?) = verdict { recheck = min(recheck ?? next, next) }
-                if progress.phase != "Running" { busy = true }
+                // A Machine waiting for its pool's user data is looked at at the idle pace.
+                if progress.phase != "Running", !progress.waitsForUserData { busy = true }
+                if progress.waitsForUserData { summary.userDataInvalid = true }
                 if progress.ready { summary.ready += 1 }
                 if let failure = progress.failure, !summary.failures.contains(failure) { summary.failures.append(failure) }
                 observed.append(NodePoolPlanner.Machine(name: machine.name, zone: machine["spec"]["availabilityZone"].stringValue,
@@ -179,6 +176,11 @@ public struct NodePoolReconciler: Reconciler {
                 busy = true
                 switch action {
                 case .create(let zone):
+                    // Before anything is made in the cloud: the Cluster then stays until it is gone.
+                    if !finalizerSet, !hasFinalizer(cluster) {
+                        try await setFinalizer(on: cluster, present: true)
+                        finalizerSet = true
+                    }
                     try await createMachine(cluster: cluster, pool: pool, zone: zone)
                 case .delete(let name, let reason):
                     guard let machine = machines.first(where: { $0.name == name }) else { continue }
@@ -218,6 +220,8 @@ public struct NodePoolReconciler: Reconciler {
         var remediation: Remediation.Decision?
         /// Why its failed Machines failed (distinct messages, Nova's fault among them).
         var failures: [String] = []
+        /// A Machine cannot get its server because the pool's user data cannot be made.
+        var userDataInvalid = false
     }
 
     struct Progress {
@@ -226,6 +230,8 @@ public struct NodePoolReconciler: Reconciler {
         var ready: Bool
         /// Why the Machine failed, when it did.
         var failure: String? = nil
+        /// No server yet: the pool's user data cannot be made (the project's template or Secrets).
+        var waitsForUserData = false
     }
 
     /// Creates the Machine's server if it has none, reads where it stands, links its Node, and
@@ -241,7 +247,14 @@ public struct NodePoolReconciler: Reconciler {
                 server = found
                 // Nova lists an ERROR server without its fault: read it, so that the Machine
                 // and the pool's condition say why.
-                if found.state == .error, found.fault == nil { server = try await provider.server(id: id) ?? found }
+                if found.state == .error, found.fault == nil {
+                    if machine.status["failureReason"] == "ServerFailed", let recorded = machine.status["failureMessage"].stringValue,
+                       recorded != Self.errorWithoutFault {
+                        server?.fault = recorded  // read once already
+                    } else {
+                        server = try await provider.server(id: id) ?? found
+                    }
+                }
             } else {
                 server = try await provider.server(id: id)
             }
@@ -260,10 +273,21 @@ public struct NodePoolReconciler: Reconciler {
                                       metadata: [ServerSpec.clusterKey: cluster, ServerSpec.poolKey: pool.name, ServerSpec.machineKey: machine.name])
                 server = try await provider.createServer(spec)
                 serverID = server?.id
+            } catch let error as BootstrapUserDataError {
+                // The project's input: said on the Machine (once per message) and the pool's
+                // condition; the other pools go on.
+                if machine.status["failureMessage"].stringValue != error.description {
+                    try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": "UserDataInvalid", "failureMessage": .string(error.description)])
+                    await event(on: machine, .warning, "UserDataInvalid", error.description)
+                    logger.warning("no user data for a machine", metadata: ["cluster": "\(error.cluster)", "pool": "\(error.pool)", "machine": "\(machine.name)",
+                                                                         "error": "\(error.message)"])
+                }
+                let created = KubeTime.parse(machine.metadata["creationTimestamp"].stringValue ?? "") ?? dependencies.now()
+                return Progress(observation: MachineObservation(name: machine.name, created: created, server: .pending, node: .notYet),
+                                phase: "Failed", ready: false, failure: error.description, waitsForUserData: true)
             } catch {
-                let reason = error is BootstrapUserDataError ? "UserDataInvalid" : "CreateFailed"
-                try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": .string(reason), "failureMessage": .string("\(error)")])
-                await event(on: machine, .warning, reason, "\(error)")
+                try await writeMachineStatus(machine, ["phase": "Failed", "failureReason": "CreateFailed", "failureMessage": .string("\(error)")])
+                await event(on: machine, .warning, "CreateFailed", "\(error)")
                 throw error
             }
         }
@@ -299,7 +323,7 @@ public struct NodePoolReconciler: Reconciler {
         case .failed(let fault):
             phase = "Failed"
             status["failureReason"] = "ServerFailed"
-            status["failureMessage"] = .string(fault.isEmpty ? "the server is in ERROR" : fault)
+            status["failureMessage"] = .string(fault.isEmpty ? Self.errorWithoutFault : fault)
         case .gone, .stopped:
             phase = "Failed"
         case .pending, .building:
@@ -356,40 +380,6 @@ public struct NodePoolReconciler: Reconciler {
         } catch let error as KubernetesError where error.isNotFound {
             // Released by an earlier pass that the cache had not caught up with: nothing left to do.
         }
-    }
-
-    // MARK: Delete path
-
-    /// A deleted Cluster: its Machines go (each releasing its server), then whatever the cloud
-    /// still has tagged for it and its server groups; then the Cluster may go. Credentials that
-    /// do not work keep it (and say so): its servers would otherwise be left running unseen.
-    func tearDown(_ cluster: KubeObject, machines: [KubeObject]) async throws -> ReconcileResult {
-        guard hasFinalizer(cluster) else { return try await deleteAll(machines, cluster: ReconcileRequest(namespace: cluster.namespace, name: cluster.name)) }
-        let key = "\(cluster.namespace ?? "")/\(cluster.name)"
-        let provider: any InfrastructureProvider
-        do {
-            provider = try await dependencies.provider(cluster)
-        } catch {
-            try await writeStatus(cluster, pools: [], summaries: [], problem: ("InfrastructureNotReady", "deleting: \(error)"))
-            throw error
-        }
-        for machine in machines {
-            if machine.metadata["deletionTimestamp"].isNull { try await delete(machine, remediated: nil) } else { try await finalize(machine, provider: provider) }
-        }
-        guard machines.isEmpty else { return .requeue(after: provisioningPoll) }
-        // No Machine accounts for anything any more: what is still tagged for the cluster goes.
-        let servers = try await provider.servers(cluster: key)
-        for server in servers where server.state != .deleting {
-            logger.notice("deleting a server of a deleted cluster", metadata: ["cluster": "\(key)", "server": "\(server.name)", "serverID": "\(server.id)"])
-            try await provider.deleteServer(id: server.id)
-        }
-        guard servers.isEmpty else { return .requeue(after: provisioningPoll) }
-        for group in try await provider.serverGroups(namePrefix: Self.serverGroupPrefix(cluster: key)) {
-            logger.info("deleting a server group of a deleted cluster", metadata: ["cluster": "\(key)", "group": "\(group.name)", "groupID": "\(group.id)"])
-            try await provider.deleteServerGroup(id: group.id)
-        }
-        try await setFinalizer(on: cluster, present: false)
-        return .done
     }
 
     // MARK: Orphans
@@ -494,7 +484,10 @@ public struct NodePoolReconciler: Reconciler {
             condition("NodePoolsReady", false, problem.reason, problem.message)
         } else {
             let short = summaries.filter { $0.ready < $0.replicas }
-            condition("NodePoolsReady", short.isEmpty, short.isEmpty ? "AllPoolsReady" : "PoolsNotReady",
+            // The project's template or Secrets (not watched: a fix is seen at the next look, an
+            // idle poll away) say so in the reason.
+            let reason = short.isEmpty ? "AllPoolsReady" : short.contains(where: \.userDataInvalid) ? "UserDataInvalid" : "PoolsNotReady"
+            condition("NodePoolsReady", short.isEmpty, reason,
                       short.isEmpty ? "\(summaries.count) pools at size" : short.map { summary in
                           "\(summary.name): \(summary.ready) of \(summary.replicas) ready"
                               + (summary.failures.isEmpty ? "" : " (failed: \(summary.failures.prefix(3).joined(separator: " / ")))")
@@ -542,30 +535,7 @@ public struct NodePoolReconciler: Reconciler {
     static func serverGroupName(cluster key: String, pool: String) -> String { serverGroupPrefix(cluster: key) + pool }
     static func serverGroupPrefix(cluster key: String) -> String { "\(key)/" }
 
-    func hasFinalizer(_ cluster: KubeObject) -> Bool {
-        (cluster.metadata["finalizers"].arrayValue ?? []).contains(.string(Self.clusterFinalizer))
-    }
 
-    /// Adds or removes the Cluster's finalizer (guarded by its resourceVersion: other
-    /// finalizers written meanwhile are not lost; a conflict is retried with the fresh Cluster).
-    func setFinalizer(on cluster: KubeObject, present: Bool) async throws {
-        var current = cluster
-        for attempt in 1...3 {
-            var finalizers = (current.metadata["finalizers"].arrayValue ?? []).filter { $0 != .string(Self.clusterFinalizer) }
-            if present { finalizers.append(.string(Self.clusterFinalizer)) }
-            do {
-                _ = try await dependencies.management.patch(ManagementKinds.cluster, name: current.name, namespace: current.namespace,
-                                                            patch: ["metadata": ["finalizers": .array(finalizers), "resourceVersion": current.metadata["resourceVersion"]]],
-                                                            type: .merge, options: WriteOptions(fieldManager: Self.fieldManager))
-                return
-            } catch let error as KubernetesError where error.isNotFound && !present {
-                return
-            } catch let error as KubernetesError where error.isConflict && attempt < 3 {
-                // The cache was behind: the Cluster as it is now.
-                current = try await dependencies.management.get(ManagementKinds.cluster, name: cluster.name, namespace: cluster.namespace)
-            }
-        }
-    }
 }
 
 /// Labels the loop puts on Machines.

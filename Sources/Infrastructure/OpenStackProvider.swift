@@ -121,8 +121,7 @@ public final class OpenStackProvider: InfrastructureProvider {
     public func ensureServerGroup(name: String, policy: ServerGroupPolicy) async throws(ProviderError) -> String {
         let operation = "ensure server group"
         func chosen() async throws(ProviderError) -> NovaServerGroup? {
-            let response = try await compute(.GET, "/os-server-groups?limit=1000", operation: operation)
-            let groups = try response.decode(NovaServerGroup.Page.self, operation: operation).server_groups.filter { $0.name == name }
+            let groups = try await allServerGroups(operation: operation).filter { $0.name == name }
             guard let first = groups.min(by: { $0.id < $1.id }) else { return nil }
             guard first.policy == policy.rawValue else {
                 throw ProviderError(
@@ -142,10 +141,19 @@ public final class OpenStackProvider: InfrastructureProvider {
     }
 
     public func serverGroups(namePrefix: String) async throws(ProviderError) -> [ServerGroup] {
-        let operation = "list server groups"
-        let response = try await compute(.GET, "/os-server-groups?limit=1000", operation: operation)
-        return try response.decode(NovaServerGroup.Page.self, operation: operation).server_groups
-            .filter { $0.name.hasPrefix(namePrefix) }.map { ServerGroup(id: $0.id, name: $0.name) }
+        try await allServerGroups(operation: "list server groups").filter { $0.name.hasPrefix(namePrefix) }.map { ServerGroup(id: $0.id, name: $0.name) }
+    }
+
+    /// Every server group of the project, page by page (Nova pages them by `limit` and `offset`).
+    private func allServerGroups(operation: String) async throws(ProviderError) -> [NovaServerGroup] {
+        let pageSize = 1000
+        var groups: [NovaServerGroup] = []
+        while true {
+            let response = try await compute(.GET, "/os-server-groups?limit=\(pageSize)&offset=\(groups.count)", operation: operation)
+            let page = try response.decode(NovaServerGroup.Page.self, operation: operation).server_groups
+            groups += page
+            if page.count < pageSize { return groups }
+        }
     }
 
     /// Deletes a server group (its members, if any, stay). Gone already is success.

@@ -151,7 +151,9 @@ extension LocalKubeCluster {
             let candidate = Self.nodePortRange.lowerBound + Int64(allocatedNodePorts % size)
             if held.insert(candidate).inserted { return candidate }
         }
-        return Self.nodePortRange.lowerBound  // every port held: validation's duplicate check reports it
+        // Every one of the 2768 ports held: not reached by tests or dev; the server would refuse
+        // with "range is full", here the first port is given again.
+        return Self.nodePortRange.lowerBound
     }
 
     /// A LoadBalancer with the Local traffic policy gets a health check node port from the node

@@ -34,9 +34,11 @@ public final class LocalKubeServer: Sendable {
     private let logger: Logger
     private let serverTask: Task<Void, any Error>
     private let serviceGroup: ServiceGroup
+    private let connections: OpenConnections
 
     private init(port: Int, host: String, caCertificatePEM: String, usesTLS: Bool, registry: ClusterRegistry,
-                 defaultSettings: ClusterSettings, logger: Logger, serverTask: Task<Void, any Error>, serviceGroup: ServiceGroup) {
+                 defaultSettings: ClusterSettings, logger: Logger, serverTask: Task<Void, any Error>, serviceGroup: ServiceGroup,
+                 connections: OpenConnections) {
         self.port = port
         self.host = host
         self.caCertificatePEM = caCertificatePEM
@@ -46,6 +48,7 @@ public final class LocalKubeServer: Sendable {
         self.logger = logger
         self.serverTask = serverTask
         self.serviceGroup = serviceGroup
+        self.connections = connections
     }
 
     /// Start listening on `host:port` (0 = any free port) over HTTPS with HTTP/2 (ALPN h2, http/1.1).
@@ -53,6 +56,7 @@ public final class LocalKubeServer: Sendable {
                              plainHTTP: Bool = false, logger: Logger) async throws(LocalKubeError) -> LocalKubeServer {
         let identity = try ServingIdentity.generate()
         let registry = ClusterRegistry()
+        let connections = OpenConnections()
         let serverBuilder: HTTPServerBuilder
         do {
             if plainHTTP {
@@ -64,7 +68,7 @@ public final class LocalKubeServer: Sendable {
                 tls.applicationProtocols = ["h2", "http/1.1"]
                 let serving = tls
                 serverBuilder = HTTPServerBuilder { responder in
-                    TLSConnectionChannel(upgrade: try HTTP2UpgradeChannel(tlsConfiguration: serving, responder: responder))
+                    TLSConnectionChannel(upgrade: try HTTP2UpgradeChannel(tlsConfiguration: serving, responder: responder), connections: connections)
                 }
             }
         } catch {
@@ -98,7 +102,8 @@ public final class LocalKubeServer: Sendable {
         }
         logger.info("LocalKube listening", metadata: ["address": "\(plainHTTP ? "http" : "https")://\(host):\(boundPort)"])
         return LocalKubeServer(port: boundPort, host: host, caCertificatePEM: identity.caCertificatePEM, usesTLS: !plainHTTP,
-                               registry: registry, defaultSettings: settings, logger: logger, serverTask: task, serviceGroup: group)
+                               registry: registry, defaultSettings: settings, logger: logger, serverTask: task, serviceGroup: group,
+                               connections: connections)
     }
 
     /// `https://127.0.0.1:PORT`.
@@ -171,6 +176,7 @@ public final class LocalKubeServer: Sendable {
     /// End every watch, stop the clusters and close the listener.
     public func shutdown() async {
         for cluster in registry.all { await cluster.shutdown() }
+        await connections.closeAll()
         await serviceGroup.triggerGracefulShutdown()
         _ = await serverTask.result
     }

@@ -179,6 +179,7 @@ struct OpenStackLoopTests {
             var template = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "bootstrap", namespace: loop.namespace)
             template["data"] = ["userData": "#cloud-config\nhostname: {{ machine.serverName }}\ntoken: {{ secrets.join.token }}\n"]
             var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "join", namespace: loop.namespace)
+            secret.labels = [BootstrapUserData.optInLabel: "true"]
             secret["stringData"] = ["token": "abcdef.0123456789abcdef"]
             for object in [template, secret] { _ = try await loop.fleet.management.create(object, options: WriteOptions(fieldManager: "test")) }
             var pool = try #require(Self.pool(replicas: 1).arrayValue?.first)

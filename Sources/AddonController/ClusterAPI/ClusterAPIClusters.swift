@@ -9,8 +9,8 @@ import Logging
 /// Clusters of the same name and namespace (`ClusterAPIMapping`), owned by it and labelled
 /// `addon-manager.io/source=cluster-api`; the controller starter then serves it like any other.
 /// It is kept as the Cluster API object changes and goes when that one goes. A Cluster of ours
-/// that was not made this way is never touched: the name clash is an Event on the Cluster API
-/// object. Until the kind is installed, it looks again every `probeInterval`.
+/// that was not made from that Cluster API cluster (label and controller owner with its UID) is
+/// never touched: the name clash is an Event on the Cluster API object. Until the kind is installed, it looks again every `probeInterval`.
 public final class ClusterAPIClusters: Sendable {
     public static let fieldManager = "addon-manager-cluster-api"
 
@@ -58,7 +58,7 @@ public final class ClusterAPIClusters: Sendable {
         let mirrors = Informer(kind: ManagementKinds.cluster, namespace: options.namespace,
                                labelSelector: "\(ClusterAPIMapping.sourceLabel)=\(ClusterAPIMapping.sourceValue)", client: management,
                                transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueue)
-        let reconciler = Reconcile(management: management, sources: sources.cache, mirrors: mirrors.cache,
+        let reconciler = MirrorReconciler(management: management, sources: sources.cache, mirrors: mirrors.cache,
                                    events: EventRecorder(client: management, logger: logger), logger: logger)
         let controller = Controller(name: "cluster-api", reconciler: reconciler, queue: queue, logger: logger)
         await withTaskGroup(of: Void.self) { group in
@@ -74,7 +74,7 @@ public final class ClusterAPIClusters: Sendable {
     }
 
     /// One Cluster API Cluster: our Cluster made, kept, or left alone.
-    struct Reconcile: Reconciler {
+    struct MirrorReconciler: Reconciler {
         let management: any KubeClient
         let sources: ObjectCache
         let mirrors: ObjectCache
@@ -84,8 +84,10 @@ public final class ClusterAPIClusters: Sendable {
         func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
             let mirror = await mirrors.get(namespace: request.namespace, name: request.name)
             guard let source = await sources.get(namespace: request.namespace, name: request.name), source.metadata["deletionTimestamp"].isNull else {
-                // Gone: ours goes too (the garbage collector would as well, through the owner).
-                if let mirror, mirror.labels[ClusterAPIMapping.sourceLabel] == ClusterAPIMapping.sourceValue {
+                // Gone: ours goes too (the garbage collector would as well, through the owner) —
+                // only one made from a Cluster API cluster (its controller owner), never one that
+                // merely carries the label.
+                if let mirror, Self.madeFromClusterAPI(mirror, uid: nil) {
                     do {
                         _ = try await management.delete(ManagementKinds.cluster, name: mirror.name, namespace: mirror.namespace,
                                                         options: DeleteOptions(preconditionUID: mirror.uid))
@@ -101,7 +103,7 @@ public final class ClusterAPIClusters: Sendable {
                 await event(on: source, .warning, "AddonsNotServed", message)
                 return .done
             case .cluster(let desired):
-                if mirror == nil, let existing = try await existingCluster(request), existing.labels[ClusterAPIMapping.sourceLabel] != ClusterAPIMapping.sourceValue {
+                if let existing = try await existingCluster(request), !Self.madeFromClusterAPI(existing, uid: source.uid) {
                     await event(on: source, .warning, "ClusterNameTaken",
                                 "a Cluster \(existing.namespace ?? "")/\(existing.name) not made from this Cluster API cluster exists: it is left as it is, and this cluster gets no addons from here")
                     return .done
@@ -112,6 +114,17 @@ public final class ClusterAPIClusters: Sendable {
                     await event(on: source, .normal, "AddonsServed", "addons are served through Cluster \(desired.namespace ?? "")/\(desired.name)")
                 }
                 return .done
+            }
+        }
+
+        /// Ours made from a Cluster API cluster (of that UID, when given): the label and a
+        /// controller owner reference to such a cluster.
+        static func madeFromClusterAPI(_ cluster: KubeObject, uid: String?) -> Bool {
+            guard cluster.labels[ClusterAPIMapping.sourceLabel] == ClusterAPIMapping.sourceValue else { return false }
+            return (cluster.metadata["ownerReferences"].arrayValue ?? []).contains { owner in
+                owner["controller"] == true && owner["kind"] == .string(ClusterAPIMapping.kind.kind)
+                    && owner["apiVersion"].stringValue?.hasPrefix(ClusterAPIMapping.kind.group + "/") == true
+                    && (uid == nil || owner["uid"].stringValue == uid)
             }
         }
 
