@@ -29,12 +29,12 @@ public struct BootstrapUserData: Sendable {
         self.management = management
     }
 
-    /// The rendered user data of the Machine, or nil when its pool has no template.
     /// A Secret may be read into user data only with this label set to `true`.
     public static let optInLabel = "addon-manager.io/user-data"
 
-    /// Throws `BootstrapUserDataError` for what the project must fix; other errors (the API, RBAC)
-    /// as they are.
+    /// The rendered user data of the Machine, or nil when its pool has no template. Throws
+    /// `BootstrapUserDataError` for what the project must fix; other errors (the API, RBAC) as
+    /// they are.
     public func render(cluster: KubeObject, pool: NodePool, machine: KubeObject, serverName: String) async throws -> String? {
         guard let templateName = pool.userDataTemplate else { return nil }
         let namespace = cluster.namespace ?? "default"

@@ -534,8 +534,6 @@ public struct NodePoolReconciler: Reconciler {
     /// three, so one cluster's groups are never taken for another's).
     static func serverGroupName(cluster key: String, pool: String) -> String { serverGroupPrefix(cluster: key) + pool }
     static func serverGroupPrefix(cluster key: String) -> String { "\(key)/" }
-
-
 }
 
 /// Labels the loop puts on Machines.
