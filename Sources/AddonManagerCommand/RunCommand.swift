@@ -125,9 +125,12 @@ struct RunCommand: AsyncParsableCommand {
         leaseConnection.requestTimeout = .seconds(2)
         leaseConnection.userAgent = ManagerStartup.userAgent(identity: identity, role: "leases")
         let management = try KubernetesClient(connection: connection, logger: logger)
+        // The Leases on a thread of their own, their connection included: at a thousand
+        // clusters the shared threads are busy enough that renewals missed their deadline.
+        let leaseExecutor = LeaseExecutor()
         let leaseClient: KubernetesClient
         do {
-            leaseClient = try KubernetesClient(connection: leaseConnection, logger: logger)
+            leaseClient = try KubernetesClient(connection: leaseConnection, logger: logger, eventLoopGroup: leaseExecutor.eventLoopGroup)
         } catch {
             try? await management.shutdown()
             throw error
@@ -135,7 +138,7 @@ struct RunCommand: AsyncParsableCommand {
         let clients = ClientsService(clients: [management, leaseClient], logger: logger)
         do {
             if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }
-            let coordinator = ShardCoordinator(client: leaseClient, namespace: leaseNamespace, identity: identity, shards: shards, logger: logger)
+            let coordinator = ShardCoordinator(client: leaseClient, namespace: leaseNamespace, identity: identity, shards: shards, executor: leaseExecutor, logger: logger)
             var options = ControllerStarter.Options()
             options.namespace = namespace
             options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))
@@ -158,7 +161,7 @@ struct RunCommand: AsyncParsableCommand {
             driverOptions.sharedSecretNamespaces = options.cluster.sharedSecretNamespaces
             let rollouts = RolloutsService(book: book, driver: RolloutDriver(management: management, catalog: source, book: book, options: driverOptions, logger: logger),
                                            elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: RolloutsService.leaseName,
-                                                                  identity: identity, logger: logger))
+                                                                  identity: identity, executor: leaseExecutor, logger: logger))
             let starter = ControllerStarter(management: management, catalog: source, options: options, logger: logger)
             // A shard dropped or given back: its clusters stop (in-flight reconciles finish)
             // before another replica may take it, then the newly owned ones start.
@@ -182,7 +185,8 @@ struct RunCommand: AsyncParsableCommand {
                                          }, logger: logger)
                     },
                     providers: providers,
-                    elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: NodePoolsService.leaseName, identity: identity, logger: logger))
+                    elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: NodePoolsService.leaseName, identity: identity,
+                                           executor: leaseExecutor, logger: logger))
             } else {
                 nodePoolsService = nil
             }
@@ -216,7 +220,8 @@ struct RunCommand: AsyncParsableCommand {
             clusterAPIOptions.namespace = namespace
             services.append(.init(service: ClusterAPIService(
                 clusters: ClusterAPIClusters(management: management, options: clusterAPIOptions, logger: logger),
-                elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: ClusterAPIService.leaseName, identity: identity, logger: logger))))
+                elector: LeaderElector(client: leaseClient, namespace: leaseNamespace, name: ClusterAPIService.leaseName, identity: identity,
+                                       executor: leaseExecutor, logger: logger))))
             let group = ManagerStartup.serviceGroup(services, logger: logger)
             try await group.run()
         } catch {

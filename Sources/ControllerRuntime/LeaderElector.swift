@@ -24,12 +24,18 @@ public final class LeaderElector: Sendable {
     public let requestTimeout: Duration
     private let clock: LeaseClock
     private let logger: Logger
+    /// Where the campaign and the renewals run (nil: with the rest of the process).
+    private let executor: LeaseExecutor?
 
-    /// - Parameter requestTimeout: the longest one attempt (a read and a write) may take; by
-    ///   default a quarter of the renew deadline, so several attempts fit before it.
+    /// - Parameters:
+    ///   - requestTimeout: the longest one attempt (a read and a write) may take; by default a
+    ///     quarter of the renew deadline, so several attempts fit before it.
+    ///   - executor: the Lease thread the campaign and renewals run on (see `LeaseExecutor`);
+    ///     `whileLeading` runs with the rest of the process.
     public init(client: any ObjectReader & ObjectWriter, namespace: String, name: String, identity: String,
                 leaseDuration: Duration = .seconds(15), renewDeadline: Duration = .seconds(10), retryPeriod: Duration = .seconds(2),
-                requestTimeout: Duration? = nil, clock: LeaseClock = .system, logger: Logger) {
+                requestTimeout: Duration? = nil, clock: LeaseClock = .system, executor: LeaseExecutor? = nil, logger: Logger) {
+        self.executor = executor
         self.client = client
         self.namespace = namespace
         self.name = name
@@ -46,6 +52,10 @@ public final class LeaderElector: Sendable {
     /// cancellation while leading, `whileLeading` is cancelled and awaited, then the lease is
     /// released (holder cleared) so a successor does not wait for it to expire.
     public func run(whileLeading: @escaping @Sendable () async -> Void) async {
+        await withTaskExecutorPreference(executor) { await campaign(whileLeading: whileLeading) }
+    }
+
+    private func campaign(whileLeading: @escaping @Sendable () async -> Void) async {
         var observation = Observation()
         while !Task.isCancelled {
             // Campaign.
@@ -55,16 +65,16 @@ public final class LeaderElector: Sendable {
                     renewed = held
                     break
                 }
-                try? await Task.sleep(for: retryPeriod)
+                try? await LeaseExecutor.sleep(for: retryPeriod, on: executor)
             }
             guard var lastRenewal = renewed, !Task.isCancelled else { return }
             logger.info("became leader", metadata: ["lease": "\(namespace)/\(name)", "identity": "\(identity)"])
 
             // Lead until the lease is seen held by another, or no renewal succeeded before the
             // renew deadline, or we are cancelled.
-            let leading = Task { await whileLeading() }
+            let leading = Task(executorPreference: globalConcurrentExecutor) { await whileLeading() }
             while !Task.isCancelled {
-                try? await Task.sleep(for: retryPeriod)
+                try? await LeaseExecutor.sleep(for: retryPeriod, on: executor)
                 if Task.isCancelled { break }
                 let limit = LeaseTenure.attemptLimit(lastRenewal: lastRenewal, now: clock.now(), renewDeadline: renewDeadline, requestTimeout: requestTimeout)
                 do {
@@ -97,7 +107,7 @@ public final class LeaderElector: Sendable {
     public func attempt(_ observation: inout Observation, limit: Duration) async throws -> ContinuousClock.Instant? {
         let (namespace, name) = (self.namespace, self.name)
         let start = observation
-        let (held, seen) = try await withTimeout(limit, { LeaseError.timedOut(namespace: namespace, lease: name, after: limit) }) {
+        let (held, seen) = try await withTimeout(limit, on: executor, { LeaseError.timedOut(namespace: namespace, lease: name, after: limit) }) {
             try await self.attemptOnce(start)
         }
         observation = seen
@@ -141,9 +151,9 @@ public final class LeaderElector: Sendable {
     public func releaseIfHeld() async {
         // Called on the way out, usually from a cancelled task, whose requests would be
         // refused at once: the release runs in a task of its own, bounded by `requestTimeout`.
-        let (client, name, namespace, identity, limit) = (self.client, self.name, self.namespace, self.identity, self.requestTimeout)
-        await Task {
-            _ = try? await withTimeout(limit, { LeaseError.timedOut(namespace: namespace, lease: name, after: limit) }) {
+        let (client, name, namespace, identity, limit, executor) = (self.client, self.name, self.namespace, self.identity, self.requestTimeout, self.executor)
+        await Task(executorPreference: executor) {
+            _ = try? await withTimeout(limit, on: executor, { LeaseError.timedOut(namespace: namespace, lease: name, after: limit) }) {
                 guard var lease = try? await client.get(Self.leaseKind, name: name, namespace: namespace) else { return false }
                 var record = LeaseRecord(lease: lease)
                 guard record.holderIdentity == identity else { return false }

@@ -26,6 +26,8 @@ public actor ShardCoordinator {
     private let requestTimeout: Duration
     private let clock: LeaseClock
     private let logger: Logger
+    /// Where the renewals run (nil: with the rest of the process).
+    private let executor: LeaseExecutor?
     /// Held shard → when its last successful renewal was sent.
     private var renewals: [Int: ContinuousClock.Instant] = [:]
     private var observations: [Int: LeaderElector.Observation] = [:]
@@ -44,9 +46,12 @@ public actor ShardCoordinator {
     ///   - requestTimeout: the longest one Lease attempt may take; by default a quarter of the
     ///     renew deadline.
     ///   - clock: the monotonic and wall clocks (tests inject skewed ones).
+    ///   - executor: the Lease thread the renewals run on (see `LeaseExecutor`); `onChange`
+    ///     runs with the rest of the process.
     public init(client: any ObjectReader & ObjectWriter, namespace: String, prefix: String = "addon-manager", identity: String, shards: Int = 8,
                 leaseDuration: Duration = .seconds(15), renewDeadline: Duration? = nil, retryPeriod: Duration = .seconds(2),
-                requestTimeout: Duration? = nil, clock: LeaseClock = .system, logger: Logger) {
+                requestTimeout: Duration? = nil, clock: LeaseClock = .system, executor: LeaseExecutor? = nil, logger: Logger) {
+        self.executor = executor
         self.client = client
         self.namespace = namespace
         self.prefix = prefix
@@ -86,15 +91,17 @@ public actor ShardCoordinator {
     /// Renews membership and shards until cancelled; then stops the work of every shard
     /// (`onChange`) and releases the Leases.
     public func run() async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.watchDeadlines() }
-            while !Task.isCancelled {
-                await tick()
-                do { try await Task.sleep(for: retryPeriod) } catch { break }
+        await withTaskExecutorPreference(executor) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watchDeadlines() }
+                while !Task.isCancelled {
+                    await tick()
+                    do { try await LeaseExecutor.sleep(for: retryPeriod, on: executor) } catch { break }
+                }
+                group.cancelAll()
             }
-            group.cancelAll()
+            await releaseAll()
         }
-        await releaseAll()
     }
 
     /// Drops shards whose renew deadline passed as soon as it passes, whatever the renewal
@@ -102,7 +109,7 @@ public actor ShardCoordinator {
     private func watchDeadlines() async {
         let interval = min(retryPeriod, renewDeadline) / 4
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await LeaseExecutor.sleep(for: interval, on: executor) } catch { return }
             await dropOverdue()
         }
     }
@@ -203,7 +210,7 @@ public actor ShardCoordinator {
     private func countMembers(problems: inout [String]) async {
         let (client, namespace, prefix, limit) = (self.client, self.namespace, self.prefix, self.requestTimeout)
         do {
-            let list = try await withTimeout(limit, { LeaseError.timedOut(namespace: namespace, lease: "\(prefix)-member-*", after: limit) }) {
+            let list = try await withTimeout(limit, on: executor, { LeaseError.timedOut(namespace: namespace, lease: "\(prefix)-member-*", after: limit) }) {
                 try await client.list(LeaderElector.leaseKind, namespace: namespace, options: ListOptions())
             }
             liveness.observe(list.items.filter { $0.name.hasPrefix("\(prefix)-member-") }, at: clock.now())
@@ -260,10 +267,11 @@ public actor ShardCoordinator {
 
     /// Tells `onChange`, one call at a time and in order, in a task of its own: the work of
     /// dropped shards is stopped even while this replica is being cancelled (shutting down).
+    /// That task runs with the rest of the process, not on the Lease thread.
     private func changed() async {
         logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(heldShards.sorted())", "members": "\(members)"])
         let (previous, handler) = (lastChange, onChange)
-        let change = Task {
+        let change = Task.detached(executorPreference: globalConcurrentExecutor) {
             await previous?.value
             await handler?()
         }
@@ -282,7 +290,7 @@ public actor ShardCoordinator {
 
     private func elector(_ name: String) -> LeaderElector {
         LeaderElector(client: client, namespace: namespace, name: name, identity: identity, leaseDuration: leaseDuration,
-                      renewDeadline: renewDeadline, retryPeriod: retryPeriod, requestTimeout: requestTimeout, clock: clock, logger: logger)
+                      renewDeadline: renewDeadline, retryPeriod: retryPeriod, requestTimeout: requestTimeout, clock: clock, executor: executor, logger: logger)
     }
 
     private var memberLease: String { "\(prefix)-member-\(sanitized(identity))" }

@@ -1,10 +1,11 @@
-/// Runs `body`, cancelling it and throwing `timeout()` when it takes longer than `limit`.
-func withTimeout<T: Sendable>(_ limit: Duration, _ timeout: @escaping @Sendable () -> any Error,
+/// Runs `body`, cancelling it and throwing `timeout()` when it takes longer than `limit`
+/// (timed on the Lease thread's timer when `executor` is given).
+func withTimeout<T: Sendable>(_ limit: Duration, on executor: LeaseExecutor? = nil, _ timeout: @escaping @Sendable () -> any Error,
                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await LeaseExecutor.sleep(for: limit, on: executor)
             return nil
         }
         defer { group.cancelAll() }

@@ -20,10 +20,13 @@ public final class KubernetesClient: KubeClient {
 
     /// A client for `connection`. `logger` receives request failures and retries (never credentials).
     /// Throws `KubernetesError` (`.configuration`) when a certificate or key cannot be read.
-    public init(connection: ClusterConnection, logger: Logger) throws {
+    /// - eventLoopGroup: the event loops its connection runs on; by default the process-wide ones
+    ///   every client shares. A client whose answers must not wait behind the others' (the
+    ///   Leases') gets its own.
+    public init(connection: ClusterConnection, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil) throws {
         self.connection = connection
         self.logger = logger
-        transport = try Transport(connection: connection, logger: logger)
+        transport = try Transport(connection: connection, logger: logger, eventLoopGroup: eventLoopGroup)
         discovery = DiscoveryCache(transport: transport)
     }
 

@@ -54,7 +54,7 @@ final class Transport: Sendable {
     /// Largest answer read into memory (a list of big CRDs can be tens of MB).
     static let maxBodySize = 256 << 20
 
-    init(connection: ClusterConnection, logger: Logger) throws {
+    init(connection: ClusterConnection, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil) throws {
         self.connection = connection
         self.logger = logger
         var httpLogger = logger
@@ -97,7 +97,7 @@ final class Transport: Sendable {
             }
         }
         baseURL = base
-        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration, backgroundActivityLogger: httpLogger)
+        httpClient = HTTPClient(eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton, configuration: configuration, backgroundActivityLogger: httpLogger)
         limiter = RateLimiter(connection.rateLimit)
         credentials = CredentialProvider(
             credentials: connection.credentials,

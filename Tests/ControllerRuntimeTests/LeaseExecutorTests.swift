@@ -1,0 +1,232 @@
+import Foundation
+import KubernetesClient
+import KubernetesModel
+import LocalKube
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+@testable import ControllerRuntime
+
+/// The Leases' own thread. Regression: at 1000 clusters on 2 cores the renewals queued behind
+/// the fleet's jobs in the shared pool, missed their 10 s deadline, and the replica stopped and
+/// restarted every cluster again and again.
+@Suite(.serialized) struct LeaseExecutorTests {
+    /// A Lease client that notes, for every request, whether it was sent from the Lease thread.
+    struct ThreadRecording: ObjectReader, ObjectWriter {
+        final class Record: Sendable {
+            let calls = Mutex<[Bool]>([])
+            func note(_ onLeaseThread: Bool) { calls.withLock { $0.append(onLeaseThread) } }
+            var all: [Bool] { calls.withLock { $0 } }
+        }
+        let base: KubernetesClient
+        let executor: LeaseExecutor
+        let record = Record()
+
+        func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+            record.note(executor.isCurrent)
+            return try await base.get(kind, name: name, namespace: namespace)
+        }
+        func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
+            record.note(executor.isCurrent)
+            return try await base.list(kind, namespace: namespace, options: options)
+        }
+        func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+            record.note(executor.isCurrent)
+            return try await base.create(object, options: options)
+        }
+        func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+            record.note(executor.isCurrent)
+            return try await base.update(object, options: options)
+        }
+        func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject { try await base.apply(object, options: options) }
+        func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws -> DeleteOutcome {
+            try await base.delete(kind, name: name, namespace: namespace, options: options)
+        }
+    }
+
+    /// Keeps every thread of Swift's shared pool busy (more spinning jobs than it has threads)
+    /// until `release()` or `limit`, whichever comes first.
+    final class BusySharedPool: Sendable {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        private let spinning = Atomic<Int>(0)
+        private let released = Atomic<Bool>(false)
+        private let spinners: Mutex<[Task<Void, Never>]> = Mutex([])
+
+        /// Whether every thread of the pool is spinning now.
+        var isBusy: Bool { spinning.load(ordering: .sequentiallyConsistent) >= cores }
+
+        func start(limit: Duration) {
+            let tasks = (0..<(cores + 2)).map { _ in
+                Task.detached { [self] in
+                    guard !released.load(ordering: .sequentiallyConsistent) else { return }
+                    spinning.add(1, ordering: .sequentiallyConsistent)
+                    let end = ContinuousClock.now + limit
+                    while !released.load(ordering: .sequentiallyConsistent), ContinuousClock.now < end {}
+                    spinning.subtract(1, ordering: .sequentiallyConsistent)
+                }
+            }
+            spinners.withLock { $0 += tasks }
+        }
+
+        /// Waits (on `executor`, not on the busy pool) until every thread spins, at most 5 s.
+        func waitUntilBusy(on executor: LeaseExecutor) async -> Bool {
+            let start = ContinuousClock.now
+            while !isBusy, start.duration(to: .now) < .seconds(5) { try? await executor.sleep(for: .milliseconds(1)) }
+            return isBusy
+        }
+
+        func release() { released.store(true, ordering: .sequentiallyConsistent) }
+
+        func finish() async {
+            release()
+            for spinner in spinners.withLock({ $0 }) { await spinner.value }
+        }
+    }
+
+    /// Work preferring the Lease executor goes on while every thread of the shared pool is busy.
+    @Test func leaseWorkRunsWhileTheSharedPoolIsBusy() async throws {
+        let executor = LeaseExecutor()
+        let pool = BusySharedPool()
+        let ticks = ThreadRecording.Record()
+        // On the Lease thread: waits until the pool is busy, works a little, lets the pool go.
+        let lease = Task(executorPreference: executor) {
+            let busyBefore = await pool.waitUntilBusy(on: executor)
+            for _ in 0..<5 {
+                try? await executor.sleep(for: .milliseconds(10))
+                ticks.note(executor.isCurrent)
+            }
+            // Still busy when the Lease work ended: it did not wait for the pool.
+            let busy = busyBefore && pool.isBusy
+            pool.release()
+            return busy
+        }
+        pool.start(limit: .seconds(5))
+        let finishedWhileBusy = await lease.value
+        await pool.finish()
+        #expect(ticks.all == [true, true, true, true, true])
+        #expect(finishedWhileBusy, "the Lease work waited for the shared pool")
+        try await executor.shutdown()
+    }
+
+    /// The coordinator's and an elector's Lease requests go out from the Lease thread; the work
+    /// they start (a shard's clusters, a leader's work) runs elsewhere.
+    @Test func leaseRequestsRunOnTheLeaseThreadAndTheirWorkElsewhere() async throws {
+        var logger = Logger(label: "lease-executor-test")
+        logger.logLevel = .critical
+        let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
+        let executor = LeaseExecutor()
+        do {
+            _ = try await server.addCluster(name: "leases")
+            var connection = try Kubeconfig.parse(try server.kubeconfig(for: "leases"), file: nil).connection()
+            connection.retryPolicy = .never
+            let base = try KubernetesClient(connection: connection, logger: logger, eventLoopGroup: executor.eventLoopGroup)
+            let client = ThreadRecording(base: base, executor: executor)
+
+            let coordinator = ShardCoordinator(client: client, namespace: "default", prefix: "thread", identity: "a", shards: 2,
+                                               leaseDuration: .seconds(8), renewDeadline: .seconds(6), retryPeriod: .milliseconds(200),
+                                               executor: executor, logger: logger)
+            let changes = ThreadRecording.Record()
+            await coordinator.setOnChange { changes.note(executor.isCurrent) }
+            let elector = LeaderElector(client: client, namespace: "default", name: "thread-leader", identity: "a", leaseDuration: .seconds(8),
+                                        renewDeadline: .seconds(6), retryPeriod: .milliseconds(200), executor: executor, logger: logger)
+            let leading = ThreadRecording.Record()
+            let runs = [
+                Task { await coordinator.run() },
+                Task { await elector.run { leading.note(executor.isCurrent) } },
+            ]
+            try await eventually("both shards held and the leader leading") {
+                await coordinator.heldShards.count == 2 && !leading.all.isEmpty && !changes.all.isEmpty
+            }
+            // A few renewal rounds.
+            let before = client.record.all.count
+            try await eventually("renewals go on") { client.record.all.count >= before + 6 }
+            for run in runs { run.cancel() }
+            for run in runs { await run.value }
+            #expect(!client.record.all.isEmpty)
+            #expect(client.record.all.allSatisfy { $0 }, "\(client.record.all.filter { !$0 }.count) of \(client.record.all.count) Lease requests sent from another thread")
+            #expect(changes.all.allSatisfy { !$0 }, "a shard's work started on the Lease thread")
+            #expect(leading.all.allSatisfy { !$0 }, "the leader's work ran on the Lease thread")
+            try? await base.shutdown()
+        } catch {
+            await server.shutdown()
+            try? await executor.shutdown()
+            throw error
+        }
+        await server.shutdown()
+        try await executor.shutdown()
+    }
+
+    /// Leases kept in memory (optimistic concurrency by resourceVersion): no network, so
+    /// nothing in the Lease path needs the shared pool but the coordinator itself.
+    actor MemoryLeases: ObjectReader, ObjectWriter {
+        var leases: [String: KubeObject] = [:]
+        var version = 0
+
+        func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
+            guard let lease = leases[name] else { throw KubernetesError(kind: .notFound, httpStatus: 404, message: "lease \(name) not found") }
+            return lease
+        }
+        func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList {
+            KubeObjectList(items: leases.keys.sorted().compactMap { leases[$0] }, resourceVersion: "\(version)")
+        }
+        func create(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+            guard leases[object.name] == nil else { throw KubernetesError(kind: .alreadyExists, httpStatus: 409, message: "exists") }
+            return store(object)
+        }
+        func update(_ object: KubeObject, options: WriteOptions) async throws -> KubeObject {
+            guard let current = leases[object.name], current.resourceVersion == object.resourceVersion else {
+                throw KubernetesError(kind: .conflict, httpStatus: 409, message: "modified")
+            }
+            return store(object)
+        }
+        func apply(_ object: KubeObject, options: ApplyOptions) async throws -> KubeObject { throw KubernetesError(kind: .methodNotAllowed, message: "not here") }
+        func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws -> DeleteOutcome {
+            throw KubernetesError(kind: .methodNotAllowed, message: "not here")
+        }
+        private func store(_ object: KubeObject) -> KubeObject {
+            version += 1
+            var stored = object
+            stored.body.setValue(.string("\(version)"), at: ["metadata", "resourceVersion"])
+            leases[object.name] = stored
+            return stored
+        }
+    }
+
+    /// The regression itself: shards renewed every 100 ms with a 600 ms deadline stay held
+    /// while every thread of the shared pool is busy for 2 s.
+    @Test func shardsStayHeldWhileTheSharedPoolIsBusy() async throws {
+        var logger = Logger(label: "lease-executor-test")
+        logger.logLevel = .critical
+        let executor = LeaseExecutor()
+        let coordinator = ShardCoordinator(client: MemoryLeases(), namespace: "default", prefix: "busy", identity: "a", shards: 2, leaseDuration: .seconds(1),
+                                           renewDeadline: .milliseconds(600), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(300),
+                                           executor: executor, logger: logger)
+        let changes = ThreadRecording.Record()
+        await coordinator.setOnChange { changes.note(false) }
+        let run = Task { await coordinator.run() }
+        try await eventually("both shards held") { await coordinator.heldShards.count == 2 && changes.all.count == 1 }
+        let pool = BusySharedPool()
+        // Watches from the Lease thread: how many shards were held through 2 s of a busy pool.
+        let watch = Task(executorPreference: executor) { () -> (busy: Bool, minimumHeld: Int) in
+            let busy = await pool.waitUntilBusy(on: executor)
+            var minimumHeld = 2
+            let start = ContinuousClock.now
+            while start.duration(to: .now) < .seconds(2) {
+                minimumHeld = min(minimumHeld, await coordinator.heldShards.count)
+                try? await executor.sleep(for: .milliseconds(20))
+            }
+            pool.release()
+            return (busy, minimumHeld)
+        }
+        pool.start(limit: .seconds(8))
+        let (busy, minimumHeld) = await watch.value
+        await pool.finish()
+        #expect(busy, "the shared pool was never fully busy: the test proves nothing")
+        #expect(minimumHeld == 2, "a shard was dropped while the shared pool was busy")
+        #expect(changes.all.count == 1, "the shards changed \(changes.all.count - 1) times while the shared pool was busy")
+        run.cancel()
+        await run.value
+        try await executor.shutdown()
+    }
+}
