@@ -12,6 +12,9 @@
 # With --split, the fleet (LocalKube: management plane and simulated clusters) runs in one
 # process (`addon-manager dev --fleet-only`) and the manager in another (`addon-manager run`
 # against it, as in production): the manager's own memory and CPU are then reported apart.
+# With --management-apart as well, the management plane runs in a third process (`addon-manager
+# localkube`), apart from the simulated clusters, as a real management API server is: at 1000
+# clusters, one LocalKube for both answered the manager's Lease reads up to 5 s late.
 #
 # Usage: bash Benchmarks/fleet.sh [N] [--split] [--idle SECONDS] [--bump ADDON[=VERSION]] [--limit SECONDS] [--out FILE]
 #   N             simulated clusters (default 100)
@@ -25,16 +28,18 @@
 #   --out FILE    also append the results (markdown) to FILE
 #   --log FILE    run the manager at log level info and keep its log in FILE
 #   --split       the manager in a process of its own (see above)
+#   --management-apart  with --split: the management plane in a process of its own too
 #   CONFIG=release uses the release build (see lib/common.sh).
 # Only 127.0.0.1 is used; the process is stopped (SIGINT, then SIGKILL) at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0
+clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0 apart=0
 while (($#)); do
   case $1 in
     --split) split=1; shift ;;
+    --management-apart) apart=1; shift ;;
     --settle) settle=$2; shift 2 ;;
     --bump) bump=$2; shift 2 ;;
     --log) log=$2; shift 2 ;;
@@ -50,15 +55,17 @@ done
 ((clusters >= 1 && clusters <= 5000)) || { echo "N must be 1...5000" >&2; exit 2; }
 ((idle >= 0 && idle <= 600)) || { echo "--idle must be 0...600" >&2; exit 2; }
 ((limit >= 10 && limit <= 300)) || { echo "--limit must be 10...300" >&2; exit 2; }
+((!apart || split)) || { echo "--management-apart needs --split" >&2; exit 2; }
 [[ -z $bump || $bump =~ ^[a-z0-9-]+(=[0-9]+\.[0-9]+\.[0-9]+)?$ ]] || { echo "--bump takes ADDON or ADDON=VERSION, e.g. etcd-backup" >&2; exit 2; }
 [[ -z $bump || -d $catalog/addons/${bump%%=*} ]] || { echo "--bump: no addon ${bump%%=*} in $catalog/addons" >&2; exit 2; }
 
 bench_binaries
 work=$(mktemp -d /tmp/addon-bench-fleet.XXXXXX)
-time_pid= dev_pid= mgr_time_pid= mgr_pid=
+time_pid= dev_pid= mgr_time_pid= mgr_pid= plane_time_pid= plane_pid=
 cleanup() {
   [[ -z $mgr_pid ]] || bench_stop "$mgr_pid" 20
   [[ -z $dev_pid ]] || bench_stop "$dev_pid" 20
+  [[ -z $plane_pid ]] || bench_stop "$plane_pid" 20
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -75,8 +82,16 @@ child_of() {
 }
 
 port=$(bench_free_port)
+if ((apart)); then
+  /usr/bin/time -v -o "$work/time-plane.txt" "$ADDON_MANAGER" localkube --clusters 1 --nodes 1 --kubeconfig-dir "$work/plane" --log-level warning >"$work/plane.out" 2>"$work/plane.err" &
+  plane_time_pid=$!
+  plane_pid=$(child_of "$plane_time_pid")
+  for _ in $(seq 1 200); do [[ -s $work/plane/localkube-1.kubeconfig ]] && break; sleep 0.05; done
+  [[ -s $work/plane/localkube-1.kubeconfig ]] || { echo "addon-manager localkube (the management plane) did not start" >&2; cat "$work/plane.err" >&2; exit 1; }
+fi
 if ((split)); then
   args=(dev --fleet-only --clusters "$clusters" --catalog "$catalog" --http-port "$(bench_free_port)" --status-port 0 --node-pool-size 0 --kubeconfig-dir "$work/kc")
+  ((!apart)) || args+=(--management-kubeconfig "$work/plane/localkube-1.kubeconfig")
 else
   args=(dev --clusters "$clusters" --catalog "$catalog" --http-port "$port" --status-port 0 --node-pool-size 0 --kubeconfig-dir "$work/kc")
 fi
@@ -192,6 +207,13 @@ fi
 bench_stop "$dev_pid" 20
 wait "$time_pid" || true
 dev_pid=
+if ((apart)); then
+  bench_stop "$plane_pid" 20
+  wait "$plane_time_pid" || true
+  plane_pid=
+  plane_rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/time-plane.txt")
+  plane_cpu=$(python3 -c "print(f'{$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$work/time-plane.txt") + $(sed -n 's/^[[:space:]]*System time (seconds): //p' "$work/time-plane.txt"):.1f}')")
+fi
 if ((split)); then [[ -z $log ]] || cp "$work/manager.err" "$log"; else [[ -z $log ]] || cp "$work/err" "$log"; fi
 
 first=$(sed -n 's/^first cluster Healthy: .*, after \([0-9.]*\) s$/\1/p' "$work/out" | head -1)
@@ -218,8 +240,10 @@ report=$(
   if ((split)); then
     echo "| manager (addon-manager run): peak RSS | $((mgr_rss_kb / 1024)) MB |"
     echo "| manager: CPU, whole run | $(python3 -c "print(f'{$mgr_user + $mgr_system:.1f}')") s |"
-    echo "| fleet (LocalKube, addon-manager dev --fleet-only): peak RSS | $((rss_kb / 1024)) MB |"
+    echo "| fleet (LocalKube, addon-manager dev --fleet-only$( ((apart)) && echo ": the simulated clusters"; true)): peak RSS | $((rss_kb / 1024)) MB |"
     echo "| fleet: CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
+    ((!apart)) || echo "| management plane (addon-manager localkube): peak RSS | $((plane_rss_kb / 1024)) MB |"
+    ((!apart)) || echo "| management plane: CPU, whole run | $plane_cpu s |"
     [[ -z $idle_cpu ]] || echo "| manager: CPU while idle ($settle s after convergence) | $idle_cpu |"
     [[ -z $fleet_idle_cpu ]] || echo "| fleet: CPU meanwhile | $fleet_idle_cpu |"
   else

@@ -70,6 +70,10 @@ struct DevCommand: AsyncParsableCommand {
                              discussion: "Run `addon-manager run --kubeconfig <the management kubeconfig it prints>` beside it: the manager then runs as in production, in its own process (the fleet benchmark measures it so)."))
     var fleetOnly = false
 
+    @Option(help: ArgumentHelp("With --fleet-only: the management plane to create the Clusters in, served elsewhere (e.g. by `addon-manager localkube`), instead of one in this process.",
+                               discussion: "The simulated clusters then do not share a process with it, as a real management plane does not (the fleet benchmark's --split)."))
+    var managementKubeconfig: String?
+
     @Flag(help: "At exit, print how many requests of each verb and resource LocalKube served (management plane and workload clusters).")
     var printRequestCounts = false
 
@@ -87,6 +91,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard clusters >= 1 else { throw ValidationError("--clusters must be at least 1") }
+        guard managementKubeconfig == nil || fleetOnly else { throw ValidationError("--management-kubeconfig needs --fleet-only") }
         guard (1...26).contains(projects) else { throw ValidationError("--projects must be between 1 and 26") }
         guard (0...50).contains(nodePoolSize) else { throw ValidationError("--node-pool-size must be between 0 and 50") }
         guard (1...10).contains(nodePools) else { throw ValidationError("--node-pools must be between 1 and 10") }
@@ -100,7 +105,7 @@ struct DevCommand: AsyncParsableCommand {
         let fleet = try await DevFleet.start(catalog: loaded, port: port, kubeconfigDirectory: kubeconfigDir,
                                              workloadSettings: ClusterSettings(initialNodes: 3, readinessDelay: .milliseconds(Int(readinessDelay * 1000)),
                                                                                bookmarkInterval: .seconds(60)),
-                                             logger: logger)
+                                             managementKubeconfig: managementKubeconfig, logger: logger)
         let published = ManagementPlaneCatalog(client: fleet.management, logger: logger)
         let book = RolloutBook(client: fleet.management, logger: logger)
         var options = ControllerStarter.Options()
@@ -110,8 +115,10 @@ struct DevCommand: AsyncParsableCommand {
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }
         let projectNames = projects == 1 ? ["dev"] : (0..<projects).map { "team-" + String(UnicodeScalar(UInt8(97 + $0))) }
         var users: [DevFleet.User] = []
-        for project in projectNames { users.append(try await fleet.addProjectUser("user-of-\(project)", project: project)) }
-        users.append(try await fleet.addOperator("operator"))
+        if managementKubeconfig == nil {
+            for project in projectNames { users.append(try await fleet.addProjectUser("user-of-\(project)", project: project)) }
+            users.append(try await fleet.addOperator("operator"))
+        }
         let announcedUsers = users
         let status = StatusService(management: fleet.management, reviewer: ManagementAccessReviewer(client: fleet.management, logger: logger),
                                    catalog: { try? await published.current() }, options: .init(host: "127.0.0.1", port: statusPort),

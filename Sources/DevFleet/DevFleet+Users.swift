@@ -48,7 +48,7 @@ extension DevFleet {
 
     /// A bearer token the management plane accepts for `name` (a TokenReview says who it is).
     private func managementUserToken(_ name: String, groups: [String]) async throws -> String {
-        guard let cluster = server.cluster(named: Self.managementName) else { throw DevFleetError("the management plane is gone") }
+        guard let cluster = server.cluster(named: Self.managementName) else { throw DevFleetError("users need the management plane this LocalKube serves (not one given with --management-kubeconfig)") }
         return cluster.addUser(name: name, groups: groups)
     }
 }

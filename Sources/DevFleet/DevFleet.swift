@@ -48,15 +48,27 @@ public final class DevFleet: Sendable {
     }
 
     /// Starts LocalKube with the management cluster and installs the CRDs.
+    /// - managementKubeconfig: a management plane served elsewhere (another LocalKube process,
+    ///   say) instead of one in this LocalKube: the fleet benchmark keeps the management plane
+    ///   apart from the simulated clusters, as a real one is. Its kubeconfig is copied to
+    ///   `managementKubeconfigPath`. Users (`addProjectUser`) need the embedded one.
     public static func start(catalog: Catalog, port: Int = 0, kubeconfigDirectory: String, workloadSettings: ClusterSettings = ClusterSettings(),
-                             logger: Logger) async throws -> DevFleet {
+                             managementKubeconfig: String? = nil, logger: Logger) async throws -> DevFleet {
         let server = try await LocalKubeServer.start(port: port, settings: workloadSettings, logger: logger)
         let management: KubernetesClient
         do {
-            try await server.addCluster(name: managementName, settings: ClusterSettings(initialNodes: 1))
             let path = kubeconfigPath(directory: kubeconfigDirectory, cluster: managementName)
-            try server.writeKubeconfig(for: managementName, to: path)
-            var connection = try Kubeconfig.parse(try server.kubeconfig(for: managementName), file: path).connection()
+            let kubeconfig: String
+            if let managementKubeconfig {
+                kubeconfig = try String(contentsOfFile: managementKubeconfig, encoding: .utf8)
+                try FileManager.default.createDirectory(atPath: kubeconfigDirectory, withIntermediateDirectories: true)
+                try kubeconfig.write(toFile: path, atomically: true, encoding: .utf8)
+            } else {
+                try await server.addCluster(name: managementName, settings: ClusterSettings(initialNodes: 1))
+                try server.writeKubeconfig(for: managementName, to: path)
+                kubeconfig = try server.kubeconfig(for: managementName)
+            }
+            var connection = try Kubeconfig.parse(kubeconfig, file: path).connection()
             connection.rateLimit = .unlimited
             management = try KubernetesClient(connection: connection, logger: logger)
         } catch {

@@ -4,6 +4,8 @@ import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
+import Logging
 import Testing
 
 @Suite struct DevFleetTests {
@@ -30,5 +32,37 @@ import Testing
             #expect(request.kubernetesVersion == examples[0].facts.kubernetesVersion.description)
             #expect(request.labels["addon-manager.io/example"] == examples[0].facts.name)
         }
+    }
+
+    /// `dev --fleet-only --management-kubeconfig`: the Clusters, the catalog and the CRDs go
+    /// into a management plane served by another LocalKube (another process in the benchmark),
+    /// and the workload clusters stay in the fleet's own.
+    @Test func theManagementPlaneCanBeServedElsewhere() async throws {
+        let logger = ControllerHarness.logger()
+        let plane = try await LocalKubeServer.start(settings: ClusterSettings(initialNodes: 1), logger: logger)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apart-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            _ = try await plane.addCluster(name: "plane")
+            let planeKubeconfig = directory + "-plane.kubeconfig"
+            defer { try? FileManager.default.removeItem(atPath: planeKubeconfig) }
+            try plane.writeKubeconfig(for: "plane", to: planeKubeconfig)
+            let fleet = try await DevFleet.start(catalog: try Catalog.load(directory: ControllerHarness.fixtureCatalog), kubeconfigDirectory: directory,
+                                                 managementKubeconfig: planeKubeconfig, logger: logger)
+            try await fleet.addCluster(fleet.request(named: "w1", example: 0))
+            // The Cluster is in the other server's plane; the fleet's own LocalKube serves only w1.
+            let client = try plane.client(for: "plane", logger: logger)
+            let clusters = try await client.list(ManagementKinds.cluster, namespace: nil, options: ListOptions())
+            #expect(clusters.items.map(\.name) == ["w1"])
+            #expect(fleet.server.clusterNames == ["w1"])
+            #expect(try String(contentsOfFile: fleet.managementKubeconfigPath, encoding: .utf8) == String(contentsOfFile: planeKubeconfig, encoding: .utf8))
+            await #expect(throws: DevFleetError.self) { _ = try await fleet.addOperator("operator") }
+            try? await client.shutdown()
+            await fleet.shutdown()
+        } catch {
+            await plane.shutdown()
+            throw error
+        }
+        await plane.shutdown()
     }
 }
