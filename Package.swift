@@ -48,6 +48,7 @@ let package = Package(
         .target(
             name: "KubernetesModel",
             dependencies: [
+                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -107,7 +108,8 @@ let package = Package(
             resources: [.copy("Resources/openapi-v2-definitions.json")],
             swiftSettings: swiftSettings
         ),
-        // zlib (the system's libz): published addon versions too large for one API object are compressed.
+        // zlib (the system's libz): published addon versions too large for one API object, and the
+        // caches a fleet keeps per cluster, are compressed.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The addon catalog: definitions, values schema, rendering, channels.
         .target(
