@@ -158,7 +158,10 @@ public actor ShardCoordinator {
             if problems.count > failures { break }
         }
         record(problems)
-        if taken { await changed() }
+        // The clusters of the shards taken start without holding up the next renewal: at a
+        // thousand clusters, starting them took longer than the renew deadline, the shards were
+        // dropped for want of a renewal, and taken again, over and over.
+        if taken { announceChange() }
     }
 
     /// Renews every held shard at once (one slow Lease must not delay the others). A failed
@@ -200,7 +203,7 @@ public actor ShardCoordinator {
         }
         if !lost.isEmpty {
             logger.warning("shard leases held by another replica: stopping their clusters", metadata: ["identity": "\(identity)", "shards": "\(lost)"])
-            await changed()
+            announceChange()
         }
     }
 
@@ -265,10 +268,22 @@ public actor ShardCoordinator {
         problem = summary
     }
 
-    /// Tells `onChange`, one call at a time and in order, in a task of its own: the work of
+    /// Tells `onChange` and waits until it returned (shards given back: their work stops
+    /// before they are released).
+    private func changed() async {
+        await enqueueChange().value
+    }
+
+    /// Tells `onChange` without waiting for it (shards taken, or seen held by another: the
+    /// renewals of the others go on meanwhile).
+    private func announceChange() {
+        _ = enqueueChange()
+    }
+
+    /// Calls `onChange`, one call at a time and in order, in a task of its own: the work of
     /// dropped shards is stopped even while this replica is being cancelled (shutting down).
     /// That task runs with the rest of the process, not on the Lease thread.
-    private func changed() async {
+    private func enqueueChange() -> Task<Void, Never> {
         logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(heldShards.sorted())", "members": "\(members)"])
         let (previous, handler) = (lastChange, onChange)
         let change = Task.detached(executorPreference: globalConcurrentExecutor) {
@@ -276,7 +291,7 @@ public actor ShardCoordinator {
             await handler?()
         }
         lastChange = change
-        await change.value
+        return change
     }
 
     /// On the way out: the clusters stop first, then every Lease is given back.

@@ -193,15 +193,20 @@ import Testing
         }
     }
 
+    /// Two shards in memory, renewed every 100 ms with a 600 ms deadline, on `executor`.
+    static func quickCoordinator(prefix: String, executor: LeaseExecutor) -> ShardCoordinator {
+        var logger = Logger(label: "lease-executor-test")
+        logger.logLevel = .critical
+        return ShardCoordinator(client: MemoryLeases(), namespace: "default", prefix: prefix, identity: "a", shards: 2, leaseDuration: .seconds(1),
+                                renewDeadline: .milliseconds(600), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(300),
+                                executor: executor, logger: logger)
+    }
+
     /// The regression itself: shards renewed every 100 ms with a 600 ms deadline stay held
     /// while every thread of the shared pool is busy for 2 s.
     @Test func shardsStayHeldWhileTheSharedPoolIsBusy() async throws {
-        var logger = Logger(label: "lease-executor-test")
-        logger.logLevel = .critical
         let executor = LeaseExecutor()
-        let coordinator = ShardCoordinator(client: MemoryLeases(), namespace: "default", prefix: "busy", identity: "a", shards: 2, leaseDuration: .seconds(1),
-                                           renewDeadline: .milliseconds(600), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(300),
-                                           executor: executor, logger: logger)
+        let coordinator = Self.quickCoordinator(prefix: "busy", executor: executor)
         let changes = ThreadRecording.Record()
         await coordinator.setOnChange { changes.note(false) }
         let run = Task { await coordinator.run() }
@@ -225,6 +230,32 @@ import Testing
         #expect(busy, "the shared pool was never fully busy: the test proves nothing")
         #expect(minimumHeld == 2, "a shard was dropped while the shared pool was busy")
         #expect(changes.all.count == 1, "the shards changed \(changes.all.count - 1) times while the shared pool was busy")
+        run.cancel()
+        await run.value
+        try await executor.shutdown()
+    }
+
+    /// Regression: the renewal loop waited for the clusters of the shards it had just taken to
+    /// start; at 1000 clusters that took longer than the renew deadline, so the shards were
+    /// dropped and taken again over and over. Starting them (here: 1.5 s) must not stop renewals.
+    @Test func startingTheWorkOfTakenShardsDoesNotHoldUpRenewals() async throws {
+        let executor = LeaseExecutor()
+        let coordinator = Self.quickCoordinator(prefix: "slow", executor: executor)
+        let changes = ThreadRecording.Record()
+        await coordinator.setOnChange {
+            changes.note(false)
+            if changes.all.count == 1 { try? await Task.sleep(for: .milliseconds(1500)) }
+        }
+        let run = Task { await coordinator.run() }
+        try await eventually("both shards held") { await coordinator.heldShards.count == 2 }
+        var minimumHeld = 2
+        let start = ContinuousClock.now
+        while start.duration(to: .now) < .milliseconds(1500) {
+            minimumHeld = min(minimumHeld, await coordinator.heldShards.count)
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(minimumHeld == 2, "a shard was dropped while the work of the shards taken was starting")
+        #expect(changes.all.count == 1, "the shards changed \(changes.all.count - 1) more times")
         run.cancel()
         await run.value
         try await executor.shutdown()
