@@ -48,7 +48,6 @@ let package = Package(
         .target(
             name: "KubernetesModel",
             dependencies: [
-                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -108,8 +107,7 @@ let package = Package(
             resources: [.copy("Resources/openapi-v2-definitions.json")],
             swiftSettings: swiftSettings
         ),
-        // zlib (the system's libz): published addon versions too large for one API object, and the
-        // caches a fleet keeps per cluster, are compressed.
+        // zlib (the system's libz): published addon versions too large for one API object are compressed.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // The addon catalog: definitions, values schema, rendering, channels.
         .target(

@@ -3,7 +3,7 @@ import KubernetesModel
 /// The informer's in-memory copy of the objects it watches, keyed by namespace and name.
 /// Reconcilers read from it instead of the API server.
 ///
-/// `Storage.compact` keeps each object as compressed JSON text and decodes it when read: many
+/// `Storage.compact` keeps each object as its JSON text and decodes it when read: several
 /// times smaller than the parsed tree, for caches that are many and mostly idle (every kind
 /// an addon applies, in every workload cluster of a fleet). A `transform` drops what readers
 /// never need (managedFields, say) before an object is kept or handed on.
@@ -12,7 +12,7 @@ public actor ObjectCache {
 
     private struct Entry {
         var object: KubeObject?
-        var compact: CompressedJSON?
+        var json: [UInt8]
         var resourceVersion: String?
     }
 
@@ -73,14 +73,15 @@ public actor ObjectCache {
 
     private func entry(_ object: KubeObject) -> Entry {
         switch storage {
-        case .objects: return Entry(object: object, compact: nil, resourceVersion: object.resourceVersion)
-        case .compact: return Entry(object: nil, compact: CompressedJSON(object.body), resourceVersion: object.resourceVersion)
+        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion)
+        case .compact: return Entry(object: nil, json: object.body.serialized(), resourceVersion: object.resourceVersion)
         }
     }
 
     private static func decode(_ entry: Entry) -> KubeObject {
         if let object = entry.object { return object }
-        return KubeObject(entry.compact?.value ?? .null)
+        // Our own serialization of a value that parsed: it parses again.
+        return KubeObject((try? JSONValue.parse(entry.json)) ?? .null)
     }
 
     static func key(_ object: KubeObject) -> ReconcileRequest {

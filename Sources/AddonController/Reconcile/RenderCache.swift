@@ -7,34 +7,28 @@ import KubernetesModel
 /// the referenced Secrets' content (read on every call, so a rotated credential re-renders).
 /// An idle fleet's resyncs then cost reads, not template rendering.
 ///
-/// The objects are kept as compressed JSON text (decompressed and parsed again on use, many
-/// times cheaper than rendering) and the merged values are not kept: a fleet holds a rendering
-/// of every addon of every cluster.
+/// The objects are kept as their JSON text (parsed again on use, many times cheaper than
+/// rendering) and the merged values are not kept: a fleet holds a rendering of every addon of
+/// every cluster.
 actor RenderCache {
     private struct Entry {
         var key: String
         /// The rendering without its objects and values.
         var rendered: RenderedAddon
-        /// The objects' bodies, as one JSON array.
-        var objects: CompressedJSON
-        var objectCount: Int
+        var objects: [[UInt8]]
 
         init(key: String, rendered: RenderedAddon) {
             self.key = key
-            objects = CompressedJSON(.array(rendered.objects.map(\.body)))
-            objectCount = rendered.objects.count
+            objects = rendered.objects.map { $0.body.serialized() }
             var kept = rendered
             kept.objects = []
             kept.values = .null
             self.rendered = kept
         }
 
-        /// The rendering; nil should the kept objects not come back whole (then the addon is
-        /// rendered again: a rendering missing objects would prune them).
-        var restored: RenderedAddon? {
-            guard let bodies = objects.value.arrayValue, bodies.count == objectCount else { return nil }
+        var restored: RenderedAddon {
             var rendered = self.rendered
-            rendered.objects = bodies.map { KubeObject($0) }
+            rendered.objects = objects.map { KubeObject((try? JSONValue.parse($0)) ?? .null) }
             return rendered
         }
     }
@@ -64,7 +58,7 @@ actor RenderCache {
         let key = ContentHash.sha256Hex(of: [
             .string(wanted.name), .string(wanted.version.description), facts.templateValue, wanted.channelValues, wanted.clusterValues, .array(secretKey),
         ])
-        if let entry = entries[wanted.name], entry.key == key, let restored = entry.restored { return restored }
+        if let entry = entries[wanted.name], entry.key == key { return entry.restored }
         let rendered = try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
                                                  clusterValues: wanted.clusterValues, secrets: fetched)
         entries[wanted.name] = Entry(key: key, rendered: rendered)
