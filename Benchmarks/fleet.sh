@@ -86,6 +86,7 @@ if ((apart)); then
   /usr/bin/time -v -o "$work/time-plane.txt" "$ADDON_MANAGER" localkube --clusters 1 --nodes 1 --kubeconfig-dir "$work/plane" --log-level warning >"$work/plane.out" 2>"$work/plane.err" &
   plane_time_pid=$!
   plane_pid=$(child_of "$plane_time_pid")
+  [[ -n $plane_pid ]] || { echo "addon-manager localkube (the management plane) did not start" >&2; cat "$work/plane.err" >&2; exit 1; }
   for _ in $(seq 1 200); do [[ -s $work/plane/localkube-1.kubeconfig ]] && break; sleep 0.05; done
   [[ -s $work/plane/localkube-1.kubeconfig ]] || { echo "addon-manager localkube (the management plane) did not start" >&2; cat "$work/plane.err" >&2; exit 1; }
 fi
@@ -104,7 +105,8 @@ time_pid=$!
 dev_pid=$(child_of "$time_pid")
 [[ -n $dev_pid ]] || { echo "addon-manager dev did not start" >&2; cat "$work/err" >&2; exit 1; }
 if ((split)); then
-  for _ in $(seq 1 200); do [[ -s $work/kc/management.kubeconfig ]] && grep -q "^No controllers run here" "$work/out" && break; sleep 0.05; done
+  for _ in $(seq 1 600); do [[ -s $work/kc/management.kubeconfig ]] && grep -q "^No controllers run here" "$work/out" && break; sleep 0.05; done
+  grep -q "^No controllers run here" "$work/out" || { echo "addon-manager dev --fleet-only was not ready after 30 s" >&2; tail -5 "$work/err" >&2; exit 1; }
   /usr/bin/time -v -o "$work/time-manager.txt" "$ADDON_MANAGER" run --kubeconfig "$work/kc/management.kubeconfig" --catalog "$catalog" \
     --http-port "$port" --http-host 127.0.0.1 --identity fleet-bench --log-level "$([[ -n $log ]] && echo info || echo notice)" >"$work/manager.out" 2>"$work/manager.err" &
   mgr_time_pid=$!

@@ -56,6 +56,8 @@ import Testing
             #expect(clusters.items.map(\.name) == ["w1"])
             #expect(fleet.server.clusterNames == ["w1"])
             #expect(try String(contentsOfFile: fleet.managementKubeconfigPath, encoding: .utf8) == String(contentsOfFile: planeKubeconfig, encoding: .utf8))
+            let mode = try FileManager.default.attributesOfItem(atPath: fleet.managementKubeconfigPath)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "the copied kubeconfig (it carries credentials) is readable by others")
             await #expect(throws: DevFleetError.self) { _ = try await fleet.addOperator("operator") }
             try? await client.shutdown()
             await fleet.shutdown()
