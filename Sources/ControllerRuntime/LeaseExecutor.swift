@@ -1,3 +1,4 @@
+import KubernetesClient
 import NIOCore
 import NIOPosix
 
@@ -37,8 +38,7 @@ public final class LeaseExecutor: TaskExecutor, @unchecked Sendable {
     /// process leaves it waiting (measured: 10 ms sleeps woke 5 s late).
     public func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
-        let (seconds, attoseconds) = duration.components
-        let scheduled = eventLoop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}
+        let scheduled = eventLoop.scheduleTask(in: duration.timeAmount) {}
         do {
             try await withTaskCancellationHandler {
                 try await scheduled.futureResult.get()

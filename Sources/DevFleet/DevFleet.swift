@@ -61,10 +61,7 @@ public final class DevFleet: Sendable {
             let kubeconfig: String
             if let managementKubeconfig {
                 kubeconfig = try String(contentsOfFile: managementKubeconfig, encoding: .utf8)
-                try FileManager.default.createDirectory(atPath: kubeconfigDirectory, withIntermediateDirectories: true)
-                // It carries credentials: readable by its owner only, as the kubeconfigs written here are.
-                try kubeconfig.write(toFile: path, atomically: true, encoding: .utf8)
-                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+                try LocalKubeServer.writeKubeconfig(kubeconfig, to: path)
             } else {
                 try await server.addCluster(name: managementName, settings: ClusterSettings(initialNodes: 1))
                 try server.writeKubeconfig(for: managementName, to: path)

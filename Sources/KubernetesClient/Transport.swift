@@ -340,7 +340,7 @@ final class Transport: Sendable {
 }
 
 extension Duration {
-    var timeAmount: TimeAmount {
+    package var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }

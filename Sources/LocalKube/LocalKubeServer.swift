@@ -162,7 +162,12 @@ public final class LocalKubeServer: Sendable {
 
     /// Write the cluster's kubeconfig to `path` (mode 0600).
     public func writeKubeconfig(for name: String, to path: String) throws(LocalKubeError) {
-        let text = try kubeconfig(for: name)
+        try Self.writeKubeconfig(try kubeconfig(for: name), to: path)
+    }
+
+    /// Write a kubeconfig to `path`, its directory created, readable by its owner only (mode
+    /// 0600: it carries credentials).
+    public static func writeKubeconfig(_ text: String, to path: String) throws(LocalKubeError) {
         let url = URL(fileURLWithPath: path)
         do {
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
