@@ -145,7 +145,7 @@ struct RunCommand: AsyncParsableCommand {
             options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
-            options.owns = { key in await coordinator.owns(key.description) }
+            options.owns = { key in coordinator.owns(key.description) }
             let published: ManagementPlaneCatalog?
             let source: any CatalogSource
             if let loaded {
@@ -166,8 +166,8 @@ struct RunCommand: AsyncParsableCommand {
             // A shard dropped or given back: its clusters stop (in-flight reconciles finish)
             // before another replica may take it, then the newly owned ones start.
             let grace = coordinator.handoverGrace
-            await coordinator.setOnChange {
-                await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
+            coordinator.setOnChange {
+                await starter.stopControllers(within: grace) { key in !coordinator.owns(key.description) }
                 await starter.reevaluateOwnership()
             }
             // The provisioning and healing loop (--node-pools), on the replica holding its Lease.
@@ -194,7 +194,7 @@ struct RunCommand: AsyncParsableCommand {
             // hold its shard Leases.
             let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter,
                                                          nodePoolSeries: { await nodePoolsService?.series() ?? "" }, logger: logger) {
-                guard await coordinator.problem == nil, (try? await source.current()) != nil else { return false }
+                guard coordinator.problem == nil, (try? await source.current()) != nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
             logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog ?? "management plane")",

@@ -2,6 +2,7 @@ import Foundation
 import KubernetesClient
 import KubernetesModel
 import Logging
+import Synchronization
 
 /// Splits work between replicas through Leases: `shards` Leases (`<prefix>-shard-N`) and one
 /// membership Lease per replica (`<prefix>-member-<identity>`). Each replica renews its
@@ -14,6 +15,10 @@ import Logging
 /// deadline; failed renewals are retried until then; past it the shard is dropped and its work
 /// stopped (`onChange`) within `handoverGrace`, before anyone may take it over. A shard handed
 /// to another replica (extras, shutdown) is released only after its work stopped.
+///
+/// Which shards are held is read without entering the actor (`owns`, `heldShards`, `problem`):
+/// the fleet asks on every Cluster event, and an actor entered from Swift's shared pool would run
+/// its jobs there — the renewals included — however they were meant to run on the Lease thread.
 public actor ShardCoordinator {
     public let identity: String
     public let shards: Int
@@ -29,16 +34,29 @@ public actor ShardCoordinator {
     /// Where the renewals run (nil: with the rest of the process).
     private let executor: LeaseExecutor?
     /// Held shard → when its last successful renewal was sent.
-    private var renewals: [Int: ContinuousClock.Instant] = [:]
+    private var renewals: [Int: ContinuousClock.Instant] = [:] {
+        didSet { let renewals = self.renewals; snapshot.withLock { $0.renewals = renewals } }
+    }
+    /// Shards given back whose Leases are not released yet (their work is stopping): not
+    /// taken again until then.
+    private var releasing: Set<Int> = []
+    private var releases: [Int: Task<Void, Never>] = [:]
+    private var releaseCount = 0
     private var observations: [Int: LeaderElector.Observation] = [:]
     private var memberObservation = LeaderElector.Observation()
     private var liveness = MemberLiveness()
-    private var members = 1
-    private var onChange: (@Sendable () async -> Void)?
-    private var lastChange: Task<Void, Never>?
-    /// Why the last round could not take or renew a Lease or count the members (other than
-    /// losing a race to another replica), nil when it could. It is shown (readiness).
-    public private(set) var problem: String?
+    private var members = 1 {
+        didSet { let members = self.members; snapshot.withLock { $0.members = members } }
+    }
+    private let changes = OwnershipChanges()
+
+    /// What the replica holds, as last written by the actor, for readers outside it.
+    private struct Snapshot {
+        var renewals: [Int: ContinuousClock.Instant] = [:]
+        var members = 1
+        var problem: String?
+    }
+    private let snapshot = Mutex(Snapshot())
 
     /// - Parameters:
     ///   - renewDeadline: how long failed renewals are retried before a shard is dropped; by
@@ -65,27 +83,40 @@ public actor ShardCoordinator {
         self.logger = logger
     }
 
-    /// Called after the set of owned shards changed. It must stop the work of shards no longer
-    /// owned before it returns (bounded by `handoverGrace`): a released shard is given back
-    /// only after it returned.
-    public func setOnChange(_ handler: @escaping @Sendable () async -> Void) { onChange = handler }
+    /// Called after the set of owned shards changed (see `OwnershipChanges`): one call at a
+    /// time, changes during a call coalesced into one more call. It must stop the work of shards
+    /// no longer owned before it returns (bounded by `handoverGrace`), also when cancelled: a
+    /// shard dropped cancels a call in progress, which may then cut short starting the work of
+    /// shards taken. A released shard is given back only after a call that saw it gone returned.
+    public nonisolated func setOnChange(_ handler: @escaping @Sendable () async -> Void) { changes.setHandler(handler) }
 
     /// How long the work of a dropped shard may take to stop: past it another replica may
     /// have taken the shard over (the lease duration minus the renew deadline).
     public nonisolated var handoverGrace: Duration { leaseDuration - renewDeadline }
 
     /// Whether this replica currently owns the shard of `key`.
-    public func owns(_ key: String) -> Bool { isOwned(ShardAssignment.shard(of: key, shards: shards)) }
+    public nonisolated func owns(_ key: String) -> Bool {
+        let shard = ShardAssignment.shard(of: key, shards: shards)
+        return isOwned(shard, lastRenewal: snapshot.withLock { $0.renewals[shard] })
+    }
 
     /// The shards this replica owns now.
-    public var heldShards: Set<Int> { Set(renewals.keys.filter(isOwned)) }
+    public nonisolated var heldShards: Set<Int> {
+        Set(snapshot.withLock { $0.renewals }.filter { isOwned($0.key, lastRenewal: $0.value) }.keys)
+    }
 
     /// The live members this replica counted last (itself included).
-    public var memberCount: Int { members }
+    public nonisolated var memberCount: Int { snapshot.withLock { $0.members } }
 
-    private func isOwned(_ shard: Int) -> Bool {
-        guard let renewed = renewals[shard] else { return false }
-        return LeaseTenure.of(lastRenewal: renewed, now: clock.now(), renewDeadline: renewDeadline, leaseDuration: leaseDuration) == .held
+    /// Why the last round could not take or renew a Lease or count the members (other than
+    /// losing a race to another replica), nil when it could. It is shown (readiness).
+    public nonisolated var problem: String? { snapshot.withLock { $0.problem } }
+
+    private func isOwned(_ shard: Int) -> Bool { isOwned(shard, lastRenewal: renewals[shard]) }
+
+    private nonisolated func isOwned(_ shard: Int, lastRenewal: ContinuousClock.Instant?) -> Bool {
+        guard let lastRenewal else { return false }
+        return LeaseTenure.of(lastRenewal: lastRenewal, now: clock.now(), renewDeadline: renewDeadline, leaseDuration: leaseDuration) == .held
     }
 
     /// Renews membership and shards until cancelled; then stops the work of every shard
@@ -120,7 +151,7 @@ public actor ShardCoordinator {
         for shard in overdue { renewals[shard] = nil }
         logger.warning("shard leases not renewed within the renew deadline: stopping their clusters",
                        metadata: ["identity": "\(identity)", "shards": "\(overdue)", "renewDeadline": "\(renewDeadline)"])
-        await changed()
+        announceChange(dropping: true)
     }
 
     /// One round: renew membership, count members, keep or take a fair share of shards.
@@ -133,21 +164,16 @@ public actor ShardCoordinator {
         let share = ShardAssignment.fairShare(shards: shards, replicas: members)
 
         await renewHeld(problems: &problems)
-        // Give back extras when more replicas joined: their clusters stop first.
-        let owned = heldShards.sorted()
+        // Give back extras when more replicas joined: their clusters stop first, then the
+        // Leases are released, while the renewals of the others go on.
+        let owned = renewals.keys.filter(isOwned).sorted()
         if owned.count > share {
-            let extras = Array(owned.suffix(owned.count - share))
-            for shard in extras { renewals[shard] = nil }
-            await changed()
-            for shard in extras {
-                observations[shard] = nil
-                await elector(shardName(shard)).releaseIfHeld()
-            }
+            giveBack(Array(owned.suffix(owned.count - share)))
         }
         // Take free or expired shards up to the fair share. A failure ends the round: one
         // slow attempt after another must not hold up the next renewal of the shards held.
         var taken = false
-        for shard in 0..<shards where renewals[shard] == nil && heldShards.count < share {
+        for shard in 0..<shards where renewals[shard] == nil && !releasing.contains(shard) && renewals.keys.filter(isOwned).count < share {
             var observation = observations[shard] ?? .init()
             let failures = problems.count
             if let renewed = await attempt(shardName(shard), &observation, problems: &problems) {
@@ -161,7 +187,32 @@ public actor ShardCoordinator {
         // The clusters of the shards taken start without holding up the next renewal: at a
         // thousand clusters, starting them took longer than the renew deadline, the shards were
         // dropped for want of a renewal, and taken again, over and over.
-        if taken { announceChange() }
+        if taken { announceChange(dropping: false) }
+    }
+
+    /// Stops the work of `extras` and then releases their Leases, in a task of its own.
+    private func giveBack(_ extras: [Int]) {
+        for shard in extras {
+            renewals[shard] = nil
+            releasing.insert(shard)
+        }
+        let change = announceChange(dropping: true)
+        let (changes, electors) = (self.changes, extras.map { ($0, elector(shardName($0))) })
+        releaseCount += 1
+        let release = releaseCount
+        releases[release] = Task {
+            await changes.waitUntilHandled(change)
+            for (shard, elector) in electors {
+                await elector.releaseIfHeld()
+                self.released(shard)
+            }
+            self.releases[release] = nil
+        }
+    }
+
+    private func released(_ shard: Int) {
+        observations[shard] = nil
+        releasing.remove(shard)
     }
 
     /// Renews every held shard at once (one slow Lease must not delay the others). A failed
@@ -203,7 +254,7 @@ public actor ShardCoordinator {
         }
         if !lost.isEmpty {
             logger.warning("shard leases held by another replica: stopping their clusters", metadata: ["identity": "\(identity)", "shards": "\(lost)"])
-            announceChange()
+            announceChange(dropping: true)
         }
     }
 
@@ -256,7 +307,7 @@ public actor ShardCoordinator {
         guard let first = problems.first else {
             if problem != nil {
                 logger.notice("shard leases can be taken and renewed again", metadata: ["identity": "\(identity)"])
-                problem = nil
+                snapshot.withLock { $0.problem = nil }
             }
             return
         }
@@ -265,40 +316,23 @@ public actor ShardCoordinator {
             logger.error("cannot take or renew shard leases, or count the replicas: this replica may run fewer clusters until it can",
                          metadata: ["identity": "\(identity)", "namespace": "\(namespace)", "error": "\(first)"])
         }
-        problem = summary
+        snapshot.withLock { $0.problem = summary }
     }
 
-    /// Tells `onChange` and waits until it returned (shards given back: their work stops
-    /// before they are released).
-    private func changed() async {
-        await enqueueChange().value
-    }
-
-    /// Tells `onChange` without waiting for it (shards taken, or seen held by another: the
-    /// renewals of the others go on meanwhile).
-    private func announceChange() {
-        _ = enqueueChange()
-    }
-
-    /// Calls `onChange`, one call at a time and in order, in a task of its own: the work of
-    /// dropped shards is stopped even while this replica is being cancelled (shutting down).
-    /// That task runs with the rest of the process, not on the Lease thread.
-    private func enqueueChange() -> Task<Void, Never> {
-        logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(heldShards.sorted())", "members": "\(members)"])
-        let (previous, handler) = (lastChange, onChange)
-        let change = Task.detached(executorPreference: globalConcurrentExecutor) {
-            await previous?.value
-            await handler?()
-        }
-        lastChange = change
-        return change
+    /// Tells `onChange` (see `OwnershipChanges`) without waiting for it: the renewals go on
+    /// meanwhile. A change that drops shards cuts short a call starting work.
+    @discardableResult
+    private func announceChange(dropping: Bool) -> Int {
+        logger.info("shards changed", metadata: ["identity": "\(identity)", "held": "\(renewals.keys.filter(isOwned).sorted())", "members": "\(members)"])
+        return changes.request(preempting: dropping)
     }
 
     /// On the way out: the clusters stop first, then every Lease is given back.
     private func releaseAll() async {
         let held = renewals.keys.sorted()
         renewals.removeAll()
-        if !held.isEmpty { await changed() }
+        if !held.isEmpty { await changes.waitUntilHandled(announceChange(dropping: true)) }
+        for release in releases.values { await release.value }
         for shard in held { await elector(shardName(shard)).releaseIfHeld() }
         await elector(memberLease).releaseIfHeld()
     }

@@ -41,7 +41,7 @@ import Testing
                 var options = ControllerStarter.Options()
                 options.cluster = ControllerHarness.fastOptions
                 options.namespace = "sharded"
-                options.owns = { key in await coordinator.owns(key.description) }
+                options.owns = { key in coordinator.owns(key.description) }
                 let starter = ControllerStarter(management: h.management, catalog: catalog, options: options, logger: logger)
                 return (coordinator, starter)
             }
@@ -49,8 +49,8 @@ import Testing
             let (c2, s2) = replica("replica-b")
             // As RunCommand wires them: the clusters of a dropped shard stop before it is given back.
             for (coordinator, starter) in [(c1, s1), (c2, s2)] {
-                await coordinator.setOnChange {
-                    await starter.stopControllers(within: coordinator.handoverGrace) { key in await !coordinator.owns(key.description) }
+                coordinator.setOnChange {
+                    await starter.stopControllers(within: coordinator.handoverGrace) { key in !coordinator.owns(key.description) }
                     await starter.reevaluateOwnership()
                 }
             }
@@ -60,7 +60,7 @@ import Testing
             let names = (1...6).map { "s\($0)" }
             for name in names { try await h.fleet.addCluster(.init(name: name, project: "sharded")) }
             try await h.eventually("both replicas hold shards, together all 4") {
-                let a = await c1.heldShards, b = await c2.heldShards
+                let a = c1.heldShards, b = c2.heldShards
                 return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.union(b).count == 4
             }
             for name in names { try await h.waitForPhase(name, "base", "Healthy", project: "sharded") }
@@ -72,7 +72,7 @@ import Testing
             // Replica b stops (its Leases are released); a takes every shard and every cluster.
             t2.cancel()
             await t2.value
-            try await h.eventually("replica a holds all shards") { await c1.heldShards.count == 4 }
+            try await h.eventually("replica a holds all shards") { c1.heldShards.count == 4 }
             try await h.eventually("replica a runs every cluster") { await s1.controllers().count == names.count }
             t1.cancel()
             await t1.value
@@ -86,13 +86,13 @@ import Testing
             let coordinator = ShardCoordinator(client: h.management, namespace: "no-such-namespace", identity: "lonely", shards: 2,
                                                leaseDuration: .seconds(2), retryPeriod: .milliseconds(100), logger: ControllerHarness.logger())
             let task = Task { await coordinator.run() }
-            try await h.eventually("the problem is told") { await coordinator.problem?.contains("no-such-namespace") == true }
-            #expect(await coordinator.heldShards.isEmpty)
+            try await h.eventually("the problem is told") { coordinator.problem?.contains("no-such-namespace") == true }
+            #expect(coordinator.heldShards.isEmpty)
             _ = try await h.management.apply(KubeObject(apiVersion: "v1", kind: "Namespace", name: "no-such-namespace"), options: ApplyOptions(fieldManager: "e2e"))
-            try await h.eventually("shards taken once the namespace exists") { await coordinator.heldShards.count == 2 }
+            try await h.eventually("shards taken once the namespace exists") { coordinator.heldShards.count == 2 }
             // A round reports what failed in it: one that began before the namespace appeared
             // may still name it after taking the shards; the next round, all well, clears it.
-            try await h.eventually("the problem cleared") { await coordinator.problem == nil }
+            try await h.eventually("the problem cleared") { coordinator.problem == nil }
             task.cancel()
             await task.value
         }
@@ -138,15 +138,15 @@ import Testing
             options.cluster = ControllerHarness.fastOptions
             options.namespace = LeaseSafetyTests.project
             options.userAgent = "addon-manager/0.1 (\(name); workload)"
-            options.owns = { key in await coordinator.owns(key.description) }
+            options.owns = { key in coordinator.owns(key.description) }
             let starter = ControllerStarter(management: fleet.management, catalog: LoadedCatalog(catalog: fleet.catalog), options: options, logger: logger)
             let changes = Changes()
             let grace = coordinator.handoverGrace
             let task = Task {
                 // As RunCommand wires it: dropped shards stop (bounded) before newly owned ones start.
-                await coordinator.setOnChange {
-                    await changes.add(await coordinator.heldShards.count)
-                    await starter.stopControllers(within: grace) { key in await !coordinator.owns(key.description) }
+                coordinator.setOnChange {
+                    await changes.add(coordinator.heldShards.count)
+                    await starter.stopControllers(within: grace) { key in !coordinator.owns(key.description) }
                     await starter.reevaluateOwnership()
                 }
                 await withTaskGroup(of: Void.self) { group in
@@ -207,13 +207,13 @@ import Testing
             // A alone first, with a clock an hour ahead: it takes every shard.
             let a = try Replica.start("replica-a", clock: .skewed(offset: .seconds(3600), rate: 0.98), fleet: fleet, logger: logger)
             replicas.append(a)
-            try await eventually("replica-a holds every shard") { await a.coordinator.heldShards.count == Self.shards }
+            try await eventually("replica-a holds every shard") { a.coordinator.heldShards.count == Self.shards }
             // B joins with a clock an hour behind. A must count it live (its renewTime looks two
             // hours old to A's clock) and hand over half.
             let b = try Replica.start("replica-b", clock: .skewed(offset: .seconds(-3600), rate: 1.02), fleet: fleet, logger: logger)
             replicas.append(b)
             try await eventually("the shards are split two and two") {
-                let (heldA, heldB) = (await a.coordinator.heldShards.count, await b.coordinator.heldShards.count)
+                let (heldA, heldB) = (a.coordinator.heldShards.count, b.coordinator.heldShards.count)
                 return heldA == 2 && heldB == 2
             }
             for name in names { try await waitForPhase(fleet, name, "base", "Healthy") }
@@ -235,23 +235,23 @@ import Testing
             // A's Lease requests fail for a moment, shorter than the renew deadline: it keeps
             // its shards (the failed renewals are retried) and no cluster changes hands.
             let changesBefore = await a.changes.owned.count
-            let heldBefore = await a.coordinator.heldShards
+            let heldBefore = a.coordinator.heldShards
             await plane.setFaults(FaultSettings(errorRate: 1, errorCode: 503, userAgentContaining: "(replica-a; leases)"))
             try await Task.sleep(for: .seconds(1))  // the length of the outage
             await plane.setFaults(.none)
             let during = await a.changes.owned.dropFirst(changesBefore)
             #expect(during.allSatisfy { $0 >= heldBefore.count }, "a short Lease outage made replica-a drop shards: owned \(Array(during)) after its changes")
-            #expect(await a.coordinator.heldShards.isSuperset(of: heldBefore))
+            #expect(a.coordinator.heldShards.isSuperset(of: heldBefore))
 
             // A's Lease requests hang for longer than a lease: it drops its shards by the
             // renew deadline; B takes them once they expired.
             await plane.setFaults(FaultSettings(latency: .seconds(12), userAgentContaining: "(replica-a; leases)"))
-            try await eventually("replica-a drops its shards") { await a.coordinator.heldShards.isEmpty }
-            try await eventually("replica-b takes every shard") { await b.coordinator.heldShards.count == Self.shards }
+            try await eventually("replica-a drops its shards") { a.coordinator.heldShards.isEmpty }
+            try await eventually("replica-b takes every shard") { b.coordinator.heldShards.count == Self.shards }
             for name in names { try await waitForPhase(fleet, name, "base", "Healthy") }
             await plane.setFaults(.none)
             try await eventually("the shards are split again") {
-                let (heldA, heldB) = (await a.coordinator.heldShards.count, await b.coordinator.heldShards.count)
+                let (heldA, heldB) = (a.coordinator.heldShards.count, b.coordinator.heldShards.count)
                 return heldA == 2 && heldB == 2
             }
             try await eventually("both replicas run clusters again") {

@@ -130,7 +130,7 @@ import Testing
                                                leaseDuration: .seconds(8), renewDeadline: .seconds(6), retryPeriod: .milliseconds(200),
                                                executor: executor, logger: logger)
             let changes = ThreadRecording.Record()
-            await coordinator.setOnChange { changes.note(executor.isCurrent) }
+            coordinator.setOnChange { changes.note(executor.isCurrent) }
             let elector = LeaderElector(client: client, namespace: "default", name: "thread-leader", identity: "a", leaseDuration: .seconds(8),
                                         renewDeadline: .seconds(6), retryPeriod: .milliseconds(200), executor: executor, logger: logger)
             let leading = ThreadRecording.Record()
@@ -139,7 +139,7 @@ import Testing
                 Task { await elector.run { leading.note(executor.isCurrent) } },
             ]
             try await eventually("both shards held and the leader leading") {
-                await coordinator.heldShards.count == 2 && !leading.all.isEmpty && !changes.all.isEmpty
+                coordinator.heldShards.count == 2 && !leading.all.isEmpty && !changes.all.isEmpty
             }
             // A few renewal rounds.
             let before = client.record.all.count
@@ -187,6 +187,12 @@ import Testing
         func delete(_ kind: GroupVersionKind, name: String, namespace: String?, options: DeleteOptions) async throws -> DeleteOutcome {
             throw KubernetesError(kind: .methodNotAllowed, message: "not here")
         }
+        /// Another replica takes Lease `name` (as after a partition that outlived the deadline).
+        func takeOver(_ name: String, by holder: String) {
+            guard var lease = leases[name] else { return }
+            lease.body.setValue(.string(holder), at: ["spec", "holderIdentity"])
+            _ = store(lease)
+        }
         private func store(_ object: KubeObject) -> KubeObject {
             version += 1
             var stored = object
@@ -211,9 +217,9 @@ import Testing
         let executor = LeaseExecutor()
         let coordinator = Self.quickCoordinator(prefix: "busy", executor: executor)
         let changes = ThreadRecording.Record()
-        await coordinator.setOnChange { changes.note(false) }
+        coordinator.setOnChange { changes.note(false) }
         let run = Task { await coordinator.run() }
-        try await eventually("both shards held") { await coordinator.heldShards.count == 2 && changes.all.count == 1 }
+        try await eventually("both shards held") { coordinator.heldShards.count == 2 && changes.all.count == 1 }
         let pool = BusySharedPool()
         // Watches from the Lease thread: how many shards were held through 1 s of a busy pool.
         let watch = Task(executorPreference: executor) { () -> (busy: Bool, minimumHeld: Int) in
@@ -221,7 +227,7 @@ import Testing
             var minimumHeld = 2
             let start = ContinuousClock.now
             while start.duration(to: .now) < .seconds(1) {
-                minimumHeld = min(minimumHeld, await coordinator.heldShards.count)
+                minimumHeld = min(minimumHeld, coordinator.heldShards.count)
                 try? await executor.sleep(for: .milliseconds(20))
             }
             pool.release()
@@ -247,20 +253,53 @@ import Testing
         let executor = LeaseExecutor()
         let coordinator = Self.quickCoordinator(prefix: "slow", executor: executor)
         let changes = ThreadRecording.Record()
-        await coordinator.setOnChange {
+        coordinator.setOnChange {
             changes.note(false)
             if changes.all.count == 1 { try? await Task.sleep(for: .milliseconds(1500)) }
         }
         let run = Task { await coordinator.run() }
-        try await eventually("both shards held") { await coordinator.heldShards.count == 2 }
+        try await eventually("both shards held") { coordinator.heldShards.count == 2 }
         var minimumHeld = 2
         let start = ContinuousClock.now
         while start.duration(to: .now) < .milliseconds(1500) {
-            minimumHeld = min(minimumHeld, await coordinator.heldShards.count)
+            minimumHeld = min(minimumHeld, coordinator.heldShards.count)
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(minimumHeld == 2, "a shard was dropped while the work of the shards taken was starting")
         #expect(changes.all.count == 1, "the shards changed \(changes.all.count - 1) more times")
+        run.cancel()
+        await run.value
+        try await executor.shutdown()
+    }
+
+    /// Regression: the work of a shard lost to another replica was stopped only after the start
+    /// of the shards taken before had ended (calls ran one after another), which can be past the
+    /// time the other replica may take it over. The loss cancels that start.
+    @Test func aLostShardStopsWithoutWaitingForAStartInProgress() async throws {
+        let executor = LeaseExecutor()
+        let leases = MemoryLeases()
+        var logger = Logger(label: "lease-executor-test")
+        logger.logLevel = .critical
+        let coordinator = ShardCoordinator(client: leases, namespace: "default", prefix: "lost", identity: "a", shards: 2, leaseDuration: .seconds(1),
+                                           renewDeadline: .milliseconds(600), retryPeriod: .milliseconds(100), requestTimeout: .milliseconds(300),
+                                           executor: executor, logger: logger)
+        // The first call (the shards taken) "starts" for a minute unless cancelled; each call
+        // notes how many shards it saw held.
+        let calls = Mutex<[(held: Int, cancelled: Bool)]>([])
+        coordinator.setOnChange {
+            let first = calls.withLock { $0.isEmpty }
+            if first {
+                let start = ContinuousClock.now
+                while !Task.isCancelled, start.duration(to: .now) < .seconds(60) { try? await Task.sleep(for: .milliseconds(10)) }
+            }
+            let entry = (held: coordinator.heldShards.count, cancelled: Task.isCancelled)
+            calls.withLock { $0.append(entry) }
+        }
+        let run = Task { await coordinator.run() }
+        try await eventually("both shards held") { coordinator.heldShards.count == 2 }
+        await leases.takeOver("lost-shard-1", by: "b")
+        try await eventually("the lost shard's work stopped", timeout: .seconds(20)) { calls.withLock { $0.contains { $0.held == 1 } } }
+        #expect(calls.withLock { $0.first?.cancelled } == true, "the start in progress was not cut short")
         run.cancel()
         await run.value
         try await executor.shutdown()

@@ -70,18 +70,18 @@ import Testing
             let (a, b) = (coordinator(flaky, "a"), coordinator(clientB, "b"))
             let runs = [Task { await a.run() }, Task { await b.run() }]
             try await eventually("both hold two shards") {
-                let (heldA, heldB) = (await a.heldShards.count, await b.heldShards.count)
+                let (heldA, heldB) = (a.heldShards.count, b.heldShards.count)
                 return heldA == 2 && heldB == 2
             }
             // The count the failure must keep, read just before it (a loaded machine can delay a
             // renewal enough for one round to count b as gone; that is liveness, not this test).
-            try await eventually("a counts two members") { await a.memberCount == 2 }
+            try await eventually("a counts two members") { a.memberCount == 2 }
             await flaky.failing.set(true)
-            try await eventually("the failed listing is reported") { await a.problem?.contains("cannot list the member leases") == true }
-            #expect(await a.memberCount == 2)
-            #expect(await a.heldShards.count == 2)
+            try await eventually("the failed listing is reported") { a.problem?.contains("cannot list the member leases") == true }
+            #expect(a.memberCount == 2)
+            #expect(a.heldShards.count == 2)
             await flaky.failing.set(false)
-            try await eventually("the problem clears") { await a.problem == nil }
+            try await eventually("the problem clears") { a.problem == nil }
             for run in runs { run.cancel() }
             for run in runs { await run.value }
             try? await clientA.shutdown()
@@ -107,9 +107,9 @@ import Testing
                 }
             }
             let changes = Changes()
-            await a.setOnChange { await changes.record(await a.heldShards.count) }
+            a.setOnChange { await changes.record(a.heldShards.count) }
             let run = Task { await a.run() }
-            try await eventually("a holds both shards") { await a.heldShards.count == 2 }
+            try await eventually("a holds both shards") { a.heldShards.count == 2 }
             await cluster.setRequestLogCapacity(10_000)
             await cluster.setFaults(FaultSettings(latency: .seconds(6), userAgentContaining: "(a; leases)"))
             // From here on every request of a's waits 6 s before it is routed.
@@ -121,9 +121,9 @@ import Testing
             // only once a hanging request came back.
             let answered = await cluster.requestRecords.filter { $0.userAgent.contains("(a; leases)") && $0.at > hangFrom && $0.at <= dropped }
             #expect(answered.isEmpty, "shards dropped \(hangFrom.duration(to: dropped)) after the requests began to hang, after \(answered.count) answers")
-            #expect(await a.heldShards.isEmpty, "shards taken again while every Lease request hangs")
+            #expect(a.heldShards.isEmpty, "shards taken again while every Lease request hangs")
             await cluster.setFaults(.none)
-            try await eventually("a takes its shards again") { await a.heldShards.count == 2 }
+            try await eventually("a takes its shards again") { a.heldShards.count == 2 }
             run.cancel()
             await run.value
             try? await clientA.shutdown()

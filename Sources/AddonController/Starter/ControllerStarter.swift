@@ -207,10 +207,12 @@ public final class ControllerStarter: Sendable {
     }
 
     /// Starts the controllers of clusters this replica now owns and stops those it no longer
-    /// owns (after a change of shards).
+    /// owns (after a change of shards). Cancelled, it stops going through the clusters (the
+    /// shards changed again: the next call goes through them all).
     public func reevaluateOwnership() async {
         guard let owns = options.owns else { return }
         for cluster in await registry.knownClusters {
+            if Task.isCancelled { return }
             let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
             let mine = await owns(key)
             let running = await registry.isStarting(key)
