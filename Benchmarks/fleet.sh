@@ -29,15 +29,18 @@
 #   --log FILE    run the manager at log level info and keep its log in FILE
 #   --split       the manager in a process of its own (see above)
 #   --management-apart  with --split: the management plane in a process of its own too
+#   --manager-args "A B"  with --split: more arguments for `addon-manager run` (e.g.
+#                 "--max-reconciles 32")
 #   CONFIG=release uses the release build (see lib/common.sh).
 # Only 127.0.0.1 is used; the process is stopped (SIGINT, then SIGKILL) at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0 apart=0
+clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0 apart=0 manager_args=()
 while (($#)); do
   case $1 in
+    --manager-args) read -r -a manager_args <<<"$2"; shift 2 ;;
     --split) split=1; shift ;;
     --management-apart) apart=1; shift ;;
     --settle) settle=$2; shift 2 ;;
@@ -56,6 +59,7 @@ done
 ((idle >= 0 && idle <= 600)) || { echo "--idle must be 0...600" >&2; exit 2; }
 ((limit >= 10 && limit <= 300)) || { echo "--limit must be 10...300" >&2; exit 2; }
 ((!apart || split)) || { echo "--management-apart needs --split" >&2; exit 2; }
+((!${#manager_args[@]} || split)) || { echo "--manager-args needs --split" >&2; exit 2; }
 [[ -z $bump || $bump =~ ^[a-z0-9-]+(=[0-9]+\.[0-9]+\.[0-9]+)?$ ]] || { echo "--bump takes ADDON or ADDON=VERSION, e.g. etcd-backup" >&2; exit 2; }
 [[ -z $bump || -d $catalog/addons/${bump%%=*} ]] || { echo "--bump: no addon ${bump%%=*} in $catalog/addons" >&2; exit 2; }
 
@@ -108,7 +112,7 @@ if ((split)); then
   for _ in $(seq 1 600); do [[ -s $work/kc/management.kubeconfig ]] && grep -q "^No controllers run here" "$work/out" && break; sleep 0.05; done
   grep -q "^No controllers run here" "$work/out" || { echo "addon-manager dev --fleet-only was not ready after 30 s" >&2; tail -5 "$work/err" >&2; exit 1; }
   /usr/bin/time -v -o "$work/time-manager.txt" "$ADDON_MANAGER" run --kubeconfig "$work/kc/management.kubeconfig" --catalog "$catalog" \
-    --http-port "$port" --http-host 127.0.0.1 --identity fleet-bench --log-level "$([[ -n $log ]] && echo info || echo notice)" >"$work/manager.out" 2>"$work/manager.err" &
+    --http-port "$port" --http-host 127.0.0.1 --identity fleet-bench --log-level "$([[ -n $log ]] && echo info || echo notice)" "${manager_args[@]}" >"$work/manager.out" 2>"$work/manager.err" &
   mgr_time_pid=$!
   mgr_pid=$(child_of "$mgr_time_pid")
   [[ -n $mgr_pid ]] || { echo "addon-manager run did not start" >&2; cat "$work/manager.err" >&2; exit 1; }
@@ -162,7 +166,7 @@ PY
 }
 
 
-idle_cpu= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
+idle_rss= idle_cpu= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
 if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$mgr_pid"); fi
 if ((converged)) && ((idle > 0)); then
   echo "all Healthy at $(elapsed) s; settling $settle s ..." >&2
@@ -175,6 +179,8 @@ if ((converged)) && ((idle > 0)); then
   idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f} % of one core over {$t1 - $t0:.0f} s')")
   ! ((split)) || fleet_idle_cpu=$(python3 -c "print(f'{($(bench_cpu_seconds "$dev_pid") - $fleet_cpu0) / ($t1 - $t0) * 100:.1f} % of one core')")
   idle_applies=$(applies_between "$applies0" "$applies1")
+  # What the manager keeps once converged (the peak adds convergence's transient to it).
+  idle_rss=$(($(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$mgr_pid/status") / 1024))
 fi
 if ((converged)) && [[ -n $bump ]] && ! past_limit; then
   addon=${bump%%=*} version=-
@@ -246,6 +252,7 @@ report=$(
     echo "| fleet: CPU, whole run | $(python3 -c "print(f'{$user + $system:.1f}')") s |"
     ((!apart)) || echo "| management plane (addon-manager localkube): peak RSS | $((plane_rss_kb / 1024)) MB |"
     ((!apart)) || echo "| management plane: CPU, whole run | $plane_cpu s |"
+    [[ -z $idle_rss ]] || echo "| manager: RSS at the end of the idle window | $idle_rss MB |"
     [[ -z $idle_cpu ]] || echo "| manager: CPU while idle ($settle s after convergence) | $idle_cpu |"
     [[ -z $fleet_idle_cpu ]] || echo "| fleet: CPU meanwhile | $fleet_idle_cpu |"
   else

@@ -110,6 +110,7 @@ struct DevCommand: AsyncParsableCommand {
         let book = RolloutBook(client: fleet.management, logger: logger)
         var options = ControllerStarter.Options()
         options.cluster.rollouts = book
+        options.reconcilesInFlight = ControllerStarter.Options.defaultReconcilesInFlight
         let starter = ControllerStarter(management: fleet.management, catalog: published, options: options, logger: logger)
         let driver = RolloutDriver(management: fleet.management, catalog: published, book: book, logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }

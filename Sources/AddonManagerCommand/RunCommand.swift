@@ -58,6 +58,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Requests per second to each workload cluster (burst: twice as many).")
     var workloadQPS: Double = 50
 
+    @Option(help: ArgumentHelp("How many reconciles may run at once across all clusters (0: no bound).",
+                               discussion: "A reconcile holds what it renders, sends and reads back until it ends: a fleet converging at once held it all at the same time while the cores could only work on a few. Reconciles beyond the bound wait their turn, first come first served."))
+    var maxReconciles: Int = ControllerStarter.Options.defaultReconcilesInFlight
+
     @Flag(help: ArgumentHelp("Let workload kubeconfig Secrets run exec credential plugins.",
                              discussion: "Projects write those Secrets: by default a plugin in one is refused (it would run a program inside the manager). Allow it only where a trusted provisioner writes every kubeconfig Secret."))
     var allowKubeconfigExec = false
@@ -94,6 +98,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard managementQPS > 0, workloadQPS > 0 else { throw ValidationError("--management-qps and --workload-qps must be above 0") }
+        guard maxReconciles >= 0 else { throw ValidationError("--max-reconciles must be 0 (no bound) or more") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         if statusPort != nil {
             do {
@@ -142,6 +147,7 @@ struct RunCommand: AsyncParsableCommand {
             var options = ControllerStarter.Options()
             options.namespace = namespace
             options.workloadRateLimit = RateLimit(qps: workloadQPS, burst: Int(workloadQPS * 2))
+            options.reconcilesInFlight = maxReconciles > 0 ? maxReconciles : nil
             options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")

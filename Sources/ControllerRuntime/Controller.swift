@@ -15,13 +15,18 @@ public final class Controller<R: Reconciler>: Sendable {
     private let terminalCounter: Counter
     /// How long reconciles in flight may go on after the controller is cancelled.
     public let drainGrace: Duration
+    /// The bound on reconciles in flight this controller shares with others (nil: none).
+    private let admission: ReconcileAdmission?
 
     /// - Parameter drainGrace: how long reconciles in flight may finish after cancellation; by
     ///   default 5 s, which fits inside what a shard's lease leaves between the renew deadline
     ///   and expiry (15 s − 10 s), so a cluster handed over is never reconciled by two replicas.
+    /// - Parameter admission: a bound on reconciles in flight shared with other controllers (a
+    ///   fleet's); each reconcile waits for a turn.
     public init(name: String, reconciler: R, workers: Int = 1, queue: WorkQueue<ReconcileRequest>? = nil, logger: Logger, metricDimensions: [(String, String)] = [],
-                drainGrace: Duration = .seconds(5)) {
+                drainGrace: Duration = .seconds(5), admission: ReconcileAdmission? = nil) {
         self.name = name
+        self.admission = admission
         self.drainGrace = drainGrace
         self.reconciler = reconciler
         self.workers = max(1, workers)
@@ -55,6 +60,8 @@ public final class Controller<R: Reconciler>: Sendable {
             let (queue, grace) = (self.queue, self.drainGrace)
             Task {
                 await queue.shutdown()
+                // Reconciles waiting for a turn never started: they go with the queue.
+                self.admission?.withdraw(owner: self)
                 if await !waitForEnd(of: [workers], atMost: grace) { workers.cancel() }
             }
         }
@@ -69,6 +76,11 @@ public final class Controller<R: Reconciler>: Sendable {
 
     /// One reconcile with the queue policy applied.
     func process(_ request: ReconcileRequest) async {
+        if let admission {
+            // Refused only when this controller stops (withdrawn, or its workers cancelled).
+            guard await admission.admit(owner: self) else { return }
+        }
+        defer { admission?.release() }
         let start = ContinuousClock.now
         do {
             // In a child task: its async frames (deep, for an apply) are freed when it ends

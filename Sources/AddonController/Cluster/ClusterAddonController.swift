@@ -26,6 +26,8 @@ public final class ClusterAddonController: Sendable {
         /// The rollouts that decide which version of a channel's addon the cluster runs while
         /// the channel's version moves (nil: the channel's version at once).
         public var rollouts: RolloutBook?
+        /// The bound on reconciles in flight shared by the fleet's controllers (nil: none).
+        public var admission: ReconcileAdmission?
         public init() {}
     }
 
@@ -124,7 +126,7 @@ public final class ClusterAddonController: Sendable {
         reconciler.rollouts = options.rollouts
         reconciler.requestClusterReport = { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
-                                    metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")])
+                                    metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")], admission: options.admission)
 
         try await loadExistingAddons()
         await enqueueAll()
