@@ -74,7 +74,7 @@ public actor ObjectCache {
     private func entry(_ object: KubeObject) -> Entry {
         switch storage {
         case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion)
-        case .compact: return Entry(object: nil, json: object.body.serialized(), resourceVersion: object.resourceVersion)
+        case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion)
         }
     }
 

@@ -10,6 +10,17 @@ extension JSONValue {
         return out
     }
 
+    /// The compact JSON text in an array no larger than it, for text that is kept (caches):
+    /// `serialized()` grows its array by doubling, so a kept result held up to twice its size —
+    /// at 100 clusters, 19 of the manager's 112 MB live heap was that growth.
+    public func serializedToKeep() -> [UInt8] {
+        let grown = serialized()
+        guard grown.capacity > grown.count + grown.count / 16 else { return grown }
+        return [UInt8](unsafeUninitializedCapacity: grown.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: grown)
+        }
+    }
+
     public func jsonString() -> String {
         String(decoding: serialized(), as: UTF8.self)
     }

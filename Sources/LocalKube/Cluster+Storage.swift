@@ -48,11 +48,11 @@ extension LocalKubeCluster {
         if kind == .modified, let old, oldFacts != newFacts {
             var o = old
             o.setValue(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
-            previous = o.serialized()
+            previous = o.serializedToKeep()
         }
         let event = ChangeEvent(kind: kind, resource: type.key, resourceVersion: resourceVersion,
                                 apiVersion: object["apiVersion"].stringValue ?? type.apiVersion, old: oldFacts, new: newFacts,
-                                object: object.serialized(), previousObject: previous)
+                                object: object.serializedToKeep(), previousObject: previous)
         history.append(event)
         for (id, w) in watchers where w.resource == event.resource {
             guard let line = Self.eventLine(event, for: w) else { continue }

@@ -59,4 +59,16 @@ import Testing
         #expect(ContentHash.sha256Hex(of: a) != ContentHash.sha256Hex(of: ["x": 2]))
         #expect(ContentHash.sha256Hex(of: a).count == 64)
     }
+
+    /// Regression (memory): caches kept the arrays `serialized()` grew by doubling, up to twice
+    /// the text's size; what is kept holds the same bytes in no more room than they need.
+    @Test(arguments: [1, 100, 5_000])
+    func keptTextHasTheSameBytesWithoutTheGrowth(entries: Int) throws {
+        let value = JSONValue.object(Dictionary(uniqueKeysWithValues: (0..<entries).map { ("key-\($0)", JSONValue.string(String(repeating: "v", count: $0 % 40))) }))
+        let grown = value.serialized(), kept = value.serializedToKeep()
+        #expect(kept == grown)
+        // malloc rounds small blocks up (12 bytes get 24).
+        #expect(kept.capacity <= kept.count + max(kept.count / 16, 32), "kept \(kept.count) bytes in room for \(kept.capacity)")
+        #expect(try JSONValue.parse(kept) == value)
+    }
 }

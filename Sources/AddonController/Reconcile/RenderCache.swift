@@ -19,7 +19,7 @@ actor RenderCache {
 
         init(key: String, rendered: RenderedAddon) {
             self.key = key
-            objects = rendered.objects.map { $0.body.serialized() }
+            objects = rendered.objects.map { $0.body.serializedToKeep() }
             var kept = rendered
             kept.objects = []
             kept.values = .null
