@@ -17,6 +17,9 @@ public final class Controller<R: Reconciler>: Sendable {
     public let drainGrace: Duration
     /// The bound on reconciles in flight this controller shares with others (nil: none).
     private let admission: ReconcileAdmission?
+    /// This controller's place in `admission`: withdrawn when it stops, so that a worker that
+    /// took an item just before the queue shut down is refused its turn.
+    private let admissionOwner = ReconcileAdmission.Owner()
 
     /// - Parameter drainGrace: how long reconciles in flight may finish after cancellation; by
     ///   default 5 s, which fits inside what a shard's lease leaves between the renew deadline
@@ -57,11 +60,12 @@ public final class Controller<R: Reconciler>: Sendable {
         await withTaskCancellationHandler {
             await workers.value
         } onCancel: {
+            // Reconciles waiting for a turn never started: they go with the queue, and none
+            // admitted from now on starts.
+            admission?.withdraw(owner: admissionOwner)
             let (queue, grace) = (self.queue, self.drainGrace)
             Task {
                 await queue.shutdown()
-                // Reconciles waiting for a turn never started: they go with the queue.
-                self.admission?.withdraw(owner: self)
                 if await !waitForEnd(of: [workers], atMost: grace) { workers.cancel() }
             }
         }
@@ -78,9 +82,9 @@ public final class Controller<R: Reconciler>: Sendable {
     func process(_ request: ReconcileRequest) async {
         if let admission {
             // Refused only when this controller stops (withdrawn, or its workers cancelled).
-            guard await admission.admit(owner: self) else { return }
+            guard await admission.admit(owner: admissionOwner) else { return }
         }
-        defer { admission?.release() }
+        defer { admission?.release(owner: admissionOwner) }
         let start = ContinuousClock.now
         do {
             // In a child task: its async frames (deep, for an apply) are freed when it ends

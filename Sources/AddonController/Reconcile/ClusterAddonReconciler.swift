@@ -165,6 +165,16 @@ public struct ClusterAddonReconciler: Reconciler {
         }
         let objects = rendered.objects.map { Self.labelled($0, addon: addon) }
 
+        // A cluster the reachability probe has found silent for longer than the grace period is
+        // not tried: each request would wait out its timeout while holding one of the fleet's
+        // turns (`ReconcileAdmission`). The probe queues every addon again once it answers.
+        if let outage = await state.unreachableReport {
+            status.phase = current?.phase ?? .progressing
+            status.conditions = current?.conditions ?? []
+            try await reportIfUnreachable(ClusterUnreachable(since: outage.since, lastError: outage.error), addon: addon, cluster: cluster, status: status)
+            return .requeue(after: pollInterval * 5)
+        }
+
         // Apply when something changed.
         do {
             let inventory = try await loadInventory(addon)
