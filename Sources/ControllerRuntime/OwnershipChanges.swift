@@ -8,8 +8,10 @@ import Synchronization
 ///   clusters, one call per change queued starts and stops behind each other.
 /// - A change that drops shards (`preempting`) cancels the call in progress, so that stopping
 ///   the work of a dropped shard never waits behind starting the work of a shard taken (which
-///   can take longer than the time left before another replica may take the dropped shard).
-///   The handler must therefore stop work whether cancelled or not, and may cut starting short.
+///   can take longer than the time left before another replica may take the dropped shard),
+///   nor behind waiting for the work of an earlier drop to end. A cancelled call handles no
+///   change (the next one does), so the handler may stop waiting when cancelled, and must stop
+///   work whether cancelled or not; it may cut starting short.
 /// - Calls run with the rest of the process (Swift's shared pool), never on the caller's
 ///   executor: the Lease thread stays free for renewals.
 final class OwnershipChanges: Sendable {
@@ -77,6 +79,9 @@ final class OwnershipChanges: Sendable {
             await next.call.value
             let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 state.call = nil
+                // A call cut short (a drop pre-empted it) may have left stops unwaited-for: the
+                // next call, which begins at once, handles its changes.
+                guard !next.call.isCancelled else { return [] }
                 state.handled = next.change
                 let ready = state.waiters.filter { $0.change <= next.change }.map(\.continuation)
                 state.waiters.removeAll { $0.change <= next.change }

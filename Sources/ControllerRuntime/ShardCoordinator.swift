@@ -200,13 +200,14 @@ public actor ShardCoordinator {
         let (changes, electors) = (self.changes, extras.map { ($0, elector(shardName($0))) })
         releaseCount += 1
         let release = releaseCount
-        releases[release] = Task {
+        // On the Lease thread like the rest of the coordinator's work (nil: the default).
+        releases[release] = Task(executorPreference: executor) {
             await changes.waitUntilHandled(change)
             for (shard, elector) in electors {
                 await elector.releaseIfHeld()
-                self.released(shard)
+                await self.released(shard)
             }
-            self.releases[release] = nil
+            await self.releaseEnded(release)
         }
     }
 
@@ -214,6 +215,8 @@ public actor ShardCoordinator {
         observations[shard] = nil
         releasing.remove(shard)
     }
+
+    private func releaseEnded(_ release: Int) { releases[release] = nil }
 
     /// Renews every held shard at once (one slow Lease must not delay the others). A failed
     /// renewal keeps the shard until its renew deadline; a Lease seen held by another is

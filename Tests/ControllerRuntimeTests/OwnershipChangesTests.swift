@@ -78,4 +78,17 @@ import Testing
         // A change already handled: no wait.
         await changes.waitUntilHandled(1)
     }
+
+    /// A call cut short handles nothing: a wait for a change it began after (a shard given back,
+    /// whose Lease is released only once its work stopped) returns only after the next call.
+    @Test func aCallCutShortHandlesNoChange() async throws {
+        let (changes, calls, gate) = Self.changes(gated: 2)
+        await changes.waitUntilHandled(changes.request(preempting: false))
+        let second = changes.request(preempting: false)
+        try await eventually("the second call waits at its gate") { calls.begun == 2 }
+        let waitForSecond = Task { await changes.waitUntilHandled(second); return calls.ended }
+        changes.request(preempting: true)
+        #expect(await waitForSecond.value == [false, true, false], "the wait returned after the call cut short, before the one that followed")
+        gate.release()
+    }
 }

@@ -241,22 +241,35 @@ public final class ControllerStarter: Sendable {
     /// Stops the controllers of the clusters `shouldStop` picks — every one when nil, and then
     /// no controller starts any more (shutting down) — and waits until they ended (their
     /// reconciles in flight finish or are cut off, see `Controller.drainGrace`), at most
-    /// `limit`. Whether they all ended in time.
+    /// `limit`, together with those an earlier call stopped that have not ended yet. Whether
+    /// they all ended in time.
+    ///
+    /// With `shouldStop` (a change of shards) the wait ends early when the caller is cancelled:
+    /// a newer drop cancels the call (`OwnershipChanges`) so that its own stops do not wait
+    /// behind this wait; the next call waits for both. Shutting down, the wait is shielded from
+    /// the caller's cancellation.
     @discardableResult
     public func stopControllers(within limit: Duration, where shouldStop: (@Sendable (ReconcileRequest) async -> Bool)? = nil) async -> Bool {
-        var stopping: [Task<Void, Never>] = []
+        let tasks: [Task<Void, Never>]
+        let ended: Bool
         if let shouldStop {
+            var stopping: [Task<Void, Never>] = []
             for key in await registry.entries.keys where await shouldStop(key) {
                 if let task = await registry.remove(key) { stopping.append(task) }
             }
+            for task in stopping { task.cancel() }
+            await registry.drain(stopping)
+            tasks = await registry.stillDraining
+            guard !tasks.isEmpty else { return true }
+            ended = await waitForEnd(of: tasks, atMost: limit)
+            if Task.isCancelled { return ended }
         } else {
-            stopping = await registry.close()
+            let stopping = await registry.close()
+            for task in stopping { task.cancel() }
+            tasks = stopping + (await registry.stillDraining)
+            guard !tasks.isEmpty else { return true }
+            ended = await Task { await waitForEnd(of: tasks, atMost: limit) }.value
         }
-        let tasks = stopping
-        guard !tasks.isEmpty else { return true }
-        for task in tasks { task.cancel() }
-        // Waited for in a task of its own: the caller may be cancelled itself (shutting down).
-        let ended = await Task { await waitForEnd(of: tasks, atMost: limit) }.value
         if !ended { logger.warning("cluster controllers still running after the stop's time limit", metadata: ["limit": "\(limit)", "stopping": "\(tasks.count)"]) }
         return ended
     }
@@ -265,6 +278,12 @@ public final class ControllerStarter: Sendable {
         let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
         let task = Task { await self.supervise(key: key, cluster: cluster) }
         await registry.starting(key, task: task)
+        // The shards may have changed since the caller asked: a `reevaluateOwnership` that went
+        // by before this start was registered did not see it, so ask again now that it is.
+        if let owns = options.owns, await !owns(key) {
+            logger.info("cluster handed to another replica while starting", metadata: ["cluster": "\(key)"])
+            await registry.stop(key)
+        }
     }
 
     /// Keeps one cluster's controller running: waits for its kubeconfig, runs it, restarts it
@@ -431,8 +450,11 @@ public final class ControllerStarter: Sendable {
 
         func count(_ phase: ControllerInfo.Phase) -> Int { entries.values.filter { $0.info.phase == phase }.count }
 
+        /// Cancels the cluster's controller; `stopControllers` waits for it to end.
         func stop(_ key: ReconcileRequest) {
-            entries.removeValue(forKey: key)?.task.cancel()
+            guard let task = entries.removeValue(forKey: key)?.task else { return }
+            task.cancel()
+            drain([task])
         }
 
         /// No controller starts after this; the ones running are handed back (to stop).
@@ -445,6 +467,26 @@ public final class ControllerStarter: Sendable {
         }
 
         func remove(_ key: ReconcileRequest) -> Task<Void, Never>? { entries.removeValue(forKey: key)?.task }
+
+        /// Controllers `stopControllers` stopped that may not have ended yet, by stop number.
+        private var draining: [Int: Task<Void, Never>] = [:]
+        private var stops = 0
+
+        func drain(_ tasks: [Task<Void, Never>]) {
+            for task in tasks {
+                stops += 1
+                let stop = stops
+                draining[stop] = task
+                Task {
+                    await task.value
+                    self.drained(stop)
+                }
+            }
+        }
+
+        private func drained(_ stop: Int) { draining[stop] = nil }
+
+        var stillDraining: [Task<Void, Never>] { Array(draining.values) }
 
         func stopAll() {
             for (_, entry) in entries { entry.task.cancel() }
