@@ -392,9 +392,9 @@ public struct NodePoolReconciler: Reconciler {
     func collectOrphans(_ cluster: KubeObject, key: String, pools: [NodePool], machines: [KubeObject], servers: [Server],
                         provider: any InfrastructureProvider) async throws -> Duration? {
         guard let orphans = dependencies.orphans else { return nil }
-        guard await orphans.due(cluster: key) else { return await orphans.isWaiting(cluster: key) ? orphans.interval : nil }
-        let prefix = Self.serverGroupPrefix(cluster: key)
         let grouped = Set(pools.filter { $0.serverGroupPolicy != nil }.map(\.name))
+        guard await orphans.due(cluster: key, groupedPools: grouped) else { return await orphans.isWaiting(cluster: key) ? orphans.interval : nil }
+        let prefix = Self.serverGroupPrefix(cluster: key)
         let poolsInUse = Set(machines.compactMap { $0["spec"]["pool"].stringValue })
         // A removed pool's group whose Machines are still going: looked at again in time.
         var groupWaiting = false
@@ -409,7 +409,7 @@ public struct NodePoolReconciler: Reconciler {
             try await provider.deleteServerGroup(id: group.id)
         }
         let decision = await orphans.listed(cluster: key, servers: servers, accountedNames: Set(machines.map(Self.serverName)),
-                                            accountedIDs: Set(machines.compactMap { $0.status["serverID"].stringValue }))
+                                            accountedIDs: Set(machines.compactMap { $0.status["serverID"].stringValue }), groupedPools: grouped)
         let grace = orphans.grace
         for server in decision.found {
             logger.warning("a server of the cluster has no Machine", metadata: ["cluster": "\(key)", "server": "\(server.name)", "serverID": "\(server.id)"])

@@ -29,17 +29,25 @@ public actor OrphanServers {
         self.interval = interval
     }
 
-    /// Whether the cluster's servers are due to be looked at.
-    public func due(cluster: String, now: ContinuousClock.Instant = .now) -> Bool {
+    /// Per cluster: its pools with a server group at the last look.
+    private var groupedPoolsSeen: [String: Set<String>] = [:]
+
+    /// Whether the cluster's servers are due to be looked at: `interval` after the last look, or
+    /// at once when a pool with a server group (`groupedPools`: those it has now) was removed
+    /// since — its group waits for its Machines to go from that look on. (Regression: a pool
+    /// removed, and its Machines gone, within one interval left its group to the idle poll.)
+    public func due(cluster: String, groupedPools: Set<String> = [], now: ContinuousClock.Instant = .now) -> Bool {
         guard let last = lastListed[cluster] else { return true }
+        if let seen = groupedPoolsSeen[cluster], !seen.isSubset(of: groupedPools) { return true }
         return last.duration(to: now) >= interval
     }
 
     /// The cluster's servers were listed; `accountedNames` and `accountedIDs` are the server
     /// names and IDs its Machines (going ones included) account for.
     public func listed(cluster: String, servers: [Server], accountedNames: Set<String>, accountedIDs: Set<String>,
-                       now: ContinuousClock.Instant = .now) -> Decision {
+                       groupedPools: Set<String> = [], now: ContinuousClock.Instant = .now) -> Decision {
         lastListed[cluster] = now
+        groupedPoolsSeen[cluster] = groupedPools.isEmpty ? nil : groupedPools
         let before = firstSeen[cluster] ?? [:]
         var seen: [String: ContinuousClock.Instant] = [:]
         var decision = Decision(found: [], expired: [])
@@ -73,6 +81,7 @@ public actor OrphanServers {
     /// The cluster is gone: what was remembered of it goes too.
     public func forget(cluster: String) {
         groupsWaiting.remove(cluster)
+        groupedPoolsSeen[cluster] = nil
         lastListed[cluster] = nil
         firstSeen[cluster] = nil
     }

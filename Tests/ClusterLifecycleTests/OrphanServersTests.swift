@@ -40,4 +40,17 @@ import Testing
         #expect(again.found.map(\.id) == ["2"])
         #expect(again.expired.isEmpty)
     }
+
+    /// Regression: a pool removed, and its Machines gone, within one interval of the last look
+    /// left its server group to the idle poll (a flaky teardown test under load).
+    @Test func aRemovedGroupedPoolMakesTheNextLookDueAtOnce() async {
+        let orphans = OrphanServers(grace: .seconds(60), interval: .seconds(30))
+        let start = ContinuousClock.now
+        _ = await orphans.listed(cluster: "p/c1", servers: [], accountedNames: [], accountedIDs: [], groupedPools: ["system", "workers"], now: start)
+        #expect(!(await orphans.due(cluster: "p/c1", groupedPools: ["system", "workers"], now: start + .seconds(1))))
+        #expect(!(await orphans.due(cluster: "p/c1", groupedPools: ["system", "workers", "gpu"], now: start + .seconds(1))), "a pool added")
+        #expect(await orphans.due(cluster: "p/c1", groupedPools: ["system"], now: start + .seconds(1)), "a pool removed")
+        _ = await orphans.listed(cluster: "p/c1", servers: [], accountedNames: [], accountedIDs: [], groupedPools: ["system"], now: start + .seconds(1))
+        #expect(!(await orphans.due(cluster: "p/c1", groupedPools: ["system"], now: start + .seconds(2))))
+    }
 }
