@@ -7,7 +7,8 @@ import KubernetesModel
 /// column errors are reported under `spec.additionalPrinterColumns`). Checked, in the server's
 /// order: the group, the scope, a schema for each version, version names, unique names and one
 /// storage version, the required names and their formats, the printer columns; then the stored
-/// versions the strategy derived. Not checked: the schemas themselves (structural rules),
+/// versions the strategy derived. The schemas: `CustomResourceSchemaValidation`, per version in
+/// the versions loop, or once (`spec.validation`) after the names when hoisted. Not checked:
 /// subresources, conversion, deprecation warnings.
 enum CustomResourceDefinitionValidation {
     static func errors(_ crd: JSONValue, old: JSONValue? = nil) -> FieldErrors {
@@ -45,6 +46,9 @@ enum CustomResourceDefinitionValidation {
             if let messages = dns1035Errors(name) {
                 errors.invalid("spec.versions[\(i)].name", .string(name), messages.joined(separator: ","))
             }
+            if !hoistedSchema, case .object = version["schema"]["openAPIV3Schema"] {
+                errors.append(contentsOf: CustomResourceSchemaValidation.errors(version["schema"]["openAPIV3Schema"], at: "spec.versions[\(i)].schema.openAPIV3Schema"))
+            }
             if !hoistedColumns {
                 for (c, column) in columns(version).enumerated() {
                     PrinterColumnValidation.errors(column, at: "spec.versions[\(i)].additionalPrinterColumns[\(c)]", into: &errors)
@@ -62,6 +66,9 @@ enum CustomResourceDefinitionValidation {
             errors.required("spec.names.\(name)")
         }
         nameErrors(spec["names"], errors: &errors)
+        if hoistedSchema, let schema = versions.first?["schema"]["openAPIV3Schema"], case .object = schema {
+            errors.append(contentsOf: CustomResourceSchemaValidation.errors(schema, at: "spec.validation.openAPIV3Schema"))
+        }
         if hoistedColumns, let first = versions.first {
             for (c, column) in columns(first).enumerated() {
                 PrinterColumnValidation.errors(column, at: "spec.additionalPrinterColumns[\(c)]", into: &errors)
