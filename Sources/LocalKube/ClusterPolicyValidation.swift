@@ -230,8 +230,7 @@ enum ClusterPolicyValidation {
             if let timeout = hook["timeoutSeconds"].intValue, timeout < 1 || timeout > 30 {
                 errors.invalid("\(at).timeoutSeconds", .int(timeout), "the timeout value must be between 1 and 30 seconds")
             }
-            let hasURL = !hook["clientConfig"]["url"].isNull, hasService = !hook["clientConfig"]["service"].isNull
-            if hasURL == hasService { errors.required("\(at).clientConfig", "exactly one of url or service is required") }
+            errors.append(contentsOf: WebhookClientConfigValidation.errors(hook["clientConfig"], at: "\(at).clientConfig"))
             if (hook["admissionReviewVersions"].arrayValue ?? []).isEmpty {
                 errors.required("\(at).admissionReviewVersions", "must specify one of v1, v1beta1")
             }

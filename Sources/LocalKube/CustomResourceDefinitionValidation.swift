@@ -74,8 +74,27 @@ enum CustomResourceDefinitionValidation {
                 PrinterColumnValidation.errors(column, at: "spec.additionalPrinterColumns[\(c)]", into: &errors)
             }
         }
+        if let old { immutableFieldErrors(spec, old: old, errors: &errors) }
         storedVersionErrors(versions, old: old, errors: &errors)
         return errors
+    }
+
+    /// `validateCustomResourceDefinitionSpecUpdate`: the scope and the kind may not change once
+    /// the CRD is Established (they decide how objects are stored), the group and the plural
+    /// never (they make the resource's name).
+    private static func immutableFieldErrors(_ spec: JSONValue, old: JSONValue, errors: inout FieldErrors) {
+        let oldSpec = old["spec"]
+        let established = (old["status"]["conditions"].arrayValue ?? []).contains { $0["type"] == "Established" && $0["status"] == "True" }
+        var fields: [(path: String, new: JSONValue, old: JSONValue)] = []
+        if established {
+            fields.append(("spec.scope", spec["scope"], oldSpec["scope"]))
+            fields.append(("spec.names.kind", spec["names"]["kind"], oldSpec["names"]["kind"]))
+        }
+        fields.append(("spec.group", spec["group"], oldSpec["group"]))
+        fields.append(("spec.names.plural", spec["names"]["plural"], oldSpec["names"]["plural"]))
+        for field in fields where (field.new.stringValue ?? "") != (field.old.stringValue ?? "") {
+            errors.invalid(field.path, .string(field.new.stringValue ?? ""), "field is immutable")
+        }
     }
 
     typealias Value = FieldErrors.Value
@@ -158,12 +177,7 @@ enum CustomResourceDefinitionValidation {
         return messages.isEmpty ? nil : messages
     }
 
-    private static func subdomainErrors(_ s: String) -> [String]? {
-        var messages: [String] = []
-        if s.utf8.count > 253 { messages.append("must be no more than 253 characters") }
-        if !ObjectValidation.isSubdomain(String(s.prefix(253))) { messages.append(ObjectValidation.subdomainMessage) }
-        return messages.isEmpty ? nil : messages
-    }
+    private static func subdomainErrors(_ s: String) -> [String]? { ObjectValidation.subdomainErrors(s) }
 
     /// `spec.Versions` of the internal object as `%#v` prints it: hoisted fields are nil, others
     /// pointers with stand-in addresses (the conformance normaliser turns them into `<ptr>`).

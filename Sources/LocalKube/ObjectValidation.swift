@@ -96,6 +96,14 @@ enum ObjectValidation {
         return isLabel(s)
     }
 
+    /// `IsDNS1123Subdomain`'s messages: the length, then the form (nil: none).
+    static func subdomainErrors(_ s: String) -> [String]? {
+        var messages: [String] = []
+        if s.utf8.count > 253 { messages.append("must be no more than 253 characters") }
+        if !isSubdomain(String(s.prefix(253))) { messages.append(subdomainMessage) }
+        return messages.isEmpty ? nil : messages
+    }
+
     static func isSubdomain(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 253 else { return false }
         return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in

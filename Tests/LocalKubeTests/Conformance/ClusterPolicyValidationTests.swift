@@ -118,6 +118,28 @@ import Testing
                 + "webhooks[0].failurePolicy: Unsupported value: \"Retry\": supported values: \"Fail\", \"Ignore\", "
                 + "webhooks[0].matchPolicy: Unsupported value: \"Fuzzy\": supported values: \"Equivalent\", \"Exact\", "
                 + "webhooks[0].timeoutSeconds: Invalid value: 45: the timeout value must be between 1 and 30 seconds]"),
+        Case(about: "webhook URL: scheme, user, fragment, query", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+             body: webhook(["name": "check.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+                            "clientConfig": ["url": "HTTP://admin:secret@hooks.example.com/check?debug=1#top"]]),
+             message: "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: ["
+                + "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path], "
+                + "webhooks[0].clientConfig.url: Invalid value: \"admin:secret\": user information is not permitted in the URL, "
+                + "webhooks[0].clientConfig.url: Invalid value: \"top\": fragments are not permitted in the URL, "
+                + "webhooks[0].clientConfig.url: Invalid value: \"debug=1\": query parameters are not permitted in the URL]"),
+        Case(about: "webhook URL without a host", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+             body: webhook(["name": "check.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"], "clientConfig": ["url": "hooks.example.com/check"]]),
+             message: "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: ["
+                + "webhooks[0].clientConfig.url: Invalid value: \"\": 'https' is the only allowed URL scheme; desired format: https://host[/path], "
+                + "webhooks[0].clientConfig.url: Invalid value: \"\": host must be specified; desired format: https://host[/path]]"),
+        Case(about: "webhook service: name, namespace, port, path segments", path: "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+             body: ["apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration", "metadata": ["name": "hooks"],
+                    "webhooks": [["name": "mutate.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"],
+                                  "clientConfig": ["service": ["port": 70000, "path": "/mutate//Pods/"]]]]],
+             message: "MutatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: ["
+                + "webhooks[0].clientConfig.service.name: Required value, webhooks[0].clientConfig.service.namespace: Required value, "
+                + "webhooks[0].clientConfig.service.port: Invalid value: 70000: port is not valid: must be between 1 and 65535, inclusive, "
+                + "webhooks[0].clientConfig.service.path: Invalid value: \"/mutate//Pods/\": segment[1] may not be empty, "
+                + "webhooks[0].clientConfig.service.path: Invalid value: \"/mutate//Pods/\": segment[2]: \(ObjectValidationMessages.subdomain)]"),
     ]
 
     // MARK: CustomResourceDefinitions

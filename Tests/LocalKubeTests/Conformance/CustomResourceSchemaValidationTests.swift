@@ -99,4 +99,17 @@ import Testing
             #expect(answer.status == 201, "\(answer.text)")
         }
     }
+
+    /// Once Established, a CRD keeps its scope and kind; its group and plural never change.
+    @Test func anEstablishedCRDKeepsWhatDecidesItsStorage() async throws {
+        try await LocalKubeFixture.with { f in
+            let created = try await f.create(Self.crds, ClusterPolicyValidationTests.crd(versions: [ClusterPolicyValidationTests.version("v1")]))
+            #expect(created.status == 201, "\(created.text)")
+            let patch = #"{"spec":{"scope":"Cluster","names":{"plural":"items","kind":"Item"}}}"#
+            let moved = try await f.request(.PATCH, "\(Self.crds)/things.example.com", rawBody: patch, contentType: "application/merge-patch+json")
+            #expect(moved.status == 422, "\(moved.text)")
+            #expect(moved.body["message"] == .string(Self.refused("[spec.scope: Invalid value: \"Cluster\": field is immutable, spec.names.kind: Invalid value: \"Item\": field is immutable, "
+                + "spec.names.plural: Invalid value: \"items\": field is immutable]")))
+        }
+    }
 }
