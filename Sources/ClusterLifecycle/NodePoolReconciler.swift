@@ -23,9 +23,16 @@ public struct NodePoolReconciler: Reconciler {
     public static let fieldManager = "addon-manager-lifecycle"
     public static let poolLabel = "addon-manager.io/pool"
 
+    /// The Machines cache's index of each Machine's cluster (`namespace/cluster`): a reconcile
+    /// reads its cluster's Machines from it, not from a scan of every Machine.
+    public static let machinesByCluster = ObjectCache.Index(name: "cluster") { machine in
+        machine["spec"]["cluster"].stringValue.map { ["\(machine.namespace ?? "")/\($0)"] } ?? []
+    }
+
     public struct Dependencies: Sendable {
         public var management: any KubeClient
-        /// Clusters and Machines as the informers keep them.
+        /// Clusters and Machines as the informers keep them; the Machines' cache indexed by
+        /// `machinesByCluster`.
         public var clusters: ObjectCache
         public var machines: ObjectCache
         /// The provider serving a Cluster (its credentials come from the Cluster's namespace).
@@ -69,8 +76,7 @@ public struct NodePoolReconciler: Reconciler {
     // MARK: Reconcile
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
-        let machines = await dependencies.machines.list(namespace: request.namespace)
-            .filter { $0["spec"]["cluster"].stringValue == request.name }
+        let machines = await dependencies.machines.list(index: Self.machinesByCluster.name, value: "\(request.namespace ?? "")/\(request.name)")
         guard let cluster = await dependencies.clusters.get(namespace: request.namespace, name: request.name) else {
             // Gone without our finalizer (removed by hand, or it never had pools): its Machines
             // are deleted; their servers cannot be released without the Cluster's credentials.

@@ -38,13 +38,13 @@ public final class Informer: Sendable {
     public init(
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
         client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true,
-        storage: ObjectCache.Storage = .objects, transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
+        storage: ObjectCache.Storage = .objects, indexes: [ObjectCache.Index] = [], transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
         include: (@Sendable (KubeObject) -> Bool)? = nil,
         onAlive: (@Sendable () async -> Void)? = nil, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
         self.onAlive = onAlive
-        self.cache = ObjectCache(storage: storage)
+        self.cache = ObjectCache(storage: storage, indexes: indexes)
         self.transform = transform
         self.include = include
         self.announceInitialList = announceInitialList

@@ -7,19 +7,44 @@ import KubernetesModel
 /// times smaller than the parsed tree, for caches that are many and mostly idle (every kind
 /// an addon applies, in every workload cluster of a fleet). A `transform` drops what readers
 /// never need (managedFields, say) before an object is kept or handed on.
+///
+/// An `Index` files objects under values computed from them (client-go's indexers): a reader
+/// that wants the objects of one owner (a cluster's Machines) asks `list(index:value:)` instead
+/// of listing everything and filtering. At 9000 Machines, listing, sorting and filtering them
+/// on every reconcile of a cluster took over half of an idle fleet's CPU.
 public actor ObjectCache {
     public enum Storage: Sendable { case objects, compact }
+
+    /// A name, and the values an object is filed under (none: not filed).
+    public struct Index: Sendable {
+        public let name: String
+        public let values: @Sendable (KubeObject) -> [String]
+
+        public init(name: String, values: @escaping @Sendable (KubeObject) -> [String]) {
+            self.name = name
+            self.values = values
+        }
+    }
 
     private struct Entry {
         var object: KubeObject?
         var json: [UInt8]
         var resourceVersion: String?
+        /// The values it is filed under, per index (in `indexes` order).
+        var filed: [[String]] = []
     }
 
     public let storage: Storage
+    private let indexes: [Index]
     private var entries: [ReconcileRequest: Entry] = [:]
+    /// Per index (in `indexes` order): the keys filed under each value.
+    private var filedKeys: [[String: Set<ReconcileRequest>]]
 
-    public init(storage: Storage = .objects) { self.storage = storage }
+    public init(storage: Storage = .objects, indexes: [Index] = []) {
+        self.storage = storage
+        self.indexes = indexes
+        filedKeys = Array(repeating: [:], count: indexes.count)
+    }
 
     public func get(namespace: String?, name: String) -> KubeObject? {
         entries[ReconcileRequest(namespace: namespace, name: name)].map(Self.decode)
@@ -34,6 +59,15 @@ public actor ObjectCache {
             .filter { selector?.matches($0.labels) ?? true }
     }
 
+    /// The objects filed under `value` in the index named `index`, sorted by key (none when
+    /// there is no such index).
+    public func list(index: String, value: String) -> [KubeObject] {
+        guard let position = indexes.firstIndex(where: { $0.name == index }) else { return [] }
+        return (filedKeys[position][value] ?? [])
+            .sorted { ($0.namespace ?? "", $0.name) < ($1.namespace ?? "", $1.name) }
+            .compactMap { entries[$0].map(Self.decode) }
+    }
+
     public var count: Int { entries.count }
 
     public var keys: [ReconcileRequest] { Array(entries.keys) }
@@ -41,12 +75,32 @@ public actor ObjectCache {
     /// Stores an object; returns the one it replaced.
     @discardableResult
     func store(_ object: KubeObject) -> KubeObject? {
-        entries.updateValue(entry(object), forKey: Self.key(object)).map(Self.decode)
+        let key = Self.key(object)
+        let entry = entry(object)
+        let old = entries.updateValue(entry, forKey: key)
+        refile(key, from: old, to: entry)
+        return old.map(Self.decode)
     }
 
     @discardableResult
     func remove(_ object: KubeObject) -> KubeObject? {
-        entries.removeValue(forKey: Self.key(object)).map(Self.decode)
+        let key = Self.key(object)
+        let old = entries.removeValue(forKey: key)
+        refile(key, from: old, to: nil)
+        return old.map(Self.decode)
+    }
+
+    /// Moves `key` in the indexes from where `old` was filed to where `new` is.
+    private func refile(_ key: ReconcileRequest, from old: Entry?, to new: Entry?) {
+        for position in indexes.indices {
+            let before = old?.filed[position] ?? [], after = new?.filed[position] ?? []
+            guard before != after else { continue }
+            for value in before {
+                filedKeys[position][value]?.remove(key)
+                if filedKeys[position][value]?.isEmpty == true { filedKeys[position][value] = nil }
+            }
+            for value in after { filedKeys[position][value, default: []].insert(key) }
+        }
     }
 
     /// Replaces the whole content with a fresh list; returns what changed, as events.
@@ -68,13 +122,16 @@ public actor ObjectCache {
             events.append(.deleted(Self.decode(old)))
         }
         entries = fresh
+        filedKeys = Array(repeating: [:], count: indexes.count)
+        for (key, entry) in fresh { refile(key, from: nil, to: entry) }
         return events
     }
 
     private func entry(_ object: KubeObject) -> Entry {
+        let filed = indexes.map { $0.values(object) }
         switch storage {
-        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion)
-        case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion)
+        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion, filed: filed)
+        case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion, filed: filed)
         }
     }
 

@@ -27,6 +27,16 @@ public final class FleetStatusStore: Sendable {
         /// Raised on every change of a rollout.
         public var rolloutVersion: UInt64 = 0
 
+        /// Changes one project's state in place: taken out of the dictionary while it changes,
+        /// so that its tables are not copied (at a thousand clusters in one project, copying them
+        /// on every ClusterAddon event was quadratic: 4 % of a converging fleet's CPU). An empty
+        /// one is dropped.
+        mutating func changeProject<T>(_ project: String, _ body: (inout ProjectState) -> T) -> T {
+            var projectState = projects.removeValue(forKey: project) ?? ProjectState()
+            defer { if !projectState.isEmpty { projects[project] = projectState } }
+            return body(&projectState)
+        }
+
         /// What an answer about `project` was rendered from: same version, same answer.
         public func version(of project: String) -> String { "\(projectVersions[project] ?? 0).\(rolloutVersion)" }
     }
@@ -54,18 +64,18 @@ public final class FleetStatusStore: Sendable {
         guard let project = object.namespace else { return }
         let record = ClusterRecord(object)
         let changed = state.withLock { snapshot -> Bool in
-            var projectState = snapshot.projects[project] ?? ProjectState()
-            let before = projectState.clusters[object.name]
-            if deleted {
-                projectState.clusters[object.name] = nil
-                projectState.addons[object.name] = nil
-                projectState.events[object.name] = nil
-            } else {
-                projectState.clusters[object.name] = record
-            }
-            snapshot.projects[project] = projectState.isEmpty ? nil : projectState
             snapshot.projectVersions[project, default: 0] += 1
-            return deleted ? before != nil : before != record
+            return snapshot.changeProject(project) { projectState in
+                let before = projectState.clusters[object.name]
+                if deleted {
+                    projectState.clusters[object.name] = nil
+                    projectState.addons[object.name] = nil
+                    projectState.events[object.name] = nil
+                } else {
+                    projectState.clusters[object.name] = record
+                }
+                return deleted ? before != nil : before != record
+            }
         }
         if changed {
             changes.publish(Change(kind: deleted ? "clusterDeleted" : "cluster", project: project, cluster: object.name, addon: nil,
@@ -76,19 +86,19 @@ public final class FleetStatusStore: Sendable {
     public func clusterAddonChanged(_ object: KubeObject, deleted: Bool) {
         guard let project = object.namespace, let record = AddonRecord(object) else { return }
         let changed = state.withLock { snapshot -> Bool in
-            var projectState = snapshot.projects[project] ?? ProjectState()
-            let before = projectState.addons[record.cluster]?[record.addon]
-            if deleted {
-                projectState.addons[record.cluster]?[record.addon] = nil
-                if projectState.addons[record.cluster]?.isEmpty == true { projectState.addons[record.cluster] = nil }
-                projectState.addonOwners[record.objectName] = nil
-            } else {
-                projectState.addons[record.cluster, default: [:]][record.addon] = record
-                projectState.addonOwners[record.objectName] = AddonOwner(cluster: record.cluster, addon: record.addon)
-            }
-            snapshot.projects[project] = projectState.isEmpty ? nil : projectState
             snapshot.projectVersions[project, default: 0] += 1
-            return deleted ? before != nil : before != record
+            return snapshot.changeProject(project) { projectState in
+                let before = projectState.addons[record.cluster]?[record.addon]
+                if deleted {
+                    projectState.addons[record.cluster]?[record.addon] = nil
+                    if projectState.addons[record.cluster]?.isEmpty == true { projectState.addons[record.cluster] = nil }
+                    projectState.addonOwners[record.objectName] = nil
+                } else {
+                    projectState.addons[record.cluster, default: [:]][record.addon] = record
+                    projectState.addonOwners[record.objectName] = AddonOwner(cluster: record.cluster, addon: record.addon)
+                }
+                return deleted ? before != nil : before != record
+            }
         }
         if changed {
             changes.publish(Change(kind: deleted ? "addonDeleted" : "addon", project: project, cluster: record.cluster, addon: record.addon,
@@ -100,16 +110,17 @@ public final class FleetStatusStore: Sendable {
     public func eventChanged(_ object: KubeObject, deleted: Bool) {
         guard !deleted, let project = object.namespace else { return }
         let recorded = state.withLock { snapshot -> EventRecord? in
-            var projectState = snapshot.projects[project] ?? ProjectState()
-            guard let record = EventRecord(object, addonOf: { name in projectState.addonOwners[name].map { ($0.cluster, $0.addon) } }) else { return nil }
-            var events = projectState.events[record.cluster] ?? []
-            events.removeAll { $0.uid == record.uid }
-            events.append(record)
-            events.sort { ($0.lastTime, $0.uid) > ($1.lastTime, $1.uid) }
-            if events.count > Self.eventsPerCluster { events.removeLast(events.count - Self.eventsPerCluster) }
-            projectState.events[record.cluster] = events
-            snapshot.projects[project] = projectState
-            snapshot.projectVersions[project, default: 0] += 1
+            let record = snapshot.changeProject(project) { projectState -> EventRecord? in
+                guard let record = EventRecord(object, addonOf: { name in projectState.addonOwners[name].map { ($0.cluster, $0.addon) } }) else { return nil }
+                var events = projectState.events.removeValue(forKey: record.cluster) ?? []
+                events.removeAll { $0.uid == record.uid }
+                events.append(record)
+                events.sort { ($0.lastTime, $0.uid) > ($1.lastTime, $1.uid) }
+                if events.count > Self.eventsPerCluster { events.removeLast(events.count - Self.eventsPerCluster) }
+                projectState.events[record.cluster] = events
+                return record
+            }
+            if record != nil { snapshot.projectVersions[project, default: 0] += 1 }
             return record
         }
         guard let record = recorded else { return }

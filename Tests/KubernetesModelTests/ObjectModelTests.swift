@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KubernetesModel
 
@@ -68,5 +69,19 @@ import Testing
         #expect(KubeTime.formatMicro(micro) == "2026-11-27T10:00:00.123456Z")
         #expect(KubeTime.parse("2026-11-27T12:00:00+02:00") == KubeTime.parse("2026-11-27T10:00:00Z"))
         #expect(KubeTime.parse("yesterday") == nil)
+    }
+
+    /// The digits are written by hand (no `String(format:)`): the same text as Foundation's
+    /// ISO 8601 formatter, over a spread of dates, leap days and the ends of days included.
+    @Test func kubeTimeFormatsAsISO8601() throws {
+        let iso = ISO8601DateFormatter()
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [TimeInterval] = [0, 86_399, 951_782_399, 1_709_251_199, 4_102_444_799]
+        for seconds in fixed + (0..<500).map({ _ in TimeInterval(Int.random(in: 0...4_102_444_799, using: &generator)) }) {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(KubeTime.format(date) == iso.string(from: date))
+        }
+        let micro = try #require(KubeTime.parse("1999-12-31T23:59:59.000042Z"))
+        #expect(KubeTime.formatMicro(micro) == "1999-12-31T23:59:59.000042Z")
     }
 }
