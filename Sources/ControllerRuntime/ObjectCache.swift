@@ -59,10 +59,10 @@ public actor ObjectCache {
             .filter { selector?.matches($0.labels) ?? true }
     }
 
-    /// The objects filed under `value` in the index named `index`, sorted by key (none when
-    /// there is no such index).
-    public func list(index: String, value: String) -> [KubeObject] {
-        guard let position = indexes.firstIndex(where: { $0.name == index }) else { return [] }
+    /// The objects filed under `value` in the index named `index`, sorted by key; nil when the
+    /// cache has no such index (never an empty answer a caller could act on).
+    public func list(index: String, value: String) -> [KubeObject]? {
+        guard let position = indexes.firstIndex(where: { $0.name == index }) else { return nil }
         return (filedKeys[position][value] ?? [])
             .sorted { ($0.namespace ?? "", $0.name) < ($1.namespace ?? "", $1.name) }
             .compactMap { entries[$0].map(Self.decode) }

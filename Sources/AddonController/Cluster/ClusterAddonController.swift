@@ -227,6 +227,8 @@ public final class ClusterAddonController: Sendable {
                 }
             } catch let error as KubernetesError where error.kind == .unauthorized || error.kind == .forbidden {
                 // It answers, and refuses us: bad or expired credentials, or RBAC taken away.
+                await state.answered()
+                reportedUnreachable = false
                 if await state.rejectCredentials("\(error)") {
                     logger.error("cluster refuses the manager's credentials", metadata: ["error": "\(error)"])
                     await queue.add(ClusterAddonReconciler.clusterReport)
@@ -244,7 +246,9 @@ public final class ClusterAddonController: Sendable {
                 return
             } catch {
                 // A 5xx or a garbled answer: the cluster answers, but not well; the requests of
-                // the reconciles report their own errors.
+                // the reconciles report their own errors (they try it again: not unreachable).
+                await state.answered()
+                reportedUnreachable = false
                 logger.warning("reachability probe failed", metadata: ["error": "\(error)"])
             }
         }

@@ -87,6 +87,13 @@ public actor ClusterState {
         return specError != error
     }
 
+    /// The cluster's API answered, if not well (a refusal, a 5xx): it is not unreachable, so
+    /// reconciles try it again and report what it answers.
+    func answered() {
+        unreachableSince = nil
+        unreachableReport = nil
+    }
+
     /// Records a refusal; returns whether it is new (the credentials were accepted before).
     func rejectCredentials(_ error: String) -> Bool {
         defer {

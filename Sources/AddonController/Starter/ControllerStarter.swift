@@ -263,6 +263,9 @@ public final class ControllerStarter: Sendable {
             guard !tasks.isEmpty else { return true }
             ended = await waitForEnd(of: tasks, atMost: limit)
             if Task.isCancelled { return ended }
+            // Waited out in full: those still running (a reconcile ignoring cancellation) are
+            // logged below and not waited for again by every later change.
+            if !ended { await registry.forgetDraining() }
         } else {
             let stopping = await registry.close()
             for task in stopping { task.cancel() }
@@ -419,7 +422,10 @@ public final class ControllerStarter: Sendable {
         func starting(_ key: ReconcileRequest, task: Task<Void, Never>) {
             // Two starts can race (a Cluster event while a Secret event restarts the cluster):
             // the later one wins, and the earlier supervisor must not run on untracked.
-            entries[key]?.task.cancel()
+            if let earlier = entries[key]?.task {
+                earlier.cancel()
+                drain([earlier])
+            }
             if closed {
                 task.cancel()
                 return
@@ -485,6 +491,8 @@ public final class ControllerStarter: Sendable {
         }
 
         private func drained(_ stop: Int) { draining[stop] = nil }
+
+        func forgetDraining() { draining.removeAll() }
 
         var stillDraining: [Task<Void, Never>] { Array(draining.values) }
 
