@@ -142,8 +142,7 @@ enum ClusterPolicyValidation {
 
     /// `IsDNS1123Subdomain`: length, then form.
     private static func subdomainErrors(_ value: String, _ field: String, _ errors: inout FieldErrors) {
-        if value.utf8.count > 253 { errors.invalid(field, .string(value), "must be no more than 253 characters") }
-        if !ObjectValidation.isSubdomain(String(value.prefix(253))) { errors.invalid(field, .string(value), ObjectValidation.subdomainMessage) }
+        for message in ObjectValidation.subdomainErrors(value) ?? [] { errors.invalid(field, .string(value), message) }
     }
 
     private static func httpPath(_ path: JSONValue, at: String, errors: inout FieldErrors) {

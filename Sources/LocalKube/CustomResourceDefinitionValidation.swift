@@ -22,7 +22,7 @@ enum CustomResourceDefinitionValidation {
         let group = spec["group"].stringValue ?? ""
         if group.isEmpty {
             errors.required("spec.group")
-        } else if let messages = subdomainErrors(group) {
+        } else if let messages = ObjectValidation.subdomainErrors(group) {
             errors.invalid("spec.group", .string(group), messages.joined(separator: ","))
         } else if !group.contains(".") {
             errors.invalid("spec.group", .string(group), "should be a domain with at least one dot")
@@ -176,8 +176,6 @@ enum CustomResourceDefinitionValidation {
         if !startsWithLetter || !ObjectValidation.hasLabelForm(s) { messages.append(ObjectValidation.dns1035Message) }
         return messages.isEmpty ? nil : messages
     }
-
-    private static func subdomainErrors(_ s: String) -> [String]? { ObjectValidation.subdomainErrors(s) }
 
     /// `spec.Versions` of the internal object as `%#v` prints it: hoisted fields are nil, others
     /// pointers with stand-in addresses (the conformance normaliser turns them into `<ptr>`).
