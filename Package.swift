@@ -63,6 +63,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -245,7 +246,8 @@ let package = Package(
         .testTarget(name: "StructuredMergeTests", dependencies: ["StructuredMerge", "KubernetesModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KubernetesClientTests",
-            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel", "AddonCtlCommand", "AddonCatalog", "AddonController", "DevFleet", "TestSupport"],
+            dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel", "AddonCtlCommand", "AddonCatalog", "AddonController", "DevFleet", "TestSupport",
+                           .product(name: "MetricsTestKit", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

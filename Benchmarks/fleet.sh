@@ -3,7 +3,8 @@
 # cluster's default addons Healthy: time to the first Healthy cluster, time to all, peak RSS
 # (/usr/bin/time -v), CPU used; with --idle S it keeps the fleet running S seconds after
 # convergence and measures its CPU then (% of one core, from /proc/PID/stat) and the applies
-# the manager made in that window (its /metrics, addon_manager_applies_total). With --bump
+# the manager made in that window (its /metrics, addon_manager_applies_total) and its API
+# requests per cluster per minute by verb and code (addon_manager_api_requests_total). With --bump
 # ADDON it then pins, on every Cluster, another version of ADDON than the one it runs (the
 # newest other one in the catalog; ADDON=VERSION pins VERSION everywhere) with one `addonctl
 # kube apply` of N partial Cluster objects (field manager addon-bench), and times until every
@@ -164,18 +165,39 @@ deltas = {c: n - before.get(c, 0) for c, n in after.items() if n - before.get(c,
 print(f"{int(sum(deltas.values()))} (on {len(deltas)} clusters)")
 PY
 }
+# The manager's API requests so far (addon_manager_api_requests_total), one line per series:
+# "ROLE|VERB|CODE<tab>COUNT".
+api_requests() {
+  curl -sS --max-time 10 "http://127.0.0.1:$port/metrics" 2>/dev/null |
+    sed -n 's/^addon_manager_api_requests_total{role="\([^"]*\)",verb="\([^"]*\)",code="\([^"]*\)"} \([0-9.e+]*\)$/\1|\2|\3\t\4/p' | sort
+}
+# The requests between two outputs of api_requests, per cluster per minute over SECONDS:
+# "TOTAL per cluster per minute (role verb code: n, ...)".
+requests_between() {
+  python3 - "$1" "$2" "$3" "$clusters" <<'PY'
+import sys
+def parse(text):
+    return {line.split("\t")[0]: float(line.split("\t")[1]) for line in text.splitlines() if "\t" in line}
+before, after = parse(sys.argv[1]), parse(sys.argv[2])
+seconds, clusters = float(sys.argv[3]), int(sys.argv[4])
+deltas = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0) > 0}
+per = lambda n: n / clusters / (seconds / 60)
+parts = ", ".join(f"{k.replace('|', ' ')}: {per(n):.2f}" for k, n in sorted(deltas.items(), key=lambda kv: -kv[1]))
+print(f"{per(sum(deltas.values())):.2f} per cluster per minute ({parts or 'none'})")
+PY
+}
 
-
-idle_rss= idle_cpu= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
+idle_rss= idle_cpu= idle_requests= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
 if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$mgr_pid"); fi
 if ((converged)) && ((idle > 0)); then
   echo "all Healthy at $(elapsed) s; settling $settle s ..." >&2
   sleep "$settle"
-  applies0=$(applies); cpu0=$(bench_cpu_seconds "$mgr_pid"); t0=$(date +%s.%N)
+  applies0=$(applies); requests0=$(api_requests); cpu0=$(bench_cpu_seconds "$mgr_pid"); t0=$(date +%s.%N)
   ! ((split)) || fleet_cpu0=$(bench_cpu_seconds "$dev_pid")
   echo "all Healthy at $(elapsed) s; measuring $idle s of idle ..." >&2
   while ! past_limit && python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $t0 < $idle else 1)"; do sleep 1; done
-  cpu1=$(bench_cpu_seconds "$mgr_pid"); t1=$(date +%s.%N); applies1=$(applies)
+  cpu1=$(bench_cpu_seconds "$mgr_pid"); t1=$(date +%s.%N); applies1=$(applies); requests1=$(api_requests)
+  idle_requests=$(requests_between "$requests0" "$requests1" "$(python3 -c "print($t1 - $t0)")")
   idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f} % of one core over {$t1 - $t0:.0f} s')")
   ! ((split)) || fleet_idle_cpu=$(python3 -c "print(f'{($(bench_cpu_seconds "$dev_pid") - $fleet_cpu0) / ($t1 - $t0) * 100:.1f} % of one core')")
   idle_applies=$(applies_between "$applies0" "$applies1")
@@ -261,6 +283,7 @@ report=$(
     [[ -z $idle_cpu ]] || echo "| CPU while idle ($settle s after convergence) | $idle_cpu |"
   fi
   [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
+  [[ -z $idle_requests ]] || echo "| manager's API requests while idle | $idle_requests |"
   [[ -z $bump_apply ]] || echo "| pin another ${bump%%=*} version on every Cluster ($bump_changing of $bump_total change; one addonctl kube apply) | $bump_apply s |"
   [[ -z $bump_all ]] || echo "| ... until every cluster has it Healthy | $bump_all s |"
   [[ -z $bump_outcome ]] || echo "| bump | $bump_outcome |"

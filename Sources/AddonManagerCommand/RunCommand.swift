@@ -119,6 +119,7 @@ struct RunCommand: AsyncParsableCommand {
         var connection = try ClusterConnection.load(kubeconfig: kubeconfig, context: context)
         connection.rateLimit = RateLimit(qps: managementQPS, burst: Int(managementQPS * 2))
         connection.userAgent = ManagerStartup.userAgent(identity: identity, role: "management")
+        connection.role = "management"
         // Leases go through a client of their own (own connection, own rate limit): a
         // management plane busy with a fleet's status writes must not delay a renewal, or
         // the replica would drop its shards and stop every cluster. No retries inside the
@@ -129,6 +130,7 @@ struct RunCommand: AsyncParsableCommand {
         leaseConnection.retryPolicy = .never
         leaseConnection.requestTimeout = .seconds(2)
         leaseConnection.userAgent = ManagerStartup.userAgent(identity: identity, role: "leases")
+        leaseConnection.role = "leases"
         let management = try KubernetesClient(connection: connection, logger: logger)
         // The Leases on a thread of their own, their connection included: at a thousand
         // clusters the shared threads are busy enough that renewals missed their deadline.
@@ -187,6 +189,7 @@ struct RunCommand: AsyncParsableCommand {
                                          workload: { cluster in
                                              var connection = try await starter.workloadConnection(for: cluster)
                                              connection.userAgent = userAgent
+                                             connection.role = "node-pools"
                                              return try KubernetesClient(connection: connection, logger: logger)
                                          }, logger: logger)
                     },

@@ -69,6 +69,7 @@ public final class DevFleet: Sendable {
             }
             var connection = try Kubeconfig.parse(kubeconfig, file: path).connection()
             connection.rateLimit = .unlimited
+            connection.role = "management"
             management = try KubernetesClient(connection: connection, logger: logger)
         } catch {
             await server.shutdown()

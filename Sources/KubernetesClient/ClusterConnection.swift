@@ -16,6 +16,9 @@ public struct ClusterConnection: Sendable {
     public var retryPolicy: RetryPolicy
     /// Sent as User-Agent.
     public var userAgent: String
+    /// What the connection is for, as the request metrics name it (`workload`, `management`,
+    /// `leases`; `client` when not said).
+    public var role: String = "client"
     /// Timeout of a non-watch request.
     public var requestTimeout: Duration
     /// Connect timeout.

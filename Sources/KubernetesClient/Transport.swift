@@ -174,11 +174,15 @@ final class Transport: Sendable {
                         return response
                     }
                 } catch let error as KubernetesError {
+                    RequestMetrics.failed(request, role: connection.role, error: error)
                     throw error
                 } catch {
-                    throw Self.transportError(error, context: request.context)
+                    let error = Self.transportError(error, context: request.context)
+                    RequestMetrics.failed(request, role: connection.role, error: error)
+                    throw error
                 }
                 let status = Int(response.status.code)
+                RequestMetrics.answered(request, role: connection.role, status: status)
                 if (200..<300).contains(status) { return response }
                 let body = try await collect(response, context: request.context)
                 throw Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
@@ -202,11 +206,14 @@ final class Transport: Sendable {
         let body: [UInt8]
         do {
             response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: httpLogger)
+            body = try await collect(response, context: request.context)
         } catch {
-            throw Self.transportError(error, context: request.context)
+            let error = Self.transportError(error, context: request.context)
+            RequestMetrics.failed(request, role: connection.role, error: error)
+            throw error
         }
-        body = try await collect(response, context: request.context)
         let status = Int(response.status.code)
+        RequestMetrics.answered(request, role: connection.role, status: status)
         if logger.logLevel <= .debug {
             logger.debug("Kubernetes request", metadata: [
                 "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import KubernetesModel
 import Logging
+import Metrics
 import NIOCore
 
 /// Turns a watch answer (one JSON event per line) into `WatchEvents`.
@@ -10,8 +11,8 @@ enum WatchDecoder {
     static let maximumLineBytes = 16 * 1024 * 1024
 
     static func events(of response: HTTPClientResponse, kind: GroupVersionKind, context: KubernetesError.RequestContext, logger: Logger,
-                       maximumLineBytes: Int = WatchDecoder.maximumLineBytes) -> WatchEvents {
-        WatchEvents(body: response.body, kind: kind, context: context, maximumLineBytes: maximumLineBytes)
+                       maximumLineBytes: Int = WatchDecoder.maximumLineBytes, metrics: any MetricsFactory = MetricsSystem.factory) -> WatchEvents {
+        WatchEvents(body: response.body, kind: kind, context: context, maximumLineBytes: maximumLineBytes, stream: RequestMetrics.WatchStream(factory: metrics))
     }
 
     /// One line of a watch: nil for a blank line; throws the Status of an ERROR event.
@@ -60,9 +61,11 @@ public struct WatchEvents: AsyncSequence, Sendable {
     let context: KubernetesError.RequestContext
     /// A line (one event) longer than this ends the watch with an error instead of growing the buffer.
     let maximumLineBytes: Int
+    /// Counts the stream open until it ends (`addon_manager_api_watches_open`).
+    let stream: RequestMetrics.WatchStream
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(body: body.makeAsyncIterator(), kind: kind, context: context, maximumLineBytes: maximumLineBytes)
+        AsyncIterator(body: body.makeAsyncIterator(), kind: kind, context: context, maximumLineBytes: maximumLineBytes, stream: stream)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -70,6 +73,7 @@ public struct WatchEvents: AsyncSequence, Sendable {
         let kind: GroupVersionKind
         let context: KubernetesError.RequestContext
         let maximumLineBytes: Int
+        let stream: RequestMetrics.WatchStream
         /// Bytes read and not decoded yet; `start` is where the undecoded part begins and
         /// `searchFrom` where the next newline may be (the bytes before it have none).
         var pending: [UInt8] = []
@@ -78,6 +82,21 @@ public struct WatchEvents: AsyncSequence, Sendable {
         var finished = false
 
         public mutating func next() async throws -> WatchEvent? {
+            do {
+                let event = try await nextEvent()
+                // A body ends early when its reader is cancelled (no error from some bodies).
+                if event == nil { stream.ended(Task.isCancelled ? .cancelled : .closed) }
+                return event
+            } catch let error as KubernetesError {
+                stream.ended(error.isGone ? .expired : .error)
+                throw error
+            } catch {
+                stream.ended(error is CancellationError ? .cancelled : .error)
+                throw error
+            }
+        }
+
+        private mutating func nextEvent() async throws -> WatchEvent? {
             while true {
                 // A complete line already read?
                 while let newline = pending[searchFrom...].firstIndex(of: UInt8(ascii: "\n")) {

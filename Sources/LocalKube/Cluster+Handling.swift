@@ -5,10 +5,17 @@ extension LocalKubeCluster {
     /// a user outside `system:masters` only when RBAC allows it.
     func handle(_ request: APIRequest) async -> APIResponse {
         let faulted = faults.apply(toUserAgent: request.userAgent)
-        if isShutDown || (faults.unreachable && faulted) { return APIResponse(status: 503, body: .dropConnection) }
+        if isShutDown { return APIResponse(status: 503, body: .dropConnection) }
+        if faults.unreachable && faulted {
+            recordRefused(request)
+            return APIResponse(status: 503, body: .dropConnection)
+        }
         if faults.latency > .zero, faulted {
             try? await Task.sleep(for: faults.latency)
-            if faults.unreachable, faults.apply(toUserAgent: request.userAgent) { return APIResponse(status: 503, body: .dropConnection) }
+            if faults.unreachable, faults.apply(toUserAgent: request.userAgent) {
+                recordRefused(request)
+                return APIResponse(status: 503, body: .dropConnection)
+            }
         }
         if faults.errorRate > 0, faults.apply(toUserAgent: request.userAgent), Double.random(in: 0..<1) < faults.errorRate {
             if faults.errorCode == 429 { return .error(.tooManyRequests(retryAfter: faults.retryAfterSeconds)) }

@@ -59,3 +59,15 @@ struct RequestLog: Sendable {
         if records.count > self.capacity { records.removeFirst(records.count - self.capacity) }
     }
 }
+
+/// One request a cluster answered by closing the connection (its unreachable fault): what a
+/// client kept trying while the cluster was silent.
+public struct RefusedRequest: Sendable, Equatable {
+    public var method: String
+    /// The path after the cluster's base path (`/version`, `/api/v1/namespaces/x/configmaps/y`).
+    public var path: String
+    public var query: [String: String]
+
+    /// A list or watch (a collection read), not a read or write of one object or the version.
+    public var isCollectionRead: Bool { method == "GET" && (query["watch"] != nil || query["labelSelector"] != nil) }
+}

@@ -144,6 +144,31 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
         }
     }
 
+    /// Regression: with the cluster found silent, every reconcile still tried its requests,
+    /// each holding one of the fleet's turns until it failed. Now they report at once and leave
+    /// the cluster to the reachability probe and the watches.
+    @Test func reconcilesLeaveAClusterFoundUnreachableToTheProbe() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "silent"))
+            try await h.waitForPhase("silent", "base", "Healthy")
+            await cluster.setUnreachable(true)
+            try await h.eventually("ControlPlaneReachable False", timeout: .seconds(60)) { try await self.reachable(h, "silent")?["status"] == "False" }
+            // A reconcile begun before the probe's report may still be retrying its request
+            // (the client tries a read five times over about 3 s).
+            try await Task.sleep(for: .seconds(4))
+            let before = await cluster.refusedRequestCount
+            // Every addon queued again (a change of the Cluster), and their reconciles run.
+            try await h.updateCluster("silent") { $0["channel"] = "candidate" }
+            try await Task.sleep(for: .seconds(3))
+            let refused = await cluster.refusedRequests(since: before)
+            #expect(refused.contains { $0.path == "/version" }, "the probe went on asking")
+            let tried = refused.filter { $0.path != "/version" && !$0.isCollectionRead }
+            #expect(tried.isEmpty, "reconciles tried the silent cluster: \(tried.prefix(5).map { "\($0.method) \($0.path)" })")
+            await cluster.setUnreachable(false)
+            try await h.eventually("upgraded after recovery") { try await h.clusterAddon("silent", "base")?.status["appliedVersion"] == "1.1.0" }
+        }
+    }
+
     private func reachable(_ h: ControllerHarness, _ name: String) async throws -> JSONValue? {
         try await h.management.get(ManagementKinds.cluster, name: name, namespace: "dev").status["conditions"].arrayValue?
             .first { $0["type"] == "ControlPlaneReachable" }

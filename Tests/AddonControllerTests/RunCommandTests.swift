@@ -51,6 +51,11 @@ import TestSupport
             // The fixture catalog DevFleet published: four versions, all served.
             #expect(metrics.contains(#"addon_manager_published_versions{state="served"} 4"#), "\(metrics)")
             #expect(metrics.contains(#"addon_manager_published_versions{state="refused"} 0"#))
+            // What it asked of the API servers, and the watches it keeps open.
+            #expect(metrics.contains(#"addon_manager_api_requests_total{role="workload",verb="apply",code="201"} "#), "\(metrics)")
+            #expect(metrics.contains(#"addon_manager_api_requests_total{role="management",verb="watch",code="200"} "#))
+            let openWatches = metrics.split(separator: "\n").first { $0.hasPrefix("addon_manager_api_watches_open ") }
+            #expect((openWatches?.split(separator: " ").last).flatMap { Double($0) } ?? 0 > 0, "\(openWatches ?? "no addon_manager_api_watches_open")")
             #expect(try await get("http://127.0.0.1:\(port)/readyz") == "ok")
             let debug = try await get("http://127.0.0.1:\(port)/debug/clusters")
             #expect(debug.contains("dev/real-1") && debug.contains("Running"))

@@ -396,6 +396,13 @@ public struct ClusterAddonReconciler: Reconciler {
                 let definition = catalog.definition(name: other, version: version), definition.dependencies.contains(where: { $0.name == addon }) else { continue }
             return .requeue(after: pollInterval)
         }
+        // Not tried on a cluster found silent, as for an install (nothing is pruned meanwhile).
+        if let outage = await state.unreachableReport {
+            if let current = try await reporter.currentStatus(addon: addon, cluster: cluster) {
+                try await reportIfUnreachable(ClusterUnreachable(since: outage.since, lastError: outage.error), addon: addon, cluster: cluster, status: current)
+            }
+            return .requeue(after: pollInterval * 5)
+        }
         do {
             if let inventory = try await loadInventory(addon) {
                 let version = SemanticVersion(inventory.version)

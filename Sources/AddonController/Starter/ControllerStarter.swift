@@ -381,6 +381,7 @@ public final class ControllerStarter: Sendable {
         var connection = try kubeconfig.connection(policy: options.kubeconfigPolicy)
         connection.name = "\(cluster.namespace ?? "")/\(cluster.name)"
         connection.rateLimit = options.workloadRateLimit
+        connection.role = "workload"
         if let userAgent = options.userAgent { connection.userAgent = userAgent }
         return (connection, Self.digest(ofKubeconfig: secret, key: reference.key))
     }
