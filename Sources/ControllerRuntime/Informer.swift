@@ -118,7 +118,7 @@ public final class Informer: Sendable {
                 progress = WatchProgress(resourceVersion: resourceVersion!)
                 try await watch(&progress!)
                 resourceVersion = progress!.resourceVersion
-                if let delay = backoff.watchEnded(lasted: progress!.started.duration(to: .now), events: progress!.delivered) {
+                if let delay = backoff.watchEnded(lasted: progress!.open, events: progress!.delivered) {
                     logger.warning("watch ended at once without an event, backing off", metadata: [
                         "kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)",
                     ])
@@ -137,7 +137,7 @@ public final class Informer: Sendable {
                 let delay: Duration
                 if let progress {
                     resourceVersion = progress.resourceVersion
-                    delay = backoff.watchFailed(lasted: progress.started.duration(to: .now), events: progress.delivered)
+                    delay = backoff.watchFailed(lasted: progress.open, events: progress.delivered)
                 } else {
                     delay = backoff.failed()
                 }
@@ -157,12 +157,17 @@ public final class Informer: Sendable {
         }
     }
 
-    /// How far one watch got: the resourceVersion to resume from, and how many events
-    /// (bookmarks included) it delivered since it started.
+    /// How far one watch got: the resourceVersion to resume from, how many events (bookmarks
+    /// included) it delivered, and when the server answered it (nil: it never opened).
     private struct WatchProgress {
         var resourceVersion: String
         var delivered = 0
-        let started = ContinuousClock.now
+        var opened: ContinuousClock.Instant?
+
+        /// How long the stream has been open: zero for a watch that never opened. (Timed from
+        /// the request, a watch whose opening the client retried for seconds passed for a
+        /// healthy one, and an informer of a silent cluster never backed off past 100 ms.)
+        var open: Duration { opened.map { $0.duration(to: .now) } ?? .zero }
     }
 
     /// One watch request, from `progress.resourceVersion`, keeping `progress` up to date as
@@ -175,6 +180,7 @@ public final class Informer: Sendable {
             try await client.watch(kind, namespace: namespace, options: WatchOptions(
                 resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
         }
+        progress.opened = .now
         for try await event in events {
             progress.delivered += 1
             await onAlive?()

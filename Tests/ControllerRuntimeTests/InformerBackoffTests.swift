@@ -23,6 +23,8 @@ private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
     struct Broken: Error {}
     let requests: WatchRequests
     let script: @Sendable (Int) -> (lines: [String], breaks: Bool)
+    /// When set, every watch request fails after this long (a client retrying a silent cluster).
+    var failsAfter: Duration? = nil
 
     func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
         throw KubernetesError(kind: .notFound, message: "no \(name)")
@@ -34,6 +36,10 @@ private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
 
     func watch(_ kind: GroupVersionKind, namespace: String?, options: WatchOptions) async throws -> WatchEvents {
         let (lines, breaks) = script(await requests.opened(options.resourceVersion))
+        if let failsAfter {
+            try await Task.sleep(for: failsAfter)
+            throw KubernetesError(kind: .transport, message: "the server closed the connection")
+        }
         let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
         for line in lines { continuation.yield(ByteBuffer(string: line + "\n")) }
         continuation.finish(throwing: breaks ? Broken() : nil)
@@ -79,6 +85,24 @@ private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
         for _ in 0..<5 { _ = backoff.failed() }
         #expect(backoff.watchFailed(lasted: .milliseconds(5), events: 2) == .milliseconds(100))
         #expect(backoff.watchFailed(lasted: .milliseconds(5), events: 0) == .milliseconds(200))
+    }
+
+    /// Regression: a watch was timed from its request, so one that never opened because the
+    /// client spent over a second retrying it counted as healthy, and the backoff started over
+    /// at every failure: the informers of a silent cluster retried every 100 ms forever.
+    @Test func aWatchThatNeverOpensBacksOffHoweverLongItsRequestTook() async throws {
+        let requests = WatchRequests()
+        let recorder = LogRecorder()
+        let silent = ScriptedWatchServer(requests: requests, script: { _ in ([], false) }, failsAfter: .milliseconds(1100))
+        let informer = Informer(kind: Self.kind, client: silent, logger: recorder.logger(level: .warning)) { _ in }
+        let task = Task { await informer.run() }
+        try await eventually("three watches failed", timeout: .seconds(20)) {
+            recorder.entries.filter { $0.message.hasPrefix("list/watch failed") }.count >= 3
+        }
+        task.cancel()
+        await task.value
+        let attempts = recorder.entries.filter { $0.message.hasPrefix("list/watch failed") }.prefix(3).map { $0.metadata["attempt"] ?? "" }
+        #expect(attempts == ["1", "2", "3"], "the backoff started over after a watch that never opened")
     }
 
     /// Before: a watch that broke after delivering changes was resumed from the list's
