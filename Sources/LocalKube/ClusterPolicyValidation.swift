@@ -58,6 +58,7 @@ enum ClusterPolicyValidation {
                 break
             }
         }
+        errors.append(contentsOf: LabelSelectorValidation.errors(spec["selector"], path: "spec.selector"))
         return errors
     }
 
@@ -229,6 +230,8 @@ enum ClusterPolicyValidation {
             if let timeout = hook["timeoutSeconds"].intValue, timeout < 1 || timeout > 30 {
                 errors.invalid("\(at).timeoutSeconds", .int(timeout), "the timeout value must be between 1 and 30 seconds")
             }
+            errors.append(contentsOf: LabelSelectorValidation.errors(hook["namespaceSelector"], path: "\(at).namespaceSelector"))
+            errors.append(contentsOf: LabelSelectorValidation.errors(hook["objectSelector"], path: "\(at).objectSelector"))
             errors.append(contentsOf: WebhookClientConfigValidation.errors(hook["clientConfig"], at: "\(at).clientConfig"))
             if (hook["admissionReviewVersions"].arrayValue ?? []).isEmpty {
                 errors.required("\(at).admissionReviewVersions", "must specify one of v1, v1beta1")

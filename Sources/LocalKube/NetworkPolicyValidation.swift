@@ -7,6 +7,7 @@ import KubernetesModel
 enum NetworkPolicyValidation {
     static func errors(_ spec: JSONValue) -> FieldErrors {
         var errors = FieldErrors()
+        errors.append(contentsOf: LabelSelectorValidation.errors(spec["podSelector"], path: "spec.podSelector"))
         for (direction, peers) in [("ingress", "from"), ("egress", "to")] {
             for (i, rule) in (spec[direction].arrayValue ?? []).enumerated() {
                 let at = "spec.\(direction)[\(i)]"
@@ -49,6 +50,9 @@ enum NetworkPolicyValidation {
 
     private static func peerErrors(_ peer: JSONValue, path: String, errors: inout FieldErrors) {
         let kinds = ["podSelector", "namespaceSelector", "ipBlock"].filter { !peer[$0].isNull }
+        for selector in ["podSelector", "namespaceSelector"] {
+            errors.append(contentsOf: LabelSelectorValidation.errors(peer[selector], path: "\(path).\(selector)"))
+        }
         if !peer["ipBlock"].isNull { ipBlockErrors(peer["ipBlock"], path: "\(path).ipBlock", errors: &errors) }
         if kinds.isEmpty {
             errors.required(path, "must specify a peer")

@@ -84,6 +84,7 @@ enum WorkloadValidation {
             }
             return errors
         }
+        errors.append(contentsOf: LabelSelectorValidation.errors(selector, path: "\(path).selector"))
         let empty = (selector["matchLabels"].objectValue ?? [:]).isEmpty && (selector["matchExpressions"].arrayValue ?? []).isEmpty
         if empty {
             if kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" {
@@ -91,7 +92,12 @@ enum WorkloadValidation {
             }
             return errors
         }
-        guard let parsed = try? LabelSelector(json: selector) else { return errors }
+        // `LabelSelectorAsSelector` failing: the template is not matched against it (a Job's
+        // validation says nothing more; the apps kinds call the selector invalid).
+        guard LabelSelectorValidation.converts(selector), let parsed = try? LabelSelector(json: selector) else {
+            if kind != "Job" { errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "invalid label selector") }
+            return errors
+        }
         let set = (labels.objectValue ?? [:]).compactMapValues(\.stringValue)
         if !parsed.matches(set) {
             errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)

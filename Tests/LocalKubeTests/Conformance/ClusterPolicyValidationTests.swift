@@ -99,6 +99,26 @@ import Testing
              body: networkPolicy(["podSelector": [:], "policyTypes": ["Ingress", "Egress", "Ingress"], "egress": [["to": [["ipBlock": ["cidr": "10.0.0.0/33"]]]]]]),
              message: "NetworkPolicy.networking.k8s.io \"np\" is invalid: [spec.egress[0].to[0].ipBlock.cidr: Invalid value: \"10.0.0.0/33\": not a valid CIDR, "
                 + "spec.policyTypes: Invalid value: []networking.PolicyType{\"Ingress\", \"Egress\", \"Ingress\"}: may not specify more than two policyTypes]"),
+        Case(about: "network policy label selectors (ValidateLabelSelector): the policy's, then each peer's pod and namespace selectors", path: networkPolicies,
+             body: networkPolicy(["podSelector": ["matchLabels": ["-app": "web"]],
+                                  "ingress": [["from": [["podSelector": ["matchExpressions": [["key": "tier", "operator": "Equals", "values": ["db"]]]],
+                                                         "namespaceSelector": ["matchExpressions": [["key": "team", "operator": "Exists", "values": ["a"]]]]]]]]]),
+             message: "NetworkPolicy.networking.k8s.io \"np\" is invalid: [spec.podSelector.matchLabels: Invalid value: \"-app\": name part \(ClusterPolicyValidationTests.qualifiedName), "
+                + "spec.ingress[0].from[0].podSelector.matchExpressions[0].operator: Invalid value: \"Equals\": not a valid selector operator, "
+                + "spec.ingress[0].from[0].namespaceSelector.matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist']"),
+        Case(about: "disruption budget selector: In without values, a bad label value", path: "/apis/policy/v1/namespaces/v/poddisruptionbudgets",
+             body: ["apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": ["name": "pdb"],
+                    "spec": ["minAvailable": 1, "selector": ["matchLabels": ["app": "web!"], "matchExpressions": [["key": "tier", "operator": "In"]]]]],
+             message: "PodDisruptionBudget.policy \"pdb\" is invalid: [spec.selector.matchLabels: Invalid value: \"web!\": \(ClusterPolicyValidationTests.labelValue), "
+                + "spec.selector.matchExpressions[0].values: Required value: must be specified when `operator` is 'In' or 'NotIn']"),
+        Case(about: "webhook namespace and object selectors", path: "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+             body: webhook(["name": "check.example.com", "sideEffects": "None", "admissionReviewVersions": ["v1"], "clientConfig": ["url": "https://hooks.example.com/check"],
+                            "namespaceSelector": ["matchExpressions": [["key": "", "operator": "NotIn", "values": ["kube-system"]]]],
+                            "objectSelector": ["matchExpressions": [["key": "skip", "operator": "DoesNotExist", "values": ["x"]]]]]),
+             message: "ValidatingWebhookConfiguration.admissionregistration.k8s.io \"hooks\" is invalid: ["
+                + "webhooks[0].namespaceSelector.matchExpressions[0].key: Invalid value: \"\": name part must be non-empty, "
+                + "webhooks[0].namespaceSelector.matchExpressions[0].key: Invalid value: \"\": name part \(ClusterPolicyValidationTests.qualifiedName), "
+                + "webhooks[0].objectSelector.matchExpressions[0].values: Forbidden: may not be specified when `operator` is 'Exists' or 'DoesNotExist']"),
         Case(about: "CSI driver fsGroupPolicy and lifecycle modes", path: "/apis/storage.k8s.io/v1/csidrivers",
              body: ["apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": ["name": "csi.example.com"],
                     "spec": ["fsGroupPolicy": "Always", "volumeLifecycleModes": ["Persistent", "Inline"]]],
@@ -237,6 +257,8 @@ import Testing
         try await ValidationFamilyTests.expectRefused(Self.networkCases)
     }
 
+    static let qualifiedName = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
+    static let labelValue = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
     static let percent = "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"
 
     @Test func refusedAsTheServerWordsIt() async throws {

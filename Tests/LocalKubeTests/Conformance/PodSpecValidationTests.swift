@@ -146,6 +146,23 @@ import Testing
         Case(about: "daemonset empty selector", path: "/apis/apps/v1/namespaces/v/daemonsets",
              body: { () -> JSONValue in var d = daemonSet(["type": "OnDelete"]); d["spec"]["selector"] = [:]; return d }(),
              message: "DaemonSet.apps \"agent\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for daemonset"),
+        Case(about: "deployment selector: a bad operator and key, then LabelSelectorAsSelector fails (the template is not matched)", path: "/apis/apps/v1/namespaces/v/deployments",
+             body: { () -> JSONValue in
+                 var d = deploymentStrategy(["type": "Recreate"])
+                 d["spec"]["selector"] = ["matchExpressions": [["key": "app/", "operator": "Like", "values": ["web"]]]]
+                 return d
+             }(),
+             message: "Deployment.apps \"web\" is invalid: [spec.selector.matchExpressions[0].operator: Invalid value: \"Like\": not a valid selector operator, "
+                + "spec.selector.matchExpressions[0].key: Invalid value: \"app/\": name part must be non-empty, "
+                + "spec.selector.matchExpressions[0].key: Invalid value: \"app/\": name part \(ClusterPolicyValidationTests.qualifiedName), "
+                + "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app/\", Operator:\"Like\", Values:[]string{\"web\"}}}}: invalid label selector]"),
+        Case(about: "deployment selector value that is no label value: only LabelSelectorAsSelector refuses it (v1.24)", path: "/apis/apps/v1/namespaces/v/deployments",
+             body: { () -> JSONValue in
+                 var d = deploymentStrategy(["type": "Recreate"])
+                 d["spec"]["selector"] = ["matchExpressions": [["key": "app", "operator": "In", "values": ["web app"]]]]
+                 return d
+             }(),
+             message: "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app\", Operator:\"In\", Values:[]string{\"web app\"}}}}: invalid label selector"),
         Case(about: "daemonset update strategy type", path: "/apis/apps/v1/namespaces/v/daemonsets", body: daemonSet(["type": "Rolling"]),
              message: "DaemonSet.apps \"agent\" is invalid: spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:\"Rolling\", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: \"RollingUpdate\", \"OnDelete\""),
     ]
