@@ -118,6 +118,21 @@ public final class LeaderElector: Sendable {
         let sent = clock.now()
         var observation = observation
         let leaseSeconds = max(1, Int((leaseDuration + .milliseconds(999)).components.seconds))
+        // Renewing a lease this candidate holds, as it last wrote it: written at once with that
+        // resourceVersion, without reading it first (client-go's optimistic renewal). The write
+        // succeeds only when nobody changed the Lease since; a conflict falls back to reading it.
+        if var lease = observation.lease, observation.record?.holderIdentity == identity, let written = observation.observedAt,
+           written.duration(to: sent) < leaseDuration,
+           case .update(let record) = LeaseDecision.decide(current: observation.record, unchangedFor: nil, identity: identity, leaseDuration: leaseSeconds, stamp: clock.wallTime())
+        {
+            lease["spec"] = record.spec
+            do {
+                let renewed = try await client.update(lease, options: WriteOptions(fieldManager: "addon-manager"))
+                return (sent, Observation(lease: renewed, observedAt: sent))
+            } catch let error as KubernetesError where error.kind == .conflict || error.isNotFound {
+                // Changed or deleted since: decide on what is there now.
+            }
+        }
         var existing: KubeObject?
         do {
             existing = try await client.get(Self.leaseKind, name: name, namespace: namespace)
@@ -172,6 +187,8 @@ public final class LeaderElector: Sendable {
         var record: LeaseRecord?
         var resourceVersion: String?
         var observedAt: ContinuousClock.Instant?
+        /// The Lease as seen (what an optimistic renewal writes back, with its new spec).
+        var lease: KubeObject?
 
         public init() {}
 
@@ -179,6 +196,7 @@ public final class LeaderElector: Sendable {
             record = LeaseRecord(lease: lease)
             resourceVersion = lease.resourceVersion
             self.observedAt = observedAt
+            self.lease = lease
         }
 
         /// Whether `lease` is the version seen last (same resourceVersion, or the same record

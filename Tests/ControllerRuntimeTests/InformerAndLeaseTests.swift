@@ -130,4 +130,33 @@ actor EventLog {
             #expect(LeaseRecord(lease: lease).leaseTransitions >= 1)
         }
     }
+
+    /// A held lease is renewed with one write (no read first); a Lease someone else changed
+    /// meanwhile makes that write conflict, and the renewal then decides on what is there.
+    @Test func aHeldLeaseIsRenewedWithOneWriteAndAConflictFallsBackToReading() async throws {
+        try await withCluster { cluster, client, logger in
+            await cluster.setRequestLogCapacity(1000)
+            let elector = LeaderElector(client: client, namespace: "default", name: "renewed", identity: "a",
+                                        leaseDuration: .seconds(15), renewDeadline: .seconds(10), retryPeriod: .seconds(2), logger: logger)
+            var observation = LeaderElector.Observation()
+            #expect(try await elector.attempt(&observation, limit: .seconds(5)) != nil, "taken")
+            func leaseRequests() async -> [String] {
+                await cluster.requestRecords.filter { $0.resource == "leases" }.map { "\($0.verb) \($0.status)" }
+            }
+            let taken = await leaseRequests().count
+            #expect(try await elector.attempt(&observation, limit: .seconds(5)) != nil, "renewed")
+            #expect(try await elector.attempt(&observation, limit: .seconds(5)) != nil, "renewed again")
+            #expect(Array(await leaseRequests().dropFirst(taken)) == ["update 200", "update 200"])
+
+            // Another writer takes it over (as if it had judged the lease expired).
+            var lease = try await client.get(LeaderElector.leaseKind, name: "renewed", namespace: "default")
+            lease["spec"]["holderIdentity"] = "b"
+            lease["spec"]["renewTime"] = .string(KubeTime.formatMicro(Date()))
+            _ = try await client.update(lease, options: WriteOptions(fieldManager: "test"))
+            let before = await leaseRequests().count
+            #expect(try await elector.attempt(&observation, limit: .seconds(5)) == nil, "b holds it: a waits")
+            #expect(Array(await leaseRequests().dropFirst(before)) == ["update 409", "get 200"])
+            #expect(LeaseRecord(lease: try await client.get(LeaderElector.leaseKind, name: "renewed", namespace: "default")).holderIdentity == "b")
+        }
+    }
 }
