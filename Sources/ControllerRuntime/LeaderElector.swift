@@ -120,8 +120,9 @@ public final class LeaderElector: Sendable {
         let leaseSeconds = max(1, Int((leaseDuration + .milliseconds(999)).components.seconds))
         // Renewing a lease this candidate holds, as it last wrote it: written at once with that
         // resourceVersion, without reading it first (client-go's optimistic renewal). The write
-        // succeeds only when nobody changed the Lease since; a conflict falls back to reading it.
-        if var lease = observation.lease, observation.record?.holderIdentity == identity, let written = observation.observedAt,
+        // succeeds only when nobody changed the Lease since (so never without a resourceVersion
+        // to hold it to); a conflict falls back to reading it.
+        if var lease = observation.lease, observation.resourceVersion != nil, observation.record?.holderIdentity == identity, let written = observation.observedAt,
            written.duration(to: sent) < leaseDuration,
            case .update(let record) = LeaseDecision.decide(current: observation.record, unchangedFor: nil, identity: identity, leaseDuration: leaseSeconds, stamp: clock.wallTime())
         {

@@ -251,9 +251,13 @@ final class Transport: Sendable {
                 prepared.tlsConfiguration = tls
             }
         } catch let error as KubernetesError {
-            throw KubernetesError(kind: error.kind, context: request.context, message: error.message)
+            let error = KubernetesError(kind: error.kind, context: request.context, message: error.message)
+            RequestMetrics.failed(request, role: connection.role, error: error)
+            throw error
         } catch {
-            throw KubernetesError(kind: .credentials, context: request.context, message: "unusable credentials from the exec plugin: \(error)")
+            let error = KubernetesError(kind: .credentials, context: request.context, message: "unusable credentials from the exec plugin: \(error)")
+            RequestMetrics.failed(request, role: connection.role, error: error)
+            throw error
         }
         if let authorization { prepared.headers.add(name: "Authorization", value: authorization) }
         if let body = request.body {

@@ -140,6 +140,8 @@ public struct WatchEvents: AsyncSequence, Sendable {
                     throw Transport.transportError(error, context: context)
                 }
                 guard let buffer else {
+                    // Ended by the reader's cancellation: what is left is no event to decode.
+                    if Task.isCancelled { throw CancellationError() }
                     finished = true
                     continue
                 }

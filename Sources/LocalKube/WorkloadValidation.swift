@@ -22,18 +22,20 @@ enum WorkloadValidation {
             }
             var errors = FieldErrors()
             errors.append(causes: numbers.causes.filter(isLeading))
-            errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind))
+            let selector = selectorErrors(object["spec"], path: "spec", kind: type.kind)
+            errors.append(contentsOf: selector.errors)
             if type.kind == "StatefulSet" {
                 errors.append(contentsOf: statefulSetTemplateErrors(object["spec"]["template"]["spec"]))
-            } else {
+            } else if selector.converted || type.kind == "DaemonSet" {
                 errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["Always"]))
             }
             errors.append(causes: numbers.causes.filter { !isLeading($0) })
             return errors
         case ("batch", "Job"):
+            // The numbers and the template first, then the selector (`ValidateJobSpec`).
             var errors = WorkloadSpecValidation.errors(object["spec"], kind: type.kind, path: "spec")
-            errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind))
             errors.append(contentsOf: PodSpecValidation.errors(object["spec"]["template"]["spec"], path: "spec.template.spec", restartPolicies: ["OnFailure", "Never"]))
+            errors.append(contentsOf: selectorErrors(object["spec"], path: "spec", kind: type.kind).errors)
             return errors
         case ("batch", "CronJob"):
             // Schedule, deadline and policy; then the job template (whose selector the server generates); then the history limits.
@@ -67,41 +69,52 @@ enum WorkloadValidation {
         return errors
     }
 
-    /// A selector is required on apps kinds (a DaemonSet without one is reported as not matching
-    /// its template, as v1.24 does); where there is one, it must select the template; Deployments,
-    /// StatefulSets and DaemonSets refuse an empty one.
-    private static func selectorErrors(_ spec: JSONValue, path: String, kind: String) -> FieldErrors {
+    /// What `selectorErrors` found, and whether `LabelSelectorAsSelector` turned the selector
+    /// into one (when it did not, v1.24 skips the template's checks for Deployments and
+    /// ReplicaSets: `ValidatePodTemplateSpecForReplicaSet` runs only in its else branch).
+    private struct SelectorCheck {
         var errors = FieldErrors()
+        var converted = true
+    }
+
+    /// A selector is required on apps kinds; a missing one selects nothing, so the template's
+    /// labels do not match it either (a DaemonSet reports only that, as v1.24 does); where there
+    /// is one, it must be a valid selector and select the template; Deployments, StatefulSets and
+    /// DaemonSets refuse an empty one. A selector `LabelSelectorAsSelector` refuses is "invalid
+    /// label selector" for Deployments and ReplicaSets, an invalid value without a detail for
+    /// StatefulSets, and nothing more for DaemonSets and Jobs (the template is not matched).
+    private static func selectorErrors(_ spec: JSONValue, path: String, kind: String) -> SelectorCheck {
+        var check = SelectorCheck()
         let selector = spec["selector"]
         let labels = spec["template"]["metadata"]["labels"]
         let mismatch = "`selector` does not match template `labels`"
         if selector.isNull {
-            // A DaemonSet's missing selector selects nothing, so its template's labels do not match it.
-            if kind == "DaemonSet" {
-                errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
-            } else if kind != "Job" && kind != "CronJob" {
-                errors.required("\(path).selector")
-            }
-            return errors
+            guard kind != "Job" && kind != "CronJob" else { return check }
+            if kind != "DaemonSet" { check.errors.required("\(path).selector") }
+            check.errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
+            return check
         }
-        errors.append(contentsOf: LabelSelectorValidation.errors(selector, path: "\(path).selector"))
+        check.errors.append(contentsOf: LabelSelectorValidation.errors(selector, path: "\(path).selector"))
         let empty = (selector["matchLabels"].objectValue ?? [:]).isEmpty && (selector["matchExpressions"].arrayValue ?? []).isEmpty
         if empty {
             if kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" {
-                errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "empty selector is invalid for \(kind.lowercased())")
+                check.errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "empty selector is invalid for \(kind.lowercased())")
             }
-            return errors
+            return check
         }
-        // `LabelSelectorAsSelector` failing: the template is not matched against it (a Job's
-        // validation says nothing more; the apps kinds call the selector invalid).
         guard LabelSelectorValidation.converts(selector), let parsed = try? LabelSelector(json: selector) else {
-            if kind != "Job" { errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "invalid label selector") }
-            return errors
+            check.converted = false
+            switch kind {
+            case "Deployment", "ReplicaSet": check.errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "invalid label selector")
+            case "StatefulSet": check.errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "")
+            default: break
+            }
+            return check
         }
         let set = (labels.objectValue ?? [:]).compactMapValues(\.stringValue)
         if !parsed.matches(set) {
-            errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
+            check.errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
         }
-        return errors
+        return check
     }
 }

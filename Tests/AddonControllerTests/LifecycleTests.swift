@@ -157,15 +157,21 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
             // (the client tries a read five times over about 3 s).
             try await Task.sleep(for: .seconds(4))
             let before = await cluster.refusedRequestCount
-            // Every addon queued again (a change of the Cluster), and their reconciles run.
-            try await h.updateCluster("silent") { $0["channel"] = "candidate" }
+            // Every addon queued again (a change of the Cluster), and their reconciles run: an
+            // upgrade (install path) and a removal (remove path).
+            try await h.updateCluster("silent") {
+                $0["channel"] = "candidate"
+                $0["addons"] = [["name": "dependent", "enabled": false]]
+            }
             try await Task.sleep(for: .seconds(3))
             let refused = await cluster.refusedRequests(since: before)
             #expect(refused.contains { $0.path == "/version" }, "the probe went on asking")
             let tried = refused.filter { $0.path != "/version" && !$0.isCollectionRead }
             #expect(tried.isEmpty, "reconciles tried the silent cluster: \(tried.prefix(5).map { "\($0.method) \($0.path)" })")
+            #expect(try await h.clusterAddon("silent", "dependent") != nil, "the removal waits for the cluster")
             await cluster.setUnreachable(false)
             try await h.eventually("upgraded after recovery") { try await h.clusterAddon("silent", "base")?.status["appliedVersion"] == "1.1.0" }
+            try await h.eventually("removed after recovery") { try await h.clusterAddon("silent", "dependent") == nil }
         }
     }
 

@@ -156,6 +156,19 @@ import Testing
                 + "spec.selector.matchExpressions[0].key: Invalid value: \"app/\": name part must be non-empty, "
                 + "spec.selector.matchExpressions[0].key: Invalid value: \"app/\": name part \(ClusterPolicyValidationTests.qualifiedName), "
                 + "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app/\", Operator:\"Like\", Values:[]string{\"web\"}}}}: invalid label selector]"),
+        Case(about: "deployment without a selector: required, and the template does not match the nothing it selects", path: "/apis/apps/v1/namespaces/v/deployments",
+             body: { () -> JSONValue in var d = deploymentStrategy(["type": "Recreate"]); d["spec"]["selector"] = nil; return d }(),
+             message: "Deployment.apps \"web\" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` does not match template `labels`]"),
+        Case(about: "deployment whose selector does not convert: its template is not checked (ValidatePodTemplateSpecForReplicaSet is skipped)", path: "/apis/apps/v1/namespaces/v/deployments",
+             body: { () -> JSONValue in
+                 var d = deployment(pod(["restartPolicy": "Never"]))
+                 d["spec"]["selector"] = ["matchExpressions": [["key": "app", "operator": "In", "values": ["web app"]]]]
+                 return d
+             }(),
+             message: "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app\", Operator:\"In\", Values:[]string{\"web app\"}}}}: invalid label selector"),
+        Case(about: "statefulset whose selector does not convert: an invalid value without a detail", path: "/apis/apps/v1/namespaces/v/statefulsets",
+             body: statefulSet(["selector": ["matchExpressions": [["key": "app", "operator": "In", "values": ["db!"]]]]]),
+             message: "StatefulSet.apps \"db\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app\", Operator:\"In\", Values:[]string{\"db!\"}}}}"),
         Case(about: "deployment selector value that is no label value: only LabelSelectorAsSelector refuses it (v1.24)", path: "/apis/apps/v1/namespaces/v/deployments",
              body: { () -> JSONValue in
                  var d = deploymentStrategy(["type": "Recreate"])
