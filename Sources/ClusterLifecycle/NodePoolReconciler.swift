@@ -76,13 +76,7 @@ public struct NodePoolReconciler: Reconciler {
     // MARK: Reconcile
 
     public func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
-        // From the index; a cache made without it is read whole (slow, never wrong).
-        let machines: [KubeObject]
-        if let indexed = await dependencies.machines.list(index: Self.machinesByCluster.name, value: "\(request.namespace ?? "")/\(request.name)") {
-            machines = indexed
-        } else {
-            machines = await dependencies.machines.list(namespace: request.namespace).filter { $0["spec"]["cluster"].stringValue == request.name }
-        }
+        let machines = await dependencies.machines.list(filedUnder: Self.machinesByCluster, value: "\(request.namespace ?? "")/\(request.name)")
         guard let cluster = await dependencies.clusters.get(namespace: request.namespace, name: request.name) else {
             // Gone without our finalizer (removed by hand, or it never had pools): its Machines
             // are deleted; their servers cannot be released without the Cluster's credentials.

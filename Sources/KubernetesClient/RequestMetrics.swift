@@ -16,12 +16,16 @@ import Synchronization
 /// Without a metrics backend (`addonctl`) these cost next to nothing.
 enum RequestMetrics {
     static func answered(_ request: APIRequest, role: String, status: Int) {
-        Counter(label: "addon_manager_api_requests_total", dimensions: [("role", role), ("verb", request.context.verb), ("code", String(status))]).increment()
+        count(request, role: role, code: String(status))
     }
 
     /// A request that got no HTTP answer (an API error with a status goes to `answered`).
     static func failed(_ request: APIRequest, role: String, error: any Error) {
-        Counter(label: "addon_manager_api_requests_total", dimensions: [("role", role), ("verb", request.context.verb), ("code", code(of: error))]).increment()
+        count(request, role: role, code: code(of: error))
+    }
+
+    private static func count(_ request: APIRequest, role: String, code: String) {
+        Counter(label: "addon_manager_api_requests_total", dimensions: [("role", role), ("verb", request.context.verb), ("code", code)]).increment()
     }
 
     static func code(of error: any Error) -> String {

@@ -32,11 +32,10 @@ enum LabelSelectorValidation {
         return errors
     }
 
-    /// Whether `LabelSelectorAsSelector` accepts it: what `errors` checks, and every
-    /// requirement value a label value. Absent (nil) converts to "nothing".
-    static func converts(_ selector: JSONValue) -> Bool {
-        guard case .object = selector else { return true }
-        guard errors(selector, path: "").isEmpty else { return false }
+    /// Whether `LabelSelectorAsSelector` accepts a selector whose `errors` are `found`: none of
+    /// them, and every requirement value a label value.
+    static func converts(_ selector: JSONValue, found: FieldErrors) -> Bool {
+        guard found.isEmpty else { return false }
         let values = (selector["matchExpressions"].arrayValue ?? []).flatMap { $0["values"].arrayValue ?? [] }
         return values.allSatisfy { LabelValidation.labelValueErrors($0.stringValue ?? "").isEmpty }
     }

@@ -33,11 +33,9 @@ public actor LocalKubeCluster {
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
     var requestCounts: [RequestKind: Int] = [:]
-    var requestLog = RequestLog()
-    /// The last requests refused by the unreachable fault (at most `refusedCapacity`), and how many in all.
-    var refused: [RefusedRequest] = []
-    var refusedTotal = 0
-    static let refusedCapacity = 1000
+    var requestLog = RequestLog<RequestRecord>()
+    /// The last thousand requests the unreachable fault refused.
+    var refusedLog = RequestLog<RefusedRequest>(capacity: 1000)
     var scheduler = ControllerSchedule()
     var timerTask: Task<Void, Never>?
     var timerDeadline: ContinuousClock.Instant?
@@ -174,15 +172,13 @@ public actor LocalKubeCluster {
 
     /// The requests the unreachable fault refused since `total` (a `refusedRequestCount` read
     /// before), of the last thousand, oldest first.
-    public func refusedRequests(since total: Int = 0) -> [RefusedRequest] { Array(refused.suffix(max(0, min(refused.count, refusedTotal - total)))) }
+    public func refusedRequests(since total: Int = 0) -> [RefusedRequest] { Array(refusedLog.records(since: total)) }
 
     /// Requests the unreachable fault refused in all.
-    public var refusedRequestCount: Int { refusedTotal }
+    public var refusedRequestCount: Int { refusedLog.appended }
 
     func recordRefused(_ request: APIRequest) {
-        refused.append(RefusedRequest(method: request.method, path: request.path, query: request.query))
-        refusedTotal += 1
-        if refused.count > Self.refusedCapacity { refused.removeFirst(refused.count - Self.refusedCapacity * 3 / 4) }
+        refusedLog.append(RefusedRequest(method: request.method, path: request.path, query: request.query))
     }
 
     // MARK: Direct access

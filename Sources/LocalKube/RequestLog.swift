@@ -31,15 +31,16 @@ public struct RequestRecord: Sendable, Equatable {
     public var succeeded: Bool { (200..<300).contains(status) }
 }
 
-/// The last `capacity` requests a cluster routed; off (capacity 0) unless a test or the dev
+/// The last `capacity` requests of one sort a cluster saw (routed ones, `RequestRecord`; ones
+/// its unreachable fault refused, `RefusedRequest`); off (capacity 0) unless a test or the dev
 /// mode turns it on, so a large fleet does not keep every request.
-struct RequestLog: Sendable {
+struct RequestLog<Entry: Sendable>: Sendable {
     var capacity = 0
-    private(set) var records: [RequestRecord] = []
+    private(set) var records: [Entry] = []
     /// Records appended in all (trimmed ones included).
     private(set) var appended = 0
 
-    mutating func append(_ record: RequestRecord) {
+    mutating func append(_ record: Entry) {
         guard capacity > 0 else { return }
         records.append(record)
         appended += 1
@@ -47,16 +48,21 @@ struct RequestLog: Sendable {
         if records.count > capacity { records.removeFirst(records.count - capacity * 3 / 4) }
     }
 
-    /// Sets the status of the records appended since `appended` was `total`.
-    mutating func answered(since total: Int, status: Int) {
-        let new = min(appended - total, records.count)
-        guard new > 0 else { return }
-        for i in (records.count - new)..<records.count { records[i].status = status }
-    }
+    /// The records appended since `appended` was `total` (those still kept).
+    func records(since total: Int) -> ArraySlice<Entry> { records.suffix(max(0, min(appended - total, records.count))) }
 
     mutating func resize(_ capacity: Int) {
         self.capacity = max(0, capacity)
         if records.count > self.capacity { records.removeFirst(records.count - self.capacity) }
+    }
+}
+
+extension RequestLog where Entry == RequestRecord {
+    /// Sets the status of the records appended since `appended` was `total`.
+    mutating func answered(since total: Int, status: Int) {
+        let new = records(since: total).count
+        guard new > 0 else { return }
+        for i in (records.count - new)..<records.count { records[i].status = status }
     }
 }
 

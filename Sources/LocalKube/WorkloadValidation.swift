@@ -94,7 +94,8 @@ enum WorkloadValidation {
             check.errors.invalid("\(path).template.metadata.labels", .go(GoSyntax.stringMap(labels)), mismatch)
             return check
         }
-        check.errors.append(contentsOf: LabelSelectorValidation.errors(selector, path: "\(path).selector"))
+        let found = LabelSelectorValidation.errors(selector, path: "\(path).selector")
+        check.errors.append(contentsOf: found)
         let empty = (selector["matchLabels"].objectValue ?? [:]).isEmpty && (selector["matchExpressions"].arrayValue ?? []).isEmpty
         if empty {
             if kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" {
@@ -102,7 +103,7 @@ enum WorkloadValidation {
             }
             return check
         }
-        guard LabelSelectorValidation.converts(selector), let parsed = try? LabelSelector(json: selector) else {
+        guard LabelSelectorValidation.converts(selector, found: found), let parsed = try? LabelSelector(json: selector) else {
             check.converted = false
             switch kind {
             case "Deployment", "ReplicaSet": check.errors.invalid("\(path).selector", .go(GoSyntax.labelSelector(selector)), "invalid label selector")

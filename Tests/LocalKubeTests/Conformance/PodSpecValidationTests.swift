@@ -15,6 +15,7 @@ import Testing
     static let v0 = "spec.template.spec.volumes[0]"
 
     static func deployment(_ pod: JSONValue) -> JSONValue { ValidationFamilyTests.deployment(pod: pod) }
+    static func deployment(selector: JSONValue, pod: JSONValue = pod()) -> JSONValue { ValidationFamilyTests.deployment(selector: selector, pod: pod) }
 
     static func container(_ extra: JSONValue = [:]) -> JSONValue {
         var c: JSONValue = ["name": "main", "image": "nginx"]
@@ -147,34 +148,22 @@ import Testing
              body: { () -> JSONValue in var d = daemonSet(["type": "OnDelete"]); d["spec"]["selector"] = [:]; return d }(),
              message: "DaemonSet.apps \"agent\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for daemonset"),
         Case(about: "deployment selector: a bad operator and key, then LabelSelectorAsSelector fails (the template is not matched)", path: "/apis/apps/v1/namespaces/v/deployments",
-             body: { () -> JSONValue in
-                 var d = deploymentStrategy(["type": "Recreate"])
-                 d["spec"]["selector"] = ["matchExpressions": [["key": "app/", "operator": "Like", "values": ["web"]]]]
-                 return d
-             }(),
+             body: deployment(selector: ["matchExpressions": [["key": "app/", "operator": "Like", "values": ["web"]]]]),
              message: "Deployment.apps \"web\" is invalid: [spec.selector.matchExpressions[0].operator: Invalid value: \"Like\": not a valid selector operator, "
                 + "spec.selector.matchExpressions[0].key: Invalid value: \"app/\": name part must be non-empty, "
                 + "spec.selector.matchExpressions[0].key: Invalid value: \"app/\": name part \(ClusterPolicyValidationTests.qualifiedName), "
                 + "spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app/\", Operator:\"Like\", Values:[]string{\"web\"}}}}: invalid label selector]"),
         Case(about: "deployment without a selector: required, and the template does not match the nothing it selects", path: "/apis/apps/v1/namespaces/v/deployments",
-             body: { () -> JSONValue in var d = deploymentStrategy(["type": "Recreate"]); d["spec"]["selector"] = nil; return d }(),
+             body: deployment(selector: nil),
              message: "Deployment.apps \"web\" is invalid: [spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` does not match template `labels`]"),
         Case(about: "deployment whose selector does not convert: its template is not checked (ValidatePodTemplateSpecForReplicaSet is skipped)", path: "/apis/apps/v1/namespaces/v/deployments",
-             body: { () -> JSONValue in
-                 var d = deployment(pod(["restartPolicy": "Never"]))
-                 d["spec"]["selector"] = ["matchExpressions": [["key": "app", "operator": "In", "values": ["web app"]]]]
-                 return d
-             }(),
+             body: deployment(selector: ["matchExpressions": [["key": "app", "operator": "In", "values": ["web app"]]]], pod: pod(["restartPolicy": "Never"])),
              message: "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app\", Operator:\"In\", Values:[]string{\"web app\"}}}}: invalid label selector"),
         Case(about: "statefulset whose selector does not convert: an invalid value without a detail", path: "/apis/apps/v1/namespaces/v/statefulsets",
              body: statefulSet(["selector": ["matchExpressions": [["key": "app", "operator": "In", "values": ["db!"]]]]]),
              message: "StatefulSet.apps \"db\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app\", Operator:\"In\", Values:[]string{\"db!\"}}}}"),
         Case(about: "deployment selector value that is no label value: only LabelSelectorAsSelector refuses it (v1.24)", path: "/apis/apps/v1/namespaces/v/deployments",
-             body: { () -> JSONValue in
-                 var d = deploymentStrategy(["type": "Recreate"])
-                 d["spec"]["selector"] = ["matchExpressions": [["key": "app", "operator": "In", "values": ["web app"]]]]
-                 return d
-             }(),
+             body: deployment(selector: ["matchExpressions": [["key": "app", "operator": "In", "values": ["web app"]]]]),
              message: "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement{v1.LabelSelectorRequirement{Key:\"app\", Operator:\"In\", Values:[]string{\"web app\"}}}}: invalid label selector"),
         Case(about: "daemonset update strategy type", path: "/apis/apps/v1/namespaces/v/daemonsets", body: daemonSet(["type": "Rolling"]),
              message: "DaemonSet.apps \"agent\" is invalid: spec.updateStrategy: Unsupported value: apps.DaemonSetUpdateStrategy{Type:\"Rolling\", RollingUpdate:(*apps.RollingUpdateDaemonSet)(nil)}: supported values: \"RollingUpdate\", \"OnDelete\""),
