@@ -160,7 +160,8 @@ struct DevCommand: AsyncParsableCommand {
         let clusterProjects = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, projectNames[$0 % projectNames.count]) })
         let fleetService = FleetService(fleet: fleet, starter: starter, catalog: published, rollouts: RolloutsService(book: book, driver: driver, elector: nil), runControllers: !fleetOnly, clusterNames: names, clusterProjects: clusterProjects, lifecycle: lifecycle, nodePoolSize: nodePoolSize, nodePools: nodePools, chaos: chaos ? infrastructure : nil, start: start, exitWhenHealthy: exitWhenHealthy, logger: logger)
         let group = ManagerStartup.serviceGroup(
-            [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: endpoints), .init(service: status)], logger: logger)
+            [.init(service: fleetService, successTerminationBehavior: .gracefullyShutdownGroup), .init(service: ListenerService(server: endpoints, flag: "--http-port", host: "127.0.0.1", port: httpPort)),
+             .init(service: ListenerService(server: status, flag: "--status-port", host: "127.0.0.1", port: statusPort))], logger: logger)
         try await group.run()
         if printRequestCounts { await printRequests(fleet) }
         await fleet.shutdown()

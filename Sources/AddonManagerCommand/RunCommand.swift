@@ -212,12 +212,14 @@ struct RunCommand: AsyncParsableCommand {
             // it ended: the controllers stop taking work and finish what is in flight, then the
             // shard Leases are released, then the rollout driver stops (its Lease released), then
             // the watch on the published catalog and the endpoints stop, then the clients close.
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: clients), .init(service: endpoints)]
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: clients), .init(service: ListenerService(server: endpoints, flag: "--http-port", host: httpHost, port: httpPort))]
             if let published { services.append(.init(service: PublishedCatalogService(catalog: published))) }
             if statusPort != nil {
                 let reviewer = ManagementAccessReviewer(client: management, logger: logger)
-                services.append(.init(service: StatusService(management: management, reviewer: reviewer, catalog: { try? await source.current() },
-                                                             options: statusOptions, logger: logger)))
+                let status = StatusService(management: management, reviewer: reviewer, catalog: { try? await source.current() },
+                                           options: statusOptions, logger: logger)
+                services.append(.init(service: ListenerService(server: status, flag: "--status-port", host: statusHost, port: statusPort ?? 0)))
             }
             services += [.init(service: rollouts), .init(service: ShardLeasesService(coordinator: coordinator)),
                          .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]

@@ -16,20 +16,28 @@ enum LabelSelectorValidation {
         }
         for (i, requirement) in (selector["matchExpressions"].arrayValue ?? []).enumerated() {
             let at = "\(path).matchExpressions[\(i)]"
-            let values = requirement["values"].arrayValue ?? []
             let operation = requirement["operator"].stringValue ?? ""
-            switch operation {
-            case "In", "NotIn":
-                if values.isEmpty { errors.required("\(at).values", "must be specified when `operator` is 'In' or 'NotIn'") }
-            case "Exists", "DoesNotExist":
-                if !values.isEmpty { errors.forbidden("\(at).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'") }
-            default:
+            if !setOperatorValues(operation, count: requirement["values"].arrayValue?.count ?? 0, path: at, errors: &errors) {
                 errors.invalid("\(at).operator", .string(operation), "not a valid selector operator")
             }
             let key = requirement["key"].stringValue ?? ""
             for message in LabelValidation.qualifiedNameErrors(key) { errors.invalid("\(at).key", .string(key), message) }
         }
         return errors
+    }
+
+    /// The values a set operator needs (In, NotIn: some) or forbids (Exists, DoesNotExist: none),
+    /// as label and node selector requirements word it; false for any other operator.
+    static func setOperatorValues(_ operation: String, count: Int, path: String, errors: inout FieldErrors) -> Bool {
+        switch operation {
+        case "In", "NotIn":
+            if count == 0 { errors.required("\(path).values", "must be specified when `operator` is 'In' or 'NotIn'") }
+        case "Exists", "DoesNotExist":
+            if count > 0 { errors.forbidden("\(path).values", "may not be specified when `operator` is 'Exists' or 'DoesNotExist'") }
+        default:
+            return false
+        }
+        return true
     }
 
     /// Whether `LabelSelectorAsSelector` accepts a selector whose `errors` are `found`: none of

@@ -249,6 +249,12 @@ enum ObjectDefaults {
         if !spec["serviceAccountName"].isNull { setIfAbsent(&spec, ["serviceAccount"], spec["serviceAccountName"]) }
         setIfAbsent(&spec, ["securityContext"], .emptyObject)
         setIfAbsent(&spec, ["schedulerName"], "default-scheduler")
+        // `minDomains` is behind the MinDomainsInPodTopologySpread gate, off in v1.24: the
+        // strategy drops it (`dropDisabledFields`) before validation.
+        if case .array(var constraints) = spec["topologySpreadConstraints"] {
+            for i in constraints.indices { constraints[i].removeValue(at: ["minDomains"]) }
+            spec["topologySpreadConstraints"] = .array(constraints)
+        }
         object.setValue(spec, at: path)
     }
 

@@ -5,7 +5,8 @@ import StructuredMerge
 /// checks it (`ValidatePodSpec`, in its order): volumes, containers (names, images, lifecycle
 /// handlers, probes, termination message policy, ports, environment variable names, volume
 /// mounts, image pull policy, resources, security context), the restart policy each owner
-/// allows, the DNS policy, the node selector, the pod security context and tolerations.
+/// allows, the DNS policy, the node selector, the pod security context, affinity, topology
+/// spread constraints and tolerations.
 enum PodSpecValidation {
     static let protocols = ["SCTP", "TCP", "UDP"]
     static let pullPolicies = ["Always", "IfNotPresent", "Never"]
@@ -30,6 +31,8 @@ enum PodSpecValidation {
         PodPolicyValidation.dnsPolicy(spec, path: path, errors: &errors)
         PodPolicyValidation.nodeSelector(spec, path: path, errors: &errors)
         PodPolicyValidation.podSecurityContext(spec["securityContext"], path: "\(path).securityContext", errors: &errors)
+        PodSchedulingValidation.affinity(spec["affinity"], path: "\(path).affinity", errors: &errors)
+        PodSchedulingValidation.topologySpreadConstraints(spec["topologySpreadConstraints"].arrayValue ?? [], path: "\(path).topologySpreadConstraints", errors: &errors)
         PodPolicyValidation.tolerations(spec["tolerations"].arrayValue ?? [], path: "\(path).tolerations", errors: &errors)
         return errors
     }

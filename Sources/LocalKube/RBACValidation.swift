@@ -2,7 +2,8 @@ import KubernetesModel
 
 /// Roles and bindings as the server's rbac validation checks them: each rule names verbs and
 /// either resources with API groups or (cluster roles only) non-resource URLs; a binding refers
-/// to a Role or ClusterRole of the RBAC group, and each subject is a ServiceAccount, User or Group.
+/// to a Role or ClusterRole of the RBAC group, and each subject is a ServiceAccount, User or Group;
+/// an aggregating ClusterRole's selectors are label selectors the server can use.
 enum RBACValidation {
     static let group = "rbac.authorization.k8s.io"
 
@@ -13,9 +14,21 @@ enum RBACValidation {
             for (i, rule) in (object["rules"].arrayValue ?? []).enumerated() {
                 ruleErrors(rule, namespaced: kind == "Role", path: "rules[\(i)]", errors: &errors)
             }
-            if kind == "ClusterRole", case .object = object["aggregationRule"],
-               (object["aggregationRule"]["clusterRoleSelectors"].arrayValue ?? []).isEmpty {
-                errors.required("aggregationRule.clusterRoleSelectors", "at least one clusterRoleSelector required if aggregationRule is non-nil")
+            if kind == "ClusterRole", case .object = object["aggregationRule"] {
+                let selectors = object["aggregationRule"]["clusterRoleSelectors"].arrayValue ?? []
+                if selectors.isEmpty {
+                    errors.required("aggregationRule.clusterRoleSelectors", "at least one clusterRoleSelector required if aggregationRule is non-nil")
+                }
+                for (i, selector) in selectors.enumerated() {
+                    let path = "aggregationRule.clusterRoleSelectors[\(i)]"
+                    let found = LabelSelectorValidation.errors(selector, path: path)
+                    errors.append(contentsOf: found)
+                    // Upstream prints the Selector LabelSelectorAsSelector returned with its
+                    // error, a nil interface: "null".
+                    if !LabelSelectorValidation.converts(selector, found: found) {
+                        errors.invalid(path, .string("null"), "invalid label selector.")
+                    }
+                }
             }
         case "RoleBinding", "ClusterRoleBinding":
             let ref = object["roleRef"]

@@ -118,6 +118,39 @@ import TestSupport
             throw timedOut
         }
     }
+
+    /// Its endpoints' port taken: the manager exits at once with a message naming the address,
+    /// the flag that set it and why, not NIO's bare "bind(descriptor:ptr:bytes:): ... (errno: 98)".
+    @Test func aTakenPortIsNamedWithItsFlag() async throws {
+        let executable = try #require(builtExecutable(named: "addon-manager"), "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
+        let fleet = try await DevFleet.start(catalog: try Catalog.load(directory: ControllerHarness.fixtureCatalog), kubeconfigDirectory: directory,
+                                             logger: ControllerHarness.logger())
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let taken = fleet.server.port  // LocalKube listens there
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", "--kubeconfig", fleet.managementKubeconfigPath, "--http-port", String(taken), "--http-host", "127.0.0.1",
+                             "--identity", "run-test", "--log-level", "warning"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+            let log = ProcessOutput(errors.fileHandleForReading)
+            try await eventually("the manager exits (log: \(await log.tail()))") { !process.isRunning }
+            await log.waitForEnd()
+            let tail = await log.tail()
+            #expect(process.terminationStatus != 0)
+            #expect(tail.contains("cannot listen on 127.0.0.1:\(taken) (--http-port): the port is already in use by another process; choose another with --http-port"), "\(tail)")
+            #expect(!tail.contains("errno"), "\(tail)")
+        } catch {
+            if process.isRunning { process.terminate() }
+            await fleet.shutdown()
+            throw error
+        }
+        await fleet.shutdown()
+    }
 }
 
 extension RunCommandTests {

@@ -4,23 +4,50 @@ import Foundation
 /// for one (with a deadline) while the process still runs.
 public actor ProcessOutput {
     private var lines: [String] = []
-    private var partial = ""
+    private var partial: [UInt8] = []
+    private var ended = false
 
+    /// Chunks go through one ordered stream to one reader: a task per chunk could append them
+    /// out of order and split a line in two (a test once saw the end of a message before its
+    /// start).
     public init(_ handle: FileHandle) {
-        handle.readabilityHandler = { [weak self] handle in
+        let (chunks, continuation) = AsyncStream.makeStream(of: Data.self)
+        handle.readabilityHandler = { handle in
             let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            let text = String(decoding: data, as: UTF8.self)
-            Task { await self.append(text) }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                continuation.finish()
+            } else {
+                continuation.yield(data)
+            }
+        }
+        Task { [weak self] in
+            for await data in chunks { await self?.append(data) }
+            await self?.end()
         }
     }
 
-    private func append(_ text: String) {
-        partial += text
-        while let newline = partial.firstIndex(of: "\n") {
-            lines.append(String(partial[..<newline]))
-            partial = String(partial[partial.index(after: newline)...])
+    private func append(_ data: Data) {
+        partial += data
+        while let newline = partial.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: partial[..<newline], as: UTF8.self))
+            partial.removeSubrange(...newline)
         }
+    }
+
+    private func end() {
+        if !partial.isEmpty { lines.append(String(decoding: partial, as: UTF8.self)) }
+        partial = []
+        ended = true
+    }
+
+    /// Waits until the process closed its end of the pipe (it exited), so that every line it
+    /// wrote is here; returns whether it did within `timeout`.
+    @discardableResult
+    public func waitForEnd(timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !ended, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return ended
     }
 
     /// Every complete line so far.
