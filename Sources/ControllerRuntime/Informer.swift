@@ -100,20 +100,12 @@ public final class Informer: Sendable {
             var progress: WatchProgress?
             do {
                 if resourceVersion == nil {
-                    // Lists and watch requests run in child tasks: their deep async frames are
-                    // freed when they end, not kept at this long-lived task's high-water mark.
-                    let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
-                    let list = try await inChildTask { try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector)) }
-                    await onAlive?()
-                    let kept = include.map { list.items.filter($0) } ?? list.items
-                    let events = await cache.replace(with: transform.map { kept.map($0) } ?? kept)
-                    resourceVersion = list.resourceVersion
+                    // Lists, watch requests and what the handler does with each change run in
+                    // child tasks: a task keeps the memory of its deepest chain of async calls
+                    // for as long as it lives (the runtime keeps its frame slabs for reuse), and
+                    // a fleet runs thousands of these loops; a child's is freed when it ends.
+                    resourceVersion = try await inChildTask { try await self.listAndAnnounce() }
                     justListed = true
-                    let first = await !synced.isSet
-                    await synced.set()
-                    if !first || announceInitialList {
-                        for event in events { await handler(event) }
-                    }
                 }
                 progress = WatchProgress(resourceVersion: resourceVersion!)
                 try await watch(&progress!)
@@ -145,6 +137,21 @@ public final class Informer: Sendable {
                 if !(await pause(delay)) { return }
             }
         }
+    }
+
+    /// Lists, replaces the cache with what the list found and announces the difference (the
+    /// first list only when `announceInitialList`); returns the list's resourceVersion.
+    private func listAndAnnounce() async throws -> String {
+        let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
+        await onAlive?()
+        let kept = include.map { list.items.filter($0) } ?? list.items
+        let events = await cache.replace(with: transform.map { kept.map($0) } ?? kept)
+        let first = await !synced.isSet
+        await synced.set()
+        if !first || announceInitialList {
+            for event in events { await handler(event) }
+        }
+        return list.resourceVersion
     }
 
     /// Waits `delay`; false when cancelled meanwhile.
@@ -183,23 +190,34 @@ public final class Informer: Sendable {
         progress.opened = .now
         for try await event in events {
             progress.delivered += 1
-            await onAlive?()
             if let rv = event.resourceVersion { progress.resourceVersion = rv }
-            switch event.transformed(by: transform) {
-            case .added(let object), .modified(let object):
-                if let include, !include(object) {
-                    if let removed = await cache.remove(object) { await handler(.deleted(removed)) }
-                } else if let old = await cache.store(object) {
-                    await handler(.updated(old: old, new: object))
-                } else {
-                    await handler(.added(object))
-                }
-            case .deleted(let object):
-                let removed = await cache.remove(object)
-                await handler(.deleted(removed ?? object))
-            case .bookmark:
-                break
+            if case .bookmark = event {
+                await onAlive?()
+            } else {
+                // In a child task, as lists are (see listAndWatchLoop): the handler's calls
+                // run deep. Bookmarks, the most frequent event of an idle fleet, need none.
+                try await inChildTask { await self.deliver(event) }
             }
+        }
+    }
+
+    /// A watch event into the cache, and the change it made to the handler.
+    private func deliver(_ event: WatchEvent) async {
+        await onAlive?()
+        switch event.transformed(by: transform) {
+        case .added(let object), .modified(let object):
+            if let include, !include(object) {
+                if let removed = await cache.remove(object) { await handler(.deleted(removed)) }
+            } else if let old = await cache.store(object) {
+                await handler(.updated(old: old, new: object))
+            } else {
+                await handler(.added(object))
+            }
+        case .deleted(let object):
+            let removed = await cache.remove(object)
+            await handler(.deleted(removed ?? object))
+        case .bookmark:
+            break
         }
     }
 
