@@ -19,6 +19,14 @@ enum PodPolicyValidation {
         }
     }
 
+    /// `validateReadinessGates`: each condition type a qualified name.
+    static func readinessGates(_ gates: [JSONValue], path: String, errors: inout FieldErrors) {
+        for (i, gate) in gates.enumerated() {
+            let type = gate["conditionType"].stringValue ?? ""
+            for message in LabelValidation.qualifiedNameErrors(type) { errors.invalid("\(path)[\(i)].conditionType", .string(type), message) }
+        }
+    }
+
     /// `ValidateLabels` on the node selector: keys as qualified names, values as label values.
     static func nodeSelector(_ spec: JSONValue, path: String, errors: inout FieldErrors) {
         let field = "\(path).nodeSelector"

@@ -5,8 +5,8 @@ import StructuredMerge
 /// checks it (`ValidatePodSpec`, in its order): volumes, containers (names, images, lifecycle
 /// handlers, probes, termination message policy, ports, environment variable names, volume
 /// mounts, image pull policy, resources, security context), the restart policy each owner
-/// allows, the DNS policy, the node selector, the pod security context, affinity, topology
-/// spread constraints and tolerations.
+/// allows, the DNS policy, the node selector, the pod security context, affinity, the DNS
+/// config, readiness gates, topology spread constraints, tolerations and host aliases.
 enum PodSpecValidation {
     static let protocols = ["SCTP", "TCP", "UDP"]
     static let pullPolicies = ["Always", "IfNotPresent", "Never"]
@@ -32,8 +32,11 @@ enum PodSpecValidation {
         PodPolicyValidation.nodeSelector(spec, path: path, errors: &errors)
         PodPolicyValidation.podSecurityContext(spec["securityContext"], path: "\(path).securityContext", errors: &errors)
         PodSchedulingValidation.affinity(spec["affinity"], path: "\(path).affinity", errors: &errors)
+        PodDNSValidation.dnsConfig(spec, path: "\(path).dnsConfig", errors: &errors)
+        PodPolicyValidation.readinessGates(spec["readinessGates"].arrayValue ?? [], path: "\(path).readinessGates", errors: &errors)
         PodSchedulingValidation.topologySpreadConstraints(spec["topologySpreadConstraints"].arrayValue ?? [], path: "\(path).topologySpreadConstraints", errors: &errors)
         PodPolicyValidation.tolerations(spec["tolerations"].arrayValue ?? [], path: "\(path).tolerations", errors: &errors)
+        PodDNSValidation.hostAliases(spec["hostAliases"].arrayValue ?? [], path: "\(path).hostAliases", errors: &errors)
         return errors
     }
 
