@@ -93,50 +93,38 @@ public final class Informer: Sendable {
     }
 
     private func listAndWatchLoop() async {
-        var backoff = ListWatchBackoff()
-        var resourceVersion: String?
+        var cycle = ListWatchCycle(kind: kind, logger: logger)
         while !Task.isCancelled {
-            var justListed = false
-            var progress: WatchProgress?
+            let next: ListWatchCycle.Next
             do {
-                if resourceVersion == nil {
-                    // Lists, watch requests and what the handler does with each change run in
-                    // child tasks: a task keeps the memory of its deepest chain of async calls
-                    // for as long as it lives (the runtime keeps its frame slabs for reuse), and
-                    // a fleet runs thousands of these loops; a child's is freed when it ends.
-                    resourceVersion = try await inChildTask { try await self.listAndAnnounce() }
-                    justListed = true
-                }
-                progress = WatchProgress(resourceVersion: resourceVersion!)
-                try await watch(&progress!)
-                resourceVersion = progress!.resourceVersion
-                if let delay = backoff.watchEnded(lasted: progress!.open, events: progress!.delivered) {
-                    logger.warning("watch ended at once without an event, backing off", metadata: [
-                        "kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)",
-                    ])
-                    try await Task.sleep(for: delay)
-                }
-            } catch is CancellationError {
-                return
-            } catch let error as KubernetesError where error.isGone {
-                logger.debug("watch resourceVersion too old, relisting", metadata: ["kind": "\(kind)"])
-                resourceVersion = nil
-                // Gone right after a list: relisting at once would only repeat it.
-                if justListed, !(await pause(backoff.failed())) { return }
+                try await listAndWatch(&cycle)
+                next = cycle.watchEnded()
             } catch {
-                // A watch that failed after working resumes where it got to, and its failure
-                // counts as the first of a new series.
-                let delay: Duration
-                if let progress {
-                    resourceVersion = progress.resourceVersion
-                    delay = backoff.watchFailed(lasted: progress.open, events: progress.delivered)
-                } else {
-                    delay = backoff.failed()
-                }
-                logger.warning("list/watch failed, retrying", metadata: ["kind": "\(kind)", "attempt": "\(backoff.failures)", "retryIn": "\(delay)", "error": "\(error)"])
-                if !(await pause(delay)) { return }
+                next = cycle.failed(error)
+            }
+            switch next {
+            case .now: continue
+            case .after(let delay): if !(await pause(delay)) { return }
+            case .stop: return
             }
         }
+    }
+
+    /// One list (when there is no resourceVersion to resume from) and one watch. Lists, watch
+    /// requests and what the handler does with each change run in child tasks, and what follows
+    /// a watch is decided by `ListWatchCycle`, synchronously: a task keeps the memory of its
+    /// deepest chain of async frames for as long as it lives (the runtime keeps the slabs for
+    /// reuse), and an async function's frame holds every local of every path through it; a fleet
+    /// runs thousands of these loops.
+    private func listAndWatch(_ cycle: inout ListWatchCycle) async throws {
+        cycle.justListed = false
+        cycle.progress = nil
+        if cycle.resourceVersion == nil {
+            cycle.resourceVersion = try await inChildTask { try await self.listAndAnnounce() }
+            cycle.justListed = true
+        }
+        cycle.progress = WatchProgress(resourceVersion: cycle.resourceVersion!)
+        try await watch(&cycle.progress!)
     }
 
     /// Lists, replaces the cache with what the list found and announces the difference (the
@@ -162,19 +150,6 @@ public final class Informer: Sendable {
         } catch {
             return false
         }
-    }
-
-    /// How far one watch got: the resourceVersion to resume from, how many events (bookmarks
-    /// included) it delivered, and when the server answered it (nil: it never opened).
-    private struct WatchProgress {
-        var resourceVersion: String
-        var delivered = 0
-        var opened: ContinuousClock.Instant?
-
-        /// How long the stream has been open: zero for a watch that never opened. (Timed from
-        /// the request, a watch whose opening the client retried for seconds passed for a
-        /// healthy one, and an informer of a silent cluster never backed off past 100 ms.)
-        var open: Duration { opened.map { $0.duration(to: .now) } ?? .zero }
     }
 
     /// One watch request, from `progress.resourceVersion`, keeping `progress` up to date as

@@ -1,0 +1,72 @@
+import KubernetesClient
+import KubernetesModel
+import Logging
+import Testing
+@testable import ControllerRuntime
+
+/// What an informer does after a watch ends or fails, as a pure decision (the loop only lists,
+/// watches and pauses as told).
+@Suite struct ListWatchCycleTests {
+    static let kind = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
+
+    static func cycle(resourceVersion: String? = "10", justListed: Bool = false, progress: WatchProgress? = nil) -> ListWatchCycle {
+        var cycle = ListWatchCycle(kind: kind, logger: Logger(label: "test"))
+        cycle.resourceVersion = resourceVersion
+        cycle.justListed = justListed
+        cycle.progress = progress
+        return cycle
+    }
+
+    /// A watch that opened a minute ago and delivered `events`, having got to `rv`.
+    static func worked(to rv: String, events: Int = 3) -> WatchProgress {
+        WatchProgress(resourceVersion: rv, delivered: events, opened: .now - .seconds(60))
+    }
+
+    @Test func aHealthyWatchThatEndedResumesAtOnceFromWhereItGot() {
+        var cycle = Self.cycle(progress: Self.worked(to: "42"))
+        #expect(cycle.watchEnded() == .now)
+        #expect(cycle.resourceVersion == "42")
+        #expect(cycle.backoff.failures == 0)
+    }
+
+    @Test func aWatchThatEndedAtOnceWithoutAnEventBacksOffMoreEachTime() {
+        var cycle = Self.cycle(progress: WatchProgress(resourceVersion: "10", opened: .now))
+        #expect(cycle.watchEnded() == .after(.milliseconds(100)))
+        cycle.progress = WatchProgress(resourceVersion: "10", opened: .now)
+        #expect(cycle.watchEnded() == .after(.milliseconds(200)))
+        // A healthy one starts the count over.
+        cycle.progress = Self.worked(to: "11")
+        #expect(cycle.watchEnded() == .now)
+        #expect(cycle.backoff.failures == 0)
+    }
+
+    @Test func goneRelistsAtOnceUnlessItCameRightAfterAList() {
+        var watching = Self.cycle(progress: Self.worked(to: "42"))
+        #expect(watching.failed(KubernetesError(kind: .gone)) == .now)
+        #expect(watching.resourceVersion == nil)
+        var listed = Self.cycle(justListed: true, progress: WatchProgress(resourceVersion: "10"))
+        #expect(listed.failed(KubernetesError(kind: .gone)) == .after(.milliseconds(100)))
+        #expect(listed.resourceVersion == nil)
+    }
+
+    @Test func aFailedWatchResumesWhereItGotAndItsFailureStartsANewSeries() {
+        var cycle = Self.cycle(progress: Self.worked(to: "42"))
+        _ = cycle.failed(KubernetesError(kind: .serverError))
+        _ = cycle.failed(KubernetesError(kind: .serverError))
+        cycle.progress = Self.worked(to: "43")
+        #expect(cycle.failed(KubernetesError(kind: .unreachable)) == .after(.milliseconds(100)))
+        #expect(cycle.resourceVersion == "43")
+    }
+
+    @Test func aFailedListBacksOffAndKeepsNoResourceVersion() {
+        var cycle = Self.cycle(resourceVersion: nil)
+        #expect(cycle.failed(KubernetesError(kind: .unreachable)) == .after(.milliseconds(100)))
+        #expect(cycle.failed(KubernetesError(kind: .unreachable)) == .after(.milliseconds(200)))
+        #expect(cycle.resourceVersion == nil)
+    }
+
+    @Test func cancellationStops() {
+        var cycle = Self.cycle(progress: Self.worked(to: "42"))
+        #expect(cycle.failed(CancellationError()) == .stop)
+    }
+}
