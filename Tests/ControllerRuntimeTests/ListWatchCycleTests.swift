@@ -10,7 +10,9 @@ import Testing
     static let kind = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
 
     static func cycle(resourceVersion: String? = "10", justListed: Bool = false, progress: WatchProgress? = nil) -> ListWatchCycle {
-        var cycle = ListWatchCycle(kind: kind, logger: Logger(label: "test"))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical  // the cycle logs its warnings; not wanted in the test output
+        var cycle = ListWatchCycle(kind: kind, logger: logger)
         cycle.resourceVersion = resourceVersion
         cycle.justListed = justListed
         cycle.progress = progress
