@@ -132,18 +132,13 @@ enum ClusterPolicyValidation {
                         errors.invalid(field, .string(host), wildcardSubdomainMessage)
                     }
                 } else {
-                    subdomainErrors(host, field, &errors)
+                    ObjectValidation.subdomain(host, field, &errors)
                 }
             }
-            if let secret = tls["secretName"].stringValue, !secret.isEmpty { subdomainErrors(secret, "spec.tls[\(i)].secretName", &errors) }
+            if let secret = tls["secretName"].stringValue, !secret.isEmpty { ObjectValidation.subdomain(secret, "spec.tls[\(i)].secretName", &errors) }
         }
-        if let className = spec["ingressClassName"].stringValue { subdomainErrors(className, "spec.ingressClassName", &errors) }
+        if let className = spec["ingressClassName"].stringValue { ObjectValidation.subdomain(className, "spec.ingressClassName", &errors) }
         return errors
-    }
-
-    /// `IsDNS1123Subdomain`: length, then form.
-    private static func subdomainErrors(_ value: String, _ field: String, _ errors: inout FieldErrors) {
-        for message in ObjectValidation.subdomainErrors(value) ?? [] { errors.invalid(field, .string(value), message) }
     }
 
     private static func httpPath(_ path: JSONValue, at: String, errors: inout FieldErrors) {

@@ -104,6 +104,11 @@ enum ObjectValidation {
         return messages.isEmpty ? nil : messages
     }
 
+    /// `ValidateDNS1123Subdomain`: each of `subdomainErrors`' messages an invalid value at `field`.
+    static func subdomain(_ value: String, _ field: String, _ errors: inout FieldErrors) {
+        for message in subdomainErrors(value) ?? [] { errors.invalid(field, .string(value), message) }
+    }
+
     static func isSubdomain(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 253 else { return false }
         return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { part in

@@ -42,7 +42,7 @@ enum PodDNSValidation {
         for (i, search) in searches.enumerated() {
             // A trailing dot is allowed.
             let domain = search.hasSuffix(".") ? String(search.dropLast()) : search
-            for message in ObjectValidation.subdomainErrors(domain) ?? [] { errors.invalid("\(path).searches[\(i)]", .string(domain), message) }
+            ObjectValidation.subdomain(domain, "\(path).searches[\(i)]", &errors)
         }
         for (i, option) in (config["options"].arrayValue ?? []).enumerated() where (option["name"].stringValue ?? "").isEmpty {
             errors.required("\(path).options[\(i)]", "must not be empty")
@@ -53,10 +53,7 @@ enum PodDNSValidation {
         for alias in aliases {
             let ip = alias["ip"].stringValue ?? ""
             if IPAddress.bytes(ip) == nil { errors.invalid("\(path).ip", .string(ip), invalidIPMessage) }
-            for hostname in alias["hostnames"].arrayValue ?? [] {
-                let name = hostname.stringValue ?? ""
-                for message in ObjectValidation.subdomainErrors(name) ?? [] { errors.invalid("\(path).hostnames", .string(name), message) }
-            }
+            for hostname in alias["hostnames"].arrayValue ?? [] { ObjectValidation.subdomain(hostname.stringValue ?? "", "\(path).hostnames", &errors) }
         }
     }
 }

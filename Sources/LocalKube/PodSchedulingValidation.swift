@@ -94,10 +94,7 @@ enum PodSchedulingValidation {
                 errors.invalid("\(at).key", .string(key), "not a valid field selector key")
                 continue
             }
-            for (k, value) in values.enumerated() {
-                let name = value.stringValue ?? ""
-                for message in ObjectValidation.subdomainErrors(name) ?? [] { errors.invalid("\(at).values[\(k)]", .string(name), message) }
-            }
+            for (k, value) in values.enumerated() { ObjectValidation.subdomain(value.stringValue ?? "", "\(at).values[\(k)]", &errors) }
         }
     }
 
