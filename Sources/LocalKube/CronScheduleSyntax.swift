@@ -111,7 +111,7 @@ enum CronScheduleSyntax {
     }
 
     /// Go's `time.ParseDuration` errors: `[-+]` then one or more decimal numbers, each with a unit.
-    private static func durationError(_ text: String) -> String? {
+    static func durationError(_ text: String) -> String? {
         let invalid = "time: invalid duration \(GoSyntax.quote(text))"
         var rest = Substring(text)
         if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }

@@ -8,8 +8,9 @@ import KubernetesModel
 /// order: the group, the scope, a schema for each version, version names, unique names and one
 /// storage version, the required names and their formats, the printer columns; then the stored
 /// versions the strategy derived. The schemas: `CustomResourceSchemaValidation`, per version in
-/// the versions loop, or once (`spec.validation`) after the names when hoisted. Not checked:
-/// subresources, conversion, deprecation warnings.
+/// the versions loop, or once (`spec.validation`) after the names when hoisted; the scale
+/// subresource's paths likewise (`CustomResourceSubresourceValidation`); defaults need
+/// `preserveUnknownFields: false`. Not checked: conversion, deprecation warnings.
 enum CustomResourceDefinitionValidation {
     static func errors(_ crd: JSONValue, old: JSONValue? = nil) -> FieldErrors {
         var errors = FieldErrors()
@@ -33,6 +34,10 @@ enum CustomResourceDefinitionValidation {
         } else if !["Cluster", "Namespaced"].contains(scope) {
             errors.notSupported("spec.scope", scope, ["Cluster", "Namespaced"])
         }
+        if spec["preserveUnknownFields"].boolValue == true,
+           versions.contains(where: { CustomResourceSubresourceValidation.schemaHasDefaults($0["schema"]["openAPIV3Schema"]) }) {
+            errors.invalid("spec.preserveUnknownFields", .go("true"), "must be false in order to use defaults in the schema")
+        }
         for (i, version) in versions.enumerated() where version["schema"]["openAPIV3Schema"].isNull {
             errors.required("spec.versions[\(i)].schema.openAPIV3Schema", "schemas are required")
         }
@@ -47,7 +52,11 @@ enum CustomResourceDefinitionValidation {
                 errors.invalid("spec.versions[\(i)].name", .string(name), messages.joined(separator: ","))
             }
             if !hoistedSchema, case .object = version["schema"]["openAPIV3Schema"] {
-                errors.append(contentsOf: CustomResourceSchemaValidation.errors(version["schema"]["openAPIV3Schema"], at: "spec.versions[\(i)].schema.openAPIV3Schema"))
+                errors.append(contentsOf: CustomResourceSchemaValidation.errors(version["schema"]["openAPIV3Schema"], at: "spec.versions[\(i)].schema.openAPIV3Schema",
+                                                                                statusEnabled: !version["subresources"]["status"].isNull))
+            }
+            if !hoistedSubresources {
+                CustomResourceSubresourceValidation.errors(version["subresources"], at: "spec.versions[\(i)].subresources", into: &errors)
             }
             if !hoistedColumns {
                 for (c, column) in columns(version).enumerated() {
@@ -67,7 +76,11 @@ enum CustomResourceDefinitionValidation {
         }
         nameErrors(spec["names"], errors: &errors)
         if hoistedSchema, let schema = versions.first?["schema"]["openAPIV3Schema"], case .object = schema {
-            errors.append(contentsOf: CustomResourceSchemaValidation.errors(schema, at: "spec.validation.openAPIV3Schema"))
+            errors.append(contentsOf: CustomResourceSchemaValidation.errors(schema, at: "spec.validation.openAPIV3Schema",
+                                                                            statusEnabled: versions.contains { !$0["subresources"]["status"].isNull }))
+        }
+        if hoistedSubresources, let first = versions.first {
+            CustomResourceSubresourceValidation.errors(first["subresources"], at: "spec.subresources", into: &errors)
         }
         if hoistedColumns, let first = versions.first {
             for (c, column) in columns(first).enumerated() {

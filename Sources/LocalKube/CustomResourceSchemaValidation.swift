@@ -12,17 +12,19 @@ import KubernetesModel
 /// Paths are the internal form's: `spec.validation.openAPIV3Schema` when every version has the
 /// same schema, else `spec.versions[i].schema.openAPIV3Schema`; map keys print as `[key]`.
 /// Properties are walked in sorted order (the server's order among them is Go's map order).
-/// Not checked: CEL rules (`x-kubernetes-validations`), defaults against their schema, patterns
-/// as Go regular expressions, the root rules of the status subresource.
+/// Then, the schema being structural, its defaults (`CustomResourceDefaultValidation`). Patterns
+/// must compile as Go regular expressions (`GoRegexpSyntax`); defaults in the root's metadata,
+/// kind and apiVersion are refused in the walk. Not checked: CEL rules (`x-kubernetes-validations`).
 enum CustomResourceSchemaValidation {
     static let types = ["array", "boolean", "integer", "number", "object", "string"]
 
-    static func errors(_ schema: JSONValue, at path: String) -> FieldErrors {
+    static func errors(_ schema: JSONValue, at path: String, statusEnabled: Bool = false) -> FieldErrors {
         var errors = FieldErrors()
         let root = path
+        if statusEnabled { StatusRootSchemaValidation.errors(schema, at: root, into: &errors) }
         if schema["nullable"].boolValue == true { errors.forbidden("\(root).nullable", "nullable cannot be true at the root") }
         var unconvertible = false
-        openAPIErrors(schema, at: root, into: &errors, unconvertible: &unconvertible)
+        openAPIErrors(schema, at: root, meta: .root, into: &errors, unconvertible: &unconvertible)
         // The structural form cannot hold what the walk refused (`$ref`, item arrays, ...): the
         // server then reports the walk's errors alone.
         guard !unconvertible else { return errors }
@@ -31,13 +33,47 @@ enum CustomResourceSchemaValidation {
         completenessErrors(schema, at: root, into: &structural)
         let sorted = structural.causes.sorted { "\($0.field ?? ""): \($0.message ?? "")" < "\($1.field ?? ""): \($1.message ?? "")" }
         errors.append(causes: sorted)
+        // Defaults are checked against a schema only once it is structural.
+        if structural.isEmpty { errors.append(contentsOf: CustomResourceDefaultValidation.errors(schema, at: root)) }
         return errors
+    }
+
+    /// Where a node sits relative to resource metadata (the root's or an embedded resource's
+    /// `apiVersion`, `kind` and `metadata`), which decides whether it may have a `default`.
+    struct MetaContext {
+        var isRoot = false
+        var insideResourceMeta = false
+        /// Why a default here is refused (`in top-level metadata`), if it is.
+        var forbiddenDefaults: String?
+
+        static let root = MetaContext(isRoot: true)
+
+        func property(_ key: String, of node: JSONValue) -> MetaContext {
+            var sub = MetaContext(insideResourceMeta: insideResourceMeta, forbiddenDefaults: forbiddenDefaults)
+            if isRoot || node["x-kubernetes-embedded-resource"].boolValue == true, ["metadata", "kind", "apiVersion"].contains(key) {
+                sub.insideResourceMeta = true
+                if isRoot { sub.forbiddenDefaults = "in top-level \(key)" }
+            }
+            return sub
+        }
+
+        var additionalProperties: MetaContext {
+            var sub = MetaContext(insideResourceMeta: insideResourceMeta, forbiddenDefaults: forbiddenDefaults)
+            if insideResourceMeta { sub.forbiddenDefaults = "inside additionalProperties applying to object metadata" }
+            return sub
+        }
+
+        var nested: MetaContext { MetaContext(insideResourceMeta: insideResourceMeta, forbiddenDefaults: forbiddenDefaults) }
     }
 
     // MARK: The OpenAPI walk
 
-    private static func openAPIErrors(_ node: JSONValue, at path: String, into errors: inout FieldErrors, unconvertible: inout Bool) {
+    private static func openAPIErrors(_ node: JSONValue, at path: String, meta: MetaContext, into errors: inout FieldErrors, unconvertible: inout Bool) {
         guard case .object = node else { return }
+        if !node["default"].isNull, let reason = meta.forbiddenDefaults { errors.forbidden("\(path).default", "must not be set \(reason)") }
+        if node["x-kubernetes-embedded-resource"].boolValue == true, meta.insideResourceMeta {
+            errors.forbidden("\(path).x-kubernetes-embedded-resource", "must not be used inside of resource meta")
+        }
         for (key, detail) in [("id", "id is not supported"), ("additionalItems", "additionalItems is not supported"),
                               ("patternProperties", "patternProperties is not supported"), ("definitions", "definitions is not supported"),
                               ("dependencies", "dependencies is not supported"), ("$ref", "$ref is not supported")]
@@ -61,17 +97,19 @@ enum CustomResourceSchemaValidation {
         if !properties.isEmpty, additional.boolValue == false || additional.objectValue != nil {
             errors.forbidden("\(path).additionalProperties", "additionalProperties and properties are mutual exclusive")
         }
-        if additional.objectValue != nil { openAPIErrors(additional, at: "\(path).additionalProperties", into: &errors, unconvertible: &unconvertible) }
-        for key in properties.keys.sorted() {
-            openAPIErrors(properties[key] ?? .null, at: "\(path).properties[\(key)]", into: &errors, unconvertible: &unconvertible)
+        if additional.objectValue != nil {
+            openAPIErrors(additional, at: "\(path).additionalProperties", meta: meta.additionalProperties, into: &errors, unconvertible: &unconvertible)
         }
-        openAPIErrors(node["not"], at: "\(path).not", into: &errors, unconvertible: &unconvertible)
+        for key in properties.keys.sorted() {
+            openAPIErrors(properties[key] ?? .null, at: "\(path).properties[\(key)]", meta: meta.property(key, of: node), into: &errors, unconvertible: &unconvertible)
+        }
+        openAPIErrors(node["not"], at: "\(path).not", meta: meta.nested, into: &errors, unconvertible: &unconvertible)
         for combinator in ["allOf", "oneOf", "anyOf"] {
             for (i, nested) in (node[combinator].arrayValue ?? []).enumerated() {
-                openAPIErrors(nested, at: "\(path).\(combinator)[\(i)]", into: &errors, unconvertible: &unconvertible)
+                openAPIErrors(nested, at: "\(path).\(combinator)[\(i)]", meta: meta.nested, into: &errors, unconvertible: &unconvertible)
             }
         }
-        if node["items"].objectValue != nil { openAPIErrors(node["items"], at: "\(path).items", into: &errors, unconvertible: &unconvertible) }
+        if node["items"].objectValue != nil { openAPIErrors(node["items"], at: "\(path).items", meta: meta.nested, into: &errors, unconvertible: &unconvertible) }
         if node["x-kubernetes-preserve-unknown-fields"].boolValue == false {
             errors.invalid("\(path).x-kubernetes-preserve-unknown-fields", .go("false"), "must be true or undefined")
         }
@@ -169,6 +207,7 @@ enum CustomResourceSchemaValidation {
         let properties = node["properties"].objectValue ?? [:]
         let additional = node["additionalProperties"]
 
+        patternErrors(node, at: path, into: &errors)
         if type == "array", node["items"].isNull { errors.required("\(path).items", "must be specified") }
         if level == .root, !additional.isNull { errors.forbidden("\(path).additionalProperties", "must not be used at the root") }
         if intOrString, preserve {
@@ -253,8 +292,16 @@ enum CustomResourceSchemaValidation {
         list.count == 2 && list[0].objectValue?.count == 1 && list[0]["type"] == "integer" && list[1].objectValue?.count == 1 && list[1]["type"] == "string"
     }
 
+    /// `validateValueValidation`: a `pattern` must compile as a Go regular expression.
+    private static func patternErrors(_ node: JSONValue, at path: String, into errors: inout FieldErrors) {
+        if let pattern = node["pattern"].stringValue, !pattern.isEmpty, let failure = GoRegexpSyntax.compileError(pattern) {
+            errors.invalid("\(path).pattern", .string(pattern), "must be a valid regular expression, but isn't: \(failure)")
+        }
+    }
+
     private static func nestedErrors(_ node: JSONValue, at path: String, into errors: inout FieldErrors) {
         guard case .object = node else { return }
+        patternErrors(node, at: path, into: &errors)
         for (key, detail) in [("type", "must be empty to be structural"), ("title", "must be empty to be structural"),
                               ("description", "must be empty to be structural")]
         where !(node[key].stringValue ?? "").isEmpty {

@@ -1,14 +1,19 @@
 import KubernetesModel
 
-/// A custom resource's values checked against its CRD openAPIV3Schema (type, enum, bounds,
-/// required, lengths, patterns, item counts), with the real server's cause wording.
+/// A custom resource's values checked against its CRD openAPIV3Schema as kube-openapi's schema
+/// validator does it on v1.24 (type, enum, bounds, `multipleOf`, required, lengths, patterns,
+/// `format`, item and property counts, `allOf`/`anyOf`/`oneOf`/`not`), then the list types
+/// (`CustomResourceListValidation`), with the real server's cause wording. A composition's own
+/// error is not a field error on the server (it goes through `field.Invalid(nil, "", …)`), so
+/// its field prints as `<nil>`.
 struct CustomResourceValidation {
     private(set) var causes: [KubeStatus.Cause] = []
 
     static func causes(_ object: JSONValue, schema: JSONValue) -> [KubeStatus.Cause] {
         var v = CustomResourceValidation()
         if case .object(let o) = object {
-            for (key, value) in o where !["apiVersion", "kind", "metadata"].contains(key) {
+            for key in o.keys.sorted() where !["apiVersion", "kind", "metadata"].contains(key) {
+                guard let value = o[key] else { continue }
                 if let property = schema["properties"][key].objectValue.map(JSONValue.object) {
                     v.validate(value, property, path: key)
                 }
@@ -16,8 +21,27 @@ struct CustomResourceValidation {
             for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where o[required] == nil {
                 v.causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: required))
             }
+            v.objectCounts(object, schema, path: "")
+            v.compositions(object, schema, path: "")
         }
-        return v.causes.sorted { ($0.field ?? "") < ($1.field ?? "") }
+        // By field, and for one field in the order found (properties are walked in sorted order;
+        // the server walks them in Go's map order).
+        let sorted = v.causes.enumerated().sorted { ($0.element.field ?? "", $0.offset) < ($1.element.field ?? "", $1.offset) }.map(\.element)
+        return sorted + CustomResourceListValidation.causes(object, schema: schema)
+    }
+
+    /// A value checked against one schema node, as `ValidateCustomResource(fieldPrefix, value, …)`
+    /// reports it: messages name paths inside the value (`""` for the value itself, so a type
+    /// error reads ` in body must be of type …`), fields start at `fieldPrefix`.
+    static func valueCauses(_ value: JSONValue, schema: JSONValue, fieldPrefix: String) -> [KubeStatus.Cause] {
+        var v = CustomResourceValidation()
+        v.validate(value, schema, path: "")
+        return v.causes.map { cause in
+            var c = cause
+            let field = cause.field ?? ""
+            c.field = field.isEmpty || field == "<nil>" ? fieldPrefix : "\(fieldPrefix).\(field)"
+            return c
+        }
     }
 
     private mutating func invalid(_ path: String, _ value: JSONValue, _ message: String) {
@@ -41,6 +65,7 @@ struct CustomResourceValidation {
             causes.append(.init(reason: "FieldValueTypeInvalid", message: "Invalid value: \"\(Self.jsonType(value))\": \(path) in body must be of type \(type): \"\(Self.jsonType(value))\"", field: path))
             return
         }
+        compositions(value, schema, path: path)
         if case .array(let allowed) = schema["enum"], !allowed.contains(value) {
             let list = allowed.map { Self.goValue($0) }.joined(separator: ", ")
             causes.append(.init(reason: "FieldValueNotSupported", message: "Unsupported value: \(Self.goValue(value)): supported values: \(list)", field: path))
@@ -58,6 +83,14 @@ struct CustomResourceValidation {
                     invalid(path, value, "\(path) in body should be less than \(exclusive ? "" : "or equal to ")\(Self.number(schema["maximum"]))")
                 }
             }
+            if let factor = schema["multipleOf"].doubleValue, factor > 0 {
+                // go-openapi's MultipleOf: the quotient (or, for factors below 1, the product with
+                // the inverse) must be a JSON integer.
+                let quotient = factor < 1 ? (1 / factor) * number : number / factor
+                if !(quotient.isFinite && quotient.rounded() == quotient) {
+                    invalid(path, value, "\(path) in body should be a multiple of \(Self.number(schema["multipleOf"]))")
+                }
+            }
         }
         if case .string(let s) = value {
             if let min = schema["minLength"].intValue, s.count < min { invalid(path, value, "\(path) in body should be at least \(min) chars long") }
@@ -65,20 +98,18 @@ struct CustomResourceValidation {
             if let pattern = schema["pattern"].stringValue, let regex = try? Regex(pattern), (try? regex.firstMatch(in: s)) == nil {
                 invalid(path, value, "\(path) in body should match '\(pattern)'")
             }
+            if let format = schema["format"].stringValue, SchemaStringFormat.accepts(format, s) == false {
+                causes.append(.init(reason: "FieldValueTypeInvalid",
+                                    message: "Invalid value: \(Self.goValue(value)): \(path) in body must be of type \(format): \(GoSyntax.quote(s))", field: path))
+            }
         }
         switch value {
         case .object(let o):
-            let properties = schema["properties"].objectValue ?? [:]
-            for (key, child) in o {
-                if let p = properties[key] {
-                    validate(child, p, path: "\(path).\(key)")
-                } else if case .object = schema["additionalProperties"] {
-                    validate(child, schema["additionalProperties"], path: "\(path).\(key)")
-                }
-            }
+            for field in Self.fields(of: o, schema: schema) { validate(field.value, field.schema, path: Self.join(path, field.key)) }
             for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where o[required] == nil {
-                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: "\(path).\(required)"))
+                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: Self.join(path, required)))
             }
+            objectCounts(value, schema, path: path)
         case .array(let items):
             if let min = schema["minItems"].intValue, items.count < min { invalid(path, value, "\(path) in body should have at least \(min) items") }
             if let max = schema["maxItems"].intValue, items.count > max { invalid(path, value, "\(path) in body should have at most \(max) items") }
@@ -86,6 +117,70 @@ struct CustomResourceValidation {
                 for (i, item) in items.enumerated() { validate(item, schema["items"], path: "\(path)[\(i)]") }
             }
         default: break
+        }
+    }
+
+    /// `minProperties`/`maxProperties`: the server prints the bound as the value.
+    private mutating func objectCounts(_ value: JSONValue, _ schema: JSONValue, path: String) {
+        guard case .object(let o) = value else { return }
+        if let max = schema["maxProperties"].intValue, o.count > max {
+            invalid(path, .int(Int64(max)), "\(path) in body should have at most \(max) properties")
+        }
+        if let min = schema["minProperties"].intValue, o.count < min {
+            invalid(path, .int(Int64(min)), "\(path) in body should have at least \(min) properties")
+        }
+    }
+
+    /// `anyOf`, `oneOf`, `allOf` and `not` as kube-openapi's schema-props validator runs them: a
+    /// failed `anyOf` or `oneOf` reports its own error and the errors of the failing branch with
+    /// the fewest errors (upstream keeps the branch with the most passed checks; the two agree
+    /// on the common one-check branches), `allOf` every branch's errors.
+    private mutating func compositions(_ value: JSONValue, _ schema: JSONValue, path: String) {
+        func branchCauses(_ branch: JSONValue) -> [KubeStatus.Cause] {
+            var inner = CustomResourceValidation()
+            inner.validate(value, branch, path: path)
+            return inner.causes
+        }
+        func composite(_ message: String) {
+            causes.append(.init(reason: "FieldValueInvalid", message: "Invalid value: \"\": \(GoSyntax.quote(path)) \(message)", field: "<nil>"))
+        }
+        if case .array(let branches) = schema["anyOf"], !branches.isEmpty {
+            let results = branches.map(branchCauses)
+            if !results.contains(where: \.isEmpty) {
+                composite("must validate at least one schema (anyOf)")
+                causes += results.min { $0.count < $1.count } ?? []
+            }
+        }
+        if case .array(let branches) = schema["oneOf"], !branches.isEmpty {
+            let results = branches.map(branchCauses)
+            let valid = results.filter(\.isEmpty).count
+            if valid != 1 {
+                composite("must validate one and only one schema (oneOf). " + (valid == 0 ? "Found none valid" : "Found \(valid) valid alternatives"))
+                if valid == 0 { causes += results.min { $0.count < $1.count } ?? [] }
+            }
+        }
+        if case .array(let branches) = schema["allOf"], !branches.isEmpty {
+            let results = branches.map(branchCauses)
+            for result in results { causes += result }
+            let valid = results.filter(\.isEmpty).count
+            if valid != branches.count { composite("must validate all the schemas (allOf)" + (valid == 0 ? ". None validated" : "")) }
+        }
+        if case .object = schema["not"], branchCauses(schema["not"]).isEmpty {
+            composite("must not validate the schema (not)")
+        }
+    }
+
+    private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// An object value's fields (in key order) with the schema each falls under: its property's,
+    /// else `additionalProperties`'; fields under neither are left out.
+    static func fields(of object: [String: JSONValue], schema: JSONValue) -> [(key: String, value: JSONValue, schema: JSONValue, isAdditional: Bool)] {
+        let properties = schema["properties"].objectValue ?? [:]
+        return object.keys.sorted().compactMap { key in
+            guard let value = object[key] else { return nil }
+            if let property = properties[key] { return (key, value, property, false) }
+            if case .object = schema["additionalProperties"] { return (key, value, schema["additionalProperties"], true) }
+            return nil
         }
     }
 

@@ -107,6 +107,14 @@ enum IPAddress {
         return bytes
     }
 
+    /// Go's `net.ParseIP` (Go 1.17 and later): IPv4 parts without leading zeros.
+    static func strictBytes(_ text: String) -> [UInt8]? {
+        if text.contains(":") { return bytes(text) }
+        var raw = in_addr()
+        guard inet_pton(AF_INET, text, &raw) == 1 else { return nil }
+        return withUnsafeBytes(of: &raw) { Array($0) }
+    }
+
     static func specialRangeMessages(_ b: [UInt8], text: String) -> [String] {
         var messages: [String] = []
         let v4 = b.count == 4

@@ -88,6 +88,12 @@ enum ObjectDefaults {
             setIfAbsent(&object, ["spec", "requiresRepublish"], false)
         case ("apiextensions.k8s.io", "CustomResourceDefinition"):
             setIfAbsent(&object, ["spec", "conversion", "strategy"], "None")
+            if case .array(var versions) = object["spec"]["versions"] {
+                for i in versions.indices where !versions[i]["schema"]["openAPIV3Schema"].isNull {
+                    dropValidationRules(&versions[i]["schema"]["openAPIV3Schema"])
+                }
+                object["spec"]["versions"] = .array(versions)
+            }
             // v1's SetDefaults_CustomResourceDefinitionSpec: singular from kind, listKind kind+List.
             if let kind = object["spec"]["names"]["kind"].stringValue, !kind.isEmpty {
                 setIfEmpty(&object, ["spec", "names", "singular"], .string(kind.lowercased()))

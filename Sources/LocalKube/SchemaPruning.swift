@@ -41,9 +41,10 @@ struct SchemaPruning {
     }
 
     /// Remove undeclared fields; returns their paths (`spec.bogus`, `spec.containers[0].x`).
-    func prune(_ value: inout JSONValue, schema: JSONValue) -> [String] {
+    /// `asResourceRoot`: the value is a resource, whose `apiVersion`, `kind` and `metadata` stay.
+    func prune(_ value: inout JSONValue, schema: JSONValue, asResourceRoot: Bool = true) -> [String] {
         var removed: [String] = []
-        prune(&value, schema: schema, path: "", removed: &removed, root: true)
+        prune(&value, schema: schema, path: "", removed: &removed, root: asResourceRoot)
         return removed
     }
 
