@@ -50,12 +50,40 @@ enum PodPolicyValidation {
         seccompProfile(context["seccompProfile"], path: "\(path).seccompProfile", errors: &errors)
     }
 
-    /// `ValidateSecurityContext` of a container (privileged is left to the cluster's policy; procMount
-    /// is behind a feature gate that is off in v1.24, so the server drops it).
+    /// `ValidateSecurityContext` of a container (privileged is left to the cluster's policy, which
+    /// allows it on kubeadm clusters; procMount is behind a feature gate that is off in v1.24, so
+    /// the server drops it): ids, seccomp, then `allowPrivilegeEscalation: false` against
+    /// `privileged: true` and an added `CAP_SYS_ADMIN`, each reported at the context with the
+    /// internal `core.SecurityContext` as Go's `%#v` prints it. Windows options are not checked.
     static func containerSecurityContext(_ context: JSONValue, path: String, errors: inout FieldErrors) {
         guard case .object = context else { return }
         for field in ["runAsUser", "runAsGroup"] { idRange(context[field], "\(path).\(field)", &errors) }
         seccompProfile(context["seccompProfile"], path: "\(path).seccompProfile", errors: &errors)
+        guard context["allowPrivilegeEscalation"].boolValue == false else { return }
+        if context["privileged"].boolValue == true {
+            errors.invalid(path, .go(goSecurityContext(context)), "cannot set `allowPrivilegeEscalation` to false and `privileged` to true")
+        }
+        for capability in context["capabilities"]["add"].arrayValue ?? [] where capability == "CAP_SYS_ADMIN" {
+            errors.invalid(path, .go(goSecurityContext(context)), "cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN")
+        }
+    }
+
+    /// The internal `core.SecurityContext` as `%#v` prints it: every field a pointer, set ones with
+    /// stand-in addresses (the conformance normaliser reads them as `<ptr>`).
+    static func goSecurityContext(_ context: JSONValue) -> String {
+        let fields: [(String, String, String)] = [
+            ("Capabilities", "capabilities", "core.Capabilities"), ("Privileged", "privileged", "bool"),
+            ("SELinuxOptions", "seLinuxOptions", "core.SELinuxOptions"), ("WindowsOptions", "windowsOptions", "core.WindowsSecurityContextOptions"),
+            ("RunAsUser", "runAsUser", "int64"), ("RunAsGroup", "runAsGroup", "int64"), ("RunAsNonRoot", "runAsNonRoot", "bool"),
+            ("ReadOnlyRootFilesystem", "readOnlyRootFilesystem", "bool"), ("AllowPrivilegeEscalation", "allowPrivilegeEscalation", "bool"),
+            ("ProcMount", "procMount", "core.ProcMountType"), ("SeccompProfile", "seccompProfile", "core.SeccompProfile"),
+        ]
+        var address = 0xc000c30000
+        return "core.SecurityContext{" + fields.map { name, key, type in
+            guard !context[key].isNull else { return "\(name):(*\(type))(nil)" }
+            defer { address += 0x10 }
+            return "\(name):(*\(type))(0x\(String(address, radix: 16)))"
+        }.joined(separator: ", ") + "}"
     }
 
     private static func idRange(_ value: JSONValue, _ field: String, _ errors: inout FieldErrors) {

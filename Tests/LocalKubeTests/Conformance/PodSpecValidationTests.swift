@@ -29,6 +29,12 @@ import Testing
         return spec
     }
 
+    /// A `core.SecurityContext` with capabilities, privileged and allowPrivilegeEscalation set, as `%#v` prints it.
+    static let securityContextDump = "core.SecurityContext{Capabilities:(*core.Capabilities)(0xc000c30000), Privileged:(*bool)(0xc000c30010), "
+        + "SELinuxOptions:(*core.SELinuxOptions)(nil), WindowsOptions:(*core.WindowsSecurityContextOptions)(nil), RunAsUser:(*int64)(nil), "
+        + "RunAsGroup:(*int64)(nil), RunAsNonRoot:(*bool)(nil), ReadOnlyRootFilesystem:(*bool)(nil), AllowPrivilegeEscalation:(*bool)(0xc000c30020), "
+        + "ProcMount:(*core.ProcMountType)(nil), SeccompProfile:(*core.SeccompProfile)(nil)}"
+
     static let fileMode = "must be a number between 0 and 0777 (octal), both inclusive"
     static let idRange = "must be between 0 and 2147483647, inclusive"
     static let qualifiedName = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"
@@ -91,6 +97,11 @@ import Testing
              message: prefix + "[\(c0).securityContext.runAsGroup: Invalid value: -1: \(idRange), "
                 + "\(c0).securityContext.seccompProfile.type: Unsupported value: \"Custom\": supported values: \"Localhost\", \"RuntimeDefault\", \"Unconfined\", "
                 + "spec.template.spec.securityContext.fsGroup: Invalid value: -5: \(idRange), spec.template.spec.securityContext.runAsUser: Invalid value: -1: \(idRange)]"),
+        Case(about: "no privilege escalation, yet privileged and CAP_SYS_ADMIN: the context printed as the internal struct", path: deployments,
+             body: deployment(pod(container: container(["securityContext": ["allowPrivilegeEscalation": false, "privileged": true,
+                                                                             "capabilities": ["add": ["CAP_SYS_ADMIN"]]]]))),
+             message: prefix + "[\(c0).securityContext: Invalid value: \(securityContextDump): cannot set `allowPrivilegeEscalation` to false and `privileged` to true, "
+                + "\(c0).securityContext: Invalid value: \(securityContextDump): cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN]"),
         Case(about: "lifecycle handlers: exactly one each", path: deployments,
              body: deployment(pod(container: container(["lifecycle": ["preStop": [:], "postStart": ["exec": ["command": []], "tcpSocket": ["port": 80]]]]))),
              message: prefix + "[\(c0).lifecycle.postStart.exec.command: Required value, \(c0).lifecycle.postStart.tcpSocket: Forbidden: may not specify more than 1 handler type, "
