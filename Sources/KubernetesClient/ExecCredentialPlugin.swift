@@ -96,6 +96,42 @@ public struct ExecCredentialPlugin: Sendable {
         return credential
     }
 
+    /// Launch attempts while the plugin's file is busy: about 0.3 s in all.
+    static let busyLaunchAttempts = 6
+
+    /// The plugin's process, its environment (with `KUBERNETES_EXEC_INFO`) and pipes.
+    private static func makeProcess(_ config: ExecConfig, info: String) -> (Process, Pipe, Pipe) {
+        let process = Process()
+        let command = config.command
+        if command.contains("/") {
+            process.executableURL = URL(fileURLWithPath: Kubeconfig.absolutePath(command, relativeTo: config.baseDirectory))
+            process.arguments = config.args
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [command] + config.args
+        }
+        var environment = ProcessInfo.processInfo.environment
+        for variable in config.env { environment[variable.name] = variable.value }
+        environment["KUBERNETES_EXEC_INFO"] = info
+        process.environment = environment
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        process.standardInput = FileHandle.nullDevice
+        return (process, stdout, stderr)
+    }
+
+    /// Whether launching failed with ETXTBSY (Foundation wraps the errno in its own error).
+    static func isTextFileBusy(_ error: any Error) -> Bool {
+        var current: NSError? = error as NSError
+        while let e = current {
+            if e.domain == NSPOSIXErrorDomain, e.code == Int(ETXTBSY) { return true }
+            current = e.userInfo[NSUnderlyingErrorKey] as? NSError
+        }
+        return false
+    }
+
     private func failure(_ reason: String) -> KubernetesError {
         KubernetesError(kind: .credentials, message: "exec plugin \(config.command): \(reason)")
     }
@@ -111,27 +147,20 @@ public struct ExecCredentialPlugin: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async {
-                    let process = Process()
                     let command = config.command
-                    if command.contains("/") {
-                        process.executableURL = URL(fileURLWithPath: Kubeconfig.absolutePath(command, relativeTo: config.baseDirectory))
-                        process.arguments = config.args
-                    } else {
-                        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                        process.arguments = [command] + config.args
-                    }
-                    var environment = ProcessInfo.processInfo.environment
-                    for variable in config.env { environment[variable.name] = variable.value }
-                    environment["KUBERNETES_EXEC_INFO"] = info
-                    process.environment = environment
-                    let stdout = Pipe()
-                    let stderr = Pipe()
-                    process.standardOutput = stdout
-                    process.standardError = stderr
-                    process.standardInput = FileHandle.nullDevice
-                    guard run.start(process) else {
-                        continuation.resume(throwing: CancellationError())
-                        return
+                    var (process, stdout, stderr) = Self.makeProcess(config, info: info)
+                    // "Text file busy": the plugin's file is open for writing somewhere (being
+                    // replaced, or just written by a process that forked meanwhile). It passes in
+                    // moments; a credential must not fail for it. A new Process each attempt.
+                    for attempt in 1...Self.busyLaunchAttempts {
+                        guard run.start(process) else {
+                            continuation.resume(throwing: CancellationError())
+                            return
+                        }
+                        guard let error = run.launchError, Self.isTextFileBusy(error), attempt < Self.busyLaunchAttempts else { break }
+                        Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+                        run.clearLaunchError()
+                        (process, stdout, stderr) = Self.makeProcess(config, info: info)
                     }
                     if let error = run.launchError {
                         var message = "exec plugin \(command): cannot run it: \(error.localizedDescription)"
@@ -175,6 +204,13 @@ private final class PluginRun: @unchecked Sendable {
     private var process: Process?
     private var stopped: Ending?
     private(set) var launchError: (any Error)?
+
+    /// Forgets a failed launch before trying again.
+    func clearLaunchError() {
+        lock.lock()
+        defer { lock.unlock() }
+        launchError = nil
+    }
 
     /// Launches `process` unless the run was already cancelled; false when it was.
     func start(_ process: Process) -> Bool {

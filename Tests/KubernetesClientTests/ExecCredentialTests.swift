@@ -52,6 +52,28 @@ import Testing
         #expect(try await provider.authorization() == "Bearer token-2")
     }
 
+    /// A plugin file still open for writing (being replaced, or just written by a process that
+    /// forked meanwhile) cannot be run for a moment ("Text file busy"): the launch is retried,
+    /// and the credential comes once the writer lets go.
+    @Test func aPluginBusyBeingWrittenIsRunOnceItIsFree() async throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.plugin(in: dir, apiVersion: "client.authentication.k8s.io/v1", expiry: "2999-01-01T00:00:00Z")
+        let writer = open(path, O_WRONLY | O_CLOEXEC)
+        #expect(writer >= 0)
+        let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: path)
+        let provider = CredentialProvider(credentials: .exec(config), clusterInfo: Self.clusterInfo)
+        // Let go from a Dispatch thread: the tests' cooperative threads may all be busy.
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(30)) { close(writer) }
+        #expect(try await provider.authorization() == "Bearer token-1")
+    }
+
+    @Test func textFileBusyIsRecognisedThroughFoundationsWrapping() {
+        let busy = NSError(domain: NSCocoaErrorDomain, code: 256, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ETXTBSY))])
+        let missing = NSError(domain: NSCocoaErrorDomain, code: 260, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOENT))])
+        #expect(ExecCredentialPlugin.isTextFileBusy(busy))
+        #expect(!ExecCredentialPlugin.isTextFileBusy(missing))
+    }
+
     @Test func expiredCredentialIsFetchedAgain() async throws {
         let dir = try TemporaryDirectory()
         _ = try Self.plugin(in: dir, apiVersion: "client.authentication.k8s.io/v1beta1", expiry: "2000-01-01T00:00:00Z")
