@@ -30,7 +30,7 @@ enum CronScheduleSyntax {
         if spec.hasPrefix("@") {
             if descriptors.contains(spec) { return nil }
             if spec.hasPrefix("@every ") {
-                return durationError(String(spec.dropFirst("@every ".count))).map { "failed to parse duration \(spec): \($0)" }
+                return GoDuration.parseError(String(spec.dropFirst("@every ".count))).map { "failed to parse duration \(spec): \($0)" }
             }
             return "unrecognized descriptor: \(spec)"
         }
@@ -108,32 +108,5 @@ enum CronScheduleSyntax {
         }
         if number < 0 { return .failure("negative number (\(number)) not allowed: \(text)") }
         return .success(Int(number))
-    }
-
-    /// Go's `time.ParseDuration` errors: `[-+]` then one or more decimal numbers, each with a unit.
-    static func durationError(_ text: String) -> String? {
-        let invalid = "time: invalid duration \(GoSyntax.quote(text))"
-        var rest = Substring(text)
-        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
-        if rest == "0" { return nil }
-        if rest.isEmpty { return invalid }
-        let units: Set<Substring> = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
-        while !rest.isEmpty {
-            guard let first = rest.first, first == "." || (first.isASCII && first.isNumber) else { return invalid }
-            let whole = rest.prefix { $0.isASCII && $0.isNumber }
-            rest = rest.dropFirst(whole.count)
-            var fraction: Substring = ""
-            if rest.first == "." {
-                rest = rest.dropFirst()
-                fraction = rest.prefix { $0.isASCII && $0.isNumber }
-                rest = rest.dropFirst(fraction.count)
-            }
-            if whole.isEmpty && fraction.isEmpty { return invalid }
-            let unit = rest.prefix { !($0 == "." || ($0.isASCII && $0.isNumber)) }
-            if unit.isEmpty { return "time: missing unit in duration \(GoSyntax.quote(text))" }
-            if !units.contains(unit) { return "time: unknown unit \(GoSyntax.quote(String(unit))) in duration \(GoSyntax.quote(text))" }
-            rest = rest.dropFirst(unit.count)
-        }
-        return nil
     }
 }

@@ -30,18 +30,27 @@ enum CustomResourceDefaultValidation {
             var pruned = value
             _ = SchemaPruning.custom.prune(&pruned, schema: node, asResourceRoot: isEmbedded)
             if pruned != value {
-                errors.invalid("\(path).default", CustomResourceListValidation.goInterface(value), "must not have unknown fields")
-            } else {
-                errors.append(causes: CustomResourceValidation.valueCauses(value, schema: node, fieldPrefix: "\(path).default"))
+                errors.invalid("\(path).default", GoSyntax.badValue(value), "must not have unknown fields")
             }
+            // Validated against its schema as well (the server's checks are not exclusive).
+            errors.append(causes: CustomResourceValidation.valueCauses(value, schema: node, fieldPrefix: "\(path).default"))
         }
         if case .object = node["items"] {
             walk(node["items"], at: "\(path).items", insideMeta: insideMeta, embedded: false, into: &errors)
         }
         let properties = node["properties"].objectValue ?? [:]
         for key in properties.keys.sorted() {
-            let meta = insideMeta || (isEmbedded && ["metadata", "kind", "apiVersion"].contains(key))
+            let meta = insideMeta || (isEmbedded && CustomResourceValidation.resourceMetaFields.contains(key))
             walk(properties[key] ?? .null, at: "\(path).properties[\(key)]", insideMeta: meta, embedded: false, into: &errors)
         }
+    }
+
+    /// Whether a schema has a `default` anywhere (which requires `preserveUnknownFields: false`).
+    static func schemaHasDefaults(_ node: JSONValue) -> Bool {
+        guard case .object(let o) = node else { return false }
+        if let d = o["default"], !d.isNull { return true }
+        for key in ["items", "additionalProperties", "not"] where schemaHasDefaults(o[key] ?? .null) { return true }
+        for key in ["allOf", "anyOf", "oneOf"] where (o[key]?.arrayValue ?? []).contains(where: schemaHasDefaults) { return true }
+        return (o["properties"]?.objectValue ?? [:]).values.contains(where: schemaHasDefaults)
     }
 }

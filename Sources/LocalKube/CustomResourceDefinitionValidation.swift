@@ -1,3 +1,4 @@
+import Foundation
 import KubernetesModel
 
 /// A CustomResourceDefinition's spec as apiextensions' `validateCustomResourceDefinitionSpec`
@@ -35,7 +36,7 @@ enum CustomResourceDefinitionValidation {
             errors.notSupported("spec.scope", scope, ["Cluster", "Namespaced"])
         }
         if spec["preserveUnknownFields"].boolValue == true,
-           versions.contains(where: { CustomResourceSubresourceValidation.schemaHasDefaults($0["schema"]["openAPIV3Schema"]) }) {
+           versions.contains(where: { CustomResourceDefaultValidation.schemaHasDefaults($0["schema"]["openAPIV3Schema"]) }) {
             errors.invalid("spec.preserveUnknownFields", .go("true"), "must be false in order to use defaults in the schema")
         }
         for (i, version) in versions.enumerated() where version["schema"]["openAPIV3Schema"].isNull {
@@ -89,7 +90,45 @@ enum CustomResourceDefinitionValidation {
         }
         if let old { immutableFieldErrors(spec, old: old, errors: &errors) }
         storedVersionErrors(versions, old: old, errors: &errors)
+        apiApprovalErrors(crd, old: old, errors: &errors)
+        // `validatePreserveUnknownFields`: v1 has no pruning opt-out at the spec (a CRD that
+        // already had one, from v1beta1 days, may keep it).
+        if spec["preserveUnknownFields"].boolValue == true, old?["spec"]["preserveUnknownFields"].boolValue != true {
+            errors.invalid("spec.preserveUnknownFields", .go("true"), "cannot set to true, set x-preserve-unknown-fields to true in spec.versions[*].schema instead")
+        }
         return errors
+    }
+
+    /// `validateAPIApproval`: a CRD in a protected community group (`k8s.io`, `kubernetes.io` and
+    /// their subdomains) needs the `api-approved.kubernetes.io` annotation, a URL or a reason
+    /// starting with "unapproved" — checked when its approval state changes (always on create).
+    private static func apiApprovalErrors(_ crd: JSONValue, old: JSONValue?, errors: inout FieldErrors) {
+        let group = crd["spec"]["group"].stringValue ?? ""
+        guard ["k8s.io", "kubernetes.io"].contains(where: { group == $0 || group.hasSuffix(".\($0)") }) else { return }
+        let key = "api-approved.kubernetes.io"
+        let annotation = crd["metadata"]["annotations"][key].stringValue ?? ""
+        let state = approvalState(annotation)
+        if let old, approvalState(old["metadata"]["annotations"][key].stringValue ?? "") == state { return }
+        let field = "metadata.annotations[\(key)]"
+        switch state {
+        case .missing:
+            errors.required(field, "protected groups must have approval annotation \"\(key)\", see https://github.com/kubernetes/enhancements/pull/1111")
+        case .invalid:
+            errors.invalid(field, .string(annotation), "protected groups must have approval annotation \"\(key)\" with either a URL or a reason "
+                + "starting with \"unapproved\", see https://github.com/kubernetes/enhancements/pull/1111")
+        case .approved, .bypassed:
+            break
+        }
+    }
+
+    private enum ApprovalState { case missing, bypassed, approved, invalid }
+
+    /// `GetAPIApprovalState`: an approval is a URL with a scheme and a host.
+    private static func approvalState(_ annotation: String) -> ApprovalState {
+        if annotation.isEmpty { return .missing }
+        if annotation.hasPrefix("unapproved") { return .bypassed }
+        if SchemaStringFormat.isRequestURI(annotation), let url = URLComponents(string: annotation), url.scheme != nil, !(url.host ?? "").isEmpty { return .approved }
+        return .invalid
     }
 
     /// `validateCustomResourceDefinitionSpecUpdate`: the scope and the kind may not change once

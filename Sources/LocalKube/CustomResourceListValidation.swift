@@ -5,12 +5,14 @@ import KubernetesModel
 /// a `map` may not hold two items with the same keys (a key an item leaves out counts with its
 /// schema default). Each repeated value is reported once, at the index where it first repeats,
 /// as `Duplicate value: …` with Go's `%#v` of the value (`map[string]interface {}{"name":"a"}`
-/// for map keys). Items of the wrong type are left to the schema validation's type errors.
+/// for map keys). Not reported: map-list items that are not objects or are empty (the server
+/// adds `must be an object for an array of list-type map` and similar; wording not confirmed),
+/// beyond the schema validation's own type errors.
 enum CustomResourceListValidation {
     static func causes(_ object: JSONValue, schema: JSONValue) -> [KubeStatus.Cause] {
         var errors = FieldErrors()
         guard case .object(let o) = object else { return [] }
-        for key in o.keys.sorted() where !["apiVersion", "kind", "metadata"].contains(key) {
+        for key in o.keys.sorted() where !CustomResourceValidation.resourceMetaFields.contains(key) {
             if let property = schema["properties"][key].objectValue.map(JSONValue.object), let value = o[key] {
                 walk(value, property, path: key, into: &errors)
             }
@@ -53,29 +55,7 @@ enum CustomResourceListValidation {
             guard let value else { continue }
             let times = seen[value, default: 0]
             seen[value] = times + 1
-            if times == 1 { errors.duplicate("\(path)[\(i)]", goInterface(value)) }
-        }
-    }
-
-    /// A value decoded into `interface{}` as field errors print it: strings quoted, numbers and
-    /// booleans bare, maps and slices as Go's `%#v` (map keys sorted).
-    static func goInterface(_ value: JSONValue) -> FieldErrors.Value {
-        switch value {
-        case .string(let s): return .string(s)
-        case .int(let i): return .int(i)
-        default: return .go(goSyntax(value))
-        }
-    }
-
-    private static func goSyntax(_ value: JSONValue) -> String {
-        switch value {
-        case .null: return "interface {}(nil)"
-        case .bool(let b): return String(b)
-        case .int(let i): return String(i)
-        case .double(let d): return CustomResourceValidation.goValue(.double(d))
-        case .string(let s): return GoSyntax.quote(s)
-        case .array(let a): return "[]interface {}{" + a.map(goSyntax).joined(separator: ", ") + "}"
-        case .object(let o): return "map[string]interface {}{" + o.keys.sorted().map { "\(GoSyntax.quote($0)):\(goSyntax(o[$0] ?? .null))" }.joined(separator: ", ") + "}"
+            if times == 1 { errors.duplicate("\(path)[\(i)]", GoSyntax.badValue(value)) }
         }
     }
 }

@@ -50,7 +50,7 @@ enum CustomResourceSchemaValidation {
 
         func property(_ key: String, of node: JSONValue) -> MetaContext {
             var sub = MetaContext(insideResourceMeta: insideResourceMeta, forbiddenDefaults: forbiddenDefaults)
-            if isRoot || node["x-kubernetes-embedded-resource"].boolValue == true, ["metadata", "kind", "apiVersion"].contains(key) {
+            if isRoot || node["x-kubernetes-embedded-resource"].boolValue == true, CustomResourceValidation.resourceMetaFields.contains(key) {
                 sub.insideResourceMeta = true
                 if isRoot { sub.forbiddenDefaults = "in top-level \(key)" }
             }

@@ -37,13 +37,4 @@ enum CustomResourceSubresourceValidation {
         if !path.hasPrefix(".") { return "must be a simple json path starting with ." }
         return nil
     }
-
-    /// Whether any schema of the spec has a `default` (which requires `preserveUnknownFields: false`).
-    static func schemaHasDefaults(_ node: JSONValue) -> Bool {
-        guard case .object(let o) = node else { return false }
-        if let d = o["default"], !d.isNull { return true }
-        for key in ["items", "additionalProperties", "not"] where schemaHasDefaults(o[key] ?? .null) { return true }
-        for key in ["allOf", "anyOf", "oneOf"] where (o[key]?.arrayValue ?? []).contains(where: schemaHasDefaults) { return true }
-        return (o["properties"]?.objectValue ?? [:]).values.contains(where: schemaHasDefaults)
-    }
 }

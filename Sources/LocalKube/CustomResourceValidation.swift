@@ -7,12 +7,15 @@ import KubernetesModel
 /// error is not a field error on the server (it goes through `field.Invalid(nil, "", …)`), so
 /// its field prints as `<nil>`.
 struct CustomResourceValidation {
+    /// A resource's fields the server fills and checks itself, not through the schema.
+    static let resourceMetaFields: Set<String> = ["apiVersion", "kind", "metadata"]
+
     private(set) var causes: [KubeStatus.Cause] = []
 
     static func causes(_ object: JSONValue, schema: JSONValue) -> [KubeStatus.Cause] {
         var v = CustomResourceValidation()
         if case .object(let o) = object {
-            for key in o.keys.sorted() where !["apiVersion", "kind", "metadata"].contains(key) {
+            for key in o.keys.sorted() where !Self.resourceMetaFields.contains(key) {
                 guard let value = o[key] else { continue }
                 if let property = schema["properties"][key].objectValue.map(JSONValue.object) {
                     v.validate(value, property, path: key)
@@ -85,9 +88,10 @@ struct CustomResourceValidation {
             }
             if let factor = schema["multipleOf"].doubleValue, factor > 0 {
                 // go-openapi's MultipleOf: the quotient (or, for factors below 1, the product with
-                // the inverse) must be a JSON integer.
+                // the inverse) must be a JSON integer (within ±2^53; later swag versions allow a
+                // small relative error, which v1.24's may not: not reproduced).
                 let quotient = factor < 1 ? (1 / factor) * number : number / factor
-                if !(quotient.isFinite && quotient.rounded() == quotient) {
+                if !(quotient.isFinite && quotient.rounded() == quotient && abs(quotient) <= 9_007_199_254_740_992) {
                     invalid(path, value, "\(path) in body should be a multiple of \(Self.number(schema["multipleOf"]))")
                 }
             }
@@ -95,7 +99,7 @@ struct CustomResourceValidation {
         if case .string(let s) = value {
             if let min = schema["minLength"].intValue, s.count < min { invalid(path, value, "\(path) in body should be at least \(min) chars long") }
             if let max = schema["maxLength"].intValue, s.count > max { invalid(path, value, "\(path) in body should be at most \(max) chars long") }
-            if let pattern = schema["pattern"].stringValue, let regex = try? Regex(pattern), (try? regex.firstMatch(in: s)) == nil {
+            if let pattern = schema["pattern"].stringValue, let regex = Self.goLikeRegex(pattern), (try? regex.firstMatch(in: s)) == nil {
                 invalid(path, value, "\(path) in body should match '\(pattern)'")
             }
             if let format = schema["format"].stringValue, SchemaStringFormat.accepts(format, s) == false {
@@ -168,6 +172,13 @@ struct CustomResourceValidation {
         if case .object = schema["not"], branchCauses(schema["not"]).isEmpty {
             composite("must not validate the schema (not)")
         }
+    }
+
+    /// A CRD pattern on Swift's engine, set to behave as Go's RE2 does: `\d`, `\w`, `\s` and the
+    /// POSIX classes ASCII only, `.` and classes matching code points. Nil for the rare pattern Go
+    /// compiles and Swift does not: it is then not checked.
+    static func goLikeRegex(_ pattern: String) -> Regex<AnyRegexOutput>? {
+        (try? Regex(pattern))?.asciiOnlyCharacterClasses().matchingSemantics(RegexSemanticLevel.unicodeScalar)
     }
 
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

@@ -83,6 +83,46 @@ enum GoSyntax {
         return "[]string{" + a.map { quote($0.stringValue ?? "") }.joined(separator: ", ") + "}"
     }
 
+    /// A JSON value decoded into `interface{}` as `%#v` prints it inside a composite: strings
+    /// quoted, numbers and booleans bare, `map[string]interface {}{…}` (keys sorted),
+    /// `[]interface {}{…}`, `interface {}(nil)`.
+    static func interfaceValue(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "interface {}(nil)"
+        case .bool(let b): return String(b)
+        case .int(let i): return String(i)
+        case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
+        case .string(let s): return quote(s)
+        case .array(let a): return "[]interface {}{" + a.map(interfaceValue).joined(separator: ", ") + "}"
+        case .object(let o): return "map[string]interface {}{" + o.keys.sorted().map { "\(quote($0)):\(interfaceValue(o[$0] ?? .null))" }.joined(separator: ", ") + "}"
+        }
+    }
+
+    /// The same value as a field error's bad value: strings and integers as the server prints
+    /// them at the top level, the rest as `%#v`.
+    static func badValue(_ value: JSONValue) -> FieldErrors.Value {
+        switch value {
+        case .string(let s): return .string(s)
+        case .int(let i): return .int(i)
+        default: return .go(interfaceValue(value))
+        }
+    }
+
+    /// Stand-in addresses for the pointers a Go struct dump prints (`(*bool)(0xc000c30010)`);
+    /// the conformance normaliser reads any of them as `<ptr>`.
+    struct Pointers {
+        private var next: Int
+
+        init(from base: Int) { next = base }
+
+        /// `(*type)(nil)` when unset, else the next stand-in address.
+        mutating func pointer(_ type: String, set: Bool) -> String {
+            guard set else { return "(*\(type))(nil)" }
+            defer { next += 0x10 }
+            return "(*\(type))(0x\(String(next, radix: 16)))"
+        }
+    }
+
     /// A `metav1.LabelSelector` as `%#v` prints it.
     static func labelSelector(_ value: JSONValue) -> String {
         let expressions: String

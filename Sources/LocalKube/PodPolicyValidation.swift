@@ -69,20 +69,19 @@ enum PodPolicyValidation {
     }
 
     /// The internal `core.SecurityContext` as `%#v` prints it: every field a pointer, set ones with
-    /// stand-in addresses (the conformance normaliser reads them as `<ptr>`).
+    /// stand-in addresses. `ProcMount` is always nil: the gate is off in v1.24 and the strategy
+    /// drops it before validation.
     static func goSecurityContext(_ context: JSONValue) -> String {
         let fields: [(String, String, String)] = [
             ("Capabilities", "capabilities", "core.Capabilities"), ("Privileged", "privileged", "bool"),
             ("SELinuxOptions", "seLinuxOptions", "core.SELinuxOptions"), ("WindowsOptions", "windowsOptions", "core.WindowsSecurityContextOptions"),
             ("RunAsUser", "runAsUser", "int64"), ("RunAsGroup", "runAsGroup", "int64"), ("RunAsNonRoot", "runAsNonRoot", "bool"),
             ("ReadOnlyRootFilesystem", "readOnlyRootFilesystem", "bool"), ("AllowPrivilegeEscalation", "allowPrivilegeEscalation", "bool"),
-            ("ProcMount", "procMount", "core.ProcMountType"), ("SeccompProfile", "seccompProfile", "core.SeccompProfile"),
+            ("ProcMount", "", "core.ProcMountType"), ("SeccompProfile", "seccompProfile", "core.SeccompProfile"),
         ]
-        var address = 0xc000c30000
+        var pointers = GoSyntax.Pointers(from: 0xc000c30000)
         return "core.SecurityContext{" + fields.map { name, key, type in
-            guard !context[key].isNull else { return "\(name):(*\(type))(nil)" }
-            defer { address += 0x10 }
-            return "\(name):(*\(type))(0x\(String(address, radix: 16)))"
+            "\(name):" + pointers.pointer(type, set: !key.isEmpty && !context[key].isNull)
         }.joined(separator: ", ") + "}"
     }
 

@@ -7,8 +7,11 @@ import Foundation
 /// Each check follows the Go function the registry names: `hostname` kube-openapi's pattern and
 /// label lengths, `uri` `url.ParseRequestURI`, `ipv4`/`ipv6` `net.ParseIP` with a dot or a colon,
 /// `cidr` `net.ParseCIDR`, `date` `time.Parse("2006-01-02")`, `date-time` `IsDateTime`, `duration`
-/// `time.ParseDuration` or the Scala-style units, `byte` govalidator's base64 pattern.
-/// Not checked (accepted): `creditcard`, `isbn*`, `ssn`, `rgbcolor`.
+/// `time.ParseDuration` or the Scala-style units (with the whole-value check of kube-openapi's
+/// copy as read), `byte` govalidator's base64 pattern. Approximate: `uri` (the scheme, an
+/// authority's spaces and port; not Go's host character and `%`-escape rules) and `email` (a
+/// local part and a domain, not `net/mail`'s full address grammar). Not checked (accepted):
+/// `creditcard`, `isbn*`, `ssn`, `rgbcolor`.
 enum SchemaStringFormat {
     /// Whether `value` has the format; nil when the registry does not know the format.
     static func accepts(_ format: String, _ value: String) -> Bool? {
@@ -118,7 +121,7 @@ enum SchemaStringFormat {
     /// groups whose units are known (`ns`/`nano…`, `us`/`µs`/`micro…`, `ms`/`milli…`, `s`/`sec…`,
     /// `m`/`min…`, `h`/`hr`/`hour…`, `d`/`day…`, `w`/`wk`/`week…`).
     static func isDuration(_ value: String) -> Bool {
-        if CronScheduleSyntax.durationError(value) == nil { return true }
+        if GoDuration.parseError(value) == nil { return true }
         guard value.wholeMatch(of: /\s*(?:\d+\s*[A-Za-zµ]+\s*)+/) != nil else { return false }
         let units: [[String]] = [["ns", "nano"], ["us", "µs", "micro"], ["ms", "milli"], ["s", "sec"], ["m", "min"],
                                  ["h", "hr", "hour"], ["d", "day"], ["w", "wk", "week"]]
@@ -136,8 +139,10 @@ enum SchemaStringFormat {
 
     private static func isHex(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (65...70).contains(byte) || (97...102).contains(byte) }
 
+    /// Compiled per check (Swift's `Regex` is not `Sendable`, so no shared compiled copy; formats
+    /// are checked on writes of custom objects only), with Go's semantics: code points.
     private static func matches(_ value: String, _ pattern: String) -> Bool {
-        guard let regex = try? Regex(pattern) else { return false }
+        guard let regex = try? Regex(pattern).matchingSemantics(RegexSemanticLevel.unicodeScalar) else { return false }
         return (try? regex.firstMatch(in: value)) != nil
     }
 }

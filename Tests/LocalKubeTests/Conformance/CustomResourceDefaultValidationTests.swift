@@ -36,6 +36,10 @@ import Testing
         Case(about: "an object default with a field its schema does not declare", path: crds,
              body: crd(["limits": ["type": "object", "properties": ["cpu": ["type": "string"]], "default": ["cpu": "1", "gpu": 2]]]),
              message: refused("\(root).properties[spec].properties[limits].default: Invalid value: map[string]interface {}{\"cpu\":\"1\", \"gpu\":2}: must not have unknown fields")),
+        Case(about: "an object default with an unknown field and a field of the wrong type: both reported", path: crds,
+             body: crd(["limits": ["type": "object", "properties": ["cpu": ["type": "string"]], "default": ["cpu": 1, "gpu": 2]]]),
+             message: refused("[\(root).properties[spec].properties[limits].default: Invalid value: map[string]interface {}{\"cpu\":1, \"gpu\":2}: must not have unknown fields, "
+                 + "\(root).properties[spec].properties[limits].default.cpu: Invalid value: \"integer\": cpu in body must be of type string: \"integer\"]")),
         Case(about: "an object default whose field breaks its enum and bound", path: crds,
              body: crd(["policy": ["type": "object", "properties": ["mode": ["type": "string", "enum": ["fast", "slow"]], "retries": ["type": "integer", "minimum": 1]],
                                    "default": ["mode": "warp", "retries": 0]]]),
@@ -46,7 +50,8 @@ import Testing
              message: refused("\(root).properties[metadata].properties[name].default: Forbidden: must not be set in top-level metadata")),
         Case(about: "defaults with preserveUnknownFields", path: crds,
              body: crd(["size": ["type": "integer", "default": 1]], preserveUnknownFields: true),
-             message: refused("spec.preserveUnknownFields: Invalid value: true: must be false in order to use defaults in the schema")),
+             message: refused("[spec.preserveUnknownFields: Invalid value: true: must be false in order to use defaults in the schema, "
+                 + "spec.preserveUnknownFields: Invalid value: true: cannot set to true, set x-preserve-unknown-fields to true in spec.versions[*].schema instead]")),
         Case(about: "a pattern with a lookahead, which Go's regexp does not have", path: crds,
              body: crd(["name": ["type": "string", "pattern": "^(?=x)[a-z]+$"]]),
              message: refused("\(root).properties[spec].properties[name].pattern: Invalid value: \"^(?=x)[a-z]+$\": must be a valid regular expression, "
@@ -61,6 +66,33 @@ import Testing
 
     @Test func badDefaultsPatternsAndScalePathsRefusedAsTheServerWordsThem() async throws {
         try await ValidationFamilyTests.expectRefused(Self.cases)
+    }
+
+    /// A CRD in a protected group (`*.k8s.io`, `*.kubernetes.io`) needs the API approval annotation.
+    @Test func protectedGroupsNeedTheApprovalAnnotation() async throws {
+        func crd(annotation: String?) -> JSONValue {
+            var body = ClusterPolicyValidationTests.crd(group: "snapshot.storage.k8s.io", versions: [ClusterPolicyValidationTests.version("v1")])
+            if let annotation { body["metadata"]["annotations"] = ["api-approved.kubernetes.io": .string(annotation)] }
+            return body
+        }
+        let field = "metadata.annotations[api-approved.kubernetes.io]"
+        let prefix = "CustomResourceDefinition.apiextensions.k8s.io \"things.snapshot.storage.k8s.io\" is invalid: "
+        try await ValidationFamilyTests.expectRefused([
+            Case(about: "no annotation", path: Self.crds, body: crd(annotation: nil),
+                 message: prefix + "\(field): Required value: protected groups must have approval annotation \"api-approved.kubernetes.io\", "
+                     + "see https://github.com/kubernetes/enhancements/pull/1111"),
+            Case(about: "neither a URL nor unapproved", path: Self.crds, body: crd(annotation: "yes please"),
+                 message: prefix + "\(field): Invalid value: \"yes please\": protected groups must have approval annotation \"api-approved.kubernetes.io\" "
+                     + "with either a URL or a reason starting with \"unapproved\", see https://github.com/kubernetes/enhancements/pull/1111"),
+        ])
+        try await LocalKubeFixture.with { f in
+            let approved = try await f.create(Self.crds, crd(annotation: "https://github.com/kubernetes-csi/external-snapshotter/pull/419"))
+            #expect(approved.status == 201, "\(approved.text)")
+        }
+        try await LocalKubeFixture.with { f in
+            let bypassed = try await f.create(Self.crds, crd(annotation: "unapproved, experimental"))
+            #expect(bypassed.status == 201, "\(bypassed.text)")
+        }
     }
 
     /// The internal `JSONSchemaProps` as Go's `%#v` prints it, every field at its zero value but those given.
@@ -140,6 +172,12 @@ import Testing
         ("(?!a)", "invalid or unsupported Perl syntax: `(?!`"), ("(?<n>a)", "invalid or unsupported Perl syntax: `(?<`"),
         ("(?P<>a)", "invalid named capture: `(?P<>`"), ("[z-a]", "invalid character class range: `z-a`"),
         ("[[:word1:]]", "invalid character class range: `[:word1:]`"), (#"a\"#, "trailing backslash at end of expression: ``"),
+        (#"^[\w-.]+$"#, nil), (#"[\t-\n]"#, nil), (#"[\d-z]"#, nil), ("a{0001001}", nil), ("(?)", nil), ("(?i-s:x)", nil), (#"a*\Q\E*"#, nil),
+        (#"[a-\d]"#, #"invalid escape sequence: `\d`"#), ("a{99999999999999999999}", "invalid repeat count: `{99999999999999999999}`"),
+        ("a{2,99999999999}", "invalid repeat count: `{2,99999999999}`"), ("(?-)", "invalid or unsupported Perl syntax: `(?-)`"),
+        ("(?i-)", "invalid or unsupported Perl syntax: `(?i-)`"), (#"\p"#, #"invalid character class range: `\p`"#),
+        (#"\p{}"#, #"invalid character class range: `\p{}`"#), (#"\x{"#, #"invalid escape sequence: `\x{`"#), (#"\x{g}"#, #"invalid escape sequence: `\x{g`"#),
+        ("(?P<", "invalid or unsupported Perl syntax: `(?P`"), (#"\Q\E*"#, "missing argument to repetition operator: `*`"),
     ] as [(String, String?)])
     func goRegexpSyntax(pattern: String, error: String?) {
         #expect(GoRegexpSyntax.compileError(pattern) == error.map { "error parsing regexp: \($0)" }, "\(pattern)")

@@ -29,6 +29,7 @@ import Testing
                        "oneOf": [["required": ["name"]], ["required": ["selector"]]]],
             "mode": ["type": "string", "anyOf": [["enum": ["fast", "slow"]], ["pattern": "^x-"]]],
             "name": ["type": "string", "not": ["enum": ["forbidden"]]],
+            "code": ["type": "string", "pattern": #"^\d+$"#],
         ]]],
     ]
 
@@ -65,6 +66,8 @@ import Testing
               message: refused("[<nil>: Invalid value: \"\": \"spec.target\" must validate one and only one schema (oneOf). Found none valid, spec.target.name: Required value]")),
         .init(about: "oneOf with both branches valid", path: gizmos, body: gizmo(["target": ["name": "a", "selector": "b"]]),
               message: refused("<nil>: Invalid value: \"\": \"spec.target\" must validate one and only one schema (oneOf). Found 2 valid alternatives")),
+        .init(about: "a pattern's \\d is ASCII digits, as in Go (an Arabic-Indic three is not one)", path: gizmos, body: gizmo(["code": "12\u{0663}"]),
+              message: refused("spec.code: Invalid value: \"12\u{0663}\": spec.code in body should match '^\\d+$'")),
         .init(about: "anyOf with no branch valid; not with its schema valid", path: gizmos, body: gizmo(["mode": "warp", "name": "forbidden"]),
               message: refused("[<nil>: Invalid value: \"\": \"spec.mode\" must validate at least one schema (anyOf), "
                   + "<nil>: Invalid value: \"\": \"spec.name\" must not validate the schema (not), "
@@ -99,7 +102,7 @@ import Testing
                 "started": "2026-12-04T20:30:00Z", "timeout": "3 days", "host": "db-1.example.com", "endpoint": "https://example.com:8443/x",
                 "address": "10.0.0.1", "network": "10.0.0.0/16", "zone": "not checked: ip is no registered format", "size": 8,
                 "labels": ["a": "1"], "tags": ["a", "b"], "ports": [["name": "http", "port": 80], ["name": "https", "port": 443]],
-                "target": ["name": "a"], "mode": "x-turbo", "name": "allowed",
+                "target": ["name": "a"], "mode": "x-turbo", "name": "allowed", "code": "0042",
             ]
             let answer = try await f.create(Self.gizmos, Self.gizmo(spec))
             #expect(answer.status == 201, "\(answer.text)")
