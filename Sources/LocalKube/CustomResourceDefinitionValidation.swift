@@ -11,7 +11,8 @@ import KubernetesModel
 /// versions the strategy derived. The schemas: `CustomResourceSchemaValidation`, per version in
 /// the versions loop, or once (`spec.validation`) after the names when hoisted; the scale
 /// subresource's paths likewise (`CustomResourceSubresourceValidation`); defaults need
-/// `preserveUnknownFields: false`. Not checked: conversion, deprecation warnings.
+/// `preserveUnknownFields: false`; the conversion (`CustomResourceConversionValidation`). Not
+/// checked: deprecation warnings.
 enum CustomResourceDefinitionValidation {
     static func errors(_ crd: JSONValue, old: JSONValue? = nil) -> FieldErrors {
         var errors = FieldErrors()
@@ -88,6 +89,7 @@ enum CustomResourceDefinitionValidation {
                 PrinterColumnValidation.errors(column, at: "spec.additionalPrinterColumns[\(c)]", into: &errors)
             }
         }
+        CustomResourceConversionValidation.errors(spec, into: &errors)
         if let old { immutableFieldErrors(spec, old: old, errors: &errors) }
         storedVersionErrors(versions, old: old, errors: &errors)
         apiApprovalErrors(crd, old: old, errors: &errors)
