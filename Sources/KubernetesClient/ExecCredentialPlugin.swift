@@ -96,8 +96,8 @@ public struct ExecCredentialPlugin: Sendable {
         return credential
     }
 
-    /// Launch attempts while the plugin's file is busy: about 0.3 s in all.
-    static let busyLaunchAttempts = 6
+    /// Launch attempts while the plugin's file is busy, 20 ms apart and doubling: about 1.3 s in all.
+    static let busyLaunchAttempts = 7
 
     /// The plugin's process, its environment (with `KUBERNETES_EXEC_INFO`) and pipes.
     private static func makeProcess(_ config: ExecConfig, info: String) -> (Process, Pipe, Pipe) {
@@ -158,7 +158,7 @@ public struct ExecCredentialPlugin: Sendable {
                             return
                         }
                         guard let error = run.launchError, Self.isTextFileBusy(error), attempt < Self.busyLaunchAttempts else { break }
-                        Thread.sleep(forTimeInterval: 0.02 * Double(attempt))
+                        Thread.sleep(forTimeInterval: 0.02 * Double(1 << (attempt - 1)))
                         run.clearLaunchError()
                         (process, stdout, stderr) = Self.makeProcess(config, info: info)
                     }

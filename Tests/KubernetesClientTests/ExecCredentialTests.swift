@@ -62,8 +62,12 @@ import Testing
         #expect(writer >= 0)
         let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: path)
         let provider = CredentialProvider(credentials: .exec(config), clusterInfo: Self.clusterInfo)
-        // Let go from a Dispatch thread: the tests' cooperative threads may all be busy.
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(30)) { close(writer) }
+        // Let go from a thread of its own: the tests' cooperative threads and Dispatch's may all
+        // be busy (a full suite runs many plugins and servers at once).
+        Thread {
+            usleep(30_000)
+            close(writer)
+        }.start()
         #expect(try await provider.authorization() == "Bearer token-1")
     }
 
