@@ -159,7 +159,6 @@ public struct ExecCredentialPlugin: Sendable {
                         }
                         guard let error = run.launchError, Self.isTextFileBusy(error), attempt < Self.busyLaunchAttempts else { break }
                         Thread.sleep(forTimeInterval: 0.02 * Double(1 << (attempt - 1)))
-                        run.clearLaunchError()
                         (process, stdout, stderr) = Self.makeProcess(config, info: info)
                     }
                     if let error = run.launchError {
@@ -205,18 +204,13 @@ private final class PluginRun: @unchecked Sendable {
     private var stopped: Ending?
     private(set) var launchError: (any Error)?
 
-    /// Forgets a failed launch before trying again.
-    func clearLaunchError() {
-        lock.lock()
-        defer { lock.unlock() }
-        launchError = nil
-    }
-
     /// Launches `process` unless the run was already cancelled; false when it was.
+    /// `launchError` is this launch's (a failed earlier attempt's is forgotten).
     func start(_ process: Process) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         guard stopped == nil else { return false }
+        launchError = nil
         do {
             try process.run()
             self.process = process

@@ -47,10 +47,6 @@ enum CustomResourceDefaultValidation {
 
     /// Whether a schema has a `default` anywhere (which requires `preserveUnknownFields: false`).
     static func schemaHasDefaults(_ node: JSONValue) -> Bool {
-        guard case .object(let o) = node else { return false }
-        if let d = o["default"], !d.isNull { return true }
-        for key in ["items", "additionalProperties", "not"] where schemaHasDefaults(o[key] ?? .null) { return true }
-        for key in ["allOf", "anyOf", "oneOf"] where (o[key]?.arrayValue ?? []).contains(where: schemaHasDefaults) { return true }
-        return (o["properties"]?.objectValue ?? [:]).values.contains(where: schemaHasDefaults)
+        SchemaChildren.anywhere(node) { !$0["default"].isNull }
     }
 }

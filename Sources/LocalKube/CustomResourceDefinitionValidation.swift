@@ -235,12 +235,8 @@ enum CustomResourceDefinitionValidation {
     /// pointers with stand-in addresses (the conformance normaliser turns them into `<ptr>`).
     static func goVersions(_ value: JSONValue, hoistedSchema: Bool, hoistedSubresources: Bool, hoistedColumns: Bool) -> String {
         guard case .array(let versions) = value else { return "[]apiextensions.CustomResourceDefinitionVersion(nil)" }
-        var address = 0xc000a10100
-        func pointer(_ value: JSONValue, _ type: String, hoisted: Bool) -> String {
-            guard !hoisted, !value.isNull else { return "(*\(type))(nil)" }
-            defer { address += 0x10 }
-            return "(*\(type))(0x\(String(address, radix: 16)))"
-        }
+        var pointers = GoSyntax.Pointers(from: 0xc000a10100)
+        func pointer(_ value: JSONValue, _ type: String, hoisted: Bool) -> String { pointers.pointer(type, set: !hoisted && !value.isNull) }
         func goColumns(_ version: JSONValue) -> String {
             let list = columns(version)
             guard !hoistedColumns, !list.isEmpty else { return "[]apiextensions.CustomResourceColumnDefinition(nil)" }

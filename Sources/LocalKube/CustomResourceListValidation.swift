@@ -12,10 +12,8 @@ enum CustomResourceListValidation {
     static func causes(_ object: JSONValue, schema: JSONValue) -> [KubeStatus.Cause] {
         var errors = FieldErrors()
         guard case .object(let o) = object else { return [] }
-        for key in o.keys.sorted() where !CustomResourceValidation.resourceMetaFields.contains(key) {
-            if let property = schema["properties"][key].objectValue.map(JSONValue.object), let value = o[key] {
-                walk(value, property, path: key, into: &errors)
-            }
+        for field in CustomResourceValidation.fields(of: o, schema: schema, skipping: CustomResourceValidation.resourceMetaFields) {
+            walk(field.value, field.schema, path: field.key, into: &errors)
         }
         return errors.causes
     }

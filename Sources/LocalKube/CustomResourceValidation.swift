@@ -15,16 +15,7 @@ struct CustomResourceValidation {
     static func causes(_ object: JSONValue, schema: JSONValue) -> [KubeStatus.Cause] {
         var v = CustomResourceValidation()
         if case .object(let o) = object {
-            for key in o.keys.sorted() where !Self.resourceMetaFields.contains(key) {
-                guard let value = o[key] else { continue }
-                if let property = schema["properties"][key].objectValue.map(JSONValue.object) {
-                    v.validate(value, property, path: key)
-                }
-            }
-            for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where o[required] == nil {
-                v.causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: required))
-            }
-            v.objectCounts(object, schema, path: "")
+            v.validateFields(of: o, schema, path: "", skipping: resourceMetaFields)
             v.compositions(object, schema, path: "")
         }
         // By field, and for one field in the order found (properties are walked in sorted order;
@@ -109,11 +100,7 @@ struct CustomResourceValidation {
         }
         switch value {
         case .object(let o):
-            for field in Self.fields(of: o, schema: schema) { validate(field.value, field.schema, path: Self.join(path, field.key)) }
-            for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where o[required] == nil {
-                causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: Self.join(path, required)))
-            }
-            objectCounts(value, schema, path: path)
+            validateFields(of: o, schema, path: path)
         case .array(let items):
             if let min = schema["minItems"].intValue, items.count < min { invalid(path, value, "\(path) in body should have at least \(min) items") }
             if let max = schema["maxItems"].intValue, items.count > max { invalid(path, value, "\(path) in body should have at most \(max) items") }
@@ -124,9 +111,14 @@ struct CustomResourceValidation {
         }
     }
 
-    /// `minProperties`/`maxProperties`: the server prints the bound as the value.
-    private mutating func objectCounts(_ value: JSONValue, _ schema: JSONValue, path: String) {
-        guard case .object(let o) = value else { return }
+    /// An object's fields against their schemas, its required fields, and its property counts
+    /// (`minProperties`/`maxProperties`: the server prints the bound as the value). `skipping`:
+    /// fields not checked here (a resource's apiVersion, kind and metadata).
+    private mutating func validateFields(of o: [String: JSONValue], _ schema: JSONValue, path: String, skipping: Set<String> = []) {
+        for field in Self.fields(of: o, schema: schema, skipping: skipping) { validate(field.value, field.schema, path: Self.join(path, field.key)) }
+        for required in schema["required"].arrayValue?.compactMap(\.stringValue) ?? [] where o[required] == nil {
+            causes.append(.init(reason: "FieldValueRequired", message: "Required value", field: Self.join(path, required)))
+        }
         if let max = schema["maxProperties"].intValue, o.count > max {
             invalid(path, .int(Int64(max)), "\(path) in body should have at most \(max) properties")
         }
@@ -185,10 +177,11 @@ struct CustomResourceValidation {
 
     /// An object value's fields (in key order) with the schema each falls under: its property's,
     /// else `additionalProperties`'; fields under neither are left out.
-    static func fields(of object: [String: JSONValue], schema: JSONValue) -> [(key: String, value: JSONValue, schema: JSONValue, isAdditional: Bool)] {
+    static func fields(of object: [String: JSONValue], schema: JSONValue,
+                       skipping: Set<String> = []) -> [(key: String, value: JSONValue, schema: JSONValue, isAdditional: Bool)] {
         let properties = schema["properties"].objectValue ?? [:]
         return object.keys.sorted().compactMap { key in
-            guard let value = object[key] else { return nil }
+            guard !skipping.contains(key), let value = object[key] else { return nil }
             if let property = properties[key] { return (key, value, property, false) }
             if case .object = schema["additionalProperties"] { return (key, value, schema["additionalProperties"], true) }
             return nil
@@ -220,8 +213,7 @@ struct CustomResourceValidation {
         switch value {
         case .string(let s): return "\"\(s)\""
         case .int(let i): return String(i)
-        case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : String(d)
-        case .bool(let b): return String(b)
+        case .double, .bool: return GoSyntax.interfaceValue(value)
         default: return value.jsonString()
         }
     }
