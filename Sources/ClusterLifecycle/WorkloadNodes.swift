@@ -27,7 +27,6 @@ public actor WorkloadNodes {
         let informer: Informer
         let client: KubernetesClient
         let task: Task<Void, Never>
-        let alive: AliveClock
     }
 
     private let connect: Connect
@@ -59,7 +58,7 @@ public actor WorkloadNodes {
             throw Unknown(cluster: key, reason: "no client: \(error)")
         }
         guard await watch.informer.hasSynced else { throw Unknown(cluster: key, reason: "its Nodes have not been listed yet") }
-        if let silent = await watch.alive.silence, silent > silenceLimit {
+        if let heard = watch.client.lastAnswered, case let silent = heard.duration(to: .now), silent > silenceLimit {
             throw Unknown(cluster: key, reason: "its API has not answered for \(silent.components.seconds) s")
         }
         return await watch.informer.cache.list()
@@ -90,9 +89,8 @@ public actor WorkloadNodes {
         let request = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
         let starting = Task { [logger] () async throws -> Watch in
             let client = try await connect(cluster)
-            let alive = AliveClock()
             let informer = Informer(kind: Self.node, client: client, announceInitialList: false, transform: Self.healthFields,
-                                    onAlive: { await alive.heard() }, logger: logger) { event in
+                                    logger: logger) { event in
                 if Self.mattersForHealth(event) { await changed(request) }
             }
             let task = Task {
@@ -103,7 +101,7 @@ public actor WorkloadNodes {
                     await group.waitForAll()
                 }
             }
-            return Watch(informer: informer, client: client, task: task, alive: alive)
+            return Watch(informer: informer, client: client, task: task)
         }
         watches[key] = starting
         return starting
@@ -146,12 +144,4 @@ public actor WorkloadNodes {
         }
         return old["spec"]["providerID"] != new["spec"]["providerID"] || statuses(old) != statuses(new)
     }
-}
-
-/// When a watch last heard from its server.
-actor AliveClock {
-    private var last: ContinuousClock.Instant?
-    func heard() { last = .now }
-    /// How long since the server last answered (nil: never).
-    var silence: Duration? { last.map { $0.duration(to: .now) } }
 }

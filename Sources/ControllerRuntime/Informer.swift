@@ -30,8 +30,9 @@ public final class Informer: Sendable {
     ///   only). Later relists always announce their differences.
     /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
     ///   applies to what the handler sees too.
-    /// - onAlive: called whenever the server answered (a list, any watch event, bookmarks
-    ///   included): proof that it is reachable, without asking.
+    /// - onAlive: called whenever the server answered a list or delivered a watch event. Not for
+    ///   each bookmark: the watch holds them (see `WatchOptions.holdBookmarks`), so that an idle
+    ///   watch wakes no task; the client's `lastAnswered` tells when the server last sent anything.
     /// - include: which objects the cache keeps (nil: all). Others are neither kept nor
     ///   announced; one that stops matching is announced as deleted. For objects a selector
     ///   cannot pick, e.g. Secrets by a set of names that changes: a reader that misses asks the API.
@@ -160,7 +161,8 @@ public final class Informer: Sendable {
         let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
         let events = try await inChildTask {
             try await client.watch(kind, namespace: namespace, options: WatchOptions(
-                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout))
+                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout,
+                holdBookmarks: true))
         }
         progress.opened = .now
         for try await event in events {
@@ -170,7 +172,7 @@ public final class Informer: Sendable {
                 await onAlive?()
             } else {
                 // In a child task, as lists are (see listAndWatchLoop): the handler's calls
-                // run deep. Bookmarks, the most frequent event of an idle fleet, need none.
+                // run deep. Bookmarks (held by the watch, and seen here at its end) need none.
                 try await inChildTask { await self.deliver(event) }
             }
         }

@@ -46,6 +46,11 @@ public final class KubernetesClient: KubeClient {
     /// The namespace used for namespaced objects that name none.
     public var defaultNamespace: String { connection.namespace }
 
+    /// When the server last answered a request of this client with 2xx or sent anything on one
+    /// of its open watches, bookmarks included (nil: never). Proof that it is reachable and
+    /// accepts the client, without asking it.
+    public var lastAnswered: ContinuousClock.Instant? { transport.lastAnswered }
+
     // MARK: Discovery
 
     /// What the server serves (discovered once, then cached).
@@ -235,8 +240,7 @@ public final class KubernetesClient: KubeClient {
         if let timeout = options.timeoutSeconds { query.append(("timeoutSeconds", String(timeout))) }
         let request = APIRequest(method: .GET, path: resource.collectionPath(namespace: ns), query: query, retry: .read, context: context)
         let deadline: NIODeadline = options.timeoutSeconds.map { .now() + .seconds(Int64($0) + 30) } ?? .distantFuture
-        let response = try await transport.openStream(request, deadline: deadline)
-        return WatchDecoder.events(of: response, kind: kind, context: context, logger: logger)
+        return try await transport.openWatch(request, kind: kind, deadline: deadline, holdBookmarks: options.holdBookmarks)
     }
 
     // MARK: Helpers

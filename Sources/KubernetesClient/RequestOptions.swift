@@ -34,8 +34,14 @@ public struct WatchOptions: Sendable, Hashable {
     public var allowBookmarks: Bool
     /// Server-side timeout of the watch; the stream finishes normally when it ends.
     public var timeoutSeconds: Int?
+    /// Keep bookmarks until the next event or the end of the watch, and deliver only the newest
+    /// (false: each as it arrives). A reader that only needs the resourceVersion to resume from
+    /// (an informer) is then not woken by an idle watch at all.
+    public var holdBookmarks: Bool
 
-    public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, allowBookmarks: Bool = true, timeoutSeconds: Int? = nil) {
+    public init(resourceVersion: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, allowBookmarks: Bool = true, timeoutSeconds: Int? = nil,
+                holdBookmarks: Bool = false) {
+        self.holdBookmarks = holdBookmarks
         self.resourceVersion = resourceVersion
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// One request to the API server, before credentials.
 struct APIRequest: Sendable {
@@ -53,6 +54,19 @@ final class Transport: Sendable {
     private let httpLogger: Logger
     /// Largest answer read into memory (a list of big CRDs can be tens of MB).
     static let maxBodySize = 256 << 20
+    /// The event loop every connection and request of this client runs on: a watch's body is
+    /// read where the connection delivers it, without a hop between event loops.
+    let eventLoop: any EventLoop
+    private let answered = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// When the server last answered a request with 2xx or sent anything on an open watch
+    /// (bookmarks included); nil before it ever has.
+    var lastAnswered: ContinuousClock.Instant? { answered.withLock { $0 } }
+
+    @Sendable func heard() {
+        let now = ContinuousClock.now
+        answered.withLock { $0 = now }
+    }
 
     init(connection: ClusterConnection, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil) throws {
         self.connection = connection
@@ -97,7 +111,8 @@ final class Transport: Sendable {
             }
         }
         baseURL = base
-        httpClient = HTTPClient(eventLoopGroupProvider: eventLoopGroup.map { .shared($0) } ?? .singleton, configuration: configuration, backgroundActivityLogger: httpLogger)
+        eventLoop = (eventLoopGroup ?? HTTPClient.defaultEventLoopGroup).next()
+        httpClient = HTTPClient(eventLoopGroup: eventLoop, configuration: configuration, backgroundActivityLogger: httpLogger)
         limiter = RateLimiter(connection.rateLimit)
         credentials = CredentialProvider(
             credentials: connection.credentials,
@@ -147,45 +162,59 @@ final class Transport: Sendable {
         }
     }
 
-    /// Opens a streaming request (a watch): returns the response once its head arrived with 2xx.
-    func openStream(_ request: APIRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
+    /// Opens a watch: returns its events once the head arrived with 2xx (a refusal is thrown as
+    /// the API error it carries, after the retries `RetryPolicy` allows for a read).
+    func openWatch(_ request: APIRequest, kind: GroupVersionKind, deadline: NIODeadline, holdBookmarks: Bool) async throws -> WatchEvents {
         var attempt = 1
         var refreshedCredentials = false
         while true {
             try Task.checkCancellation()
             do {
-                let prepared = try await prepare(request)
-                let response: HTTPClientResponse
+                let prepared = try await prepared(request)
+                let delegated: HTTPClient.Request
+                do {
+                    delegated = try HTTPClient.Request(url: prepared.url, method: prepared.method, headers: prepared.headers, body: nil,
+                                                       tlsConfiguration: prepared.tlsConfiguration)
+                } catch {
+                    throw KubernetesError(kind: .configuration, context: request.context, message: "cannot address the server: \(error)")
+                }
+                let feed = WatchFeed(kind: kind, context: request.context, holdBookmarks: holdBookmarks)
+                let reader = WatchResponseReader(feed: feed, context: request.context, eventLoop: eventLoop, heard: heard)
+                let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: httpLogger)
+                feed.onCancel { task.cancel() }
                 do {
                     // The head must come within the request timeout: a server that took the
                     // stream and never answers (or a connection that no longer carries new
                     // streams) must not hold a watch until its whole deadline.
-                    let (client, logger, limit) = (httpClient, httpLogger, connection.requestTimeout)
-                    response = try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
-                        group.addTask { try await client.execute(prepared, deadline: deadline, logger: logger) }
-                        group.addTask {
-                            try await Task.sleep(for: limit)
-                            return nil
-                        }
-                        defer { group.cancelAll() }
-                        guard let first = try await group.next(), let response = first else {
-                            throw KubernetesError(kind: .timeout, context: request.context, message: "no response to the watch within \(limit)")
-                        }
-                        return response
+                    let limit = connection.requestTimeout
+                    let timer = eventLoop.scheduleTask(in: limit.timeAmount) {
+                        reader.settle(.failure(KubernetesError(kind: .timeout, context: request.context, message: "no response to the watch within \(limit)")))
+                        task.cancel()
                     }
+                    defer { timer.cancel() }
+                    let head = try await withTaskCancellationHandler {
+                        try await reader.head.get()
+                    } onCancel: {
+                        reader.settle(.failure(CancellationError()))
+                        task.cancel()
+                    }
+                    RequestMetrics.answered(request, role: connection.role, status: Int(head.status.code))
+                    return WatchEvents(feed: feed, kind: kind, context: request.context)
                 } catch let error as KubernetesError {
-                    RequestMetrics.failed(request, role: connection.role, error: error)
+                    feed.cancel()
+                    if let status = error.httpStatus {
+                        RequestMetrics.answered(request, role: connection.role, status: status)
+                    } else {
+                        RequestMetrics.failed(request, role: connection.role, error: error)
+                    }
                     throw error
                 } catch {
+                    feed.cancel()
+                    if error is CancellationError { throw error }
                     let error = Self.transportError(error, context: request.context)
                     RequestMetrics.failed(request, role: connection.role, error: error)
                     throw error
                 }
-                let status = Int(response.status.code)
-                RequestMetrics.answered(request, role: connection.role, status: status)
-                if (200..<300).contains(status) { return response }
-                let body = try await collect(response, context: request.context)
-                throw Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
             } catch let error as KubernetesError {
                 if error.kind == .unauthorized, !refreshedCredentials, credentials.canRefresh {
                     refreshedCredentials = true
@@ -200,7 +229,7 @@ final class Transport: Sendable {
     }
 
     private func sendOnce(_ request: APIRequest, timeout: Duration) async throws -> APIResponse {
-        let prepared = try await prepare(request)
+        let prepared = try await prepared(request)
         let started = ContinuousClock.now
         let response: HTTPClientResponse
         let body: [UInt8]
@@ -214,6 +243,7 @@ final class Transport: Sendable {
         }
         let status = Int(response.status.code)
         RequestMetrics.answered(request, role: connection.role, status: status)
+        if (200..<300).contains(status) { heard() }
         if logger.logLevel <= .debug {
             logger.debug("Kubernetes request", metadata: [
                 "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
@@ -235,7 +265,7 @@ final class Transport: Sendable {
         }
     }
 
-    private func prepare(_ request: APIRequest) async throws -> HTTPClientRequest {
+    private func prepared(_ request: APIRequest) async throws -> HTTPClientRequest {
         try await limiter.acquire()
         var prepared = HTTPClientRequest(url: baseURL + request.pathWithQuery)
         prepared.method = request.method

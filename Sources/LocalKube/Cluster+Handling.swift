@@ -38,7 +38,10 @@ extension LocalKubeCluster {
 
     private func route(_ request: APIRequest) throws(APIError) -> APIResponse {
         switch APIPath(request.path) {
-        case .version: return .json(versionInfo)
+        case .version:
+            // Counted by its path, as kube-apiserver counts non-resource requests.
+            requestCounts[RequestKind(verb: "get", resource: "/version"), default: 0] += 1
+            return .json(versionInfo)
         case .health: return APIResponse(status: 200, contentType: "text/plain; charset=utf-8", body: .bytes(Array("ok".utf8)))
         case .coreVersions:
             if let mediaType = aggregatedDiscoveryType(request) { return aggregatedDiscovery(core: true, mediaType: mediaType) }

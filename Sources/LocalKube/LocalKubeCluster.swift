@@ -143,7 +143,8 @@ public actor LocalKubeCluster {
     // MARK: Counters
 
     /// Requests served, by verb (`get`, `list`, `watch`, `create`, `update`, `patch`, `delete`,
-    /// `deletecollection`) and resource (`configmaps`, `deployments`, `deployments/status`); nil = any.
+    /// `deletecollection`) and resource (`configmaps`, `deployments`, `deployments/status`; `/version`
+    /// for `GET /version`); nil = any.
     public func requestCount(verb: String? = nil, resource: String? = nil) -> Int {
         requestCounts.reduce(0) { sum, entry in
             (verb == nil || entry.key.verb == verb) && (resource == nil || entry.key.resource == resource) ? sum + entry.value : sum

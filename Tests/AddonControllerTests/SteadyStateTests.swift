@@ -72,6 +72,27 @@ import Testing
         }
     }
 
+    /// An idle cluster's watches send only bookmarks, which the watches hold without waking a
+    /// task (`WatchOptions.holdBookmarks`); they still count as the cluster answering, so the
+    /// reachability probe does not ask it (`GET /version`) while they arrive. (Had the probe read
+    /// only what tasks saw, it would have asked about once a second here.)
+    @Test func aClusterWhoseWatchesSendBookmarksIsNotProbed() async throws {
+        var options = ControllerHarness.fastOptions
+        options.probeInterval = .seconds(1)
+        try await withHarness(options: options) { h in
+            let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: .milliseconds(100))
+            let cluster = try await h.fleet.addCluster(.init(name: "idle", settings: settings))
+            try await h.waitForPhase("idle", "base", "Healthy")
+            try await Task.sleep(for: .seconds(1))
+            let before = await cluster.requestCount(verb: "get", resource: "/version")
+            // Six probe intervals. (A loaded machine may delay a bookmark past one of them.)
+            try await Task.sleep(for: .seconds(6))
+            let probes = await cluster.requestCount(verb: "get", resource: "/version") - before
+            #expect(probes <= 2, "the probe asked \(probes) times in 6 s while bookmarks arrived every 100 ms")
+            #expect(await cluster.requestCount(verb: "watch") > 0)
+        }
+    }
+
     @Test func oneUnreachableClusterDoesNotDelayTheOthers() async throws {
         try await withHarness { h in
             let broken = try await h.fleet.server.addCluster(name: "placeholder")

@@ -40,11 +40,11 @@ private struct ScriptedWatchServer: ObjectReader, ObjectWatcher {
             try await Task.sleep(for: failsAfter)
             throw KubernetesError(kind: .transport, message: "the server closed the connection")
         }
-        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
-        for line in lines { continuation.yield(ByteBuffer(string: line + "\n")) }
-        continuation.finish(throwing: breaks ? Broken() : nil)
-        return WatchDecoder.events(of: HTTPClientResponse(body: .stream(stream)), kind: kind,
-                                   context: .init(cluster: "scripted", server: "https://scripted", verb: "watch"), logger: Logger(label: "t"))
+        let context = KubernetesError.RequestContext(cluster: "scripted", server: "https://scripted", verb: "watch")
+        let feed = WatchFeed(kind: kind, context: context, holdBookmarks: options.holdBookmarks)
+        for line in lines { _ = feed.receive(ByteBuffer(string: line + "\n"), on: HTTPClient.defaultEventLoopGroup.next()) }
+        feed.finish(breaks ? .failure(Broken()) : .success(()))
+        return WatchEvents(feed: feed, kind: kind, context: context)
     }
 }
 

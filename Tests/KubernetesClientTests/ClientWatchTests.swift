@@ -110,4 +110,35 @@ import Testing
         var count = 0
         func one() { count += 1 }
     }
+
+    /// A watch that holds its bookmarks (an informer's) wakes a waiting reader for none of them:
+    /// of the twenty or so the server sends in 2 s, the reader sees the newest one held when it
+    /// asks (one, if it asked before the first arrived) and the newest at the end; meanwhile the
+    /// client knows the server is sending (`lastAnswered` moves), which is what the reachability
+    /// probes read instead.
+    @Test func heldBookmarksReachTheReaderAtTheEndAndStillCountAsAnswers() async throws {
+        try await F.with(settings: ClusterSettings(readinessDelay: .milliseconds(50), bookmarkInterval: .milliseconds(100))) { f in
+            let list = try await f.client.list(F.configMap, namespace: "default")
+            let opened = ContinuousClock.now
+            let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(
+                resourceVersion: list.resourceVersion, timeoutSeconds: 2, holdBookmarks: true))
+            let heard = Task {
+                // Bookmarks arrive every 100 ms: the client hears them while its reader waits.
+                try await Task.sleep(for: .milliseconds(700))
+                return f.client.lastAnswered
+            }
+            var seen: [String] = []
+            for try await event in events {
+                guard case .bookmark(let resourceVersion) = event else {
+                    Issue.record("only bookmarks were sent, got \(event.type)")
+                    continue
+                }
+                seen.append(resourceVersion)
+            }
+            #expect(!seen.isEmpty && seen.count <= 2, "the reader saw \(seen.count) bookmarks")
+            #expect(seen.allSatisfy { !$0.isEmpty })
+            let answered = try await heard.value
+            #expect(answered.map { opened.duration(to: $0) > .milliseconds(300) } == true, "bookmarks count as answers")
+        }
+    }
 }

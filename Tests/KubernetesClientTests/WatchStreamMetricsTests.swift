@@ -17,11 +17,10 @@ import Testing
 
     /// A body that yields `lines` and then ends, or (`open`) stays open.
     static func events(_ lines: [String], open: Bool, metrics: TestMetrics) -> WatchEvents {
-        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
-        for line in lines { continuation.yield(ByteBuffer(string: line)) }
-        if !open { continuation.finish() }
-        let response = HTTPClientResponse(body: .stream(stream.map { $0 }))
-        return WatchDecoder.events(of: response, kind: kind, context: context, logger: .init(label: "t"), metrics: metrics)
+        let feed = WatchFeed(kind: kind, context: context, holdBookmarks: false)
+        for line in lines { _ = feed.receive(ByteBuffer(string: line), on: HTTPClient.defaultEventLoopGroup.next()) }
+        if !open { feed.finish(.success(())) }
+        return WatchEvents(feed: feed, kind: kind, context: context, metrics: metrics)
     }
 
     @Test(arguments: Ending.allCases)

@@ -199,14 +199,16 @@ public final class ClusterAddonController: Sendable {
 
     /// Asks the cluster whether it answers. When it stops answering, every addon is reconciled
     /// after the grace period (they report `Unknown`); when it answers again, they are
-    /// reconciled at once (the queue's backoff is not waited out). A cluster whose watches
-    /// delivered something (bookmarks arrive about once a minute) within the interval is not
-    /// asked: at a thousand clusters the probes alone were most of an idle manager's work.
+    /// reconciled at once (the queue's backoff is not waited out). A cluster that answered a
+    /// request or sent anything on a watch (bookmarks arrive about once a minute per watch)
+    /// within the interval is not asked (`KubernetesClient.lastAnswered`): at a thousand
+    /// clusters the probes alone were most of an idle manager's work.
     private func probeLoop(_ workload: KubernetesClient) async {
         var reportedUnreachable = false
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.probeInterval) } catch { return }
-            if !reportedUnreachable, await state.unreachableSince == nil, await state.credentialsRejected == nil, let heard = await state.lastHeard,
+            let heard = [await state.lastHeard, workload.lastAnswered].compactMap { $0 }.max()
+            if !reportedUnreachable, await state.unreachableSince == nil, await state.credentialsRejected == nil, let heard,
                 heard.duration(to: .now) < options.probeInterval
             {
                 continue

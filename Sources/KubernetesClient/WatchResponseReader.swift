@@ -1,0 +1,84 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Reads a watch's answer where it arrives, on the connection's event loop (AsyncHTTPClient's
+/// delegate interface): a 2xx head opens the watch and its body goes into a `WatchFeed`; any
+/// other status is read whole and becomes the API error it carries. Nothing here hops to another
+/// thread: a bookmark costs the event loop a few microseconds and wakes no task.
+final class WatchResponseReader: HTTPClientResponseDelegate {
+    typealias Response = Void
+
+    let feed: WatchFeed
+    private let context: KubernetesError.RequestContext
+    private let opened: EventLoopPromise<HTTPResponseHead>
+    /// The server sent something on an open watch (see `Transport.lastAnswered`).
+    private let heard: @Sendable () -> Void
+    /// A refusal's head and body, read whole to become its error; nil for a 2xx answer.
+    private let refusal = Mutex<(head: HTTPResponseHead, body: [UInt8])?>(nil)
+    /// Whether `opened` is completed (a promise is completed once).
+    private let settled = Mutex(false)
+    /// The most of a refusal's body kept (a Status is a few hundred bytes).
+    static let refusalBodyLimit = 64 * 1024
+
+    /// The head of a 2xx answer, or the error: the refusal the server answered, or why the
+    /// request failed before its head.
+    var head: EventLoopFuture<HTTPResponseHead> { opened.futureResult }
+
+    init(feed: WatchFeed, context: KubernetesError.RequestContext, eventLoop: any EventLoop, heard: @escaping @Sendable () -> Void) {
+        self.feed = feed
+        self.context = context
+        self.opened = eventLoop.makePromise()
+        self.heard = heard
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        if (200..<300).contains(head.status.code) {
+            heard()
+            settle(.success(head))
+        } else {
+            refusal.withLock { $0 = (head, []) }
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        let refused = refusal.withLock { refusal -> Bool in
+            guard refusal != nil else { return false }
+            let room = Self.refusalBodyLimit - refusal!.body.count
+            if room > 0 { refusal!.body.append(contentsOf: buffer.readableBytesView.prefix(room)) }
+            return true
+        }
+        if refused { return task.eventLoop.makeSucceededVoidFuture() }
+        heard()
+        return feed.receive(buffer, on: task.eventLoop)
+    }
+
+    func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
+        let error = Transport.transportError(error, context: context)
+        settle(.failure(error))
+        feed.finish(.failure(error))
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+        if let (head, body) = refusal.withLock({ $0 }) {
+            let error = Transport.apiError(status: Int(head.status.code), headers: head.headers, body: body, context: context)
+            settle(.failure(error))
+            feed.finish(.failure(error))
+        } else {
+            // An answer without a head cannot end normally; nothing to settle otherwise.
+            settle(.failure(KubernetesError(kind: .invalidResponse, context: context, message: "the watch ended before its head")))
+            feed.finish(.success(()))
+        }
+    }
+
+    /// Completes `opened`, the first time only.
+    func settle(_ result: Result<HTTPResponseHead, any Error>) {
+        let first = settled.withLock { settled -> Bool in
+            defer { settled = true }
+            return !settled
+        }
+        if first { opened.completeWith(result) }
+    }
+}
