@@ -52,6 +52,10 @@ final class Transport: Sendable {
     let logger: Logger
     /// AsyncHTTPClient's own logger: its trace output (every stream, every timer) is not ours to show.
     private let httpLogger: Logger
+    /// What AsyncHTTPClient logs per request is at debug and trace, below what `httpLogger`
+    /// lets through; requests get the disabled logger, which spares a copy of the logger and
+    /// its metadata per request (a fleet keeps thousands of watches open).
+    private static let requestLogger = Logger(label: "addon-manager.http-request", factory: { _ in SwiftLogNoOpLogHandler() })
     /// Largest answer read into memory (a list of big CRDs can be tens of MB).
     static let maxBodySize = 256 << 20
     /// The event loop every connection and request of this client runs on: a watch's body is
@@ -180,7 +184,7 @@ final class Transport: Sendable {
                 }
                 let feed = WatchFeed(kind: kind, context: request.context, holdBookmarks: holdBookmarks)
                 let reader = WatchResponseReader(feed: feed, context: request.context, eventLoop: eventLoop, heard: heard)
-                let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: httpLogger)
+                let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: Self.requestLogger)
                 feed.onCancel { task.cancel() }
                 do {
                     // The head must come within the request timeout: a server that took the
@@ -234,7 +238,7 @@ final class Transport: Sendable {
         let response: HTTPClientResponse
         let body: [UInt8]
         do {
-            response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: httpLogger)
+            response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: Self.requestLogger)
             body = try await collect(response, context: request.context)
         } catch {
             let error = Self.transportError(error, context: request.context)

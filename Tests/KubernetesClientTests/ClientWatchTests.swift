@@ -122,11 +122,6 @@ import Testing
             let opened = ContinuousClock.now
             let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(
                 resourceVersion: list.resourceVersion, timeoutSeconds: 2, holdBookmarks: true))
-            let heard = Task {
-                // Bookmarks arrive every 100 ms: the client hears them while its reader waits.
-                try await Task.sleep(for: .milliseconds(700))
-                return f.client.lastAnswered
-            }
             var seen: [String] = []
             for try await event in events {
                 guard case .bookmark(let resourceVersion) = event else {
@@ -137,8 +132,10 @@ import Testing
             }
             #expect(!seen.isEmpty && seen.count <= 2, "the reader saw \(seen.count) bookmarks")
             #expect(seen.allSatisfy { !$0.isEmpty })
-            let answered = try await heard.value
-            #expect(answered.map { opened.duration(to: $0) > .milliseconds(300) } == true, "bookmarks count as answers")
+            // Bookmarks arrived every 100 ms until the end, 2 s after the watch opened; the client
+            // heard them all, though its reader saw at most two.
+            let answered = f.client.lastAnswered
+            #expect(answered.map { opened.duration(to: $0) > .milliseconds(500) } == true, "bookmarks count as answers")
         }
     }
 }
