@@ -192,8 +192,11 @@ final class Transport: Sendable {
                     // streams) must not hold a watch until its whole deadline.
                     let limit = connection.requestTimeout
                     let timer = eventLoop.scheduleTask(in: limit.timeAmount) {
-                        reader.settle(.failure(KubernetesError(kind: .timeout, context: request.context, message: "no response to the watch within \(limit)")))
-                        task.cancel()
+                        // Only when the head has not come: a watch whose head won the race is
+                        // open, even if this task has not resumed yet to cancel the timer.
+                        if reader.settle(.failure(KubernetesError(kind: .timeout, context: request.context, message: "no response to the watch within \(limit)"))) {
+                            task.cancel()
+                        }
                     }
                     defer { timer.cancel() }
                     let head = try await withTaskCancellationHandler {
@@ -327,7 +330,12 @@ final class Transport: Sendable {
         if let error = error as? KubernetesError { return error }
         if let http = error as? HTTPClientError {
             switch http {
-            case .cancelled, .requestStreamCancelled: return CancellationError()
+            case .cancelled, .requestStreamCancelled:
+                // Ours when the task asking is cancelled; otherwise the client gave the request
+                // up (a connection closing after GOAWAY): a transport failure, to retry — as a
+                // cancellation it would stop the informer reading that watch for good.
+                if Task.isCancelled { return CancellationError() }
+                return KubernetesError(kind: .transport, context: context, message: "the HTTP client cancelled the request (its connection was closing)")
             case .connectTimeout, .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
                 return KubernetesError(kind: .timeout, context: context, message: "\(http)")
             case .tlsHandshakeTimeout:

@@ -166,6 +166,8 @@ final class WatchFeed: Sendable {
             if case .success = ending, !state.partial.isEmpty, !Self.isBlank(state.partial) {
                 state.lines.append(state.partial)
                 state.queuedBytes += state.partial.count
+                // As in `receive`: a bookmark held before this line is older than it.
+                state.heldBookmark = nil
             }
             state.partial = []
             state.ending = ending

@@ -73,12 +73,14 @@ final class WatchResponseReader: HTTPClientResponseDelegate {
         }
     }
 
-    /// Completes `opened`, the first time only.
-    func settle(_ result: Result<HTTPResponseHead, any Error>) {
+    /// Completes `opened`, the first time only; returns whether this call did.
+    @discardableResult
+    func settle(_ result: Result<HTTPResponseHead, any Error>) -> Bool {
         let first = settled.withLock { settled -> Bool in
             defer { settled = true }
             return !settled
         }
         if first { opened.completeWith(result) }
+        return first
     }
 }

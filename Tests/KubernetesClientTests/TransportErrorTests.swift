@@ -34,7 +34,20 @@ import Testing
         #expect(kind(HTTPClientError.connectTimeout) == .timeout)
         #expect(kind(HTTPClientError.tlsHandshakeTimeout) == .tls)
         #expect(kind(NIOSSLError.handshakeFailed(.sslError([]))) == .tls)
-        #expect(Transport.transportError(HTTPClientError.cancelled, context: Self.context) is CancellationError)
         #expect(Transport.transportError(CancellationError(), context: Self.context) is CancellationError)
+    }
+
+    /// AsyncHTTPClient's `cancelled` is a cancellation only when the asking task is cancelled.
+    /// Otherwise the client gave the request up itself (an HTTP/2 connection closing after a
+    /// GOAWAY): a transport failure to retry. Taken for a cancellation, it stopped an informer's
+    /// watch for good, its task never cancelled.
+    @Test func theClientCancellingARequestIsACancellationOnlyForACancelledTask() async {
+        #expect(kind(HTTPClientError.cancelled) == .transport)
+        let task = Task {
+            while !Task.isCancelled { await Task.yield() }
+            return Transport.transportError(HTTPClientError.cancelled, context: Self.context) is CancellationError
+        }
+        task.cancel()
+        #expect(await task.value)
     }
 }

@@ -113,6 +113,13 @@ import Testing
         #expect(try await Self.seen(Self.events(text, chunkSizes: chunkSizes)) == ["BOOKMARK 2", "BOOKMARK 3", "ADDED 4", "BOOKMARK 5", "BOOKMARK 6"])
     }
 
+    /// The body's last line without its newline is still an event, and the bookmark held
+    /// before it does not follow it (the resourceVersion to resume from would go back).
+    @Test func aLastLineWithoutNewlineMakesTheHeldBookmarkObsolete() async throws {
+        let text = Self.bookmark(20) + String(Self.added("a", 25).dropLast())
+        #expect(try await Self.seen(Self.events(text, chunkSizes: [1000], holdBookmarks: true)) == ["ADDED 25"])
+    }
+
     /// A reader waiting on an open watch is not woken by a bookmark, and is by the next event;
     /// the bookmark held before that event is not delivered after it.
     @Test func aWaitingReaderIsWokenByAnEventNotByABookmark() async throws {
