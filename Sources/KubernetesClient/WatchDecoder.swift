@@ -1,8 +1,5 @@
-import AsyncHTTPClient
 import KubernetesModel
-import Logging
 import Metrics
-import NIOCore
 
 /// Turns a watch answer (one JSON event per line) into `WatchEvents`.
 enum WatchDecoder {
@@ -10,10 +7,14 @@ enum WatchDecoder {
     /// limit), so a line ten times that is not an event but a broken or hostile server.
     static let maximumLineBytes = 16 * 1024 * 1024
 
+    /// A line with nothing but spaces, tabs and carriage returns (or nothing): no event.
+    static func isBlank(_ line: some Collection<UInt8>) -> Bool {
+        line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
+    }
 
     /// One line of a watch: nil for a blank line; throws the Status of an ERROR event.
     static func decode(_ line: ArraySlice<UInt8>, kind: GroupVersionKind, context: KubernetesError.RequestContext) throws -> WatchEvent? {
-        if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { return nil }
+        if isBlank(line) { return nil }
         let json: JSONValue
         do {
             json = try JSONValue.parse(line)

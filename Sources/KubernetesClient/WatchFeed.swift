@@ -40,6 +40,21 @@ final class WatchFeed: Sendable {
 
         var hasLines: Bool { firstLine < lines.count }
 
+        /// Queues a line for the reader; a bookmark held before it is older than it (delivered
+        /// after it, it would move the reader back) and goes.
+        mutating func enqueue(_ line: [UInt8]) {
+            lines.append(line)
+            queuedBytes += line.count
+            heldBookmark = nil
+        }
+
+        /// The waiting reader and what to resume it with, when a line or the end is there for it.
+        mutating func readerToWake() -> (CheckedContinuation<Item, any Error>, Result<Item, any Error>)? {
+            guard hasLines || ending != nil, let waiting = reader, let next = take() else { return nil }
+            reader = nil
+            return (waiting, next)
+        }
+
         /// The next item for the reader, if there is one now.
         mutating func take() -> Result<Item, any Error>? {
             if hasLines {
@@ -113,7 +128,7 @@ final class WatchFeed: Sendable {
         }
         var items: [Item] = []
         items.reserveCapacity(complete.count)
-        for line in complete where !Self.isBlank(line) {
+        for line in complete where !WatchDecoder.isBlank(line) {
             if holdBookmarks, let resourceVersion = bookmarkResourceVersion(line) {
                 items.append(.bookmark(resourceVersion: resourceVersion))
             } else {
@@ -127,25 +142,16 @@ final class WatchFeed: Sendable {
             guard state.ending == nil, !state.cancelled else { return nil }
             for item in items {
                 switch item {
-                case .line(let line):
-                    state.lines.append(line)
-                    state.queuedBytes += line.count
-                    // Delivered after this line, an older bookmark would move the reader back.
-                    state.heldBookmark = nil
-                case .bookmark(let resourceVersion):
-                    state.heldBookmark = resourceVersion
-                case .end:
-                    break
+                case .line(let line): state.enqueue(line)
+                case .bookmark(let resourceVersion): state.heldBookmark = resourceVersion
+                case .end: break
                 }
             }
             if let error {
                 state.partial = []
                 state.ending = .failure(error)
             }
-            if state.hasLines || state.ending != nil, let reader = state.reader, let next = state.take() {
-                state.reader = nil
-                wake = (reader, next)
-            }
+            wake = state.readerToWake()
             guard error == nil, state.queuedBytes > queueLimit else { return nil }
             if let paused = state.paused { return paused.futureResult }
             let promise = eventLoop.makePromise(of: Void.self)
@@ -163,18 +169,12 @@ final class WatchFeed: Sendable {
         var wake: (CheckedContinuation<Item, any Error>, Result<Item, any Error>)?
         let paused = state.withLock { state -> EventLoopPromise<Void>? in
             guard state.ending == nil else { return nil }
-            if case .success = ending, !state.partial.isEmpty, !Self.isBlank(state.partial) {
-                state.lines.append(state.partial)
-                state.queuedBytes += state.partial.count
-                // As in `receive`: a bookmark held before this line is older than it.
-                state.heldBookmark = nil
+            if case .success = ending, !WatchDecoder.isBlank(state.partial) {
+                state.enqueue(state.partial)
             }
             state.partial = []
             state.ending = ending
-            if let reader = state.reader, let next = state.take() {
-                state.reader = nil
-                wake = (reader, next)
-            }
+            wake = state.readerToWake()
             defer { state.paused = nil }
             return state.paused
         }
@@ -245,10 +245,6 @@ final class WatchFeed: Sendable {
     }
 
     // MARK: Lines
-
-    private static func isBlank(_ line: [UInt8]) -> Bool {
-        line.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }
-    }
 
     /// `{"type":"BOOKMARK"` as an API server writes it: the event's type is its first field.
     private static let bookmarkPrefix = Array(#"{"type":"BOOKMARK""#.utf8)

@@ -207,8 +207,7 @@ public final class ClusterAddonController: Sendable {
         var reportedUnreachable = false
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.probeInterval) } catch { return }
-            let heard = [await state.lastHeard, workload.lastAnswered].compactMap { $0 }.max()
-            if !reportedUnreachable, await state.unreachableSince == nil, await state.credentialsRejected == nil, let heard,
+            if !reportedUnreachable, await state.unreachableSince == nil, await state.credentialsRejected == nil, let heard = workload.lastAnswered,
                 heard.duration(to: .now) < options.probeInterval
             {
                 continue

@@ -41,15 +41,12 @@ public actor ClusterState {
 
     func setClusterStatus(_ status: JSONValue) { clusterStatus = status }
 
-    /// When the cluster last sent anything (a watch event, a bookmark): it answers. Returns
-    /// whether this is the first time (the Cluster's `ControlPlaneReachable` becomes True).
-    private(set) var lastHeard: ContinuousClock.Instant?
+    /// The cluster's watches delivered something (a list, an event): it answers. Returns whether
+    /// this is the first time (the Cluster's `ControlPlaneReachable` becomes True). When it last
+    /// sent anything, bookmarks included, is the workload client's `lastAnswered`.
     @discardableResult
     func heard() -> Bool {
-        defer {
-            lastHeard = .now
-            lastContact = Date()
-        }
+        defer { lastContact = Date() }
         return lastContact == nil
     }
 
