@@ -11,6 +11,9 @@ struct CustomResourceValidation {
     static let resourceMetaFields: Set<String> = ["apiVersion", "kind", "metadata"]
 
     private(set) var causes: [KubeStatus.Cause] = []
+    /// Each `pattern` compiled once per validation (an array of strings under one pattern
+    /// would otherwise compile it for every item); nil: Swift cannot compile it.
+    private var compiledPatterns: [String: Regex<AnyRegexOutput>?] = [:]
 
     static func causes(_ object: JSONValue, schema: JSONValue) -> [KubeStatus.Cause] {
         var v = CustomResourceValidation()
@@ -90,7 +93,7 @@ struct CustomResourceValidation {
         if case .string(let s) = value {
             if let min = schema["minLength"].intValue, s.count < min { invalid(path, value, "\(path) in body should be at least \(min) chars long") }
             if let max = schema["maxLength"].intValue, s.count > max { invalid(path, value, "\(path) in body should be at most \(max) chars long") }
-            if let pattern = schema["pattern"].stringValue, let regex = Self.goLikeRegex(pattern), (try? regex.firstMatch(in: s)) == nil {
+            if let pattern = schema["pattern"].stringValue, let regex = compiled(pattern), (try? regex.firstMatch(in: s)) == nil {
                 invalid(path, value, "\(path) in body should match '\(pattern)'")
             }
             if let format = schema["format"].stringValue, SchemaStringFormat.accepts(format, s) == false {
@@ -171,6 +174,13 @@ struct CustomResourceValidation {
     /// compiles and Swift does not: it is then not checked.
     static func goLikeRegex(_ pattern: String) -> Regex<AnyRegexOutput>? {
         (try? Regex(pattern))?.asciiOnlyCharacterClasses().matchingSemantics(RegexSemanticLevel.unicodeScalar)
+    }
+
+    private mutating func compiled(_ pattern: String) -> Regex<AnyRegexOutput>? {
+        if let known = compiledPatterns[pattern] { return known }
+        let regex = Self.goLikeRegex(pattern)
+        compiledPatterns[pattern] = .some(regex)
+        return regex
     }
 
     private static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }

@@ -112,13 +112,19 @@ enum GoSyntax {
     /// the conformance normaliser reads any of them as `<ptr>`.
     struct Pointers {
         private var next: Int
+        private let step: Int
 
-        init(from base: Int) { next = base }
+        /// - step: how far apart the stand-in addresses are (the size of what they point to, as
+        ///   Go's allocator would place them).
+        init(from base: Int, step: Int = 0x10) {
+            next = base
+            self.step = step
+        }
 
         /// `(*type)(nil)` when unset, else the next stand-in address.
         mutating func pointer(_ type: String, set: Bool) -> String {
             guard set else { return "(*\(type))(nil)" }
-            defer { next += 0x10 }
+            defer { next += step }
             return "(*\(type))(0x\(String(next, radix: 16)))"
         }
     }

@@ -55,6 +55,17 @@ struct GoRegexpSyntax {
         lastRepeatStart = nil
     }
 
+    /// After `|` or an opening parenthesis: nothing a repetition could apply to.
+    private mutating func noOperand() {
+        canRepeat = false
+        lastRepeatStart = nil
+    }
+
+    private mutating func openGroup() {
+        depth += 1
+        noOperand()
+    }
+
     private mutating func parse() throws(Failure) {
         while i < s.count {
             switch s[i] {
@@ -66,8 +77,7 @@ struct GoRegexpSyntax {
                 operand()
             case "|":
                 i += 1
-                canRepeat = false
-                lastRepeatStart = nil
+                noOperand()
             case "*", "+", "?":
                 var end = i + 1
                 if at(end) == "?" { end += 1 }
@@ -141,9 +151,7 @@ struct GoRegexpSyntax {
         let start = i
         guard at(i + 1) == "?" else {
             i += 1
-            depth += 1
-            canRepeat = false
-            lastRepeatStart = nil
+            openGroup()
             return
         }
         if s.count - start > 4, s[start + 2] == "P", s[start + 3] == "<" {
@@ -155,9 +163,7 @@ struct GoRegexpSyntax {
                 throw Failure(code: "invalid named capture", expression: text(start, close + 1))
             }
             i = close + 1
-            depth += 1
-            canRepeat = false
-            lastRepeatStart = nil
+            openGroup()
             return
         }
         // Flags: letters from imsU, at most one '-', which must be followed by a flag.
@@ -173,10 +179,10 @@ struct GoRegexpSyntax {
             } else if (c == ":" || c == ")"), !(negated && !sawFlag) {
                 i = j + 1
                 if c == ":" {
-                    depth += 1
-                    canRepeat = false
+                    openGroup()
+                } else {
+                    lastRepeatStart = nil
                 }
-                lastRepeatStart = nil
                 return
             } else {
                 break

@@ -64,7 +64,7 @@ enum InternalSchemaSyntax {
             case .pointer(let type):
                 text = pointers.pointer(type, set: !value.isNull)
             case .strings:
-                text = value.arrayValue.map { "[]string{" + $0.map { GoSyntax.quote($0.stringValue ?? "") }.joined(separator: ", ") + "}" } ?? "[]string(nil)"
+                text = GoSyntax.stringSlice(value)
             case .json:
                 text = value.arrayValue.map { "[]apiextensions.JSON{" + $0.map(GoSyntax.interfaceValue).joined(separator: ", ") + "}" } ?? "[]apiextensions.JSON(nil)"
             case .schemas:
@@ -88,7 +88,7 @@ enum InternalSchemaSyntax {
                     let entries = map.keys.sorted().map { key -> String in
                         let entry = map[key] ?? .null
                         let schemaPointer = pointers.pointer("apiextensions.JSONSchemaProps", set: entry.objectValue != nil)
-                        let property = entry.arrayValue.map { "[]string{" + $0.map { GoSyntax.quote($0.stringValue ?? "") }.joined(separator: ", ") + "}" } ?? "[]string(nil)"
+                        let property = GoSyntax.stringSlice(entry)
                         return "\(GoSyntax.quote(key)):apiextensions.JSONSchemaPropsOrStringArray{Schema:\(schemaPointer), Property:\(property)}"
                     }
                     text = "apiextensions.JSONSchemaDependencies{" + entries.joined(separator: ", ") + "}"

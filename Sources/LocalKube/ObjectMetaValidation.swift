@@ -88,12 +88,8 @@ enum ObjectMetaValidation {
     /// `[]v1.OwnerReference{…}` as `%#v` prints it; pointers get stand-in addresses (the
     /// conformance normaliser turns the server's and these into `<ptr>`).
     private static func goReferences(_ references: [JSONValue]) -> String {
-        var address = 0xc000a10060
-        func pointer(_ value: JSONValue) -> String {
-            guard !value.isNull else { return "(*bool)(nil)" }
-            defer { address += 8 }
-            return "(*bool)(0x\(String(address, radix: 16)))"
-        }
+        var pointers = GoSyntax.Pointers(from: 0xc000a10060, step: 8)
+        func pointer(_ value: JSONValue) -> String { pointers.pointer("bool", set: !value.isNull) }
         return "[]v1.OwnerReference{" + references.map { r in
             "v1.OwnerReference{APIVersion:\(GoSyntax.quote(r["apiVersion"].stringValue ?? "")), Kind:\(GoSyntax.quote(r["kind"].stringValue ?? "")), "
                 + "Name:\(GoSyntax.quote(r["name"].stringValue ?? "")), UID:\(GoSyntax.quote(r["uid"].stringValue ?? "")), "
