@@ -142,7 +142,7 @@ struct RunCommand: AsyncParsableCommand {
             try? await management.shutdown()
             throw error
         }
-        let clients = ClientsService(clients: [management, leaseClient], logger: logger)
+        let clients = ManagerClients(clients: [management, leaseClient], logger: logger)
         do {
             if installCRDs { try await ManagementCRDs.install(client: management, logger: logger) }
             let coordinator = ShardCoordinator(client: leaseClient, namespace: leaseNamespace, identity: identity, shards: shards, executor: leaseExecutor, logger: logger)
@@ -211,9 +211,10 @@ struct RunCommand: AsyncParsableCommand {
             // A graceful shutdown ends the services in reverse order, each after the one before
             // it ended: the controllers stop taking work and finish what is in flight, then the
             // shard Leases are released, then the rollout driver stops (its Lease released), then
-            // the watch on the published catalog and the endpoints stop, then the clients close.
+            // the watch on the published catalog and the endpoints stop. The clients close after
+            // the group has ended, however it ended.
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(service: clients), .init(service: ListenerService(server: endpoints, flag: "--http-port", host: httpHost, port: httpPort))]
+                .init(service: ListenerService(server: endpoints, flag: "--http-port", host: httpHost, port: httpPort))]
             if let published { services.append(.init(service: PublishedCatalogService(catalog: published))) }
             if statusPort != nil {
                 let reviewer = ManagementAccessReviewer(client: management, logger: logger)
@@ -235,6 +236,7 @@ struct RunCommand: AsyncParsableCommand {
                                        executor: leaseExecutor, logger: logger))))
             let group = ManagerStartup.serviceGroup(services, logger: logger)
             try await group.run()
+            await clients.close()
         } catch {
             await clients.close()
             throw error

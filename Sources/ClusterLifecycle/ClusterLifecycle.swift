@@ -67,8 +67,7 @@ public final class ClusterLifecycle: Sendable {
             group.addTask { await self.machines.run() }
             group.addTask {
                 // Both caches filled before the first decision: a Machine not yet seen would be created twice.
-                await self.clusters.waitForSync()
-                await self.machines.waitForSync()
+                guard await self.clusters.waitForSync(), await self.machines.waitForSync() else { return }
                 await self.controller.run()
             }
             await group.waitForAll()

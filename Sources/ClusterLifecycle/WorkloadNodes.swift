@@ -97,7 +97,7 @@ public actor WorkloadNodes {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { await informer.run() }
                     // Once listed, the cluster is queued: its reconcile then sees the Nodes.
-                    group.addTask { await informer.waitForSync(); if !Task.isCancelled { await changed(request) } }
+                    group.addTask { if await informer.waitForSync() { await changed(request) } }
                     await group.waitForAll()
                 }
             }

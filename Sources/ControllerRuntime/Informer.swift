@@ -58,8 +58,10 @@ public final class Informer: Sendable {
         self.handler = handler
     }
 
-    /// Waits until the first list has filled the cache.
-    public func waitForSync() async { await synced.wait() }
+    /// Waits until the first list has filled the cache; returns false when the waiting task was
+    /// cancelled first (the cache may then be empty or partial: nothing may be concluded from it).
+    @discardableResult
+    public func waitForSync() async -> Bool { await synced.wait() }
 
     public var hasSynced: Bool { get async { await synced.isSet } }
 
@@ -234,11 +236,13 @@ actor SyncSignal {
         waiters.removeAll()
     }
 
-    func wait() async {
-        if done { return }
+    /// Returns whether the signal is set: false when the waiting task was cancelled before.
+    @discardableResult
+    func wait() async -> Bool {
+        if done { return true }
         let id = nextID
         nextID += 1
-        await withTaskCancellationHandler {
+        return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if done || Task.isCancelled {
                     continuation.resume()
@@ -246,6 +250,7 @@ actor SyncSignal {
                     waiters[id] = continuation
                 }
             }
+            return done
         } onCancel: {
             Task { await self.cancelWaiter(id) }
         }

@@ -1,10 +1,13 @@
 import AddonCatalog
 import AddonController
 import ControllerRuntime
+import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
 import Testing
+import TestSupport
 
 /// The controllers on the catalog published in the management plane (AddonVersions,
 /// AddonChannels), as `addon-manager run` and `dev` serve it: edits take effect without a
@@ -203,6 +206,25 @@ import Testing
                 #expect(Set(first.channels.keys) == ["stable", "candidate"])
                 break
             }
+        }
+    }
+
+    /// Before: a catalog stopped before its first lists (a manager whose start failed) took the
+    /// cancelled wait for them as done, logged "management-plane catalog read … 0 versions" and
+    /// served an empty catalog.
+    @Test func aCatalogStoppedBeforeItsFirstListsServesNothing() async throws {
+        try await withHarness { h in
+            let management = try #require(h.fleet.server.cluster(named: DevFleet.managementName))
+            await management.setUnreachable(true)
+            defer { Task { await management.setUnreachable(false) } }
+            let logs = LogRecorder()
+            let catalog = ManagementPlaneCatalog(client: h.management, logger: logs.logger(level: .info))
+            let watching = Task { await catalog.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            watching.cancel()
+            await watching.value
+            await #expect(throws: ManagementPlaneCatalog.NotSynced.self) { try await catalog.current() }
+            #expect(!logs.entries.contains { $0.message == "management-plane catalog read" })
         }
     }
 

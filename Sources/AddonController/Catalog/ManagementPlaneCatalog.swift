@@ -49,8 +49,8 @@ public final class ManagementPlaneCatalog: CatalogSource {
             group.addTask { await versions.run() }
             group.addTask { await channels.run() }
             group.addTask {
-                await versions.waitForSync()
-                await channels.waitForSync()
+                // Cancelled before the first lists (a start that failed): nothing was read.
+                guard await versions.waitForSync(), await channels.waitForSync() else { return }
                 for object in await versions.cache.list() { await self.handleVersion(.added(object)) }
                 for object in await channels.cache.list() { await self.handleChannel(.added(object)) }
                 await self.state.markSynced()

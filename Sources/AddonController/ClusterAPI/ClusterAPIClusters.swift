@@ -37,7 +37,8 @@ public final class ClusterAPIClusters: Sendable {
             do {
                 _ = try await management.list(ClusterAPIMapping.kind, namespace: options.namespace, options: ListOptions(pageSize: 1))
                 break
-            } catch let error as KubernetesError where error.isNotFound {
+            } catch let error as KubernetesError where error.isNotFound || error.kind == .unknownKind {
+                // The kind not in discovery (unknownKind) or its path not served (404): not installed.
                 if !announced {
                     logger.info("Cluster API is not installed in the management plane: its clusters are not served (looked for again periodically)",
                                 metadata: ["kind": "\(ClusterAPIMapping.kind)"])
@@ -65,8 +66,7 @@ public final class ClusterAPIClusters: Sendable {
             group.addTask { await sources.run() }
             group.addTask { await mirrors.run() }
             group.addTask {
-                await sources.waitForSync()
-                await mirrors.waitForSync()
+                guard await sources.waitForSync(), await mirrors.waitForSync() else { return }
                 await controller.run()
             }
             await group.waitForAll()

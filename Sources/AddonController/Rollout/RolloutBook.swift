@@ -34,7 +34,7 @@ public final class RolloutBook: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await informer.run() }
             group.addTask {
-                await informer.waitForSync()
+                guard await informer.waitForSync() else { return }
                 await self.state.markSynced()
             }
             await group.waitForAll()

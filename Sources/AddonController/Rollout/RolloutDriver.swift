@@ -84,8 +84,7 @@ public final class RolloutDriver: Sendable {
                 }
             }
             group.addTask {
-                await clusters.waitForSync()
-                await clusterAddons.waitForSync()
+                guard await clusters.waitForSync(), await clusterAddons.waitForSync() else { return }
                 while !(await self.book.synced), !Task.isCancelled { try? await Task.sleep(for: .milliseconds(50)) }
                 self.logger.info("rollout driver running")
                 for await _ in self.wakeUps {
