@@ -50,6 +50,11 @@ public actor ObjectCache {
         entries[ReconcileRequest(namespace: namespace, name: name)].map(Self.decode)
     }
 
+    /// The resourceVersion of the object kept under this name (nil: none kept), without decoding it.
+    public func resourceVersion(namespace: String?, name: String) -> String? {
+        entries[ReconcileRequest(namespace: namespace, name: name)]?.resourceVersion
+    }
+
     /// Objects in a namespace (nil: all), optionally matching a label selector, sorted by key.
     public func list(namespace: String? = nil, selector: LabelSelector? = nil) -> [KubeObject] {
         entries

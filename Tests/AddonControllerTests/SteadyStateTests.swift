@@ -9,12 +9,20 @@ import TestSupport
 import Testing
 
 @Suite(.serialized) struct SteadyStateTests {
-    @Test func aNoChangeResyncSendsZeroWritesToEitherAPI() async throws {
+    /// A harness whose controllers resync every `period`, with one cluster whose base addon is Healthy.
+    static func withHealthyCluster(_ name: String, resyncEvery period: Duration,
+                                   _ body: (ControllerHarness, LocalKubeCluster) async throws -> Void) async throws {
         var options = ControllerHarness.fastOptions
-        options.resyncPeriod = .milliseconds(500)
+        options.resyncPeriod = period
         try await withHarness(options: options) { h in
-            let cluster = try await h.fleet.addCluster(.init(name: "idle"))
-            try await h.waitForPhase("idle", "base", "Healthy")
+            let cluster = try await h.fleet.addCluster(.init(name: name))
+            try await h.waitForPhase(name, "base", "Healthy")
+            try await body(h, cluster)
+        }
+    }
+
+    @Test func aNoChangeResyncSendsZeroWritesToEitherAPI() async throws {
+        try await Self.withHealthyCluster("idle", resyncEvery: .milliseconds(500)) { h, cluster in
             try await h.waitForPhase("idle", "dependent", "Healthy")
             let management = try #require(h.fleet.server.cluster(named: "management"))
             // Let the last status writes land (a whole second without a write to either), then
@@ -28,6 +36,31 @@ import Testing
             }
             #expect(await cluster.writeCount() == 0)
             #expect(await management.writeCount() == 0)
+        }
+    }
+
+    /// Resyncs remember the version of each object they found intact (and its health) and skip
+    /// reading it again while the watch cache holds that version; an edit or a status change
+    /// makes a new version, which is read — however many resyncs remembered the old one.
+    @Test func driftAndHealthAfterManyResyncsAreStillSeen() async throws {
+        try await Self.withHealthyCluster("memo", resyncEvery: .milliseconds(300)) { h, cluster in
+            let before = try #require(await h.starter.controllers().values.first?.summary?.addonReconciles)
+            try await h.eventually("several resyncs") {
+                (await h.starter.controllers().values.first?.summary?.addonReconciles ?? 0) >= before + 6
+            }
+            let workload = try await h.client(for: "memo")
+            let configMap = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
+            var edit = KubeObject(apiVersion: "v1", kind: "ConfigMap", name: "base-settings", namespace: "demo-system")
+            edit["data"] = ["greeting": "tampered"]
+            _ = try await workload.apply(edit, options: ApplyOptions(fieldManager: "someone-else", force: true))
+            try await h.eventually("greeting put back") {
+                try await workload.get(configMap, name: "base-settings", namespace: "demo-system")["data"]["greeting"] == "hello"
+            }
+            // A workload's status changes (a new version of it): its health is found again.
+            await cluster.setWorkloadsFailing(true)
+            try await h.waitForPhase("memo", "base", "Degraded")
+            await cluster.setWorkloadsFailing(false)
+            try await h.waitForPhase("memo", "base", "Healthy")
         }
     }
 

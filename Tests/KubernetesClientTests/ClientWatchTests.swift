@@ -119,9 +119,9 @@ import Testing
     @Test func heldBookmarksReachTheReaderAtTheEndAndStillCountAsAnswers() async throws {
         try await F.with(settings: ClusterSettings(readinessDelay: .milliseconds(50), bookmarkInterval: .milliseconds(100))) { f in
             let list = try await f.client.list(F.configMap, namespace: "default")
-            let opened = ContinuousClock.now
             let events = try await f.client.watch(F.configMap, namespace: "default", options: WatchOptions(
                 resourceVersion: list.resourceVersion, timeoutSeconds: 2, holdBookmarks: true))
+            let opened = try #require(f.client.lastAnswered, "the watch's head is an answer")
             var seen: [String] = []
             for try await event in events {
                 guard case .bookmark(let resourceVersion) = event else {
@@ -132,10 +132,11 @@ import Testing
             }
             #expect(!seen.isEmpty && seen.count <= 2, "the reader saw \(seen.count) bookmarks")
             #expect(seen.allSatisfy { !$0.isEmpty })
-            // Bookmarks arrived every 100 ms until the end, 2 s after the watch opened; the client
-            // heard them all, though its reader saw at most two.
-            let answered = f.client.lastAnswered
-            #expect(answered.map { opened.duration(to: $0) > .milliseconds(500) } == true, "bookmarks count as answers")
+            // Bookmarks arrived until the end, 2 s after the watch opened; the client heard them
+            // all, though its reader saw at most two. (Not a duration: a loaded machine once
+            // starved LocalKube's bookmark timer for most of the 2 s.)
+            let answered = try #require(f.client.lastAnswered)
+            #expect(answered > opened, "bookmarks count as answers")
         }
     }
 }

@@ -8,9 +8,9 @@ import KubernetesModel
 public actor ClusterState {
     public private(set) var cluster: KubeObject
     var inventories: [String: Inventory] = [:]
-    /// The fingerprint of our applied fields as the server answered them, per object (a hash,
-    /// not the fields: a fleet remembers this for every object of every cluster).
-    var expected: [ObjectReference: String] = [:]
+    /// What is remembered of each object applied: the fingerprint of our applied fields as the
+    /// server answered them, and what was last found of it at which resourceVersion.
+    var applied: [ObjectReference: AppliedObjectMemo] = [:]
     var statuses: [String: ClusterAddonStatus] = [:]
     /// The Cluster status this controller last wrote (conditions and addon summary).
     var clusterStatus: JSONValue?
@@ -27,8 +27,26 @@ public actor ClusterState {
     func setInventory(_ inventory: Inventory?, for addon: String) { inventories[addon] = inventory }
     func hasInventory(_ addon: String) -> Bool { inventories[addon] != nil }
 
-    func expected(_ reference: ObjectReference) -> String? { expected[reference] }
-    func setExpected(_ fingerprint: String?, for reference: ObjectReference) { expected[reference] = fingerprint }
+    func expected(_ reference: ObjectReference) -> String? { applied[reference]?.fingerprint }
+    /// A new fingerprint (an apply's answer, or adopted): nothing is known yet of the object
+    /// carrying it. Nil: the object is no longer ours (pruned).
+    func setExpected(_ fingerprint: String?, for reference: ObjectReference) { applied[reference] = fingerprint.map { AppliedObjectMemo(fingerprint: $0) } }
+    /// The resourceVersion at which the object last matched its expected fields (nil: not since they were set).
+    func verifiedVersion(_ reference: ObjectReference) -> String? { applied[reference]?.verifiedAt }
+    /// The object at `resourceVersion` carries the expected fields `fingerprint` (ignored when
+    /// the expected fields have changed since it was read).
+    func setVerified(_ resourceVersion: String?, fingerprint: String, for reference: ObjectReference) {
+        guard applied[reference]?.fingerprint == fingerprint else { return }
+        applied[reference]?.verifiedAt = resourceVersion
+    }
+    /// The object's health as found at `resourceVersion` (nil: not evaluated at that version).
+    func knownHealth(_ reference: ObjectReference, at resourceVersion: String) -> ObjectHealth? {
+        applied[reference]?.health(at: resourceVersion, of: reference)
+    }
+    /// The object's health evaluated at `resourceVersion` (kept only for an object applied).
+    func setKnownHealth(_ health: ObjectHealth, at resourceVersion: String, for reference: ObjectReference) {
+        applied[reference]?.remember(health, at: resourceVersion)
+    }
 
     /// Whether `statuses` holds every ClusterAddon of this cluster (listed at start, then
     /// kept up to date by our own writes).

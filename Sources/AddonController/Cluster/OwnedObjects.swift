@@ -64,6 +64,14 @@ public actor OwnedObjects {
         return object
     }
 
+    /// The resourceVersion of the object as last seen (nil: not watched, not synced, or missing),
+    /// without decoding it.
+    public func resourceVersion(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
+        guard let entry = informers[kind] ?? informers.first(where: { $0.key.groupKind == kind.groupKind })?.value,
+              await entry.informer.hasSynced else { return nil }
+        return await entry.informer.cache.resourceVersion(namespace: namespace, name: name)
+    }
+
     public enum Lookup: Sendable {
         case found(KubeObject)
         case missing

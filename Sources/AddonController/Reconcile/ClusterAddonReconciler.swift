@@ -40,7 +40,7 @@ public struct ClusterAddonReconciler: Reconciler {
     let events: EventRecorder
     let metrics: AddonMetrics
     let logger: Logger
-    let renders = RenderCache()
+    let renders = RenderCache(finish: ClusterAddonReconciler.labelled)
 
     init(state: ClusterState, catalog: any CatalogSource, workload: KubernetesClient, secrets: any SecretSource, owned: OwnedObjects,
          reporter: StatusReporter, events: EventRecorder, metrics: AddonMetrics, logger: Logger) {
@@ -163,7 +163,7 @@ public struct ClusterAddonReconciler: Reconciler {
             try await reporter.report(status, addon: addon, cluster: cluster)
             throw TerminalError(error)
         }
-        let objects = rendered.objects.map { Self.labelled($0, addon: addon) }
+        let objects = rendered.objects  // labelled by the render cache
 
         // A cluster the reachability probe has found silent for longer than the grace period is
         // not tried: each request would wait out its timeout while holding one of the fleet's
@@ -292,6 +292,12 @@ public struct ClusterAddonReconciler: Reconciler {
     /// last apply must not cause another apply (which would cause another event, and so on).
     private func isIntact(_ objects: [KubeObject]) async throws -> Bool {
         for object in objects {
+            // The cache still holds the version last found to match: nothing to read or compare.
+            if let verified = await state.verifiedVersion(object.reference),
+               await owned.resourceVersion(object.groupVersionKind, namespace: object.namespace, name: object.name) == verified
+            {
+                continue
+            }
             let shape = DriftCheck.shape(of: object)
             if case .found(let cached) = await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name),
                 try await matches(cached, object, shape: shape)
@@ -318,24 +324,48 @@ public struct ClusterAddonReconciler: Reconciler {
         if let expected = await state.expected(object.reference) {
             let projected = DriftCheck.project(live.body, onto: shape)
             let same = DriftCheck.fingerprint(projected) == expected
+            if same { await state.setVerified(live.resourceVersion, fingerprint: expected, for: object.reference) }
             if !same, logger.logLevel <= .trace, object.kind != "Secret" {  // a Secret's fields are credentials: never logged
                 logger.trace("drift detail", metadata: ["object": "\(object.reference)", "live": "\(projected.jsonString().prefix(600))"])
             }
             return same
         }
         guard DriftCheck.contains(live.body, shape) else { return false }
-        await state.setExpected(DriftCheck.fingerprint(of: live.body, onto: shape), for: object.reference)
+        let fingerprint = DriftCheck.fingerprint(of: live.body, onto: shape)
+        await state.setExpected(fingerprint, for: object.reference)
+        await state.setVerified(live.resourceVersion, fingerprint: fingerprint, for: object.reference)
         return true
     }
 
     /// Health from the watch caches; an object of a kind not watched (yet) is read. A read that
-    /// fails for another reason than 404 makes the object `Unknown`, not missing.
+    /// fails for another reason than 404 makes the object `Unknown`, not missing. An object the
+    /// cache holds at the version its health was last found at is not decoded again (unless a
+    /// rule reads it).
     private func evaluateHealth(objects: [KubeObject], rules: [HealthRule]) async throws -> AddonHealth {
         var members: [(ObjectReference, KubeObject?)] = []
         var unreadable: [ObjectReference: String] = [:]
+        var known: [ObjectReference: ObjectHealth] = [:]
+        var found: [(ObjectReference, ObjectHealth, String)] = []
+        let ruleTargets = Set(rules.map(\.target))
         for object in objects {
+            if !ruleTargets.contains(object.reference),
+               let version = await owned.resourceVersion(object.groupVersionKind, namespace: object.namespace, name: object.name),
+               let health = await state.knownHealth(object.reference, at: version)
+            {
+                known[object.reference] = health
+                members.append((object.reference, nil))
+                continue
+            }
             switch await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name) {
-            case .found(let live): members.append((object.reference, live))
+            case .found(let live):
+                let health = KindHealth.evaluate(live)
+                if let version = live.resourceVersion { found.append((object.reference, health, version)) }
+                if ruleTargets.contains(object.reference) {
+                    members.append((object.reference, live))
+                } else {
+                    known[object.reference] = health
+                    members.append((object.reference, nil))
+                }
             case .missing: members.append((object.reference, nil))
             case .notWatched:
                 do {
@@ -351,7 +381,8 @@ public struct ClusterAddonReconciler: Reconciler {
                 }
             }
         }
-        return AddonHealth.evaluate(members: members, rules: rules, now: Date(), unreadable: unreadable)
+        for (reference, health, version) in found { await state.setKnownHealth(health, at: version, for: reference) }
+        return AddonHealth.evaluate(members: members, rules: rules, now: Date(), unreadable: unreadable, known: known)
     }
 
     private func loadInventory(_ addon: String) async throws -> Inventory? {
@@ -362,7 +393,7 @@ public struct ClusterAddonReconciler: Reconciler {
     }
 
     /// The rendered object with its ApplySet membership label (ownership labels come from the catalog).
-    static func labelled(_ object: KubeObject, addon: String) -> KubeObject {
+    @Sendable static func labelled(_ object: KubeObject, addon: String) -> KubeObject {
         var object = object
         var labels = object.labels
         labels["applyset.kubernetes.io/part-of"] = InventoryStore.applySetID(addon: addon)

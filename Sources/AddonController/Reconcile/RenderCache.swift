@@ -34,6 +34,13 @@ actor RenderCache {
     }
 
     private var entries: [String: Entry] = [:]
+    /// What every rendered object gets before it is kept and returned (the reconciler's
+    /// membership label): done once per rendering, not on every use of a kept one.
+    private let finish: @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject
+
+    init(finish: @escaping @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject = { object, _ in object }) {
+        self.finish = finish
+    }
 
     func render(_ wanted: DesiredAddon, facts: ClusterFacts, secrets: any SecretSource) async throws -> RenderedAddon {
         // Read the Secrets first; a missing one is the renderer's error to report, so fall
@@ -52,16 +59,22 @@ actor RenderCache {
         }
         guard complete else {
             entries.removeValue(forKey: wanted.name)
-            return try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
-                                             clusterValues: wanted.clusterValues, secrets: secrets)
+            return finished(try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
+                                                      clusterValues: wanted.clusterValues, secrets: secrets), addon: wanted.name)
         }
         let key = ContentHash.sha256Hex(of: [
             .string(wanted.name), .string(wanted.version.description), facts.templateValue, wanted.channelValues, wanted.clusterValues, .array(secretKey),
         ])
         if let entry = entries[wanted.name], entry.key == key { return entry.restored }
-        let rendered = try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
-                                                 clusterValues: wanted.clusterValues, secrets: fetched)
+        let rendered = finished(try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
+                                                          clusterValues: wanted.clusterValues, secrets: fetched), addon: wanted.name)
         entries[wanted.name] = Entry(key: key, rendered: rendered)
+        return rendered
+    }
+
+    private func finished(_ rendered: RenderedAddon, addon: String) -> RenderedAddon {
+        var rendered = rendered
+        rendered.objects = rendered.objects.map { finish($0, addon) }
         return rendered
     }
 

@@ -1,0 +1,30 @@
+import KubernetesModel
+
+/// What a cluster's controller remembers of one object it applied, so that a resync of an
+/// idle fleet (every object of every cluster, every few minutes) reads and compares only the
+/// objects that changed. A resourceVersion names one content of an object exactly: while the
+/// watch cache holds the version something was found at, it still holds.
+struct AppliedObjectMemo: Sendable {
+    /// The fingerprint of our applied fields as the server answered them (a hash, not the
+    /// fields: a fleet remembers this for every object of every cluster).
+    var fingerprint: String
+    /// The resourceVersion at which the object was last found to carry `fingerprint`.
+    var verifiedAt: String?
+    /// Its health as last evaluated from the object (`KindHealth`), and at which version.
+    private var healthAt: String?
+    private var healthState: HealthState = .unknown
+    private var healthMessage = ""
+
+    init(fingerprint: String) { self.fingerprint = fingerprint }
+
+    func health(at resourceVersion: String, of reference: ObjectReference) -> ObjectHealth? {
+        guard healthAt == resourceVersion else { return nil }
+        return ObjectHealth(reference: reference, state: healthState, message: healthMessage)
+    }
+
+    mutating func remember(_ health: ObjectHealth, at resourceVersion: String) {
+        healthAt = resourceVersion
+        healthState = health.state
+        healthMessage = health.message
+    }
+}
