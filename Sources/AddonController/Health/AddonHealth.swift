@@ -10,6 +10,10 @@ public struct AddonHealth: Sendable, Equatable {
     public var reason: String
     public var message: String
     public var objects: [ObjectHealth]
+    /// When the answer changes by itself, with no object changing: a rule about recency that
+    /// holds now (a CronJob's last success) stops holding after this long. Nil: only a change
+    /// to an object changes it.
+    public var recheckIn: TimeInterval? = nil
 
     /// - Parameters:
     ///   - objects: the applied objects as read back from the cluster, nil for one that is missing.
@@ -34,6 +38,7 @@ public struct AddonHealth: Sendable, Equatable {
             }
         }
         var ruleResults: [(HealthRule, HealthState, String)] = []
+        var recheckIn: TimeInterval?
         let byReference = Dictionary(members.map { ($0.0, $0.1) }, uniquingKeysWith: { a, _ in a })
         for rule in rules {
             let object = byReference[rule.target] ?? nil
@@ -41,6 +46,10 @@ public struct AddonHealth: Sendable, Equatable {
                 ? (HealthState.unknown, "\(rule.target) could not be read")
                 : evaluate(rule, object: object, now: now)
             ruleResults.append((rule, state, message))
+            if state == .healthy, let until = holdsUntil(rule, object: object) {
+                let left = max(until.timeIntervalSince(now), 0)
+                recheckIn = min(recheckIn ?? left, left)
+            }
         }
 
         let worstObject = results.max { $0.state < $1.state }
@@ -58,7 +67,18 @@ public struct AddonHealth: Sendable, Equatable {
             reason = "HealthRule\(worstRule.1.rawValue)"
             message = "health rule \(worstRule.0.name): \(worstRule.2)"
         }
-        return AddonHealth(state: state, reason: reason, message: message, objects: results.sorted { $0.reference < $1.reference })
+        return AddonHealth(state: state, reason: reason, message: message, objects: results.sorted { $0.reference < $1.reference }, recheckIn: recheckIn)
+    }
+
+    /// Until when a rule about recency holds for this object as it is (nil: not such a rule,
+    /// or nothing to count from): a CronJob's last success, or its creation before any run,
+    /// plus the rule's window.
+    static func holdsUntil(_ rule: HealthRule, object: KubeObject?) -> Date? {
+        guard case .succeededWithin(let seconds) = rule.check, let object else { return nil }
+        if let lastText = object.status["lastSuccessfulTime"].stringValue, let last = KubeTime.parse(lastText) {
+            return last.addingTimeInterval(seconds)
+        }
+        return object.creationTimestamp.flatMap(KubeTime.parse)?.addingTimeInterval(seconds)
     }
 
     static func evaluate(_ rule: HealthRule, object: KubeObject?, now: Date) -> (HealthState, String) {

@@ -242,7 +242,10 @@ public struct ClusterAddonReconciler: Reconciler {
             Condition(type: "Healthy", status: status.phase == .healthy ? .true : .false, reason: health.reason, message: health.message),
         ]
         try await reporter.report(status, addon: addon, cluster: cluster)
-        return status.phase == .healthy ? .done : .requeue(after: pollInterval)
+        guard status.phase == .healthy else { return .requeue(after: pollInterval) }
+        // Healthy: looked at again when something changes, or when a rule about recency would
+        // stop holding (not at the next resync, minutes later).
+        return health.recheckIn.map { .requeue(after: .milliseconds(Int64(($0 * 1000).rounded(.up)) + 1000)) } ?? .done
     }
 
     /// Applies, then — only when every object applied — prunes what the previous version had
