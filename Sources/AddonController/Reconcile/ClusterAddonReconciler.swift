@@ -146,9 +146,9 @@ public struct ClusterAddonReconciler: Reconciler {
         }
 
         // Render.
-        let rendered: RenderedAddon
+        let rendering: RenderCache.Rendering
         do {
-            rendered = try await renders.render(wanted, facts: spec.facts, secrets: secrets)
+            rendering = try await renders.render(wanted, facts: spec.facts, secrets: secrets)
         } catch {
             status.phase = .failed
             status.conditions = [
@@ -163,7 +163,8 @@ public struct ClusterAddonReconciler: Reconciler {
             try await reporter.report(status, addon: addon, cluster: cluster)
             throw TerminalError(error)
         }
-        let objects = rendered.objects  // labelled by the render cache
+        let rendered = rendering.rendered
+        let objects = rendering.objects  // labelled by the render cache; parsed where needed
 
         // A cluster the reachability probe has found silent for longer than the grace period is
         // not tried: each request would wait out its timeout while holding one of the fleet's
@@ -185,7 +186,7 @@ public struct ClusterAddonReconciler: Reconciler {
                 intact = try await isIntact(objects)
             }
             if !(upToDate && intact) {
-                let outcome = try await applyAndPrune(objects, rendered: rendered, wanted: wanted, previous: inventory, cluster: cluster)
+                let outcome = try await applyAndPrune(objects.map(\.object), rendered: rendered, wanted: wanted, previous: inventory, cluster: cluster)
                 await state.contact()
                 status.appliedVersion = wanted.version.description
                 status.lastAppliedHash = rendered.hash
@@ -293,14 +294,15 @@ public struct ClusterAddonReconciler: Reconciler {
     /// The watch caches answer first; when they disagree (missing, or our fields differ) the
     /// object is read from the API before deciding: a cache that has not caught up with our own
     /// last apply must not cause another apply (which would cause another event, and so on).
-    private func isIntact(_ objects: [KubeObject]) async throws -> Bool {
-        for object in objects {
+    private func isIntact(_ objects: [RenderedObject]) async throws -> Bool {
+        for rendered in objects {
             // The cache still holds the version last found to match: nothing to read or compare.
-            if let verified = await state.verifiedVersion(object.reference),
-               await owned.resourceVersion(object.groupVersionKind, namespace: object.namespace, name: object.name) == verified
+            if let verified = await state.verifiedVersion(rendered.reference),
+               await owned.resourceVersion(rendered.groupVersionKind, namespace: rendered.namespace, name: rendered.name) == verified
             {
                 continue
             }
+            let object = rendered.object
             let shape = DriftCheck.shape(of: object)
             if case .found(let cached) = await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name),
                 try await matches(cached, object, shape: shape)
@@ -344,7 +346,7 @@ public struct ClusterAddonReconciler: Reconciler {
     /// fails for another reason than 404 makes the object `Unknown`, not missing. An object the
     /// cache holds at the version its health was last found at is not decoded again (unless a
     /// rule reads it).
-    private func evaluateHealth(objects: [KubeObject], rules: [HealthRule]) async throws -> AddonHealth {
+    private func evaluateHealth(objects: [RenderedObject], rules: [HealthRule]) async throws -> AddonHealth {
         var members: [(ObjectReference, KubeObject?)] = []
         var unreadable: [ObjectReference: String] = [:]
         var known: [ObjectReference: ObjectHealth] = [:]

@@ -7,30 +7,35 @@ import KubernetesModel
 /// the referenced Secrets' content (read on every call, so a rotated credential re-renders).
 /// An idle fleet's resyncs then cost reads, not template rendering.
 ///
-/// The objects are kept as their JSON text (parsed again on use, many times cheaper than
-/// rendering) and the merged values are not kept: a fleet holds a rendering of every addon of
-/// every cluster.
+/// The objects are kept as their JSON text beside who they are (parsed only when an object
+/// itself is needed, many times cheaper than rendering) and the merged values are not kept: a
+/// fleet holds a rendering of every addon of every cluster.
 actor RenderCache {
-    private struct Entry {
-        var key: String
-        /// The rendering without its objects and values.
+    /// A rendering as returned: the addon's rendering without its objects and values, and
+    /// its objects (parsed when just rendered, kept as text otherwise).
+    struct Rendering: Sendable {
         var rendered: RenderedAddon
-        var objects: [[UInt8]]
+        var objects: [RenderedObject]
 
-        init(key: String, rendered: RenderedAddon) {
-            self.key = key
-            objects = rendered.objects.map { $0.body.serializedToKeep() }
+        init(_ rendered: RenderedAddon) {
+            objects = rendered.objects.map { RenderedObject($0) }
             var kept = rendered
             kept.objects = []
             kept.values = .null
             self.rendered = kept
         }
 
-        var restored: RenderedAddon {
-            var rendered = self.rendered
-            rendered.objects = objects.map { KubeObject((try? JSONValue.parse($0)) ?? .null) }
-            return rendered
+        /// What is kept between reconciles: the objects as their text.
+        var kept: Rendering {
+            var kept = self
+            kept.objects = objects.map(\.kept)
+            return kept
         }
+    }
+
+    private struct Entry {
+        var key: String
+        var rendering: Rendering
     }
 
     private var entries: [String: Entry] = [:]
@@ -42,7 +47,7 @@ actor RenderCache {
         self.finish = finish
     }
 
-    func render(_ wanted: DesiredAddon, facts: ClusterFacts, secrets: any SecretSource) async throws -> RenderedAddon {
+    func render(_ wanted: DesiredAddon, facts: ClusterFacts, secrets: any SecretSource) async throws -> Rendering {
         // Read the Secrets first; a missing one is the renderer's error to report, so fall
         // through to it without a cache key.
         var fetched = InMemorySecretSource()
@@ -65,17 +70,17 @@ actor RenderCache {
         let key = ContentHash.sha256Hex(of: [
             .string(wanted.name), .string(wanted.version.description), facts.templateValue, wanted.channelValues, wanted.clusterValues, .array(secretKey),
         ])
-        if let entry = entries[wanted.name], entry.key == key { return entry.restored }
-        let rendered = finished(try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
-                                                          clusterValues: wanted.clusterValues, secrets: fetched), addon: wanted.name)
-        entries[wanted.name] = Entry(key: key, rendered: rendered)
-        return rendered
+        if let entry = entries[wanted.name], entry.key == key { return entry.rendering }
+        let rendering = finished(try await Renderer.render(definition: wanted.definition, facts: facts, channelValues: wanted.channelValues,
+                                                           clusterValues: wanted.clusterValues, secrets: fetched), addon: wanted.name)
+        entries[wanted.name] = Entry(key: key, rendering: rendering.kept)
+        return rendering
     }
 
-    private func finished(_ rendered: RenderedAddon, addon: String) -> RenderedAddon {
+    private func finished(_ rendered: RenderedAddon, addon: String) -> Rendering {
         var rendered = rendered
         rendered.objects = rendered.objects.map { finish($0, addon) }
-        return rendered
+        return Rendering(rendered)
     }
 
     func forget(_ addon: String) { entries.removeValue(forKey: addon) }
