@@ -68,10 +68,7 @@ public final class Informer: Sendable {
     /// Waits until the first list has filled the cache, at most `timeout`; returns whether it has.
     public func waitForSync(timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.synced.wait()
-                return true
-            }
+            group.addTask { await self.synced.wait() }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return false

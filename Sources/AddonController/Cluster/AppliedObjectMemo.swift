@@ -8,8 +8,10 @@ struct AppliedObjectMemo: Sendable {
     /// The fingerprint of our applied fields as the server answered them (a hash, not the
     /// fields: a fleet remembers this for every object of every cluster).
     var fingerprint: String
-    /// The resourceVersion at which the object was last found to carry `fingerprint`.
-    var verifiedAt: String?
+    /// The resourceVersion at which the object was last found to carry `fingerprint`, and by
+    /// which addon's check: an object two addons render is compared by each with its own fields
+    /// (one addon's apply may drop the other's), so one's finding proves nothing for the other.
+    var verified: (resourceVersion: String, addon: String)?
     /// Its health as last evaluated from the object (`KindHealth`), and at which version.
     private var healthAt: String?
     private var healthState: HealthState = .unknown

@@ -21,7 +21,22 @@ public actor ClusterState {
 
     public init(cluster: KubeObject) { self.cluster = cluster }
 
-    func update(cluster: KubeObject) { self.cluster = cluster }
+    func update(cluster: KubeObject) {
+        self.cluster = cluster
+        parsedSpec = nil
+    }
+
+    /// The Cluster's spec as last read from `cluster` (every reconcile of every addon asks;
+    /// it is read again only when a newer Cluster object arrives).
+    private var parsedSpec: (sharedSecretNamespaces: Set<String>, spec: Result<ClusterSpec, ClusterSpecError>)?
+
+    /// The Cluster object and its spec, as one (a newer object may arrive between two reads).
+    func clusterAndSpec(sharedSecretNamespaces: Set<String>) -> (cluster: KubeObject, spec: Result<ClusterSpec, ClusterSpecError>) {
+        if let parsedSpec, parsedSpec.sharedSecretNamespaces == sharedSecretNamespaces { return (cluster, parsedSpec.spec) }
+        let spec = Result { () throws(ClusterSpecError) in try ClusterSpec(cluster: cluster, sharedSecretNamespaces: sharedSecretNamespaces) }
+        parsedSpec = (sharedSecretNamespaces, spec)
+        return (cluster, spec)
+    }
 
     func inventory(_ addon: String) -> Inventory? { inventories[addon] }
     func setInventory(_ inventory: Inventory?, for addon: String) { inventories[addon] = inventory }
@@ -31,13 +46,17 @@ public actor ClusterState {
     /// A new fingerprint (an apply's answer, or adopted): nothing is known yet of the object
     /// carrying it. Nil: the object is no longer ours (pruned).
     func setExpected(_ fingerprint: String?, for reference: ObjectReference) { applied[reference] = fingerprint.map { AppliedObjectMemo(fingerprint: $0) } }
-    /// The resourceVersion at which the object last matched its expected fields (nil: not since they were set).
-    func verifiedVersion(_ reference: ObjectReference) -> String? { applied[reference]?.verifiedAt }
-    /// The object at `resourceVersion` carries the expected fields `fingerprint` (ignored when
-    /// the expected fields have changed since it was read).
-    func setVerified(_ resourceVersion: String?, fingerprint: String, for reference: ObjectReference) {
+    /// The resourceVersion at which `addon`'s check last found the object to carry its expected
+    /// fields (nil: not since they were set, or last checked for another addon).
+    func verifiedVersion(_ reference: ObjectReference, by addon: String) -> String? {
+        guard let verified = applied[reference]?.verified, verified.addon == addon else { return nil }
+        return verified.resourceVersion
+    }
+    /// `addon`'s check found the object at `resourceVersion` to carry the expected fields
+    /// `fingerprint` (ignored when the expected fields have changed since it was read).
+    func setVerified(_ resourceVersion: String?, fingerprint: String, by addon: String, for reference: ObjectReference) {
         guard applied[reference]?.fingerprint == fingerprint else { return }
-        applied[reference]?.verifiedAt = resourceVersion
+        applied[reference]?.verified = resourceVersion.map { ($0, addon) }
     }
     /// The object's health as found at `resourceVersion` (nil: not evaluated at that version).
     func knownHealth(_ reference: ObjectReference, at resourceVersion: String) -> ObjectHealth? {

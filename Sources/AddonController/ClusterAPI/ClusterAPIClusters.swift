@@ -38,10 +38,11 @@ public final class ClusterAPIClusters: Sendable {
                 _ = try await management.list(ClusterAPIMapping.kind, namespace: options.namespace, options: ListOptions(pageSize: 1))
                 break
             } catch let error as KubernetesError where error.isNotFound || error.kind == .unknownKind {
-                // The kind not in discovery (unknownKind) or its path not served (404): not installed.
+                // The kind not in discovery (unknownKind) or its path not served (404): not
+                // installed, or not in this version (the reason says which).
                 if !announced {
                     logger.info("Cluster API is not installed in the management plane: its clusters are not served (looked for again periodically)",
-                                metadata: ["kind": "\(ClusterAPIMapping.kind)"])
+                                metadata: ["kind": "\(ClusterAPIMapping.kind)", "reason": "\(error)"])
                     announced = true
                 }
             } catch {

@@ -65,10 +65,10 @@ public struct ClusterAddonReconciler: Reconciler {
             return .done
         }
         let addon = request.name
-        let cluster = await state.cluster
+        let (cluster, parsed) = await state.clusterAndSpec(sharedSecretNamespaces: sharedSecretNamespaces)
         let spec: ClusterSpec
         do {
-            spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: sharedSecretNamespaces)
+            spec = try parsed.get()
         } catch {
             throw TerminalError(error)  // the Cluster's Accepted condition says why (the starter); a spec change requeues
         }
@@ -183,7 +183,7 @@ public struct ClusterAddonReconciler: Reconciler {
             var intact = false
             if upToDate, let inventory {
                 await owned.watch(Set(inventory.members.map(\.groupVersionKind)))
-                intact = try await isIntact(objects)
+                intact = try await isIntact(objects, addon: addon)
             }
             if !(upToDate && intact) {
                 let outcome = try await applyAndPrune(objects.map(\.object), rendered: rendered, wanted: wanted, previous: inventory, cluster: cluster)
@@ -246,7 +246,8 @@ public struct ClusterAddonReconciler: Reconciler {
         guard status.phase == .healthy else { return .requeue(after: pollInterval) }
         // Healthy: looked at again when something changes, or when a rule about recency would
         // stop holding (not at the next resync, minutes later).
-        return health.recheckIn.map { .requeue(after: .milliseconds(Int64(($0 * 1000).rounded(.up)) + 1000)) } ?? .done
+        // (At most a day ahead: the resyncs look long before; a catalog's window may be years.)
+        return health.recheckIn.map { .requeue(after: .milliseconds(Int64((min($0, 86_400) * 1000).rounded(.up)) + 1000)) } ?? .done
     }
 
     /// Applies, then — only when every object applied — prunes what the previous version had
@@ -294,10 +295,10 @@ public struct ClusterAddonReconciler: Reconciler {
     /// The watch caches answer first; when they disagree (missing, or our fields differ) the
     /// object is read from the API before deciding: a cache that has not caught up with our own
     /// last apply must not cause another apply (which would cause another event, and so on).
-    private func isIntact(_ objects: [RenderedObject]) async throws -> Bool {
+    private func isIntact(_ objects: [RenderedObject], addon: String) async throws -> Bool {
         for rendered in objects {
             // The cache still holds the version last found to match: nothing to read or compare.
-            if let verified = await state.verifiedVersion(rendered.reference),
+            if let verified = await state.verifiedVersion(rendered.reference, by: addon),
                await owned.resourceVersion(rendered.groupVersionKind, namespace: rendered.namespace, name: rendered.name) == verified
             {
                 continue
@@ -305,7 +306,7 @@ public struct ClusterAddonReconciler: Reconciler {
             let object = rendered.object
             let shape = DriftCheck.shape(of: object)
             if case .found(let cached) = await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name),
-                try await matches(cached, object, shape: shape)
+                try await matches(cached, object, shape: shape, addon: addon)
             {
                 continue
             }
@@ -315,7 +316,7 @@ public struct ClusterAddonReconciler: Reconciler {
             } catch let error as KubernetesError where error.isNotFound {
                 return false
             }
-            if !(try await matches(live, object, shape: shape)) {
+            if !(try await matches(live, object, shape: shape, addon: addon)) {
                 logger.debug("drift: applied fields changed", metadata: ["object": "\(object.reference)"])
                 return false
             }
@@ -324,12 +325,12 @@ public struct ClusterAddonReconciler: Reconciler {
     }
 
     /// Whether `live` still carries what we applied of `object`.
-    private func matches(_ live: KubeObject, _ object: KubeObject, shape: JSONValue) async throws -> Bool {
+    private func matches(_ live: KubeObject, _ object: KubeObject, shape: JSONValue, addon: String) async throws -> Bool {
         if live.deletionTimestamp != nil { return false }
         if let expected = await state.expected(object.reference) {
             let projected = DriftCheck.project(live.body, onto: shape)
             let same = DriftCheck.fingerprint(projected) == expected
-            if same { await state.setVerified(live.resourceVersion, fingerprint: expected, for: object.reference) }
+            if same { await state.setVerified(live.resourceVersion, fingerprint: expected, by: addon, for: object.reference) }
             if !same, logger.logLevel <= .trace, object.kind != "Secret" {  // a Secret's fields are credentials: never logged
                 logger.trace("drift detail", metadata: ["object": "\(object.reference)", "live": "\(projected.jsonString().prefix(600))"])
             }
@@ -338,7 +339,7 @@ public struct ClusterAddonReconciler: Reconciler {
         guard DriftCheck.contains(live.body, shape) else { return false }
         let fingerprint = DriftCheck.fingerprint(of: live.body, onto: shape)
         await state.setExpected(fingerprint, for: object.reference)
-        await state.setVerified(live.resourceVersion, fingerprint: fingerprint, for: object.reference)
+        await state.setVerified(live.resourceVersion, fingerprint: fingerprint, by: addon, for: object.reference)
         return true
     }
 

@@ -1,0 +1,68 @@
+import KubernetesModel
+import Testing
+@testable import AddonController
+
+/// What a cluster's controller remembers between reconciles (`ClusterState`): of the objects it
+/// applied (`AppliedObjectMemo`), a version found to match only for the expected fields and the
+/// addon it was compared with, a health only for the version it was found at; the Cluster's
+/// spec only for the Cluster object it was read from.
+@Suite struct ClusterStateMemoryTests {
+    static let reference = ObjectReference(groupKind: GroupKind(group: "", kind: "ConfigMap"), namespace: "demo-system", name: "base-settings")
+
+    @Test func aNewApplyForgetsTheVerifiedVersion() async {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        await state.setExpected("fields-1", for: Self.reference)
+        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil)
+        await state.setVerified("41", fingerprint: "fields-1", by: "base", for: Self.reference)
+        #expect(await state.verifiedVersion(Self.reference, by: "base") == "41")
+        await state.setExpected("fields-2", for: Self.reference)
+        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil, "a version verified against other fields proves nothing")
+    }
+
+    /// An object two addons render: each compares it with its own fields.
+    @Test func aVersionFoundByOneAddonProvesNothingForAnother() async {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        await state.setExpected("fields-1", for: Self.reference)
+        await state.setVerified("41", fingerprint: "fields-1", by: "base", for: Self.reference)
+        #expect(await state.verifiedVersion(Self.reference, by: "base") == "41")
+        #expect(await state.verifiedVersion(Self.reference, by: "dependent") == nil)
+    }
+
+    @Test func aVersionComparedWithOldFieldsIsNotRemembered() async {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        await state.setExpected("fields-2", for: Self.reference)
+        // A reconcile that read the object before the new apply finishes after it.
+        await state.setVerified("41", fingerprint: "fields-1", by: "base", for: Self.reference)
+        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil)
+        await state.setExpected(nil, for: Self.reference)
+        await state.setVerified("42", fingerprint: "fields-2", by: "base", for: Self.reference)
+        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil, "a pruned object has nothing to verify")
+    }
+
+    @Test func aHealthIsKnownOnlyAtTheVersionItWasFoundAt() async {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        let healthy = ObjectHealth(reference: Self.reference, state: .healthy, message: "exists")
+        await state.setKnownHealth(healthy, at: "41", for: Self.reference)
+        #expect(await state.knownHealth(Self.reference, at: "41") == nil, "not an object applied: nothing kept")
+        await state.setExpected("fields-1", for: Self.reference)
+        await state.setKnownHealth(healthy, at: "41", for: Self.reference)
+        #expect(await state.knownHealth(Self.reference, at: "41") == healthy)
+        #expect(await state.knownHealth(Self.reference, at: "42") == nil)
+        await state.setExpected("fields-2", for: Self.reference)
+        #expect(await state.knownHealth(Self.reference, at: "41") == nil, "applied again: found again")
+    }
+
+    /// The Cluster's spec is read once per Cluster object, and again for a newer one.
+    @Test func theSpecFollowsTheClusterObject() async throws {
+        var cluster = KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p")
+        cluster["spec"] = ["channel": "candidate", "kubernetesVersion": "1.30.4"]
+        let state = ClusterState(cluster: cluster)
+        #expect(try await state.clusterAndSpec(sharedSecretNamespaces: []).spec.get().channel == "candidate")
+        #expect(try await state.clusterAndSpec(sharedSecretNamespaces: []).spec.get().channel == "candidate")
+        cluster["spec"] = ["channel": "stable", "kubernetesVersion": "1.30.4"]
+        await state.update(cluster: cluster)
+        let (object, spec) = await state.clusterAndSpec(sharedSecretNamespaces: [])
+        #expect(try spec.get().channel == "stable")
+        #expect(object["spec"]["channel"] == "stable")
+    }
+}
