@@ -1,5 +1,5 @@
 import AddonCatalog
-import AddonController
+@testable import AddonController
 import DevFleet
 import Foundation
 import KubernetesClient
@@ -185,8 +185,14 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
             try await h.fleet.addCluster(.init(name: "off"))
             try await h.waitForPhase("off", "dependent", "Healthy")
             let off = try await h.client(for: "off")
+            let key = try #require(await h.starter.controllers().keys.first)
+            let state = try #require(await h.starter.clusterState(of: key))
+            let worker = ObjectReference(groupKind: GroupKind(group: "apps", kind: "Deployment"), namespace: "demo-system", name: "dependent-worker")
+            #expect(await state.expected(worker) != nil)
             try await h.updateCluster("off") { $0["addons"] = [["name": "dependent", "enabled": false]] }
             try await h.eventually("dependent's ClusterAddon deleted") { try await h.clusterAddon("off", "dependent") == nil }
+            // Before: what was remembered of its objects stayed for the life of the controller.
+            #expect(await state.expected(worker) == nil)
             #expect(!(try await exists(off, configMapKind, "dependent-config", "demo-system")))
             #expect(!(try await exists(off, deploymentKind, "dependent-worker", "demo-system")))
             #expect(!(try await exists(off, configMapKind, "addon-manager.dependent", "kube-system")))

@@ -446,6 +446,8 @@ public struct ClusterAddonReconciler: Reconciler {
                 let policy = version.flatMap { catalog.definition(name: addon, version: $0)?.deletePolicy } ?? .default
                 let pruned = try await Pruner(client: workload, logger: logger).prune(inventory.members.reversed(), addon: addon, policy: policy)
                 metrics.recordPrune(objects: pruned.deleted.count)
+                // Deleted, or left behind by the delete policy: no longer ours to check.
+                for reference in pruned.deleted + pruned.kept { await state.setExpected(nil, for: reference) }
                 try await inventories.delete(addon: addon)
                 await events.record(cluster: cluster, addon: addon, type: .normal, reason: "Removed",
                                     message: "removed \(pruned.deleted.count) objects, kept \(pruned.kept.count) by delete policy")

@@ -116,6 +116,9 @@ public final class ControllerStarter: Sendable {
         return result
     }
 
+    /// What a cluster's running controller remembers (for tests and debugging).
+    func clusterState(of key: ReconcileRequest) async -> ClusterState? { await registry.entries[key]?.controller?.state }
+
     /// The management-plane Secrets the starter holds, by namespace and name.
     func cachedSecretKeys() async -> [ReconcileRequest] { await secrets.cachedKeys() }
 

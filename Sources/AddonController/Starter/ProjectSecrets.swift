@@ -75,9 +75,13 @@ actor ProjectSecrets {
         return keys.sorted { ($0.namespace ?? "", $0.name) < ($1.namespace ?? "", $1.name) }
     }
 
-    func stopAll() {
-        for (_, watch) in watches { watch.task.cancel() }
+    /// Stops every Secret watch and waits until they have ended (the manager closes its
+    /// management client after this: a watch still running would log its failure).
+    func stopAll() async {
+        let tasks = watches.values.map(\.task)
         watches.removeAll()
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
     }
 
     private func ensureWatch(_ namespace: String) {
