@@ -90,7 +90,7 @@ public final class ClusterAddonController: Sendable {
 
     /// The Cluster's spec as this manager's options allow it.
     private func spec() async throws(ClusterSpecError) -> ClusterSpec {
-        try ClusterSpec(cluster: await state.cluster, sharedSecretNamespaces: options.sharedSecretNamespaces)
+        try await state.clusterAndSpec(sharedSecretNamespaces: options.sharedSecretNamespaces).spec.get()
     }
 
     /// Whether two versions of a Cluster differ in anything an addon's plan or rendering reads.
@@ -159,13 +159,12 @@ public final class ClusterAddonController: Sendable {
     /// read, the addons it already has are queued (their reconciles report the cause on their
     /// status) and the cause is logged: nothing is dropped in silence.
     private func enqueueAll() async {
-        let cluster = await state.cluster
         let installed = Set(await state.allStatuses.keys)
         var addons = installed.sorted()
         do {
             let spec: ClusterSpec
             do {
-                spec = try ClusterSpec(cluster: cluster, sharedSecretNamespaces: options.sharedSecretNamespaces)
+                spec = try await self.spec()
                 if await state.setSpecError(nil) { await queue.add(ClusterAddonReconciler.clusterReport) }
             } catch {
                 if await state.setSpecError("\(error)") { await queue.add(ClusterAddonReconciler.clusterReport) }

@@ -48,9 +48,8 @@ public actor OwnedObjects {
 
     /// The object as last seen, when its kind is watched; `.notWatched` otherwise.
     public func lookup(_ kind: GroupVersionKind, namespace: String?, name: String) async -> Lookup {
-        guard let entry = informers[kind] ?? informers.first(where: { $0.key.groupKind == kind.groupKind })?.value else { return .notWatched }
-        guard await entry.informer.hasSynced else { return .notWatched }
-        if let object = await entry.informer.cache.get(namespace: namespace, name: name) { return .found(object) }
+        guard let informer = await syncedInformer(for: kind) else { return .notWatched }
+        if let object = await informer.cache.get(namespace: namespace, name: name) { return .found(object) }
         return .missing
     }
 
@@ -67,9 +66,14 @@ public actor OwnedObjects {
     /// The resourceVersion of the object as last seen (nil: not watched, not synced, or missing),
     /// without decoding it.
     public func resourceVersion(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
+        await syncedInformer(for: kind)?.cache.resourceVersion(namespace: namespace, name: name)
+    }
+
+    /// The informer of this kind (or of another version of it) once its first list is in.
+    private func syncedInformer(for kind: GroupVersionKind) async -> Informer? {
         guard let entry = informers[kind] ?? informers.first(where: { $0.key.groupKind == kind.groupKind })?.value,
               await entry.informer.hasSynced else { return nil }
-        return await entry.informer.cache.resourceVersion(namespace: namespace, name: name)
+        return entry.informer
     }
 
     public enum Lookup: Sendable {

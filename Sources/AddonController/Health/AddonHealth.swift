@@ -21,16 +21,16 @@ public struct AddonHealth: Sendable, Equatable {
     ///   - now: for rules about recency (a CronJob succeeded within a duration).
     ///   - unreadable: objects that could not be read (a 5xx, a timeout), with the error: their
     ///     health is `Unknown`, never "not found".
-    ///   - known: the kind health of objects not read again because they have not changed since
-    ///     it was found (their member object is nil); never a target of a rule.
+    ///   - known: the kind health of objects already evaluated (found unchanged since, or just
+    ///     read); their member object is needed only by a rule that targets them.
     public static func evaluate(members: [(ObjectReference, KubeObject?)], rules: [HealthRule], now: Date,
                                 unreadable: [ObjectReference: String] = [:], known: [ObjectReference: ObjectHealth] = [:]) -> AddonHealth {
         var results: [ObjectHealth] = []
         for (reference, object) in members {
-            if let object {
-                results.append(KindHealth.evaluate(object))
-            } else if let health = known[reference] {
+            if let health = known[reference] {
                 results.append(health)
+            } else if let object {
+                results.append(KindHealth.evaluate(object))
             } else if let error = unreadable[reference] {
                 results.append(ObjectHealth(reference: reference, state: .unknown, message: "could not be read: \(error)"))
             } else {

@@ -366,12 +366,8 @@ public struct ClusterAddonReconciler: Reconciler {
             case .found(let live):
                 let health = KindHealth.evaluate(live)
                 if let version = live.resourceVersion { found.append((object.reference, health, version)) }
-                if ruleTargets.contains(object.reference) {
-                    members.append((object.reference, live))
-                } else {
-                    known[object.reference] = health
-                    members.append((object.reference, nil))
-                }
+                known[object.reference] = health
+                members.append((object.reference, ruleTargets.contains(object.reference) ? live : nil))
             case .missing: members.append((object.reference, nil))
             case .notWatched:
                 do {

@@ -43,7 +43,7 @@ actor RenderCache {
     /// membership label): done once per rendering, not on every use of a kept one.
     private let finish: @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject
 
-    init(finish: @escaping @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject = { object, _ in object }) {
+    init(finish: @escaping @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject) {
         self.finish = finish
     }
 
