@@ -1,4 +1,5 @@
 import Foundation
+import LocalKube
 import Testing
 import TestSupport
 
@@ -13,6 +14,10 @@ import TestSupport
     @Test func aPortInUseEndsRunWithThatReasonAlone() async throws {
         let executable = try #require(builtExecutable(named: "addon-manager"), "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
         try await LocalKubeFixture.with { f in
+            // Every answer to the manager half a second late: its catalog's first lists are still
+            // out when the listener fails (without this, on a fast run they sometimes came back
+            // first, and the catalog, read for real, rightly said so).
+            await f.cluster.setFaults(FaultSettings(latency: .milliseconds(500), userAgentContaining: "failed-start"))
             let process = Process()
             process.executableURL = executable
             // LocalKube's own port is the one taken.
