@@ -30,7 +30,7 @@ import TestSupport
             try process.run()
             let ended = await lines.waitForEnd(timeout: .seconds(60))
             if process.isRunning { process.terminate() }
-            process.waitUntilExit()
+            await process.exited()
             let all = await lines.all
             let text = all.suffix(40).joined(separator: "\n")
             #expect(ended && process.terminationStatus != 0, "\(text)")

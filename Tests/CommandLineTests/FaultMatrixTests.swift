@@ -42,7 +42,7 @@ import TestSupport
         try process.run()
         let ended = await lines.waitForLine(timeout: .seconds(400)) { $0.hasPrefix("replica logs: ") }
         if process.isRunning, ended == nil { process.terminate() }
-        process.waitUntilExit()
+        await process.exited()
         let text = await lines.tail(80)
         #expect(process.terminationStatus == 0, "\(text)")
         for phase in ["5xx", "429", "watch-drops", "gone", "kill"] {

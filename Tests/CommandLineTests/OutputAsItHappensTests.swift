@@ -20,15 +20,13 @@ import TestSupport
         process.standardError = FileHandle.nullDevice
         let lines = ProcessOutput(output.fileHandleForReading)
         try process.run()
-        defer {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            output.fileHandleForReading.readabilityHandler = nil
-        }
         let line = await lines.waitForLine(timeout: .seconds(60)) { $0.contains(expected) }
         let seen = await lines.tail()
         #expect(line != nil, "no line with \"\(expected)\" arrived while the process ran; got: \(seen)")
         #expect(process.isRunning, "the line must arrive while the process still runs, not at exit")
+        if process.isRunning { process.terminate() }
+        await process.exited()
+        output.fileHandleForReading.readabilityHandler = nil
     }
 
     @Test func localkubePrintsItsKubeconfigsAtOnce() async throws {
