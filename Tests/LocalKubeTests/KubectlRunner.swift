@@ -57,7 +57,7 @@ struct KubectlRunner {
         out.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
         err.fileHandleForReading.readabilityHandler = { errors.append($0.availableData) }
         try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        await process.exited()
         out.fileHandleForReading.readabilityHandler = nil
         err.fileHandleForReading.readabilityHandler = nil
         output.append(out.fileHandleForReading.readDataToEndOfFile())
