@@ -113,8 +113,31 @@ enum SchemaStringFormat {
         guard value.count >= 4 else { return false }
         let parts = value.lowercased().split(separator: "t", omittingEmptySubsequences: false)
         guard parts.count >= 2, isDate(String(parts[0])) else { return false }
-        guard let match = String(parts[1]).wholeMatch(of: /([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))/) else { return false }
-        return match.1 <= "23" && match.2 <= "59" && match.3 <= "59"
+        return isTimeOfDay(Array(parts[1].unicodeScalars))
+    }
+
+    /// strfmt's `^([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))$` on the
+    /// lower-cased part after the `t` (the fraction's first character is any but a newline, as
+    /// Go's `.`), with hours ≤ 23, minutes and seconds ≤ 59. Scanned by hand: every write of a
+    /// custom object with a timestamp (a Machine's conditions) checks it, and a regex here was
+    /// built anew on every call.
+    static func isTimeOfDay(_ s: [Unicode.Scalar]) -> Bool {
+        func twoDigits(_ i: Int) -> Int? {
+            guard i + 1 < s.count, let a = digit(s[i]), let b = digit(s[i + 1]) else { return nil }
+            return a * 10 + b
+        }
+        func digit(_ c: Unicode.Scalar) -> Int? { ("0"..."9").contains(c) ? Int(c.value - 48) : nil }
+        func isZone(at i: Int) -> Bool {
+            if i == s.count - 1 { return s[i] == "z" }
+            return s.count - i == 6 && (s[i] == "+" || s[i] == "-") && twoDigits(i + 1) != nil && s[i + 3] == ":" && twoDigits(i + 4) != nil
+        }
+        guard s.count >= 9, let hours = twoDigits(0), s[2] == ":", let minutes = twoDigits(3), s[5] == ":", let seconds = twoDigits(6),
+              hours <= 23, minutes <= 59, seconds <= 59 else { return false }
+        if isZone(at: 8) { return true }
+        guard s[8] != "\n" else { return false }
+        var end = 9
+        while end < s.count, digit(s[end]) != nil { end += 1 }
+        return end > 9 && end < s.count && isZone(at: end)
     }
 
     /// strfmt's `ParseDuration`: Go's `time.ParseDuration`, else one or more `<digits><unit>`

@@ -126,4 +126,34 @@ import Testing
     func stringFormats(format: String, value: String, valid: Bool) {
         #expect((SchemaStringFormat.accepts(format, value) ?? true) == valid, "\(format) \(value)")
     }
+
+    /// The hand-written time-of-day scan agrees with strfmt's pattern (kept here as the oracle)
+    /// on every string built from the pieces that matter: digits in and out of range, the
+    /// separators, fractions whose first character is anything but a newline, and zones.
+    @Test func timeOfDayAgreesWithStrfmtsPattern() {
+        let clocks = ["10:30:00", "23:59:59", "24:00:00", "10:60:00", "10:30:60", "1:30:00", "10:3:00", "10-30-00", "ab:cd:ef", "10:30"]
+        let fractions = ["", ".5", ".123456", ",5", "x9", "5", "12", ".", ".a", "\n5", "é1"]
+        let zones = ["z", "+01:00", "-23:59", "+0100", "+01:0", "01:00", "zz", "", "+01:00z", "z+01:00"]
+        var checked = 0
+        for clock in clocks {
+            for fraction in fractions {
+                for zone in zones {
+                    let text = clock + fraction + zone
+                    let oracle = Self.strfmtTimeOfDay(text)
+                    #expect(SchemaStringFormat.isTimeOfDay(Array(text.unicodeScalars)) == oracle, "\(text.debugDescription)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == clocks.count * fractions.count * zones.count)
+        #expect(SchemaStringFormat.isDateTime("2026-12-05T07:45:12.345678+05:30"))
+        #expect(SchemaStringFormat.isDateTime("2026-12-05T07:45:12Zt"), "strfmt reads only the part after the first t")
+        #expect(!SchemaStringFormat.isDateTime("2026-12-05T07:45:12"), "a zone is required")
+    }
+
+    private static func strfmtTimeOfDay(_ text: String) -> Bool {
+        let pattern = /([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))/
+        guard let match = text.wholeMatch(of: pattern.matchingSemantics(.unicodeScalar)) else { return false }
+        return match.1 <= "23" && match.2 <= "59" && match.3 <= "59"
+    }
 }
