@@ -75,7 +75,7 @@ public enum Renderer {
                 continue
             }
             do {
-                for document in try YAML.documents(in: output.text, file: manifest.file) {
+                for document in try ManifestParses.shared.documents(in: output.text, file: manifest.file) {
                     documents.append((manifest.file, document, output))
                 }
             } catch {

@@ -122,6 +122,16 @@ import Testing
         ])
     }
 
+    /// The byte search the leak check uses: anywhere in the text, overlapping starts, multi-byte text.
+    @Test(arguments: [
+        ("s3cr3t-value", "s3cr3t-value", true), ("prefix s3cr3t-value", "s3cr3t-value", true), ("s3cr3t-value suffix", "s3cr3t-value", true),
+        ("aaaab", "aaab", true), ("aaab", "aaaab", false), ("abcabd", "abd", true), ("abcab", "abd", false), ("", "x", false), ("x", "", true),
+        ("pässwörd-ünd-mehr", "wörd-ü", true), ("passwort", "pässwort", false),
+    ] as [(String, String, Bool)])
+    func secretSearchFindsTheBytes(text: String, secret: String, found: Bool) {
+        #expect(RenderedAddon.containsBytes(text, secret) == found)
+    }
+
     @Test func missingSecretOrKeyIsReported() async throws {
         let definition = try TestSupport.definition(TestSupport.simpleAddon, manifests: [Self.manifests[1]])
         do {
