@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import KubernetesModel
 
@@ -32,6 +33,33 @@ import Testing
         let value = try JSONValue.parse(#""\ud83d\ude00 \"q\" \\ \/ \t""#)
         #expect(value == .string("😀 \"q\" \\ / \t"))
         #expect(try JSONValue.parse(value.jsonString()) == value)
+    }
+
+    /// Every byte below 0x80 and some multi-byte text, written exactly: escapes for `"`, `\\` and
+    /// control characters only, runs between them copied as they are, and read back the same.
+    @Test func writesEveryEscapeAndTheRunsBetween() throws {
+        #expect(JSONValue.string("").jsonString() == #""""#)
+        #expect(JSONValue.string("plain").jsonString() == #""plain""#)
+        #expect(JSONValue.string("a\"b\\c\nd\re\tf\u{01}g\u{1f}").jsonString() == #""a\"b\\c\nd\re\tf\u0001g\u001f""#)
+        #expect(JSONValue.string("\"\"").jsonString() == #""\"\"""#)
+        #expect(JSONValue.string("é😀 </> & \u{2028}").jsonString() == "\"é😀 </> & \u{2028}\"")
+        let everyASCII = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "é😀"
+        let written = JSONValue.object(["k\n": .string(everyASCII)]).jsonString()
+        #expect(try JSONValue.parse(written) == .object(["k\n": .string(everyASCII)]))
+        var expected = #"{"k\n":""#
+        for byte in 0..<0x80 {
+            switch byte {
+            case 0x22: expected += #"\""#
+            case 0x5C: expected += #"\\"#
+            case 0x0A: expected += #"\n"#
+            case 0x0D: expected += #"\r"#
+            case 0x09: expected += #"\t"#
+            case 0..<0x20: expected += "\\u00" + String(format: "%02x", byte)
+            default: expected += String(UnicodeScalar(UInt8(byte)))
+            }
+        }
+        expected += #"é😀"}"#
+        #expect(written == expected)
     }
 
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "{\"a\":1} x", "\"\u{01}\""])
