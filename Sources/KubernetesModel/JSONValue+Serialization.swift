@@ -22,6 +22,21 @@ extension JSONValue {
         }
     }
 
+    /// The length of `serialized()`, counted without writing it (a size limit needs no text).
+    public var serializedCount: Int {
+        switch self {
+        case .null: return 4
+        case .bool(let b): return b ? 4 : 5
+        case .int(let i): return String(i).utf8.count
+        case .double(let d): return Self.formatDouble(d).utf8.count
+        case .string(let s): return Self.writtenCount(s)
+        case .array(let a):
+            return a.isEmpty ? 2 : a.reduce(1 + a.count) { $0 + $1.serializedCount }
+        case .object(let o):
+            return o.isEmpty ? 2 : o.reduce(1 + 2 * o.count) { $0 + Self.writtenCount($1.key) + $1.value.serializedCount }
+        }
+    }
+
     public func jsonString() -> String {
         String(decoding: serialized(), as: UTF8.self)
     }
@@ -90,6 +105,21 @@ extension JSONValue {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// What `writeString` writes for `s`, counted.
+    private static func writtenCount(_ s: String) -> Int {
+        var s = s
+        return s.withUTF8 { bytes in
+            var count = bytes.count + 2
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: count += 1
+                default: count += 5
+                }
+            }
+            return count
+        }
+    }
 
     /// A JSON string: runs of bytes that need no escape are copied whole (most strings are one
     /// such run); only `"`, `\` and control characters are escaped.

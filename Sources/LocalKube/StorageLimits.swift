@@ -13,7 +13,7 @@ enum StorageLimits {
 
     /// Refuses an object etcd would not store.
     static func checkStorable(_ object: JSONValue) throws(APIError) {
-        guard object.serialized().count > maxObjectBytes else { return }
+        guard object.serializedCount > maxObjectBytes else { return }
         throw APIError(KubeStatus(message: "etcdserver: request is too large", reason: "", code: 500, details: .init()))
     }
 }

@@ -62,6 +62,19 @@ import Testing
         #expect(written == expected)
     }
 
+    /// The size a limit checks is the size written, for every kind of value.
+    @Test func serializedCountIsTheWrittenLength() throws {
+        let everyASCII = String(decoding: (0..<0x80).map { UInt8($0) }, as: UTF8.self) + "é😀"
+        let values: [JSONValue] = [
+            .null, true, false, 0, -7, .int(Int64.min), 2.5, 1e21, .double(.nan), "", "plain", .string(everyASCII), [], [:],
+            [1, "two", [3, [4]], ["k": nil]],
+            try JSONValue.parse(#"{"b": [1, 2.5, "x\n\u00e9", true, null], "a": {"z": -7, "y": 1e3, "": {}}, "q\"k": []}"#),
+        ]
+        for value in values {
+            #expect(value.serializedCount == value.serialized().count, "\(value)")
+        }
+    }
+
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "{\"a\":1} x", "\"\u{01}\""])
     func rejectsInvalidJSON(_ text: String) {
         #expect(throws: JSONParseError.self) { try JSONValue.parse(text) }
