@@ -24,10 +24,14 @@ enum MediaTypes {
         }
     }
 
+    private static let answerableBuiltin = Set(serializers(custom: false) + ["*/*", "application/*"])
+    private static let answerableCustom = Set(serializers(custom: true) + ["*/*", "application/*"])
+
     /// Refuse an Accept header none of whose entries the server can answer in.
     static func checkAcceptable(_ accept: String?, custom: Bool) throws(APIError) {
-        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return }
-        let answerable = Set(serializers(custom: custom) + ["*/*", "application/*"])
+        guard let accept, accept != "application/json" else { return }  // what clients send most, answered without parsing
+        guard !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return }
+        let answerable = custom ? answerableCustom : answerableBuiltin
         if accept.split(separator: ",").contains(where: { answerable.contains(base(String($0))) }) { return }
         throw APIError(KubeStatus(message: "only the following media types are accepted: \(serializers(custom: custom).joined(separator: ", "))",
                                   reason: "NotAcceptable", code: 406))
