@@ -15,9 +15,28 @@ final class ManifestParses: Sendable {
     /// The one every rendering uses: 1 MiB of text, about twenty addons' worth of manifests.
     static let shared = ManifestParses(capacityBytes: 1 << 20)
 
+    /// Compared and hashed as bytes: `String`'s `==` takes canonically equivalent texts (a
+    /// precomposed "é" and "e" with a combining accent) as equal, and a cluster must get the
+    /// parse of the bytes its own templates produced.
     private struct Key: Hashable {
         var file: String
         var text: String
+
+        static func == (a: Key, b: Key) -> Bool {
+            sameBytes(a.file, b.file) && sameBytes(a.text, b.text)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            for var part in [file, text] {
+                part.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+                hasher.combine(0xFF as UInt8)  // not a UTF-8 byte: ends the part
+            }
+        }
+
+        private static func sameBytes(_ a: String, _ b: String) -> Bool {
+            var a = a, b = b
+            return a.withUTF8 { x in b.withUTF8 { y in x.elementsEqual(y) } }
+        }
     }
 
     private struct Entry {

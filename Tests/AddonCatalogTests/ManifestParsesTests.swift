@@ -44,6 +44,40 @@ import Testing
         #expect(parses.statistics.misses == 3 && parses.statistics.hits == 0)
     }
 
+    /// Found in review: the key compared texts as `String`s, which takes canonically equivalent
+    /// texts as equal — a cluster whose value held "e" and a combining accent would have been
+    /// given the parse of another cluster's precomposed "é" (other bytes to apply, another hash).
+    @Test func textsThatDifferOnlyInTheirBytesAreParsedApart() throws {
+        let parses = ManifestParses(capacityBytes: 1 << 20)
+        let precomposed = Self.configMap("caf\u{E9}"), decomposed = Self.configMap("cafe\u{301}")
+        #expect(precomposed == decomposed, "Swift's String equality, the trap")
+        let first = try parses.documents(in: precomposed, file: "m.yaml")
+        let second = try parses.documents(in: decomposed, file: "m.yaml")
+        #expect(Array(first[0].value["metadata"]["name"].stringValue!.utf8) == Array("caf\u{E9}".utf8))
+        #expect(Array(second[0].value["metadata"]["name"].stringValue!.utf8) == Array("cafe\u{301}".utf8))
+        #expect(parses.statistics.misses == 2 && parses.statistics.texts == 2)
+    }
+
+    /// Many renderings at once, from many tasks: every one gets its own text's documents.
+    @Test func concurrentRenderingsGetTheirOwnDocuments() async throws {
+        let parses = ManifestParses(capacityBytes: 64 * 1024)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for i in 0..<200 {
+                        let name = "c\((task * 7 + i) % 40)"
+                        let documents = try parses.documents(in: Self.configMap(name, padding: i % 3 * 500), file: "m.yaml")
+                        #expect(documents[0].value["metadata"]["name"].stringValue == name)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let stats = parses.statistics
+        #expect(stats.hits + stats.misses == 1_600)
+        #expect(stats.bytes <= 64 * 1024)
+    }
+
     @Test func changingReturnedDocumentsLeavesTheKeptOnesAlone() throws {
         let parses = ManifestParses(capacityBytes: 1 << 20)
         let text = Self.configMap("kept")
