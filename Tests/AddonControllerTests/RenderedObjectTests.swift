@@ -20,4 +20,48 @@ import Testing
         #expect(clusterScoped.namespace == nil)
         #expect(clusterScoped.reference == ObjectReference(groupKind: GroupKind(group: "storage.k8s.io", kind: "StorageClass"), namespace: nil, name: "cinder"))
     }
+
+    /// Objects rendered the same on many clusters keep one text between them; a different
+    /// object keeps its own.
+    @Test func objectsRenderedTheSameShareOneKeptText() throws {
+        func rendered(_ image: String) -> RenderedObject {
+            var object = KubeObject(apiVersion: "apps/v1", kind: "DaemonSet", name: "node-agent", namespace: "kube-system")
+            object["spec"] = ["template": ["spec": ["containers": [["name": "agent", "image": .string(image)]]]]]
+            return RenderedObject(object).kept
+        }
+        let onClusterA = rendered("registry.example/agent:1.0")
+        let onClusterB = rendered("registry.example/agent:1.0")
+        let other = rendered("registry.example/agent:2.0")
+        let a = try #require(onClusterA.keptText), b = try #require(onClusterB.keptText), c = try #require(other.keptText)
+        #expect(a === b)
+        #expect(a !== c)
+        #expect(onClusterB.object.body == onClusterA.object.body)
+        #expect(other.object["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/agent:2.0")
+    }
+
+    /// The table holds its texts weakly: a text nobody keeps any more is swept out.
+    @Test func aTextNobodyKeepsIsLetGo() {
+        let texts = KeptTexts()
+        var held: KeptTexts.Text? = texts.text(Array("{\"kind\":\"ConfigMap\"}".utf8))
+        let again = texts.text(Array("{\"kind\":\"ConfigMap\"}".utf8))
+        #expect(held === again)
+        #expect(texts.count == 1)
+        held = nil
+        #expect(texts.count == 1, "still held by the second user")
+        _ = consume again
+        #expect(texts.count == 0)
+        #expect(held == nil)
+    }
+
+    /// Many distinct texts, most let go: sweeps keep the table to what is held.
+    @Test func sweepsKeepTheTableToWhatIsHeld() {
+        let texts = KeptTexts()
+        var kept: [KeptTexts.Text] = []
+        for i in 0..<5_000 {
+            let text = texts.text(Array("{\"n\":\(i)}".utf8))
+            if i % 100 == 0 { kept.append(text) }
+        }
+        #expect(texts.count == 50)
+        #expect(kept.allSatisfy { texts.text($0.bytes) === $0 })
+    }
 }

@@ -8,7 +8,8 @@ struct RenderedObject: Sendable {
     let namespace: String?
     let name: String
     private let parsed: KubeObject?
-    private let json: [UInt8]
+    /// The kept JSON text, one copy for every object of the fleet rendered the same (`KeptTexts`).
+    let keptText: KeptTexts.Text?
 
     /// An object just rendered (already parsed).
     init(_ object: KubeObject) {
@@ -16,7 +17,7 @@ struct RenderedObject: Sendable {
         namespace = object.namespace
         name = object.name
         parsed = object
-        json = []
+        keptText = nil
     }
 
     /// An object kept as its JSON text, with who it is.
@@ -25,13 +26,13 @@ struct RenderedObject: Sendable {
         namespace = object.namespace
         name = object.name
         parsed = nil
-        json = object.body.serializedToKeep()
+        keptText = KeptTexts.shared.text(object.body.serializedToKeep())
     }
 
     var reference: ObjectReference { ObjectReference(groupKind: groupVersionKind.groupKind, namespace: namespace, name: name) }
 
     /// The object (parsed from the kept text on each call: callers hold on to it while they need it).
-    var object: KubeObject { parsed ?? KubeObject((try? JSONValue.parse(json)) ?? .null) }
+    var object: KubeObject { parsed ?? KubeObject((try? JSONValue.parse(keptText?.bytes ?? [])) ?? .null) }
 
     /// The kept form of this object (its text, not the parsed tree).
     var kept: RenderedObject { parsed.map { RenderedObject(keeping: $0) } ?? self }

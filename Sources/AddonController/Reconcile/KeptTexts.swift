@@ -1,0 +1,63 @@
+import Synchronization
+
+/// One copy per distinct text of the rendered objects every cluster keeps between reconciles.
+/// A fleet keeps a rendering of every addon of every cluster, and most objects (RBAC, CRDs,
+/// workloads whose values come from the channel) render to the same text on every cluster: kept
+/// once, a thousand clusters hold a thousand references to it instead of a thousand copies.
+///
+/// The texts are held by their users only: the table keeps weak references, and those whose text
+/// is gone are swept out whenever the table has doubled since the last sweep.
+final class KeptTexts: Sendable {
+    static let shared = KeptTexts()
+
+    /// A kept text, shared by every rendered object whose JSON is these bytes.
+    final class Text: Sendable {
+        let bytes: [UInt8]
+        init(_ bytes: [UInt8]) { self.bytes = bytes }
+    }
+
+    private struct Reference {
+        weak var text: Text?
+    }
+
+    private struct State {
+        var byHash: [Int: [Reference]] = [:]
+        var references = 0
+        var sweepAt = KeptTexts.firstSweep
+    }
+
+    private static let firstSweep = 1024
+    private let state = Mutex(State())
+
+    /// The kept text equal to `bytes`: the one already kept, or `bytes` kept from now on.
+    func text(_ bytes: [UInt8]) -> Text {
+        let hash = bytes.hashValue
+        return state.withLock { state in
+            if let known = state.byHash[hash]?.lazy.compactMap(\.text).first(where: { $0.bytes == bytes }) { return known }
+            let text = Text(bytes)
+            state.byHash[hash, default: []].append(Reference(text: text))
+            state.references += 1
+            if state.references >= state.sweepAt { Self.sweep(&state) }
+            return text
+        }
+    }
+
+    /// How many texts are still held by someone (sweeps first).
+    var count: Int {
+        state.withLock { state in
+            Self.sweep(&state)
+            return state.references
+        }
+    }
+
+    private static func sweep(_ state: inout State) {
+        var live = 0
+        state.byHash = state.byHash.compactMapValues { references in
+            let held = references.filter { $0.text != nil }
+            live += held.count
+            return held.isEmpty ? nil : held
+        }
+        state.references = live
+        state.sweepAt = max(firstSweep, 2 * live)
+    }
+}
