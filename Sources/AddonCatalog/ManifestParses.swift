@@ -27,10 +27,14 @@ final class ManifestParses: Sendable {
         }
 
         func hash(into hasher: inout Hasher) {
-            for var part in [file, text] {
-                part.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
-                hasher.combine(0xFF as UInt8)  // not a UTF-8 byte: ends the part
-            }
+            Self.combineBytes(of: file, into: &hasher)
+            Self.combineBytes(of: text, into: &hasher)
+        }
+
+        private static func combineBytes(of part: String, into hasher: inout Hasher) {
+            var part = part
+            part.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            hasher.combine(0xFF as UInt8)  // not a UTF-8 byte: ends the part
         }
 
         private static func sameBytes(_ a: String, _ b: String) -> Bool {

@@ -111,13 +111,19 @@ extension JSONValue {
         var s = s
         return s.withUTF8 { bytes in
             var count = bytes.count + 2
-            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: count += 1
-                default: count += 5
-                }
-            }
+            for b in bytes where needsEscape(b) { count += isShortEscape(b) ? 1 : 5 }
             return count
+        }
+    }
+
+    /// The bytes `writeString` escapes: `"`, `\` and control characters.
+    private static func needsEscape(_ b: UInt8) -> Bool { b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") }
+
+    /// Escaped in two bytes (`\"`, `\\`, `\n`, `\r`, `\t`); the other control characters take six (`\u00XX`).
+    private static func isShortEscape(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: return true
+        default: return false
         }
     }
 
@@ -130,7 +136,7 @@ extension JSONValue {
             var runStart = 0
             for i in bytes.indices {
                 let b = bytes[i]
-                guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
+                guard needsEscape(b) else { continue }
                 if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
                 runStart = i + 1
                 out.append(0x5C)
