@@ -3,7 +3,7 @@ import KubernetesModel
 /// What discovery found on a server: its groups (versions in order of preference) and every
 /// resource of every group version that answered. Answers kind → resource and kubectl-style
 /// names ("deploy", "deployments.apps", "Deployment") → resources.
-public struct DiscoveredAPIs: Sendable {
+public struct DiscoveredAPIs: Sendable, Equatable {
     public struct Group: Sendable, Hashable {
         /// "" for the core group.
         public var name: String

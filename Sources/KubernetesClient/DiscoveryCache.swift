@@ -79,7 +79,7 @@ actor DiscoveryCache {
         let task = Task { try await Self.fetch(fetch, logger: logger, cluster: cluster) }
         loading = task
         defer { loading = nil }
-        let result = try await task.value
+        let result = SharedDiscoveries.shared.share(try await task.value)
         current = result
         generation += 1
         return result
