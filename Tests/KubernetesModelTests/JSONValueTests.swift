@@ -99,6 +99,18 @@ import Testing
         #expect(ContentHash.sha256Hex(of: a) == ContentHash.sha256Hex(of: b))
         #expect(ContentHash.sha256Hex(of: a) != ContentHash.sha256Hex(of: ["x": 2]))
         #expect(ContentHash.sha256Hex(of: a).count == 64)
+        #expect(ContentHash.shortDigest(of: a) == ContentHash.shortDigest(of: b))
+        #expect(ContentHash.shortDigest(of: a) != ContentHash.shortDigest(of: ["x": 2]))
+    }
+
+    /// Known answers (Python's hashlib and base64 give the same): the hex digest of the canonical
+    /// text, and the short digest, its first 11 bytes in URL-safe base64, 15 characters.
+    @Test func contentHashKnownAnswers() {
+        #expect(ContentHash.sha256Hex(bytes: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(ContentHash.sha256Hex(of: ["x": 1]) == "5041bf1f713df204784353e82f6a4a535931cb64f1f4b4a5aeaffcb720918b22")
+        let short = ContentHash.shortDigest(of: ["x": 1])
+        #expect(short == "UEG_H3E98gR4Q1M")
+        #expect(short.utf8.count == ContentHash.shortDigestLength)
     }
 
     /// Regression (memory): caches kept the arrays `serialized()` grew by doubling, up to twice
