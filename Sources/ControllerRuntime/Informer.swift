@@ -28,7 +28,7 @@ public final class Informer: Sendable {
     /// - announceInitialList: whether the objects of the first list reach the handler as
     ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
     ///   only). Later relists always announce their differences.
-    /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
+    /// - storage, transform, fingerprint: how the cache keeps objects (see `ObjectCache`); the transform
     ///   applies to what the handler sees too.
     /// - onAlive: called whenever the server answered a list or delivered a watch event. Not for
     ///   each bookmark: the watch holds them (see `WatchOptions.holdBookmarks`), so that an idle
@@ -40,12 +40,13 @@ public final class Informer: Sendable {
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
         client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true,
         storage: ObjectCache.Storage = .objects, indexes: [ObjectCache.Index] = [], transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
+        fingerprint: (@Sendable (KubeObject) -> String?)? = nil,
         include: (@Sendable (KubeObject) -> Bool)? = nil,
         onAlive: (@Sendable () async -> Void)? = nil, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
         self.onAlive = onAlive
-        self.cache = ObjectCache(storage: storage, indexes: indexes)
+        self.cache = ObjectCache(storage: storage, indexes: indexes, fingerprint: fingerprint)
         self.transform = transform
         self.include = include
         self.announceInitialList = announceInitialList

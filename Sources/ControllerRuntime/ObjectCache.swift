@@ -12,6 +12,9 @@ import KubernetesModel
 /// that wants the objects of one owner (a cluster's Machines) asks `list(filedUnder:value:)` instead
 /// of listing everything and filtering. At 9000 Machines, listing, sorting and filtering them
 /// on every reconcile of a cluster took over half of an idle fleet's CPU.
+///
+/// A `fingerprint` is a short value read from each object as it is stored, which a reader asks
+/// for without decoding the object (as it asks for the resourceVersion).
 public actor ObjectCache {
     public enum Storage: Sendable { case objects, compact }
 
@@ -30,19 +33,22 @@ public actor ObjectCache {
         var object: KubeObject?
         var json: [UInt8]
         var resourceVersion: String?
+        var fingerprint: String?
         /// The values it is filed under, per index (in `indexes` order).
         var filed: [[String]] = []
     }
 
     public let storage: Storage
     private let indexes: [Index]
+    private let fingerprintOf: (@Sendable (KubeObject) -> String?)?
     private var entries: [ReconcileRequest: Entry] = [:]
     /// Per index (in `indexes` order): the keys filed under each value.
     private var filedKeys: [[String: Set<ReconcileRequest>]]
 
-    public init(storage: Storage = .objects, indexes: [Index] = []) {
+    public init(storage: Storage = .objects, indexes: [Index] = [], fingerprint: (@Sendable (KubeObject) -> String?)? = nil) {
         self.storage = storage
         self.indexes = indexes
+        fingerprintOf = fingerprint
         filedKeys = Array(repeating: [:], count: indexes.count)
     }
 
@@ -53,6 +59,12 @@ public actor ObjectCache {
     /// The resourceVersion of the object kept under this name (nil: none kept), without decoding it.
     public func resourceVersion(namespace: String?, name: String) -> String? {
         entries[ReconcileRequest(namespace: namespace, name: name)]?.resourceVersion
+    }
+
+    /// The fingerprint of the object kept under this name (nil: none kept, or the cache was made
+    /// without a fingerprint function, or it gave none), without decoding it.
+    public func fingerprint(namespace: String?, name: String) -> String? {
+        entries[ReconcileRequest(namespace: namespace, name: name)]?.fingerprint
     }
 
     /// Objects in a namespace (nil: all), optionally matching a label selector, sorted by key.
@@ -136,9 +148,10 @@ public actor ObjectCache {
 
     private func entry(_ object: KubeObject) -> Entry {
         let filed = indexes.map { $0.values(object) }
+        let fingerprint = fingerprintOf?(object)
         switch storage {
-        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion, filed: filed)
-        case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion, filed: filed)
+        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
+        case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
         }
     }
 

@@ -3,40 +3,40 @@ import Testing
 @testable import AddonController
 
 /// What a cluster's controller remembers between reconciles (`ClusterState`): of the objects it
-/// applied (`AppliedObjectMemo`), a version found to match only for the expected fields and the
+/// applied (`AppliedObjectMemo`), a content found to match only for the expected fields and the
 /// addon it was compared with, a health only for the version it was found at; the Cluster's
 /// spec only for the Cluster object it was read from.
 @Suite struct ClusterStateMemoryTests {
     static let reference = ObjectReference(groupKind: GroupKind(group: "", kind: "ConfigMap"), namespace: "demo-system", name: "base-settings")
 
-    @Test func aNewApplyForgetsTheVerifiedVersion() async {
+    @Test func aNewApplyForgetsTheVerifiedContent() async {
         let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
         await state.setExpected("fields-1", for: Self.reference)
-        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil)
-        await state.setVerified("41", fingerprint: "fields-1", by: "base", for: Self.reference)
-        #expect(await state.verifiedVersion(Self.reference, by: "base") == "41")
+        #expect(await state.verifiedContent(Self.reference, by: "base") == nil)
+        await state.setVerified(content: "content-41", fingerprint: "fields-1", by: "base", for: Self.reference)
+        #expect(await state.verifiedContent(Self.reference, by: "base") == "content-41")
         await state.setExpected("fields-2", for: Self.reference)
-        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil, "a version verified against other fields proves nothing")
+        #expect(await state.verifiedContent(Self.reference, by: "base") == nil, "a content verified against other fields proves nothing")
     }
 
     /// An object two addons render: each compares it with its own fields.
-    @Test func aVersionFoundByOneAddonProvesNothingForAnother() async {
+    @Test func aContentFoundByOneAddonProvesNothingForAnother() async {
         let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
         await state.setExpected("fields-1", for: Self.reference)
-        await state.setVerified("41", fingerprint: "fields-1", by: "base", for: Self.reference)
-        #expect(await state.verifiedVersion(Self.reference, by: "base") == "41")
-        #expect(await state.verifiedVersion(Self.reference, by: "dependent") == nil)
+        await state.setVerified(content: "content-41", fingerprint: "fields-1", by: "base", for: Self.reference)
+        #expect(await state.verifiedContent(Self.reference, by: "base") == "content-41")
+        #expect(await state.verifiedContent(Self.reference, by: "dependent") == nil)
     }
 
-    @Test func aVersionComparedWithOldFieldsIsNotRemembered() async {
+    @Test func aContentComparedWithOldFieldsIsNotRemembered() async {
         let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
         await state.setExpected("fields-2", for: Self.reference)
         // A reconcile that read the object before the new apply finishes after it.
-        await state.setVerified("41", fingerprint: "fields-1", by: "base", for: Self.reference)
-        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil)
+        await state.setVerified(content: "content-41", fingerprint: "fields-1", by: "base", for: Self.reference)
+        #expect(await state.verifiedContent(Self.reference, by: "base") == nil)
         await state.setExpected(nil, for: Self.reference)
-        await state.setVerified("42", fingerprint: "fields-2", by: "base", for: Self.reference)
-        #expect(await state.verifiedVersion(Self.reference, by: "base") == nil, "a pruned object has nothing to verify")
+        await state.setVerified(content: "content-42", fingerprint: "fields-2", by: "base", for: Self.reference)
+        #expect(await state.verifiedContent(Self.reference, by: "base") == nil, "a pruned object has nothing to verify")
     }
 
     @Test func aHealthIsKnownOnlyAtTheVersionItWasFoundAt() async {

@@ -39,9 +39,10 @@ import Testing
         }
     }
 
-    /// Resyncs remember the version of each object they found intact (and its health) and skip
-    /// reading it again while the watch cache holds that version; an edit or a status change
-    /// makes a new version, which is read — however many resyncs remembered the old one.
+    /// Resyncs remember the content of each object they found intact (and the version its health
+    /// was found at) and skip reading it again while the watch cache holds that content; an edit
+    /// makes a new content, which is read, a status change a new version, whose health is found
+    /// again — however many resyncs remembered the old ones.
     @Test func driftAndHealthAfterManyResyncsAreStillSeen() async throws {
         try await Self.withHealthyCluster("memo", resyncEvery: .milliseconds(300)) { h, cluster in
             let before = try #require(await h.starter.controllers().values.first?.summary?.addonReconciles)
@@ -61,6 +62,24 @@ import Testing
             try await h.waitForPhase("memo", "base", "Degraded")
             await cluster.setWorkloadsFailing(false)
             try await h.waitForPhase("memo", "base", "Healthy")
+        }
+    }
+
+    /// The caches keep what health reads and a fingerprint of the rest (`ObservedObject`): a
+    /// workload's status changing back and forth is judged from the cache, and the drift check
+    /// reads nothing (the object's content, all but its status, did not change).
+    @Test func statusChangesAreJudgedWithoutReadingTheObjects() async throws {
+        try await Self.withHealthyCluster("status", resyncEvery: .seconds(60)) { h, cluster in
+            try await h.waitForPhase("status", "dependent", "Healthy")
+            try await Self.settled([cluster])
+            let reads = await cluster.requestCount(verb: "get") - cluster.requestCount(verb: "get", resource: "/version")
+            await cluster.setWorkloadsFailing(true)
+            try await h.waitForPhase("status", "base", "Degraded")
+            await cluster.setWorkloadsFailing(false)
+            try await h.waitForPhase("status", "base", "Healthy")
+            try await h.waitForPhase("status", "dependent", "Healthy")
+            #expect(await cluster.requestCount(verb: "get") - cluster.requestCount(verb: "get", resource: "/version") == reads)
+            #expect(await cluster.writeCount() == 0, "nothing applied again")
         }
     }
 

@@ -6,9 +6,10 @@ import KubernetesModel
 /// projected the same way and compared. Comparing server forms with server forms makes
 /// normalisation (`0.5` CPU stored as `500m`, defaulted fields) a non-issue.
 enum DriftCheck {
-    /// What is remembered of a projection: its canonical hash.
+    /// What is remembered of a projection: its canonical hash (short: kept in memory per
+    /// applied object of every cluster).
     static func fingerprint(_ projection: JSONValue) -> String {
-        ContentHash.sha256Hex(of: projection)
+        ContentHash.shortDigest(of: projection)
     }
 
     /// The fingerprint of `live`'s fields at the paths of `shape`.

@@ -2,16 +2,17 @@ import KubernetesModel
 
 /// What a cluster's controller remembers of one object it applied, so that a resync of an
 /// idle fleet (every object of every cluster, every few minutes) reads and compares only the
-/// objects that changed. A resourceVersion names one content of an object exactly: while the
-/// watch cache holds the version something was found at, it still holds.
+/// objects that changed. The drift check's finding holds while the object's content
+/// (`ObservedObject.contentFingerprint`: all but status) is the same; health's, while its
+/// resourceVersion is.
 struct AppliedObjectMemo: Sendable {
     /// The fingerprint of our applied fields as the server answered them (a hash, not the
     /// fields: a fleet remembers this for every object of every cluster).
     var fingerprint: String
-    /// The resourceVersion at which the object was last found to carry `fingerprint`, and by
-    /// which addon's check: an object two addons render is compared by each with its own fields
-    /// (one addon's apply may drop the other's), so one's finding proves nothing for the other.
-    var verified: (resourceVersion: String, addon: String)?
+    /// The content fingerprint with which the object was last found to carry `fingerprint`, and
+    /// by which addon's check: an object two addons render is compared by each with its own
+    /// fields (one addon's apply may drop the other's), so one's finding proves nothing for the other.
+    var verified: (content: String, addon: String)?
     /// Its health as last evaluated from the object (`KindHealth`), and at which version.
     private var healthAt: String?
     private var healthState: HealthState = .unknown

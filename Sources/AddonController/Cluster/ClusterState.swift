@@ -9,7 +9,7 @@ public actor ClusterState {
     public private(set) var cluster: KubeObject
     var inventories: [String: Inventory] = [:]
     /// What is remembered of each object applied: the fingerprint of our applied fields as the
-    /// server answered them, and what was last found of it at which resourceVersion.
+    /// server answered them, and what was last found of it at which content and resourceVersion.
     var applied: [ObjectReference: AppliedObjectMemo] = [:]
     var statuses: [String: ClusterAddonStatus] = [:]
     /// The Cluster status this controller last wrote (conditions and addon summary).
@@ -46,17 +46,18 @@ public actor ClusterState {
     /// A new fingerprint (an apply's answer, or adopted): nothing is known yet of the object
     /// carrying it. Nil: the object is no longer ours (pruned).
     func setExpected(_ fingerprint: String?, for reference: ObjectReference) { applied[reference] = fingerprint.map { AppliedObjectMemo(fingerprint: $0) } }
-    /// The resourceVersion at which `addon`'s check last found the object to carry its expected
-    /// fields (nil: not since they were set, or last checked for another addon).
-    func verifiedVersion(_ reference: ObjectReference, by addon: String) -> String? {
+    /// The content (`ObservedObject.contentFingerprint`) with which `addon`'s check last found the
+    /// object to carry its expected fields (nil: not since they were set, or last checked for
+    /// another addon).
+    func verifiedContent(_ reference: ObjectReference, by addon: String) -> String? {
         guard let verified = applied[reference]?.verified, verified.addon == addon else { return nil }
-        return verified.resourceVersion
+        return verified.content
     }
-    /// `addon`'s check found the object at `resourceVersion` to carry the expected fields
+    /// `addon`'s check found the object with this content to carry the expected fields
     /// `fingerprint` (ignored when the expected fields have changed since it was read).
-    func setVerified(_ resourceVersion: String?, fingerprint: String, by addon: String, for reference: ObjectReference) {
+    func setVerified(content: String, fingerprint: String, by addon: String, for reference: ObjectReference) {
         guard applied[reference]?.fingerprint == fingerprint else { return }
-        applied[reference]?.verified = resourceVersion.map { ($0, addon) }
+        applied[reference]?.verified = (content, addon)
     }
     /// The object's health as found at `resourceVersion` (nil: not evaluated at that version).
     func knownHealth(_ reference: ObjectReference, at resourceVersion: String) -> ObjectHealth? {

@@ -7,7 +7,8 @@ import Logging
 /// Watches, in one workload cluster, every kind the addons applied, restricted to objects
 /// labelled as managed by addon-manager. Health is read from these caches (no GET per object
 /// per reconcile), and a change someone else makes to an owned object — an edit, a deletion —
-/// wakes the reconcile of the addon that owns it within moments.
+/// wakes the reconcile of the addon that owns it within moments. The caches keep what health
+/// reads and a fingerprint of the rest (`ObservedObject`), not whole objects.
 public actor OwnedObjects {
     private let client: any ObjectReader & ObjectWatcher
     private let logger: Logger
@@ -33,11 +34,14 @@ public actor OwnedObjects {
             let onChange = self.onChange
             let informer = Informer(
                 kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
-                client: client, resyncPeriod: nil, storage: .compact, transform: Self.withoutManagedFields, onAlive: onContact, logger: logger
+                client: client, resyncPeriod: nil, storage: .compact, transform: ObservedObject.kept,
+                fingerprint: ObservedObject.fingerprint(ofKept:), onAlive: onContact, logger: logger
             ) { event in
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
-            let task = Task { await informer.run() }
+            // Detached: a task made with `Task {}` copies the task-local values bound where it is
+            // made (the service group's), about a kilobyte per informer of every cluster.
+            let task = Task.detached { await informer.run() }
             informers[kind] = (informer, task)
             started.append(informer)
         }
@@ -46,21 +50,26 @@ public actor OwnedObjects {
         for informer in started { _ = await informer.waitForSync(timeout: .seconds(10)) }
     }
 
-    /// The object as last seen, when its kind is watched; `.notWatched` otherwise.
+    /// The object as last seen, when its kind is watched; `.notWatched` otherwise. What the
+    /// cache keeps of it (`ObservedObject.kept`): what health reads, not the whole object.
     public func lookup(_ kind: GroupVersionKind, namespace: String?, name: String) async -> Lookup {
         guard let informer = await syncedInformer(for: kind) else { return .notWatched }
         if let object = await informer.cache.get(namespace: namespace, name: name) { return .found(object) }
         return .missing
     }
 
-    /// What the caches keep of an object: everything but `metadata.managedFields`, which
-    /// neither health nor the drift check reads (drift compares our applied fields' values).
-    /// A fleet holds every owned object of every cluster: this, and compact storage, keep
-    /// that affordable.
+    /// An object without `metadata.managedFields`, which no reader of the management plane's
+    /// caches (Clusters, ClusterAddons, Secrets, Events) needs: for the caches of those.
     public static let withoutManagedFields: @Sendable (KubeObject) -> KubeObject = { object in
         var object = object
         object.body.removeValue(at: ["metadata", "managedFields"])
         return object
+    }
+
+    /// The fingerprint of the object's content as last seen (`ObservedObject.contentFingerprint`;
+    /// nil: not watched, not synced, or missing), without decoding it.
+    public func contentFingerprint(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
+        await syncedInformer(for: kind)?.cache.fingerprint(namespace: namespace, name: name)
     }
 
     /// The resourceVersion of the object as last seen (nil: not watched, not synced, or missing),

@@ -261,7 +261,10 @@ public struct ClusterAddonReconciler: Reconciler {
         let responses = Dictionary(outcome.applied.map { ($0.reference, $0) }, uniquingKeysWith: { _, last in last })
         for object in objects {
             guard let response = responses[object.reference] else { continue }
-            await state.setExpected(DriftCheck.fingerprint(of: response.body, onto: DriftCheck.shape(of: object)), for: object.reference)
+            let expected = DriftCheck.fingerprint(of: response.body, onto: DriftCheck.shape(of: object))
+            await state.setExpected(expected, for: object.reference)
+            // The answer carries our fields: the watch event of this apply needs no read.
+            await state.setVerified(content: ObservedObject.contentFingerprint(of: response), fingerprint: expected, by: wanted.name, for: object.reference)
         }
         let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash, members: outcome.applied.map(Inventory.Member.init(object:)))
         var pruned = Pruner.Outcome()
@@ -292,24 +295,20 @@ public struct ClusterAddonReconciler: Reconciler {
     }
 
     /// Whether every rendered object is in the cluster and our fields are as we left them.
-    /// The watch caches answer first; when they disagree (missing, or our fields differ) the
-    /// object is read from the API before deciding: a cache that has not caught up with our own
-    /// last apply must not cause another apply (which would cause another event, and so on).
+    /// The watch caches answer first: an object whose content (all but status) is the one last
+    /// found to carry our fields is intact. Any other — changed, missing from the cache, or of a
+    /// kind not watched — is read from the API before deciding: a cache that has not caught up
+    /// with our own last apply must not cause another apply (which would cause another event,
+    /// and so on).
     private func isIntact(_ objects: [RenderedObject], addon: String) async throws -> Bool {
         for rendered in objects {
-            // The cache still holds the version last found to match: nothing to read or compare.
-            if let verified = await state.verifiedVersion(rendered.reference, by: addon),
-               await owned.resourceVersion(rendered.groupVersionKind, namespace: rendered.namespace, name: rendered.name) == verified
+            if let verified = await state.verifiedContent(rendered.reference, by: addon),
+               await owned.contentFingerprint(rendered.groupVersionKind, namespace: rendered.namespace, name: rendered.name) == verified
             {
                 continue
             }
             let object = rendered.object
             let shape = DriftCheck.shape(of: object)
-            if case .found(let cached) = await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name),
-                try await matches(cached, object, shape: shape, addon: addon)
-            {
-                continue
-            }
             let live: KubeObject
             do {
                 live = try await workload.get(object.groupVersionKind, name: object.name, namespace: object.namespace)
@@ -330,7 +329,7 @@ public struct ClusterAddonReconciler: Reconciler {
         if let expected = await state.expected(object.reference) {
             let projected = DriftCheck.project(live.body, onto: shape)
             let same = DriftCheck.fingerprint(projected) == expected
-            if same { await state.setVerified(live.resourceVersion, fingerprint: expected, by: addon, for: object.reference) }
+            if same { await state.setVerified(content: ObservedObject.contentFingerprint(of: live), fingerprint: expected, by: addon, for: object.reference) }
             if !same, logger.logLevel <= .trace, object.kind != "Secret" {  // a Secret's fields are credentials: never logged
                 logger.trace("drift detail", metadata: ["object": "\(object.reference)", "live": "\(projected.jsonString().prefix(600))"])
             }
@@ -339,11 +338,12 @@ public struct ClusterAddonReconciler: Reconciler {
         guard DriftCheck.contains(live.body, shape) else { return false }
         let fingerprint = DriftCheck.fingerprint(of: live.body, onto: shape)
         await state.setExpected(fingerprint, for: object.reference)
-        await state.setVerified(live.resourceVersion, fingerprint: fingerprint, by: addon, for: object.reference)
+        await state.setVerified(content: ObservedObject.contentFingerprint(of: live), fingerprint: fingerprint, by: addon, for: object.reference)
         return true
     }
 
-    /// Health from the watch caches; an object of a kind not watched (yet) is read. A read that
+    /// Health from the watch caches; an object of a kind not watched (yet), or judged by a rule
+    /// that reads a field the caches do not keep, is read. A read that
     /// fails for another reason than 404 makes the object `Unknown`, not missing. An object the
     /// cache holds at the version its health was last found at is not decoded again (unless a
     /// rule reads it).
@@ -353,6 +353,8 @@ public struct ClusterAddonReconciler: Reconciler {
         var known: [ObjectReference: ObjectHealth] = [:]
         var found: [(ObjectReference, ObjectHealth, String)] = []
         let ruleTargets = Set(rules.map(\.target))
+        // A rule reading a field the caches do not keep (`ObservedObject`) judges the object as read.
+        let readTargets = Set(rules.filter { !ObservedObject.suffices(for: $0) }.map(\.target))
         for object in objects {
             if !ruleTargets.contains(object.reference),
                let version = await owned.resourceVersion(object.groupVersionKind, namespace: object.namespace, name: object.name),
@@ -362,7 +364,9 @@ public struct ClusterAddonReconciler: Reconciler {
                 members.append((object.reference, nil))
                 continue
             }
-            switch await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name) {
+            let cached: OwnedObjects.Lookup = readTargets.contains(object.reference)
+                ? .notWatched : await owned.lookup(object.groupVersionKind, namespace: object.namespace, name: object.name)
+            switch cached {
             case .found(let live):
                 let health = KindHealth.evaluate(live)
                 if let version = live.resourceVersion { found.append((object.reference, health, version)) }
