@@ -39,9 +39,7 @@ public actor OwnedObjects {
             ) { event in
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
-            // Detached: a task made with `Task {}` copies the task-local values bound where it is
-            // made (the service group's), about a kilobyte per informer of every cluster.
-            let task = Task.detached { await informer.run() }
+            let task = Task { await informer.run() }
             informers[kind] = (informer, task)
             started.append(informer)
         }
