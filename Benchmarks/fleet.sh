@@ -17,7 +17,11 @@
 # localkube`), apart from the simulated clusters, as a real management API server is: at 1000
 # clusters, one LocalKube for both answered the manager's Lease reads up to 5 s late.
 #
-# Usage: bash Benchmarks/fleet.sh [N] [--split] [--idle SECONDS] [--bump ADDON[=VERSION]] [--limit SECONDS] [--out FILE]
+# With --restart S (needs --split), the manager is then stopped (SIGTERM) and started again over
+# the converged fleet, and its first S seconds are measured: applies (there must be none), API
+# requests per cluster (what it reads to find every addon intact again), CPU and RSS.
+#
+# Usage: bash Benchmarks/fleet.sh [N] [--split] [--idle SECONDS] [--bump ADDON[=VERSION]] [--restart SECONDS] [--limit SECONDS] [--out FILE]
 #   N             simulated clusters (default 100)
 #   --idle S      stay S seconds after all are Healthy and measure the idle fleet (default 0:
 #                 run with --exit-when-healthy)
@@ -29,6 +33,7 @@
 #                 design target is 5000 clusters converged in 10 minutes)
 #   --out FILE    also append the results (markdown) to FILE
 #   --log FILE    run the manager at log level info and keep its log in FILE
+#   --restart S   with --split: at the end, restart the manager and measure its first S seconds
 #   --split       the manager in a process of its own (see above)
 #   --management-apart  with --split: the management plane in a process of its own too
 #   --manager-args "A B"  with --split: more arguments for `addon-manager run` (e.g.
@@ -39,11 +44,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib/common.sh"
 
-clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0 apart=0 manager_args=()
+clusters=100 idle=0 settle=10 limit=300 out= bump= catalog=$bench_root log= split=0 apart=0 manager_args=() restart=0
 while (($#)); do
   case $1 in
     --manager-args) read -r -a manager_args <<<"$2"; shift 2 ;;
     --split) split=1; shift ;;
+    --restart) restart=$2; shift 2 ;;
     --management-apart) apart=1; shift ;;
     --settle) settle=$2; shift 2 ;;
     --bump) bump=$2; shift 2 ;;
@@ -62,6 +68,8 @@ done
 ((limit >= 10 && limit <= 1200)) || { echo "--limit must be 10...1200" >&2; exit 2; }
 ((!apart || split)) || { echo "--management-apart needs --split" >&2; exit 2; }
 ((!${#manager_args[@]} || split)) || { echo "--manager-args needs --split" >&2; exit 2; }
+((restart >= 0 && restart <= 600)) || { echo "--restart must be 0...600" >&2; exit 2; }
+((!restart || split)) || { echo "--restart needs --split" >&2; exit 2; }
 [[ -z $bump || $bump =~ ^[a-z0-9-]+(=[0-9]+\.[0-9]+\.[0-9]+)?$ ]] || { echo "--bump takes ADDON or ADDON=VERSION, e.g. etcd-backup" >&2; exit 2; }
 [[ -z $bump || -d $catalog/addons/${bump%%=*} ]] || { echo "--bump: no addon ${bump%%=*} in $catalog/addons" >&2; exit 2; }
 
@@ -113,8 +121,12 @@ dev_pid=$(child_of "$time_pid")
 if ((split)); then
   for _ in $(seq 1 600); do [[ -s $work/kc/management.kubeconfig ]] && grep -q "^No controllers run here" "$work/out" && break; sleep 0.05; done
   grep -q "^No controllers run here" "$work/out" || { echo "addon-manager dev --fleet-only was not ready after 30 s" >&2; tail -5 "$work/err" >&2; exit 1; }
-  /usr/bin/time -v -o "$work/time-manager.txt" "$ADDON_MANAGER" run --kubeconfig "$work/kc/management.kubeconfig" --catalog "$catalog" \
-    --http-port "$port" --http-host 127.0.0.1 --identity fleet-bench --log-level "$([[ -n $log ]] && echo info || echo notice)" "${manager_args[@]}" >"$work/manager.out" 2>"$work/manager.err" &
+  # start_manager TIME_FILE: the manager in its own process (as in production), timed by /usr/bin/time.
+  start_manager() {
+    /usr/bin/time -v -o "$1" "$ADDON_MANAGER" run --kubeconfig "$work/kc/management.kubeconfig" --catalog "$catalog" \
+      --http-port "$port" --http-host 127.0.0.1 --identity fleet-bench --log-level "$([[ -n $log ]] && echo info || echo notice)" "${manager_args[@]}" >>"$work/manager.out" 2>>"$work/manager.err" &
+  }
+  start_manager "$work/time-manager.txt"
   mgr_time_pid=$!
   mgr_pid=$(child_of "$mgr_time_pid")
   [[ -n $mgr_pid ]] || { echo "addon-manager run did not start" >&2; cat "$work/manager.err" >&2; exit 1; }
@@ -225,7 +237,30 @@ if ((converged)) && [[ -n $bump ]] && ! past_limit; then
     bump_outcome="addonctl kube apply failed: $(head -3 "$work/bump.err")"
   fi
 fi
-if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; } || ((!converged)); then status_at_end=$(phases); fi
+restart_outcome= restart_requests= restart_cpu= restart_applies= restart_rss=
+if ((converged && restart > 0)) && ! past_limit; then
+  bench_stop "$mgr_pid" 20
+  wait "$mgr_time_pid" || true
+  echo "manager stopped; starting it again over the converged fleet, measuring $restart s ..." >&2
+  start_manager "$work/time-manager-restarted.txt"
+  restarted_time_pid=$!
+  mgr_pid=$(child_of "$restarted_time_pid")
+  if [[ -z $mgr_pid ]]; then
+    restart_outcome="the manager did not start again"
+  else
+    r0=$(date +%s.%N)
+    # Its metrics start from zero: what it asks and applies from its start on.
+    for _ in $(seq 1 100); do [[ -n $(api_requests) ]] && break; sleep 0.1; done
+    while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $r0 < $restart else 1)"; do sleep 1; done
+    restart_cpu=$(python3 -c "print(f'{$(bench_cpu_seconds "$mgr_pid"):.1f}')")
+    # Over "60 s": the figure per cluster per minute is then the number per cluster.
+    restart_requests=$(requests_between "" "$(api_requests)" "60" | sed 's/ per cluster per minute/ per cluster/; s/^\([0-9.]*\) per cluster/\1 per cluster in all/')
+    restart_applies=$(applies_between "" "$(applies)")
+    restart_rss=$(($(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$mgr_pid/status") / 1024))
+  fi
+  mgr_time_pid=$restarted_time_pid
+fi
+if ((converged)) && { ((idle > 0)) || [[ -n $bump ]] || ((restart > 0)); } || ((!converged)); then status_at_end=$(phases); fi
 if ((converged && idle == 0)) && [[ -z $bump ]]; then
   # --exit-when-healthy: it stops by itself; give it 30 s.
   for _ in $(seq 1 300); do kill -0 "$dev_pid" 2>/dev/null || break; sleep 0.1; done
@@ -288,6 +323,11 @@ report=$(
   [[ -z $bump_apply ]] || echo "| pin another ${bump%%=*} version on every Cluster ($bump_changing of $bump_total change; one addonctl kube apply) | $bump_apply s |"
   [[ -z $bump_all ]] || echo "| ... until every cluster has it Healthy | $bump_all s |"
   [[ -z $bump_outcome ]] || echo "| bump | $bump_outcome |"
+  [[ -z $restart_applies ]] || echo "| restarted manager, first $restart s: applies | $restart_applies |"
+  [[ -z $restart_requests ]] || echo "| ... its API requests in that time | $restart_requests |"
+  [[ -z $restart_cpu ]] || echo "| ... its CPU | $restart_cpu s |"
+  [[ -z $restart_rss ]] || echo "| ... its RSS at the end | $restart_rss MB |"
+  [[ -z $restart_outcome ]] || echo "| restart | $restart_outcome |"
   [[ -z $outcome ]] || { echo; echo "Outcome: $outcome."; }
   [[ -z $status_at_end ]] || echo "ClusterAddon phases at the end: $status_at_end"
 )
