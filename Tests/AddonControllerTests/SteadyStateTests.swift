@@ -124,6 +124,40 @@ import Testing
         }
     }
 
+    /// Regression: a manager started again over a converged cluster applied again every addon
+    /// holding a field the server drops (the optional addon's CronJob `timeZone`: the server's
+    /// CronJobTimeZone gate is off), since it compared the live object with the rendered one.
+    /// It now compares with the fingerprint the inventory recorded from the apply's answer.
+    @Test func aRestartedManagerAppliesNothingWhereTheServerDroppedAField() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "again", addons: [["name": "optional", "enabled": true]]))
+            for addon in ["base", "dependent", "optional"] { try await h.waitForPhase("again", addon, "Healthy") }
+            let workload = try await h.client(for: "again")
+            let cronJob = try await workload.get(GroupVersionKind(group: "batch", version: "v1", kind: "CronJob"), name: "optional-job", namespace: "optional-system")
+            #expect(cronJob["spec"]["timeZone"].isNull, "the server dropped it")
+            try await Self.settled([cluster])
+
+            // The manager stops; another starts with nothing in memory.
+            h.runner.cancel()
+            await h.runner.value
+            let writes = await cluster.writeCount()
+            var options = ControllerStarter.Options()
+            options.cluster = ControllerHarness.fastOptions
+            options.kubeconfigPolicy = .inlineOnly
+            let starter = ControllerStarter(management: h.fleet.management, catalog: LoadedCatalog(catalog: try Catalog.load(directory: ControllerHarness.fixtureCatalog)),
+                                            options: options, logger: ControllerHarness.logger())
+            let restarted = Task { await starter.run() }
+            defer { restarted.cancel() }
+            try await h.eventually("every addon reconciled by the new manager") {
+                (await starter.controllers().values.first?.summary?.addonReconciles ?? 0) >= 3
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(await cluster.writeCount() == writes, "the restarted manager wrote to the cluster")
+            restarted.cancel()
+            await restarted.value
+        }
+    }
+
     /// An idle cluster's watches send only bookmarks, which the watches hold without waking a
     /// task (`WatchOptions.holdBookmarks`); they still count as the cluster answering, so the
     /// reachability probe does not ask it (`GET /version`) while they arrive. (Had the probe read

@@ -46,6 +46,11 @@ public actor ClusterState {
     /// A new fingerprint (an apply's answer, or adopted): nothing is known yet of the object
     /// carrying it. Nil: the object is no longer ours (pruned).
     func setExpected(_ fingerprint: String?, for reference: ObjectReference) { applied[reference] = fingerprint.map { AppliedObjectMemo(fingerprint: $0) } }
+    /// A fingerprint recorded by an earlier apply (an inventory read at start): taken only when
+    /// none is known (one from this run's own apply is newer).
+    func adoptExpected(_ fingerprint: String, for reference: ObjectReference) {
+        if applied[reference] == nil { applied[reference] = AppliedObjectMemo(fingerprint: fingerprint) }
+    }
     /// The content (`ObservedObject.contentFingerprint`) with which `addon`'s check last found the
     /// object to carry its expected fields (nil: not since they were set, or last checked for
     /// another addon).

@@ -4,6 +4,13 @@ import KubernetesModel
 /// an ApplySet parent (a ConfigMap), so that objects dropped by a new version can be pruned and
 /// nothing else ever is. Each member is recorded with its uid: a prune deletes only that very
 /// object (uid precondition), never a re-created one of the same name.
+///
+/// A member may also record the fingerprint of our applied fields as the server answered the
+/// apply (`appliedFields`, the drift check's): a manager started again compares the live object
+/// with it, as the one that applied did, instead of with the rendered object — which differs
+/// wherever the server drops or rewrites a field (a feature gate that is off, say) and would be
+/// taken for drift at every start. Never recorded for a Secret: a hash of a weak credential could
+/// be guessed from it by whoever reads the inventory.
 public struct Inventory: Sendable, Equatable {
     public struct Member: Sendable, Hashable, Comparable {
         public var apiVersion: String
@@ -11,18 +18,23 @@ public struct Inventory: Sendable, Equatable {
         public var namespace: String?
         public var name: String
         public var uid: String?
+        public var appliedFields: String?
 
-        public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String?) {
+        public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String?, appliedFields: String? = nil) {
             self.apiVersion = apiVersion
             self.kind = kind
             self.namespace = namespace
             self.name = name
             self.uid = uid
+            self.appliedFields = appliedFields
         }
 
-        public init(object: KubeObject) {
-            self.init(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name, uid: object.uid)
+        public init(object: KubeObject, appliedFields: String? = nil) {
+            self.init(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name, uid: object.uid,
+                      appliedFields: GroupKind(group: object.groupVersionKind.group, kind: object.kind) == Self.secret ? nil : appliedFields)
         }
+
+        static let secret = GroupKind(group: "", kind: "Secret")
 
         public var reference: ObjectReference {
             ObjectReference(groupKind: GroupVersionKind(apiVersion: apiVersion, kind: kind).groupKind, namespace: namespace, name: name)
@@ -34,12 +46,14 @@ public struct Inventory: Sendable, Equatable {
             var o: JSONValue = ["apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
             if let namespace { o["namespace"] = .string(namespace) }
             if let uid { o["uid"] = .string(uid) }
+            if let appliedFields, reference.groupKind != Self.secret { o["appliedFields"] = .string(appliedFields) }
             return o
         }
 
         init?(json: JSONValue) {
             guard let apiVersion = json["apiVersion"].stringValue, let kind = json["kind"].stringValue, let name = json["name"].stringValue else { return nil }
-            self.init(apiVersion: apiVersion, kind: kind, namespace: json["namespace"].stringValue, name: name, uid: json["uid"].stringValue)
+            self.init(apiVersion: apiVersion, kind: kind, namespace: json["namespace"].stringValue, name: name, uid: json["uid"].stringValue,
+                      appliedFields: json["appliedFields"].stringValue)
         }
 
         public static func < (lhs: Member, rhs: Member) -> Bool { lhs.reference < rhs.reference }
