@@ -48,4 +48,21 @@ import Testing
         #expect(channel.isActive)
         _ = try channel.finish()
     }
+
+    /// A server stopping closes its connections, then refuses those a client opens before its
+    /// listener stops (HTTP/2 streams on them would find nobody to take them).
+    @Test func connectionsAcceptedAfterClosingBeganAreRefused() async throws {
+        let connections = OpenConnections()
+        let open = EmbeddedChannel()
+        try await open.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+        #expect(connections.add(open))
+        #expect(connections.count == 1)
+        await connections.closeAll()
+        open.embeddedEventLoop.run()  // the close future's callbacks
+        #expect(!open.isActive)
+        #expect(connections.count == 0)
+        let late = EmbeddedChannel()
+        #expect(!connections.add(late), "a connection accepted after closing began was kept")
+        #expect(connections.count == 0)
+    }
 }
