@@ -127,7 +127,8 @@ import Testing
     /// Regression: a manager started again over a converged cluster applied again every addon
     /// holding a field the server drops (the optional addon's CronJob `timeZone`: the server's
     /// CronJobTimeZone gate is off), since it compared the live object with the rendered one.
-    /// It now compares with the fingerprint the inventory recorded from the apply's answer.
+    /// It now compares with the fingerprint the inventory recorded from the apply's answer; and
+    /// an object whose content the watch cache holds as that answer had it is not even read.
     @Test func aRestartedManagerAppliesNothingWhereTheServerDroppedAField() async throws {
         try await withHarness { h in
             let cluster = try await h.fleet.addCluster(.init(name: "again", addons: [["name": "optional", "enabled": true]]))
@@ -141,6 +142,7 @@ import Testing
             h.runner.cancel()
             await h.runner.value
             let writes = await cluster.writeCount()
+            let reads = await Self.reads(of: ["cronjobs", "deployments", "namespaces"], in: cluster)
             var options = ControllerStarter.Options()
             options.cluster = ControllerHarness.fastOptions
             options.kubeconfigPolicy = .inlineOnly
@@ -153,9 +155,17 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(1500))
             #expect(await cluster.writeCount() == writes, "the restarted manager wrote to the cluster")
+            #expect(await Self.reads(of: ["cronjobs", "deployments", "namespaces"], in: cluster) == reads,
+                    "unchanged objects were read again")
             restarted.cancel()
             await restarted.value
         }
+    }
+
+    static func reads(of resources: [String], in cluster: LocalKubeCluster) async -> [Int] {
+        var counts: [Int] = []
+        for resource in resources { counts.append(await cluster.requestCount(verb: "get", resource: resource)) }
+        return counts
     }
 
     /// An idle cluster's watches send only bookmarks, which the watches hold without waking a

@@ -46,10 +46,14 @@ public actor ClusterState {
     /// A new fingerprint (an apply's answer, or adopted): nothing is known yet of the object
     /// carrying it. Nil: the object is no longer ours (pruned).
     func setExpected(_ fingerprint: String?, for reference: ObjectReference) { applied[reference] = fingerprint.map { AppliedObjectMemo(fingerprint: $0) } }
-    /// A fingerprint recorded by an earlier apply (an inventory read at start): taken only when
-    /// none is known (one from this run's own apply is newer).
-    func adoptExpected(_ fingerprint: String, for reference: ObjectReference) {
-        if applied[reference] == nil { applied[reference] = AppliedObjectMemo(fingerprint: fingerprint) }
+    /// What an earlier apply of `addon` recorded (an inventory read at start): the fingerprint of
+    /// our fields and the content that carried them. Taken only when nothing is known (what this
+    /// run's own apply found is newer).
+    func adoptExpected(_ fingerprint: String, content: String?, by addon: String, for reference: ObjectReference) {
+        guard applied[reference] == nil else { return }
+        var memo = AppliedObjectMemo(fingerprint: fingerprint)
+        memo.verified = content.map { ($0, addon) }
+        applied[reference] = memo
     }
     /// The content (`ObservedObject.contentFingerprint`) with which `addon`'s check last found the
     /// object to carry its expected fields (nil: not since they were set, or last checked for

@@ -9,8 +9,11 @@ import KubernetesModel
 /// apply (`appliedFields`, the drift check's): a manager started again compares the live object
 /// with it, as the one that applied did, instead of with the rendered object — which differs
 /// wherever the server drops or rewrites a field (a feature gate that is off, say) and would be
-/// taken for drift at every start. Never recorded for a Secret: a hash of a weak credential could
-/// be guessed from it by whoever reads the inventory.
+/// taken for drift at every start. And the fingerprint of the object's content in that answer
+/// (`content`, `ObservedObject.contentFingerprint`): while the watch cache holds that content,
+/// the object is as we applied it, and a manager started again need not read it. Neither is ever
+/// recorded for a Secret: a hash of a weak credential could be guessed from it by whoever reads
+/// the inventory.
 public struct Inventory: Sendable, Equatable {
     public struct Member: Sendable, Hashable, Comparable {
         public var apiVersion: String
@@ -19,19 +22,22 @@ public struct Inventory: Sendable, Equatable {
         public var name: String
         public var uid: String?
         public var appliedFields: String?
+        public var content: String?
 
-        public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String?, appliedFields: String? = nil) {
+        public init(apiVersion: String, kind: String, namespace: String?, name: String, uid: String?, appliedFields: String? = nil, content: String? = nil) {
             self.apiVersion = apiVersion
             self.kind = kind
             self.namespace = namespace
             self.name = name
             self.uid = uid
-            self.appliedFields = appliedFields
+            let isSecret = GroupVersionKind(apiVersion: apiVersion, kind: kind).groupKind == Self.secret
+            self.appliedFields = isSecret ? nil : appliedFields
+            self.content = isSecret ? nil : content
         }
 
-        public init(object: KubeObject, appliedFields: String? = nil) {
+        public init(object: KubeObject, appliedFields: String? = nil, content: String? = nil) {
             self.init(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name, uid: object.uid,
-                      appliedFields: GroupKind(group: object.groupVersionKind.group, kind: object.kind) == Self.secret ? nil : appliedFields)
+                      appliedFields: appliedFields, content: content)
         }
 
         static let secret = GroupKind(group: "", kind: "Secret")
@@ -46,14 +52,17 @@ public struct Inventory: Sendable, Equatable {
             var o: JSONValue = ["apiVersion": .string(apiVersion), "kind": .string(kind), "name": .string(name)]
             if let namespace { o["namespace"] = .string(namespace) }
             if let uid { o["uid"] = .string(uid) }
-            if let appliedFields, reference.groupKind != Self.secret { o["appliedFields"] = .string(appliedFields) }
+            if reference.groupKind != Self.secret {
+                if let appliedFields { o["appliedFields"] = .string(appliedFields) }
+                if let content { o["content"] = .string(content) }
+            }
             return o
         }
 
         init?(json: JSONValue) {
             guard let apiVersion = json["apiVersion"].stringValue, let kind = json["kind"].stringValue, let name = json["name"].stringValue else { return nil }
             self.init(apiVersion: apiVersion, kind: kind, namespace: json["namespace"].stringValue, name: name, uid: json["uid"].stringValue,
-                      appliedFields: json["appliedFields"].stringValue)
+                      appliedFields: json["appliedFields"].stringValue, content: json["content"].stringValue)
         }
 
         public static func < (lhs: Member, rhs: Member) -> Bool { lhs.reference < rhs.reference }

@@ -259,17 +259,19 @@ public struct ClusterAddonReconciler: Reconciler {
         // The applier answers phase by phase (namespaces and CRDs first): match answers to the
         // rendered objects by identity, never by position.
         let responses = Dictionary(outcome.applied.map { ($0.reference, $0) }, uniquingKeysWith: { _, last in last })
-        var appliedFields: [ObjectReference: String] = [:]
+        var answered: [ObjectReference: (fields: String, content: String)] = [:]
         for object in objects {
             guard let response = responses[object.reference] else { continue }
             let expected = DriftCheck.fingerprint(of: response.body, onto: DriftCheck.shape(of: object))
-            appliedFields[object.reference] = expected
+            let content = ObservedObject.contentFingerprint(of: response)
+            answered[object.reference] = (expected, content)
             await state.setExpected(expected, for: object.reference)
             // The answer carries our fields: the watch event of this apply needs no read.
-            await state.setVerified(content: ObservedObject.contentFingerprint(of: response), fingerprint: expected, by: wanted.name, for: object.reference)
+            await state.setVerified(content: content, fingerprint: expected, by: wanted.name, for: object.reference)
         }
-        let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash,
-                                  members: outcome.applied.map { Inventory.Member(object: $0, appliedFields: appliedFields[$0.reference]) })
+        let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash, members: outcome.applied.map {
+            Inventory.Member(object: $0, appliedFields: answered[$0.reference]?.fields, content: answered[$0.reference]?.content)
+        })
         var pruned = Pruner.Outcome()
         if let previous {
             let dropped = previous.dropped(comparedTo: objects.map(\.reference))
@@ -396,14 +398,16 @@ public struct ClusterAddonReconciler: Reconciler {
 
     /// The addon's inventory: remembered, or read from the cluster (a first reconcile since the
     /// manager started), whose recorded fingerprints then stand for the answers of the apply
-    /// that wrote it (see `Inventory.Member.appliedFields`).
+    /// that wrote it (see `Inventory.Member`).
     private func loadInventory(_ addon: String) async throws -> Inventory? {
         if let known = await state.inventory(addon) { return known }
         let loaded = try await inventories.load(addon: addon)
         if let loaded {
             await state.setInventory(loaded, for: addon)
             for member in loaded.members {
-                if let fields = member.appliedFields { await state.adoptExpected(fields, for: member.reference) }
+                if let fields = member.appliedFields {
+                    await state.adoptExpected(fields, content: member.content, by: addon, for: member.reference)
+                }
             }
         }
         return loaded
