@@ -33,7 +33,7 @@ public enum ContentHash {
         let digest = Array(SHA256.hash(data: value.serialized()))
         let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         return String(unsafeUninitializedCapacity: shortDigestLength) { buffer in
-            // 15 characters of 6 bits: the digest's first 90 bits, the last two always 0.
+            // 15 characters of 6 bits: the digest's first 88 bits, then two zero bits.
             var bits: UInt64 = 0, count = 0, index = 0, byte = 0
             while index < shortDigestLength {
                 if count < 6 {

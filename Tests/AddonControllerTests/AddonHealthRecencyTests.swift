@@ -34,9 +34,16 @@ import Testing
     ])
     func recency(_ c: Case) {
         let rule = HealthRule(name: "recent-backup", target: Self.cronJob, check: .succeededWithin(seconds: 3600))
-        let health = AddonHealth.evaluate(members: [(Self.cronJob, Self.cronJob(created: c.created, lastSuccess: c.lastSuccess))], rules: [rule], now: Self.now)
+        let object = Self.cronJob(created: c.created, lastSuccess: c.lastSuccess)
+        let health = AddonHealth.evaluate(members: [(Self.cronJob, object)], rules: [rule], now: Self.now)
         #expect(health.state == c.state, "\(health.message)")
         #expect(health.recheckIn == c.recheckIn)
+        // Regression: the watch caches' form of the object (`ObservedObject`) dropped
+        // creationTimestamp, and a CronJob that had not run yet was Degraded from the first minute.
+        #expect(ObservedObject.suffices(for: rule))
+        let kept = AddonHealth.evaluate(members: [(Self.cronJob, ObservedObject.kept(object))], rules: [rule], now: Self.now)
+        #expect(kept.state == health.state, "\(kept.message)")
+        #expect(kept.recheckIn == health.recheckIn)
     }
 
     @Test func rulesThatOnlyAnObjectChangeCanFlipAskForNoRecheck() {

@@ -39,6 +39,26 @@ import Testing
         #expect(await state.verifiedContent(Self.reference, by: "base") == nil, "a pruned object has nothing to verify")
     }
 
+    /// What an inventory recorded (read at start) is taken only when nothing is known, and
+    /// proves the content only for the addon whose inventory it is.
+    @Test func whatAnInventoryRecordedIsTakenOnlyWhenNothingIsKnown() async {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        await state.adoptExpected("fields-1", content: "content-1", by: "base", for: Self.reference)
+        #expect(await state.expected(Self.reference) == "fields-1")
+        #expect(await state.verifiedContent(Self.reference, by: "base") == "content-1")
+        #expect(await state.verifiedContent(Self.reference, by: "dependent") == nil)
+        // This run's own apply is newer: an inventory read later does not replace it.
+        await state.setExpected("fields-2", for: Self.reference)
+        await state.adoptExpected("fields-1", content: "content-1", by: "base", for: Self.reference)
+        #expect(await state.expected(Self.reference) == "fields-2")
+        #expect(await state.verifiedContent(Self.reference, by: "base") == nil)
+        // An inventory that recorded no content (written before contents were recorded).
+        let other = ObjectReference(groupKind: GroupKind(group: "", kind: "ConfigMap"), namespace: "demo-system", name: "other")
+        await state.adoptExpected("fields-3", content: nil, by: "base", for: other)
+        #expect(await state.expected(other) == "fields-3")
+        #expect(await state.verifiedContent(other, by: "base") == nil)
+    }
+
     @Test func aHealthIsKnownOnlyAtTheVersionItWasFoundAt() async {
         let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
         let healthy = ObjectHealth(reference: Self.reference, state: .healthy, message: "exists")

@@ -2,8 +2,9 @@ import AddonCatalog
 import KubernetesModel
 
 /// What a cluster's watch caches keep of an object an addon applied: what health reads (the
-/// object's identity and labels, `metadata.generation` and `deletionTimestamp`, the whole
-/// `status`, `spec.replicas` and `spec.type`), and a fingerprint of everything else.
+/// object's identity and labels, `metadata.generation`, `creationTimestamp` and
+/// `deletionTimestamp`, the whole `status`, `spec.replicas` and `spec.type`), and a fingerprint
+/// of everything else.
 ///
 /// A fleet holds every owned object of every cluster; most of an object's text (a pod
 /// template, a CRD's schema, a ConfigMap's data, a Secret's data) is read by nobody once it is
@@ -12,7 +13,8 @@ import KubernetesModel
 /// Secret's data is then never kept in memory at all.
 enum ObservedObject {
     /// The fields of `metadata` kept.
-    static let keptMetadata: Set<String> = ["name", "namespace", "uid", "labels", "generation", "deletionTimestamp", "resourceVersion"]
+    /// (`creationTimestamp`: a recency rule gives a CronJob that has not run yet one window from it.)
+    static let keptMetadata: Set<String> = ["name", "namespace", "uid", "labels", "generation", "creationTimestamp", "deletionTimestamp", "resourceVersion"]
     /// The fields of `spec` kept (the built-in health rules read them).
     static let keptSpec: Set<String> = ["replicas", "type"]
     /// Where the fingerprint is carried in the kept object (no Kubernetes object has this field).
@@ -68,7 +70,8 @@ enum ObservedObject {
     /// Whether every field `rule` reads is kept.
     static func suffices(for rule: HealthRule) -> Bool {
         switch rule.check {
-        case .condition, .succeededWithin: return true  // status.conditions, status.lastSuccessfulTime
+        case .condition: return keeps(["status", "conditions"])
+        case .succeededWithin: return keeps(["status", "lastSuccessfulTime"]) && keeps(["metadata", "creationTimestamp"])
         case .fieldEquals(let path, _): return keeps(path)
         case .fieldEqualsField(let path, let otherPath): return keeps(path) && keeps(otherPath)
         }

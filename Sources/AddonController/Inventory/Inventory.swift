@@ -13,7 +13,10 @@ import KubernetesModel
 /// (`content`, `ObservedObject.contentFingerprint`): while the watch cache holds that content,
 /// the object is as we applied it, and a manager started again need not read it. Neither is ever
 /// recorded for a Secret: a hash of a weak credential could be guessed from it by whoever reads
-/// the inventory.
+/// the inventory. What they prove is taken on the cluster's word: whoever can write the inventory
+/// (in `kube-system`) can make a restarted manager take an object they changed for intact — as
+/// they can with an admission webhook that rewrites our objects on every apply, whose answers the
+/// drift check then records as ours. Drift correction is not a defence against the cluster's admin.
 public struct Inventory: Sendable, Equatable {
     public struct Member: Sendable, Hashable, Comparable {
         public var apiVersion: String
