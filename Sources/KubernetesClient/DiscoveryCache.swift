@@ -11,15 +11,18 @@ actor DiscoveryCache {
     private let cluster: String
     private let server: String
     private let logger: Logger
+    private let sharing: SharedDiscoveries
     private var current: DiscoveredAPIs?
     private var loading: Task<DiscoveredAPIs, any Error>?
     /// Counts completed loads: a caller that missed a kind refreshes only if no load finished since it looked.
     private var generation = 0
 
-    init(cluster: String, server: String, logger: Logger, fetch: @escaping Fetch) {
+    /// - sharing: where equal discoveries are shared (the process's, unless a test keeps its own).
+    init(cluster: String, server: String, logger: Logger, sharing: SharedDiscoveries = .shared, fetch: @escaping Fetch) {
         self.cluster = cluster
         self.server = server
         self.logger = logger
+        self.sharing = sharing
         self.fetchDocument = fetch
     }
 
@@ -79,7 +82,7 @@ actor DiscoveryCache {
         let task = Task { try await Self.fetch(fetch, logger: logger, cluster: cluster) }
         loading = task
         defer { loading = nil }
-        let result = SharedDiscoveries.shared.share(try await task.value)
+        let result = sharing.share(try await task.value)
         current = result
         generation += 1
         return result

@@ -25,7 +25,7 @@ import Testing
             }
         }
 
-        private func answer(_ path: String, accept: String) throws -> JSONValue {
+        func answer(_ path: String, accept: String) throws -> JSONValue {
             try state.withLock { state in
                 state.requests.append(path)
                 if state.failing.contains(path) {

@@ -1,4 +1,5 @@
 import KubernetesModel
+import Logging
 import Testing
 @testable import KubernetesClient
 
@@ -46,8 +47,16 @@ import Testing
         let server = DiscoveryCacheTests.StubServer()
         server.set("/api", try JSONValue.parse(#"{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","items":[{"metadata":{},"versions":[{"version":"v1","resources":[{"resource":"configmaps","responseKind":{"kind":"ConfigMap"},"scope":"Namespaced","singularResource":"configmap","verbs":["get"]}]}]}]}"#))
         server.set("/apis", DiscoveryDocumentTests.aggregated)
-        let first = try await server.cache().apis()
-        let second = try await server.cache().apis()
+        // Their own table: the process's is shared with tests running meanwhile.
+        let sharing = SharedDiscoveries(capacity: 4)
+        func cache() -> DiscoveryCache {
+            DiscoveryCache(cluster: "stub", server: "https://stub", logger: Logger(label: "discovery-test"), sharing: sharing) { path, accept in
+                try server.answer(path, accept: accept)
+            }
+        }
+        let first = try await cache().apis()
+        let second = try await cache().apis()
         #expect(Self.storage(first) == Self.storage(second))
+        #expect(sharing.count == 1)
     }
 }
