@@ -103,6 +103,10 @@ final class Transport: Sendable {
         configuration.timeout = .init(connect: connection.connectTimeout.timeAmount)
         configuration.connectionPool = .init(idleTimeout: .seconds(90), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         configuration.connectionPool.retryConnectionEstablishment = false
+        // AsyncHTTPClient's only hook on a new connection's channel (named for debugging):
+        // what a connection reads at once, see ConnectionReadBuffers.
+        configuration.http2ConnectionDebugInitializer = { ConnectionReadBuffers.limit($0) }
+        configuration.http1_1ConnectionDebugInitializer = { ConnectionReadBuffers.limit($0) }
 
         // tls-server-name: address the server by that name (SNI and verification use it) and
         // resolve the name to the real host.

@@ -1,0 +1,28 @@
+import NIOCore
+
+/// How much a connection to an API server reads at once, and so how much memory it keeps while
+/// idle.
+///
+/// SwiftNIO's defaults suit a server moving bulk: after one large answer a channel reads 64 KB
+/// at a time, up to four times per event-loop turn, and keeps its receive buffer at that size for
+/// reuse; TLS decrypts a turn's reads into one plaintext buffer that keeps its largest size; the
+/// HTTP/2 frame parser holds on to the last of those. That is 150–200 KB per connection for the
+/// connection's whole life. The manager keeps one connection open to every cluster it serves,
+/// mostly idle, receiving watch events of a few hundred bytes: at 200 clusters the three buffers
+/// were 45 MB of a 178 MB heap (heaptrack, `Benchmarks/README.md`).
+///
+/// Read at most one TLS record's worth (16 KB) per turn instead: the buffers stay at their
+/// smallest (TLS's plaintext buffer is two records from the start). Large answers (a list of CRDs)
+/// take more turns of the event loop to arrive, which costs little next to decoding them.
+enum ConnectionReadBuffers {
+    /// The most a read takes from the socket.
+    static let maximumRead = 16 * 1024
+
+    /// Applies the policy to a new connection's channel (AsyncHTTPClient hands it over once the
+    /// connection is established; its first reads, the TLS handshake, were small).
+    static func limit(_ channel: any Channel) -> EventLoopFuture<Void> {
+        channel.setOption(ChannelOptions.recvAllocator,
+                          value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: maximumRead))
+            .flatMap { channel.setOption(ChannelOptions.maxMessagesPerRead, value: 1) }
+    }
+}
