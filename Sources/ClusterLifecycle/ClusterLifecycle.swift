@@ -44,9 +44,9 @@ public final class ClusterLifecycle: Sendable {
             guard let cluster = event.object["spec"]["cluster"].stringValue else { return }
             await queue.add(ReconcileRequest(namespace: event.object.namespace, name: cluster))
         }
-        clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueCluster)
+        clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueueCluster)
         machines = Informer(kind: ManagementKinds.machine, namespace: namespace, client: management, indexes: [NodePoolReconciler.machinesByCluster],
-                            transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueueOwner)
+                            transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueueOwner)
         var reconciler = NodePoolReconciler(dependencies: .init(management: management, clusters: clusters.cache, machines: machines.cache,
                                                                 provider: provider, nodes: { try await nodes.nodes(of: $0) },
                                                                 events: EventRecorder(client: management, logger: logger), orphans: orphans), logger: logger)

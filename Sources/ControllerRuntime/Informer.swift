@@ -15,6 +15,7 @@ public final class Informer: Sendable {
     public let namespace: String?
     public let cache: ObjectCache
     private let transform: (@Sendable (KubeObject) -> KubeObject)?
+    private let fingerprint: (@Sendable (KubeObject) -> String?)?
     private let include: (@Sendable (KubeObject) -> Bool)?
     private let labelSelector: String?
     private let client: any ObjectReader & ObjectWatcher
@@ -28,8 +29,10 @@ public final class Informer: Sendable {
     /// - announceInitialList: whether the objects of the first list reach the handler as
     ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
     ///   only). Later relists always announce their differences.
-    /// - storage, transform, fingerprint: how the cache keeps objects (see `ObjectCache`); the transform
+    /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
     ///   applies to what the handler sees too.
+    /// - fingerprint: computed from each object as the server sent it (before the transform) and
+    ///   kept beside it in the cache (`ObjectCache.fingerprint(namespace:name:)`).
     /// - onAlive: called whenever the server answered a list or delivered a watch event. Not for
     ///   each bookmark: the watch holds them (see `WatchOptions.holdBookmarks`), so that an idle
     ///   watch wakes no task; the client's `lastAnswered` tells when the server last sent anything.
@@ -46,8 +49,9 @@ public final class Informer: Sendable {
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
         self.onAlive = onAlive
-        self.cache = ObjectCache(storage: storage, indexes: indexes, fingerprint: fingerprint)
+        self.cache = ObjectCache(storage: storage, indexes: indexes)
         self.transform = transform
+        self.fingerprint = fingerprint
         self.include = include
         self.announceInitialList = announceInitialList
         self.kind = kind
@@ -134,7 +138,7 @@ public final class Informer: Sendable {
         let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
         await onAlive?()
         let kept = include.map { list.items.filter($0) } ?? list.items
-        let events = await cache.replace(with: transform.map { kept.map($0) } ?? kept)
+        let events = await cache.replace(with: kept.map(observed))
         let first = await !synced.isSet
         await synced.set()
         if !first || announceInitialList {
@@ -191,21 +195,31 @@ public final class Informer: Sendable {
     /// A watch event into the cache, and the change it made to the handler.
     private func deliver(_ event: WatchEvent) async {
         await onAlive?()
-        switch event.transformed(by: transform) {
-        case .added(let object), .modified(let object):
-            if let include, !include(object) {
-                if let removed = await cache.remove(object) { await handler(.deleted(removed)) }
-            } else if let old = await cache.store(object) {
+        switch event {
+        case .added(let received), .modified(let received):
+            if let include, !include(received) {
+                // Only the name counts to remove it.
+                if let removed = await cache.remove(received) { await handler(.deleted(removed)) }
+                return
+            }
+            let (object, fingerprint) = observed(received)
+            if let old = await cache.store(object, fingerprint: fingerprint) {
                 await handler(.updated(old: old, new: object))
             } else {
                 await handler(.added(object))
             }
-        case .deleted(let object):
+        case .deleted(let received):
+            let object = transform?(received) ?? received
             let removed = await cache.remove(object)
             await handler(.deleted(removed ?? object))
         case .bookmark:
             break
         }
+    }
+
+    /// An object as the cache keeps it and the handler sees it, and its fingerprint.
+    private func observed(_ received: KubeObject) -> (object: KubeObject, fingerprint: String?) {
+        (transform?(received) ?? received, fingerprint?(received))
     }
 
     private func resyncLoop(every period: Duration) async {
@@ -256,17 +270,5 @@ actor SyncSignal {
 
     private func cancelWaiter(_ id: Int) {
         waiters.removeValue(forKey: id)?.resume()
-    }
-}
-
-extension WatchEvent {
-    fileprivate func transformed(by transform: (@Sendable (KubeObject) -> KubeObject)?) -> WatchEvent {
-        guard let transform else { return self }
-        switch self {
-        case .added(let object): return .added(transform(object))
-        case .modified(let object): return .modified(transform(object))
-        case .deleted(let object): return .deleted(transform(object))
-        case .bookmark: return self
-        }
     }
 }

@@ -13,8 +13,9 @@ import KubernetesModel
 /// of listing everything and filtering. At 9000 Machines, listing, sorting and filtering them
 /// on every reconcile of a cluster took over half of an idle fleet's CPU.
 ///
-/// A `fingerprint` is a short value read from each object as it is stored, which a reader asks
-/// for without decoding the object (as it asks for the resourceVersion).
+/// A `fingerprint` is a short value the writer computes from the object as the server sent it
+/// (before any transform: from what the cache does not keep) and stores beside it, which a reader
+/// asks for without decoding the object (as it asks for the resourceVersion).
 public actor ObjectCache {
     public enum Storage: Sendable { case objects, compact }
 
@@ -40,15 +41,13 @@ public actor ObjectCache {
 
     public let storage: Storage
     private let indexes: [Index]
-    private let fingerprintOf: (@Sendable (KubeObject) -> String?)?
     private var entries: [ReconcileRequest: Entry] = [:]
     /// Per index (in `indexes` order): the keys filed under each value.
     private var filedKeys: [[String: Set<ReconcileRequest>]]
 
-    public init(storage: Storage = .objects, indexes: [Index] = [], fingerprint: (@Sendable (KubeObject) -> String?)? = nil) {
+    public init(storage: Storage = .objects, indexes: [Index] = []) {
         self.storage = storage
         self.indexes = indexes
-        fingerprintOf = fingerprint
         filedKeys = Array(repeating: [:], count: indexes.count)
     }
 
@@ -61,8 +60,8 @@ public actor ObjectCache {
         entries[ReconcileRequest(namespace: namespace, name: name)]?.resourceVersion
     }
 
-    /// The fingerprint of the object kept under this name (nil: none kept, or the cache was made
-    /// without a fingerprint function, or it gave none), without decoding it.
+    /// The fingerprint stored with the object kept under this name (nil: none kept, or none
+    /// stored with it), without decoding it.
     public func fingerprint(namespace: String?, name: String) -> String? {
         entries[ReconcileRequest(namespace: namespace, name: name)]?.fingerprint
     }
@@ -93,9 +92,9 @@ public actor ObjectCache {
 
     /// Stores an object; returns the one it replaced.
     @discardableResult
-    func store(_ object: KubeObject) -> KubeObject? {
+    func store(_ object: KubeObject, fingerprint: String? = nil) -> KubeObject? {
         let key = Self.key(object)
-        let entry = entry(object)
+        let entry = entry(object, fingerprint: fingerprint)
         let old = entries.updateValue(entry, forKey: key)
         refile(key, from: old, to: entry)
         return old.map(Self.decode)
@@ -123,18 +122,24 @@ public actor ObjectCache {
     }
 
     /// Replaces the whole content with a fresh list; returns what changed, as events.
-    func replace(with items: [KubeObject]) -> [InformerEvent] {
+    func replace(with objects: [KubeObject]) -> [InformerEvent] {
+        replace(with: objects.map { (object: $0, fingerprint: nil) })
+    }
+
+    /// Replaces the whole content with a fresh list, each object with its fingerprint; returns
+    /// what changed, as events.
+    func replace(with items: [(object: KubeObject, fingerprint: String?)]) -> [InformerEvent] {
         var events: [InformerEvent] = []
         var fresh: [ReconcileRequest: Entry] = [:]
         fresh.reserveCapacity(items.count)
-        for item in items {
+        for (item, fingerprint) in items {
             let key = Self.key(item)
             if let old = entries[key] {
                 if old.resourceVersion != item.resourceVersion { events.append(.updated(old: Self.decode(old), new: item)) }
             } else {
                 events.append(.added(item))
             }
-            fresh[key] = entry(item)
+            fresh[key] = entry(item, fingerprint: fingerprint)
         }
         for (key, old) in entries where fresh[key] == nil {
             // Gone while we were not watching: a full list is authoritative, so this is a deletion.
@@ -146,13 +151,20 @@ public actor ObjectCache {
         return events
     }
 
-    private func entry(_ object: KubeObject) -> Entry {
+    private func entry(_ object: KubeObject, fingerprint: String?) -> Entry {
         let filed = indexes.map { $0.values(object) }
-        let fingerprint = fingerprintOf?(object)
         switch storage {
         case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
         case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
         }
+    }
+
+    /// A transform for caches whose readers never read `metadata.managedFields` (the management
+    /// plane's Clusters, ClusterAddons, Secrets, Events): it is often most of an object's text.
+    public static let withoutManagedFields: @Sendable (KubeObject) -> KubeObject = { object in
+        var object = object
+        object.body.removeValue(at: ["metadata", "managedFields"])
+        return object
     }
 
     private static func decode(_ entry: Entry) -> KubeObject {

@@ -107,9 +107,9 @@ public struct StatusService: Service {
         }
         let informers = [
             informer(ManagementKinds.cluster, transform: Self.slimCluster) { store.clusterChanged($0, deleted: $1) },
-            informer(ManagementKinds.clusterAddon, transform: OwnedObjects.withoutManagedFields) { store.clusterAddonChanged($0, deleted: $1) },
-            informer(ManagementKinds.addonRollout, transform: OwnedObjects.withoutManagedFields) { store.rolloutChanged($0, deleted: $1) },
-            informer(ManagementKinds.event, transform: OwnedObjects.withoutManagedFields, include: Self.concernsClusters) { store.eventChanged($0, deleted: $1) },
+            informer(ManagementKinds.clusterAddon, transform: ObjectCache.withoutManagedFields) { store.clusterAddonChanged($0, deleted: $1) },
+            informer(ManagementKinds.addonRollout, transform: ObjectCache.withoutManagedFields) { store.rolloutChanged($0, deleted: $1) },
+            informer(ManagementKinds.event, transform: ObjectCache.withoutManagedFields, include: Self.concernsClusters) { store.eventChanged($0, deleted: $1) },
         ]
         await withTaskGroup(of: Void.self) { group in
             for informer in informers { group.addTask { await informer.run() } }

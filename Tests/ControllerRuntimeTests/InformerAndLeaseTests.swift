@@ -67,6 +67,39 @@ actor EventLog {
         }
     }
 
+    /// The fingerprint is taken from the object as the server sent it, before the transform
+    /// drops what the cache does not keep: from the list and from watch events alike.
+    @Test func theFingerprintIsTakenBeforeTheTransform() async throws {
+        try await withCluster { _, client, logger in
+            _ = try await client.apply(configMap("listed", "1"), options: ApplyOptions(fieldManager: "t"))
+            let log = EventLog()
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, storage: .compact,
+                                    transform: { object in
+                                        var object = object
+                                        object.body.removeValue(at: ["data"])
+                                        return object
+                                    },
+                                    fingerprint: { $0["data"]["v"].stringValue },
+                                    logger: logger) { await log.add($0) }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            #expect(await informer.cache.fingerprint(namespace: "default", name: "listed") == "1")
+            #expect(await informer.cache.get(namespace: "default", name: "listed")?["data"].isNull == true)
+
+            _ = try await client.apply(configMap("listed", "2"), options: ApplyOptions(fieldManager: "t"))
+            _ = try await client.apply(configMap("watched", "3"), options: ApplyOptions(fieldManager: "t"))
+            try await eventually("both changes seen") {
+                let updated = await log.contains("updated listed"), added = await log.contains("added watched")
+                return updated && added
+            }
+            #expect(await informer.cache.fingerprint(namespace: "default", name: "listed") == "2")
+            #expect(await informer.cache.fingerprint(namespace: "default", name: "watched") == "3")
+            #expect(await informer.cache.get(namespace: "default", name: "watched")?["data"].isNull == true)
+            task.cancel()
+            await task.value
+        }
+    }
+
     @Test func aTooOldResourceVersionRelistsAndReportsWhatChanged() async throws {
         try await withCluster { cluster, client, logger in
             _ = try await client.apply(configMap("keep", "1"), options: ApplyOptions(fieldManager: "t"))

@@ -71,22 +71,23 @@ struct ObjectCacheTests {
         #expect(await unindexed.list(filedUnder: byApp, value: "y").map(\.name) == ["c"])
     }
 
-    /// A fingerprint is read from each object as it is stored (a store, a relist) and answered
-    /// without decoding it; none without a fingerprint function, none for a name not kept.
+    /// A fingerprint is stored with each object (a store, a relist) and answered without
+    /// decoding it; none when none was stored, none for a name not kept.
     @Test(arguments: [ObjectCache.Storage.objects, .compact])
     func aFingerprintFollowsTheObjectKept(storage: ObjectCache.Storage) async {
-        let cache = ObjectCache(storage: storage, fingerprint: { $0["data"]["k"].stringValue })
-        await cache.store(Self.configMap("a", rv: "1", data: ["k": "one"]))
+        let cache = ObjectCache(storage: storage)
+        await cache.store(Self.configMap("a", rv: "1", data: ["k": "one"]), fingerprint: "one")
         #expect(await cache.fingerprint(namespace: "ns", name: "a") == "one")
-        await cache.store(Self.configMap("a", rv: "2", data: ["k": "two"]))
+        await cache.store(Self.configMap("a", rv: "2", data: ["k": "two"]), fingerprint: "two")
         #expect(await cache.fingerprint(namespace: "ns", name: "a") == "two")
-        _ = await cache.replace(with: [Self.configMap("a", rv: "3", data: ["k": "three"]), Self.configMap("b", rv: "4", data: ["other": "x"])])
+        _ = await cache.replace(with: [(Self.configMap("a", rv: "3", data: ["k": "three"]), "three"),
+                                       (Self.configMap("b", rv: "4", data: ["other": "x"]), nil)])
         #expect(await cache.fingerprint(namespace: "ns", name: "a") == "three")
-        #expect(await cache.fingerprint(namespace: "ns", name: "b") == nil, "the function gave none")
-        await cache.remove(Self.configMap("a", rv: "3"))
+        #expect(await cache.fingerprint(namespace: "ns", name: "b") == nil, "none stored with it")
+        await cache.store(Self.configMap("a", rv: "5", data: ["k": "five"]))
+        #expect(await cache.fingerprint(namespace: "ns", name: "a") == nil, "a store without one replaces the old one")
+        await cache.store(Self.configMap("a", rv: "6", data: ["k": "six"]), fingerprint: "six")
+        await cache.remove(Self.configMap("a", rv: "6"))
         #expect(await cache.fingerprint(namespace: "ns", name: "a") == nil)
-        let plain = ObjectCache(storage: storage)
-        await plain.store(Self.configMap("a", rv: "1", data: ["k": "one"]))
-        #expect(await plain.fingerprint(namespace: "ns", name: "a") == nil)
     }
 }

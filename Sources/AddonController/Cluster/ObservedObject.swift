@@ -3,8 +3,9 @@ import KubernetesModel
 
 /// What a cluster's watch caches keep of an object an addon applied: what health reads (the
 /// object's identity and labels, `metadata.generation`, `creationTimestamp` and
-/// `deletionTimestamp`, the whole `status`, `spec.replicas` and `spec.type`), and a fingerprint
-/// of everything else.
+/// `deletionTimestamp`, the whole `status`, `spec.replicas` and `spec.type`); the cache keeps beside
+/// it a fingerprint of everything else (`contentFingerprint`, which the informer computes from the
+/// object as the server sent it).
 ///
 /// A fleet holds every owned object of every cluster; most of an object's text (a pod
 /// template, a CRD's schema, a ConfigMap's data, a Secret's data) is read by nobody once it is
@@ -17,12 +18,10 @@ enum ObservedObject {
     static let keptMetadata: Set<String> = ["name", "namespace", "uid", "labels", "generation", "creationTimestamp", "deletionTimestamp", "resourceVersion"]
     /// The fields of `spec` kept (the built-in health rules read them).
     static let keptSpec: Set<String> = ["replicas", "type"]
-    /// Where the fingerprint is carried in the kept object (no Kubernetes object has this field).
-    static let fingerprintKey = "addonManagerContentFingerprint"
 
     /// The object as the caches keep it.
     @Sendable static func kept(_ object: KubeObject) -> KubeObject {
-        var kept: [String: JSONValue] = [fingerprintKey: .string(contentFingerprint(of: object))]
+        var kept: [String: JSONValue] = [:]
         for key in ["apiVersion", "kind", "status"] {
             if let value = object.body.value(at: [key]) { kept[key] = value }
         }
@@ -36,17 +35,12 @@ enum ObservedObject {
         return KubeObject(.object(kept))
     }
 
-    /// The fingerprint a kept object carries (nil for an object that is not a kept one).
-    @Sendable static func fingerprint(ofKept object: KubeObject) -> String? {
-        object.body[fingerprintKey].stringValue
-    }
-
     /// A hash of the object's content outside what changes without anyone changing it: its
     /// status, resourceVersion, managedFields and generation (which follows the spec). Equal for
     /// the object as a watch delivers it, as a GET reads it and as an apply answers it, at one
     /// resourceVersion; it changes with any field we may have applied (spec, data, labels,
     /// annotations, ...) and with a deletionTimestamp.
-    static func contentFingerprint(of object: KubeObject) -> String {
+    @Sendable static func contentFingerprint(of object: KubeObject) -> String {
         var body = object.body
         body.removeValue(at: ["status"])
         body.removeValue(at: ["metadata", "resourceVersion"])

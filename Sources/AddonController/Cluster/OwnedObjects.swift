@@ -35,7 +35,7 @@ public actor OwnedObjects {
             let informer = Informer(
                 kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
                 client: client, resyncPeriod: nil, storage: .compact, transform: ObservedObject.kept,
-                fingerprint: ObservedObject.fingerprint(ofKept:), onAlive: onContact, logger: logger
+                fingerprint: { ObservedObject.contentFingerprint(of: $0) }, onAlive: onContact, logger: logger
             ) { event in
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
@@ -54,14 +54,6 @@ public actor OwnedObjects {
         guard let informer = await syncedInformer(for: kind) else { return .notWatched }
         if let object = await informer.cache.get(namespace: namespace, name: name) { return .found(object) }
         return .missing
-    }
-
-    /// An object without `metadata.managedFields`, which no reader of the management plane's
-    /// caches (Clusters, ClusterAddons, Secrets, Events) needs: for the caches of those.
-    public static let withoutManagedFields: @Sendable (KubeObject) -> KubeObject = { object in
-        var object = object
-        object.body.removeValue(at: ["metadata", "managedFields"])
-        return object
     }
 
     /// The fingerprint of the object's content as last seen (`ObservedObject.contentFingerprint`;

@@ -55,11 +55,11 @@ public final class ClusterAPIClusters: Sendable {
         let queue = WorkQueue<ReconcileRequest>()
         let enqueue: @Sendable (InformerEvent) async -> Void = { event in await queue.add(event.request) }
         let sources = Informer(kind: ClusterAPIMapping.kind, namespace: options.namespace, client: management,
-                               transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueue)
+                               transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueue)
         // Ours made from them: one deleted or changed by someone else is put back.
         let mirrors = Informer(kind: ManagementKinds.cluster, namespace: options.namespace,
                                labelSelector: "\(ClusterAPIMapping.sourceLabel)=\(ClusterAPIMapping.sourceValue)", client: management,
-                               transform: OwnedObjects.withoutManagedFields, logger: logger, handler: enqueue)
+                               transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueue)
         let reconciler = MirrorReconciler(management: management, sources: sources.cache, mirrors: mirrors.cache,
                                    events: EventRecorder(client: management, logger: logger), logger: logger)
         let controller = Controller(name: "cluster-api", reconciler: reconciler, queue: queue, logger: logger)

@@ -89,7 +89,7 @@ actor ProjectSecrets {
         let references = self.references
         // Kept as compact JSON without managedFields: a management plane may hold many.
         let informer = Informer(kind: ManagementKinds.secret, namespace: namespace, client: client, announceInitialList: false,
-                                storage: .compact, transform: OwnedObjects.withoutManagedFields,
+                                storage: .compact, transform: ObjectCache.withoutManagedFields,
                                 include: { references.contains(namespace: $0.namespace ?? "", name: $0.name) },
                                 logger: logger, handler: handler)
         watches[namespace] = Watch(informer: informer, task: Task { await informer.run() })
