@@ -18,6 +18,18 @@ enum ConnectionReadBuffers {
     /// The most a read takes from the socket.
     static let maximumRead = 16 * 1024
 
+    /// What a client installs on each new connection: the policy, where AsyncHTTPClient's
+    /// channels are SwiftNIO's POSIX sockets (Linux, where the manager runs). Nil on Apple
+    /// platforms, where its default channels are Network.framework's, which trap on these two
+    /// options (and size their reads themselves).
+    static var connectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)? {
+        #if canImport(Network)
+        return nil
+        #else
+        return { limit($0) }
+        #endif
+    }
+
     /// Applies the policy to a new connection's channel (AsyncHTTPClient hands it over once the
     /// connection is established; its first reads, the TLS handshake, were small).
     static func limit(_ channel: any Channel) -> EventLoopFuture<Void> {

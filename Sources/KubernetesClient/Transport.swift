@@ -62,6 +62,8 @@ final class Transport: Sendable {
     /// read where the connection delivers it, without a hop between event loops.
     let eventLoop: any EventLoop
     private let answered = Mutex<ContinuousClock.Instant?>(nil)
+    /// What each new connection's channel gets (`ConnectionReadBuffers`).
+    let connectionSetup = ConnectionReadBuffers.connectionSetup
 
     /// When the server last answered a request with 2xx or sent anything on an open watch
     /// (bookmarks included); nil before it ever has.
@@ -105,8 +107,8 @@ final class Transport: Sendable {
         configuration.connectionPool.retryConnectionEstablishment = false
         // AsyncHTTPClient's only hook on a new connection's channel (named for debugging):
         // what a connection reads at once, see ConnectionReadBuffers.
-        configuration.http2ConnectionDebugInitializer = { ConnectionReadBuffers.limit($0) }
-        configuration.http1_1ConnectionDebugInitializer = { ConnectionReadBuffers.limit($0) }
+        configuration.http2ConnectionDebugInitializer = connectionSetup
+        configuration.http1_1ConnectionDebugInitializer = connectionSetup
 
         // tls-server-name: address the server by that name (SNI and verification use it) and
         // resolve the name to the real host.

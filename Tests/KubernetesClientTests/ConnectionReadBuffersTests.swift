@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import Testing
@@ -7,6 +8,10 @@ import Testing
 /// through it; these check what it sets).
 @Suite struct ConnectionReadBuffersTests {
     @Test func aConnectionReadsAtMostOneRecordPerTurn() async throws {
+        let transport = try Transport(connection: try Kubeconfig.parse(Self.kubeconfig, file: nil).connection(),
+                                      logger: Logger(label: "test"))
+        let setup = try #require(transport.connectionSetup, "a client on Linux installs the policy on its connections")
+
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let server = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         let client = try await ClientBootstrap(group: group).connect(to: server.localAddress!).get()
@@ -14,7 +19,7 @@ import Testing
         let before = try await client.getOption(ChannelOptions.maxMessagesPerRead).get()
         #expect(before > 1, "SwiftNIO's default reads several times per turn")
 
-        try await ConnectionReadBuffers.limit(client).get()
+        try await setup(client).get()
 
         #expect(try await client.getOption(ChannelOptions.maxMessagesPerRead).get() == 1)
         var allocator = try await client.getOption(ChannelOptions.recvAllocator).get()
@@ -27,5 +32,15 @@ import Testing
         try await client.close()
         try await server.close()
         try await group.shutdownGracefully()
+        try await transport.shutdown()
     }
+
+    static let kubeconfig = """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+        users: [{name: u, user: {token: t}}]
+        contexts: [{name: x, context: {cluster: c, user: u}}]
+        current-context: x
+        """
 }
