@@ -4,7 +4,7 @@ extension LocalKubeCluster {
     /// Answer one request (after authentication), with the injected faults applied; a request of
     /// a user outside `system:masters` only when RBAC allows it.
     func handle(_ request: APIRequest) async -> APIResponse {
-        let faulted = faults.apply(toUserAgent: request.userAgent)
+        let faulted = faults.apply(to: request)
         if isShutDown { return APIResponse(status: 503, body: .dropConnection) }
         if faults.unreachable && faulted {
             recordRefused(request)
@@ -12,12 +12,12 @@ extension LocalKubeCluster {
         }
         if faults.latency > .zero, faulted {
             try? await Task.sleep(for: faults.latency)
-            if faults.unreachable, faults.apply(toUserAgent: request.userAgent) {
+            if faults.unreachable, faults.apply(to: request) {
                 recordRefused(request)
                 return APIResponse(status: 503, body: .dropConnection)
             }
         }
-        if faults.errorRate > 0, faults.apply(toUserAgent: request.userAgent), Double.random(in: 0..<1) < faults.errorRate {
+        if faults.errorRate > 0, faults.apply(to: request), Double.random(in: 0..<1) < faults.errorRate {
             if faults.errorCode == 429 { return .error(.tooManyRequests(retryAfter: faults.retryAfterSeconds)) }
             let reason = [503: "ServiceUnavailable", 504: "Timeout", 502: "InternalError"][faults.errorCode] ?? "InternalError"
             return .error(APIError(KubeStatus(message: "LocalKube injected fault: HTTP \(faults.errorCode)", reason: reason, code: faults.errorCode,

@@ -52,21 +52,26 @@ public struct FaultSettings: Sendable, Equatable {
     /// When set, the faults hit only requests whose User-Agent contains this text (one client,
     /// e.g. one replica's lease client); nil: every request.
     public var userAgentContaining: String?
+    /// When set, the faults hit only lists and watches of this collection (a GET of this path,
+    /// e.g. `/api/v1/namespaces/dev/secrets`): not reads of one object, not writes; nil: every request.
+    public var collectionReads: String?
 
     public init(latency: Duration = .zero, errorRate: Double = 0, errorCode: Int = 500, retryAfterSeconds: Int = 1, unreachable: Bool = false,
-                userAgentContaining: String? = nil) {
+                userAgentContaining: String? = nil, collectionReads: String? = nil) {
         self.latency = latency
         self.errorRate = errorRate
         self.errorCode = errorCode
         self.retryAfterSeconds = retryAfterSeconds
         self.unreachable = unreachable
         self.userAgentContaining = userAgentContaining
+        self.collectionReads = collectionReads
     }
 
-    /// Whether the faults hit a request from this User-Agent.
-    public func apply(toUserAgent userAgent: String?) -> Bool {
+    /// Whether the faults hit this request.
+    func apply(to request: APIRequest) -> Bool {
+        if let collectionReads, request.method != "GET" || request.path != collectionReads { return false }
         guard let userAgentContaining else { return true }
-        return userAgent?.contains(userAgentContaining) == true
+        return request.userAgent?.contains(userAgentContaining) == true
     }
 
     public static let none = FaultSettings()

@@ -4,6 +4,7 @@ import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
 import Testing
 
 @Suite(.serialized) struct InstallTests {
@@ -125,6 +126,36 @@ import Testing
             secret["data"] = kubeconfig["data"]
             _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
             try await h.waitForPhase("late", "base", "Healthy")
+        }
+    }
+
+    /// The same, with the Secret created while the namespace's Secret watch (started again with
+    /// the namespace's only Cluster) is still waiting for its first list: the Secret comes in that
+    /// list, which announces nothing, so no event starts the controller; it reads again once the
+    /// watch has listed. (Before, it waited out its restart backoff, here an hour.)
+    @Test func aKubeconfigCreatedBeforeItsNamespacesWatchListedStartsTheController() async throws {
+        try await withHarness(restartBackoff: .seconds(3600)) { h in
+            try await h.fleet.addCluster(.init(name: "late"))
+            let plane = try #require(await h.fleet.server.cluster(named: DevFleet.managementName))
+            let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev")
+            _ = try await h.management.delete(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev", options: DeleteOptions())
+            var cluster = try await h.management.get(ManagementKinds.cluster, name: "late", namespace: "dev")
+            _ = try await h.management.delete(ManagementKinds.cluster, name: "late", namespace: "dev", options: DeleteOptions())
+            try await h.eventually("old controller stopped") { await !h.starter.controllers().keys.contains { $0.name == "late" } }
+            // Lists and watches of the namespace's Secrets answer 2 s late; reads of one Secret and
+            // writes at once.
+            await plane.setFaults(FaultSettings(latency: .seconds(2), collectionReads: "/api/v1/namespaces/dev/secrets"))
+            cluster.body.removeValue(forKey: "status")
+            for field in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"] { cluster.body["metadata"].removeValue(forKey: field) }
+            _ = try await h.management.create(cluster, options: WriteOptions(fieldManager: "operator"))
+            // The controller's supervisor has read the Secret (missing); the watch has not listed.
+            try await h.eventually("its supervisor started") { await h.starter.controllers().keys.contains { $0.name == "late" } }
+            try await Task.sleep(for: .milliseconds(300))
+            var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "late-kubeconfig", namespace: "dev")
+            secret["data"] = kubeconfig["data"]
+            _ = try await h.management.create(secret, options: WriteOptions(fieldManager: "operator"))
+            try await h.waitForPhase("late", "base", "Healthy")
+            await plane.setFaults(.none)
         }
     }
 

@@ -296,6 +296,7 @@ public final class ControllerStarter: Sendable {
     /// with backoff (`restartBackoff`, doubling to 5 min) when it fails.
     private func supervise(key: ReconcileRequest, cluster initial: KubeObject) async {
         var failures = 0
+        var readAfterSecretsListed = false
         var logger = self.logger
         logger[metadataKey: "cluster"] = "\(key)"
         while !Task.isCancelled {
@@ -325,6 +326,15 @@ public final class ControllerStarter: Sendable {
             } catch is CancellationError {
                 return
             } catch {
+                // A kubeconfig Secret created after the read above but before the first list of
+                // its namespace's Secret watch (started with this Cluster, or again with the
+                // namespace's first Cluster) comes in that list, which is not announced: no event
+                // would start the controller. Once the watch has listed, read once more.
+                if error is MissingKubeconfig, !readAfterSecretsListed,
+                   await secrets.waitForSync(namespace: key.namespace ?? "", timeout: .seconds(10)) {
+                    readAfterSecretsListed = true
+                    continue
+                }
                 failures += 1
                 let delay = RetryRateLimiter<Int>.backoff(failures: failures - 1, base: options.restartBackoff, max: max(options.restartBackoff, .seconds(300)))
                 // Missing: a Secret event starts it; refused or invalid inputs wait for a change of them.

@@ -62,6 +62,13 @@ actor ProjectSecrets {
         watches.removeValue(forKey: namespace)?.task.cancel()
     }
 
+    /// Waits until the namespace's Secret watch has listed, at most `timeout`; false when the
+    /// namespace is not watched or the list did not come in time.
+    func waitForSync(namespace: String, timeout: Duration) async -> Bool {
+        guard let watch = watches[namespace] else { return false }
+        return await watch.informer.waitForSync(timeout: timeout)
+    }
+
     /// The cached Secret, nil when it is not cached (not referenced yet, not synced, or absent).
     func cached(namespace: String, name: String) async -> KubeObject? {
         guard let watch = watches[namespace], await watch.informer.hasSynced else { return nil }
