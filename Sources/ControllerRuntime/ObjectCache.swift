@@ -121,13 +121,8 @@ public actor ObjectCache {
         }
     }
 
-    /// Replaces the whole content with a fresh list; returns what changed, as events.
-    func replace(with objects: [KubeObject]) -> [InformerEvent] {
-        replace(with: objects.map { (object: $0, fingerprint: nil) })
-    }
-
-    /// Replaces the whole content with a fresh list, each object with its fingerprint; returns
-    /// what changed, as events.
+    /// Replaces the whole content with a fresh list, each object with its fingerprint (nil:
+    /// none); returns what changed, as events.
     func replace(with items: [(object: KubeObject, fingerprint: String?)]) -> [InformerEvent] {
         var events: [InformerEvent] = []
         var fresh: [ReconcileRequest: Entry] = [:]

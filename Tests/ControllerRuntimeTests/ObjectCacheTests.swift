@@ -27,7 +27,7 @@ struct ObjectCacheTests {
         #expect(await cache.list(selector: LabelSelector(matchLabels: ["app": "x"])).map(\.name) == ["a", "c"])
 
         // A relist: b unchanged, a changed, c gone, d new.
-        let events = await cache.replace(with: [Self.configMap("a", rv: "5"), Self.configMap("b", rv: "3"), Self.configMap("d", rv: "6")])
+        let events = await cache.replace(with: [(Self.configMap("a", rv: "5"), nil), (Self.configMap("b", rv: "3"), nil), (Self.configMap("d", rv: "6"), nil)])
         var seen: [String] = []
         for event in events {
             switch event {
@@ -61,12 +61,12 @@ struct ObjectCacheTests {
         #expect(await cache.list(filedUnder: byApp, value: "y").map(\.name) == ["b", "c"])
         #expect(await cache.list(filedUnder: byApp, value: "y").first?.resourceVersion == "5")
         // A relist files everything again.
-        _ = await cache.replace(with: [Self.configMap("e", rv: "6", labels: ["app": "x"]), Self.configMap("c", namespace: "other", rv: "3", labels: ["app": "y"])])
+        _ = await cache.replace(with: [(Self.configMap("e", rv: "6", labels: ["app": "x"]), nil), (Self.configMap("c", namespace: "other", rv: "3", labels: ["app": "y"]), nil)])
         #expect(await cache.list(filedUnder: byApp, value: "x").map(\.name) == ["e"])
         #expect(await cache.list(filedUnder: byApp, value: "y").map(\.name) == ["c"])
         // A cache made without the index gives the same answer, by reading every object.
         let unindexed = ObjectCache(storage: storage)
-        _ = await unindexed.replace(with: [Self.configMap("e", rv: "6", labels: ["app": "x"]), Self.configMap("c", namespace: "other", rv: "3", labels: ["app": "y"])])
+        _ = await unindexed.replace(with: [(Self.configMap("e", rv: "6", labels: ["app": "x"]), nil), (Self.configMap("c", namespace: "other", rv: "3", labels: ["app": "y"]), nil)])
         #expect(await unindexed.list(filedUnder: byApp, value: "x").map(\.name) == ["e"])
         #expect(await unindexed.list(filedUnder: byApp, value: "y").map(\.name) == ["c"])
     }

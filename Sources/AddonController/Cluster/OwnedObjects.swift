@@ -35,7 +35,7 @@ public actor OwnedObjects {
             let informer = Informer(
                 kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
                 client: client, resyncPeriod: nil, storage: .compact, transform: ObservedObject.kept,
-                fingerprint: { ObservedObject.contentFingerprint(of: $0) }, onAlive: onContact, logger: logger
+                fingerprint: ObservedObject.contentFingerprint(of:), onAlive: onContact, logger: logger
             ) { event in
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
