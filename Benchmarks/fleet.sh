@@ -95,6 +95,9 @@ child_of() {
   echo "$pid"
 }
 
+# A process's resident memory now, in MB.
+rss_mb() { echo $(($(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status") / 1024)); }
+
 port=$(bench_free_port)
 if ((apart)); then
   /usr/bin/time -v -o "$work/time-plane.txt" "$ADDON_MANAGER" localkube --clusters 1 --nodes 1 --kubeconfig-dir "$work/plane" --log-level warning >"$work/plane.out" 2>"$work/plane.err" &
@@ -215,7 +218,7 @@ if ((converged)) && ((idle > 0)); then
   ! ((split)) || fleet_idle_cpu=$(python3 -c "print(f'{($(bench_cpu_seconds "$dev_pid") - $fleet_cpu0) / ($t1 - $t0) * 100:.1f} % of one core')")
   idle_applies=$(applies_between "$applies0" "$applies1")
   # What the manager keeps once converged (the peak adds convergence's transient to it).
-  idle_rss=$(($(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$mgr_pid/status") / 1024))
+  idle_rss=$(rss_mb "$mgr_pid")
 fi
 if ((converged)) && [[ -n $bump ]] && ! past_limit; then
   addon=${bump%%=*} version=-
@@ -256,7 +259,7 @@ if ((converged && restart > 0)) && ! past_limit; then
     # Over "60 s": the figure per cluster per minute is then the number per cluster.
     restart_requests=$(requests_between "" "$(api_requests)" "60" | sed 's/ per cluster per minute/ per cluster/; s/^\([0-9.]*\) per cluster/\1 per cluster in all/')
     restart_applies=$(applies_between "" "$(applies)")
-    restart_rss=$(($(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$mgr_pid/status") / 1024))
+    restart_rss=$(rss_mb "$mgr_pid")
   fi
   mgr_time_pid=$restarted_time_pid
 fi
