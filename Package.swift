@@ -249,7 +249,9 @@ let package = Package(
             name: "KubernetesClientTests",
             dependencies: ["KubernetesClient", "LocalKube", "KubernetesModel", "AddonCtlCommand", "AddonCatalog", "AddonController", "DevFleet", "TestSupport",
                            .product(name: "MetricsTestKit", package: "swift-metrics"),
-                           .product(name: "NIOPosix", package: "swift-nio")],
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

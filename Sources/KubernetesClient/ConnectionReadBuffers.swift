@@ -1,4 +1,5 @@
 import NIOCore
+import NIOSSL
 
 /// How much a connection to an API server reads at once, and so how much memory it keeps while
 /// idle.
@@ -11,23 +12,47 @@ import NIOCore
 /// mostly idle, receiving watch events of a few hundred bytes: at 200 clusters the three buffers
 /// were 45 MB of a 178 MB heap (heaptrack, `Benchmarks/README.md`).
 ///
-/// Read at most one TLS record's worth (16 KB) per turn instead: the buffers stay at their
-/// smallest (TLS's plaintext buffer is two records from the start). Large answers (a list of CRDs)
-/// take more turns of the event loop to arrive, which costs little next to decoding them.
+/// Read at most one TLS record's worth (16 KB) per turn instead: the receive and TLS buffers stay
+/// at their smallest (TLS's plaintext buffer is two records from the start). Large answers (a list
+/// of CRDs) take more turns of the event loop to arrive, which costs little next to decoding them.
+/// The HTTP/2 parser's buffer grows for another reason, reads that end inside a frame: on HTTP/2
+/// connections `FrameAlignedReads` cuts the reads where frames end.
 enum ConnectionReadBuffers {
     /// The most a read takes from the socket.
     static let maximumRead = 16 * 1024
 
-    /// What a client installs on each new connection: the policy, where AsyncHTTPClient's
-    /// channels are SwiftNIO's POSIX sockets (Linux, where the manager runs). Nil on Apple
-    /// platforms, where its default channels are Network.framework's, which trap on these two
-    /// options (and size their reads themselves).
-    static var connectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)? {
+    /// What a client installs on each new HTTP/1.1 connection: the policy, where
+    /// AsyncHTTPClient's channels are SwiftNIO's POSIX sockets (Linux, where the manager runs).
+    /// Nil on Apple platforms, where its default channels are Network.framework's, which trap on
+    /// these two options (and size their reads themselves).
+    static var http1ConnectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)? {
         #if canImport(Network)
         return nil
         #else
         return { limit($0) }
         #endif
+    }
+
+    /// What a client installs on each new HTTP/2 connection: the policy (as for HTTP/1.1), and
+    /// reads handed to the HTTP/2 parser in pieces that end where frames end
+    /// (`FrameAlignedReads`), so that its buffer stays small too.
+    static var http2ConnectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)? {
+        #if canImport(Network)
+        return nil
+        #else
+        return { channel in limit(channel).flatMap { alignFrames(channel) } }
+        #endif
+    }
+
+    /// Puts `FrameAlignedReads` right behind TLS, before the HTTP/2 parser. A connection without
+    /// TLS (AsyncHTTPClient speaks HTTP/2 only over TLS) is left as it is.
+    static func alignFrames(_ channel: any Channel) -> EventLoopFuture<Void> {
+        guard channel.eventLoop.inEventLoop else { return channel.eventLoop.flatSubmit { alignFrames(channel) } }
+        return channel.eventLoop.makeCompletedFuture {
+            let pipeline = channel.pipeline.syncOperations
+            guard let tls = try? pipeline.handler(type: NIOSSLClientHandler.self) else { return }
+            try pipeline.addHandler(FrameAlignedReads(), position: .after(tls))
+        }
     }
 
     /// Applies the policy to a new connection's channel (AsyncHTTPClient hands it over once the

@@ -63,7 +63,8 @@ final class Transport: Sendable {
     let eventLoop: any EventLoop
     private let answered = Mutex<ContinuousClock.Instant?>(nil)
     /// What each new connection's channel gets (`ConnectionReadBuffers`).
-    let connectionSetup = ConnectionReadBuffers.connectionSetup
+    let http2ConnectionSetup = ConnectionReadBuffers.http2ConnectionSetup
+    let http1ConnectionSetup = ConnectionReadBuffers.http1ConnectionSetup
 
     /// When the server last answered a request with 2xx or sent anything on an open watch
     /// (bookmarks included); nil before it ever has.
@@ -106,9 +107,9 @@ final class Transport: Sendable {
         configuration.connectionPool = .init(idleTimeout: .seconds(90), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         configuration.connectionPool.retryConnectionEstablishment = false
         // AsyncHTTPClient's only hook on a new connection's channel (named for debugging):
-        // what a connection reads at once, see ConnectionReadBuffers.
-        configuration.http2ConnectionDebugInitializer = connectionSetup
-        configuration.http1_1ConnectionDebugInitializer = connectionSetup
+        // what a connection reads at once and how HTTP/2 parses it, see ConnectionReadBuffers.
+        configuration.http2ConnectionDebugInitializer = http2ConnectionSetup
+        configuration.http1_1ConnectionDebugInitializer = http1ConnectionSetup
 
         // tls-server-name: address the server by that name (SNI and verification use it) and
         // resolve the name to the real host.

@@ -1,0 +1,157 @@
+import NIOCore
+import NIOEmbedded
+import NIOSSL
+import Testing
+@testable import KubernetesClient
+
+/// Reads cut where HTTP/2 frames end, so that the HTTP/2 parser's buffer never grows past a
+/// piece (every client test over HTTP/2 runs through it too; these check the cuts).
+@Suite struct FrameAlignedReadsTests {
+    @Test func everyPieceEndsAFrameOrStopsInsideADataPayloadAndNothingIsLostOrReordered() throws {
+        let stream = Self.frames([
+            (type: 4, length: 18),      // SETTINGS
+            (type: 8, length: 4),       // WINDOW_UPDATE
+            (type: 1, length: 120),     // HEADERS
+            (type: 0, length: 16_384),  // DATA, a list's answer
+            (type: 0, length: 16_384),
+            (type: 0, length: 9_000),
+            (type: 6, length: 8),       // PING
+            (type: 0, length: 0),       // DATA with END_STREAM, empty
+            (type: 0, length: 310),     // a bookmark
+            (type: 3, length: 4),       // RST_STREAM
+        ])
+        var generator = SplitMix(seed: 7)
+        for _ in 0..<200 {
+            // The same bytes, read in chunks of random sizes (a read may end anywhere).
+            var reads: [[UInt8]] = []
+            var offset = 0
+            while offset < stream.bytes.count {
+                let size = min(stream.bytes.count - offset, 1 + Int(generator.next() % 20_000))
+                reads.append(Array(stream.bytes[offset..<(offset + size)]))
+                offset += size
+            }
+            let (pieces, handler) = try Self.pieces(of: reads)
+            #expect(!handler.lostPlace)
+            #expect(pieces.flatMap { $0 } == stream.bytes, "every byte passed on, in order")
+
+            var end = 0
+            for piece in pieces {
+                #expect(!piece.isEmpty)
+                end += piece.count
+                let endsAFrame = stream.frameEnds.contains(end)
+                let insideData = stream.dataPayloads.contains { $0.contains(end) }
+                let endsARead = Self.ends(of: reads).contains(end)
+                #expect(endsAFrame || insideData || endsARead,
+                        "a piece that is not a read's end stops at a frame's end or inside a DATA payload")
+                #expect(piece.count <= FrameAlignedReads.maximumPiece
+                        || !stream.dataPayloads.contains { $0.overlaps((end - piece.count)..<end) },
+                        "DATA is passed on at most maximumPiece bytes at a time")
+            }
+        }
+    }
+
+    @Test func aLargeDataFrameReadAtOnceIsPassedOnInPiecesOfAtMostMaximumPiece() throws {
+        let stream = Self.frames([(type: 0, length: 16_384), (type: 8, length: 4)])
+        let (pieces, _) = try Self.pieces(of: [stream.bytes])
+        #expect(pieces.map(\.count) == [
+            FrameAlignedReads.maximumPiece,  // the header and the first 4087 bytes of payload
+            FrameAlignedReads.maximumPiece, FrameAlignedReads.maximumPiece, FrameAlignedReads.maximumPiece,
+            9 + 16_384 - 4 * FrameAlignedReads.maximumPiece,
+            9 + 4,                           // the WINDOW_UPDATE on its own
+        ])
+    }
+
+    @Test func aHeaderThatAnnouncesMoreThanAServerMaySendMeansItLostItsPlaceAndPassesReadsOnWhole() throws {
+        var bytes = Self.frames([(type: 1, length: 20)]).bytes
+        bytes += [0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]  // 1 MiB: no server may send that to us
+        bytes += Array(repeating: 7, count: 5000)
+        let later = Array(repeating: UInt8(1), count: 9000)
+        let (pieces, handler) = try Self.pieces(of: [bytes, later])
+        #expect(handler.lostPlace)
+        #expect(pieces.first?.count == 9 + 20, "the frames before are still cut")
+        #expect(pieces.dropFirst().map(\.count) == [bytes.count - 29, later.count], "then reads go on whole")
+    }
+
+    /// The connection set-up puts the cutter right behind TLS, in front of what parses HTTP/2.
+    @Test func theSetupPutsItBetweenTLSAndTheHTTP2Parser() throws {
+        let channel = EmbeddedChannel()
+        let tls = try NIOSSLClientHandler(context: NIOSSLContext(configuration: .makeClientConfiguration()), serverHostname: nil)
+        let parser = PieceRecorder()
+        try channel.pipeline.syncOperations.addHandler(tls)
+        try channel.pipeline.syncOperations.addHandler(parser)
+
+        try ConnectionReadBuffers.alignFrames(channel).wait()
+
+        let frames = Self.frames([(type: 0, length: 10_000)]).bytes
+        try channel.pipeline.syncOperations.context(handlerType: NIOSSLClientHandler.self)
+            .fireChannelRead(NIOAny(ByteBuffer(bytes: frames)))
+        #expect(parser.pieces.count == 3, "10 009 bytes of one DATA frame reach the parser as 4096 + 4096 + 1817")
+        #expect(parser.pieces.flatMap { $0 } == frames)
+        _ = try? channel.finish()
+    }
+
+    @Test func aConnectionWithoutTLSIsLeftAsItIs() throws {
+        let channel = EmbeddedChannel()
+        try ConnectionReadBuffers.alignFrames(channel).wait()
+        #expect(throws: (any Error).self) { try channel.pipeline.syncOperations.handler(type: FrameAlignedReads.self) }
+        _ = try? channel.finish()
+    }
+
+    // MARK: - Helpers
+
+    /// HTTP/2 frames of these types and payload lengths, with where each ends and where each DATA
+    /// payload lies in the stream.
+    static func frames(_ shapes: [(type: UInt8, length: Int)]) -> (bytes: [UInt8], frameEnds: Set<Int>, dataPayloads: [ClosedRange<Int>]) {
+        var bytes: [UInt8] = []
+        var ends: Set<Int> = []
+        var payloads: [ClosedRange<Int>] = []
+        for (index, shape) in shapes.enumerated() {
+            bytes += [UInt8(shape.length >> 16 & 0xff), UInt8(shape.length >> 8 & 0xff), UInt8(shape.length & 0xff),
+                      shape.type, 0, 0, 0, 0, shape.type == 4 || shape.type == 6 ? 0 : 1]
+            let start = bytes.count
+            bytes += (0..<shape.length).map { UInt8(truncatingIfNeeded: $0 &+ index) }
+            if shape.type == 0, shape.length > 0 { payloads.append(start...(bytes.count - 1)) }
+            ends.insert(bytes.count)
+        }
+        return (bytes, ends, payloads)
+    }
+
+    static func ends(of reads: [[UInt8]]) -> Set<Int> {
+        var total = 0
+        return Set(reads.map { total += $0.count; return total })
+    }
+
+    static func pieces(of reads: [[UInt8]]) throws -> (pieces: [[UInt8]], handler: FrameAlignedReads) {
+        let handler = FrameAlignedReads()
+        let channel = EmbeddedChannel(handler: handler)
+        var pieces: [[UInt8]] = []
+        for read in reads {
+            try channel.writeInbound(ByteBuffer(bytes: read))
+            while let piece = try channel.readInbound(as: ByteBuffer.self) { pieces.append(Array(piece.readableBytesView)) }
+        }
+        _ = try channel.finish()
+        return (pieces, handler)
+    }
+}
+
+/// Stands where the HTTP/2 parser is: records what it is handed.
+private final class PieceRecorder: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    var pieces: [[UInt8]] = []
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        pieces.append(Array(unwrapInboundIn(data).readableBytesView))
+    }
+}
+
+/// A small deterministic generator, so that a failure can be replayed.
+private struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
