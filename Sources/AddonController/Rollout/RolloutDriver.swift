@@ -66,7 +66,7 @@ public final class RolloutDriver: Sendable {
         let wake: @Sendable (InformerEvent) async -> Void = { [wakeUp, book] _ in
             if await book.hasActiveRollout { wakeUp.yield() }
         }
-        let clusters = Informer(kind: ManagementKinds.cluster, client: management, logger: logger, handler: wake)
+        let clusters = Informer(kind: ManagementKinds.cluster, client: management, transform: ObjectCache.withoutManagedFields, logger: logger, handler: wake)
         let clusterAddons = Informer(kind: ManagementKinds.clusterAddon, client: management, transform: Self.slim, logger: logger, handler: wake)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await clusters.run() }

@@ -76,7 +76,10 @@ public final class ControllerStarter: Sendable {
     /// addons read (see `ProjectSecrets`), so that a kubeconfig that appears or changes, or a
     /// rotated credential, reaches the clusters at once rather than at the next resync.
     public func run() async {
-        let clusters = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600), logger: logger) { event in
+        // Kept without managedFields (often most of a Cluster's text): nothing here reads them,
+        // and the registry and each cluster's controller keep the object handed to them too.
+        let clusters = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600),
+                                transform: ObjectCache.withoutManagedFields, logger: logger) { event in
             await self.handle(event)
         }
         await refreshCatalogSecretNames()
