@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOSSL
 
@@ -33,25 +34,27 @@ enum ConnectionReadBuffers {
         #endif
     }
 
-    /// What a client installs on each new HTTP/2 connection: the policy (as for HTTP/1.1), and
-    /// reads handed to the HTTP/2 parser in pieces that end where frames end
-    /// (`FrameAlignedReads`), so that its buffer stays small too.
-    static var http2ConnectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)? {
+    /// What a client installs on each new HTTP/2 connection: reads handed to the HTTP/2 parser in
+    /// pieces that end where frames end (`FrameAlignedReads`, first: see `alignFrames`), and the
+    /// policy, as for HTTP/1.1.
+    static func http2ConnectionSetup(logger: Logger) -> (@Sendable (any Channel) -> EventLoopFuture<Void>)? {
         #if canImport(Network)
         return nil
         #else
-        return { channel in limit(channel).flatMap { alignFrames(channel) } }
+        return { channel in alignFrames(channel, logger: logger).flatMap { limit(channel) } }
         #endif
     }
 
-    /// Puts `FrameAlignedReads` right behind TLS, before the HTTP/2 parser. A connection without
+    /// Puts `FrameAlignedReads` right behind TLS, before the HTTP/2 parser. On the event loop (where
+    /// AsyncHTTPClient's hook runs, while the server's SETTINGS frame is handled) it is in place
+    /// before the connection's next read, which `FrameAlignedReads` counts on. A connection without
     /// TLS (AsyncHTTPClient speaks HTTP/2 only over TLS) is left as it is.
-    static func alignFrames(_ channel: any Channel) -> EventLoopFuture<Void> {
-        guard channel.eventLoop.inEventLoop else { return channel.eventLoop.flatSubmit { alignFrames(channel) } }
+    static func alignFrames(_ channel: any Channel, logger: Logger? = nil) -> EventLoopFuture<Void> {
+        guard channel.eventLoop.inEventLoop else { return channel.eventLoop.flatSubmit { alignFrames(channel, logger: logger) } }
         return channel.eventLoop.makeCompletedFuture {
             let pipeline = channel.pipeline.syncOperations
             guard let tls = try? pipeline.handler(type: NIOSSLClientHandler.self) else { return }
-            try pipeline.addHandler(FrameAlignedReads(), position: .after(tls))
+            try pipeline.addHandler(FrameAlignedReads(logger: logger), position: .after(tls))
         }
     }
 

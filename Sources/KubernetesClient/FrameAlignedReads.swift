@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Cuts what TLS decrypts on an HTTP/2 connection into pieces that end where a frame ends, or
@@ -8,20 +9,24 @@ import NIOCore
 /// connection's life. It starts writing at the buffer's beginning again only when the previous
 /// read left nothing unparsed; when a read ends inside a frame header or a small frame, the next
 /// one is written behind it, and the buffer grows. Over the large answers of a cluster's first
-/// lists it grows to 64–128 KB and keeps that size on a connection that then idles for hours:
-/// 113 KB per connection at 200 clusters (heaptrack, `Benchmarks/README.md`), the largest single
-/// part of what the manager holds per cluster. Given pieces that each end a frame, or stop inside
-/// a DATA payload (which the parser hands on as it comes and then empties its buffer), the
-/// parser starts every piece at its buffer's beginning: the buffer stays the size of one piece.
+/// lists it grew to 64–128 KB and kept that size on a connection that then idles for hours
+/// (heaptrack at 200 clusters: 16.4 MB held once converged, `Benchmarks/README.md`). Given pieces
+/// that each end a frame, or stop inside a DATA payload (which the parser hands on as it comes
+/// and then empties its buffer), the parser starts nearly every piece at its buffer's beginning:
+/// the buffer no longer grows past the capacity it inherits from the first read it was handed
+/// (TLS's 32 KB plaintext buffer, before this handler was in place; 8.2 MB at 200 clusters).
 ///
 /// It only cuts: every byte goes on at once and in order, so the parser sees the same stream and
-/// its behaviour cannot change, only its memory. It follows the frames by their headers
-/// (RFC 9113 §4.1: a 24-bit payload length, type, flags, stream identifier). It is installed
-/// once the connection's first frames have gone by (AsyncHTTPClient's hook runs when the
-/// server's SETTINGS arrived), so it assumes the next read starts a frame: a server's preface is
-/// whole frames in one write. Should a header it reads announce more than a server may send us
-/// (SETTINGS_MAX_FRAME_SIZE, which AsyncHTTPClient leaves at 16 384), it has lost its place and
-/// passes everything on uncut from then on: the parser's memory as before, nothing else.
+/// decodes the same frames; a large DATA frame reaches the stream as a few smaller ones, as it
+/// does when TCP delivers it in parts. It follows the frames by their headers (RFC 9113 §4.1: a
+/// 24-bit payload length, type, flags, stream identifier). It is installed once the connection's
+/// first frames have gone by — AsyncHTTPClient's connection hook runs on the event loop while the
+/// server's SETTINGS frame is handled, and `ConnectionReadBuffers.alignFrames` adds it there and
+/// then, before the next read — so it assumes the next read starts a frame: before our first
+/// request, a server has sent only its preface, whole frames. Should a header announce more than a
+/// server may send us (SETTINGS_MAX_FRAME_SIZE, which AsyncHTTPClient leaves at 16 384), it has lost
+/// its place: it says so in the log and passes everything on uncut from then on — the parser's
+/// memory as before, nothing else.
 final class FrameAlignedReads: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -43,6 +48,11 @@ final class FrameAlignedReads: ChannelInboundHandler, RemovableChannelHandler {
     private var position = Position.header(seen: 0, length: 0, type: 0)
     /// Set when a header made no sense: every read is passed on whole from then on.
     private(set) var lostPlace = false
+    private let logger: Logger?
+
+    init(logger: Logger? = nil) {
+        self.logger = logger
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !lostPlace else { return context.fireChannelRead(data) }
@@ -70,6 +80,8 @@ final class FrameAlignedReads: ChannelInboundHandler, RemovableChannelHandler {
                 }
                 guard length <= Self.maximumFrameLength else {
                     lostPlace = true
+                    logger?.info("HTTP/2 reads are passed to the frame parser uncut from now on: a frame header announced more than a server may send", metadata: [
+                        "announcedBytes": "\(length)", "maximumBytes": "\(Self.maximumFrameLength)"])
                     passOn(upTo: end)
                     return
                 }

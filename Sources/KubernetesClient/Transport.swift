@@ -63,7 +63,7 @@ final class Transport: Sendable {
     let eventLoop: any EventLoop
     private let answered = Mutex<ContinuousClock.Instant?>(nil)
     /// What each new connection's channel gets (`ConnectionReadBuffers`).
-    let http2ConnectionSetup = ConnectionReadBuffers.http2ConnectionSetup
+    let http2ConnectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)?
     let http1ConnectionSetup = ConnectionReadBuffers.http1ConnectionSetup
 
     /// When the server last answered a request with 2xx or sent anything on an open watch
@@ -81,6 +81,7 @@ final class Transport: Sendable {
         var httpLogger = logger
         httpLogger.logLevel = max(logger.logLevel, .info)
         self.httpLogger = httpLogger
+        http2ConnectionSetup = ConnectionReadBuffers.http2ConnectionSetup(logger: httpLogger)
         var tls = TLSConfiguration.makeClientConfiguration()
         let context = KubernetesError.RequestContext(cluster: connection.name, server: connection.server, verb: "connect")
         do {

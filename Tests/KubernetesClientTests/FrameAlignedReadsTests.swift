@@ -7,19 +7,25 @@ import Testing
 /// Reads cut where HTTP/2 frames end, so that the HTTP/2 parser's buffer never grows past a
 /// piece (every client test over HTTP/2 runs through it too; these check the cuts).
 @Suite struct FrameAlignedReadsTests {
+    /// Frames of several kinds, with flags that differ from their types (so that a cutter reading
+    /// the wrong byte of the header goes wrong): a non-DATA frame larger than a piece must stay whole.
+    static let mixedStream = frames([
+        (type: 4, length: 18, flags: 0),        // SETTINGS
+        (type: 8, length: 4, flags: 0),         // WINDOW_UPDATE
+        (type: 1, length: 120, flags: 0x4),     // HEADERS, END_HEADERS
+        (type: 0, length: 16_384, flags: 0),    // DATA, a list's answer
+        (type: 0, length: 16_384, flags: 0),
+        (type: 1, length: 10_000, flags: 0),    // HEADERS larger than a piece, without END_HEADERS
+        (type: 9, length: 7_000, flags: 0x4),   // its CONTINUATION
+        (type: 0, length: 9_000, flags: 0x1),   // DATA with END_STREAM
+        (type: 6, length: 8, flags: 0),         // PING
+        (type: 0, length: 0, flags: 0x1),       // empty DATA with END_STREAM
+        (type: 0, length: 310, flags: 0),       // a bookmark
+        (type: 3, length: 4, flags: 0),         // RST_STREAM
+    ])
+
     @Test func everyPieceEndsAFrameOrStopsInsideADataPayloadAndNothingIsLostOrReordered() throws {
-        let stream = Self.frames([
-            (type: 4, length: 18),      // SETTINGS
-            (type: 8, length: 4),       // WINDOW_UPDATE
-            (type: 1, length: 120),     // HEADERS
-            (type: 0, length: 16_384),  // DATA, a list's answer
-            (type: 0, length: 16_384),
-            (type: 0, length: 9_000),
-            (type: 6, length: 8),       // PING
-            (type: 0, length: 0),       // DATA with END_STREAM, empty
-            (type: 0, length: 310),     // a bookmark
-            (type: 3, length: 4),       // RST_STREAM
-        ])
+        let stream = Self.mixedStream
         var generator = SplitMix(seed: 7)
         for _ in 0..<200 {
             // The same bytes, read in chunks of random sizes (a read may end anywhere).
@@ -30,28 +36,27 @@ import Testing
                 reads.append(Array(stream.bytes[offset..<(offset + size)]))
                 offset += size
             }
-            let (pieces, handler) = try Self.pieces(of: reads)
-            #expect(!handler.lostPlace)
-            #expect(pieces.flatMap { $0 } == stream.bytes, "every byte passed on, in order")
-
-            var end = 0
-            for piece in pieces {
-                #expect(!piece.isEmpty)
-                end += piece.count
-                let endsAFrame = stream.frameEnds.contains(end)
-                let insideData = stream.dataPayloads.contains { $0.contains(end) }
-                let endsARead = Self.ends(of: reads).contains(end)
-                #expect(endsAFrame || insideData || endsARead,
-                        "a piece that is not a read's end stops at a frame's end or inside a DATA payload")
-                #expect(piece.count <= FrameAlignedReads.maximumPiece
-                        || !stream.dataPayloads.contains { $0.overlaps((end - piece.count)..<end) },
-                        "DATA is passed on at most maximumPiece bytes at a time")
-            }
+            try Self.check(stream, readAs: reads)
         }
     }
 
+    /// A read that ends inside a frame header, at every place in it, for every frame: the rest of
+    /// the header comes with the next read, and the cuts after it still fall where frames end.
+    @Test func aHeaderSplitBetweenTwoReadsIsFollowedAcrossThem() throws {
+        let stream = Self.mixedStream
+        for frameStart in [0] + stream.frameEnds.sorted().dropLast() {
+            for inside in 1..<FrameAlignedReads.frameHeaderLength {
+                let split = frameStart + inside
+                try Self.check(stream, readAs: [Array(stream.bytes[..<split]), Array(stream.bytes[split...])])
+            }
+        }
+        // And one byte at a time through the first frames, then the rest at once.
+        let oneByOne = (0..<200).map { [stream.bytes[$0]] }
+        try Self.check(stream, readAs: oneByOne + [Array(stream.bytes[200...])])
+    }
+
     @Test func aLargeDataFrameReadAtOnceIsPassedOnInPiecesOfAtMostMaximumPiece() throws {
-        let stream = Self.frames([(type: 0, length: 16_384), (type: 8, length: 4)])
+        let stream = Self.frames([(type: 0, length: 16_384, flags: 0), (type: 8, length: 4, flags: 0)])
         let (pieces, _) = try Self.pieces(of: [stream.bytes])
         #expect(pieces.map(\.count) == [
             FrameAlignedReads.maximumPiece,  // the header and the first 4087 bytes of payload
@@ -62,7 +67,7 @@ import Testing
     }
 
     @Test func aHeaderThatAnnouncesMoreThanAServerMaySendMeansItLostItsPlaceAndPassesReadsOnWhole() throws {
-        var bytes = Self.frames([(type: 1, length: 20)]).bytes
+        var bytes = Self.frames([(type: 1, length: 20, flags: 0x4)]).bytes
         bytes += [0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01]  // 1 MiB: no server may send that to us
         bytes += Array(repeating: 7, count: 5000)
         let later = Array(repeating: UInt8(1), count: 9000)
@@ -82,7 +87,7 @@ import Testing
 
         try ConnectionReadBuffers.alignFrames(channel).wait()
 
-        let frames = Self.frames([(type: 0, length: 10_000)]).bytes
+        let frames = Self.frames([(type: 0, length: 10_000, flags: 0)]).bytes
         try channel.pipeline.syncOperations.context(handlerType: NIOSSLClientHandler.self)
             .fireChannelRead(NIOAny(ByteBuffer(bytes: frames)))
         #expect(parser.pieces.count == 3, "10 009 bytes of one DATA frame reach the parser as 4096 + 4096 + 1817")
@@ -99,21 +104,45 @@ import Testing
 
     // MARK: - Helpers
 
-    /// HTTP/2 frames of these types and payload lengths, with where each ends and where each DATA
-    /// payload lies in the stream.
-    static func frames(_ shapes: [(type: UInt8, length: Int)]) -> (bytes: [UInt8], frameEnds: Set<Int>, dataPayloads: [ClosedRange<Int>]) {
+    typealias Stream = (bytes: [UInt8], frameEnds: Set<Int>, dataPayloads: [ClosedRange<Int>])
+
+    /// HTTP/2 frames of these types, payload lengths and flags, with where each ends and where each
+    /// DATA payload lies in the stream.
+    static func frames(_ shapes: [(type: UInt8, length: Int, flags: UInt8)]) -> Stream {
         var bytes: [UInt8] = []
         var ends: Set<Int> = []
         var payloads: [ClosedRange<Int>] = []
         for (index, shape) in shapes.enumerated() {
             bytes += [UInt8(shape.length >> 16 & 0xff), UInt8(shape.length >> 8 & 0xff), UInt8(shape.length & 0xff),
-                      shape.type, 0, 0, 0, 0, shape.type == 4 || shape.type == 6 ? 0 : 1]
+                      shape.type, shape.flags, 0, 0, 0, shape.type == 4 || shape.type == 6 ? 0 : 1]
             let start = bytes.count
             bytes += (0..<shape.length).map { UInt8(truncatingIfNeeded: $0 &+ index) }
             if shape.type == 0, shape.length > 0 { payloads.append(start...(bytes.count - 1)) }
             ends.insert(bytes.count)
         }
         return (bytes, ends, payloads)
+    }
+
+    /// Feeds the stream in these reads and checks every piece: nothing lost or reordered, each
+    /// piece ends a read, a frame, or stops inside a DATA payload, and no piece carries more than
+    /// `maximumPiece` bytes of DATA.
+    static func check(_ stream: Stream, readAs reads: [[UInt8]]) throws {
+        let (pieces, handler) = try pieces(of: reads)
+        #expect(!handler.lostPlace)
+        #expect(pieces.flatMap { $0 } == stream.bytes, "every byte passed on, in order")
+        let readEnds = ends(of: reads)
+        var end = 0
+        for piece in pieces {
+            #expect(!piece.isEmpty)
+            end += piece.count
+            let endsAFrame = stream.frameEnds.contains(end)
+            let insideData = stream.dataPayloads.contains { $0.contains(end) }
+            #expect(endsAFrame || insideData || readEnds.contains(end),
+                    "a piece that does not end a read stops at a frame's end or inside a DATA payload (at \(end))")
+            #expect(piece.count <= FrameAlignedReads.maximumPiece
+                    || !stream.dataPayloads.contains { $0.overlaps((end - piece.count)..<end) },
+                    "DATA is passed on at most maximumPiece bytes at a time")
+        }
     }
 
     static func ends(of reads: [[UInt8]]) -> Set<Int> {
