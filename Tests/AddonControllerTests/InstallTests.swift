@@ -109,16 +109,7 @@ import Testing
     /// as the Secret appears (the restart backoff here is an hour, so only the watch can).
     @Test func aKubeconfigThatAppearsLaterStartsTheController() async throws {
         try await withHarness(restartBackoff: .seconds(3600)) { h in
-            try await h.fleet.addCluster(.init(name: "late"))
-            let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev")
-            _ = try await h.management.delete(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev", options: DeleteOptions())
-            // Recreate the Cluster so that its controller starts without a kubeconfig.
-            var cluster = try await h.management.get(ManagementKinds.cluster, name: "late", namespace: "dev")
-            _ = try await h.management.delete(ManagementKinds.cluster, name: "late", namespace: "dev", options: DeleteOptions())
-            try await h.eventually("old controller stopped") { await !h.starter.controllers().keys.contains { $0.name == "late" } }
-            cluster.body.removeValue(forKey: "status")
-            for field in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"] { cluster.body["metadata"].removeValue(forKey: field) }
-            _ = try await h.management.create(cluster, options: WriteOptions(fieldManager: "operator"))
+            let kubeconfig = try await Self.recreateClusterWithoutKubeconfig("late", h)
             try await h.eventually("waiting for its kubeconfig") {
                 await h.starter.controllers().first { $0.key.name == "late" }?.value.phase == .waitingForKubeconfig
             }
@@ -135,19 +126,12 @@ import Testing
     /// watch has listed. (Before, it waited out its restart backoff, here an hour.)
     @Test func aKubeconfigCreatedBeforeItsNamespacesWatchListedStartsTheController() async throws {
         try await withHarness(restartBackoff: .seconds(3600)) { h in
-            try await h.fleet.addCluster(.init(name: "late"))
             let plane = try #require(await h.fleet.server.cluster(named: DevFleet.managementName))
-            let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev")
-            _ = try await h.management.delete(ManagementKinds.secret, name: "late-kubeconfig", namespace: "dev", options: DeleteOptions())
-            var cluster = try await h.management.get(ManagementKinds.cluster, name: "late", namespace: "dev")
-            _ = try await h.management.delete(ManagementKinds.cluster, name: "late", namespace: "dev", options: DeleteOptions())
-            try await h.eventually("old controller stopped") { await !h.starter.controllers().keys.contains { $0.name == "late" } }
-            // Lists and watches of the namespace's Secrets answer 2 s late; reads of one Secret and
-            // writes at once.
-            await plane.setFaults(FaultSettings(latency: .seconds(2), collectionReads: "/api/v1/namespaces/dev/secrets"))
-            cluster.body.removeValue(forKey: "status")
-            for field in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"] { cluster.body["metadata"].removeValue(forKey: field) }
-            _ = try await h.management.create(cluster, options: WriteOptions(fieldManager: "operator"))
+            let kubeconfig = try await Self.recreateClusterWithoutKubeconfig("late", h) {
+                // Lists and watches of the namespace's Secrets answer 2 s late; reads of one Secret
+                // and writes at once.
+                await plane.setFaults(FaultSettings(latency: .seconds(2), collectionReads: "/api/v1/namespaces/dev/secrets"))
+            }
             // The controller's supervisor has read the Secret (missing); the watch has not listed.
             try await h.eventually("its supervisor started") { await h.starter.controllers().keys.contains { $0.name == "late" } }
             try await Task.sleep(for: .milliseconds(300))
@@ -157,6 +141,23 @@ import Testing
             try await h.waitForPhase("late", "base", "Healthy")
             await plane.setFaults(.none)
         }
+    }
+
+    /// Adds a cluster, deletes its kubeconfig Secret, and deletes and creates the Cluster again so
+    /// that its controller starts without a kubeconfig (`beforeCreate` runs once the old
+    /// controller stopped); returns the deleted Secret, to create again later.
+    static func recreateClusterWithoutKubeconfig(_ name: String, _ h: ControllerHarness, beforeCreate: () async -> Void = {}) async throws -> KubeObject {
+        try await h.fleet.addCluster(.init(name: name))
+        let kubeconfig = try await h.management.get(ManagementKinds.secret, name: "\(name)-kubeconfig", namespace: "dev")
+        _ = try await h.management.delete(ManagementKinds.secret, name: "\(name)-kubeconfig", namespace: "dev", options: DeleteOptions())
+        var cluster = try await h.management.get(ManagementKinds.cluster, name: name, namespace: "dev")
+        _ = try await h.management.delete(ManagementKinds.cluster, name: name, namespace: "dev", options: DeleteOptions())
+        try await h.eventually("old controller stopped") { await !h.starter.controllers().keys.contains { $0.name == name } }
+        await beforeCreate()
+        cluster.body.removeValue(forKey: "status")
+        for field in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"] { cluster.body["metadata"].removeValue(forKey: field) }
+        _ = try await h.management.create(cluster, options: WriteOptions(fieldManager: "operator"))
+        return kubeconfig
     }
 
     /// A kubeconfig Secret replaced by delete and create (as `kubectl replace --force` does)
