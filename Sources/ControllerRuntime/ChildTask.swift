@@ -1,11 +1,20 @@
-/// Runs `body` in a child task of its own and waits for it. A task keeps the memory of its
-/// async frames at its high-water mark for as long as it lives; a long-lived task (an
-/// informer's loop, a worker) that makes a deep call — an HTTP request, an apply — would keep
-/// that call's frames for good. A task-group child gets its own frame memory, freed when it
-/// ends. (An `async let` child allocates from its parent's and does not help.)
-func inChildTask<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask(operation: body)
-        return try await group.next()!
+/// Runs `body` in a task of its own and waits for it; cancelling the caller cancels it. A task
+/// keeps the memory of its async frames at its high-water mark for as long as it lives; a
+/// long-lived task (an informer's loop, a worker, a probe) that makes a deep call — an HTTP
+/// request, an apply — would keep that call's frames for good. The child gets its own frame
+/// memory, freed when it ends. (An `async let` child allocates from its parent's and does not
+/// help; nor does a task group, whose own frames are the parent's.)
+public func inChildTask<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    // A caller already cancelled has its body start cancelled, as a task group's child would
+    // (cancelling the child once it runs would race with the body's first check).
+    let cancelled = Task.isCancelled
+    let child = Task {
+        if cancelled { withUnsafeCurrentTask { $0?.cancel() } }
+        return try await body()
+    }
+    return try await withTaskCancellationHandler {
+        try await child.value
+    } onCancel: {
+        child.cancel()
     }
 }

@@ -87,8 +87,14 @@ public final class Informer: Sendable {
 
     /// Lists and watches until cancelled.
     public func run() async {
-        // Without a resync, no second task: a fleet runs thousands of informers.
+        // Without a resync, no second task: a fleet runs thousands of informers. (Nor the task
+        // group's frame: the task keeps the frames of its deepest chain for its whole life.)
         guard let resyncPeriod else { return await listAndWatchLoop() }
+        await run(resyncingEvery: resyncPeriod)
+    }
+
+    @inline(never)
+    private func run(resyncingEvery resyncPeriod: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.listAndWatchLoop() }
             group.addTask { await self.resyncLoop(every: resyncPeriod) }
@@ -120,7 +126,11 @@ public final class Informer: Sendable {
     /// a watch is decided by `ListWatchCycle`, synchronously: a task keeps the memory of its
     /// deepest chain of async frames for as long as it lives (the runtime keeps the slabs for
     /// reuse), and an async function's frame holds every local of every path through it; a fleet
-    /// runs thousands of these loops.
+    /// runs thousands of these loops. For the same reason each step is a function of its own that
+    /// is never inlined: inlined into the loop, they made its frame 2.7 KB and the task kept
+    /// 5.8 KB of frames per watch; apart, the chain an open watch waits in is a few hundred bytes
+    /// (`python3 Benchmarks/async-frames.py BINARY Informer` prints each frame's size).
+    @inline(never)
     private func listAndWatch(_ cycle: inout ListWatchCycle) async throws {
         cycle.justListed = false
         cycle.progress = nil
@@ -134,6 +144,7 @@ public final class Informer: Sendable {
 
     /// Lists, replaces the cache with what the list found and announces the difference (the
     /// first list only when `announceInitialList`); returns the list's resourceVersion.
+    @inline(never)
     private func listAndAnnounce() async throws -> String {
         let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
         await onAlive?()
@@ -148,6 +159,7 @@ public final class Informer: Sendable {
     }
 
     /// Waits `delay`; false when cancelled meanwhile.
+    @inline(never)
     private func pause(_ delay: Duration) async -> Bool {
         do {
             try await Task.sleep(for: delay)
@@ -158,27 +170,40 @@ public final class Informer: Sendable {
     }
 
     /// One watch request, from `progress.resourceVersion`, keeping `progress` up to date as
-    /// events arrive (so that a watch that fails is resumed where it got to).
+    /// events arrive (so that a watch that fails is resumed where it got to). The request is
+    /// made in a function of its own: an open watch waits in this frame, and what the request
+    /// needed is not kept in it.
+    @inline(never)
     private func watch(_ progress: inout WatchProgress) async throws {
-        let resourceVersion = progress.resourceVersion
-        let timeout = Self.watchTimeout()
-        let (client, kind, namespace, labelSelector) = (self.client, self.kind, self.namespace, self.labelSelector)
-        let events = try await inChildTask {
-            try await client.watch(kind, namespace: namespace, options: WatchOptions(
-                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: timeout,
-                holdBookmarks: true))
-        }
+        // The iterator's own `next()`, not the generic one `for try await` calls (a larger frame).
+        var events = try await openWatch(from: progress.resourceVersion).makeAsyncIterator()
         progress.opened = .now
-        for try await event in events {
+        while let event = try await events.next() {
             progress.delivered += 1
             if let rv = event.resourceVersion { progress.resourceVersion = rv }
-            if case .bookmark = event {
-                await onAlive?()
-            } else {
-                // In a child task, as lists are (see listAndWatchLoop): the handler's calls
-                // run deep. Bookmarks (held by the watch, and seen here at its end) need none.
-                try await inChildTask { await self.deliver(event) }
-            }
+            try await receive(event)
+        }
+    }
+
+    /// An event of the watch: into the cache and to the handler, in a child task, as lists are
+    /// (see `listAndWatch`): the handler's calls run deep. Bookmarks (held by the watch, and seen
+    /// here at its end) need none.
+    @inline(never)
+    private func receive(_ event: WatchEvent) async throws {
+        if case .bookmark = event {
+            await onAlive?()
+        } else {
+            try await inChildTask { await self.deliver(event) }
+        }
+    }
+
+    /// Opens the watch in a child task (see `listAndWatch`).
+    @inline(never)
+    private func openWatch(from resourceVersion: String) async throws -> WatchEvents {
+        try await inChildTask { [self] in
+            try await client.watch(kind, namespace: namespace, options: WatchOptions(
+                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: Self.watchTimeout(),
+                holdBookmarks: true))
         }
     }
 
@@ -193,6 +218,7 @@ public final class Informer: Sendable {
     static func watchTimeout() -> Int { Int.random(in: 1800...3600) }
 
     /// A watch event into the cache, and the change it made to the handler.
+    @inline(never)
     private func deliver(_ event: WatchEvent) async {
         await onAlive?()
         switch event {

@@ -55,59 +55,95 @@ enum WatchDecoder {
 public struct WatchEvents: AsyncSequence, Sendable {
     public typealias Element = WatchEvent
 
+    /// All the sequence holds, one reference: an informer's task keeps the sequence and its
+    /// iterator in its async frames for as long as the watch is open (thousands in a fleet).
     let reader: Reader
-    let kind: GroupVersionKind
-    let context: KubernetesError.RequestContext
 
     init(feed: WatchFeed, kind: GroupVersionKind, context: KubernetesError.RequestContext, metrics: any MetricsFactory = MetricsSystem.factory) {
-        reader = Reader(feed: feed, stream: RequestMetrics.WatchStream(factory: metrics))
-        self.kind = kind
-        self.context = context
+        reader = Reader(feed: feed, kind: kind, context: context, stream: RequestMetrics.WatchStream(factory: metrics))
     }
 
     /// The reading end: when the last copy of the sequence and its iterator go, the request stops.
     final class Reader: Sendable {
         let feed: WatchFeed
+        let kind: GroupVersionKind
+        let context: KubernetesError.RequestContext
         /// Counts the stream open until it ends (`addon_manager_api_watches_open`).
         let stream: RequestMetrics.WatchStream
 
-        init(feed: WatchFeed, stream: RequestMetrics.WatchStream) {
+        init(feed: WatchFeed, kind: GroupVersionKind, context: KubernetesError.RequestContext, stream: RequestMetrics.WatchStream) {
             self.feed = feed
+            self.kind = kind
+            self.context = context
             self.stream = stream
         }
 
         deinit { feed.cancel() }
+
+        /// The next event: lines decoded, a held bookmark as it is, nil at the end. Only the
+        /// wait is asynchronous: an idle watch's task waits in this frame, and the work on each
+        /// item (`event(from:)`) keeps nothing in it.
+        func next() async throws -> WatchEvent? {
+            while true {
+                let item: WatchFeed.Item
+                do {
+                    item = try await feed.next()
+                } catch {
+                    throw ended(by: error)
+                }
+                switch try event(from: item) {
+                case .event(let event): return event
+                case .end: return nil
+                case .none: continue
+                }
+            }
+        }
+
+        private enum Step {
+            case event(WatchEvent)
+            case end
+            case none
+        }
+
+        /// What an item of the feed is: an event, the end, or nothing (a line that is no event).
+        @inline(never)
+        private func event(from item: WatchFeed.Item) throws -> Step {
+            switch item {
+            case .line(let line):
+                do {
+                    return try WatchDecoder.decode(line[...], kind: kind, context: context).map(Step.event) ?? .none
+                } catch {
+                    throw ended(by: error)
+                }
+            case .bookmark(let resourceVersion):
+                return .event(.bookmark(resourceVersion: resourceVersion))
+            case .end:
+                stream.ended(.closed)
+                return .end
+            }
+        }
+
+        /// Counts the stream's end by what ended it; returns the error to throw.
+        @inline(never)
+        private func ended(by error: any Error) -> any Error {
+            if let error = error as? KubernetesError {
+                stream.ended(error.isGone ? .expired : .error)
+            } else {
+                stream.ended(error is CancellationError ? .cancelled : .error)
+            }
+            return error
+        }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(reader: reader, kind: kind, context: context)
+        AsyncIterator(reader: reader)
     }
 
     public struct AsyncIterator: AsyncIteratorProtocol {
         let reader: Reader
-        let kind: GroupVersionKind
-        let context: KubernetesError.RequestContext
 
         public mutating func next() async throws -> WatchEvent? {
-            do {
-                while true {
-                    switch try await reader.feed.next() {
-                    case .line(let line):
-                        if let event = try WatchDecoder.decode(line[...], kind: kind, context: context) { return event }
-                    case .bookmark(let resourceVersion):
-                        return .bookmark(resourceVersion: resourceVersion)
-                    case .end:
-                        reader.stream.ended(.closed)
-                        return nil
-                    }
-                }
-            } catch let error as KubernetesError {
-                reader.stream.ended(error.isGone ? .expired : .error)
-                throw error
-            } catch {
-                reader.stream.ended(error is CancellationError ? .cancelled : .error)
-                throw error
-            }
+            try await reader.next()
         }
     }
 }

@@ -197,6 +197,7 @@ final class WatchFeed: Sendable {
 
     /// The next line, held bookmark or the end; throws the request's error, or
     /// `CancellationError` when the reading task is cancelled (which also stops the request).
+    @inline(never)
     func next() async throws -> Item {
         if let ready = takeReady() { return try ready.get() }
         return try await withTaskCancellationHandler {

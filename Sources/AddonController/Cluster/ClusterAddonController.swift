@@ -128,8 +128,10 @@ public final class ClusterAddonController: Sendable {
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
                                     metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")], admission: options.admission)
 
-        try await loadExistingAddons()
-        await enqueueAll()
+        // In child tasks: this task lives as long as the cluster, and would keep the frames of
+        // these calls' requests (some 16 KB) for good.
+        try await inChildTask { try await self.loadExistingAddons() }
+        try await inChildTask { await self.enqueueAll() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await controller.run() }
             group.addTask { await self.resyncLoop() }
@@ -212,7 +214,9 @@ public final class ClusterAddonController: Sendable {
                 continue
             }
             do {
-                _ = try await workload.serverVersion()
+                // In a child task: this loop lives as long as the cluster, and its task would
+                // keep a request's frames (several KB) for good.
+                _ = try await inChildTask { try await workload.serverVersion() }
                 let wasUnreachable = await state.unreachableSince != nil
                 let wasRejected = await state.credentialsRejected != nil
                 let firstContact = await !state.hasBeenContacted

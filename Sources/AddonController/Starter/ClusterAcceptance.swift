@@ -67,7 +67,10 @@ actor ClusterAcceptance {
         var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, namespace: cluster.namespace)
         object["status"] = ["conditions": [condition.json]]
         do {
-            _ = try await client.applyStatus(object, options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
+            // In a child task: this runs on the task that supervises the cluster's controller for
+            // as long as the cluster is there, which would keep a request's frames for good.
+            let (client, object) = (self.client, object)
+            _ = try await inChildTask { try await client.applyStatus(object, options: ApplyOptions(fieldManager: Self.fieldManager, force: true)) }
             written[key] = condition
         } catch is CancellationError {
         } catch let error as KubernetesError where error.isNotFound {

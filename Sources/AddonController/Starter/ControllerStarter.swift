@@ -307,7 +307,9 @@ public final class ControllerStarter: Sendable {
             do {
                 let connection: (connection: ClusterConnection, kubeconfigDigest: String)
                 do {
-                    connection = try await self.connection(for: cluster)
+                    // In a child task, as the controller's own first requests are (see
+                    // `ClusterAddonController.run`): this task lives as long as the cluster.
+                    connection = try await inChildTask { try await self.connection(for: cluster) }
                 } catch {
                     if let refusal = ClusterAcceptance.refusal(for: error) {
                         await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message)

@@ -1,0 +1,41 @@
+import Synchronization
+import Testing
+@testable import ControllerRuntime
+
+/// `inChildTask`: the body's result and error come back as they are; cancelling the caller
+/// cancels the body, and the caller returns only once the body has ended (nothing keeps running
+/// behind a caller that has gone on).
+struct ChildTaskTests {
+    struct Refused: Error, Equatable {}
+
+    @Test func returnsWhatTheBodyReturnsAndThrowsWhatItThrows() async throws {
+        #expect(try await inChildTask { 42 } == 42)
+        await #expect(throws: Refused.self) { try await inChildTask { () async throws -> Int in throw Refused() } }
+    }
+
+    @Test(.timeLimit(.minutes(1))) func cancellingTheCallerCancelsTheBodyAndWaitsForItsEnd() async throws {
+        let ended = Mutex(false)
+        let started = AsyncStream<Void>.makeStream()
+        let caller = Task {
+            try await inChildTask {
+                started.continuation.yield()
+                defer { ended.withLock { $0 = true } }
+                // Returns only when cancelled (the sleep throws).
+                try await Task.sleep(for: .seconds(3600))
+            }
+        }
+        var iterator = started.stream.makeAsyncIterator()
+        await iterator.next()
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(ended.withLock { $0 })
+    }
+
+    @Test func aCallerAlreadyCancelledStartsTheBodyCancelled() async throws {
+        let caller = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await inChildTask { Task.isCancelled }
+        }
+        #expect(try await caller.value)
+    }
+}
