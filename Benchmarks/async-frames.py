@@ -38,8 +38,9 @@ def main():
     binary = sys.argv[1]
     pattern = re.compile(sys.argv[2] if len(sys.argv) > 2 else "")
     count = int(sys.argv[3]) if len(sys.argv) > 3 else 40
-    symbols = [line.split() for line in subprocess.run(["nm", binary], capture_output=True, text=True, check=True).stdout.splitlines()
-               if line.endswith("Tu")]
+    # Defined symbols only: a dynamically linked binary also lists the runtime's, undefined here.
+    symbols = [line.split() for line in subprocess.run(["nm", "--defined-only", binary], capture_output=True, text=True, check=True).stdout.splitlines()
+               if line.endswith("Tu") and len(line.split()) == 3]
     names = subprocess.run(["swift-demangle", "-compact"], input="\n".join(s[-1] for s in symbols),
                            capture_output=True, text=True, check=True).stdout.splitlines()
     segments = load_segments(binary)

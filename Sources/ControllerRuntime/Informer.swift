@@ -129,7 +129,7 @@ public final class Informer: Sendable {
     /// runs thousands of these loops. For the same reason each step is a function of its own that
     /// is never inlined: inlined into the loop, they made its frame 2.7 KB and the task kept
     /// 5.8 KB of frames per watch; apart, the chain an open watch waits in is a few hundred bytes
-    /// (`python3 Benchmarks/async-frames.py BINARY Informer` prints each frame's size).
+    /// (`python3 Benchmarks/async-frames.py BINARY 'Informer\.'` prints each frame's size).
     @inline(never)
     private func listAndWatch(_ cycle: inout ListWatchCycle) async throws {
         cycle.justListed = false

@@ -55,7 +55,7 @@ enum WatchDecoder {
 public struct WatchEvents: AsyncSequence, Sendable {
     public typealias Element = WatchEvent
 
-    /// All the sequence holds, one reference: an informer's task keeps the sequence and its
+    /// All the sequence (and its iterator) holds, one reference: an informer's task keeps the
     /// iterator in its async frames for as long as the watch is open (thousands in a fleet).
     let reader: Reader
 

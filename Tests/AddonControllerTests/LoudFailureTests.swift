@@ -35,6 +35,9 @@ import Testing
             #expect(events.count == 1, "\(events.count) Reapplied events")
             if let event = events.first {
                 #expect(event["lastTimestamp"].stringValue ?? "" >= event["firstTimestamp"].stringValue ?? "")
+                // The recorder remembers Events without their managedFields and updates them so:
+                // the server keeps the ones it had.
+                #expect(!(event.metadata["managedFields"].arrayValue ?? []).isEmpty, "the update dropped the Event's managedFields")
             }
         }
     }

@@ -32,9 +32,27 @@ struct ChildTaskTests {
     }
 
     @Test func aCallerAlreadyCancelledStartsTheBodyCancelled() async throws {
-        let caller = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            return try await inChildTask { Task.isCancelled }
+        // Many times: a body cancelled only after it started would see it late in some of them
+        // (rarely: the caller cancels it right after creating it).
+        for _ in 0..<200 {
+            let caller = Task {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await inChildTask { Task.isCancelled }
+            }
+            #expect(try await caller.value)
+        }
+    }
+
+    /// What `Controller.process` relies on: a CancellationError of the body's own (a request's
+    /// deadline) reaches a caller that is not cancelled as it is, and the caller can tell.
+    @Test func theBodysOwnCancellationErrorReachesACallerThatIsNotCancelled() async throws {
+        let caller = Task { () -> Bool in
+            do {
+                _ = try await inChildTask { () async throws -> Int in throw CancellationError() }
+                return false
+            } catch is CancellationError {
+                return !Task.isCancelled
+            }
         }
         #expect(try await caller.value)
     }

@@ -128,10 +128,10 @@ public final class ClusterAddonController: Sendable {
         let controller = Controller(name: "cluster-addons", reconciler: reconciler, workers: options.workers, queue: queue, logger: logger,
                                     metricDimensions: [("cluster", "\(cluster.namespace ?? "")/\(cluster.name)")], admission: options.admission)
 
-        // In child tasks: this task lives as long as the cluster, and would keep the frames of
-        // these calls' requests (some 16 KB) for good.
+        // In a child task: this task lives as long as the cluster, and would keep the frames of
+        // the list's request (some 16 KB) for good.
         try await inChildTask { try await self.loadExistingAddons() }
-        try await inChildTask { await self.enqueueAll() }
+        await enqueueAll()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await controller.run() }
             group.addTask { await self.resyncLoop() }
@@ -159,8 +159,14 @@ public final class ClusterAddonController: Sendable {
 
     /// Queues every addon the cluster has or wants. When the spec or the catalog cannot be
     /// read, the addons it already has are queued (their reconciles report the cause on their
-    /// status) and the cause is logged: nothing is dropped in silence.
+    /// status) and the cause is logged: nothing is dropped in silence. In a child task: its
+    /// callers are this cluster's long-lived loops (resync, probe, the controller's start), whose
+    /// tasks would keep its frames (some 3 KB, resolving the desired addons) for good.
     private func enqueueAll() async {
+        _ = try? await inChildTask { await self.enqueueEveryAddon() }
+    }
+
+    private func enqueueEveryAddon() async {
         let installed = Set(await state.allStatuses.keys)
         var addons = installed.sorted()
         do {
