@@ -94,7 +94,7 @@ public struct WatchEvents: AsyncSequence, Sendable {
                 switch try event(from: item) {
                 case .event(let event): return event
                 case .end: return nil
-                case .none: continue
+                case .nothing: continue
                 }
             }
         }
@@ -102,7 +102,7 @@ public struct WatchEvents: AsyncSequence, Sendable {
         private enum Step {
             case event(WatchEvent)
             case end
-            case none
+            case nothing
         }
 
         /// What an item of the feed is: an event, the end, or nothing (a line that is no event).
@@ -111,7 +111,7 @@ public struct WatchEvents: AsyncSequence, Sendable {
             switch item {
             case .line(let line):
                 do {
-                    return try WatchDecoder.decode(line[...], kind: kind, context: context).map(Step.event) ?? .none
+                    return try WatchDecoder.decode(line[...], kind: kind, context: context).map(Step.event) ?? .nothing
                 } catch {
                     throw ended(by: error)
                 }

@@ -1,4 +1,5 @@
 import AddonCatalog
+import ControllerRuntime
 import Foundation
 import KubernetesClient
 import KubernetesModel
@@ -102,9 +103,7 @@ actor RecordedEvents {
 
     func remember(_ event: KubeObject, for key: Key) {
         clock += 1
-        var body = event.body
-        body.removeValue(at: ["metadata", "managedFields"])
-        events[key] = (body.serializedToKeep(), clock)
+        events[key] = (ObjectCache.withoutManagedFields(event).body.serializedToKeep(), clock)
         if events.count > Self.capacity, let oldest = events.min(by: { $0.value.used < $1.value.used })?.key {
             events.removeValue(forKey: oldest)
         }
