@@ -93,6 +93,10 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "One replica runs it at a time (Lease addon-manager-node-pools). Credentials come from the Secret spec.infrastructure.credentialsSecretRef names, in the Cluster's namespace."))
     var nodePools = false
 
+    @Option(help: ArgumentHelp("Seconds between drift checks of owned objects that carry no status (0: watch them).",
+                               discussion: "RBAC objects, ConfigMaps, Secrets, Namespaces, classes and webhooks an addon owns are polled at this interval (an edit or deletion is undone within it) instead of each kind holding a watch open per cluster; workloads and kinds a health rule names are always watched."))
+    var driftPollInterval: Int = 300
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
@@ -100,6 +104,7 @@ struct RunCommand: AsyncParsableCommand {
         guard managementQPS > 0, workloadQPS > 0 else { throw ValidationError("--management-qps and --workload-qps must be above 0") }
         guard maxReconciles >= 0 else { throw ValidationError("--max-reconciles must be 0 (no bound) or more") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        guard driftPollInterval >= 0 else { throw ValidationError("--drift-poll-interval must be 0 (watch every kind) or more seconds") }
         if statusPort != nil {
             do {
                 try statusOptions.validate()
@@ -152,6 +157,7 @@ struct RunCommand: AsyncParsableCommand {
             options.reconcilesInFlight = maxReconciles > 0 ? maxReconciles : nil
             options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
+            options.cluster.driftPollInterval = driftPollInterval > 0 ? .seconds(driftPollInterval) : nil
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in coordinator.owns(key.description) }
             let published: ManagementPlaneCatalog?

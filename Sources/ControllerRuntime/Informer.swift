@@ -9,8 +9,24 @@ import Logging
 /// - 410 Gone (resourceVersion too old) relists, and the difference with the cache becomes events;
 /// - errors, and watches that end at once without an event, back off (100 ms doubling to 30 s,
 ///   reset by a healthy watch: see `ListWatchBackoff`) and retry until the task is cancelled;
-/// - a resync period re-announces every cached object, the backstop for missed work.
+/// - a resync period re-announces every cached object, the backstop for missed work;
+/// - `following` chooses between one watch kept open (changes within moments) and a short watch
+///   every period (changes within the period, no stream open in between: see `Following`).
 public final class Informer: Sendable {
+    /// How the informer follows changes once it has listed.
+    public enum Following: Sendable, Equatable {
+        /// One watch kept open, resumed when it ends: a change arrives within moments.
+        case watching
+        /// Every `period` (±10 %), a watch from the last resourceVersion that the server ends
+        /// after a second: it delivers every change since the previous one (the server keeps
+        /// that history; when it no longer has it, 410 Gone, the informer relists and announces
+        /// the difference). Between two, no request and no stream is open: a fraction of an open
+        /// watch's memory (AsyncHTTPClient's request, an HTTP/2 stream and its buffers, about
+        /// 9 KB each), for kinds whose changes need not be seen at once.
+        case polling(every: Duration)
+    }
+
+
     public let kind: GroupVersionKind
     public let namespace: String?
     public let cache: ObjectCache
@@ -25,6 +41,7 @@ public final class Informer: Sendable {
     private let synced = SyncSignal()
     private let announceInitialList: Bool
     private let onAlive: (@Sendable () async -> Void)?
+    public let following: Following
 
     /// - announceInitialList: whether the objects of the first list reach the handler as
     ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
@@ -39,9 +56,10 @@ public final class Informer: Sendable {
     /// - include: which objects the cache keeps (nil: all). Others are neither kept nor
     ///   announced; one that stops matching is announced as deleted. For objects a selector
     ///   cannot pick, e.g. Secrets by a set of names that changes: a reader that misses asks the API.
+    /// - following: a watch kept open (the default) or one every period (see `Following`).
     public init(
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
-        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, announceInitialList: Bool = true,
+        client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, following: Following = .watching, announceInitialList: Bool = true,
         storage: ObjectCache.Storage = .objects, indexes: [ObjectCache.Index] = [], transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
         fingerprint: (@Sendable (KubeObject) -> String?)? = nil,
         include: (@Sendable (KubeObject) -> Bool)? = nil,
@@ -59,6 +77,7 @@ public final class Informer: Sendable {
         self.labelSelector = labelSelector
         self.client = client
         self.resyncPeriod = resyncPeriod
+        self.following = following
         self.logger = logger
         self.handler = handler
     }
@@ -109,7 +128,10 @@ public final class Informer: Sendable {
             let next: ListWatchCycle.Next
             do {
                 try await listAndWatch(&cycle)
-                next = cycle.watchEnded()
+                switch following {
+                case .watching: next = cycle.watchEnded()
+                case .polling(let period): next = cycle.polled(nextIn: period * Double.random(in: 0.9...1.1))
+                }
             } catch {
                 next = cycle.failed(error)
             }
@@ -137,6 +159,8 @@ public final class Informer: Sendable {
         if cycle.resourceVersion == nil {
             cycle.resourceVersion = try await inChildTask { try await self.listAndAnnounce() }
             cycle.justListed = true
+            // Polling: the list is as fresh as a watch would make it.
+            if case .polling = following { return }
         }
         cycle.progress = WatchProgress(resourceVersion: cycle.resourceVersion!)
         try await watch(&cycle.progress!)
@@ -202,8 +226,8 @@ public final class Informer: Sendable {
     private func openWatch(from resourceVersion: String) async throws -> WatchEvents {
         try await inChildTask { [self] in
             try await client.watch(kind, namespace: namespace, options: WatchOptions(
-                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true, timeoutSeconds: Self.watchTimeout(),
-                holdBookmarks: true))
+                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true,
+                timeoutSeconds: following == .watching ? Self.watchTimeout() : Self.pollingWatchTimeout, holdBookmarks: true))
         }
     }
 
@@ -216,6 +240,10 @@ public final class Informer: Sendable {
     /// clusters). Bookmarks (one a minute per watch) keep the resourceVersion fresh and tell that
     /// the server is there.
     static func watchTimeout() -> Int { Int.random(in: 1800...3600) }
+
+    /// How long the server keeps a polling informer's watch open (seconds): it sends the changes
+    /// it has since the resourceVersion at once; the second is for those made while it answers.
+    static let pollingWatchTimeout = 1
 
     /// A watch event into the cache, and the change it made to the handler.
     @inline(never)

@@ -29,4 +29,7 @@ struct ListWatchBackoff: Sendable {
         failures = 0
         return nil
     }
+
+    /// A polling informer's list or short watch succeeded: the backoff starts over.
+    mutating func pollSucceeded() { failures = 0 }
 }

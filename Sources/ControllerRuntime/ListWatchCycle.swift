@@ -39,6 +39,15 @@ struct ListWatchCycle {
         return .after(delay)
     }
 
+    /// A polling informer's list or watch ended normally: the next watch starts from where this
+    /// one got to, `period` later. (Its watch ends by the server's timeout, a second or so,
+    /// usually with no event: that is the poll working, not a watch failing at once.)
+    mutating func polled(nextIn period: Duration) -> Next {
+        if let progress { resourceVersion = progress.resourceVersion }
+        backoff.pollSucceeded()
+        return .after(period)
+    }
+
     mutating func failed(_ error: any Error) -> Next {
         if error is CancellationError { return .stop }
         if let error = error as? KubernetesError, error.isGone {

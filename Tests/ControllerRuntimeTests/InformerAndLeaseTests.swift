@@ -129,6 +129,44 @@ actor EventLog {
         }
     }
 
+    /// A polling informer: each period a short watch from the last resourceVersion (the server
+    /// ends it after a second), which brings every change since the previous one — additions,
+    /// edits, deletions — and after 410 Gone a relist; no watch stays open in between.
+    @Test func aPollingInformerSeesEveryChangeAtItsNextPollAndHoldsNoWatchOpen() async throws {
+        try await withCluster { cluster, client, logger in
+            _ = try await client.apply(configMap("one", "1"), options: ApplyOptions(fieldManager: "t"))
+            _ = try await client.apply(configMap("gone", "1"), options: ApplyOptions(fieldManager: "t"))
+            let log = EventLog()
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, following: .polling(every: .milliseconds(300)),
+                                    logger: logger) { await log.add($0) }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            let watchesAtSync = await cluster.requestCount(verb: "watch", resource: "configmaps")
+            #expect(watchesAtSync == 0, "the first list is as fresh as a watch would make it")
+
+            _ = try await client.apply(configMap("one", "2"), options: ApplyOptions(fieldManager: "t"))
+            _ = try await client.apply(configMap("two", "1"), options: ApplyOptions(fieldManager: "t"))
+            _ = try await client.delete(Self.configMap, name: "gone", namespace: "default", options: DeleteOptions())
+            try await eventually("the next poll saw every change") {
+                let updated = await log.contains("updated one"), added = await log.contains("added two"), deleted = await log.contains("deleted gone")
+                return updated && added && deleted
+            }
+            #expect(await informer.cache.get(namespace: "default", name: "one")?["data"]["v"] == "2")
+            #expect(await informer.cache.get(namespace: "default", name: "gone") == nil)
+
+            // Each poll is a watch of its own that ends: several by now, where a watching
+            // informer would still hold its first one open.
+            try await eventually("polls repeat") { await cluster.requestCount(verb: "watch", resource: "configmaps") >= 3 }
+
+            // History the server no longer keeps: 410 Gone, a relist, the difference announced.
+            _ = try await client.apply(configMap("three", "1"), options: ApplyOptions(fieldManager: "t"))
+            await cluster.compactHistory()
+            try await eventually("the relist after 410 saw the addition") { await log.contains("added three") }
+            task.cancel()
+            await task.value
+        }
+    }
+
     @Test func onlyOneCandidateLeadsAndTheOtherTakesOverAfterRelease() async throws {
         try await withCluster { _, client, logger in
             actor Leaders {

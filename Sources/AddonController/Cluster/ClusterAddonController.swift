@@ -18,6 +18,10 @@ public final class ClusterAddonController: Sendable {
         public var pollInterval: Duration = .seconds(2)
         /// How often the cluster's API is asked whether it answers (GET /version).
         public var probeInterval: Duration = .seconds(15)
+        /// How often owned objects of kinds without a status (RBAC, ConfigMaps, Secrets,
+        /// Namespaces, classes, webhooks: `OwnedKindPolling`) are checked for drift; nil: they
+        /// are watched like the rest. Watched, each costs an open watch per cluster.
+        public var driftPollInterval: Duration? = .seconds(300)
         /// How long addon changes are gathered before the Cluster's condition is written: an
         /// install moves each addon through several phases, and one write covers a burst.
         public var clusterReportDelay: Duration = .milliseconds(500)
@@ -105,7 +109,7 @@ public final class ClusterAddonController: Sendable {
         let queue = self.queue
         let state = self.state
         let reportDelay = options.clusterReportDelay
-        let owned = OwnedObjects(client: workload, logger: logger, onContact: {
+        let owned = OwnedObjects(client: workload, logger: logger, driftPollInterval: options.driftPollInterval, onContact: {
             // The first answer makes ControlPlaneReachable True: reported with the first addon
             // changes (one coalesced write), not on its own.
             if await state.heard() { await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: reportDelay) }

@@ -9,34 +9,59 @@ import Logging
 /// per reconcile), and a change someone else makes to an owned object — an edit, a deletion —
 /// wakes the reconcile of the addon that owns it within moments. The caches keep what health
 /// reads and a fingerprint of the rest (`ObservedObject`), not whole objects.
+///
+/// Kinds that carry no status health reads are polled rather than watched when a drift poll
+/// interval is set (`OwnedKindPolling`): a change to them wakes the reconcile at the next poll.
+/// Until then, what the cluster answered to the controller's own apply of such an object stands
+/// in for the cache's older copy (`applyEnded`), so that a reconcile meanwhile neither reads the
+/// object again nor finds it missing.
 public actor OwnedObjects {
     private let client: any ObjectReader & ObjectWatcher
     private let logger: Logger
     private let onChange: @Sendable (String) async -> Void
     private let onContact: (@Sendable () async -> Void)?
+    private let driftPollInterval: Duration?
     private var informers: [GroupVersionKind: (informer: Informer, task: Task<Void, Never>)] = [:]
+    /// Answers to our applies of objects of polled kinds, until their kind's next poll.
+    private var answered: [ObjectReference: (kept: KubeObject, fingerprint: String)] = [:]
+    /// Changes polls delivered (a sequence), and which objects changed while applies were in flight.
+    private var delivered: UInt64 = 0
+    private var appliesInFlight = 0
+    private var changedDuringApplies: [ObjectReference: UInt64] = [:]
     private var stopped = false
 
     /// - onContact: the cluster answered (a list or a watch event): see `Informer`'s `onAlive`.
-    public init(client: any ObjectReader & ObjectWatcher, logger: Logger, onContact: (@Sendable () async -> Void)? = nil,
-                onChange: @escaping @Sendable (_ addon: String) async -> Void) {
+    /// - driftPollInterval: how often kinds without a status are polled (nil: every kind is
+    ///   watched); see `OwnedKindPolling`.
+    public init(client: any ObjectReader & ObjectWatcher, logger: Logger, driftPollInterval: Duration? = nil,
+                onContact: (@Sendable () async -> Void)? = nil, onChange: @escaping @Sendable (_ addon: String) async -> Void) {
         self.onContact = onContact
         self.client = client
         self.logger = logger
+        self.driftPollInterval = driftPollInterval
         self.onChange = onChange
     }
 
-    /// Starts watching these kinds (those not watched yet) and waits until their caches are filled.
-    public func watch(_ kinds: Set<GroupVersionKind>) async {
+    /// Starts following these kinds (those not followed yet, and polled ones a health rule now
+    /// names) and waits until their caches are filled.
+    /// - ruleKinds: kinds a health rule names: watched even when statusless.
+    public func watch(_ kinds: Set<GroupVersionKind>, ruleKinds: Set<GroupKind> = []) async {
         guard !stopped else { return }
         var started: [Informer] = []
-        for kind in kinds.sorted() where informers[kind] == nil {
+        for kind in kinds.sorted() {
+            let following = OwnedKindPolling.following(kind.groupKind, interval: driftPollInterval, ruleKinds: ruleKinds)
+            if let existing = informers[kind] {
+                // Polled until now and named by a health rule since: watched from now on.
+                guard existing.informer.following != following, following == .watching else { continue }
+                existing.task.cancel()
+            }
             let onChange = self.onChange
             let informer = Informer(
                 kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
-                client: client, resyncPeriod: nil, storage: .compact, transform: ObservedObject.kept,
+                client: client, resyncPeriod: nil, following: following, storage: .compact, transform: ObservedObject.kept,
                 fingerprint: ObservedObject.contentFingerprint(of:), onAlive: onContact, logger: logger
-            ) { event in
+            ) { [weak self] event in
+                if case .polling = following { await self?.polledChange(of: event.object) }
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
             let task = Task { await informer.run() }
@@ -48,10 +73,45 @@ public actor OwnedObjects {
         for informer in started { _ = await informer.waitForSync(timeout: .seconds(10)) }
     }
 
+    /// An apply is about to be sent: the mark to hand to `applyEnded` with its answers.
+    public func applyStarting() -> UInt64 {
+        appliesInFlight += 1
+        return delivered
+    }
+
+    /// An apply ended (`answers`: what the cluster answered, empty when it failed). For objects
+    /// of polled kinds, the answer stands in for the cache's copy until the kind's next poll
+    /// delivers a change of the object (ours or a later one). An object of which a poll delivered
+    /// a change since `mark` is left to the cache: that change may be newer than the answer (a
+    /// deletion right after the apply, say). An answer the cache already agrees with (an apply
+    /// that changed nothing) is not kept. Objects of watched kinds are left to their watch.
+    public func applyEnded(since mark: UInt64, answers: [KubeObject]) async {
+        for object in answers {
+            guard let informer = informers[object.groupVersionKind]?.informer, case .polling = informer.following else { continue }
+            let fingerprint = ObservedObject.contentFingerprint(of: object)
+            let cached = await informer.cache.fingerprint(namespace: object.namespace, name: object.name)
+            if cached == fingerprint || (changedDuringApplies[object.reference] ?? 0) > mark {
+                answered.removeValue(forKey: object.reference)
+            } else {
+                answered[object.reference] = (ObservedObject.kept(object), fingerprint)
+            }
+        }
+        appliesInFlight -= 1
+        if appliesInFlight == 0 { changedDuringApplies.removeAll() }
+    }
+
+    /// A poll delivered a change of `object`: the cache knows it from now on.
+    private func polledChange(of object: KubeObject) {
+        delivered += 1
+        answered.removeValue(forKey: object.reference)
+        if appliesInFlight > 0 { changedDuringApplies[object.reference] = delivered }
+    }
+
     /// The object as last seen, when its kind is watched; `.notWatched` otherwise. What the
     /// cache keeps of it (`ObservedObject.kept`): what health reads, not the whole object.
     public func lookup(_ kind: GroupVersionKind, namespace: String?, name: String) async -> Lookup {
         guard let informer = await syncedInformer(for: kind) else { return .notWatched }
+        if let answer = answered[ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)] { return .found(answer.kept) }
         if let object = await informer.cache.get(namespace: namespace, name: name) { return .found(object) }
         return .missing
     }
@@ -59,13 +119,17 @@ public actor OwnedObjects {
     /// The fingerprint of the object's content as last seen (`ObservedObject.contentFingerprint`;
     /// nil: not watched, not synced, or missing), without decoding it.
     public func contentFingerprint(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
-        await syncedInformer(for: kind)?.cache.fingerprint(namespace: namespace, name: name)
+        guard let informer = await syncedInformer(for: kind) else { return nil }
+        if let answer = answered[ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)] { return answer.fingerprint }
+        return await informer.cache.fingerprint(namespace: namespace, name: name)
     }
 
     /// The resourceVersion of the object as last seen (nil: not watched, not synced, or missing),
     /// without decoding it.
     public func resourceVersion(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
-        await syncedInformer(for: kind)?.cache.resourceVersion(namespace: namespace, name: name)
+        guard let informer = await syncedInformer(for: kind) else { return nil }
+        if let answer = answered[ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)] { return answer.kept.resourceVersion }
+        return await informer.cache.resourceVersion(namespace: namespace, name: name)
     }
 
     /// The informer of this kind (or of another version of it) once its first list is in.
@@ -83,9 +147,13 @@ public actor OwnedObjects {
 
     public var watchedKinds: Set<GroupVersionKind> { Set(informers.keys) }
 
+    /// How each followed kind is followed: watched, or polled (see `OwnedKindPolling`).
+    public var following: [GroupVersionKind: Informer.Following] { informers.mapValues(\.informer.following) }
+
     public func stop() {
         stopped = true
         for (_, entry) in informers { entry.task.cancel() }
         informers.removeAll()
+        answered.removeAll()
     }
 }

@@ -182,7 +182,7 @@ public struct ClusterAddonReconciler: Reconciler {
             let upToDate = inventory?.hash == rendered.hash && inventory?.version == wanted.version.description
             var intact = false
             if upToDate, let inventory {
-                await owned.watch(Set(inventory.members.map(\.groupVersionKind)))
+                await owned.watch(Set(inventory.members.map(\.groupVersionKind)), ruleKinds: Self.ruleKinds(rendered))
                 intact = try await isIntact(objects, addon: addon)
             }
             if !(upToDate && intact) {
@@ -250,11 +250,27 @@ public struct ClusterAddonReconciler: Reconciler {
         return health.recheckIn.map { .requeue(after: .milliseconds(Int64((min($0, 86_400) * 1000).rounded(.up)) + 1000)) } ?? .done
     }
 
+    /// Kinds a health rule of the addon names: watched even when they carry no status.
+    static func ruleKinds(_ rendered: RenderedAddon) -> Set<GroupKind> {
+        Set(rendered.healthRules.map(\.target.groupKind))
+    }
+
     /// Applies, then — only when every object applied — prunes what the previous version had
     /// and this one has not, and records the new inventory.
     private func applyAndPrune(_ objects: [KubeObject], rendered: RenderedAddon, wanted: DesiredAddon, previous: Inventory?, cluster: KubeObject) async throws -> AddonApplier.Outcome {
         let applier = AddonApplier(client: workload, logger: logger)
-        let outcome = try await applier.apply(objects, addon: wanted.name, policy: wanted.definition.conflictPolicy)
+        let mark = await owned.applyStarting()
+        let outcome: AddonApplier.Outcome
+        do {
+            outcome = try await applier.apply(objects, addon: wanted.name, policy: wanted.definition.conflictPolicy)
+        } catch {
+            await owned.applyEnded(since: mark, answers: [])
+            throw error
+        }
+        // Kinds polled rather than watched learn of this apply from its answers until their next
+        // poll (new kinds are followed from here: their first list finds the objects).
+        await owned.watch(Set(objects.map(\.groupVersionKind)), ruleKinds: Self.ruleKinds(rendered))
+        await owned.applyEnded(since: mark, answers: outcome.applied)
         metrics.recordApply(objects: outcome.applied.count)
         // The applier answers phase by phase (namespaces and CRDs first): match answers to the
         // rendered objects by identity, never by position.
@@ -283,7 +299,7 @@ public struct ClusterAddonReconciler: Reconciler {
         }
         try await inventories.save(inventory)
         await state.setInventory(inventory, for: wanted.name)
-        await owned.watch(Set(inventory.members.map(\.groupVersionKind)))
+        await owned.watch(Set(inventory.members.map(\.groupVersionKind)), ruleKinds: Self.ruleKinds(rendered))
 
         let verb = previous == nil ? "Installed" : (previous?.version == wanted.version.description ? "Reapplied" : "Upgraded")
         var message = "\(wanted.name) \(wanted.version): applied \(outcome.applied.count) objects"
