@@ -1,6 +1,7 @@
 import KubernetesClient
 import KubernetesModel
 import Logging
+import Synchronization
 
 /// Keeps an `ObjectCache` in step with the API server for one kind (list, then watch from the
 /// list's resourceVersion) and tells a handler what changed.
@@ -18,7 +19,7 @@ public final class Informer: Sendable {
         /// One watch kept open, resumed when it ends: a change arrives within moments.
         case watching
         /// Every `period` (±10 %), a watch from the last resourceVersion that the server ends
-        /// after a second: it delivers every change since the previous one (the server keeps
+        /// after a few seconds: it delivers every change since the previous one (the server keeps
         /// that history; when it no longer has it, 410 Gone, the informer relists and announces
         /// the difference). Between two, no request and no stream is open: a fraction of an open
         /// watch's memory (AsyncHTTPClient's request, an HTTP/2 stream and its buffers, about
@@ -42,6 +43,10 @@ public final class Informer: Sendable {
     private let announceInitialList: Bool
     private let onAlive: (@Sendable () async -> Void)?
     public let following: Following
+    /// Polling: how many polls (a list counts as one) have begun, and the number of the last
+    /// one that completed (see `lastCompletedPoll`).
+    private let pollsBegun = Atomic<UInt64>(0)
+    private let completedPoll = Atomic<UInt64>(0)
 
     /// - announceInitialList: whether the objects of the first list reach the handler as
     ///   `.added` (true), or only fill the cache (false: for handlers that react to changes
@@ -89,6 +94,14 @@ public final class Informer: Sendable {
 
     public var hasSynced: Bool { get async { await synced.isSet } }
 
+    /// Polling: the number of the poll under way or last begun (a relist counts as one).
+    public var latestPoll: UInt64 { pollsBegun.load(ordering: .acquiring) }
+
+    /// Polling: the number of the last poll that completed. Whatever changed before a poll
+    /// began is in the cache once it has completed: a write answered while poll `n` was the
+    /// latest (`latestPoll`) is in the cache, or superseded there, once `lastCompletedPoll > n`.
+    public var lastCompletedPoll: UInt64 { completedPoll.load(ordering: .acquiring) }
+
     /// Waits until the first list has filled the cache, at most `timeout`; returns whether it has.
     public func waitForSync(timeout: Duration) async -> Bool {
         await withTaskGroup(of: Bool.self) { group in
@@ -123,14 +136,18 @@ public final class Informer: Sendable {
     }
 
     private func listAndWatchLoop() async {
-        var cycle = ListWatchCycle(kind: kind, logger: logger)
+        var pollPeriod: Duration? = nil
+        if case .polling(let period) = following { pollPeriod = period }
+        var cycle = ListWatchCycle(kind: kind, pollPeriod: pollPeriod, logger: logger)
         while !Task.isCancelled {
             let next: ListWatchCycle.Next
             do {
                 try await listAndWatch(&cycle)
                 switch following {
                 case .watching: next = cycle.watchEnded()
-                case .polling(let period): next = cycle.polled(nextIn: period * Double.random(in: 0.9...1.1))
+                case .polling(let period):
+                    completedPoll.store(cycle.poll, ordering: .releasing)
+                    next = cycle.polled(nextIn: period * Double.random(in: 0.9...1.1))
                 }
             } catch {
                 next = cycle.failed(error)
@@ -156,6 +173,7 @@ public final class Informer: Sendable {
     private func listAndWatch(_ cycle: inout ListWatchCycle) async throws {
         cycle.justListed = false
         cycle.progress = nil
+        if case .polling = following { cycle.poll = pollsBegun.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue }
         if cycle.resourceVersion == nil {
             cycle.resourceVersion = try await inChildTask { try await self.listAndAnnounce() }
             cycle.justListed = true
@@ -242,8 +260,11 @@ public final class Informer: Sendable {
     static func watchTimeout() -> Int { Int.random(in: 1800...3600) }
 
     /// How long the server keeps a polling informer's watch open (seconds): it sends the changes
-    /// it has since the resourceVersion at once; the second is for those made while it answers.
-    static let pollingWatchTimeout = 1
+    /// it has since the resourceVersion at once, and a bookmark 2 s before the deadline (as
+    /// kube-apiserver's watch cache does; none with a deadline closer than that), which moves the
+    /// resourceVersion of a kind that did not change forward, so that the next poll does not ask
+    /// for history the server has compacted (410 Gone, a relist).
+    static let pollingWatchTimeout = 5
 
     /// A watch event into the cache, and the change it made to the handler.
     @inline(never)

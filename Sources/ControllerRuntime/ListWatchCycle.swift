@@ -23,9 +23,13 @@ struct ListWatchCycle {
     var justListed = false
     /// How far this cycle's watch got (nil: it never started).
     var progress: WatchProgress?
+    /// Polling: the period between two polls, and the number of this cycle's poll.
+    let pollPeriod: Duration?
+    var poll: UInt64 = 0
 
-    init(kind: GroupVersionKind, logger: Logger) {
+    init(kind: GroupVersionKind, pollPeriod: Duration? = nil, logger: Logger) {
         self.kind = kind
+        self.pollPeriod = pollPeriod
         self.logger = logger
     }
 
@@ -40,8 +44,8 @@ struct ListWatchCycle {
     }
 
     /// A polling informer's list or watch ended normally: the next watch starts from where this
-    /// one got to, `period` later. (Its watch ends by the server's timeout, a second or so,
-    /// usually with no event: that is the poll working, not a watch failing at once.)
+    /// one got to, `period` later. (Its watch ends by the server's timeout, a few seconds,
+    /// usually with a bookmark only: that is the poll working, not a watch failing at once.)
     mutating func polled(nextIn period: Duration) -> Next {
         if let progress { resourceVersion = progress.resourceVersion }
         backoff.pollSucceeded()
@@ -59,7 +63,12 @@ struct ListWatchCycle {
         // A watch that failed after working resumes where it got to, and its failure counts as
         // the first of a new series.
         let delay: Duration
-        if let progress {
+        if let progress, let pollPeriod {
+            // A poll's watch lasts seconds by design, which would pass for a healthy watch and
+            // reset the backoff: a failed poll waits for the next period instead.
+            resourceVersion = progress.resourceVersion
+            delay = pollPeriod
+        } else if let progress {
             resourceVersion = progress.resourceVersion
             delay = backoff.watchFailed(lasted: progress.open, events: progress.delivered)
         } else {

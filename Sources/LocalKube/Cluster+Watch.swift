@@ -46,12 +46,21 @@ extension LocalKubeCluster {
         watchers[id]?.timer = Task { [weak self] in
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: timeout)
+            // As kube-apiserver's watch cache: a bookmark every interval and one 2 s before the
+            // deadline (none when the deadline is closer than that), so that a client's next
+            // watch resumes from a fresh resourceVersion even where nothing changed.
+            let preTimeout = deadline.advanced(by: .seconds(-2))
+            var preTimeoutDue = bookmarks && clock.now < preTimeout
             while clock.now < deadline {
                 // Without bookmarks the task only wakes at the deadline.
-                let next = bookmarks ? min(deadline, clock.now.advanced(by: interval)) : deadline
+                var next = bookmarks ? min(deadline, clock.now.advanced(by: interval)) : deadline
+                if preTimeoutDue { next = min(next, preTimeout) }
                 do { try await clock.sleep(until: next) } catch { break }
                 guard let self, await self.watchIsOpen(id) else { return }
-                if clock.now < deadline, bookmarks { await self.sendBookmark(id) }
+                if clock.now < deadline, bookmarks {
+                    if clock.now >= preTimeout { preTimeoutDue = false }
+                    await self.sendBookmark(id)
+                }
             }
             await self?.endWatch(id)
         }

@@ -114,10 +114,8 @@ final class ControllerHarness: Sendable {
         options.probeInterval = .milliseconds(300)
         options.clusterReportDelay = .milliseconds(50)
         options.resyncPeriod = .seconds(3600)
-        // Every kind watched: the tests written for prompt drift correction. Polled kinds
-        // (the production default) have their own tests (`DriftPollingTests`); polled every
-        // second or two in every test, a debug build's fleet tests saturated the machine.
-        options.driftPollInterval = nil
+        // Every kind watched, the default. Polled kinds (`--drift-poll-interval`) have their own
+        // tests (`DriftPollingTests`).
         return options
     }
 

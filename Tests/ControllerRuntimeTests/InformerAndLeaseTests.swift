@@ -137,7 +137,7 @@ actor EventLog {
             _ = try await client.apply(configMap("one", "1"), options: ApplyOptions(fieldManager: "t"))
             _ = try await client.apply(configMap("gone", "1"), options: ApplyOptions(fieldManager: "t"))
             let log = EventLog()
-            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, following: .polling(every: .milliseconds(300)),
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, following: .polling(every: .seconds(1)),
                                     logger: logger) { await log.add($0) }
             let task = Task { await informer.run() }
             await informer.waitForSync()
@@ -154,14 +154,23 @@ actor EventLog {
             #expect(await informer.cache.get(namespace: "default", name: "one")?["data"]["v"] == "2")
             #expect(await informer.cache.get(namespace: "default", name: "gone") == nil)
 
-            // Each poll is a watch of its own that ends: several by now, where a watching
-            // informer would still hold its first one open.
-            try await eventually("polls repeat") { await cluster.requestCount(verb: "watch", resource: "configmaps") >= 3 }
+            // Each poll is a watch of its own that the server ends (after its pre-timeout
+            // bookmark): between two, none is open, where a watching informer keeps one.
+            try await eventually("a poll's watch ended", timeout: .seconds(30)) {
+                let watches = await cluster.requestCount(verb: "watch", resource: "configmaps")
+                let open = await cluster.openWatchCount
+                return watches >= 1 && open == 0
+            }
 
-            // History the server no longer keeps: 410 Gone, a relist, the difference announced.
+            // History the server no longer keeps, between two polls: the next one gets 410 Gone,
+            // relists and announces the difference.
+            let listsBefore = await cluster.requestCount(verb: "list", resource: "configmaps")
             _ = try await client.apply(configMap("three", "1"), options: ApplyOptions(fieldManager: "t"))
             await cluster.compactHistory()
-            try await eventually("the relist after 410 saw the addition") { await log.contains("added three") }
+            try await eventually("the relist after 410 saw the addition", timeout: .seconds(30)) { await log.contains("added three") }
+            #expect(await cluster.requestCount(verb: "list", resource: "configmaps") > listsBefore)
+            // One poll per period and watch, not a loop: a handful of watches by now.
+            #expect(await cluster.requestCount(verb: "watch", resource: "configmaps") <= 6)
             task.cancel()
             await task.value
         }

@@ -9,10 +9,10 @@ import Testing
 @Suite struct ListWatchCycleTests {
     static let kind = GroupVersionKind(group: "apps", version: "v1", kind: "Deployment")
 
-    static func cycle(resourceVersion: String? = "10", justListed: Bool = false, progress: WatchProgress? = nil) -> ListWatchCycle {
+    static func cycle(resourceVersion: String? = "10", justListed: Bool = false, progress: WatchProgress? = nil, pollPeriod: Duration? = nil) -> ListWatchCycle {
         var logger = Logger(label: "test")
         logger.logLevel = .critical  // the cycle logs its warnings; not wanted in the test output
-        var cycle = ListWatchCycle(kind: kind, logger: logger)
+        var cycle = ListWatchCycle(kind: kind, pollPeriod: pollPeriod, logger: logger)
         cycle.resourceVersion = resourceVersion
         cycle.justListed = justListed
         cycle.progress = progress
@@ -22,6 +22,26 @@ import Testing
     /// A watch that opened a minute ago and delivered `events`, having got to `rv`.
     static func worked(to rv: String, events: Int = 3) -> WatchProgress {
         WatchProgress(resourceVersion: rv, delivered: events, opened: .now - .seconds(60))
+    }
+
+    /// Polling: a poll that ended waits for the next period and resumes where it got to; a
+    /// poll's watch that failed after its few seconds (long enough to pass for a healthy watch)
+    /// also waits for the next period, never the 100 ms of a reset backoff; a list that fails
+    /// backs off as any; 410 Gone relists at once.
+    @Test func aPollWaitsForTheNextPeriodWhetherItEndedOrFailed() {
+        var cycle = Self.cycle(progress: WatchProgress(resourceVersion: "12", delivered: 1, opened: .now - .seconds(5)), pollPeriod: .seconds(300))
+        #expect(cycle.polled(nextIn: .seconds(290)) == .after(.seconds(290)))
+        #expect(cycle.resourceVersion == "12")
+        for _ in 0..<3 {
+            cycle.progress = WatchProgress(resourceVersion: "13", delivered: 0, opened: .now - .seconds(5))
+            #expect(cycle.failed(KubernetesError(kind: .unreachable)) == .after(.seconds(300)))
+            #expect(cycle.resourceVersion == "13")
+        }
+        cycle.progress = nil
+        #expect(cycle.failed(KubernetesError(kind: .unreachable)) == .after(.milliseconds(100)))
+        cycle.progress = WatchProgress(resourceVersion: "13", opened: .now)
+        #expect(cycle.failed(KubernetesError(kind: .gone)) == .now)
+        #expect(cycle.resourceVersion == nil)
     }
 
     @Test func aHealthyWatchThatEndedResumesAtOnceFromWhereItGot() {

@@ -92,6 +92,23 @@ import Testing
         }
     }
 
+    /// kube-apiserver's watch cache sends a bookmark 2 s before a watch's deadline (and none when
+    /// the deadline is closer than that), whatever its bookmark interval: a short watch resumes
+    /// from a fresh resourceVersion even where nothing changed.
+    @Test func aBookmarkComesTwoSecondsBeforeTheDeadline() async throws {
+        try await LocalKubeFixture.with(settings: ClusterSettings(bookmarkInterval: .seconds(600))) { f in
+            let list = try await f.get("/api/v1/namespaces")
+            let rv = try #require(list.body["metadata"]["resourceVersion"].stringValue)
+            _ = try await f.createNamespace("later")
+            let events = try await f.watch("/api/v1/namespaces", query: ["resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": "3"])
+            #expect(events.map { $0["type"].stringValue ?? "" } == ["ADDED", "BOOKMARK"])
+            let current = try await f.get("/api/v1/namespaces").body["metadata"]["resourceVersion"]
+            #expect(events.last?["object"]["metadata"]["resourceVersion"] == current)
+            let short = try await f.watch("/api/v1/namespaces", query: ["resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": "1"])
+            #expect(short.map { $0["type"].stringValue ?? "" } == ["ADDED"])
+        }
+    }
+
     @Test func droppedWatchesEnd() async throws {
         try await LocalKubeFixture.with { f in
             async let watched = f.watch("/api/v1/namespaces", query: ["timeoutSeconds": "60"])

@@ -19,9 +19,11 @@ public final class ClusterAddonController: Sendable {
         /// How often the cluster's API is asked whether it answers (GET /version).
         public var probeInterval: Duration = .seconds(15)
         /// How often owned objects of kinds without a status (RBAC, ConfigMaps, Secrets,
-        /// Namespaces, classes, webhooks: `OwnedKindPolling`) are checked for drift; nil: they
-        /// are watched like the rest. Watched, each costs an open watch per cluster.
-        public var driftPollInterval: Duration? = .seconds(300)
+        /// Namespaces, classes, webhooks: `OwnedKindPolling`) are checked for drift; nil (the
+        /// default): they are watched like the rest, each kind an open watch per cluster.
+        /// Polling them saved about 50 MB at 1000 clusters but cost more CPU than it saved (see
+        /// Benchmarks/README.md, "drift polling"), hence not the default.
+        public var driftPollInterval: Duration?
         /// How long addon changes are gathered before the Cluster's condition is written: an
         /// install moves each addon through several phases, and one write covers a burst.
         public var clusterReportDelay: Duration = .milliseconds(500)

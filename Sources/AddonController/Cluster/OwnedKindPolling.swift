@@ -1,14 +1,15 @@
 import ControllerRuntime
 import KubernetesModel
 
-/// Which kinds of owned objects a cluster's controller polls rather than watches. A watch kept
-/// open costs the manager some 9 KB for as long as the cluster runs (AsyncHTTPClient's request,
-/// an HTTP/2 stream, their buffers) and the API server a stream; the default addons own objects
-/// of some twenty kinds per cluster, most of which carry no status: RBAC, ConfigMaps, Secrets,
-/// Namespaces, classes, webhooks. For those a change matters only as drift (an edit or a
-/// deletion to undo), and drift found within a few minutes is what most addon managers offer
-/// (Flux checks every ten). Kinds health reads — workloads, Services, CRDs, and any a catalog's
-/// health rule names — stay watched, so that health flows back within moments.
+/// Which kinds of owned objects a cluster's controller polls rather than watches, when a drift
+/// poll interval is set (`ClusterAddonController.Options.driftPollInterval`; off by default). A
+/// watch kept open costs the manager some 9 KB for as long as the cluster runs (AsyncHTTPClient's
+/// request, an HTTP/2 stream, their buffers) and the API server a stream; the default addons own
+/// objects of some twenty kinds per cluster, most of which carry no status: RBAC, ConfigMaps,
+/// Secrets, Namespaces, classes, webhooks. For those a change matters only as drift (an edit or a
+/// deletion to undo), which a poll finds within its interval (Flux checks every ten minutes).
+/// Kinds health reads — workloads, Services, CRDs, and any a catalog's health rule names — stay
+/// watched, so that health flows back within moments.
 public enum OwnedKindPolling {
     /// Kinds without a status that health reads (`KindHealth` judges them by existence and
     /// deletion only).

@@ -12,20 +12,22 @@ import Logging
 ///
 /// Kinds that carry no status health reads are polled rather than watched when a drift poll
 /// interval is set (`OwnedKindPolling`): a change to them wakes the reconcile at the next poll.
-/// Until then, what the cluster answered to the controller's own apply of such an object stands
-/// in for the cache's older copy (`applyEnded`), so that a reconcile meanwhile neither reads the
-/// object again nor finds it missing.
+/// Until a poll that began after the controller's own apply of such an object has completed,
+/// what the cluster answered to the apply stands in for the cache's older copy (`applyEnded`), so
+/// that a reconcile meanwhile neither reads the object again nor finds it missing.
 public actor OwnedObjects {
     private let client: any ObjectReader & ObjectWatcher
     private let logger: Logger
     private let onChange: @Sendable (String) async -> Void
     private let onContact: (@Sendable () async -> Void)?
     private let driftPollInterval: Duration?
-    private var informers: [GroupVersionKind: (informer: Informer, task: Task<Void, Never>)] = [:]
+    /// Each followed kind's informer, its task, and `sequence` when it started.
+    private var informers: [GroupVersionKind: (informer: Informer, task: Task<Void, Never>, since: UInt64)] = [:]
     /// Answers to our applies of objects of polled kinds, until their kind's next poll.
-    private var answered: [ObjectReference: (kept: KubeObject, fingerprint: String)] = [:]
-    /// Changes polls delivered (a sequence), and which objects changed while applies were in flight.
-    private var delivered: UInt64 = 0
+    private var answered: [ObjectReference: Answer] = [:]
+    /// Counts informers started and changes polls delivered; which objects changed while
+    /// applies were in flight, as of when.
+    private var sequence: UInt64 = 0
     private var appliesInFlight = 0
     private var changedDuringApplies: [ObjectReference: UInt64] = [:]
     private var stopped = false
@@ -43,7 +45,7 @@ public actor OwnedObjects {
     }
 
     /// Starts following these kinds (those not followed yet, and polled ones a health rule now
-    /// names) and waits until their caches are filled.
+    /// names: watched from then on, never polled again) and waits until their caches are filled.
     /// - ruleKinds: kinds a health rule names: watched even when statusless.
     public func watch(_ kinds: Set<GroupVersionKind>, ruleKinds: Set<GroupKind> = []) async {
         guard !stopped else { return }
@@ -54,6 +56,7 @@ public actor OwnedObjects {
                 // Polled until now and named by a health rule since: watched from now on.
                 guard existing.informer.following != following, following == .watching else { continue }
                 existing.task.cancel()
+                answered = answered.filter { $0.key.groupKind != kind.groupKind }
             }
             let onChange = self.onChange
             let informer = Informer(
@@ -65,7 +68,8 @@ public actor OwnedObjects {
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
             let task = Task { await informer.run() }
-            informers[kind] = (informer, task)
+            sequence += 1
+            informers[kind] = (informer, task, sequence)
             started.append(informer)
         }
         // A kind whose list keeps failing (not served yet) must not hold the reconcile: health
@@ -76,24 +80,31 @@ public actor OwnedObjects {
     /// An apply is about to be sent: the mark to hand to `applyEnded` with its answers.
     public func applyStarting() -> UInt64 {
         appliesInFlight += 1
-        return delivered
+        return sequence
     }
 
     /// An apply ended (`answers`: what the cluster answered, empty when it failed). For objects
-    /// of polled kinds, the answer stands in for the cache's copy until the kind's next poll
-    /// delivers a change of the object (ours or a later one). An object of which a poll delivered
-    /// a change since `mark` is left to the cache: that change may be newer than the answer (a
-    /// deletion right after the apply, say). An answer the cache already agrees with (an apply
-    /// that changed nothing) is not kept. Objects of watched kinds are left to their watch.
+    /// of polled kinds, the answer stands in for the cache's copy until a poll that began after
+    /// it has completed (the cache then has it, or something newer), or until a poll delivers a
+    /// change of the object. An object of which a poll delivered a change since `mark` may have
+    /// changed after the answer (a deletion right after the apply, say): until the next poll it
+    /// is read rather than taken from the cache or the answer. An answer the cache already
+    /// agrees with (an apply that changed nothing) is not kept. Watched kinds are left to their
+    /// watch.
     public func applyEnded(since mark: UInt64, answers: [KubeObject]) async {
         for object in answers {
-            guard let informer = informers[object.groupVersionKind]?.informer, case .polling = informer.following else { continue }
+            // A kind followed only since the apply began listed after the answers: its cache is newer.
+            guard let (informer, _, since) = informers[object.groupVersionKind], case .polling = informer.following, since <= mark else { continue }
             let fingerprint = ObservedObject.contentFingerprint(of: object)
             let cached = await informer.cache.fingerprint(namespace: object.namespace, name: object.name)
-            if cached == fingerprint || (changedDuringApplies[object.reference] ?? 0) > mark {
+            // (The kind may have become watched meanwhile.)
+            guard informers[object.groupVersionKind]?.informer === informer else { continue }
+            if (changedDuringApplies[object.reference] ?? 0) > mark {
+                answered[object.reference] = Answer(object: nil, fingerprint: nil, poll: informer.latestPoll)
+            } else if cached == fingerprint {
                 answered.removeValue(forKey: object.reference)
             } else {
-                answered[object.reference] = (ObservedObject.kept(object), fingerprint)
+                answered[object.reference] = Answer(object: ObservedObject.kept(object), fingerprint: fingerprint, poll: informer.latestPoll)
             }
         }
         appliesInFlight -= 1
@@ -102,34 +113,71 @@ public actor OwnedObjects {
 
     /// A poll delivered a change of `object`: the cache knows it from now on.
     private func polledChange(of object: KubeObject) {
-        delivered += 1
+        sequence += 1
         answered.removeValue(forKey: object.reference)
-        if appliesInFlight > 0 { changedDuringApplies[object.reference] = delivered }
+        if appliesInFlight > 0 { changedDuringApplies[object.reference] = sequence }
     }
 
-    /// The object as last seen, when its kind is watched; `.notWatched` otherwise. What the
-    /// cache keeps of it (`ObservedObject.kept`): what health reads, not the whole object.
+    /// What an apply's answer says of an object of a polled kind, while it still stands in for
+    /// the cache (see `applyEnded`).
+    private struct Answer {
+        /// The object as the cache would keep it; nil: unsettled, read it.
+        var object: KubeObject?
+        var fingerprint: String?
+        /// The informer's latest poll when the answer was kept.
+        var poll: UInt64
+    }
+
+    private enum Seen {
+        case cache(Informer)
+        case answer(Answer)
+    }
+
+    /// Where an object's state is to be taken from: an apply's answer still standing, or the
+    /// cache (nil: the kind is not followed, or not synced yet).
+    private func seen(_ kind: GroupVersionKind, namespace: String?, name: String) async -> Seen? {
+        guard let informer = await syncedInformer(for: kind) else { return nil }
+        let reference = ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)
+        guard case .polling = informer.following, let answer = answered[reference] else { return .cache(informer) }
+        if informer.lastCompletedPoll > answer.poll {
+            answered.removeValue(forKey: reference)
+            return .cache(informer)
+        }
+        return .answer(answer)
+    }
+
+    /// The object as last seen, when its kind is followed (watched or polled) and synced;
+    /// `.notWatched` otherwise, or while an object of a polled kind is unsettled (read it). What
+    /// the cache keeps of it (`ObservedObject.kept`): what health reads, not the whole object;
+    /// for a polled kind, the answer to our last apply of it until the next poll.
     public func lookup(_ kind: GroupVersionKind, namespace: String?, name: String) async -> Lookup {
-        guard let informer = await syncedInformer(for: kind) else { return .notWatched }
-        if let answer = answered[ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)] { return .found(answer.kept) }
-        if let object = await informer.cache.get(namespace: namespace, name: name) { return .found(object) }
-        return .missing
+        switch await seen(kind, namespace: namespace, name: name) {
+        case nil: return .notWatched
+        case .answer(let answer): return answer.object.map { .found($0) } ?? .notWatched
+        case .cache(let informer):
+            if let object = await informer.cache.get(namespace: namespace, name: name) { return .found(object) }
+            return .missing
+        }
     }
 
     /// The fingerprint of the object's content as last seen (`ObservedObject.contentFingerprint`;
-    /// nil: not watched, not synced, or missing), without decoding it.
+    /// nil: not followed, not synced, missing, or unsettled), without decoding it.
     public func contentFingerprint(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
-        guard let informer = await syncedInformer(for: kind) else { return nil }
-        if let answer = answered[ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)] { return answer.fingerprint }
-        return await informer.cache.fingerprint(namespace: namespace, name: name)
+        switch await seen(kind, namespace: namespace, name: name) {
+        case nil: return nil
+        case .answer(let answer): return answer.fingerprint
+        case .cache(let informer): return await informer.cache.fingerprint(namespace: namespace, name: name)
+        }
     }
 
-    /// The resourceVersion of the object as last seen (nil: not watched, not synced, or missing),
-    /// without decoding it.
+    /// The resourceVersion of the object as last seen (nil: not followed, not synced, missing,
+    /// or unsettled), without decoding it.
     public func resourceVersion(_ kind: GroupVersionKind, namespace: String?, name: String) async -> String? {
-        guard let informer = await syncedInformer(for: kind) else { return nil }
-        if let answer = answered[ObjectReference(groupKind: kind.groupKind, namespace: namespace, name: name)] { return answer.kept.resourceVersion }
-        return await informer.cache.resourceVersion(namespace: namespace, name: name)
+        switch await seen(kind, namespace: namespace, name: name) {
+        case nil: return nil
+        case .answer(let answer): return answer.object?.resourceVersion
+        case .cache(let informer): return await informer.cache.resourceVersion(namespace: namespace, name: name)
+        }
     }
 
     /// The informer of this kind (or of another version of it) once its first list is in.
