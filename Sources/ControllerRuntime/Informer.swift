@@ -97,8 +97,9 @@ public final class Informer: Sendable {
     /// Polling: the number of the poll under way or last begun (a relist counts as one).
     public var latestPoll: UInt64 { pollsBegun.load(ordering: .acquiring) }
 
-    /// Polling: the number of the last poll that completed. Whatever changed before a poll
-    /// began is in the cache once it has completed: a write answered while poll `n` was the
+    /// Polling: the number of the last poll that completed (a list, or a watch the server kept
+    /// open to its deadline). Whatever changed before a poll began is in the cache once it has
+    /// completed: a write answered while poll `n` was the
     /// latest (`latestPoll`) is in the cache, or superseded there, once `lastCompletedPoll > n`.
     public var lastCompletedPoll: UInt64 { completedPoll.load(ordering: .acquiring) }
 
@@ -146,7 +147,12 @@ public final class Informer: Sendable {
                 switch following {
                 case .watching: next = cycle.watchEnded()
                 case .polling(let period):
-                    completedPoll.store(cycle.poll, ordering: .releasing)
+                    // A list, or a watch the server kept to its deadline (past its pre-timeout
+                    // bookmark): not one it closed early (a slow watcher dropped, a shutdown),
+                    // which may not have reached the latest changes.
+                    if cycle.progress.map({ $0.open >= .seconds(Self.pollingWatchTimeout - 2) }) ?? true {
+                        completedPoll.store(cycle.poll, ordering: .releasing)
+                    }
                     next = cycle.polled(nextIn: period * Double.random(in: 0.9...1.1))
                 }
             } catch {

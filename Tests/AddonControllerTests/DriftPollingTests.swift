@@ -139,10 +139,25 @@ struct OwnedKindPollingTests {
             let mark = await owned.applyStarting()
             let answer = try await client.apply(Self.owned("one", "2"), options: ApplyOptions(fieldManager: "addon-manager"))
             let added = try await client.apply(Self.owned("two", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
-            await owned.applyEnded(since: mark, answers: [answer, added])
+            await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [answer, added])
             #expect(await owned.contentFingerprint(Self.configMap, namespace: "default", name: "one") == ObservedObject.contentFingerprint(of: answer))
             #expect(await owned.resourceVersion(Self.configMap, namespace: "default", name: "two") == added.resourceVersion)
             guard case .found = await owned.lookup(Self.configMap, namespace: "default", name: "two") else {
+                Issue.record("an object the apply created is missing until the next poll")
+                return
+            }
+        }
+    }
+
+    /// A kind another reconcile starts following while this apply is in flight may list before
+    /// the apply lands: its cache lacks the object, and the answer must stand in for it.
+    @Test func aKindFollowedDuringTheApplyStillTakesItsAnswers() async throws {
+        try await withOwnedObjects(pollingEvery: .seconds(3600)) { _, client, owned in
+            let mark = await owned.applyStarting()
+            await owned.watch([Self.configMap])  // listed before the apply below lands
+            let created = try await client.apply(Self.owned("late", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
+            await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [created])
+            guard case .found = await owned.lookup(Self.configMap, namespace: "default", name: "late") else {
                 Issue.record("an object the apply created is missing until the next poll")
                 return
             }
@@ -157,7 +172,7 @@ struct OwnedKindPollingTests {
             await owned.watch([Self.configMap])
             let mark = await owned.applyStarting()
             let created = try await client.apply(Self.owned("new", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
-            await owned.applyEnded(since: mark, answers: [created])
+            await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [created])
             _ = try await client.delete(Self.configMap, name: "new", namespace: "default", options: DeleteOptions())
             await cluster.compactHistory()
             try await eventually("the relist's poll retired the answer", timeout: .seconds(30)) {
@@ -175,7 +190,7 @@ struct OwnedKindPollingTests {
             await owned.watch([Self.configMap])
             let mark = await owned.applyStarting()
             let answer = try await client.apply(Self.owned("one", "2"), options: ApplyOptions(fieldManager: "addon-manager"))
-            await owned.applyEnded(since: mark, answers: [answer])
+            await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [answer])
             await owned.watch([Self.configMap], ruleKinds: [Self.configMap.groupKind])
             #expect(await owned.following[Self.configMap] == .watching)
             _ = try await client.delete(Self.configMap, name: "one", namespace: "default", options: DeleteOptions())
@@ -201,7 +216,7 @@ struct OwnedKindPollingTests {
                 if case .missing = await owned.lookup(Self.configMap, namespace: "default", name: "one") { return true }
                 return false
             }
-            await owned.applyEnded(since: mark, answers: [answer])
+            await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [answer])
             // Which came last is not known: the object is read until the next poll settles it.
             if case .found = await owned.lookup(Self.configMap, namespace: "default", name: "one") {
                 Issue.record("the apply's answer hid a deletion a poll had delivered")

@@ -176,6 +176,26 @@ actor EventLog {
         }
     }
 
+    /// A poll's watch the server closes before its deadline (a dropped watch) may not have
+    /// reached the latest changes: it does not count as a completed poll.
+    @Test func aPollWhoseWatchIsDroppedEarlyDoesNotComplete() async throws {
+        try await withCluster { cluster, client, logger in
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, following: .polling(every: .milliseconds(200)),
+                                    logger: logger) { _ in }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            try await eventually("the first list completed, as poll 1") { informer.lastCompletedPoll == 1 }
+            try await eventually("a poll's watch is open") { await cluster.openWatchCount > 0 }
+            let dropped = informer.latestPoll
+            await cluster.dropWatches()
+            try await eventually("the next poll began") { informer.latestPoll > dropped }
+            #expect(informer.lastCompletedPoll < dropped)
+            try await eventually("a later poll completed", timeout: .seconds(30)) { informer.lastCompletedPoll > dropped }
+            task.cancel()
+            await task.value
+        }
+    }
+
     @Test func onlyOneCandidateLeadsAndTheOtherTakesOverAfterRelease() async throws {
         try await withCluster { _, client, logger in
             actor Leaders {

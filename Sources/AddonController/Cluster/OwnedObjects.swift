@@ -83,6 +83,10 @@ public actor OwnedObjects {
         return sequence
     }
 
+    /// The apply's answers are in: the mark to hand to `applyEnded` as `answered` (kinds followed
+    /// from then on list after the apply landed).
+    public func applyAnswered() -> UInt64 { sequence }
+
     /// An apply ended (`answers`: what the cluster answered, empty when it failed). For objects
     /// of polled kinds, the answer stands in for the cache's copy until a poll that began after
     /// it has completed (the cache then has it, or something newer), or until a poll delivers a
@@ -91,10 +95,14 @@ public actor OwnedObjects {
     /// is read rather than taken from the cache or the answer. An answer the cache already
     /// agrees with (an apply that changed nothing) is not kept. Watched kinds are left to their
     /// watch.
-    public func applyEnded(since mark: UInt64, answers: [KubeObject]) async {
+    /// A kind followed only since the answers arrived (`answered`, from `applyAnswered`) listed
+    /// after the apply landed: its cache is newer, and trusted. (One followed since the apply
+    /// began, by another addon's reconcile, may have listed before it landed: its first list's
+    /// objects count as changed during the apply.)
+    public func applyEnded(since mark: UInt64, answered answeredMark: UInt64, answers: [KubeObject]) async {
+        retireSettledAnswers()
         for object in answers {
-            // A kind followed only since the apply began listed after the answers: its cache is newer.
-            guard let (informer, _, since) = informers[object.groupVersionKind], case .polling = informer.following, since <= mark else { continue }
+            guard let (informer, _, since) = informers[object.groupVersionKind], case .polling = informer.following, since <= answeredMark else { continue }
             let fingerprint = ObservedObject.contentFingerprint(of: object)
             let cached = await informer.cache.fingerprint(namespace: object.namespace, name: object.name)
             // (The kind may have become watched meanwhile.)
@@ -109,6 +117,15 @@ public actor OwnedObjects {
         }
         appliesInFlight -= 1
         if appliesInFlight == 0 { changedDuringApplies.removeAll() }
+    }
+
+    /// Drops the answers a completed poll has made stale (those nobody looked up since).
+    private func retireSettledAnswers() {
+        answered = answered.filter { reference, answer in
+            guard let informer = informers.first(where: { $0.key.groupKind == reference.groupKind })?.value.informer,
+                  case .polling = informer.following else { return false }
+            return informer.lastCompletedPoll <= answer.poll
+        }
     }
 
     /// A poll delivered a change of `object`: the cache knows it from now on.

@@ -264,13 +264,14 @@ public struct ClusterAddonReconciler: Reconciler {
         do {
             outcome = try await applier.apply(objects, addon: wanted.name, policy: wanted.definition.conflictPolicy)
         } catch {
-            await owned.applyEnded(since: mark, answers: [])
+            await owned.applyEnded(since: mark, answered: mark, answers: [])
             throw error
         }
         // Kinds polled rather than watched learn of this apply from its answers until their next
-        // poll (new kinds are followed from here: their first list finds the objects).
+        // poll (kinds followed from here on list after the answers: their first list finds the objects).
+        let answersArrived = await owned.applyAnswered()
         await owned.watch(Set(objects.map(\.groupVersionKind)), ruleKinds: Self.ruleKinds(rendered))
-        await owned.applyEnded(since: mark, answers: outcome.applied)
+        await owned.applyEnded(since: mark, answered: answersArrived, answers: outcome.applied)
         metrics.recordApply(objects: outcome.applied.count)
         // The applier answers phase by phase (namespaces and CRDs first): match answers to the
         // rendered objects by identity, never by position.
