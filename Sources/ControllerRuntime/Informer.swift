@@ -25,8 +25,13 @@ public final class Informer: Sendable {
         /// watch's memory (AsyncHTTPClient's request, an HTTP/2 stream and its buffers, about
         /// 9 KB each), for kinds whose changes need not be seen at once.
         case polling(every: Duration)
-    }
 
+        /// The period between two polls; nil when watching.
+        var period: Duration? {
+            if case .polling(let period) = self { return period }
+            return nil
+        }
+    }
 
     public let kind: GroupVersionKind
     public let namespace: String?
@@ -99,8 +104,8 @@ public final class Informer: Sendable {
 
     /// Polling: the number of the last poll that completed (a list, or a watch the server kept
     /// open to its deadline). Whatever changed before a poll began is in the cache once it has
-    /// completed: a write answered while poll `n` was the
-    /// latest (`latestPoll`) is in the cache, or superseded there, once `lastCompletedPoll > n`.
+    /// completed: a write answered while poll `n` was the latest (`latestPoll`) is in the cache,
+    /// or superseded there, once `lastCompletedPoll > n`.
     public var lastCompletedPoll: UInt64 { completedPoll.load(ordering: .acquiring) }
 
     /// Waits until the first list has filled the cache, at most `timeout`; returns whether it has.
@@ -137,9 +142,7 @@ public final class Informer: Sendable {
     }
 
     private func listAndWatchLoop() async {
-        var pollPeriod: Duration? = nil
-        if case .polling(let period) = following { pollPeriod = period }
-        var cycle = ListWatchCycle(kind: kind, pollPeriod: pollPeriod, logger: logger)
+        var cycle = ListWatchCycle(kind: kind, pollPeriod: following.period, logger: logger)
         while !Task.isCancelled {
             let next: ListWatchCycle.Next
             do {

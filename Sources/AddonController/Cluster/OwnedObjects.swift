@@ -95,6 +95,7 @@ public actor OwnedObjects {
     /// is read rather than taken from the cache or the answer. An answer the cache already
     /// agrees with (an apply that changed nothing) is not kept. Watched kinds are left to their
     /// watch.
+    ///
     /// A kind followed only since the answers arrived (`answered`, from `applyAnswered`) listed
     /// after the apply landed: its cache is newer, and trusted. (One followed since the apply
     /// began, by another addon's reconcile, may have listed before it landed: its first list's

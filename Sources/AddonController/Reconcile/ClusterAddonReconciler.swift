@@ -300,7 +300,6 @@ public struct ClusterAddonReconciler: Reconciler {
         }
         try await inventories.save(inventory)
         await state.setInventory(inventory, for: wanted.name)
-        await owned.watch(Set(inventory.members.map(\.groupVersionKind)), ruleKinds: Self.ruleKinds(rendered))
 
         let verb = previous == nil ? "Installed" : (previous?.version == wanted.version.description ? "Reapplied" : "Upgraded")
         var message = "\(wanted.name) \(wanted.version): applied \(outcome.applied.count) objects"
