@@ -1,17 +1,13 @@
 import Foundation
 import KubernetesModel
 
-/// The objects of one addon version rendered for one cluster, in apply order, with the hash of
-/// the whole set. Printing it (description, `yaml(showSecrets:)` by default) never shows secret
+/// The objects of one addon version rendered for one cluster, in apply order. Printing it (description, `yaml(showSecrets:)` by default) never shows secret
 /// material.
 public struct RenderedAddon: Sendable, CustomStringConvertible {
     public var addon: String
     public var version: SemanticVersion
     /// In apply order (see `ApplyOrder`), every one carrying the ownership labels.
     public var objects: [KubeObject]
-    /// SHA-256 of the canonical JSON of `objects` (sorted keys): equal content, equal hash,
-    /// across runs and versions of addon-manager.
-    public var hash: String
     /// The objects that carry secret material (always Secrets).
     public var secretObjects: Set<ObjectReference>
     /// The addon's own health rules, made concrete for these objects.
@@ -35,8 +31,15 @@ public struct RenderedAddon: Sendable, CustomStringConvertible {
         YAML.emitDocuments((showSecrets ? objects : redactedObjects).map(\.body))
     }
 
+    /// HMAC-SHA256 of the canonical JSON of `objects` (sorted keys) under `key`: equal content,
+    /// equal hash, across runs and versions of addon-manager; keyed because the objects include
+    /// Secrets' data (see `ContentHashKey`).
+    public func contentHash(key: ContentHashKey) -> String {
+        ContentHash.keyedHex(of: objects.map(\.body), key: key)
+    }
+
     public var description: String {
-        "\(addon)@\(version): \(objects.count) objects, hash \(hash)"
+        "\(addon)@\(version): \(objects.count) objects"
     }
 
     func redact(_ object: KubeObject) -> KubeObject {

@@ -182,8 +182,7 @@ public enum Renderer {
         }
 
         guard diagnostics.isEmpty else { throw CatalogErrors(diagnostics.errors) }
-        return RenderedAddon(addon: definition.name, version: definition.version, objects: objects,
-                             hash: ContentHash.sha256Hex(of: objects.map(\.body)), secretObjects: secretObjects,
+        return RenderedAddon(addon: definition.name, version: definition.version, objects: objects, secretObjects: secretObjects,
                              healthRules: rules, values: values, secretValues: secretValues)
     }
 }

@@ -66,7 +66,7 @@ struct CatalogRenderCommand: AsyncParsableCommand {
         do {
             let rendered = try await Renderer.render(definition: definition, facts: description.facts, channelValues: channelValues,
                                                      clusterValues: clusterValues, secrets: description.secrets)
-            print("# \(rendered.addon)@\(rendered.version) for cluster \(description.facts.name): \(rendered.objects.count) objects, hash \(rendered.hash)")
+            print("# \(rendered.addon)@\(rendered.version) for cluster \(description.facts.name): \(rendered.objects.count) objects")
             if !showSecrets && !rendered.secretObjects.isEmpty {
                 print("# secret material redacted in: \(rendered.secretObjects.sorted().map(\.description).joined(separator: ", ")) (--show-secrets to print it)")
             }

@@ -111,6 +111,7 @@ struct DevCommand: AsyncParsableCommand {
         var options = ControllerStarter.Options()
         options.cluster.rollouts = book
         options.reconcilesInFlight = ControllerStarter.Options.defaultReconcilesInFlight
+        options.contentHashKeyStore = ContentHashKeyStore(client: fleet.management, namespace: DevFleet.managerNamespace)
         let starter = ControllerStarter(management: fleet.management, catalog: published, options: options, logger: logger)
         let driver = RolloutDriver(management: fleet.management, catalog: published, book: book, logger: logger)
         let names = (1...clusters).map { String(format: "dev-%03d", $0) }

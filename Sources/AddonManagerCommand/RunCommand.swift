@@ -158,6 +158,7 @@ struct RunCommand: AsyncParsableCommand {
             options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.cluster.driftPollInterval = driftPollInterval > 0 ? .seconds(driftPollInterval) : nil
+            options.contentHashKeyStore = ContentHashKeyStore(client: management, namespace: leaseNamespace)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in coordinator.owns(key.description) }
             let published: ManagementPlaneCatalog?
@@ -209,7 +210,7 @@ struct RunCommand: AsyncParsableCommand {
             // hold its shard Leases.
             let endpoints = ManagerEndpoints.application(port: httpPort, host: httpHost, registry: registry, starter: starter,
                                                          nodePoolSeries: { await nodePoolsService?.series() ?? "" }, logger: logger) {
-                guard coordinator.problem == nil, (try? await source.current()) != nil else { return false }
+                guard coordinator.problem == nil, starter.startProblem == nil, (try? await source.current()) != nil else { return false }
                 return (try? await management.serverVersion()) != nil
             }
             logger.info("addon-manager running", metadata: ["identity": "\(identity)", "catalog": "\(catalog ?? "management plane")",

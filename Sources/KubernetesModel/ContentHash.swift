@@ -12,7 +12,16 @@ public enum ContentHash {
     }
 
     public static func sha256Hex(bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes)
+        hex(SHA256.hash(data: bytes))
+    }
+
+    /// HMAC-SHA256 of the canonical JSON of `values` under `key`, as hex: for hashes of content
+    /// that includes secret material and that others may read (see `ContentHashKey`).
+    public static func keyedHex(of values: [JSONValue], key: ContentHashKey) -> String {
+        hex(HMAC<SHA256>.authenticationCode(for: JSONValue.array(values).serialized(), using: key.key))
+    }
+
+    private static func hex(_ digest: some Sequence<UInt8>) -> String {
         let hex: [UInt8] = Array("0123456789abcdef".utf8)
         return String(unsafeUninitializedCapacity: SHA256.byteCount * 2) { buffer in
             var index = 0

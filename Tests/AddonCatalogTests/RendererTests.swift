@@ -69,26 +69,40 @@ import Testing
         #expect(deployment.body["spec"]["replicas"] == 1)
     }
 
+    static let hashKey = ContentHashKey(bytes: Array(repeating: 7, count: ContentHashKey.byteCount))!
+
     @Test func hashIsStableAcrossRuns() async throws {
-        let first = try await TestSupport.render(Self.manifests)
-        let second = try await TestSupport.render(Self.manifests)
-        #expect(first.hash == second.hash)
-        #expect(first.hash.count == 64)
-        #expect(first.hash == ContentHash.sha256Hex(of: first.objects.map(\.body)))
+        let first = try await TestSupport.render(Self.manifests).contentHash(key: Self.hashKey)
+        let second = try await TestSupport.render(Self.manifests).contentHash(key: Self.hashKey)
+        #expect(first == second)
+        #expect(first.count == 64)
+    }
+
+    /// The hash goes where people without access to the Secrets read it (a ClusterAddon's
+    /// status, a ConfigMap in the workload cluster): without the key it must not be computable
+    /// from the objects, or guesses of a weak password could be checked against it offline.
+    @Test func hashOfSecretDataIsKeyed() async throws {
+        let rendered = try await TestSupport.render(Self.manifests, secrets: ["password": "pa55-w0rd-long"])
+        let hash = rendered.contentHash(key: Self.hashKey)
+        #expect(hash != ContentHash.sha256Hex(of: rendered.objects.map(\.body)))
+        #expect(hash != rendered.contentHash(key: ContentHashKey.random()))
+        #expect(hash == ContentHash.keyedHex(of: rendered.objects.map(\.body), key: Self.hashKey))
+        #expect("\(Self.hashKey)" == "ContentHashKey(<redacted>)")
+        #expect(ContentHashKey(bytes: Array(repeating: 1, count: ContentHashKey.byteCount - 1)) == nil)
     }
 
     @Test func hashChangesWhenAnyInputChanges() async throws {
-        let base = try await TestSupport.render(Self.manifests).hash
+        let base = try await TestSupport.render(Self.manifests).contentHash(key: Self.hashKey)
         var otherFacts = TestSupport.facts
         otherFacts.availabilityZones = ["r1-a"]
         let changed: [String] = [
-            try await TestSupport.render(Self.manifests, values: ["text": "other"]).hash,
-            try await TestSupport.render(Self.manifests, values: ["replicas": 2]).hash,
-            try await TestSupport.render(Self.manifests, facts: otherFacts).hash,
-            try await TestSupport.render(Self.manifests, secrets: ["password": "rotated-password"]).hash,
-            try await TestSupport.render([Self.manifests[0], Self.manifests[1] + "\n  more: \"1\""]).hash,
-            try await TestSupport.render(Self.manifests, addon: TestSupport.simpleAddon.replacingOccurrences(of: "version: \"1.0.0\"", with: "version: \"1.0.1\"")).hash,
-        ]
+            try await TestSupport.render(Self.manifests, values: ["text": "other"]),
+            try await TestSupport.render(Self.manifests, values: ["replicas": 2]),
+            try await TestSupport.render(Self.manifests, facts: otherFacts),
+            try await TestSupport.render(Self.manifests, secrets: ["password": "rotated-password"]),
+            try await TestSupport.render([Self.manifests[0], Self.manifests[1] + "\n  more: \"1\""]),
+            try await TestSupport.render(Self.manifests, addon: TestSupport.simpleAddon.replacingOccurrences(of: "version: \"1.0.0\"", with: "version: \"1.0.1\"")),
+        ].map { $0.contentHash(key: Self.hashKey) }
         for hash in changed { #expect(hash != base) }
         #expect(Set(changed).count == changed.count)
     }

@@ -89,6 +89,14 @@ import TestSupport
             for lease in leases.items {
                 #expect(lease["spec"]["holderIdentity"].stringValue ?? "" == "", "\(lease.name) still held")
             }
+
+            // The key of the applied-content hashes was stored, never logged; a manager started
+            // again reads it, finds every addon's hash unchanged and applies nothing.
+            let keySecret = try await management.get(ManagementKinds.secret, name: ContentHashKeyStore.secretName, namespace: DevFleet.managerNamespace)
+            let storedKey = try #require(keySecret["data"][ContentHashKeyStore.dataKey].stringValue)
+            #expect(Data(base64Encoded: storedKey)?.count == ContentHashKey.byteCount)
+            #expect(!tail.contains(storedKey))
+            try await Self.expectRestartAppliesNothing(executable: executable, kubeconfig: fleet.managementKubeconfigPath, workloads: workloads)
         } catch {
             if process.isRunning { process.terminate() }
             await fleet.shutdown()
@@ -107,6 +115,37 @@ import TestSupport
     private func statusCode(_ url: String) async throws -> UInt {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         return response.status.code
+    }
+
+    /// A second `run` over the converged clusters: each addon Healthy in its metrics, with no
+    /// write to the workload clusters (a manager that hashed with another key would apply all).
+    private static func expectRestartAppliesNothing(executable: URL, kubeconfig: String, workloads: [LocalKubeCluster]) async throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["run", "--kubeconfig", kubeconfig, "--http-port", "0", "--http-host", "127.0.0.1", "--identity", "run-again", "--log-level", "info"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        let log = ProcessOutput(errors.fileHandleForReading)
+        let port = try await port(from: log)
+        let test = RunCommandTests()
+        try await test.eventually("every addon Healthy in the restarted manager's metrics (log: \(await log.tail()))") {
+            let metrics = (try? await test.get("http://127.0.0.1:\(port)/metrics")) ?? ""
+            let lines = metrics.split(separator: "\n")
+            return [("real-1", "base"), ("real-1", "dependent"), ("real-2", "optional")].allSatisfy { cluster, addon in
+                lines.contains { $0.hasPrefix("addon_manager_addon_health{cluster=\"dev/\(cluster)\",addon=\"\(addon)\",") && $0.hasSuffix("phase=\"Healthy\"} 1") }
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        var writes = 0
+        for cluster in workloads {
+            writes += await cluster.requestRecords.filter { $0.isWrite && $0.userAgent.contains("(run-again; workload)") }.count
+        }
+        #expect(writes == 0, "the restarted manager wrote \(writes) time(s) to the workload clusters")
+        process.terminate()
+        try await test.eventually("the restarted manager exits") { !process.isRunning }
     }
 
     /// TestSupport's `eventually`, with a message that says where things stood when it timed out.

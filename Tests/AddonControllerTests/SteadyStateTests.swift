@@ -187,11 +187,52 @@ import Testing
         }
     }
 
+    /// The hash in an addon's status and inventory is keyed (`ContentHashKey`): a manager with
+    /// another key (the stored one deleted) finds no hash matching, applies each addon once
+    /// more, and records hashes of its own key; the content is unchanged.
+    @Test func aManagerWithAnotherHashKeyAppliesEachAddonOnceMore() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "rekeyed"))
+            for addon in ["base", "dependent"] { try await h.waitForPhase("rekeyed", addon, "Healthy") }
+            try await Self.settled([cluster])
+            let before = try await Self.appliedHashes(h, cluster: "rekeyed", addons: ["base", "dependent"])
+            h.runner.cancel()
+            await h.runner.value
+            let applies = await cluster.requestCount(verb: "patch", resource: "deployments")
+
+            let (_, restarted) = try Self.startAnotherManager(h, hashKey: .random())
+            defer { restarted.cancel() }
+            try await h.eventually("both addons applied again, with hashes of the new key") {
+                let after = try await Self.appliedHashes(h, cluster: "rekeyed", addons: ["base", "dependent"])
+                return zip(before, after).allSatisfy { $0 != $1 && $1 != nil }
+            }
+            #expect(await cluster.requestCount(verb: "patch", resource: "deployments") > applies)
+            for addon in ["base", "dependent"] { try await h.waitForPhase("rekeyed", addon, "Healthy") }
+            let workload = try await h.client(for: "rekeyed")
+            for (addon, hash) in zip(["base", "dependent"], try await Self.appliedHashes(h, cluster: "rekeyed", addons: ["base", "dependent"])) {
+                let inventory = try await workload.get(ManagementKinds.configMap, name: InventoryStore.parentName(addon: addon), namespace: InventoryStore.namespace)
+                #expect(inventory["data"]["hash"].stringValue == hash, "\(addon): the inventory records the status's hash")
+            }
+            restarted.cancel()
+            await restarted.value
+        }
+    }
+
+    static func appliedHashes(_ h: ControllerHarness, cluster: String, addons: [String]) async throws -> [String?] {
+        var hashes: [String?] = []
+        for addon in addons {
+            let object = try await h.management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster, addon: addon), namespace: "dev")
+            hashes.append(object.status["lastAppliedHash"].stringValue)
+        }
+        return hashes
+    }
+
     /// Another manager over the harness's fleet, with nothing in memory (the harness's own
     /// controllers stopped first), as a restart would start.
-    static func startAnotherManager(_ h: ControllerHarness) throws -> (ControllerStarter, Task<Void, Never>) {
+    static func startAnotherManager(_ h: ControllerHarness, hashKey: ContentHashKey = .processDefault) throws -> (ControllerStarter, Task<Void, Never>) {
         var options = ControllerStarter.Options()
         options.cluster = ControllerHarness.fastOptions
+        options.cluster.contentHashKey = hashKey
         options.kubeconfigPolicy = .inlineOnly
         let starter = ControllerStarter(management: h.fleet.management, catalog: LoadedCatalog(catalog: try Catalog.load(directory: ControllerHarness.fixtureCatalog)),
                                         options: options, logger: ControllerHarness.logger())

@@ -24,6 +24,11 @@ public final class ClusterAddonController: Sendable {
         /// Polling them saved about 50 MB at 1000 clusters but cost more CPU than it saved (see
         /// Benchmarks/README.md, "drift polling"), hence not the default.
         public var driftPollInterval: Duration?
+        /// Keys the hash of each addon's rendered objects in its status and inventory (they
+        /// include Secrets' data). A manager keeps it in the management plane
+        /// (`ContentHashKeyStore`) so that replicas and restarts agree; the default, one key
+        /// per process, makes a restarted manager apply every addon once more.
+        public var contentHashKey: ContentHashKey = .processDefault
         /// How long addon changes are gathered before the Cluster's condition is written: an
         /// install moves each addon through several phases, and one write covers a burst.
         public var clusterReportDelay: Duration = .milliseconds(500)
@@ -124,7 +129,8 @@ public final class ClusterAddonController: Sendable {
         let secrets = ManagementSecretSource(client: secretReader, defaultNamespace: cluster.namespace ?? "default")
         let reporter = StatusReporter(client: management, state: state, logger: logger)
         var reconciler = ClusterAddonReconciler(state: state, catalog: catalog, workload: workload, secrets: secrets, owned: owned, reporter: reporter,
-                                                events: EventRecorder(client: management, metrics: metrics, logger: logger), metrics: metrics, logger: logger)
+                                                events: EventRecorder(client: management, metrics: metrics, logger: logger), metrics: metrics,
+                                                hashKey: options.contentHashKey, logger: logger)
         reconciler.unreachableGrace = options.unreachableGrace
         reconciler.progressDeadline = options.progressDeadline
         reconciler.pollInterval = options.pollInterval

@@ -40,10 +40,14 @@ public struct ClusterAddonReconciler: Reconciler {
     let events: EventRecorder
     let metrics: AddonMetrics
     let logger: Logger
-    let renders = RenderCache(finish: ClusterAddonReconciler.labelled)
+    let renders: RenderCache
 
+    /// - Parameter hashKey: keys the hash of the rendered objects written to the status and the
+    ///   inventory (they include Secrets' data); the same across restarts, or every addon is
+    ///   applied once more.
     init(state: ClusterState, catalog: any CatalogSource, workload: KubernetesClient, secrets: any SecretSource, owned: OwnedObjects,
-         reporter: StatusReporter, events: EventRecorder, metrics: AddonMetrics, logger: Logger) {
+         reporter: StatusReporter, events: EventRecorder, metrics: AddonMetrics, hashKey: ContentHashKey, logger: Logger) {
+        renders = RenderCache(hashKey: hashKey, finish: ClusterAddonReconciler.labelled)
         self.state = state
         self.catalog = catalog
         self.workload = workload
@@ -179,23 +183,23 @@ public struct ClusterAddonReconciler: Reconciler {
         // Apply when something changed.
         do {
             let inventory = try await loadInventory(addon)
-            let upToDate = inventory?.hash == rendered.hash && inventory?.version == wanted.version.description
+            let upToDate = inventory?.hash == rendering.hash && inventory?.version == wanted.version.description
             var intact = false
             if upToDate, let inventory {
                 await owned.watch(Set(inventory.members.map(\.groupVersionKind)), ruleKinds: Self.ruleKinds(rendered))
                 intact = try await isIntact(objects, addon: addon)
             }
             if !(upToDate && intact) {
-                let outcome = try await applyAndPrune(objects.map(\.object), rendered: rendered, wanted: wanted, previous: inventory, cluster: cluster)
+                let outcome = try await applyAndPrune(objects.map(\.object), rendered: rendered, hash: rendering.hash, wanted: wanted, previous: inventory, cluster: cluster)
                 await state.contact()
                 status.appliedVersion = wanted.version.description
-                status.lastAppliedHash = rendered.hash
+                status.lastAppliedHash = rendering.hash
                 status.lastAppliedTime = KubeTime.now()
                 status.conflicts = outcome.conflicts
-            } else if status.appliedVersion == nil || status.lastAppliedHash != rendered.hash {
+            } else if status.appliedVersion == nil || status.lastAppliedHash != rendering.hash {
                 // Applied before, by a previous run of the manager: adopt what the cluster has.
                 status.appliedVersion = wanted.version.description
-                status.lastAppliedHash = rendered.hash
+                status.lastAppliedHash = rendering.hash
                 status.lastAppliedTime = status.lastAppliedTime ?? KubeTime.now()
             }
         } catch let failure as ApplyFailure where !failure.isUnreachable {
@@ -257,7 +261,7 @@ public struct ClusterAddonReconciler: Reconciler {
 
     /// Applies, then — only when every object applied — prunes what the previous version had
     /// and this one has not, and records the new inventory.
-    private func applyAndPrune(_ objects: [KubeObject], rendered: RenderedAddon, wanted: DesiredAddon, previous: Inventory?, cluster: KubeObject) async throws -> AddonApplier.Outcome {
+    private func applyAndPrune(_ objects: [KubeObject], rendered: RenderedAddon, hash: String, wanted: DesiredAddon, previous: Inventory?, cluster: KubeObject) async throws -> AddonApplier.Outcome {
         let applier = AddonApplier(client: workload, logger: logger)
         let mark = await owned.applyStarting()
         let outcome: AddonApplier.Outcome
@@ -286,7 +290,7 @@ public struct ClusterAddonReconciler: Reconciler {
             // The answer carries our fields: the watch event of this apply needs no read.
             await state.setVerified(content: content, fingerprint: expected, by: wanted.name, for: object.reference)
         }
-        let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: rendered.hash, members: outcome.applied.map {
+        let inventory = Inventory(addon: wanted.name, version: wanted.version.description, hash: hash, members: outcome.applied.map {
             Inventory.Member(object: $0, appliedFields: answered[$0.reference]?.fields, content: answered[$0.reference]?.content)
         })
         var pruned = Pruner.Outcome()

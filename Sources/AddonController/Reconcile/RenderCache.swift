@@ -11,13 +11,16 @@ import KubernetesModel
 /// itself is needed, many times cheaper than rendering) and the merged values are not kept: a
 /// fleet holds a rendering of every addon of every cluster.
 actor RenderCache {
-    /// A rendering as returned: the addon's rendering without its objects and values, and
-    /// its objects (parsed when just rendered, kept as text otherwise).
+    /// A rendering as returned: the addon's rendering without its objects and values, its
+    /// objects (parsed when just rendered, kept as text otherwise), and their keyed hash.
     struct Rendering: Sendable {
         var rendered: RenderedAddon
         var objects: [RenderedObject]
+        /// `RenderedAddon.contentHash(key:)` of the objects as rendered (before `finish`).
+        var hash: String
 
-        init(_ rendered: RenderedAddon) {
+        init(_ rendered: RenderedAddon, hash: String) {
+            self.hash = hash
             objects = rendered.objects.map { RenderedObject($0) }
             var kept = rendered
             kept.objects = []
@@ -42,8 +45,10 @@ actor RenderCache {
     /// What every rendered object gets before it is kept and returned (the reconciler's
     /// membership label): done once per rendering, not on every use of a kept one.
     private let finish: @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject
+    private let hashKey: ContentHashKey
 
-    init(finish: @escaping @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject) {
+    init(hashKey: ContentHashKey, finish: @escaping @Sendable (_ object: KubeObject, _ addon: String) -> KubeObject) {
+        self.hashKey = hashKey
         self.finish = finish
     }
 
@@ -78,9 +83,10 @@ actor RenderCache {
     }
 
     private func finished(_ rendered: RenderedAddon, addon: String) -> Rendering {
+        let hash = rendered.contentHash(key: hashKey)
         var rendered = rendered
         rendered.objects = rendered.objects.map { finish($0, addon) }
-        return Rendering(rendered)
+        return Rendering(rendered, hash: hash)
     }
 
     func forget(_ addon: String) { entries.removeValue(forKey: addon) }

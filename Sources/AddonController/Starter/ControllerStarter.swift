@@ -5,6 +5,7 @@ import KubernetesClient
 import KubernetesModel
 import Logging
 import Metrics
+import Synchronization
 
 /// Watches Clusters in the management plane and runs one `ClusterAddonController` per cluster
 /// whose kubeconfig is available, each as its own task: it stops a cluster's controller when the
@@ -37,6 +38,11 @@ public final class ControllerStarter: Sendable {
         /// manager's peak from 1816 to 1234 MB and its CPU until all Healthy from 180 to 146 s;
         /// 8 saved little more memory (1092 MB) and converged slower (Benchmarks/README.md).
         public static let defaultReconcilesInFlight = 32
+        /// Where the installation's key of applied-content hashes is kept. When set, `run()`
+        /// reads it (or creates it) before any cluster's controller starts, and retries with
+        /// backoff while it cannot, each failure logged (a missing namespace, no RBAC, an
+        /// unreachable management plane, a malformed key); nil: `cluster.contentHashKey` as given.
+        public var contentHashKeyStore: ContentHashKeyStore?
         public init() {}
     }
 
@@ -58,6 +64,8 @@ public final class ControllerStarter: Sendable {
     private let registry = Registry()
     private let acceptance: ClusterAcceptance
     private let secrets: ProjectSecrets
+    /// The key read from `Options.contentHashKeyStore`, once read; and why it is not, while not.
+    private let hashKey = Mutex<(key: ContentHashKey?, problem: String?)>((nil, nil))
 
     public init(management: any KubeClient, catalog: any CatalogSource, options: Options = Options(), logger: Logger) {
         self.management = management
@@ -76,6 +84,7 @@ public final class ControllerStarter: Sendable {
     /// addons read (see `ProjectSecrets`), so that a kubeconfig that appears or changes, or a
     /// rotated credential, reaches the clusters at once rather than at the next resync.
     public func run() async {
+        guard await loadContentHashKey() else { return }
         // Kept without managedFields (often most of a Cluster's text): nothing here reads them,
         // and the registry and each cluster's controller keep the object handed to them too.
         let clusters = Informer(kind: ManagementKinds.cluster, namespace: options.namespace, client: management, resyncPeriod: .seconds(600),
@@ -95,6 +104,33 @@ public final class ControllerStarter: Sendable {
         }
         await secrets.stopAll()
         await registry.stopAll()
+    }
+
+    /// Why no cluster's controller runs yet, if something outside holds them all back (the key of
+    /// applied-content hashes cannot be read or stored); nil otherwise. For readiness.
+    public var startProblem: String? { hashKey.withLock { $0.problem } }
+
+    /// Reads or creates the key of applied-content hashes (`Options.contentHashKeyStore`), trying
+    /// again with backoff (1 s doubling to 30 s) until it succeeds; false when cancelled first.
+    private func loadContentHashKey() async -> Bool {
+        guard let store = options.contentHashKeyStore else { return true }
+        var wait: Duration = .seconds(1)
+        while !Task.isCancelled {
+            do {
+                let key = try await store.loadOrCreate(logger: logger)
+                hashKey.withLock { $0 = (key, nil) }
+                return true
+            } catch is CancellationError {
+                return false
+            } catch {
+                hashKey.withLock { $0.problem = "\(error)" }
+                logger.error("no cluster's addons are reconciled until the key of applied-content hashes is read",
+                             metadata: ["error": "\(error)", "retryIn": "\(wait)"])
+                do { try await Task.sleep(for: wait) } catch { return false }
+                wait = min(wait * 2, .seconds(30))
+            }
+        }
+        return false
     }
 
     /// The Secrets the catalog's addons read are kept in every watched namespace.
@@ -317,8 +353,10 @@ public final class ControllerStarter: Sendable {
                     throw error
                 }
                 await acceptance.accepted(cluster)
+                var clusterOptions = options.cluster
+                if let key = hashKey.withLock({ $0.key }) { clusterOptions.contentHashKey = key }
                 let controller = ClusterAddonController(cluster: cluster, connection: connection.connection, management: management,
-                                                        secretReader: await registry.secretReader, catalog: catalog, options: options.cluster, logger: logger)
+                                                        secretReader: await registry.secretReader, catalog: catalog, options: clusterOptions, logger: logger)
                 await registry.running(key, controller: controller, kubeconfigDigest: connection.kubeconfigDigest)
                 // A Cluster update that arrived while the controller was being set up: from now
                 // on updates go to the controller itself; this one it gets here.
