@@ -38,6 +38,7 @@ enum ManagerEndpoints {
                     if let since = summary.unreachableSince { entry["unreachableSince"] = .string(KubeTime.format(since)) }
                     if let error = summary.lastError { entry["lastReconcileError"] = .string(error) }
                     entry["addons"] = .object(summary.phases.mapValues { .string($0.rawValue) })
+                    entry["addonReconciles"] = .int(Int64(summary.addonReconciles))
                 }
                 clusters.append(entry)
             }

@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Only clusters in this namespace (project); default all.")
     var namespace: String?
 
-    @Option(help: "Namespace of the Leases replicas coordinate through.")
+    @Option(help: "The manager's namespace: the Leases replicas coordinate through, and the Secret with the key of applied-content hashes.")
     var leaseNamespace: String = "addon-manager"
 
     @Option(help: "This replica's identity in the Leases (default: the host name).")
@@ -97,6 +97,10 @@ struct RunCommand: AsyncParsableCommand {
                                discussion: "RBAC objects, ConfigMaps, Secrets, ServiceAccounts, Namespaces, classes, network policies and webhook configurations an addon owns are then checked every interval (±10 %; an edit or deletion is undone at the next check) instead of each kind holding a watch open per cluster; workloads and kinds a health rule names stay watched. Measured at 1000 clusters with 300 s: about 50 MB less memory, more CPU (Benchmarks/README.md)."))
     var driftPollInterval: Int = 0
 
+    @Option(help: ArgumentHelp("Reconcile every addon of every cluster every this many seconds (±10 %) even when nothing changed.",
+                               discussion: "A backstop for Healthy addons: changes to Clusters, the catalog, rollouts, referenced Secrets and every owned object already start a reconcile, and health that depends on time asks for its own. Addons that are not Healthy are reconciled again every 5 minutes whatever this says (a refused apply is not retried otherwise). Measured at 1000 clusters, resyncs every 300 s were about a quarter of an idle manager's CPU (Benchmarks/README.md)."))
+    var resyncPeriod: Int = Int(ClusterAddonController.Options().resyncPeriod.components.seconds)
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
@@ -104,6 +108,7 @@ struct RunCommand: AsyncParsableCommand {
         guard managementQPS > 0, workloadQPS > 0 else { throw ValidationError("--management-qps and --workload-qps must be above 0") }
         guard maxReconciles >= 0 else { throw ValidationError("--max-reconciles must be 0 (no bound) or more") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
+        guard resyncPeriod >= 60 else { throw ValidationError("--resync-period must be at least 60 seconds") }
         guard driftPollInterval >= 0 else { throw ValidationError("--drift-poll-interval must be 0 (watch every kind) or more seconds") }
         if statusPort != nil {
             do {
@@ -158,6 +163,7 @@ struct RunCommand: AsyncParsableCommand {
             options.kubeconfigPolicy = KubeconfigPolicy(allowsExecPlugins: allowKubeconfigExec, allowsFilePaths: allowKubeconfigFiles)
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.cluster.driftPollInterval = driftPollInterval > 0 ? .seconds(driftPollInterval) : nil
+            options.cluster.resyncPeriod = .seconds(resyncPeriod)
             options.contentHashKeyStore = ContentHashKeyStore(client: management, namespace: leaseNamespace)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in coordinator.owns(key.description) }

@@ -8,7 +8,7 @@ import Crypto
 ///
 /// One key per installation, kept in the management plane (`ContentHashKeyStore`), so that
 /// replicas and restarts compute the same hashes. Never printed: its description is redacted.
-public struct ContentHashKey: Sendable, CustomStringConvertible {
+public struct ContentHashKey: Sendable, CustomStringConvertible, CustomReflectable {
     /// The size of a generated key, and the least a stored key may have.
     public static let byteCount = 32
 
@@ -36,4 +36,7 @@ public struct ContentHashKey: Sendable, CustomStringConvertible {
     public var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
 
     public var description: String { "ContentHashKey(<redacted>)" }
+
+    /// No children: `dump` and debuggers' summaries show the description, not the bytes.
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }

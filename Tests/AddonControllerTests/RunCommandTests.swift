@@ -75,8 +75,12 @@ import TestSupport
                 workloadWrites += await cluster.requestRecords.filter { $0.isWrite && $0.userAgent.contains("(run-test; workload)") }.map(\.at)
             }
             #expect(!workloadWrites.isEmpty, "no write named the replica in its User-Agent")
+            // Shard Leases only: the Cluster API service's Lease is given back first, as it should
+            // be (it stops first), and may precede the controllers' last write (seen once, when a
+            // loaded run was still applying at the SIGTERM).
             let releases = await plane.requestRecords.filter {
                 $0.resource == "leases" && $0.verb == "update" && $0.userAgent.contains("(run-test; leases)") && $0.at > terminated
+                    && ($0.name ?? "").contains("-shard-")
             }
             #expect(!releases.isEmpty)
             if let firstRelease = releases.first?.at, let lastWrite = workloadWrites.max() {
@@ -131,12 +135,13 @@ import TestSupport
         let log = ProcessOutput(errors.fileHandleForReading)
         let port = try await port(from: log)
         let test = RunCommandTests()
-        try await test.eventually("every addon Healthy in the restarted manager's metrics (log: \(await log.tail()))") {
-            let metrics = (try? await test.get("http://127.0.0.1:\(port)/metrics")) ?? ""
-            let lines = metrics.split(separator: "\n")
-            return [("real-1", "base"), ("real-1", "dependent"), ("real-2", "optional")].allSatisfy { cluster, addon in
-                lines.contains { $0.hasPrefix("addon_manager_addon_health{cluster=\"dev/\(cluster)\",addon=\"\(addon)\",") && $0.hasSuffix("phase=\"Healthy\"} 1") }
-            }
+        // Reconciled, not only Healthy: the statuses the previous run wrote are read at start and
+        // would show Healthy before any reconcile decided anything.
+        try await test.eventually("every addon reconciled by the restarted manager (log: \(await log.tail()))") {
+            let debug = (try? await test.get("http://127.0.0.1:\(port)/debug/clusters")).flatMap { try? JSONValue.parse(Array($0.utf8)) } ?? .null
+            let reconciles = Dictionary((debug["clusters"].arrayValue ?? []).map { ($0["cluster"].stringValue ?? "", $0["addonReconciles"].intValue ?? 0) },
+                                        uniquingKeysWith: { a, _ in a })
+            return (reconciles["dev/real-1"] ?? 0) >= 2 && (reconciles["dev/real-2"] ?? 0) >= 3
         }
         try await Task.sleep(for: .seconds(1))
         var writes = 0

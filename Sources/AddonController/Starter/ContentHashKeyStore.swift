@@ -6,9 +6,11 @@ import Logging
 
 /// Keeps the installation's `ContentHashKey` in a Secret of the manager's namespace
 /// (`addon-manager-content-hash-key`, data key `key`): the first replica to start creates it
-/// with a random key, every other replica and every restart reads it. Deleting the Secret
-/// rotates the key: the next manager to start makes a new one, and each addon is applied once
-/// more (its content unchanged: a no-op apply) because its stored hash no longer matches.
+/// with a random key, every other replica and every restart reads it. A replica reads it once,
+/// at start. To rotate it, delete the Secret and restart every replica: the first to start makes
+/// a new key, and each addon is applied once more (its content unchanged: a no-op apply)
+/// because its stored hash no longer matches. (Replicas left running keep the old key, and a
+/// cluster moving between replicas with different keys is applied again at each move.)
 public struct ContentHashKeyStore: Sendable {
     public static let secretName = "addon-manager-content-hash-key"
     public static let dataKey = "key"
@@ -43,7 +45,7 @@ public struct ContentHashKeyStore: Sendable {
     }
 
     /// The stored key, nil when the Secret does not exist.
-    func load() async throws -> ContentHashKey? {
+    public func load() async throws -> ContentHashKey? {
         let secret: KubeObject
         do {
             secret = try await client.get(ManagementKinds.secret, name: Self.secretName, namespace: namespace)

@@ -354,7 +354,9 @@ public final class ControllerStarter: Sendable {
                 }
                 await acceptance.accepted(cluster)
                 var clusterOptions = options.cluster
-                if let key = hashKey.withLock({ $0.key }) { clusterOptions.contentHashKey = key }
+                let loadedKey = hashKey.withLock { $0.key }
+                assert(options.contentHashKeyStore == nil || loadedKey != nil, "a cluster controller started before the key of applied-content hashes was read")
+                if let loadedKey { clusterOptions.contentHashKey = loadedKey }
                 let controller = ClusterAddonController(cluster: cluster, connection: connection.connection, management: management,
                                                         secretReader: await registry.secretReader, catalog: catalog, options: clusterOptions, logger: logger)
                 await registry.running(key, controller: controller, kubeconfigDigest: connection.kubeconfigDigest)
