@@ -1,8 +1,8 @@
 import Foundation
 import KubernetesModel
 
-/// The objects of one addon version rendered for one cluster, in apply order. Printing it (description, `yaml(showSecrets:)` by default) never shows secret
-/// material.
+/// The objects of one addon version rendered for one cluster, in apply order. Printing it
+/// (description, `yaml(showSecrets:)` by default) never shows secret material.
 public struct RenderedAddon: Sendable, CustomStringConvertible {
     public var addon: String
     public var version: SemanticVersion

@@ -23,6 +23,9 @@ public struct ContentHashKeyStore: Sendable {
         self.namespace = namespace
     }
 
+    /// The Secret as namespace/name, for messages.
+    private var secretPath: String { "\(namespace)/\(Self.secretName)" }
+
     /// The stored key; a new one, stored, when there is none. Two replicas starting at once
     /// agree: the one whose create loses reads the winner's.
     public func loadOrCreate(logger: Logger) async throws -> ContentHashKey {
@@ -34,13 +37,13 @@ public struct ContentHashKeyStore: Sendable {
         secret["data"] = [Self.dataKey: .string(Data(key.bytes).base64EncodedString())]
         do {
             _ = try await client.create(secret, options: WriteOptions(fieldManager: OwnershipLabels.fieldManager))
-            logger.notice("created the key of applied-content hashes", metadata: ["secret": "\(namespace)/\(Self.secretName)"])
+            logger.notice("created the key of applied-content hashes", metadata: ["secret": "\(secretPath)"])
             return key
         } catch let error as KubernetesError where error.isAlreadyExists {
-            guard let stored = try await load() else { throw ContentHashKeyError(.vanished, secret: "\(namespace)/\(Self.secretName)") }
+            guard let stored = try await load() else { throw ContentHashKeyError(.vanished, secret: secretPath) }
             return stored
         } catch let error as KubernetesError {
-            throw ContentHashKeyError(.cannotCreate, secret: "\(namespace)/\(Self.secretName)", cause: error)
+            throw ContentHashKeyError(.cannotCreate, secret: secretPath, cause: error)
         }
     }
 
@@ -52,12 +55,12 @@ public struct ContentHashKeyStore: Sendable {
         } catch let error as KubernetesError where error.isNotFound {
             return nil
         } catch let error as KubernetesError {
-            throw ContentHashKeyError(.cannotRead, secret: "\(namespace)/\(Self.secretName)", cause: error)
+            throw ContentHashKeyError(.cannotRead, secret: secretPath, cause: error)
         }
         guard let encoded = secret["data"][Self.dataKey].stringValue, let data = Data(base64Encoded: encoded),
               let key = ContentHashKey(bytes: Array(data))
         else {
-            throw ContentHashKeyError(.malformed, secret: "\(namespace)/\(Self.secretName)")
+            throw ContentHashKeyError(.malformed, secret: secretPath)
         }
         return key
     }
