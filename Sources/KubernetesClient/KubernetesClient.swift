@@ -49,7 +49,13 @@ public final class KubernetesClient: KubeClient {
     /// When the server last answered a request of this client with 2xx or sent anything on one
     /// of its open watches, bookmarks included (nil: never). Proof that it is reachable and
     /// accepts the client, without asking it.
-    public var lastAnswered: ContinuousClock.Instant? { transport.lastAnswered }
+    public var lastAnswered: ContinuousClock.Instant? { transport.contact.lastAnswered }
+
+    /// When a request or an open watch of this client last failed for want of an answer
+    /// (connection refused, reset or closed, TLS, a timeout) or had its credentials refused
+    /// (401); nil: never. Other refusals (403, 404, 5xx) are answers. With `lastAnswered`, what
+    /// a reachability probe weighs: a failure since the last answer is reason to ask at once.
+    public var lastFailure: ContinuousClock.Instant? { transport.contact.lastFailure }
 
     // MARK: Discovery
 

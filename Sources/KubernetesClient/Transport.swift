@@ -61,19 +61,11 @@ final class Transport: Sendable {
     /// The event loop every connection and request of this client runs on: a watch's body is
     /// read where the connection delivers it, without a hop between event loops.
     let eventLoop: any EventLoop
-    private let answered = Mutex<ContinuousClock.Instant?>(nil)
+    /// What the server was last heard to say, and when it last failed to answer.
+    let contact = ServerContact()
     /// What each new connection's channel gets (`ConnectionReadBuffers`).
     let http2ConnectionSetup: (@Sendable (any Channel) -> EventLoopFuture<Void>)?
     let http1ConnectionSetup = ConnectionReadBuffers.http1ConnectionSetup
-
-    /// When the server last answered a request with 2xx or sent anything on an open watch
-    /// (bookmarks included); nil before it ever has.
-    var lastAnswered: ContinuousClock.Instant? { answered.withLock { $0 } }
-
-    @Sendable func heard() {
-        let now = ContinuousClock.now
-        answered.withLock { $0 = now }
-    }
 
     init(connection: ClusterConnection, logger: Logger, eventLoopGroup: (any EventLoopGroup)? = nil) throws {
         self.connection = connection
@@ -191,7 +183,7 @@ final class Transport: Sendable {
                     throw KubernetesError(kind: .configuration, context: request.context, message: "cannot address the server: \(error)")
                 }
                 let feed = WatchFeed(kind: kind, context: request.context, holdBookmarks: holdBookmarks)
-                let reader = WatchResponseReader(feed: feed, context: request.context, eventLoop: eventLoop, heard: heard)
+                let reader = WatchResponseReader(feed: feed, context: request.context, eventLoop: eventLoop, contact: contact)
                 let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: Self.requestLogger)
                 feed.onCancel { task.cancel() }
                 do {
@@ -211,7 +203,9 @@ final class Transport: Sendable {
                         try await reader.head.get()
                     } onCancel: {
                         reader.settle(.failure(CancellationError()))
-                        task.cancel()
+                        // Through the feed (which cancels the request): the reader then knows
+                        // that the request's end is ours, not a failure of the server.
+                        feed.cancel()
                     }
                     RequestMetrics.answered(request, role: connection.role, status: Int(head.status.code))
                     return WatchEvents(feed: feed, kind: kind, context: request.context)
@@ -222,12 +216,14 @@ final class Transport: Sendable {
                     } else {
                         RequestMetrics.failed(request, role: connection.role, error: error)
                     }
+                    contact.failed(error)
                     throw error
                 } catch {
                     feed.cancel()
                     if error is CancellationError { throw error }
                     let error = Self.transportError(error, context: request.context)
                     RequestMetrics.failed(request, role: connection.role, error: error)
+                    contact.failed(error)
                     throw error
                 }
             } catch let error as KubernetesError {
@@ -254,11 +250,12 @@ final class Transport: Sendable {
         } catch {
             let error = Self.transportError(error, context: request.context)
             RequestMetrics.failed(request, role: connection.role, error: error)
+            contact.failed(error)
             throw error
         }
         let status = Int(response.status.code)
         RequestMetrics.answered(request, role: connection.role, status: status)
-        if (200..<300).contains(status) { heard() }
+        if (200..<300).contains(status) { contact.heard() }
         if logger.logLevel <= .debug {
             logger.debug("Kubernetes request", metadata: [
                 "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
@@ -266,7 +263,9 @@ final class Transport: Sendable {
             ])
         }
         guard (200..<300).contains(status) else {
-            throw Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
+            let error = Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
+            contact.failed(error)
+            throw error
         }
         return APIResponse(status: status, headers: response.headers, body: body)
     }

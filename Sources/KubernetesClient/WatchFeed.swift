@@ -182,6 +182,9 @@ final class WatchFeed: Sendable {
         if let (reader, next) = wake { reader.resume(with: next) }
     }
 
+    /// Whether the reader stopped the watch (`cancel`).
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
     /// What stops the request when the reader goes away or is cancelled (run at once when it
     /// already has).
     func onCancel(_ cancelRequest: @escaping @Sendable () -> Void) {

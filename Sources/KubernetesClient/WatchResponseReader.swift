@@ -13,8 +13,9 @@ final class WatchResponseReader: HTTPClientResponseDelegate {
     let feed: WatchFeed
     private let context: KubernetesError.RequestContext
     private let opened: EventLoopPromise<HTTPResponseHead>
-    /// The server sent something on an open watch (see `Transport.lastAnswered`).
-    private let heard: @Sendable () -> Void
+    /// Told when the server sends something on the open watch, and when the watch fails for
+    /// want of an answer (`KubernetesClient.lastAnswered`, `lastFailure`).
+    private let contact: ServerContact
     /// A refusal's head and body, read whole to become its error; nil for a 2xx answer.
     private let refusal = Mutex<(head: HTTPResponseHead, body: [UInt8])?>(nil)
     /// Whether `opened` is completed (a promise is completed once).
@@ -26,16 +27,16 @@ final class WatchResponseReader: HTTPClientResponseDelegate {
     /// request failed before its head.
     var head: EventLoopFuture<HTTPResponseHead> { opened.futureResult }
 
-    init(feed: WatchFeed, context: KubernetesError.RequestContext, eventLoop: any EventLoop, heard: @escaping @Sendable () -> Void) {
+    init(feed: WatchFeed, context: KubernetesError.RequestContext, eventLoop: any EventLoop, contact: ServerContact) {
         self.feed = feed
         self.context = context
         self.opened = eventLoop.makePromise()
-        self.heard = heard
+        self.contact = contact
     }
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         if (200..<300).contains(head.status.code) {
-            heard()
+            contact.heard()
             settle(.success(head))
         } else {
             refusal.withLock { $0 = (head, []) }
@@ -51,12 +52,15 @@ final class WatchResponseReader: HTTPClientResponseDelegate {
             return true
         }
         if refused { return task.eventLoop.makeSucceededVoidFuture() }
-        heard()
+        contact.heard()
         return feed.receive(buffer, on: task.eventLoop)
     }
 
     func didReceiveError(task: HTTPClient.Task<Void>, _ error: any Error) {
         let error = Transport.transportError(error, context: context)
+        // The reader's own cancellation ends the request too: that is no failure to answer;
+        // nor is a refusal's body cut short (the server answered).
+        if !feed.isCancelled, refusal.withLock({ $0 == nil }) { contact.failed(error) }
         settle(.failure(error))
         feed.finish(.failure(error))
     }

@@ -112,6 +112,7 @@ final class ControllerHarness: Sendable {
         options.pollInterval = .milliseconds(200)
         options.unreachableGrace = .seconds(1)
         options.probeInterval = .milliseconds(300)
+        options.probeAfterSilence = .milliseconds(300)
         options.clusterReportDelay = .milliseconds(50)
         options.resyncPeriod = .seconds(3600)
         // Every kind watched, the default. Polled kinds (`--drift-poll-interval`) have their own

@@ -4,6 +4,7 @@ import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
 import Testing
 import TestSupport
 
@@ -141,6 +142,33 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
             }
             #expect(await cluster.object(resource: "configmaps", namespace: "demo-system", name: "base-legacy") == nil)
             try await h.eventually("ControlPlaneReachable True again") { try await self.reachable(h, "far")?["status"] == "True" }
+        }
+    }
+
+    /// The probe leaves a cluster alone while its watches bookmark, for as long as
+    /// `probeAfterSilence` allows (here two minutes); a connection that fails (refused, reset)
+    /// is asked about at the next tick all the same, so the cluster is reported unreachable
+    /// within the grace period, not after the allowance.
+    @Test func aFailedConnectionIsProbedAtOnceThoughTheClusterWasHeardFromLately() async throws {
+        var options = ControllerHarness.fastOptions
+        options.probeAfterSilence = .seconds(120)
+        try await withHarness(options: options) { h in
+            let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: .milliseconds(100))
+            let cluster = try await h.fleet.addCluster(.init(name: "heard", settings: settings))
+            try await h.waitForPhase("heard", "base", "Healthy")
+            // Reachable is reported from what the watches heard: no probe is needed for it.
+            try await h.eventually("ControlPlaneReachable True") { try await self.reachable(h, "heard")?["status"] == "True" }
+            let before = await cluster.requestCount(verb: "get", resource: "/version")
+            try await Task.sleep(for: .seconds(2))
+            #expect(await cluster.requestCount(verb: "get", resource: "/version") == before, "a cluster heard from lately was probed")
+
+            await cluster.setUnreachable(true)
+            // Half the allowance: a probe that waited for the silence would come too late.
+            try await h.eventually("ControlPlaneReachable False", timeout: .seconds(60)) { try await self.reachable(h, "heard")?["status"] == "False" }
+            #expect(await cluster.refusedRequests(since: 0).contains { $0.path == "/version" }, "the probe asked")
+            await cluster.setUnreachable(false)
+            try await h.eventually("ControlPlaneReachable True again") { try await self.reachable(h, "heard")?["status"] == "True" }
+            try await h.waitForPhase("heard", "base", "Healthy")
         }
     }
 

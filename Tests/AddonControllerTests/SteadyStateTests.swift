@@ -252,6 +252,7 @@ import Testing
     @Test func aClusterWhoseWatchesSendBookmarksIsNotProbed() async throws {
         var options = ControllerHarness.fastOptions
         options.probeInterval = .seconds(1)
+        options.probeAfterSilence = .seconds(1)
         try await withHarness(options: options) { h in
             let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: .milliseconds(100))
             let cluster = try await h.fleet.addCluster(.init(name: "idle", settings: settings))

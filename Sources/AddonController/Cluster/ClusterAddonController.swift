@@ -27,8 +27,15 @@ public final class ClusterAddonController: Sendable {
         public var unreachableGrace: Duration = .seconds(20)
         public var progressDeadline: Duration = .seconds(600)
         public var pollInterval: Duration = .seconds(2)
-        /// How often the cluster's API is asked whether it answers (GET /version).
+        /// How often the probe considers whether to ask the cluster's API if it answers
+        /// (GET /version): at once after a failed request or watch, else after
+        /// `probeAfterSilence` without a word from it.
         public var probeInterval: Duration = .seconds(15)
+        /// How long a cluster may send nothing before the probe asks it. An open watch sends
+        /// a bookmark about once a minute, so a cluster with open watches is not asked while
+        /// they flow; one silenced without a failure (a network partition) is asked within
+        /// this plus `probeInterval`. (`ReachabilityProbe`.)
+        public var probeAfterSilence: Duration = .seconds(75)
         /// How often owned objects of kinds without a status (RBAC, ConfigMaps, Secrets,
         /// Namespaces, classes, webhooks: `OwnedKindPolling`) are checked for drift; nil (the
         /// default): they are watched like the rest, each kind an open watch per cluster.
@@ -243,18 +250,19 @@ public final class ClusterAddonController: Sendable {
     /// Asks the cluster whether it answers. When it stops answering, every addon is reconciled
     /// after the grace period (they report `Unknown`); when it answers again, they are
     /// reconciled at once (the queue's backoff is not waited out). A cluster that answered a
-    /// request or sent anything on a watch (bookmarks arrive about once a minute per watch)
-    /// within the interval is not asked (`KubernetesClient.lastAnswered`): at a thousand
-    /// clusters the probes alone were most of an idle manager's work.
+    /// request or sent anything on a watch (bookmarks included) within `probeAfterSilence`,
+    /// and failed none since, is not asked (`ReachabilityProbe`): at a thousand clusters the
+    /// probes were most of an idle manager's requests.
     private func probeLoop(_ workload: KubernetesClient) async {
         var reportedUnreachable = false
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.probeInterval) } catch { return }
-            if !reportedUnreachable, await state.unreachableSince == nil, await state.credentialsRejected == nil, let heard = workload.lastAnswered,
-                heard.duration(to: .now) < options.probeInterval
-            {
-                continue
-            }
+            let foundUnreachable = await state.unreachableSince != nil
+            let rejected = await state.credentialsRejected != nil
+            let suspect = reportedUnreachable || foundUnreachable || rejected
+            guard ReachabilityProbe.shouldAsk(now: .now, lastAnswered: workload.lastAnswered, lastFailure: workload.lastFailure,
+                                              suspect: suspect, allowedSilence: options.probeAfterSilence)
+            else { continue }
             do {
                 // In a child task: this loop lives as long as the cluster, and its task would
                 // keep a request's frames (several KB) for good.
