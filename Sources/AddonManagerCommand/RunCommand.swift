@@ -101,6 +101,10 @@ struct RunCommand: AsyncParsableCommand {
                                discussion: "A backstop for Healthy addons: changes to Clusters, the catalog, rollouts, referenced Secrets and every owned object already start a reconcile, and health that depends on time asks for its own. Addons that are not Healthy are reconciled again every 5 minutes whatever this says (a refused apply is not retried otherwise). Measured at 1000 clusters, resyncs every 300 s were about a quarter of an idle manager's CPU (Benchmarks/README.md)."))
     var resyncPeriod: Int = Int(ClusterAddonController.Options().resyncPeriod.components.seconds)
 
+    @Option(help: ArgumentHelp("Ask a workload cluster whether it answers (GET /version) once it has sent nothing for this many seconds.",
+                               discussion: "Each open watch sends a bookmark about once a minute, so a cluster with open watches is not asked while they flow; a failed request or watch (refused, reset, timed out, 401) has it asked within 15 s whatever this says. Lower finds a cluster cut off without a word (a network partition) sooner, at the price of about one request per cluster and minute below 60 (Benchmarks/README.md)."))
+    var probeAfterSilence: Int = Int(ClusterAddonController.Options().probeAfterSilence.components.seconds)
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")
     var logLevel: String = "info"
 
@@ -109,6 +113,7 @@ struct RunCommand: AsyncParsableCommand {
         guard maxReconciles >= 0 else { throw ValidationError("--max-reconciles must be 0 (no bound) or more") }
         guard shards >= 1 else { throw ValidationError("--shards must be at least 1") }
         guard resyncPeriod >= 60 else { throw ValidationError("--resync-period must be at least 60 seconds") }
+        guard probeAfterSilence >= 15 else { throw ValidationError("--probe-after-silence must be at least 15 seconds (the probe's interval)") }
         guard driftPollInterval >= 0 else { throw ValidationError("--drift-poll-interval must be 0 (watch every kind) or more seconds") }
         if statusPort != nil {
             do {
@@ -164,6 +169,7 @@ struct RunCommand: AsyncParsableCommand {
             options.cluster.sharedSecretNamespaces = Set(sharedSecretNamespaces)
             options.cluster.driftPollInterval = driftPollInterval > 0 ? .seconds(driftPollInterval) : nil
             options.cluster.resyncPeriod = .seconds(resyncPeriod)
+            options.cluster.probeAfterSilence = .seconds(probeAfterSilence)
             options.contentHashKeyStore = ContentHashKeyStore(client: management, namespace: leaseNamespace)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in coordinator.owns(key.description) }

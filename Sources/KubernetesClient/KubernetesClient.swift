@@ -52,10 +52,13 @@ public final class KubernetesClient: KubeClient {
     public var lastAnswered: ContinuousClock.Instant? { transport.contact.lastAnswered }
 
     /// When a request or an open watch of this client last failed for want of an answer
-    /// (connection refused, reset or closed, TLS, a timeout) or had its credentials refused
-    /// (401); nil: never. Other refusals (403, 404, 5xx) are answers. With `lastAnswered`, what
-    /// a reachability probe weighs: a failure since the last answer is reason to ask at once.
+    /// (connection refused, reset or closed, TLS, a timeout); nil: never. An answer that
+    /// refuses (4xx, 5xx) is an answer. With `lastAnswered`, what a reachability probe weighs.
     public var lastFailure: ContinuousClock.Instant? { transport.contact.lastFailure }
+
+    /// When the server last refused this client's credentials (401; nil: never), which open
+    /// watches, authenticated when they opened, do not tell.
+    public var lastCredentialsRefused: ContinuousClock.Instant? { transport.contact.lastCredentialsRefused }
 
     // MARK: Discovery
 

@@ -2,32 +2,36 @@ import Synchronization
 
 /// What a client last heard from its server, and when a request of it last failed in a way a
 /// reachability probe should look into: the evidence the probe weighs before it asks
-/// (`KubernetesClient.lastAnswered`, `KubernetesClient.lastFailure`). Set from event loops and
-/// tasks alike; reading it costs a lock, never a request.
+/// (`KubernetesClient.lastAnswered`, `lastFailure`, `lastCredentialsRefused`). Set from event
+/// loops and tasks alike; reading it costs a lock, never a request.
 final class ServerContact: Sendable {
     private struct Record {
         var answered: ContinuousClock.Instant?
         var failed: ContinuousClock.Instant?
+        var credentialsRefused: ContinuousClock.Instant?
     }
     private let record = Mutex(Record())
 
     var lastAnswered: ContinuousClock.Instant? { record.withLock { $0.answered } }
     var lastFailure: ContinuousClock.Instant? { record.withLock { $0.failed } }
+    var lastCredentialsRefused: ContinuousClock.Instant? { record.withLock { $0.credentialsRefused } }
 
     /// The server answered a request with 2xx or sent something on an open watch.
     func heard() {
         record.withLock { $0.answered = Self.later($0.answered) }
     }
 
-    /// A request or an open watch failed: recorded when it got no answer (refused, reset or
-    /// closed connections, TLS failures, timeouts: `KubernetesError.Kind.isTransport`) or
-    /// when the server refused the client's credentials (401). Other refusals (403 on one
-    /// kind, 404, 409, 5xx) are answers, and the caller's own cancellation is neither.
+    /// A request or an open watch failed. Recorded when it got no answer (refused, reset or
+    /// closed connections, TLS failures, timeouts: `KubernetesError.Kind.isTransport`), or
+    /// apart when the server refused the client's credentials (401). Other refusals (403 on
+    /// one kind, 404, 409, 5xx) are answers, and the caller's own cancellation is neither.
     func failed(_ error: any Error) {
         guard let error = error as? KubernetesError else { return }
-        let worthAsking = error.httpStatus == nil ? error.kind.isTransport : error.httpStatus == 401
-        guard worthAsking else { return }
-        record.withLock { $0.failed = Self.later($0.failed) }
+        switch error.httpStatus {
+        case nil where error.kind.isTransport: record.withLock { $0.failed = Self.later($0.failed) }
+        case 401?: record.withLock { $0.credentialsRefused = Self.later($0.credentialsRefused) }
+        default: return
+        }
     }
 
     /// Now, read under the lock (so that records from several threads stay in order), never

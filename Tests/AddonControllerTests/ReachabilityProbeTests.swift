@@ -2,27 +2,41 @@ import Testing
 @testable import AddonController
 
 /// When a tick of the reachability probe asks the cluster (table-driven). Times are seconds
-/// before "now"; nil: never.
+/// before "now"; nil: never. The tick is 15 s, the allowance 75 s.
 @Suite struct ReachabilityProbeTests {
-    static let allowance: Duration = .seconds(75)
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var answered: Double?
+        var failed: Double? = nil
+        var refused: Double? = nil
+        var asked: Double? = nil
+        var suspect = false
+        var asks: Bool
+        var testDescription: String { name }
+    }
 
     @Test(arguments: [
-        ("a bookmark 40 s ago, no failure", 40.0 as Double?, nil as Double?, false, false),
-        ("silent for the whole allowance", 75, nil, false, true),
-        ("silent longer", 200, nil, false, true),
-        ("never answered", nil, nil, false, true),
-        ("never answered, and a failure", nil, 5, false, true),
-        ("a failed watch after the last answer", 10, 2, false, true),
-        ("a failure at the very instant of the last answer", 10, 10, false, true),
-        ("a failure before the last answer", 2, 10, false, false),
-        ("a failure before the last answer, then silence past the allowance", 80, 90, false, true),
-        ("under suspicion: found unreachable or refusing credentials", 1, nil, true, true),
+        Case(name: "a bookmark 40 s ago, nothing failed", answered: 40, asks: false),
+        Case(name: "silent for the whole allowance", answered: 75, asks: true),
+        Case(name: "silent longer", answered: 200, asks: true),
+        Case(name: "never answered", answered: nil, asks: true),
+        Case(name: "never answered, and a failure", answered: nil, failed: 5, asks: true),
+        Case(name: "a failure after the last answer, silent for a tick", answered: 20, failed: 18, asks: true),
+        Case(name: "a failure after the last answer, but heard from within the tick (busy, not gone)", answered: 10, failed: 2, asks: false),
+        Case(name: "a failure at the instant of the last answer, silent for a tick", answered: 16, failed: 16, asks: true),
+        Case(name: "a failure before the last answer", answered: 30, failed: 40, asks: false),
+        Case(name: "a failure before the last answer, then silence past the allowance", answered: 80, failed: 90, asks: true),
+        Case(name: "credentials refused though bookmarks flow, never asked since", answered: 1, refused: 5, asks: true),
+        Case(name: "credentials refused before the probe last asked", answered: 1, refused: 30, asked: 20, asks: false),
+        Case(name: "credentials refused after the probe last asked", answered: 1, refused: 10, asked: 20, asks: true),
+        Case(name: "under suspicion: found unreachable or refusing credentials", answered: 1, suspect: true, asks: true),
     ])
-    func decision(_ name: String, answeredAgo: Double?, failedAgo: Double?, suspect: Bool, asks: Bool) {
+    func decision(_ c: Case) {
         let now = ContinuousClock.now
-        let answered = answeredAgo.map { now - .seconds($0) }
-        let failed = failedAgo.map { now - .seconds($0) }
-        let decided = ReachabilityProbe.shouldAsk(now: now, lastAnswered: answered, lastFailure: failed, suspect: suspect, allowedSilence: Self.allowance)
-        #expect(decided == asks, "\(name)")
+        let ago = { (seconds: Double?) in seconds.map { now - .seconds($0) } }
+        let evidence = ReachabilityProbe.Evidence(lastAnswered: ago(c.answered), lastFailure: ago(c.failed),
+                                                  lastCredentialsRefused: ago(c.refused), lastAsked: ago(c.asked))
+        let decided = ReachabilityProbe.shouldAsk(now: now, evidence: evidence, suspect: c.suspect, interval: .seconds(15), allowedSilence: .seconds(75))
+        #expect(decided == c.asks, "\(c.name)")
     }
 }

@@ -33,7 +33,8 @@ import Testing
         try await F.with { f in
             let client = try f.secondClient(retryPolicy: .never, credentials: .bearerToken("not-the-token"))
             await #expect(throws: KubernetesError.self) { try await client.get(F.configMap, name: "x", namespace: "default") }
-            #expect(client.lastFailure != nil, "a 401 was not recorded")
+            #expect(client.lastCredentialsRefused != nil, "a 401 was not recorded")
+            #expect(client.lastFailure == nil, "a 401 is an answer, not a failure to answer")
             #expect(client.lastAnswered == nil)
             try await client.shutdown()
         }

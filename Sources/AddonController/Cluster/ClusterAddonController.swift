@@ -28,8 +28,8 @@ public final class ClusterAddonController: Sendable {
         public var progressDeadline: Duration = .seconds(600)
         public var pollInterval: Duration = .seconds(2)
         /// How often the probe considers whether to ask the cluster's API if it answers
-        /// (GET /version): at once after a failed request or watch, else after
-        /// `probeAfterSilence` without a word from it.
+        /// (GET /version); after a failed request or watch, a cluster silent this long is
+        /// asked (`ReachabilityProbe`).
         public var probeInterval: Duration = .seconds(15)
         /// How long a cluster may send nothing before the probe asks it. An open watch sends
         /// a bookmark about once a minute, so a cluster with open watches is not asked while
@@ -250,19 +250,23 @@ public final class ClusterAddonController: Sendable {
     /// Asks the cluster whether it answers. When it stops answering, every addon is reconciled
     /// after the grace period (they report `Unknown`); when it answers again, they are
     /// reconciled at once (the queue's backoff is not waited out). A cluster that answered a
-    /// request or sent anything on a watch (bookmarks included) within `probeAfterSilence`,
-    /// and failed none since, is not asked (`ReachabilityProbe`): at a thousand clusters the
-    /// probes were most of an idle manager's requests.
+    /// request or sent anything on a watch (bookmarks included) lately is not asked
+    /// (`ReachabilityProbe` says how lately): at a thousand clusters the probes were most of
+    /// an idle manager's requests.
     private func probeLoop(_ workload: KubernetesClient) async {
         var reportedUnreachable = false
+        var lastAsked: ContinuousClock.Instant?
         while !Task.isCancelled {
             do { try await Task.sleep(for: options.probeInterval) } catch { return }
             let foundUnreachable = await state.unreachableSince != nil
             let rejected = await state.credentialsRejected != nil
             let suspect = reportedUnreachable || foundUnreachable || rejected
-            guard ReachabilityProbe.shouldAsk(now: .now, lastAnswered: workload.lastAnswered, lastFailure: workload.lastFailure,
-                                              suspect: suspect, allowedSilence: options.probeAfterSilence)
+            let evidence = ReachabilityProbe.Evidence(lastAnswered: workload.lastAnswered, lastFailure: workload.lastFailure,
+                                                      lastCredentialsRefused: workload.lastCredentialsRefused, lastAsked: lastAsked)
+            guard ReachabilityProbe.shouldAsk(now: .now, evidence: evidence, suspect: suspect, interval: options.probeInterval,
+                                              allowedSilence: options.probeAfterSilence)
             else { continue }
+            lastAsked = .now
             do {
                 // In a child task: this loop lives as long as the cluster, and its task would
                 // keep a request's frames (several KB) for good.

@@ -1,22 +1,32 @@
 /// Whether a tick of a cluster's reachability probe asks the cluster (`GET /version`) or lets
 /// what the client already heard stand for an answer.
 ///
-/// A cluster is asked when it is under suspicion (found unreachable, not yet reported as back,
-/// or refusing the manager's credentials), when it has never answered, when a request or watch
-/// failed since it last answered (no answer: a refused or reset connection, a timeout; or its
-/// credentials refused, 401: a cluster going down or revoking the manager is asked at the next
-/// tick), and when it has been silent for `allowedSilence`. Open watches send a bookmark about
-/// once a minute each, and a cluster's watches, opened together, bookmark together: an
-/// allowance under a minute would ask every cluster about once a minute in a quiet fleet
-/// (measured: at 1000 clusters, most of the idle manager's requests).
+/// Asked: a cluster under suspicion (found unreachable, not yet reported as back, or refusing
+/// the manager's credentials); one that never answered; one whose credentials were refused
+/// (401) since the probe last asked, though its open watches go on sending; one that has been
+/// silent for `interval` after a request or watch of it failed for want of an answer (refused,
+/// reset, timed out: a cluster going down, asked as soon as before); and any cluster silent for
+/// `allowedSilence`. A cluster heard from within `interval` is never asked for a failure alone:
+/// under load, requests time out while the cluster is busy answering, and a probe then would
+/// only add to the load (and, failing too, report a working cluster unreachable).
+///
+/// Open watches send a bookmark about once a minute each, and a cluster's watches, opened
+/// together, bookmark together: an allowance under a minute would ask every quiet cluster
+/// about once a minute (measured: at 1000 clusters, most of the idle manager's requests).
 enum ReachabilityProbe {
-    static func shouldAsk(
-        now: ContinuousClock.Instant, lastAnswered: ContinuousClock.Instant?, lastFailure: ContinuousClock.Instant?,
-        suspect: Bool, allowedSilence: Duration
-    ) -> Bool {
+    struct Evidence: Equatable {
+        var lastAnswered: ContinuousClock.Instant?
+        var lastFailure: ContinuousClock.Instant?
+        var lastCredentialsRefused: ContinuousClock.Instant?
+        var lastAsked: ContinuousClock.Instant?
+    }
+
+    static func shouldAsk(now: ContinuousClock.Instant, evidence: Evidence, suspect: Bool, interval: Duration, allowedSilence: Duration) -> Bool {
         if suspect { return true }
-        guard let lastAnswered else { return true }
-        if let lastFailure, lastFailure >= lastAnswered { return true }
-        return lastAnswered.duration(to: now) >= allowedSilence
+        guard let lastAnswered = evidence.lastAnswered else { return true }
+        if let refused = evidence.lastCredentialsRefused, evidence.lastAsked.map({ refused > $0 }) ?? true { return true }
+        let silence = lastAnswered.duration(to: now)
+        if let failure = evidence.lastFailure, failure >= lastAnswered, silence >= interval { return true }
+        return silence >= allowedSilence
     }
 }
