@@ -102,7 +102,7 @@ struct RunCommand: AsyncParsableCommand {
     var resyncPeriod: Int = Int(ClusterAddonController.Options().resyncPeriod.components.seconds)
 
     @Option(help: ArgumentHelp("Ask a workload cluster whether it answers (GET /version) once it has sent nothing for this many seconds.",
-                               discussion: "Each open watch sends a bookmark about once a minute, so a cluster with open watches is not asked while they flow; a failed request or watch (refused, reset, timed out, 401) has it asked within 15 s whatever this says. Lower finds a cluster cut off without a word (a network partition) sooner, at the price of about one request per cluster and minute below 60 (Benchmarks/README.md)."))
+                               discussion: "Each open watch sends a bookmark about once a minute, so a cluster with open watches is not asked while they flow. Whatever this says, a cluster whose request or watch got no answer (refused, reset, timed out) is asked once it has been silent for 15 s, one that refused the manager's credentials (401) at the next 15 s tick, and one that answered no request for 5 minutes (open watches do not tell of credentials revoked since they opened). Lower finds a cluster cut off without a word (a network partition) sooner; values under 60 cost about one GET /version per cluster per minute (Benchmarks/README.md)."))
     var probeAfterSilence: Int = Int(ClusterAddonController.Options().probeAfterSilence.components.seconds)
 
     @Option(help: "Log level (trace, debug, info, notice, warning, error).")

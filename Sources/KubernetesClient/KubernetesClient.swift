@@ -51,6 +51,11 @@ public final class KubernetesClient: KubeClient {
     /// accepts the client, without asking it.
     public var lastAnswered: ContinuousClock.Instant? { transport.contact.lastAnswered }
 
+    /// When the server last answered a request of this client with 2xx, a watch's head
+    /// included, but not what open watches send (nil: never): the last proof that it accepts
+    /// the client's credentials, which watches, authenticated when they opened, do not renew.
+    public var lastRequestAnswered: ContinuousClock.Instant? { transport.contact.lastRequestAnswered }
+
     /// When a request or an open watch of this client last failed for want of an answer
     /// (connection refused, reset or closed, TLS, a timeout); nil: never. An answer that
     /// refuses (4xx, 5xx) is an answer. With `lastAnswered`, what a reachability probe weighs.

@@ -2,21 +2,33 @@ import Synchronization
 
 /// What a client last heard from its server, and when a request of it last failed in a way a
 /// reachability probe should look into: the evidence the probe weighs before it asks
-/// (`KubernetesClient.lastAnswered`, `lastFailure`, `lastCredentialsRefused`). Set from event
+/// (`KubernetesClient.lastAnswered`, `lastRequestAnswered`, `lastFailure`,
+/// `lastCredentialsRefused`). Set from event
 /// loops and tasks alike; reading it costs a lock, never a request.
 final class ServerContact: Sendable {
     private struct Record {
         var answered: ContinuousClock.Instant?
+        var requestAnswered: ContinuousClock.Instant?
         var failed: ContinuousClock.Instant?
         var credentialsRefused: ContinuousClock.Instant?
     }
     private let record = Mutex(Record())
 
     var lastAnswered: ContinuousClock.Instant? { record.withLock { $0.answered } }
+    var lastRequestAnswered: ContinuousClock.Instant? { record.withLock { $0.requestAnswered } }
     var lastFailure: ContinuousClock.Instant? { record.withLock { $0.failed } }
     var lastCredentialsRefused: ContinuousClock.Instant? { record.withLock { $0.credentialsRefused } }
 
-    /// The server answered a request with 2xx or sent something on an open watch.
+    /// The server answered a request with 2xx (a watch's head included): it accepted the
+    /// client's credentials then.
+    func answeredRequest() {
+        record.withLock {
+            $0.answered = Self.later($0.answered)
+            $0.requestAnswered = Self.later($0.requestAnswered)
+        }
+    }
+
+    /// The server sent something on an open watch (authenticated when it opened).
     func heard() {
         record.withLock { $0.answered = Self.later($0.answered) }
     }

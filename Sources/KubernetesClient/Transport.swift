@@ -255,7 +255,7 @@ final class Transport: Sendable {
         }
         let status = Int(response.status.code)
         RequestMetrics.answered(request, role: connection.role, status: status)
-        if (200..<300).contains(status) { contact.heard() }
+        if (200..<300).contains(status) { contact.answeredRequest() }
         if logger.logLevel <= .debug {
             logger.debug("Kubernetes request", metadata: [
                 "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",

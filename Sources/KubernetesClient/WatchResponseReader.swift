@@ -36,7 +36,7 @@ final class WatchResponseReader: HTTPClientResponseDelegate {
 
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         if (200..<300).contains(head.status.code) {
-            contact.heard()
+            contact.answeredRequest()
             settle(.success(head))
         } else {
             refusal.withLock { $0 = (head, []) }

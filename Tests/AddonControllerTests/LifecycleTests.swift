@@ -146,10 +146,10 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
     }
 
     /// The probe leaves a cluster alone while its watches bookmark, for as long as
-    /// `probeAfterSilence` allows (here two minutes); a connection that fails (refused, reset)
-    /// is asked about at the next tick all the same, so the cluster is reported unreachable
-    /// within the grace period, not after the allowance.
-    @Test func aFailedConnectionIsProbedAtOnceThoughTheClusterWasHeardFromLately() async throws {
+    /// `probeAfterSilence` allows (here two minutes); a cluster whose connections fail (refused,
+    /// reset) and then falls silent is asked once it has been silent for a tick all the same, so
+    /// it is reported unreachable within the grace period, not after the allowance.
+    @Test func aClusterWhoseConnectionsFailIsProbedBeforeTheSilenceAllowance() async throws {
         var options = ControllerHarness.fastOptions
         options.probeAfterSilence = .seconds(120)
         try await withHarness(options: options) { h in

@@ -4,6 +4,7 @@ import DevFleet
 import Foundation
 import KubernetesClient
 import KubernetesModel
+import LocalKube
 import Testing
 
 /// Failures that used to pass unseen, and repeats that used to flood.
@@ -59,6 +60,28 @@ import Testing
             try await h.eventually("AddonsHealthy True again") {
                 try await Self.addonsHealthy(h, "refusing")?["status"] == "True"
             }
+        }
+    }
+
+    /// Credentials revoked while the cluster's watches stay open: the watches go on sending
+    /// (they were authenticated when they opened), so the cluster is never silent for the
+    /// allowance (here two minutes), and the Cluster says Unauthorized all the same. (Here a
+    /// request of the controller meets a 401 within a second or so; where none goes out, the
+    /// credentials check, here 2 s, has the probe ask: `ReachabilityProbeTests`.)
+    @Test func credentialsRevokedWhileWatchesFlowAreReported() async throws {
+        var options = ControllerHarness.fastOptions
+        options.probeAfterSilence = .seconds(120)
+        options.credentialsCheck = .seconds(2)
+        try await withHarness(options: options) { h in
+            let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: .milliseconds(100))
+            let cluster = try await h.fleet.addCluster(.init(name: "revoked", settings: settings))
+            try await h.waitForPhase("revoked", "base", "Healthy")
+            await cluster.setErrorRate(1.0, code: 401)
+            try await h.eventually("AddonsHealthy Unknown, reason Unauthorized", timeout: .seconds(60)) {
+                try await Self.addonsHealthy(h, "revoked")?["reason"] == "Unauthorized"
+            }
+            await cluster.setErrorRate(0)
+            try await h.eventually("AddonsHealthy True again") { try await Self.addonsHealthy(h, "revoked")?["status"] == "True" }
         }
     }
 

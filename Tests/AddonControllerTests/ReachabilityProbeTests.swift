@@ -2,11 +2,13 @@ import Testing
 @testable import AddonController
 
 /// When a tick of the reachability probe asks the cluster (table-driven). Times are seconds
-/// before "now"; nil: never. The tick is 15 s, the allowance 75 s.
+/// before "now"; nil: never. The tick is 15 s, the allowance 75 s, the credentials check 300 s.
+/// Unless a case says otherwise, the last answer was a request's.
 @Suite struct ReachabilityProbeTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var answered: Double?
+        var request: Double?? = .none
         var failed: Double? = nil
         var refused: Double? = nil
         var asked: Double? = nil
@@ -30,13 +32,18 @@ import Testing
         Case(name: "credentials refused before the probe last asked", answered: 1, refused: 30, asked: 20, asks: false),
         Case(name: "credentials refused after the probe last asked", answered: 1, refused: 10, asked: 20, asks: true),
         Case(name: "under suspicion: found unreachable or refusing credentials", answered: 1, suspect: true, asks: true),
+        Case(name: "bookmarks flow, a request answered 100 s ago", answered: 5, request: 100, asks: false),
+        Case(name: "bookmarks flow, no request answered for the credentials check", answered: 5, request: 300, asks: true),
+        Case(name: "bookmarks flow, no request ever answered", answered: 5, request: .some(nil), asks: true),
     ])
     func decision(_ c: Case) {
         let now = ContinuousClock.now
         let ago = { (seconds: Double?) in seconds.map { now - .seconds($0) } }
-        let evidence = ReachabilityProbe.Evidence(lastAnswered: ago(c.answered), lastFailure: ago(c.failed),
+        let request: Double? = switch c.request { case .none: c.answered; case .some(let seconds): seconds }
+        let evidence = ReachabilityProbe.Evidence(lastAnswered: ago(c.answered), lastRequestAnswered: ago(request), lastFailure: ago(c.failed),
                                                   lastCredentialsRefused: ago(c.refused), lastAsked: ago(c.asked))
-        let decided = ReachabilityProbe.shouldAsk(now: now, evidence: evidence, suspect: c.suspect, interval: .seconds(15), allowedSilence: .seconds(75))
+        let decided = ReachabilityProbe.shouldAsk(now: now, evidence: evidence, suspect: c.suspect, interval: .seconds(15), allowedSilence: .seconds(75),
+                                                  credentialsCheck: .seconds(300))
         #expect(decided == c.asks, "\(c.name)")
     }
 }

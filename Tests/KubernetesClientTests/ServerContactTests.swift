@@ -35,6 +35,11 @@ import Testing
             await #expect(throws: KubernetesError.self) { try await client.get(F.configMap, name: "x", namespace: "default") }
             #expect(client.lastCredentialsRefused != nil, "a 401 was not recorded")
             #expect(client.lastFailure == nil, "a 401 is an answer, not a failure to answer")
+            // So is a watch refused with 401.
+            let refused = try #require(client.lastCredentialsRefused)
+            await #expect(throws: KubernetesError.self) { _ = try await client.watch(F.configMap, namespace: "default", options: WatchOptions(timeoutSeconds: 5)) }
+            #expect(try #require(client.lastCredentialsRefused) > refused, "a watch refused with 401 was not recorded")
+            #expect(client.lastFailure == nil)
             #expect(client.lastAnswered == nil)
             try await client.shutdown()
         }

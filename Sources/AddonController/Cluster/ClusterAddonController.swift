@@ -36,6 +36,10 @@ public final class ClusterAddonController: Sendable {
         /// they flow; one silenced without a failure (a network partition) is asked within
         /// this plus `probeInterval`. (`ReachabilityProbe`.)
         public var probeAfterSilence: Duration = .seconds(75)
+        /// How long open watches alone may stand for the cluster accepting the manager's
+        /// credentials: they are authenticated when they open, so credentials revoked since
+        /// show only on a request. A cluster that answered no request for this long is asked.
+        public var credentialsCheck: Duration = .seconds(300)
         /// How often owned objects of kinds without a status (RBAC, ConfigMaps, Secrets,
         /// Namespaces, classes, webhooks: `OwnedKindPolling`) are checked for drift; nil (the
         /// default): they are watched like the rest, each kind an open watch per cluster.
@@ -261,10 +265,11 @@ public final class ClusterAddonController: Sendable {
             let foundUnreachable = await state.unreachableSince != nil
             let rejected = await state.credentialsRejected != nil
             let suspect = reportedUnreachable || foundUnreachable || rejected
-            let evidence = ReachabilityProbe.Evidence(lastAnswered: workload.lastAnswered, lastFailure: workload.lastFailure,
-                                                      lastCredentialsRefused: workload.lastCredentialsRefused, lastAsked: lastAsked)
+            let evidence = ReachabilityProbe.Evidence(lastAnswered: workload.lastAnswered, lastRequestAnswered: workload.lastRequestAnswered,
+                                                      lastFailure: workload.lastFailure, lastCredentialsRefused: workload.lastCredentialsRefused,
+                                                      lastAsked: lastAsked)
             guard ReachabilityProbe.shouldAsk(now: .now, evidence: evidence, suspect: suspect, interval: options.probeInterval,
-                                              allowedSilence: options.probeAfterSilence)
+                                              allowedSilence: options.probeAfterSilence, credentialsCheck: options.credentialsCheck)
             else { continue }
             lastAsked = .now
             do {
