@@ -250,21 +250,9 @@ import Testing
     /// reachability probe does not ask it (`GET /version`) while they arrive. (Had the probe read
     /// only what tasks saw, it would have asked about once a second here.)
     @Test func aClusterWhoseWatchesSendBookmarksIsNotProbed() async throws {
-        var options = ControllerHarness.fastOptions
-        options.probeInterval = .seconds(1)
-        options.probeAfterSilence = .seconds(1)
-        try await withHarness(options: options) { h in
-            let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: .milliseconds(100))
-            let cluster = try await h.fleet.addCluster(.init(name: "idle", settings: settings))
-            try await h.waitForPhase("idle", "base", "Healthy")
-            try await Task.sleep(for: .seconds(1))
-            let before = await cluster.requestCount(verb: "get", resource: "/version")
-            // Six probe intervals. (A loaded machine may delay a bookmark past one of them.)
-            try await Task.sleep(for: .seconds(6))
-            let probes = await cluster.requestCount(verb: "get", resource: "/version") - before
-            #expect(probes <= 2, "the probe asked \(probes) times in 6 s while bookmarks arrived every 100 ms")
-            #expect(await cluster.requestCount(verb: "watch") > 0)
-        }
+        // Six probe intervals. (A loaded machine may delay a bookmark past one of them.)
+        let probes = try await Self.probes(bookmarkEvery: .milliseconds(100), tick: .seconds(1), allowance: .seconds(1), over: .seconds(6))
+        #expect(probes <= 2, "the probe asked \(probes) times in 6 s while bookmarks arrived every 100 ms")
     }
 
     /// The probe's silence allowance: bookmarks a second apart leave most 300 ms ticks silent,
@@ -272,21 +260,29 @@ import Testing
     /// real cluster's watches, bookmarking together once a minute, leave most 15 s ticks
     /// silent). Within the allowance, none is sent.
     @Test func aClusterSilentForLessThanTheAllowanceIsNotProbed() async throws {
+        let probes = try await Self.probes(bookmarkEvery: .seconds(1), tick: .milliseconds(300), allowance: .seconds(3), over: .seconds(5))
+        // A loaded machine may starve LocalKube's bookmark timer past the allowance once.
+        #expect(probes <= 1, "the probe asked \(probes) times in 5 s while bookmarks came every second")
+    }
+
+    /// How many times the probe asked a Healthy, idle cluster whose watches bookmark at the
+    /// given pace, over the given time.
+    static func probes(bookmarkEvery: Duration, tick: Duration, allowance: Duration, over window: Duration) async throws -> Int {
         var options = ControllerHarness.fastOptions
-        options.probeInterval = .milliseconds(300)
-        options.probeAfterSilence = .seconds(3)
+        options.probeInterval = tick
+        options.probeAfterSilence = allowance
+        var probes = 0
         try await withHarness(options: options) { h in
-            let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: .seconds(1))
-            let cluster = try await h.fleet.addCluster(.init(name: "quiet", settings: settings))
-            try await h.waitForPhase("quiet", "base", "Healthy")
+            let settings = ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100), bookmarkInterval: bookmarkEvery)
+            let cluster = try await h.fleet.addCluster(.init(name: "idle", settings: settings))
+            try await h.waitForPhase("idle", "base", "Healthy")
             try await Task.sleep(for: .seconds(1))
             let before = await cluster.requestCount(verb: "get", resource: "/version")
-            try await Task.sleep(for: .seconds(5))
-            let probes = await cluster.requestCount(verb: "get", resource: "/version") - before
-            // A loaded machine may starve LocalKube's bookmark timer past the allowance once.
-            #expect(probes <= 1, "the probe asked \(probes) times in 5 s while bookmarks came every second")
+            try await Task.sleep(for: window)
+            probes = await cluster.requestCount(verb: "get", resource: "/version") - before
             #expect(await cluster.requestCount(verb: "watch") > 0)
         }
+        return probes
     }
 
     @Test func oneUnreachableClusterDoesNotDelayTheOthers() async throws {
