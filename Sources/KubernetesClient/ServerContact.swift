@@ -3,8 +3,8 @@ import Synchronization
 /// What a client last heard from its server, and when a request of it last failed in a way a
 /// reachability probe should look into: the evidence the probe weighs before it asks
 /// (`KubernetesClient.lastAnswered`, `lastRequestAnswered`, `lastFailure`,
-/// `lastCredentialsRefused`). Set from event
-/// loops and tasks alike; reading it costs a lock, never a request.
+/// `lastCredentialsRefused`). Set from event loops and tasks alike; reading it costs a lock,
+/// never a request.
 final class ServerContact: Sendable {
     private struct Record {
         var answered: ContinuousClock.Instant?
