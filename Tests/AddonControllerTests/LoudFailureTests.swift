@@ -6,6 +6,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Testing
+import TestSupport
 
 /// Failures that used to pass unseen, and repeats that used to flood.
 @Suite(.serialized) struct LoudFailureTests {
@@ -82,6 +83,35 @@ import Testing
             }
             await cluster.setErrorRate(0)
             try await h.eventually("AddonsHealthy True again") { try await Self.addonsHealthy(h, "revoked")?["status"] == "True" }
+        }
+    }
+
+    /// Before: an apply refused with 401 counted as the cluster accepting the credentials again
+    /// (it cleared what the probe had found), so the probe asked, was refused, and reported the
+    /// refusal as new: the error logged again, the Cluster's report written again, at every
+    /// apply.
+    @Test func anApplyRefusedForTheCredentialsLeavesTheRefusalReportedOnce() async throws {
+        let logs = LogRecorder()
+        try await withHarness(managerLogger: logs.logger(level: .error)) { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "refused-apply"))
+            try await h.waitForPhase("refused-apply", "base", "Healthy")
+            await cluster.setErrorRate(1.0, code: 401)
+            let refused = "cluster refuses the manager's credentials"
+            _ = try await logs.next(refused)
+            // An upgrade: base 1.1.0 is applied, and refused.
+            try await h.updateCluster("refused-apply") { $0["channel"] = "candidate" }
+            let name = ManagementKinds.clusterAddonName(cluster: "refused-apply", addon: "base")
+            try await h.eventually("the apply refused") {
+                try await h.management.list(Self.eventKind, namespace: "dev", options: ListOptions()).items
+                    .contains { $0["involvedObject"]["name"].stringValue == name && $0["reason"] == "ApplyFailed" }
+            }
+            // Several probe ticks (300 ms) after the refused apply: the probe would have asked
+            // and found the refusal new by now.
+            try await Task.sleep(for: .seconds(2))
+            #expect(logs.entries.filter { $0.message == refused }.count == 1)
+            await cluster.setErrorRate(0)
+            try await h.eventually("AddonsHealthy True again") { try await Self.addonsHealthy(h, "refused-apply")?["status"] == "True" }
+            try await h.waitForPhase("refused-apply", "base", "Healthy")
         }
     }
 

@@ -117,6 +117,15 @@ public struct ApplyFailure: Error, CustomStringConvertible {
         failures.allSatisfy { ($0.error as? KubernetesError)?.kind.isTransport ?? false }
     }
 
+    /// Whether any object was refused for the manager's credentials or permissions (401, 403):
+    /// the cluster answered, but not as one that accepts who we are.
+    public var refusesCredentials: Bool {
+        failures.contains { failure in
+            guard let kind = (failure.error as? KubernetesError)?.kind else { return false }
+            return kind == .unauthorized || kind == .forbidden
+        }
+    }
+
     /// Whether retrying cannot help (invalid objects, permanent server rejections).
     public var isPermanent: Bool {
         failures.allSatisfy { failure in

@@ -203,7 +203,9 @@ public struct ClusterAddonReconciler: Reconciler {
                 status.lastAppliedTime = status.lastAppliedTime ?? KubeTime.now()
             }
         } catch let failure as ApplyFailure where !failure.isUnreachable {
-            await state.contact()
+            // It answered. A refusal of the credentials proves nothing about them being
+            // accepted again: what the probe found (`credentialsRejected`) stands.
+            if failure.refusesCredentials { await state.answered() } else { await state.contact() }
             status.phase = failure.isPermanent ? .failed : (current?.phase ?? .progressing)
             status.conditions = [
                 Condition(type: "Applied", status: .false, reason: "ApplyFailed", message: failure.description),
