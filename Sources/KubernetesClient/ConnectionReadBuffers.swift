@@ -18,6 +18,10 @@ import NIOSSL
 /// of CRDs) take more turns of the event loop to arrive, which costs little next to decoding them.
 /// The HTTP/2 parser's buffer grows for another reason, reads that end inside a frame: on HTTP/2
 /// connections `FrameAlignedReads` cuts the reads where frames end.
+///
+/// The client's own HTTP/2 connections (`HTTP2Session`) get both from their first read; the
+/// hooks below are for AsyncHTTPClient's connections (HTTP/1.1, and HTTP/2 for requests that
+/// carry an exec plugin's client certificate).
 enum ConnectionReadBuffers {
     /// The most a read takes from the socket.
     static let maximumRead = 16 * 1024

@@ -4,6 +4,7 @@ import KubernetesModel
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOSSL
 import Synchronization
 
@@ -39,11 +40,16 @@ struct APIResponse: Sendable {
     }
 }
 
-/// The HTTP layer of one cluster connection: one AsyncHTTPClient (connection reuse, HTTP/2 when
-/// the server offers it), TLS, credentials, the rate limit and retries.
+/// The HTTP layer of one cluster connection: TLS, credentials, the rate limit and retries, over
+/// one HTTP/2 connection of our own (`HTTP2Connector`) when the server offers HTTP/2 over TLS,
+/// and AsyncHTTPClient otherwise (HTTP/1.1, or a client certificate from an exec plugin, which
+/// AsyncHTTPClient sets per request).
 final class Transport: Sendable {
     let connection: ClusterConnection
     let httpClient: HTTPClient
+    /// The HTTP/2 connection's keeper; nil when the server URL is not `https`, or when
+    /// `ADDON_MANAGER_CLIENT_HTTP2=off` (everything through AsyncHTTPClient, for comparison).
+    let http2: HTTP2Connector?
     private let baseURL: String
     private let baseTLS: TLSConfiguration
     let limiter: RateLimiter
@@ -117,6 +123,18 @@ final class Transport: Sendable {
         baseURL = base
         eventLoop = (eventLoopGroup ?? HTTPClient.defaultEventLoopGroup).next()
         httpClient = HTTPClient(eventLoopGroup: eventLoop, configuration: configuration, backgroundActivityLogger: httpLogger)
+        if ProcessInfo.processInfo.environment["ADDON_MANAGER_CLIENT_HTTP2"] != "off",
+           let target = HTTP2Connector.Target(server: connection.server, serverName: connection.tls.serverName, connectTimeout: connection.connectTimeout) {
+            let sslContext: NIOSSLContext
+            do {
+                sslContext = try NIOSSLContext(configuration: tls)
+            } catch {
+                throw KubernetesError(kind: .configuration, context: context, message: "unusable TLS settings: \(error)")
+            }
+            http2 = HTTP2Connector(target: target, tls: sslContext, eventLoop: eventLoop, logger: httpLogger)
+        } else {
+            http2 = nil
+        }
         limiter = RateLimiter(connection.rateLimit)
         credentials = CredentialProvider(
             credentials: connection.credentials,
@@ -126,6 +144,7 @@ final class Transport: Sendable {
 
     func shutdown() async throws {
         guard shutdownState.markShutDown() else { return }
+        try? await http2?.shutdown().get()
         try await httpClient.shutdown()
     }
 
@@ -133,6 +152,7 @@ final class Transport: Sendable {
         // A client dropped without shutdown(): close its connections anyway instead of tripping
         // AsyncHTTPClient's "not shut down" assertion.
         if shutdownState.markShutDown() {
+            _ = http2?.shutdown()
             let client = httpClient
             Task { try? await client.shutdown() }
         }
@@ -175,17 +195,31 @@ final class Transport: Sendable {
             try Task.checkCancellation()
             do {
                 let prepared = try await prepared(request)
-                let delegated: HTTPClient.Request
-                do {
-                    delegated = try HTTPClient.Request(url: prepared.url, method: prepared.method, headers: prepared.headers, body: nil,
-                                                       tlsConfiguration: prepared.tlsConfiguration)
-                } catch {
-                    throw KubernetesError(kind: .configuration, context: request.context, message: "cannot address the server: \(error)")
-                }
+                // Before the reader: its promise must be completed once it exists.
+                let route = try await http2Session(for: prepared, request: request)
                 let feed = WatchFeed(kind: kind, context: request.context, holdBookmarks: holdBookmarks)
                 let reader = WatchResponseReader(feed: feed, context: request.context, eventLoop: eventLoop, contact: contact)
-                let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: Self.requestLogger)
-                feed.onCancel { task.cancel() }
+                let cancelRequest: @Sendable () -> Void
+                if let (http2, session) = route {
+                    let head = http2.head(method: prepared.method, pathWithQuery: prepared.pathWithQuery, headers: prepared.headers, bodyLength: nil)
+                    let exchange = HTTP2Exchange(headers: head, body: nil, receiver: reader, deadline: deadline,
+                                                 limit: .nanoseconds((deadline - .now()).nanoseconds), eventLoop: eventLoop)
+                    eventLoop.execute { session.start(exchange) }
+                    cancelRequest = { exchange.cancel(with: CancellationError()) }
+                } else {
+                    let delegated: HTTPClient.Request
+                    do {
+                        delegated = try HTTPClient.Request(url: baseURL + prepared.pathWithQuery, method: prepared.method, headers: prepared.headers, body: nil,
+                                                           tlsConfiguration: prepared.tlsConfiguration)
+                    } catch {
+                        let error = KubernetesError(kind: .configuration, context: request.context, message: "cannot address the server: \(error)")
+                        reader.settle(.failure(error))
+                        throw error
+                    }
+                    let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: Self.requestLogger)
+                    cancelRequest = { task.cancel() }
+                }
+                feed.onCancel(cancelRequest)
                 do {
                     // The head must come within the request timeout: a server that took the
                     // stream and never answers (or a connection that no longer carries new
@@ -195,11 +229,11 @@ final class Transport: Sendable {
                         // Only when the head has not come: a watch whose head won the race is
                         // open, even if this task has not resumed yet to cancel the timer.
                         if reader.settle(.failure(KubernetesError(kind: .timeout, context: request.context, message: "no response to the watch within \(limit)"))) {
-                            task.cancel()
+                            cancelRequest()
                         }
                     }
                     defer { timer.cancel() }
-                    let head = try await withTaskCancellationHandler {
+                    let status = try await withTaskCancellationHandler {
                         try await reader.head.get()
                     } onCancel: {
                         reader.settle(.failure(CancellationError()))
@@ -207,7 +241,7 @@ final class Transport: Sendable {
                         // that the request's end is ours, not a failure of the server.
                         feed.cancel()
                     }
-                    RequestMetrics.answered(request, role: connection.role, status: Int(head.status.code))
+                    RequestMetrics.answered(request, role: connection.role, status: status)
                     return WatchEvents(feed: feed, kind: kind, context: request.context)
                 } catch let error as KubernetesError {
                     feed.cancel()
@@ -242,32 +276,85 @@ final class Transport: Sendable {
     private func sendOnce(_ request: APIRequest, timeout: Duration) async throws -> APIResponse {
         let prepared = try await prepared(request)
         let started = ContinuousClock.now
-        let response: HTTPClientResponse
+        let status: Int
+        let headers: HTTPHeaders
         let body: [UInt8]
+        let version: String
+        let route = try await http2Session(for: prepared, request: request)
         do {
-            response = try await httpClient.execute(prepared, timeout: timeout.timeAmount, logger: Self.requestLogger)
-            body = try await collect(response, context: request.context)
+            if let (http2, session) = route {
+                (status, headers, body) = try await exchange(prepared, on: session, of: http2, timeout: timeout)
+                version = "HTTP/2.0"
+            } else {
+                var delegated = HTTPClientRequest(url: baseURL + prepared.pathWithQuery)
+                delegated.method = prepared.method
+                delegated.headers = prepared.headers
+                if let bytes = prepared.body { delegated.body = .bytes(ByteBuffer(bytes: bytes)) }
+                if let tls = prepared.tlsConfiguration { delegated.tlsConfiguration = tls }
+                let response = try await httpClient.execute(delegated, timeout: timeout.timeAmount, logger: Self.requestLogger)
+                body = try await collect(response, context: request.context)
+                (status, headers, version) = (Int(response.status.code), response.headers, "\(response.version)")
+            }
         } catch {
             let error = Self.transportError(error, context: request.context)
             RequestMetrics.failed(request, role: connection.role, error: error)
             contact.failed(error)
             throw error
         }
-        let status = Int(response.status.code)
         RequestMetrics.answered(request, role: connection.role, status: status)
         if (200..<300).contains(status) { contact.answeredRequest() }
         if logger.logLevel <= .debug {
             logger.debug("Kubernetes request", metadata: [
                 "cluster": "\(connection.name)", "method": "\(request.method.rawValue)", "path": "\(request.path)",
-                "status": "\(status)", "duration": "\(started.duration(to: .now))", "http": "\(response.version)",
+                "status": "\(status)", "duration": "\(started.duration(to: .now))", "http": "\(version)",
             ])
         }
         guard (200..<300).contains(status) else {
-            let error = Self.apiError(status: status, headers: response.headers, body: body, context: request.context)
+            let error = Self.apiError(status: status, headers: headers, body: body, context: request.context)
             contact.failed(error)
             throw error
         }
-        return APIResponse(status: status, headers: response.headers, body: body)
+        return APIResponse(status: status, headers: headers, body: body)
+    }
+
+    /// The HTTP/2 connection to send `prepared` on, when there is one: nil for a request with a
+    /// client certificate of its own (an exec plugin's), or when the server does not offer
+    /// HTTP/2. A connection that cannot be made fails the request as a request that got no
+    /// answer would.
+    private func http2Session(for prepared: PreparedRequest, request: APIRequest) async throws -> (HTTP2Connector, HTTP2Session)? {
+        guard let http2, prepared.tlsConfiguration == nil else { return nil }
+        do {
+            guard let session = try await http2.session().get() else { return nil }
+            return (http2, session)
+        } catch {
+            let error = Self.transportError(error, context: request.context)
+            RequestMetrics.failed(request, role: connection.role, error: error)
+            contact.failed(error)
+            throw error
+        }
+    }
+
+    /// One request and its whole answer on `session`. A request that times out without a word
+    /// from the server since it went out closes the connection: on a connection that no longer
+    /// carries anything (a peer gone without a reset), every later request would time out too.
+    private func exchange(_ prepared: PreparedRequest, on session: HTTP2Session, of http2: HTTP2Connector,
+                          timeout: Duration) async throws -> (Int, HTTPHeaders, [UInt8]) {
+        let collector = AnswerCollector(limit: Self.maxBodySize, eventLoop: eventLoop)
+        let head = http2.head(method: prepared.method, pathWithQuery: prepared.pathWithQuery, headers: prepared.headers, bodyLength: prepared.body?.count)
+        let exchange = HTTP2Exchange(headers: head, body: prepared.body.map { ByteBuffer(bytes: $0) }, receiver: collector,
+                                     deadline: .now() + timeout.timeAmount, limit: timeout, eventLoop: eventLoop)
+        let sent = ContinuousClock.now
+        eventLoop.execute { session.start(exchange) }
+        do {
+            return try await withTaskCancellationHandler {
+                try await collector.answer.get()
+            } onCancel: {
+                exchange.cancel(with: CancellationError())
+            }
+        } catch let error as HTTP2AnswerError where error.isTimeout {
+            if !(contact.lastAnswered.map { $0 > sent } ?? false) { http2.close(session) }
+            throw error
+        }
     }
 
     private func collect(_ response: HTTPClientResponse, context: KubernetesError.RequestContext) async throws -> [UInt8] {
@@ -279,10 +366,19 @@ final class Transport: Sendable {
         }
     }
 
-    private func prepared(_ request: APIRequest) async throws -> HTTPClientRequest {
+    /// A request with its credentials, for either client.
+    struct PreparedRequest {
+        var method: HTTPMethod
+        var pathWithQuery: String
+        var headers: HTTPHeaders
+        var body: [UInt8]?
+        /// Set when an exec plugin gave a client certificate: the request goes with it.
+        var tlsConfiguration: TLSConfiguration?
+    }
+
+    private func prepared(_ request: APIRequest) async throws -> PreparedRequest {
         try await limiter.acquire()
-        var prepared = HTTPClientRequest(url: baseURL + request.pathWithQuery)
-        prepared.method = request.method
+        var prepared = PreparedRequest(method: request.method, pathWithQuery: request.pathWithQuery, headers: HTTPHeaders(), body: request.body)
         prepared.headers.add(name: "Accept", value: request.accept)
         prepared.headers.add(name: "User-Agent", value: connection.userAgent)
         let authorization: String?
@@ -304,9 +400,8 @@ final class Transport: Sendable {
             throw error
         }
         if let authorization { prepared.headers.add(name: "Authorization", value: authorization) }
-        if let body = request.body {
+        if request.body != nil {
             prepared.headers.add(name: "Content-Type", value: request.contentType ?? "application/json")
-            prepared.body = .bytes(ByteBuffer(bytes: body))
         }
         return prepared
     }
@@ -352,6 +447,10 @@ final class Transport: Sendable {
             default:
                 return KubernetesError(kind: .transport, context: context, message: "\(http)")
             }
+        }
+        if let http2 = error as? HTTP2AnswerError {
+            if http2.isTimeout { return KubernetesError(kind: .timeout, context: context, message: "\(http2)") }
+            return KubernetesError(kind: http2.isHandshake ? .tls : .transport, context: context, message: "\(http2)")
         }
         if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             return KubernetesError(kind: .tls, context: context, message: "TLS: \(error)")

@@ -107,6 +107,15 @@ public final class LocalKubeServer: Sendable {
     }
 
     /// `https://127.0.0.1:PORT`.
+    /// TLS connections open now, and accepted since the start: what a test of a client's
+    /// connection reuse counts.
+    public var openConnectionCount: Int { connections.count }
+    public var acceptedConnectionCount: Int { connections.accepted }
+
+    /// Closes every TLS connection open now, as a restarted API server or a load balancer
+    /// would; clients connect again for their next requests.
+    public func closeConnections() async { await connections.closeOpen() }
+
     public var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)" }
 
     /// Create a fresh cluster (namespaces default, kube-system, kube-public, kube-node-lease and Ready nodes).

@@ -95,6 +95,7 @@ final class ConnectionFailureCloser: ChannelInboundHandler, RemovableChannelHand
 final class OpenConnections: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        var accepted = 0
         var closing = false
     }
     private let state = Mutex(State())
@@ -106,6 +107,7 @@ final class OpenConnections: Sendable {
         let added = state.withLock { state in
             guard !state.closing else { return false }
             state.channels[key] = channel
+            state.accepted += 1
             return true
         }
         guard added else { return false }
@@ -122,5 +124,13 @@ final class OpenConnections: Sendable {
         for channel in open { try? await channel.close() }
     }
 
+    /// Closes the connections open now (new ones are taken as before): what a restarted API
+    /// server or a load balancer dropping its connections does to clients.
+    func closeOpen() async {
+        let open = state.withLock { Array($0.channels.values) }
+        for channel in open { try? await channel.close() }
+    }
+
     var count: Int { state.withLock { $0.channels.count } }
+    var accepted: Int { state.withLock { $0.accepted } }
 }

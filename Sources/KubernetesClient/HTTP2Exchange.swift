@@ -1,0 +1,254 @@
+import NIOCore
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+
+/// Who waits for an exchange's answer. Called on the connection's event loop, in this order:
+/// `receivedHead` once (the final head; informational 1xx heads are skipped), `receivedBody`
+/// for each piece of the body, `ended` once. `ended` may come without a head (the stream failed
+/// first) and is the last call in every case.
+protocol HTTP2AnswerReceiver: AnyObject, Sendable {
+    func receivedHead(status: Int, headers: HTTPHeaders)
+    /// The next piece is read once the future completes (backpressure); a failed future ends
+    /// the exchange with that error.
+    func receivedBody(_ buffer: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<Void>
+    func ended(_ result: Result<Void, any Error>)
+}
+
+/// One request and its answer on an HTTP/2 stream of an `HTTP2Session`: the handler of the
+/// stream's channel. It writes the request (HEADERS, then DATA when there is a body), reads the
+/// answer only as fast as its receiver takes it (the stream's flow-control window holds the
+/// server back meanwhile), and ends once: at the answer's end, at a reset or error of the
+/// stream, or when cancelled (`cancel`, which resets the stream). No state per request beyond
+/// this object and the stream's channel.
+final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    /// Confined to `eventLoop`.
+    private let eventLoop: any EventLoop
+    /// The request until it is sent (then dropped: a watch holds its exchange for its whole
+    /// life, and the head carries the credentials).
+    private var request: (headers: HPACKHeaders, body: ByteBuffer?)?
+    private let receiver: any HTTP2AnswerReceiver
+    private var context: ChannelHandlerContext?
+    private var headReceived = false
+    /// Set once `ended` was called: nothing is delivered after.
+    private var finished = false
+    /// Body pieces the receiver has not taken yet: no read is asked for until it has them all.
+    private var piecesWithReceiver = 0
+    /// The answer ended while the receiver was still taking a piece.
+    private var endAfterReceiver = false
+    /// Cancelled before the stream's channel existed: it is closed as soon as it does.
+    private var cancelledBeforeStart: (any Error)?
+    /// When the exchange ends unless it has ended before (the whole answer, not just its head).
+    private let deadline: NIODeadline
+    private let limit: Duration
+    private var deadlineTimer: Scheduled<Void>?
+
+    /// - limit: how long the exchange may take, for the error that says so; ends at `deadline`.
+    init(headers: HPACKHeaders, body: ByteBuffer?, receiver: any HTTP2AnswerReceiver, deadline: NIODeadline, limit: Duration,
+         eventLoop: any EventLoop) {
+        self.request = (headers, body)
+        self.receiver = receiver
+        self.deadline = deadline
+        self.limit = limit
+        self.eventLoop = eventLoop
+    }
+
+    /// Starts the clock: at the deadline, the exchange ends with `HTTP2AnswerError.timedOut`.
+    /// On the event loop, before the stream is opened.
+    func armDeadline() {
+        eventLoop.assertInEventLoop()
+        guard !finished, deadlineTimer == nil else { return }
+        deadlineTimer = eventLoop.scheduleTask(deadline: deadline) { [limit] in self.cancel(with: HTTP2AnswerError.timedOut(after: limit)) }
+    }
+
+    /// Ends the exchange with `error` (the receiver is told at once) and resets its stream. Safe
+    /// from any thread, before or after the stream opened, and more than once.
+    func cancel(with error: any Error) {
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { self.cancel(with: error) }
+            return
+        }
+        guard !finished else { return }
+        if let context {
+            finish(.failure(error))
+            context.close(promise: nil)
+        } else {
+            cancelledBeforeStart = error
+            finish(.failure(error))
+        }
+    }
+
+    /// The stream could not be opened (the connection is gone, or refuses new streams).
+    func failedToStart(_ error: any Error) {
+        eventLoop.assertInEventLoop()
+        finish(.failure(error))
+    }
+
+    // MARK: The stream's channel
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if cancelledBeforeStart != nil {
+            context.close(promise: nil)
+            return
+        }
+        if context.channel.isActive { send(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        send(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !finished else { return }
+        switch unwrapInboundIn(data) {
+        case .headers(let answer):
+            if !headReceived {
+                guard let statusText = answer.headers.first(name: ":status"), let status = Int(statusText) else {
+                    fail(context: context, HTTP2AnswerError.malformedHead)
+                    return
+                }
+                // Informational (100 Continue and the like): the final head follows.
+                if (100..<200).contains(status) { return }
+                headReceived = true
+                var converted = HTTPHeaders()
+                for (name, value, _) in answer.headers where !name.hasPrefix(":") { converted.add(name: name, value: value) }
+                receiver.receivedHead(status: status, headers: converted)
+            }
+            // Trailers, or a head that ends the stream.
+            if answer.endStream { answerEnded(context: context) }
+        case .data(let data):
+            guard headReceived else {
+                fail(context: context, HTTP2AnswerError.bodyBeforeHead)
+                return
+            }
+            if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0 {
+                piecesWithReceiver += 1
+                receiver.receivedBody(buffer, on: context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
+                    self.piecesWithReceiver -= 1
+                    switch result {
+                    case .success:
+                        guard self.piecesWithReceiver == 0 else { return }
+                        if self.endAfterReceiver {
+                            self.finish(.success(()))
+                        } else if !self.finished {
+                            self.context?.read()
+                        }
+                    case .failure(let error):
+                        if let context = self.context { self.fail(context: context, error) } else { self.finish(.failure(error)) }
+                    }
+                }
+            }
+            if data.endStream { answerEnded(context: context) }
+        case .rstStream(let code):
+            fail(context: context, HTTP2AnswerError.reset(code))
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if !finished, piecesWithReceiver == 0 { context.read() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        // A stream closes once its answer has ended: then the receiver may still be taking the
+        // last pieces, and the exchange ends when it has.
+        if !endAfterReceiver { finish(.failure(HTTP2AnswerError.streamClosed)) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(context: context, error)
+    }
+
+    // MARK: Helpers
+
+    private func send(context: ChannelHandlerContext) {
+        guard !finished, let (headers, body) = request else { return }
+        request = nil
+        context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: body == nil))), promise: nil)
+        if let body {
+            context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
+        }
+        context.flush()
+        context.read()
+    }
+
+    private func answerEnded(context: ChannelHandlerContext) {
+        if piecesWithReceiver > 0 {
+            endAfterReceiver = true
+        } else {
+            finish(.success(()))
+        }
+    }
+
+    private func fail(context: ChannelHandlerContext, _ error: any Error) {
+        guard !finished else { return }
+        finish(.failure(error))
+        context.close(promise: nil)
+    }
+
+    private func finish(_ result: Result<Void, any Error>) {
+        guard !finished else { return }
+        finished = true
+        request = nil
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        receiver.ended(result)
+    }
+}
+
+/// What went wrong with an answer on an HTTP/2 stream.
+struct HTTP2AnswerError: Error, CustomStringConvertible {
+    private enum Code {
+        case malformedHead, bodyBeforeHead, reset(HTTP2ErrorCode), streamClosed, tooLarge(Int), handshakeTimedOut, closedBeforeHandshake
+        case timedOut(Duration)
+    }
+
+    private let code: Code
+
+    static let malformedHead = HTTP2AnswerError(code: .malformedHead)
+    static let bodyBeforeHead = HTTP2AnswerError(code: .bodyBeforeHead)
+    static let streamClosed = HTTP2AnswerError(code: .streamClosed)
+    static func reset(_ code: HTTP2ErrorCode) -> HTTP2AnswerError { HTTP2AnswerError(code: .reset(code)) }
+    static func timedOut(after limit: Duration) -> HTTP2AnswerError { HTTP2AnswerError(code: .timedOut(limit)) }
+    static let handshakeTimedOut = HTTP2AnswerError(code: .handshakeTimedOut)
+    static let closedBeforeHandshake = HTTP2AnswerError(code: .closedBeforeHandshake)
+    static func tooLarge(limit: Int) -> HTTP2AnswerError { HTTP2AnswerError(code: .tooLarge(limit)) }
+
+    /// The exchange ran out of time.
+    var isTimeout: Bool {
+        if case .timedOut = code { return true }
+        return false
+    }
+
+    /// A failure of the TLS handshake rather than of an answer.
+    var isHandshake: Bool {
+        switch code {
+        case .handshakeTimedOut, .closedBeforeHandshake: return true
+        default: return false
+        }
+    }
+
+    var description: String {
+        switch code {
+        case .malformedHead: return "the server's answer had no valid :status"
+        case .bodyBeforeHead: return "the server sent a body before its answer's head"
+        case .reset(let code): return "the server reset the stream (\(code))"
+        case .streamClosed: return "the stream closed before its answer ended"
+        case .tooLarge(let limit): return "the answer is larger than \(limit) bytes"
+        case .handshakeTimedOut: return "TLS handshake timed out"
+        case .timedOut(let limit): return "no complete answer within \(limit)"
+        case .closedBeforeHandshake: return "the server closed the connection during the TLS handshake"
+        }
+    }
+}

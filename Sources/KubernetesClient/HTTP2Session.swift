@@ -1,0 +1,205 @@
+import Logging
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import Synchronization
+
+/// One HTTP/2 connection over TLS to an API server, of our own making: every request and watch
+/// of a cluster is a stream on it (`HTTP2Exchange`).
+///
+/// Why not AsyncHTTPClient's, as for everything else: a fleet keeps some twenty watches open per
+/// cluster for hours, and AsyncHTTPClient keeps about 4.4 KB of state per open request on top of
+/// the stream (heaptrack, `Benchmarks/README.md`), with a translation to HTTP/1-style parts for
+/// every frame. Here a stream is its channel and one handler. The pipeline is built before the
+/// first byte is read, so the reads are limited and cut at frame ends from the start
+/// (`ConnectionReadBuffers`, `FrameAlignedReads`): the HTTP/2 parser never adopts TLS's 32 KB
+/// buffer.
+///
+/// Confined to its event loop, except `isOpen` and `close`.
+final class HTTP2Session: @unchecked Sendable {
+    let channel: any Channel
+    private let multiplexer: NIOHTTP2Handler.StreamMultiplexer
+    private let goingAway: GoAwayWatch
+
+    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer, goingAway: GoAwayWatch) {
+        self.channel = channel
+        self.multiplexer = multiplexer
+        self.goingAway = goingAway
+    }
+
+    /// Whether new streams may go on this connection: it is open and the server has not said it
+    /// is going away (GOAWAY).
+    var isOpen: Bool { channel.isActive && !goingAway.received }
+
+    func close() { channel.close(promise: nil) }
+
+    /// Opens a stream for `exchange`; on the event loop.
+    func start(_ exchange: HTTP2Exchange) {
+        channel.eventLoop.assertInEventLoop()
+        exchange.armDeadline()
+        let promise = channel.eventLoop.makePromise(of: (any Channel).self)
+        multiplexer.createStreamChannel(promise: promise) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
+                try stream.pipeline.syncOperations.addHandler(exchange)
+            }
+        }
+        promise.futureResult.whenFailure { exchange.failedToStart($0) }
+    }
+
+    // MARK: Connecting
+
+    /// Where and how to connect.
+    struct Endpoint: Sendable {
+        var host: String
+        var port: Int
+        /// The name TLS verifies and sends (SNI); nil for an IP address (verified against it).
+        var serverName: String?
+        var connectTimeout: TimeAmount
+        /// How long the TLS handshake may take once connected.
+        var handshakeTimeout: TimeAmount = .seconds(10)
+    }
+
+    /// What a connection attempt found.
+    enum Outcome {
+        case http2(HTTP2Session)
+        /// The server did not choose HTTP/2 (ALPN): the caller talks HTTP/1.1 another way.
+        case notOffered
+    }
+
+    /// The local settings: streams of up to 1 MB in flight each (the window), which the
+    /// exchanges open as their receivers take what came.
+    static let windowSize = 1 << 20
+
+    /// Connects, shakes hands and sets up HTTP/2 when the server offers it.
+    static func connect(to endpoint: Endpoint, tls: NIOSSLContext, on eventLoop: any EventLoop, logger: Logger) -> EventLoopFuture<Outcome> {
+        let negotiation = Negotiation(eventLoop.makePromise(of: Outcome.self))
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(endpoint.connectTimeout)
+            .channelOption(ChannelOptions.recvAllocator,
+                           value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: ConnectionReadBuffers.maximumRead))
+            .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: endpoint.serverName))
+                    // Before anything is read: every read after the handshake starts a frame.
+                    try pipeline.addHandler(FrameAlignedReads(logger: logger))
+                    try pipeline.addHandler(HandshakeWait(negotiation: negotiation))
+                }
+            }
+        bootstrap.connect(host: endpoint.host, port: endpoint.port).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                let timeout = eventLoop.scheduleTask(in: endpoint.handshakeTimeout) {
+                    negotiation.complete(.failure(HTTP2AnswerError.handshakeTimedOut))
+                    channel.close(promise: nil)
+                }
+                negotiation.promise.futureResult.whenComplete { _ in timeout.cancel() }
+                channel.closeFuture.whenComplete { _ in negotiation.complete(.failure(HTTP2AnswerError.closedBeforeHandshake)) }
+            case .failure(let error):
+                negotiation.complete(.failure(error))
+            }
+        }
+        return negotiation.promise.futureResult
+    }
+
+    /// A connection attempt's outcome, settled once (the first of handshake, error, close or
+    /// timeout). On the event loop.
+    private final class Negotiation: @unchecked Sendable {
+        let promise: EventLoopPromise<Outcome>
+        private var settled = false
+
+        init(_ promise: EventLoopPromise<Outcome>) { self.promise = promise }
+
+        func complete(_ result: Result<Outcome, any Error>) {
+            guard !settled else { return }
+            settled = true
+            promise.completeWith(result)
+        }
+    }
+
+    /// Waits for the TLS handshake; then sets the connection up for HTTP/2, or closes it when
+    /// the server chose otherwise. Reads before then (there should be none) are kept and passed
+    /// on once HTTP/2 is in place.
+    private final class HandshakeWait: ChannelInboundHandler, RemovableChannelHandler {
+        typealias InboundIn = ByteBuffer
+        private let negotiation: Negotiation
+        private var early: [NIOAny] = []
+
+        init(negotiation: Negotiation) {
+            self.negotiation = negotiation
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            early.append(data)
+        }
+
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            guard case TLSUserEvent.handshakeCompleted(let negotiatedProtocol) = event else {
+                return context.fireUserInboundEventTriggered(event)
+            }
+            guard negotiatedProtocol == "h2" else {
+                negotiation.complete(.success(.notOffered))
+                context.close(promise: nil)
+                return
+            }
+            do {
+                let channel = context.channel
+                let goingAway = GoAwayWatch()
+                var connection = NIOHTTP2Handler.ConnectionConfiguration()
+                connection.initialSettings = [
+                    HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
+                    HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
+                    HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Session.windowSize),
+                ]
+                var stream = NIOHTTP2Handler.StreamConfiguration()
+                stream.targetWindowSize = HTTP2Session.windowSize
+                let multiplexer = try context.pipeline.syncOperations.configureHTTP2Pipeline(
+                    mode: .client, connectionConfiguration: connection, streamConfiguration: stream, position: .last
+                ) { inbound in
+                    // Servers do not open streams to a client (push is off): refuse any.
+                    inbound.close()
+                }
+                try context.pipeline.syncOperations.addHandler(goingAway, position: .last)
+                let session = HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway)
+                let early = self.early
+                self.early = []
+                for data in early { context.fireChannelRead(data) }
+                if !early.isEmpty { context.fireChannelReadComplete() }
+                context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+                negotiation.complete(.success(.http2(session)))
+            } catch {
+                negotiation.complete(.failure(error))
+                context.close(promise: nil)
+            }
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            negotiation.complete(.failure(error))
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// Notes the server's GOAWAY: the connection takes no new streams from then on (those open go on
+/// until they end), and the next request opens a new one.
+final class GoAwayWatch: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTP2Frame
+
+    private let flag = Atomic(false)
+    var received: Bool { flag.load(ordering: .relaxed) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .goAway = unwrapInboundIn(data).payload { flag.store(true, ordering: .relaxed) }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Connection errors close the connection; the exchanges hear of it from their streams.
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,176 @@
+import NIOCore
+import NIOEmbedded
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+import Testing
+@testable import KubernetesClient
+
+/// One request and its answer on a stream (`HTTP2Exchange`), on an embedded channel standing for
+/// the stream's: what it writes, what its receiver is told and when, and that it reads only as
+/// fast as the receiver takes the body.
+@Suite struct HTTP2ExchangeTests {
+    /// Records what the exchange tells its receiver; body pieces wait for `release` when `hold`.
+    final class Receiver: HTTP2AnswerReceiver, @unchecked Sendable {
+        var status: Int?
+        var body: [UInt8] = []
+        var results: [Result<Void, any Error>] = []
+        var hold = false
+        var held: [EventLoopPromise<Void>] = []
+
+        func receivedHead(status: Int, headers: HTTPHeaders) { self.status = status }
+        func receivedBody(_ buffer: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+            body.append(contentsOf: buffer.readableBytesView)
+            guard hold else { return eventLoop.makeSucceededVoidFuture() }
+            let promise = eventLoop.makePromise(of: Void.self)
+            held.append(promise)
+            return promise.futureResult
+        }
+        func ended(_ result: Result<Void, any Error>) { results.append(result) }
+
+        func release() {
+            let promises = held
+            held = []
+            for promise in promises { promise.succeed() }
+        }
+    }
+
+    /// Counts the reads the exchange asks of its channel.
+    final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
+        typealias OutboundIn = Any
+        var reads = 0
+        func read(context: ChannelHandlerContext) {
+            reads += 1
+            context.read()
+        }
+    }
+
+    struct Stream {
+        let channel = EmbeddedChannel()
+        let receiver = Receiver()
+        let reads = ReadCounter()
+        let exchange: HTTP2Exchange
+
+        init(body: String? = nil, deadline: NIODeadline = .uptimeNanoseconds(60_000_000_000)) throws {
+            var head = HPACKHeaders()
+            head.add(name: ":method", value: body == nil ? "GET" : "PATCH")
+            head.add(name: ":path", value: "/api/v1/namespaces")
+            exchange = HTTP2Exchange(headers: head, body: body.map { ByteBuffer(string: $0) }, receiver: receiver, deadline: deadline,
+                                     limit: .seconds(60), eventLoop: channel.eventLoop)
+            try channel.pipeline.syncOperations.addHandler(reads)
+        }
+
+        func start() throws {
+            exchange.armDeadline()
+            try channel.pipeline.syncOperations.addHandler(exchange)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        }
+
+        func answer(_ payload: HTTP2Frame.FramePayload) throws { try channel.writeInbound(payload) }
+
+        func head(_ status: Int, endStream: Bool = false) throws {
+            try answer(.headers(.init(headers: HPACKHeaders([(":status", "\(status)")]), endStream: endStream)))
+        }
+
+        func data(_ text: String, endStream: Bool = false) throws {
+            try answer(.data(.init(data: .byteBuffer(ByteBuffer(string: text)), endStream: endStream)))
+        }
+
+        func written() throws -> [HTTP2Frame.FramePayload] {
+            var frames: [HTTP2Frame.FramePayload] = []
+            while let frame = try channel.readOutbound(as: HTTP2Frame.FramePayload.self) { frames.append(frame) }
+            return frames
+        }
+    }
+
+    @Test func aRequestWithoutBodyIsOneHeadersFrameThatEndsTheStream() throws {
+        let stream = try Stream()
+        try stream.start()
+        let frames = try stream.written()
+        #expect(frames.count == 1)
+        guard case .headers(let headers) = frames.first else { Issue.record("not HEADERS: \(frames)"); return }
+        #expect(headers.endStream)
+        #expect(headers.headers.first(name: ":path") == "/api/v1/namespaces")
+    }
+
+    @Test func aBodyFollowsItsHeadInADataFrameThatEndsTheStream() throws {
+        let stream = try Stream(body: "{}")
+        try stream.start()
+        let frames = try stream.written()
+        #expect(frames.count == 2)
+        guard case .headers(let headers) = frames.first, case .data(let data) = frames.last else { Issue.record("\(frames)"); return }
+        #expect(!headers.endStream)
+        #expect(data.endStream)
+    }
+
+    @Test func theAnswerReachesTheReceiverInOrderAndEndsOnce() throws {
+        let stream = try Stream()
+        try stream.start()
+        try stream.head(100)
+        #expect(stream.receiver.status == nil, "an informational head is not the answer's")
+        try stream.head(200)
+        try stream.data("hello ")
+        try stream.data("world", endStream: true)
+        try stream.channel.close().wait()
+        #expect(stream.receiver.status == 200)
+        #expect(String(decoding: stream.receiver.body, as: UTF8.self) == "hello world")
+        #expect(stream.receiver.results.count == 1)
+        if case .failure(let error) = stream.receiver.results.first { Issue.record("ended with \(error)") }
+    }
+
+    @Test func aStreamResetOrClosedBeforeTheEndFails() throws {
+        let reset = try Stream()
+        try reset.start()
+        try reset.head(200)
+        try reset.answer(.rstStream(.internalError))
+        #expect(reset.receiver.results.count == 1)
+        guard case .failure(let error) = reset.receiver.results.first else { Issue.record("a reset stream succeeded"); return }
+        #expect("\(error)".contains("reset"))
+
+        let closed = try Stream()
+        try closed.start()
+        try closed.head(200)
+        try closed.channel.close().wait()
+        guard case .failure(let closedError) = closed.receiver.results.first else { Issue.record("a stream closed early succeeded"); return }
+        #expect("\(closedError)".contains("closed before"))
+    }
+
+    /// No read is asked of the stream while the receiver still holds a piece: the window stays
+    /// closed and the server waits. The end waits for the receiver too.
+    @Test func itReadsOnlyAsFastAsTheReceiverTakes() throws {
+        let stream = try Stream()
+        stream.receiver.hold = true
+        try stream.start()
+        try stream.head(200)
+        let reads = stream.reads.reads
+        try stream.data("line 1\n")
+        stream.channel.pipeline.fireChannelReadComplete()
+        #expect(stream.reads.reads == reads, "a read was asked while the receiver held a piece")
+        try stream.data("line 2\n", endStream: true)
+        #expect(stream.receiver.results.isEmpty, "ended before the receiver took the body")
+        stream.receiver.release()
+        stream.channel.embeddedEventLoop.run()
+        #expect(stream.receiver.results.count == 1)
+        if case .failure(let error) = stream.receiver.results.first { Issue.record("ended with \(error)") }
+    }
+
+    @Test func theDeadlineEndsTheExchangeAndResetsTheStream() throws {
+        let stream = try Stream(deadline: .uptimeNanoseconds(1_000_000_000))
+        try stream.start()
+        try stream.head(200)
+        stream.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(stream.receiver.results.count == 1)
+        guard case .failure(let error as HTTP2AnswerError) = stream.receiver.results.first else { Issue.record("not timed out"); return }
+        #expect(error.isTimeout)
+        #expect(!stream.channel.isActive, "the stream was not closed")
+    }
+
+    @Test func aCancelBeforeTheStreamOpensEndsItOnceAndClosesTheStreamWhenItComes() throws {
+        let stream = try Stream()
+        stream.exchange.cancel(with: CancellationError())
+        #expect(stream.receiver.results.count == 1)
+        try stream.start()
+        #expect(try stream.written().isEmpty, "a cancelled exchange sent its request")
+        #expect(stream.receiver.results.count == 1)
+    }
+}

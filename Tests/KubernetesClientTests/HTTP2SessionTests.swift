@@ -1,0 +1,104 @@
+import KubernetesModel
+import LocalKube
+import TestSupport
+import Testing
+@testable import KubernetesClient
+
+/// The client's own HTTP/2 connection to a cluster (`HTTP2Connector`, `HTTP2Session`), against
+/// LocalKube over TLS: one connection carries every request and watch; a connection that is
+/// lost, or that stops answering, is replaced for the next request.
+@Suite struct HTTP2SessionTests {
+    typealias F = LocalKubeFixture
+
+    @Test func requestsAndWatchesShareOneConnection() async throws {
+        try await F.with { f in
+            let client = try f.secondClient()
+            #expect(client.transport.http2 != nil, "an https server is spoken to over the client's own HTTP/2")
+            let before = f.server.acceptedConnectionCount
+            var watches: [WatchEvents] = []
+            for index in 0..<3 {
+                _ = try await client.apply(F.configMap("shared-\(index)", data: ["n": "\(index)"]), options: ApplyOptions(fieldManager: "test"))
+                watches.append(try await client.watch(F.configMap, namespace: "default", options: WatchOptions(timeoutSeconds: 30)))
+            }
+            _ = try await client.list(F.configMap, namespace: "default")
+            _ = try await client.serverVersion()
+            #expect(f.server.acceptedConnectionCount - before == 1, "\(f.server.acceptedConnectionCount - before) connections for 3 applies, 3 watches, a list and a GET")
+            // The watches deliver over it.
+            _ = try await client.apply(F.configMap("shared-late", data: ["n": "late"]), options: ApplyOptions(fieldManager: "test"))
+            for events in watches {
+                var iterator = events.makeAsyncIterator()
+                var names: [String] = []
+                while let event = try await iterator.next() {
+                    if let object = event.object { names.append(object.name) }
+                    if names.contains("shared-late") { break }
+                }
+                #expect(names.contains("shared-late"))
+            }
+            try await client.shutdown()
+        }
+    }
+
+    /// A body larger than a frame (16 KB) and than a stream's first window (64 KB) both ways:
+    /// sent in pieces as the server opens its window, read back whole.
+    @Test func aLargeObjectGoesAndComesBackWhole() async throws {
+        try await F.with { f in
+            let client = try f.secondClient()
+            let value = String(repeating: "0123456789abcdef", count: 300 * 1024 / 16)
+            _ = try await client.apply(F.configMap("large", data: ["value": value]), options: ApplyOptions(fieldManager: "test"))
+            let read = try await client.get(F.configMap, name: "large", namespace: "default")
+            #expect(read["data"]["value"].stringValue == value)
+            try await client.shutdown()
+        }
+    }
+
+    @Test func aLostConnectionIsReplacedForTheNextRequest() async throws {
+        try await F.with { f in
+            let client = try f.secondClient()
+            _ = try await client.serverVersion()
+            let before = f.server.acceptedConnectionCount
+            await f.server.closeConnections()
+            _ = try await client.serverVersion()
+            #expect(f.server.acceptedConnectionCount == before + 1, "the next request after the loss did not connect again")
+            try await client.shutdown()
+        }
+    }
+
+    /// A request that times out while the server has said nothing since it was sent closes the
+    /// connection: on a connection that no longer carries anything, every later request would
+    /// time out too.
+    @Test func aRequestThatTimesOutOnASilentConnectionClosesIt() async throws {
+        try await F.with { f in
+            var connection = try ClusterConnection.load(kubeconfig: f.kubeconfigPath, environment: [:])
+            connection.retryPolicy = .never
+            connection.requestTimeout = .milliseconds(300)
+            let client = try KubernetesClient(connection: connection, logger: f.logs.logger(level: .critical))
+            _ = try await client.serverVersion()
+            #expect(f.server.openConnectionCount == 1)
+            await f.cluster.setLatency(.seconds(3))
+            await #expect(throws: KubernetesError.self) { _ = try await client.serverVersion() }
+            try await eventually("the silent connection closed", timeout: .seconds(10)) { f.server.openConnectionCount == 0 }
+            await f.cluster.setLatency(.zero)
+            _ = try await client.serverVersion()
+            try await client.shutdown()
+        }
+    }
+
+    /// With `ADDON_MANAGER_CLIENT_HTTP2=off` unset, http:// servers still go through
+    /// AsyncHTTPClient: the own client speaks only HTTP/2 over TLS.
+    @Test func onlyHTTPSServersGetTheOwnConnection() throws {
+        #expect(HTTP2Connector.Target(server: "http://127.0.0.1:8080", serverName: nil, connectTimeout: .seconds(1)) == nil)
+        let address = try #require(HTTP2Connector.Target(server: "https://10.0.0.1:6443/", serverName: nil, connectTimeout: .seconds(1)))
+        #expect(address.endpoint.serverName == nil, "an IP address is not sent as SNI")
+        #expect(address.authority == "10.0.0.1:6443")
+        #expect(address.pathPrefix == "")
+        let named = try #require(HTTP2Connector.Target(server: "https://10.0.0.1/k8s/clusters/c-1", serverName: "api.example", connectTimeout: .seconds(1)))
+        #expect(named.endpoint.serverName == "api.example")
+        #expect(named.endpoint.host == "10.0.0.1")
+        #expect(named.endpoint.port == 443)
+        #expect(named.authority == "api.example")
+        #expect(named.pathPrefix == "/k8s/clusters/c-1")
+        let v6 = try #require(HTTP2Connector.Target(server: "https://[fd00::1]:6443", serverName: nil, connectTimeout: .seconds(1)))
+        #expect(v6.endpoint.host == "fd00::1")
+        #expect(v6.authority == "[fd00::1]:6443")
+    }
+}
