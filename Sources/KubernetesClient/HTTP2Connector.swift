@@ -125,7 +125,12 @@ final class HTTP2Connector: @unchecked Sendable {
         head.add(name: ":scheme", value: "https")
         head.add(name: ":authority", value: target.authority)
         head.add(name: ":path", value: target.pathPrefix + pathWithQuery)
-        for (name, value) in headers { head.add(name: name.lowercased(), value: value) }
+        for (name, value) in headers {
+            let name = name.lowercased()
+            // Credentials never enter the connection's header table (HPACK's dynamic table
+            // lives as long as the connection).
+            head.add(name: name, value: value, indexing: name == "authorization" ? .neverIndexed : .indexable)
+        }
         if let bodyLength { head.add(name: "content-length", value: String(bodyLength)) }
         return head
     }

@@ -39,6 +39,8 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     private var piecesWithReceiver = 0
     /// The answer ended while the receiver was still taking a piece.
     private var endAfterReceiver = false
+    /// Inside the call that hands the receiver a piece.
+    private var delivering = false
     /// Cancelled before the stream's channel existed: it is closed as soon as it does.
     private var cancelledBeforeStart: (any Error)?
     /// When the exchange ends unless it has ended before (the whole answer, not just its head).
@@ -132,6 +134,7 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
             }
             if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0 {
                 piecesWithReceiver += 1
+                delivering = true
                 receiver.receivedBody(buffer, on: context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
                     self.piecesWithReceiver -= 1
                     switch result {
@@ -139,13 +142,18 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
                         guard self.piecesWithReceiver == 0 else { return }
                         if self.endAfterReceiver {
                             self.finish(.success(()))
-                        } else if !self.finished {
+                        } else if !self.finished, !self.delivering {
+                            // Taken later: ask for more now. (Taken at once, inside this read:
+                            // `channelReadComplete` asks; asking from here would deliver the
+                            // stream's next buffered frame inside this call, one level deeper
+                            // per frame.)
                             self.context?.read()
                         }
                     case .failure(let error):
                         if let context = self.context { self.fail(context: context, error) } else { self.finish(.failure(error)) }
                     }
                 }
+                delivering = false
             }
             if data.endStream { answerEnded(context: context) }
         case .rstStream(let code):
@@ -211,7 +219,7 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
 struct HTTP2AnswerError: Error, CustomStringConvertible {
     private enum Code {
         case malformedHead, bodyBeforeHead, reset(HTTP2ErrorCode), streamClosed, tooLarge(Int), handshakeTimedOut, closedBeforeHandshake
-        case timedOut(Duration)
+        case timedOut(Duration), connectionClosed
     }
 
     private let code: Code
@@ -221,6 +229,7 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
     static let streamClosed = HTTP2AnswerError(code: .streamClosed)
     static func reset(_ code: HTTP2ErrorCode) -> HTTP2AnswerError { HTTP2AnswerError(code: .reset(code)) }
     static func timedOut(after limit: Duration) -> HTTP2AnswerError { HTTP2AnswerError(code: .timedOut(limit)) }
+    static let connectionClosed = HTTP2AnswerError(code: .connectionClosed)
     static let handshakeTimedOut = HTTP2AnswerError(code: .handshakeTimedOut)
     static let closedBeforeHandshake = HTTP2AnswerError(code: .closedBeforeHandshake)
     static func tooLarge(limit: Int) -> HTTP2AnswerError { HTTP2AnswerError(code: .tooLarge(limit)) }
@@ -231,12 +240,11 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
         return false
     }
 
-    /// A failure of the TLS handshake rather than of an answer.
+    /// The TLS handshake did not finish in time (a server that closes during the handshake,
+    /// a restart say, is a transport failure, retried as one).
     var isHandshake: Bool {
-        switch code {
-        case .handshakeTimedOut, .closedBeforeHandshake: return true
-        default: return false
-        }
+        if case .handshakeTimedOut = code { return true }
+        return false
     }
 
     var description: String {
@@ -248,6 +256,7 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
         case .tooLarge(let limit): return "the answer is larger than \(limit) bytes"
         case .handshakeTimedOut: return "TLS handshake timed out"
         case .timedOut(let limit): return "no complete answer within \(limit)"
+        case .connectionClosed: return "the connection closed, or the server sent GOAWAY, before the stream opened"
         case .closedBeforeHandshake: return "the server closed the connection during the TLS handshake"
         }
     }

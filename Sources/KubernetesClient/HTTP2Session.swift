@@ -23,22 +23,33 @@ final class HTTP2Session: @unchecked Sendable {
     let channel: any Channel
     private let multiplexer: NIOHTTP2Handler.StreamMultiplexer
     private let goingAway: GoAwayWatch
+    private let readClock: ReadClock
 
-    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer, goingAway: GoAwayWatch) {
+    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer, goingAway: GoAwayWatch, readClock: ReadClock) {
         self.channel = channel
         self.multiplexer = multiplexer
         self.goingAway = goingAway
+        self.readClock = readClock
     }
 
     /// Whether new streams may go on this connection: it is open and the server has not said it
     /// is going away (GOAWAY).
     var isOpen: Bool { channel.isActive && !goingAway.received }
 
+    /// When the connection last read anything from the server.
+    var lastRead: NIODeadline { readClock.lastRead }
+
     func close() { channel.close(promise: nil) }
 
-    /// Opens a stream for `exchange`; on the event loop.
+    /// Opens a stream for `exchange`; on the event loop. On a connection that closed or got
+    /// GOAWAY since it was chosen, the exchange fails at once (`connectionClosed`, which a read
+    /// retries on a new connection) rather than wait for a stream that never opens.
     func start(_ exchange: HTTP2Exchange) {
         channel.eventLoop.assertInEventLoop()
+        guard isOpen else {
+            exchange.failedToStart(HTTP2AnswerError.connectionClosed)
+            return
+        }
         exchange.armDeadline()
         let promise = channel.eventLoop.makePromise(of: (any Channel).self)
         multiplexer.createStreamChannel(promise: promise) { stream in
@@ -73,6 +84,7 @@ final class HTTP2Session: @unchecked Sendable {
     /// The local settings: streams of up to 1 MB in flight each (the window), which the
     /// exchanges open as their receivers take what came.
     static let windowSize = 1 << 20
+    static let connectionWindowSize = 8 << 20
 
     /// Connects, shakes hands and sets up HTTP/2 when the server offers it.
     static func connect(to endpoint: Endpoint, tls: NIOSSLContext, on eventLoop: any EventLoop, logger: Logger) -> EventLoopFuture<Outcome> {
@@ -86,6 +98,7 @@ final class HTTP2Session: @unchecked Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(NIOSSLClientHandler(context: tls, serverHostname: endpoint.serverName))
+                    try pipeline.addHandler(ReadClock())
                     // Before anything is read: every read after the handshake starts a frame.
                     try pipeline.addHandler(FrameAlignedReads(logger: logger))
                     try pipeline.addHandler(HandshakeWait(negotiation: negotiation))
@@ -156,6 +169,10 @@ final class HTTP2Session: @unchecked Sendable {
                     HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
                     HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Session.windowSize),
                 ]
+                // The connection's window holds every stream's: as large as AsyncHTTPClient's
+                // (8 MB), so that a large list is not held to 64 KB per round trip. Each stream's
+                // own window still holds it back while its reader is behind.
+                connection.targetWindowSize = HTTP2Session.connectionWindowSize
                 var stream = NIOHTTP2Handler.StreamConfiguration()
                 stream.targetWindowSize = HTTP2Session.windowSize
                 let multiplexer = try context.pipeline.syncOperations.configureHTTP2Pipeline(
@@ -165,7 +182,8 @@ final class HTTP2Session: @unchecked Sendable {
                     inbound.close()
                 }
                 try context.pipeline.syncOperations.addHandler(goingAway, position: .last)
-                let session = HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway)
+                let readClock = try context.pipeline.syncOperations.handler(type: ReadClock.self)
+                let session = HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway, readClock: readClock)
                 let early = self.early
                 self.early = []
                 for data in early { context.fireChannelRead(data) }
@@ -199,7 +217,27 @@ final class GoAwayWatch: ChannelInboundHandler, RemovableChannelHandler, @unchec
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // Connection errors close the connection; the exchanges hear of it from their streams.
+        // swift-nio-http2 reports here what it has dealt with itself: a stream's error (the
+        // stream is reset; the others go on), a new stream after GOAWAY (refused; the next
+        // request opens another connection), a protocol error of the server (answered with
+        // GOAWAY). Closing for those would end every watch on the connection. Anything else
+        // (the socket, TLS) leaves the connection unusable: close it.
+        if error is any NIOHTTP2Error { return }
         context.close(promise: nil)
+    }
+}
+
+/// When the connection last read anything (a frame of any stream, a PING, SETTINGS): whether
+/// the server has said anything since a request went out.
+final class ReadClock: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+
+    private let last = Atomic<Int64>(0)
+    /// Uptime nanoseconds of the last read (0: none yet).
+    var lastRead: NIODeadline { .uptimeNanoseconds(UInt64(max(0, last.load(ordering: .relaxed)))) }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        last.store(Int64(NIODeadline.now().uptimeNanoseconds), ordering: .relaxed)
+        context.fireChannelRead(data)
     }
 }

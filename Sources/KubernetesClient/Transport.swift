@@ -343,7 +343,7 @@ final class Transport: Sendable {
         let head = http2.head(method: prepared.method, pathWithQuery: prepared.pathWithQuery, headers: prepared.headers, bodyLength: prepared.body?.count)
         let exchange = HTTP2Exchange(headers: head, body: prepared.body.map { ByteBuffer(bytes: $0) }, receiver: collector,
                                      deadline: .now() + timeout.timeAmount, limit: timeout, eventLoop: eventLoop)
-        let sent = ContinuousClock.now
+        let sent = NIODeadline.now()
         eventLoop.execute { session.start(exchange) }
         do {
             return try await withTaskCancellationHandler {
@@ -352,7 +352,7 @@ final class Transport: Sendable {
                 exchange.cancel(with: CancellationError())
             }
         } catch let error as HTTP2AnswerError where error.isTimeout {
-            if !(contact.lastAnswered.map { $0 > sent } ?? false) { http2.close(session) }
+            if session.lastRead < sent { http2.close(session) }
             throw error
         }
     }

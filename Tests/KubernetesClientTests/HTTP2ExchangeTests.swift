@@ -3,6 +3,9 @@ import NIOEmbedded
 import NIOHPACK
 import NIOHTTP1
 import NIOHTTP2
+import NIOPosix
+import NIOSSL
+import Logging
 import Testing
 @testable import KubernetesClient
 
@@ -154,6 +157,23 @@ import Testing
         if case .failure(let error) = stream.receiver.results.first { Issue.record("ended with \(error)") }
     }
 
+    /// A piece the receiver takes at once: the next read is asked at the end of the batch, not
+    /// from inside the read that delivered it (which would deliver the next buffered frame one
+    /// call deeper, and so on for every frame buffered).
+    @Test func aPieceTakenAtOnceAsksForMoreOnlyAtTheEndOfTheBatch() throws {
+        let stream = try Stream()
+        try stream.start()
+        try stream.head(200)
+        let reads = stream.reads.reads
+        // Two frames of one batch (`writeInbound` would end a batch after each).
+        for line in ["line 1\n", "line 2\n"] {
+            stream.channel.pipeline.fireChannelRead(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(string: line)))))
+        }
+        #expect(stream.reads.reads == reads, "a read was asked inside the batch")
+        stream.channel.pipeline.fireChannelReadComplete()
+        #expect(stream.reads.reads == reads + 1)
+    }
+
     @Test func theDeadlineEndsTheExchangeAndResetsTheStream() throws {
         let stream = try Stream(deadline: .uptimeNanoseconds(1_000_000_000))
         try stream.start()
@@ -172,5 +192,50 @@ import Testing
         try stream.start()
         #expect(try stream.written().isEmpty, "a cancelled exchange sent its request")
         #expect(stream.receiver.results.count == 1)
+    }
+
+    /// Errors swift-nio-http2 has dealt with itself (a stream's, a stream refused after GOAWAY)
+    /// leave the connection and its other streams alone; a socket's error closes it.
+    @Test func onlyErrorsOfTheConnectionItselfCloseIt() throws {
+        let channel = EmbeddedChannel(handler: GoAwayWatch())
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: HTTP2StreamID(3), errorCode: .cancel))
+        channel.pipeline.fireErrorCaught(NIOHTTP2Errors.createdStreamAfterGoaway())
+        #expect(channel.isActive, "an error of one stream closed the connection")
+        channel.pipeline.fireErrorCaught(IOError(errnoCode: ECONNRESET, reason: "read"))
+        #expect(!channel.isActive, "a reset socket left the connection open")
+    }
+
+    @Test func aGoAwayStopsNewStreams() throws {
+        let watch = GoAwayWatch()
+        let channel = EmbeddedChannel(handler: watch)
+        #expect(!watch.received)
+        try channel.writeInbound(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: HTTP2StreamID(5), errorCode: .noError, opaqueData: nil)))
+        #expect(watch.received)
+    }
+
+    /// The credentials are sent so that no HPACK table keeps them.
+    @Test func theAuthorizationHeaderIsNeverIndexed() throws {
+        let target = try #require(HTTP2Connector.Target(server: "https://api.example:6443", serverName: nil, connectTimeout: .seconds(1)))
+        let connector = HTTP2Connector(target: target, tls: try NIOSSLContext(configuration: .makeClientConfiguration()),
+                                       eventLoop: EmbeddedEventLoop(), logger: Logger(label: "test"))
+        var headers = HTTPHeaders()
+        headers.add(name: "Authorization", value: "Bearer secret")
+        headers.add(name: "Accept", value: "application/json")
+        let head = connector.head(method: .GET, pathWithQuery: "/api", headers: headers, bodyLength: nil)
+        let fields = Dictionary(uniqueKeysWithValues: head.map { ($0.name, $0.indexable) })
+        #expect(fields["authorization"] == .neverIndexed)
+        #expect(fields["accept"] == .indexable)
+        #expect(head.first(name: ":authority") == "api.example:6443")
+    }
+
+    /// A server that closes during the handshake (restarting, say) fails like a lost connection,
+    /// which reads retry; a handshake that never ends is a TLS failure.
+    @Test func handshakeFailuresMapToTheirKinds() {
+        let context = KubernetesError.RequestContext(cluster: "c", server: "https://c", verb: "get")
+        #expect((Transport.transportError(HTTP2AnswerError.closedBeforeHandshake, context: context) as? KubernetesError)?.kind == .transport)
+        #expect((Transport.transportError(HTTP2AnswerError.handshakeTimedOut, context: context) as? KubernetesError)?.kind == .tls)
+        #expect((Transport.transportError(HTTP2AnswerError.connectionClosed, context: context) as? KubernetesError)?.kind == .transport)
+        #expect((Transport.transportError(HTTP2AnswerError.timedOut(after: .seconds(1)), context: context) as? KubernetesError)?.kind == .timeout)
     }
 }

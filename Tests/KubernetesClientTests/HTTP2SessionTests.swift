@@ -1,5 +1,6 @@
 import KubernetesModel
 import LocalKube
+import NIOCore
 import TestSupport
 import Testing
 @testable import KubernetesClient
@@ -59,6 +60,26 @@ import Testing
             await f.server.closeConnections()
             _ = try await client.serverVersion()
             #expect(f.server.acceptedConnectionCount == before + 1, "the next request after the loss did not connect again")
+            try await client.shutdown()
+        }
+    }
+
+    /// A stream started on a connection that closed after it was chosen fails at once (and a
+    /// read is retried on a new connection), rather than wait out its timeout.
+    @Test func aStreamOnAConnectionClosedMeanwhileFailsAtOnce() async throws {
+        try await F.with { f in
+            let client = try f.secondClient()
+            _ = try await client.serverVersion()
+            let connector = try #require(client.transport.http2)
+            let session = try #require(try await connector.session().get())
+            try await session.channel.close()
+            let collector = AnswerCollector(limit: 1 << 20, eventLoop: session.channel.eventLoop)
+            let exchange = HTTP2Exchange(headers: connector.head(method: .GET, pathWithQuery: "/version", headers: [:], bodyLength: nil), body: nil,
+                                         receiver: collector, deadline: NIODeadline.now() + .seconds(60), limit: .seconds(60), eventLoop: session.channel.eventLoop)
+            session.channel.eventLoop.execute { session.start(exchange) }
+            await #expect(throws: HTTP2AnswerError.self) { _ = try await collector.answer.get() }
+            // The client itself opens another connection.
+            _ = try await client.serverVersion()
             try await client.shutdown()
         }
     }
