@@ -31,6 +31,12 @@ import Testing
         }
         func ended(_ result: Result<Void, any Error>) { results.append(result) }
 
+        /// The exchange ended once, and well.
+        func expectEndedWell(sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(results.count == 1, sourceLocation: sourceLocation)
+            if case .failure(let error) = results.first { Issue.record("ended with \(error)", sourceLocation: sourceLocation) }
+        }
+
         func release() {
             let promises = held
             held = []
@@ -117,8 +123,7 @@ import Testing
         try stream.channel.close().wait()
         #expect(stream.receiver.status == 200)
         #expect(String(decoding: stream.receiver.body, as: UTF8.self) == "hello world")
-        #expect(stream.receiver.results.count == 1)
-        if case .failure(let error) = stream.receiver.results.first { Issue.record("ended with \(error)") }
+        stream.receiver.expectEndedWell()
     }
 
     @Test func aStreamResetOrClosedBeforeTheEndFails() throws {
@@ -153,8 +158,7 @@ import Testing
         #expect(stream.receiver.results.isEmpty, "ended before the receiver took the body")
         stream.receiver.release()
         stream.channel.embeddedEventLoop.run()
-        #expect(stream.receiver.results.count == 1)
-        if case .failure(let error) = stream.receiver.results.first { Issue.record("ended with \(error)") }
+        stream.receiver.expectEndedWell()
     }
 
     /// A piece the receiver takes at once: the next read is asked at the end of the batch, not
