@@ -100,12 +100,14 @@ public actor ClusterState {
     /// Whether the cluster has answered since this controller started.
     var hasBeenContacted: Bool { lastContact != nil }
 
-    /// The cluster answered.
-    func contact(at now: Date = Date()) {
+    /// The cluster answered. `credentialsAccepted` false: it answered with a refusal of the
+    /// manager's credentials or permissions (401, 403), which proves nothing about them being
+    /// accepted again, so what the probe found (`credentialsRejected`) stands.
+    func contact(at now: Date = Date(), credentialsAccepted: Bool = true) {
         lastContact = now
         unreachableSince = nil
         unreachableReport = nil
-        credentialsRejected = nil
+        if credentialsAccepted { credentialsRejected = nil }
         lastReconcile = now
     }
 

@@ -203,9 +203,7 @@ public struct ClusterAddonReconciler: Reconciler {
                 status.lastAppliedTime = status.lastAppliedTime ?? KubeTime.now()
             }
         } catch let failure as ApplyFailure where !failure.isUnreachable {
-            // It answered. A refusal of the credentials proves nothing about them being
-            // accepted again: what the probe found (`credentialsRejected`) stands.
-            if failure.refusesCredentials { await state.answered() } else { await state.contact() }
+            await state.contact(credentialsAccepted: !failure.refusesCredentials)
             status.phase = failure.isPermanent ? .failed : (current?.phase ?? .progressing)
             status.conditions = [
                 Condition(type: "Applied", status: .false, reason: "ApplyFailed", message: failure.description),
