@@ -46,7 +46,8 @@ struct APIResponse: Sendable {
 /// AsyncHTTPClient sets per request).
 final class Transport: Sendable {
     let connection: ClusterConnection
-    let httpClient: HTTPClient
+    /// AsyncHTTPClient, for what the HTTP/2 connection does not carry; made on first use.
+    let httpClient: OnDemandHTTPClient
     /// The HTTP/2 connection's keeper; nil when the server URL is not `https`, or when
     /// `ADDON_MANAGER_CLIENT_HTTP2=off` (everything through AsyncHTTPClient, for comparison).
     let http2: HTTP2Connector?
@@ -54,7 +55,6 @@ final class Transport: Sendable {
     private let baseTLS: TLSConfiguration
     let limiter: RateLimiter
     let credentials: CredentialProvider
-    private let shutdownState = ShutdownState()
     let logger: Logger
     /// AsyncHTTPClient's own logger: its trace output (every stream, every timer) is not ours to show.
     private let httpLogger: Logger
@@ -122,7 +122,7 @@ final class Transport: Sendable {
         }
         baseURL = base
         eventLoop = (eventLoopGroup ?? HTTPClient.defaultEventLoopGroup).next()
-        httpClient = HTTPClient(eventLoopGroup: eventLoop, configuration: configuration, backgroundActivityLogger: httpLogger)
+        httpClient = OnDemandHTTPClient(eventLoop: eventLoop, configuration: configuration, logger: httpLogger)
         if ProcessInfo.processInfo.environment["ADDON_MANAGER_CLIENT_HTTP2"] != "off",
            let target = HTTP2Connector.Target(server: connection.server, serverName: connection.tls.serverName, connectTimeout: connection.connectTimeout) {
             let sslContext: NIOSSLContext
@@ -143,7 +143,6 @@ final class Transport: Sendable {
     }
 
     func shutdown() async throws {
-        guard shutdownState.markShutDown() else { return }
         try? await http2?.shutdown().get()
         try await httpClient.shutdown()
     }
@@ -151,9 +150,8 @@ final class Transport: Sendable {
     deinit {
         // A client dropped without shutdown(): close its connections anyway instead of tripping
         // AsyncHTTPClient's "not shut down" assertion.
-        if shutdownState.markShutDown() {
-            _ = http2?.shutdown()
-            let client = httpClient
+        _ = http2?.shutdown()
+        if let client = httpClient.retire() {
             Task { try? await client.shutdown() }
         }
     }
@@ -207,6 +205,14 @@ final class Transport: Sendable {
                     eventLoop.execute { session.start(exchange) }
                     cancelRequest = { exchange.cancel(with: CancellationError()) }
                 } else {
+                    let client: HTTPClient
+                    do {
+                        client = try httpClient.client()
+                    } catch {
+                        let error = Self.transportError(error, context: request.context)
+                        reader.settle(.failure(error))
+                        throw error
+                    }
                     let delegated: HTTPClient.Request
                     do {
                         delegated = try HTTPClient.Request(url: baseURL + prepared.pathWithQuery, method: prepared.method, headers: prepared.headers, body: nil,
@@ -216,7 +222,7 @@ final class Transport: Sendable {
                         reader.settle(.failure(error))
                         throw error
                     }
-                    let task = httpClient.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: Self.requestLogger)
+                    let task = client.execute(request: delegated, delegate: reader, eventLoop: .delegate(on: eventLoop), deadline: deadline, logger: Self.requestLogger)
                     cancelRequest = { task.cancel() }
                 }
                 feed.onCancel(cancelRequest)
@@ -291,7 +297,7 @@ final class Transport: Sendable {
                 delegated.headers = prepared.headers
                 if let bytes = prepared.body { delegated.body = .bytes(ByteBuffer(bytes: bytes)) }
                 if let tls = prepared.tlsConfiguration { delegated.tlsConfiguration = tls }
-                let response = try await httpClient.execute(delegated, timeout: timeout.timeAmount, logger: Self.requestLogger)
+                let response = try await httpClient.client().execute(delegated, timeout: timeout.timeAmount, logger: Self.requestLogger)
                 body = try await collect(response, context: request.context)
                 (status, headers, version) = (Int(response.status.code), response.headers, "\(response.version)")
             }
@@ -502,20 +508,5 @@ extension Duration {
     package var timeAmount: TimeAmount {
         let (seconds, attoseconds) = components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}
-
-/// Whether shutdown has begun (set once).
-private final class ShutdownState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var shutDown = false
-
-    /// Marks it shut down; true for the first caller only.
-    func markShutDown() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        if shutDown { return false }
-        shutDown = true
-        return true
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdHTTP2
+import HummingbirdTLS
 import KubernetesModel
 import Logging
 import NIOCore
@@ -52,8 +53,10 @@ public final class LocalKubeServer: Sendable {
     }
 
     /// Start listening on `host:port` (0 = any free port) over HTTPS with HTTP/2 (ALPN h2, http/1.1).
+    /// - offersHTTP2: false to offer only HTTP/1.1 over TLS (ALPN http/1.1), as some proxies and
+    ///   load balancers in front of an API server do.
     public static func start(port: Int = 0, host: String = "127.0.0.1", settings: ClusterSettings = ClusterSettings(),
-                             plainHTTP: Bool = false, logger: Logger) async throws(LocalKubeError) -> LocalKubeServer {
+                             plainHTTP: Bool = false, offersHTTP2: Bool = true, logger: Logger) async throws(LocalKubeError) -> LocalKubeServer {
         let identity = try ServingIdentity.generate()
         let registry = ClusterRegistry()
         let connections = OpenConnections()
@@ -65,10 +68,18 @@ public final class LocalKubeServer: Sendable {
                 var tls = TLSConfiguration.makeServerConfiguration(
                     certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))],
                     privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)))
-                tls.applicationProtocols = ["h2", "http/1.1"]
                 let serving = tls
-                serverBuilder = HTTPServerBuilder { responder in
-                    TLSConnectionChannel(upgrade: try HTTP2UpgradeChannel(tlsConfiguration: serving, responder: responder), connections: connections)
+                if offersHTTP2 {
+                    // (HummingbirdHTTP2 offers h2 and http/1.1 by ALPN.)
+                    serverBuilder = HTTPServerBuilder { responder in
+                        TLSConnectionChannel(upgrade: try HTTP2UpgradeChannel(tlsConfiguration: serving, responder: responder), connections: connections)
+                    }
+                } else {
+                    tls.applicationProtocols = ["http/1.1"]
+                    let http1Only = tls
+                    serverBuilder = HTTPServerBuilder { responder in
+                        TLSConnectionChannel(upgrade: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: http1Only), connections: connections)
+                    }
                 }
             }
         } catch {

@@ -16,10 +16,12 @@ import Synchronization
 /// calling finish()") or leaves the request unanswered. A real kube-apiserver (Go's HTTP/2 server)
 /// closes a connection that fails; `ConnectionFailureCloser` does the same, ahead of the HTTP/2
 /// handler, and hands it nothing more from that connection.
-struct TLSConnectionChannel: ServerChildChannel {
-    typealias Value = HTTP2UpgradeChannel.Value
+/// `Wrapped` is HummingbirdHTTP2's channel, or HummingbirdTLS's over HTTP/1.1 for a server that
+/// offers only HTTP/1.1 (`LocalKubeServer.start(offersHTTP2: false)`).
+struct TLSConnectionChannel<Wrapped: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Wrapped.Value
 
-    let upgrade: HTTP2UpgradeChannel
+    let upgrade: Wrapped
     let connections: OpenConnections
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {

@@ -1,5 +1,6 @@
 import KubernetesModel
 import LocalKube
+import Logging
 import NIOCore
 import TestSupport
 import Testing
@@ -24,6 +25,7 @@ import Testing
             _ = try await client.list(F.configMap, namespace: "default")
             _ = try await client.serverVersion()
             #expect(f.server.acceptedConnectionCount - before == 1, "\(f.server.acceptedConnectionCount - before) connections for 3 applies, 3 watches, a list and a GET")
+            #expect(!client.transport.httpClient.isMade, "AsyncHTTPClient was made for a server every request of which went over HTTP/2")
             // The watches deliver over it.
             _ = try await client.apply(F.configMap("shared-late", data: ["n": "late"]), options: ApplyOptions(fieldManager: "test"))
             for events in watches {
@@ -82,6 +84,44 @@ import Testing
             _ = try await client.serverVersion()
             try await client.shutdown()
         }
+    }
+
+    /// A server that chooses HTTP/1.1 by ALPN (as a proxy in front of an API server may) is
+    /// remembered as such: its requests and watches go through AsyncHTTPClient, made then.
+    @Test func aServerThatChoosesHTTP1IsSpokenToThroughAsyncHTTPClient() async throws {
+        var logger = Logger(label: "http1-server")
+        logger.logLevel = .critical
+        let server = try await LocalKubeServer.start(offersHTTP2: false, logger: logger)
+        let directory = try TemporaryDirectory()
+        do {
+            try await server.addCluster(name: "proxied")
+            let path = directory.path + "/kubeconfig"
+            try server.writeKubeconfig(for: "proxied", to: path)
+            var connection = try ClusterConnection.load(kubeconfig: path, environment: [:])
+            connection.retryPolicy = .never
+            let client = try KubernetesClient(connection: connection, logger: logger)
+            let connector = try #require(client.transport.http2)
+            #expect(!client.transport.httpClient.isMade, "made before any request needed it")
+            let events = try await client.watch(F.configMap, namespace: "default", options: WatchOptions(timeoutSeconds: 30))
+            _ = try await client.apply(F.configMap("over-http1", data: ["n": "1"]), options: ApplyOptions(fieldManager: "test"))
+            #expect(try await client.get(F.configMap, name: "over-http1", namespace: "default")["data"]["n"].stringValue == "1")
+            var iterator = events.makeAsyncIterator()
+            var seen = false
+            while let event = try await iterator.next() {
+                if event.object?.name == "over-http1" { seen = true; break }
+            }
+            #expect(seen, "the watch over HTTP/1.1 delivered the apply")
+            #expect(try await connector.session().get() == nil, "the server's choice of HTTP/1.1 is remembered")
+            #expect(client.transport.httpClient.isMade)
+            try await client.shutdown()
+            await #expect(throws: (any Error).self, "a request after shutdown must fail, not make a new client") {
+                _ = try await client.serverVersion()
+            }
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
     }
 
     /// A request that times out while the server has said nothing since it was sent closes the
