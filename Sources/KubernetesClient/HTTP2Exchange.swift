@@ -249,6 +249,17 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
         return false
     }
 
+    /// The server certainly did not act on the request: the stream never opened (the connection
+    /// closed, or the server sent GOAWAY, first), or the server refused it (`REFUSED_STREAM`,
+    /// which HTTP/2 defines as "no processing has occurred"). Any request, a create included,
+    /// may be sent again.
+    var wasNotProcessed: Bool {
+        switch code {
+        case .connectionClosed, .reset(.refusedStream): return true
+        default: return false
+        }
+    }
+
     /// The TLS handshake did not finish in time (a server that closes during the handshake,
     /// a restart say, is a transport failure, retried as one).
     var isHandshake: Bool {

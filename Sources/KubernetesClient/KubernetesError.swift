@@ -52,7 +52,8 @@ public struct KubernetesError: Error, Sendable, CustomStringConvertible {
         public static let serviceUnavailable = Kind(.serviceUnavailable)
         /// 504 / `Timeout` Status: the server gave up on the request.
         public static let serverTimeout = Kind(.serverTimeout)
-        /// The server could not be reached (connection refused, DNS, reset).
+        /// The server could not be reached (connection refused, DNS, reset), or did not act on the
+        /// request (an HTTP/2 stream it refused, or that never opened): safe to send again.
         public static let unreachable = Kind(.unreachable)
         /// The TLS handshake failed (unknown CA, wrong name, bad client certificate).
         public static let tls = Kind(.tls)

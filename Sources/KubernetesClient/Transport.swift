@@ -455,6 +455,8 @@ final class Transport: Sendable {
             }
         }
         if let http2 = error as? HTTP2AnswerError {
+            // Not acted on: as a connection refused, resent whatever the verb (`RetryPolicy`).
+            if http2.wasNotProcessed { return KubernetesError(kind: .unreachable, context: context, message: "\(http2)") }
             if http2.isTimeout { return KubernetesError(kind: .timeout, context: context, message: "\(http2)") }
             return KubernetesError(kind: http2.isHandshake ? .tls : .transport, context: context, message: "\(http2)")
         }

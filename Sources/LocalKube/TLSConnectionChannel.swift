@@ -3,6 +3,7 @@ import HummingbirdCore
 import HummingbirdHTTP2
 import Logging
 import NIOCore
+import NIOHTTP2
 import NIOSSL
 import Synchronization
 
@@ -131,6 +132,20 @@ final class OpenConnections: Sendable {
     func closeOpen() async {
         let open = state.withLock { Array($0.channels.values) }
         for channel in open { try? await channel.close() }
+    }
+
+    /// Sends GOAWAY on the HTTP/2 connections open now (see `LocalKubeServer.askConnectionsToGoAway`):
+    /// written from the pipeline's end, so swift-nio-http2's handler sends it as its own.
+    func sendGoAway() {
+        let open = state.withLock { Array($0.channels.values) }
+        for channel in open {
+            channel.eventLoop.execute {
+                // HTTP/1.1 connections have no GOAWAY.
+                guard (try? channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self)) != nil else { return }
+                let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
+                channel.writeAndFlush(goAway, promise: nil)
+            }
+        }
     }
 
     var count: Int { state.withLock { $0.channels.count } }

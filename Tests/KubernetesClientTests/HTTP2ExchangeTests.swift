@@ -239,7 +239,24 @@ import Testing
         let context = KubernetesError.RequestContext(cluster: "c", server: "https://c", verb: "get")
         #expect((Transport.transportError(HTTP2AnswerError.closedBeforeHandshake, context: context) as? KubernetesError)?.kind == .transport)
         #expect((Transport.transportError(HTTP2AnswerError.handshakeTimedOut, context: context) as? KubernetesError)?.kind == .tls)
-        #expect((Transport.transportError(HTTP2AnswerError.connectionClosed, context: context) as? KubernetesError)?.kind == .transport)
         #expect((Transport.transportError(HTTP2AnswerError.timedOut(after: .seconds(1)), context: context) as? KubernetesError)?.kind == .timeout)
+    }
+
+    /// A stream that never opened (the connection closed, or GOAWAY came, first) or that the
+    /// server refused (REFUSED_STREAM: "no processing has occurred") was not acted on: any
+    /// request is sent again, a create included. A stream reset for another reason may have been
+    /// acted on: reads and applies are resent, a create is not.
+    @Test func requestsTheServerDidNotActOnAreResentWhateverTheVerb() throws {
+        let context = KubernetesError.RequestContext(cluster: "c", server: "https://c", verb: "create")
+        let policy = RetryPolicy()
+        for error in [HTTP2AnswerError.connectionClosed, .reset(.refusedStream)] {
+            let mapped = try #require(Transport.transportError(error, context: context) as? KubernetesError)
+            #expect(mapped.kind == .unreachable, "\(error)")
+            #expect(policy.delay(after: mapped, attempt: 1, request: .write) != nil, "\(error)")
+        }
+        let reset = try #require(Transport.transportError(HTTP2AnswerError.reset(.internalError), context: context) as? KubernetesError)
+        #expect(reset.kind == .transport)
+        #expect(policy.delay(after: reset, attempt: 1, request: .write) == nil)
+        #expect(policy.delay(after: reset, attempt: 1, request: .read) != nil)
     }
 }

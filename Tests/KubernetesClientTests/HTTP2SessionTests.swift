@@ -66,6 +66,35 @@ import Testing
         }
     }
 
+    /// A server going away gracefully (GOAWAY, as a kube-apiserver shutting down, or one with
+    /// `--goaway-chance`, sends): new requests go on a new connection, and a watch open on the old
+    /// one goes on delivering.
+    @Test func aServerGoingAwayGetsNewRequestsOnANewConnectionAndKeepsItsWatches() async throws {
+        try await F.with { f in
+            let client = try f.secondClient()
+            let events = try await client.watch(F.configMap, namespace: "default", options: WatchOptions(timeoutSeconds: 60))
+            _ = try await client.serverVersion()
+            let before = f.server.acceptedConnectionCount
+            let connector = try #require(client.transport.http2)
+            let old = try #require(try await connector.session().get())
+            f.server.askConnectionsToGoAway()
+            // A request sent before the client reads GOAWAY would make LocalKube close the old
+            // connection (see `askConnectionsToGoAway`): wait for it.
+            try await eventually("the client saw GOAWAY", timeout: .seconds(10)) { !old.isOpen }
+            _ = try await client.serverVersion()
+            #expect(f.server.acceptedConnectionCount == before + 1, "the request after GOAWAY did not go on a new connection")
+            _ = try await client.apply(F.configMap("after-goaway", data: ["n": "1"]), options: ApplyOptions(fieldManager: "test"))
+            var iterator = events.makeAsyncIterator()
+            var seen = false
+            while let event = try await iterator.next() {
+                if event.object?.name == "after-goaway" { seen = true; break }
+            }
+            #expect(seen, "the watch opened before GOAWAY stopped delivering")
+            #expect(f.server.acceptedConnectionCount == before + 1, "one new connection, not one per request")
+            try await client.shutdown()
+        }
+    }
+
     /// A stream started on a connection that closed after it was chosen fails at once (and a
     /// read is retried on a new connection), rather than wait out its timeout.
     @Test func aStreamOnAConnectionClosedMeanwhileFailsAtOnce() async throws {
