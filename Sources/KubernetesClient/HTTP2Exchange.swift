@@ -64,14 +64,20 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
 
     /// Starts the clock: at the deadline, the exchange ends with `HTTP2AnswerError.timedOut`.
     /// On the event loop, before the stream is opened.
-    func armDeadline() {
+    /// Returns false when the exchange has ended instead (the event loop is shutting down): no
+    /// stream is to be opened for it.
+    @discardableResult
+    func armDeadline() -> Bool {
         eventLoop.assertInEventLoop()
-        guard !finished, deadlineTimer == nil else { return }
+        guard !finished else { return false }
+        guard deadlineTimer == nil else { return true }
         do {
             deadlineTimer = try eventLoop.scheduleCallback(at: deadline, handler: self)
+            return true
         } catch {
             // The event loop is shutting down: nothing more will be read.
             finish(.failure(error))
+            return false
         }
     }
 
@@ -184,6 +190,11 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A stream the server's GOAWAY left out (its ID above the last the server will process)
+        // is closed by swift-nio-http2 as refused: not acted on, like a RST_STREAM(REFUSED_STREAM).
+        if let closed = error as? NIOHTTP2Errors.StreamClosed, closed.errorCode == .refusedStream {
+            return fail(context: context, HTTP2AnswerError.reset(.refusedStream))
+        }
         fail(context: context, error)
     }
 

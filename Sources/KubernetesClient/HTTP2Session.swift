@@ -50,7 +50,7 @@ final class HTTP2Session: @unchecked Sendable {
             exchange.failedToStart(HTTP2AnswerError.connectionClosed)
             return
         }
-        exchange.armDeadline()
+        guard exchange.armDeadline() else { return }
         let promise = channel.eventLoop.makePromise(of: (any Channel).self)
         multiplexer.createStreamChannel(promise: promise) { stream in
             stream.eventLoop.makeCompletedFuture {

@@ -48,6 +48,8 @@ final class Transport: Sendable {
     let connection: ClusterConnection
     /// AsyncHTTPClient, for what the HTTP/2 connection does not carry; made on first use.
     let httpClient: OnDemandHTTPClient
+    /// Set by the first `shutdown()`.
+    private let shutDown = Atomic(false)
     /// The HTTP/2 connection's keeper; nil when the server URL is not `https`, or when
     /// `ADDON_MANAGER_CLIENT_HTTP2=off` (everything through AsyncHTTPClient, for comparison).
     let http2: HTTP2Connector?
@@ -143,13 +145,16 @@ final class Transport: Sendable {
     }
 
     func shutdown() async throws {
+        guard !shutDown.exchange(true, ordering: .acquiringAndReleasing) else { return }
         try? await http2?.shutdown().get()
         try await httpClient.shutdown()
     }
 
     deinit {
         // A client dropped without shutdown(): close its connections anyway instead of tripping
-        // AsyncHTTPClient's "not shut down" assertion.
+        // AsyncHTTPClient's "not shut down" assertion. Not after shutdown(): the event loops may
+        // be gone by now, and scheduling on one that is would be an error.
+        guard !shutDown.load(ordering: .acquiring) else { return }
         _ = http2?.shutdown()
         if let client = httpClient.retire() {
             Task { try? await client.shutdown() }

@@ -130,12 +130,14 @@ public final class LocalKubeServer: Sendable {
     /// Sends GOAWAY on every HTTP/2 connection open now, as a kube-apiserver started with
     /// `--goaway-chance` does now and then (to spread its clients over its replicas): the client
     /// opens another connection for new requests, while the streams open on this one (watches) go
-    /// on. The frame names the largest stream ID, so no stream the client opened meanwhile is
-    /// refused; the connection stays open until the client closes it. New connections are taken
-    /// as before. (Not Hummingbird's graceful shutdown, which also ends the responses in flight.)
-    /// Unlike kube-apiserver, a connection that receives a new stream after the GOAWAY went out
-    /// (the client had not read it yet) is closed, with its watches: seen in about one test run
-    /// of six; not found where.
+    /// on; the connection stays open until the client closes it. New connections are taken as
+    /// before. (Not Hummingbird's graceful shutdown, which also ends the responses in flight.)
+    ///
+    /// Unlike kube-apiserver: a stream the client opens on the connection before it has read the
+    /// GOAWAY makes LocalKube close the connection, with its watches. swift-nio-http2 refuses such
+    /// a stream (it refuses every new stream after its own GOAWAY) and reports an error; an
+    /// absorber of stream errors right after its handler did not keep the connection open, so
+    /// what closes it is not found yet. Tests wait until the client has read the GOAWAY.
     public func askConnectionsToGoAway() { connections.sendGoAway() }
 
     public var baseURL: String { "\(usesTLS ? "https" : "http")://\(host):\(port)" }

@@ -143,6 +143,16 @@ import Testing
         #expect("\(closedError)".contains("closed before"))
     }
 
+    /// A stream above the last one a server's GOAWAY says it will process is closed by
+    /// swift-nio-http2 as refused: not acted on, as a RST_STREAM(REFUSED_STREAM) is.
+    @Test func aStreamLeftOutByGoAwayFailsAsRefused() throws {
+        let stream = try Stream()
+        try stream.start()
+        stream.channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: HTTP2StreamID(3), errorCode: .refusedStream))
+        guard case .failure(let error) = stream.receiver.results.first else { Issue.record("a refused stream succeeded"); return }
+        #expect((error as? HTTP2AnswerError)?.wasNotProcessed == true, "\(error)")
+    }
+
     /// No read is asked of the stream while the receiver still holds a piece: the window stays
     /// closed and the server waits. The end waits for the receiver too.
     @Test func itReadsOnlyAsFastAsTheReceiverTakes() throws {

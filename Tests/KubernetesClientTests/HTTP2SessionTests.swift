@@ -78,8 +78,8 @@ import Testing
             let connector = try #require(client.transport.http2)
             let old = try #require(try await connector.session().get())
             f.server.askConnectionsToGoAway()
-            // A request sent before the client reads GOAWAY would make LocalKube close the old
-            // connection (see `askConnectionsToGoAway`): wait for it.
+            // A request sent before the client reads the GOAWAY would make LocalKube close the
+            // old connection (see `askConnectionsToGoAway`): wait for it.
             try await eventually("the client saw GOAWAY", timeout: .seconds(10)) { !old.isOpen }
             _ = try await client.serverVersion()
             #expect(f.server.acceptedConnectionCount == before + 1, "the request after GOAWAY did not go on a new connection")
