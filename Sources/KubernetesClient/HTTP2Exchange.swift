@@ -190,8 +190,10 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A stream the server's GOAWAY left out (its ID above the last the server will process)
-        // is closed by swift-nio-http2 as refused: not acted on, like a RST_STREAM(REFUSED_STREAM).
+        // A stream the server refused (RST_STREAM(REFUSED_STREAM)) may reach us as the stream's
+        // close event rather than the frame: not acted on either. (Streams a GOAWAY leaves out,
+        // above its last stream ID, swift-nio-http2 closes with CANCEL, which cannot be told from
+        // the server's own CANCEL here: they stay transport failures, not resent for a create.)
         if let closed = error as? NIOHTTP2Errors.StreamClosed, closed.errorCode == .refusedStream {
             return fail(context: context, HTTP2AnswerError.reset(.refusedStream))
         }

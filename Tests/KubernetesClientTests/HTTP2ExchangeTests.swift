@@ -143,9 +143,9 @@ import Testing
         #expect("\(closedError)".contains("closed before"))
     }
 
-    /// A stream above the last one a server's GOAWAY says it will process is closed by
-    /// swift-nio-http2 as refused: not acted on, as a RST_STREAM(REFUSED_STREAM) is.
-    @Test func aStreamLeftOutByGoAwayFailsAsRefused() throws {
+    /// A stream swift-nio-http2 closes as refused (the server's RST_STREAM(REFUSED_STREAM), seen as
+    /// the stream's close event) was not acted on, as the frame itself says.
+    @Test func aStreamClosedAsRefusedFailsAsNotActedOn() throws {
         let stream = try Stream()
         try stream.start()
         stream.channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: HTTP2StreamID(3), errorCode: .refusedStream))
