@@ -111,6 +111,18 @@ struct OwnedKindPollingTests {
         return object
     }
 
+    /// `owned.watch`, then waits until each kind's first list is in: `watch` waits 10 s at most,
+    /// which a loaded run of the whole suite has exceeded (a lookup then found nothing).
+    func watchSynced(_ owned: OwnedObjects, _ kinds: Set<GroupVersionKind>) async throws {
+        await owned.watch(kinds)
+        for kind in kinds {
+            try await eventually("\(kind.kind) listed", timeout: .seconds(60)) {
+                if case .notWatched = await owned.lookup(kind, namespace: "default", name: "no-such-object") { return false }
+                return true
+            }
+        }
+    }
+
     func withOwnedObjects(pollingEvery interval: Duration, _ body: (LocalKubeCluster, KubernetesClient, OwnedObjects) async throws -> Void) async throws {
         let logger = ControllerHarness.logger()
         let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
@@ -134,7 +146,7 @@ struct OwnedKindPollingTests {
     @Test func anAnswerStandsInForThePolledCacheUntilTheNextPoll() async throws {
         try await withOwnedObjects(pollingEvery: .seconds(3600)) { _, client, owned in
             _ = try await client.apply(Self.owned("one", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
-            await owned.watch([Self.configMap])
+            try await watchSynced(owned, [Self.configMap])
             #expect(await owned.following[Self.configMap] == .polling(every: .seconds(3600)))
             let mark = await owned.applyStarting()
             let answer = try await client.apply(Self.owned("one", "2"), options: ApplyOptions(fieldManager: "addon-manager"))
@@ -154,7 +166,7 @@ struct OwnedKindPollingTests {
     @Test func aKindFollowedDuringTheApplyStillTakesItsAnswers() async throws {
         try await withOwnedObjects(pollingEvery: .seconds(3600)) { _, client, owned in
             let mark = await owned.applyStarting()
-            await owned.watch([Self.configMap])  // listed before the apply below lands
+            try await watchSynced(owned, [Self.configMap])  // listed before the apply below lands
             let created = try await client.apply(Self.owned("late", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
             await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [created])
             guard case .found = await owned.lookup(Self.configMap, namespace: "default", name: "late") else {
@@ -169,7 +181,7 @@ struct OwnedKindPollingTests {
     /// that finds the object neither listed nor cached, so no event) is not hidden by it.
     @Test func aDeletionFoundByARelistIsNotHiddenByAnAnswer() async throws {
         try await withOwnedObjects(pollingEvery: .seconds(2)) { cluster, client, owned in
-            await owned.watch([Self.configMap])
+            try await watchSynced(owned, [Self.configMap])
             let mark = await owned.applyStarting()
             let created = try await client.apply(Self.owned("new", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
             await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [created])
@@ -187,7 +199,7 @@ struct OwnedKindPollingTests {
     @Test func aKindThatBecomesWatchedDropsItsAnswers() async throws {
         try await withOwnedObjects(pollingEvery: .seconds(3600)) { _, client, owned in
             _ = try await client.apply(Self.owned("one", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
-            await owned.watch([Self.configMap])
+            try await watchSynced(owned, [Self.configMap])
             let mark = await owned.applyStarting()
             let answer = try await client.apply(Self.owned("one", "2"), options: ApplyOptions(fieldManager: "addon-manager"))
             await owned.applyEnded(since: mark, answered: await owned.applyAnswered(), answers: [answer])
@@ -208,7 +220,7 @@ struct OwnedKindPollingTests {
     @Test func aChangeAPollDeliveredDuringTheApplyWinsOverItsAnswer() async throws {
         try await withOwnedObjects(pollingEvery: .milliseconds(200)) { _, client, owned in
             _ = try await client.apply(Self.owned("one", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
-            await owned.watch([Self.configMap])
+            try await watchSynced(owned, [Self.configMap])
             let mark = await owned.applyStarting()
             let answer = try await client.apply(Self.owned("one", "2"), options: ApplyOptions(fieldManager: "addon-manager"))
             _ = try await client.delete(Self.configMap, name: "one", namespace: "default", options: DeleteOptions())
