@@ -14,12 +14,13 @@ import NIOSSL
 /// were 45 MB of a 178 MB heap (heaptrack, `Benchmarks/README.md`).
 ///
 /// Read at most 4 KB per turn instead: the receive buffer stays at 4 KB, and TLS's plaintext buffer
-/// at the two records (32 KB) it starts with. NIOSSL decrypts a read's records one by one and wants
-/// room for a whole record (16 KB) before each; a read that completes one large record and then a
-/// small one makes it grow the buffer to 64 KB for good. With 16 KB reads that happened on six
-/// connections in ten (heaptrack at 200 clusters: 51 KB of plaintext buffer per connection, and
-/// 16 KB of receive buffer); with 4 KB reads, on one in ten or none (34 and 28 KB). Large answers (a list of CRDs) take more
-/// turns of the event loop to arrive, which costs little next to decoding them.
+/// mostly at the two records (32 KB) it starts with. NIOSSL decrypts a read's records one by one
+/// and wants room for a whole record (16 KB) before each; a read that completes one large record
+/// and then a small one makes it grow the buffer to 64 KB for good. With 16 KB reads that happened
+/// on six connections in ten (heaptrack at 200 clusters: 51 KB of plaintext buffer per connection,
+/// and 16 KB of receive buffer); with 4 KB reads, on one in ten or none (34 and 28 KB). Large
+/// answers (a list of CRDs) take more turns of the event loop to arrive, which costs little next
+/// to decoding them.
 /// The HTTP/2 parser's buffer grows for another reason, reads that end inside a frame: on HTTP/2
 /// connections `FrameAlignedReads` cuts the reads where frames end.
 ///

@@ -68,19 +68,16 @@ public final class LocalKubeServer: Sendable {
                 var tls = TLSConfiguration.makeServerConfiguration(
                     certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(identity.certificatePEM.utf8), format: .pem))],
                     privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)))
+                if !offersHTTP2 { tls.applicationProtocols = ["http/1.1"] }
                 let serving = tls
-                if offersHTTP2 {
+                serverBuilder = offersHTTP2
                     // (HummingbirdHTTP2 offers h2 and http/1.1 by ALPN.)
-                    serverBuilder = HTTPServerBuilder { responder in
+                    ? HTTPServerBuilder { responder in
                         TLSConnectionChannel(upgrade: try HTTP2UpgradeChannel(tlsConfiguration: serving, responder: responder), connections: connections)
                     }
-                } else {
-                    tls.applicationProtocols = ["http/1.1"]
-                    let http1Only = tls
-                    serverBuilder = HTTPServerBuilder { responder in
-                        TLSConnectionChannel(upgrade: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: http1Only), connections: connections)
+                    : HTTPServerBuilder { responder in
+                        TLSConnectionChannel(upgrade: try TLSChannel(HTTP1Channel(responder: responder), tlsConfiguration: serving), connections: connections)
                     }
-                }
             }
         } catch {
             throw LocalKubeError.certificate("\(error)")

@@ -120,25 +120,20 @@ final class OpenConnections: Sendable {
 
     /// Closes every open connection and waits until they are closed; refuses new ones from now on.
     func closeAll() async {
-        let open = state.withLock { state in
-            state.closing = true
-            return Array(state.channels.values)
-        }
-        for channel in open { try? await channel.close() }
+        state.withLock { $0.closing = true }
+        for channel in openChannels { try? await channel.close() }
     }
 
     /// Closes the connections open now (new ones are taken as before): what a restarted API
     /// server or a load balancer dropping its connections does to clients.
     func closeOpen() async {
-        let open = state.withLock { Array($0.channels.values) }
-        for channel in open { try? await channel.close() }
+        for channel in openChannels { try? await channel.close() }
     }
 
     /// Sends GOAWAY on the HTTP/2 connections open now (see `LocalKubeServer.askConnectionsToGoAway`):
     /// written from the pipeline's end, so swift-nio-http2's handler sends it as its own.
     func sendGoAway() {
-        let open = state.withLock { Array($0.channels.values) }
-        for channel in open {
+        for channel in openChannels {
             channel.eventLoop.execute {
                 // HTTP/1.1 connections have no GOAWAY.
                 guard (try? channel.pipeline.syncOperations.handler(type: NIOHTTP2Handler.self)) != nil else { return }
@@ -147,6 +142,9 @@ final class OpenConnections: Sendable {
             }
         }
     }
+
+    /// The connections open now.
+    private var openChannels: [any Channel] { state.withLock { Array($0.channels.values) } }
 
     var count: Int { state.withLock { $0.channels.count } }
     var accepted: Int { state.withLock { $0.accepted } }
