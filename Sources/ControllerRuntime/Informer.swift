@@ -123,80 +123,63 @@ public final class Informer: Sendable {
         }
     }
 
-    /// Lists and watches until cancelled.
+    /// Lists and watches until cancelled, driven by this task as a group of one (see
+    /// `InformerGroup`, which runs many informers in one task), and resyncs every
+    /// `resyncPeriod` beside it.
     public func run() async {
-        // Without a resync, no second task: a fleet runs thousands of informers. (Nor the task
-        // group's frame: the task keeps the frames of its deepest chain for its whole life.)
-        guard let resyncPeriod else { return await listAndWatchLoop() }
-        await run(resyncingEvery: resyncPeriod)
+        let group = InformerGroup(endsWhenEmpty: true)
+        group.add(self)
+        guard let resyncPeriod else { return await group.run() }
+        await run(group, resyncingEvery: resyncPeriod)
     }
 
     @inline(never)
-    private func run(resyncingEvery resyncPeriod: Duration) async {
+    private func run(_ informers: InformerGroup, resyncingEvery resyncPeriod: Duration) async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.listAndWatchLoop() }
+            group.addTask { await informers.run() }
             group.addTask { await self.resyncLoop(every: resyncPeriod) }
             await group.next()
             group.cancelAll()
         }
     }
 
-    private func listAndWatchLoop() async {
-        var cycle = ListWatchCycle(kind: kind, pollPeriod: following.period, logger: logger)
-        while !Task.isCancelled {
-            let next: ListWatchCycle.Next
-            do {
-                try await listAndWatch(&cycle)
-                switch following {
-                case .watching: next = cycle.watchEnded()
-                case .polling(let period):
-                    // A list, or a watch the server kept to its deadline (past its pre-timeout
-                    // bookmark): not one it closed early (a slow watcher dropped, a shutdown),
-                    // which may not have reached the latest changes.
-                    if cycle.progress.map({ $0.open >= .seconds(Self.pollingWatchTimeout - 2) }) ?? true {
-                        completedPoll.store(cycle.poll, ordering: .releasing)
-                    }
-                    next = cycle.polled(nextIn: period * Double.random(in: 0.9...1.1))
-                }
-            } catch {
-                next = cycle.failed(error)
-            }
-            switch next {
-            case .now: continue
-            case .after(let delay): if !(await pause(delay)) { return }
-            case .stop: return
-            }
-        }
+    // MARK: The steps an `InformerGroup` drives
+    //
+    // A cycle is one list (when there is no resourceVersion to resume from) and one watch; what
+    // follows it is decided by `ListWatchCycle`, synchronously. Lists, watch requests and what
+    // the handler does with each change run in tasks that end with the step (see
+    // `DrivenInformer`): a task keeps the memory of its deepest chain of async frames for as long
+    // as it lives, and a fleet runs thousands of informers.
+
+    func makeCycle() -> ListWatchCycle {
+        ListWatchCycle(kind: kind, pollPeriod: following.period, logger: logger)
     }
 
-    /// One list (when there is no resourceVersion to resume from) and one watch. Lists, watch
-    /// requests and what the handler does with each change run in child tasks, and what follows
-    /// a watch is decided by `ListWatchCycle`, synchronously: a task keeps the memory of its
-    /// deepest chain of async frames for as long as it lives (the runtime keeps the slabs for
-    /// reuse), and an async function's frame holds every local of every path through it; a fleet
-    /// runs thousands of these loops. For the same reason each step is a function of its own that
-    /// is never inlined: inlined into the loop, they made its frame 2.7 KB and the task kept
-    /// 5.8 KB of frames per watch; apart, the chain an open watch waits in is a few hundred bytes
-    /// (`python3 Benchmarks/async-frames.py BINARY 'Informer\.'` prints each frame's size).
-    @inline(never)
-    private func listAndWatch(_ cycle: inout ListWatchCycle) async throws {
+    func beginCycle(_ cycle: inout ListWatchCycle) {
         cycle.justListed = false
         cycle.progress = nil
         if case .polling = following { cycle.poll = pollsBegun.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue }
-        if cycle.resourceVersion == nil {
-            cycle.resourceVersion = try await inChildTask { try await self.listAndAnnounce() }
-            cycle.justListed = true
-            // Polling: the list is as fresh as a watch would make it.
-            if case .polling = following { return }
+    }
+
+    /// The cycle's list or watch ended normally: what comes next.
+    func cycleCompleted(_ cycle: inout ListWatchCycle) -> ListWatchCycle.Next {
+        switch following {
+        case .watching:
+            return cycle.watchEnded()
+        case .polling(let period):
+            // A list, or a watch the server kept to its deadline (past its pre-timeout
+            // bookmark): not one it closed early (a slow watcher dropped, a shutdown), which may
+            // not have reached the latest changes.
+            if cycle.progress.map({ $0.open >= .seconds(Self.pollingWatchTimeout - 2) }) ?? true {
+                completedPoll.store(cycle.poll, ordering: .releasing)
+            }
+            return cycle.polled(nextIn: period * Double.random(in: 0.9...1.1))
         }
-        cycle.progress = WatchProgress(resourceVersion: cycle.resourceVersion!)
-        try await watch(&cycle.progress!)
     }
 
     /// Lists, replaces the cache with what the list found and announces the difference (the
     /// first list only when `announceInitialList`); returns the list's resourceVersion.
-    @inline(never)
-    private func listAndAnnounce() async throws -> String {
+    func listAndAnnounce() async throws -> String {
         let list = try await client.list(kind, namespace: namespace, options: ListOptions(labelSelector: labelSelector))
         await onAlive?()
         let kept = include.map { list.items.filter($0) } ?? list.items
@@ -209,53 +192,21 @@ public final class Informer: Sendable {
         return list.resourceVersion
     }
 
-    /// Waits `delay`; false when cancelled meanwhile.
-    @inline(never)
-    private func pause(_ delay: Duration) async -> Bool {
-        do {
-            try await Task.sleep(for: delay)
-            return true
-        } catch {
-            return false
-        }
-    }
-
-    /// One watch request, from `progress.resourceVersion`, keeping `progress` up to date as
-    /// events arrive (so that a watch that fails is resumed where it got to). The request is
-    /// made in a function of its own: an open watch waits in this frame, and what the request
-    /// needed is not kept in it.
-    @inline(never)
-    private func watch(_ progress: inout WatchProgress) async throws {
-        // The iterator's own `next()`, not the generic one `for try await` calls (a larger frame).
-        var events = try await openWatch(from: progress.resourceVersion).makeAsyncIterator()
-        progress.opened = .now
-        while let event = try await events.next() {
-            progress.delivered += 1
-            if let rv = event.resourceVersion { progress.resourceVersion = rv }
-            try await receive(event)
-        }
-    }
-
-    /// An event of the watch: into the cache and to the handler, in a child task, as lists are
-    /// (see `listAndWatch`): the handler's calls run deep. Bookmarks (held by the watch, and seen
-    /// here at its end) need none.
-    @inline(never)
-    private func receive(_ event: WatchEvent) async throws {
+    /// An event of the watch: into the cache and to the handler. Bookmarks (held by the watch,
+    /// and seen at its end) only tell that the server is there.
+    func receive(_ event: WatchEvent) async {
         if case .bookmark = event {
             await onAlive?()
         } else {
-            try await inChildTask { await self.deliver(event) }
+            await deliver(event)
         }
     }
 
-    /// Opens the watch in a child task (see `listAndWatch`).
-    @inline(never)
-    private func openWatch(from resourceVersion: String) async throws -> WatchEvents {
-        try await inChildTask { [self] in
-            try await client.watch(kind, namespace: namespace, options: WatchOptions(
-                resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true,
-                timeoutSeconds: following == .watching ? Self.watchTimeout() : Self.pollingWatchTimeout, holdBookmarks: true))
-        }
+    /// Opens a watch from `resourceVersion`.
+    func watchRequest(from resourceVersion: String) async throws -> WatchEvents {
+        try await client.watch(kind, namespace: namespace, options: WatchOptions(
+            resourceVersion: resourceVersion, labelSelector: labelSelector, allowBookmarks: true,
+            timeoutSeconds: following == .watching ? Self.watchTimeout() : Self.pollingWatchTimeout, holdBookmarks: true))
     }
 
     /// How long the server keeps a watch open (seconds): 30 to 60 minutes, at random, as
@@ -276,7 +227,6 @@ public final class Informer: Sendable {
     static let pollingWatchTimeout = 5
 
     /// A watch event into the cache, and the change it made to the handler.
-    @inline(never)
     private func deliver(_ event: WatchEvent) async {
         await onAlive?()
         switch event {

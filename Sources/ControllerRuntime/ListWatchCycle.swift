@@ -5,8 +5,8 @@ import Logging
 /// Where an informer's list-and-watch loop stands between two watches, and what it does next:
 /// after a watch that ended, resume (backing off when it ended at once without an event); after
 /// 410 Gone, relist (after a pause when it came right after a list); after any other failure,
-/// resume from where the watch got to, backing off. Synchronous on purpose: see
-/// `Informer.listAndWatch`.
+/// resume from where the watch got to, backing off. Synchronous: `DrivenInformer` calls it from
+/// the task that drives a group of informers (see `InformerGroup`).
 struct ListWatchCycle {
     enum Next: Equatable {
         case now

@@ -55,8 +55,8 @@ enum WatchDecoder {
 public struct WatchEvents: AsyncSequence, Sendable {
     public typealias Element = WatchEvent
 
-    /// All the sequence (and its iterator) holds, one reference: an informer's task keeps the
-    /// iterator in its async frames for as long as the watch is open (thousands in a fleet).
+    /// All the sequence (and its iterator) holds, one reference: an informer keeps it for as
+    /// long as the watch is open (thousands in a fleet).
     let reader: Reader
 
     init(feed: WatchFeed, kind: GroupVersionKind, context: KubernetesError.RequestContext, metrics: any MetricsFactory = MetricsSystem.factory) {
@@ -99,6 +99,25 @@ public struct WatchEvents: AsyncSequence, Sendable {
             }
         }
 
+        /// The next event if one is there now, without waiting: lines decoded, a held bookmark
+        /// as it is; `.end` at the end; `.notYet` when nothing is there (see `whenReady`).
+        func nextIfReady() throws -> WatchEvents.Ready {
+            while let ready = feed.takeReady() {
+                let item: WatchFeed.Item
+                do {
+                    item = try ready.get()
+                } catch {
+                    throw ended(by: error)
+                }
+                switch try event(from: item) {
+                case .event(let event): return .event(event)
+                case .end: return .end
+                case .nothing: continue
+                }
+            }
+            return .notYet
+        }
+
         private enum Step {
             case event(WatchEvent)
             case end
@@ -134,6 +153,26 @@ public struct WatchEvents: AsyncSequence, Sendable {
             return error
         }
     }
+
+    /// What `nextIfReady` found.
+    public enum Ready: Sendable {
+        case event(WatchEvent)
+        /// The server ended the watch.
+        case end
+        /// Nothing yet: ask `whenReady` to be told.
+        case notYet
+    }
+
+    /// For a reader that keeps no task waiting (many watches driven by one task, see
+    /// `InformerGroup`): the next event if one is there now; throws as iterating does.
+    public func nextIfReady() throws -> Ready { try reader.nextIfReady() }
+
+    /// Calls `wake` once, when `nextIfReady` will find something other than `.notYet` (at once
+    /// when it would now). It is called from the thread that read the body, usually the
+    /// connection's event loop: it must only hand the news on. A held bookmark wakes no one (it
+    /// comes with the next event or the end). A second call replaces the first's `wake`;
+    /// dropping the sequence drops it.
+    public func whenReady(_ wake: @escaping @Sendable () -> Void) { reader.feed.whenReady(wake) }
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(reader: reader)

@@ -35,6 +35,9 @@ final class WatchFeed: Sendable {
         var endingDelivered = false
         var cancelled = false
         var reader: CheckedContinuation<Item, any Error>?
+        /// What a reader that keeps no task waiting asked to be called with, once the next item
+        /// is there (`whenReady`).
+        var readyCallback: (@Sendable () -> Void)?
         var paused: EventLoopPromise<Void>?
         var cancelRequest: (@Sendable () -> Void)?
 
@@ -48,12 +51,21 @@ final class WatchFeed: Sendable {
             heldBookmark = nil
         }
 
-        /// The waiting reader and what to resume it with, when a line or the end is there for it.
-        mutating func readerToWake() -> (CheckedContinuation<Item, any Error>, Result<Item, any Error>)? {
-            guard hasLines || ending != nil, let waiting = reader, let next = take() else { return nil }
+        /// The waiting reader and what to resume it with, or the callback of one that keeps no
+        /// task waiting, when a line or the end is there for it.
+        mutating func readerToWake() -> Wake? {
+            guard hasLines || ending != nil else { return nil }
+            if let callback = readyCallback {
+                readyCallback = nil
+                return .callback(callback)
+            }
+            guard let waiting = reader, let next = take() else { return nil }
             reader = nil
-            return (waiting, next)
+            return .reader(waiting, next)
         }
+
+        /// Whether `take` has something now (a line, a held bookmark, the end or the cancellation).
+        var isReady: Bool { hasLines || heldBookmark != nil || cancelled || ending != nil }
 
         /// The next item for the reader, if there is one now.
         mutating func take() -> Result<Item, any Error>? {
@@ -81,6 +93,19 @@ final class WatchFeed: Sendable {
                 if endingDelivered { return .success(.end) }
                 endingDelivered = true
                 return .failure(error)
+            }
+        }
+    }
+
+    /// Whom a line or the end wakes: a task waiting in `next`, or a `whenReady` callback.
+    private enum Wake {
+        case reader(CheckedContinuation<Item, any Error>, Result<Item, any Error>)
+        case callback(@Sendable () -> Void)
+
+        func run() {
+            switch self {
+            case .reader(let reader, let next): reader.resume(with: next)
+            case .callback(let callback): callback()
             }
         }
     }
@@ -137,7 +162,7 @@ final class WatchFeed: Sendable {
         }
         let error = tooLong ? KubernetesError(kind: .invalidResponse, context: context,
                                               message: "a watch event is longer than the limit of \(maximumLineBytes) bytes; the watch is closed") : nil
-        var wake: (CheckedContinuation<Item, any Error>, Result<Item, any Error>)?
+        var wake: Wake?
         let pause = state.withLock { state -> EventLoopFuture<Void>? in
             guard state.ending == nil, !state.cancelled else { return nil }
             for item in items {
@@ -158,7 +183,7 @@ final class WatchFeed: Sendable {
             state.paused = promise
             return promise.futureResult
         }
-        if let (reader, next) = wake { reader.resume(with: next) }
+        wake?.run()
         if let error { return eventLoop.makeFailedFuture(error) }
         return pause ?? eventLoop.makeSucceededVoidFuture()
     }
@@ -166,7 +191,7 @@ final class WatchFeed: Sendable {
     /// The body ended: normally (`.success`), or with the request's error. What is queued is
     /// still delivered first; the end of a line without a newline counts as a line.
     func finish(_ ending: Result<Void, any Error>) {
-        var wake: (CheckedContinuation<Item, any Error>, Result<Item, any Error>)?
+        var wake: Wake?
         let paused = state.withLock { state -> EventLoopPromise<Void>? in
             guard state.ending == nil else { return nil }
             if case .success = ending, !WatchDecoder.isBlank(state.partial) {
@@ -179,7 +204,7 @@ final class WatchFeed: Sendable {
             return state.paused
         }
         paused?.succeed()
-        if let (reader, next) = wake { reader.resume(with: next) }
+        wake?.run()
     }
 
     /// Whether the reader stopped the watch (`cancel`).
@@ -223,6 +248,7 @@ final class WatchFeed: Sendable {
             state.cancelled = true
             defer {
                 state.reader = nil
+                state.readyCallback = nil
                 state.paused = nil
                 state.cancelRequest = nil
                 state.heldBookmark = nil
@@ -237,7 +263,22 @@ final class WatchFeed: Sendable {
         cancelRequest?()
     }
 
-    private func takeReady() -> Result<Item, any Error>? {
+    /// For a reader that keeps no task waiting: `wake` is called once, from whichever thread
+    /// hands in the next line or the end (the connection's event loop, usually), when `take`
+    /// will have something; at once when it has now. A held bookmark wakes no one (see above).
+    /// A second call replaces the first's callback; cancelling drops it.
+    func whenReady(_ wake: @escaping @Sendable () -> Void) {
+        let now = state.withLock { state -> Bool in
+            if state.isReady { return true }
+            state.readyCallback = wake
+            return false
+        }
+        if now { wake() }
+    }
+
+    /// The next item if there is one now (nil: wait, with `next` or `whenReady`); resumes a
+    /// body paused for backpressure once the reader has caught up.
+    func takeReady() -> Result<Item, any Error>? {
         let (next, paused) = state.withLock { state -> (Result<Item, any Error>?, EventLoopPromise<Void>?) in
             let next = state.take()
             guard state.paused != nil, state.queuedBytes <= queueLimit / 2 else { return (next, nil) }

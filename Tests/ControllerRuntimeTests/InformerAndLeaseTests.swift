@@ -29,18 +29,9 @@ actor EventLog {
     func withCluster(_ body: (LocalKubeCluster, KubernetesClient, Logger) async throws -> Void) async throws {
         var logger = Logger(label: "runtime-test")
         logger.logLevel = .critical
-        let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
-        let cluster = try await server.addCluster(name: "runtime")
-        let client = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "runtime"), file: nil).connection(), logger: logger)
-        do {
+        try await withLocalKubeClient(cluster: "runtime", logger: logger) { cluster, client in
             try await body(cluster, client, logger)
-        } catch {
-            try? await client.shutdown()
-            await server.shutdown()
-            throw error
         }
-        try? await client.shutdown()
-        await server.shutdown()
     }
 
     func configMap(_ name: String, _ value: String) -> KubeObject {

@@ -183,4 +183,56 @@ import Testing
         await #expect(throws: CancellationError.self) { try await reader.value }
         #expect(stopped.withLock { $0 })
     }
+
+    /// A reader that keeps no task waiting (`nextIfReady`, `whenReady`): called back once per
+    /// registration when an event or the end arrives, not for a bookmark (held, it comes with
+    /// the next event), at once when something is there already; and the error at the end is
+    /// thrown once.
+    @Test func aReaderWithoutATaskIsCalledBackForEventsAndTheEndNotForBookmarks() throws {
+        let feed = WatchFeed(kind: Self.kind, context: Self.context, holdBookmarks: true)
+        let events = WatchEvents(feed: feed, kind: Self.kind, context: Self.context)
+        let calls = Mutex(0)
+        func drain() throws -> [String] {
+            var seen: [String] = []
+            while case .event(let event) = try events.nextIfReady() { seen.append("\(event.type) \(event.resourceVersion ?? "")") }
+            return seen
+        }
+        #expect(try drain().isEmpty)
+        events.whenReady { calls.withLock { $0 += 1 } }
+        _ = feed.receive(ByteBuffer(string: Self.bookmark(7)), on: Self.loop)
+        #expect(calls.withLock { $0 } == 0, "a bookmark wakes no one")
+        _ = feed.receive(ByteBuffer(string: Self.added("a", 8)), on: Self.loop)
+        _ = feed.receive(ByteBuffer(string: Self.added("b", 9)), on: Self.loop)
+        #expect(calls.withLock { $0 } == 1, "called once for the two events")
+        #expect(try drain() == ["ADDED 8", "ADDED 9"])
+
+        _ = feed.receive(ByteBuffer(string: Self.added("c", 10) + Self.bookmark(11)), on: Self.loop)
+        events.whenReady { calls.withLock { $0 += 1 } }
+        #expect(calls.withLock { $0 } == 2, "called at once: an event is there")
+        #expect(try drain() == ["ADDED 10", "BOOKMARK 11"])
+
+        events.whenReady { calls.withLock { $0 += 1 } }
+        feed.finish(.failure(KubernetesError(kind: .transport, context: Self.context, message: "the server closed the connection")))
+        #expect(calls.withLock { $0 } == 3, "called for the end")
+        #expect(throws: KubernetesError.self) { try events.nextIfReady() }
+        guard case .end = try events.nextIfReady() else {
+            Issue.record("after its error, the watch has ended")
+            return
+        }
+    }
+
+    /// A reader behind that reads with `nextIfReady` lets the paused body be read again too.
+    @Test func aReaderWithoutATaskResumesAPausedBody() async throws {
+        let feed = WatchFeed(kind: Self.kind, context: Self.context, holdBookmarks: false, queueLimit: 1_000)
+        var futures: [EventLoopFuture<Void>] = []
+        for rv in 1...20 { futures.append(feed.receive(ByteBuffer(string: Self.added("n\(rv)", rv)), on: Self.loop)) }
+        let events = WatchEvents(feed: feed, kind: Self.kind, context: Self.context)
+        var read = 0
+        while case .event = try events.nextIfReady() { read += 1 }
+        #expect(read == 20)
+        let resumed = Mutex(false)
+        futures.last!.whenComplete { _ in resumed.withLock { $0 = true } }
+        for _ in 0..<100 where !resumed.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(resumed.withLock { $0 }, "the body is read again")
+    }
 }

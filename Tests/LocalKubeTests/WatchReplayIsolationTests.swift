@@ -3,6 +3,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
+import TestSupport
 import Testing
 
 /// Regression: a watch resumed from a resourceVersion replays the cluster's history, which holds
@@ -12,10 +13,7 @@ import Testing
     @Test func replayFromAResourceVersionSendsOnlyTheWatchedResource() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let server = try await LocalKubeServer.start(logger: logger)
-        try await server.addCluster(name: "replay")
-        let client = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "replay"), file: nil).connection(), logger: logger)
-        do {
+        try await withLocalKubeClient(cluster: "replay", settings: ClusterSettings(), logger: logger) { _, client in
             let configMaps = GroupVersionKind(group: "", version: "v1", kind: "ConfigMap")
             let start = try await client.list(configMaps, namespace: "default", options: ListOptions())
             var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "not-a-configmap", namespace: "default")
@@ -34,12 +32,6 @@ import Testing
                 if let object = event.object { seen.append("\(object.kind)/\(object.name)") }
             }
             #expect(seen == ["ConfigMap/the-one"])
-        } catch {
-            try? await client.shutdown()
-            await server.shutdown()
-            throw error
         }
-        try? await client.shutdown()
-        await server.shutdown()
     }
 }

@@ -21,8 +21,11 @@ public actor OwnedObjects {
     private let onChange: @Sendable (String) async -> Void
     private let onContact: (@Sendable () async -> Void)?
     private let driftPollInterval: Duration?
-    /// Each followed kind's informer, its task, and `sequence` when it started.
-    private var informers: [GroupVersionKind: (informer: Informer, task: Task<Void, Never>, since: UInt64)] = [:]
+    /// Each followed kind's informer, and `sequence` when it started.
+    private var informers: [GroupVersionKind: (informer: Informer, since: UInt64)] = [:]
+    /// The kinds' informers run in one task (see `InformerGroup`), from the first `watch` on.
+    private let group = InformerGroup()
+    private var groupTask: Task<Void, Never>?
     /// Answers to our applies of objects of polled kinds, until their kind's next poll.
     private var answered: [ObjectReference: Answer] = [:]
     /// Counts informers started and changes polls delivered; which objects changed while
@@ -55,7 +58,7 @@ public actor OwnedObjects {
             if let existing = informers[kind] {
                 // Polled until now and named by a health rule since: watched from now on.
                 guard existing.informer.following != following, following == .watching else { continue }
-                existing.task.cancel()
+                group.remove(existing.informer)
                 answered = answered.filter { $0.key.groupKind != kind.groupKind }
             }
             let onChange = self.onChange
@@ -67,10 +70,14 @@ public actor OwnedObjects {
                 if case .polling = following { await self?.polledChange(of: event.object) }
                 if let addon = event.object.labels[OwnershipLabels.addonNameKey] { await onChange(addon) }
             }
-            let task = Task { await informer.run() }
+            group.add(informer)
             sequence += 1
-            informers[kind] = (informer, task, sequence)
+            informers[kind] = (informer, sequence)
             started.append(informer)
+        }
+        if groupTask == nil, !started.isEmpty {
+            let group = self.group
+            groupTask = Task { await group.run() }
         }
         // A kind whose list keeps failing (not served yet) must not hold the reconcile: health
         // then falls back to reading the object.
@@ -103,7 +110,7 @@ public actor OwnedObjects {
     public func applyEnded(since mark: UInt64, answered answeredMark: UInt64, answers: [KubeObject]) async {
         retireSettledAnswers()
         for object in answers {
-            guard let (informer, _, since) = informers[object.groupVersionKind], case .polling = informer.following, since <= answeredMark else { continue }
+            guard let (informer, since) = informers[object.groupVersionKind], case .polling = informer.following, since <= answeredMark else { continue }
             let fingerprint = ObservedObject.contentFingerprint(of: object)
             let cached = await informer.cache.fingerprint(namespace: object.namespace, name: object.name)
             // (The kind may have become watched meanwhile.)
@@ -218,7 +225,8 @@ public actor OwnedObjects {
 
     public func stop() {
         stopped = true
-        for (_, entry) in informers { entry.task.cancel() }
+        groupTask?.cancel()
+        groupTask = nil
         informers.removeAll()
         answered.removeAll()
     }
