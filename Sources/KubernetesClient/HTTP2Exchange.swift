@@ -43,6 +43,9 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     private var delivering = false
     /// Cancelled before the stream's channel existed: it is closed as soon as it does.
     private var cancelledBeforeStart: (any Error)?
+    /// The GOAWAY watch of the connection the stream opens on (set by `HTTP2Session.start`, on
+    /// the event loop): tells a stream the server's GOAWAY left out from one it cancelled.
+    var connectionGoingAway: GoAwayWatch?
     /// When the exchange ends unless it has ended before (the whole answer, not just its head).
     private let deadline: NIODeadline
     private let limit: Duration
@@ -190,12 +193,17 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A stream the server refused (RST_STREAM(REFUSED_STREAM)) may reach us as the stream's
-        // close event rather than the frame: not acted on either. (Streams a GOAWAY leaves out,
-        // above its last stream ID, swift-nio-http2 closes with CANCEL, which cannot be told from
-        // the server's own CANCEL here: they stay transport failures, not resent for a create.)
-        if let closed = error as? NIOHTTP2Errors.StreamClosed, closed.errorCode == .refusedStream {
-            return fail(context: context, HTTP2AnswerError.reset(.refusedStream))
+        if let closed = error as? NIOHTTP2Errors.StreamClosed {
+            // A stream the server refused (RST_STREAM(REFUSED_STREAM)) may reach us as the
+            // stream's close event rather than the frame: not acted on either.
+            if closed.errorCode == .refusedStream {
+                return fail(context: context, HTTP2AnswerError.reset(.refusedStream))
+            }
+            // Streams a GOAWAY leaves out (above its last stream ID) swift-nio-http2 closes with
+            // CANCEL, as a server's own CANCEL looks; the GOAWAY tells them apart.
+            if closed.errorCode == .cancel, connectionGoingAway?.leftOut(closed.streamID) == true {
+                return fail(context: context, HTTP2AnswerError.leftOutByGoAway)
+            }
         }
         fail(context: context, error)
     }
@@ -241,7 +249,7 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
 struct HTTP2AnswerError: Error, CustomStringConvertible {
     private enum Code {
         case malformedHead, bodyBeforeHead, reset(HTTP2ErrorCode), streamClosed, tooLarge(Int), handshakeTimedOut, closedBeforeHandshake
-        case timedOut(Duration), connectionClosed
+        case timedOut(Duration), connectionClosed, leftOutByGoAway
     }
 
     private let code: Code
@@ -252,6 +260,7 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
     static func reset(_ code: HTTP2ErrorCode) -> HTTP2AnswerError { HTTP2AnswerError(code: .reset(code)) }
     static func timedOut(after limit: Duration) -> HTTP2AnswerError { HTTP2AnswerError(code: .timedOut(limit)) }
     static let connectionClosed = HTTP2AnswerError(code: .connectionClosed)
+    static let leftOutByGoAway = HTTP2AnswerError(code: .leftOutByGoAway)
     static let handshakeTimedOut = HTTP2AnswerError(code: .handshakeTimedOut)
     static let closedBeforeHandshake = HTTP2AnswerError(code: .closedBeforeHandshake)
     static func tooLarge(limit: Int) -> HTTP2AnswerError { HTTP2AnswerError(code: .tooLarge(limit)) }
@@ -263,12 +272,12 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
     }
 
     /// The server certainly did not act on the request: the stream never opened (the connection
-    /// closed, or the server sent GOAWAY, first), or the server refused it (`REFUSED_STREAM`,
-    /// which HTTP/2 defines as "no processing has occurred"). Any request, a create included,
-    /// may be sent again.
+    /// closed, or the server sent GOAWAY, first), the server refused it (`REFUSED_STREAM`, which
+    /// HTTP/2 defines as "no processing has occurred"), or its GOAWAY left the stream out. Any
+    /// request, a create included, may be sent again.
     var wasNotProcessed: Bool {
         switch code {
-        case .connectionClosed, .reset(.refusedStream): return true
+        case .connectionClosed, .reset(.refusedStream), .leftOutByGoAway: return true
         default: return false
         }
     }
@@ -290,6 +299,7 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
         case .handshakeTimedOut: return "TLS handshake timed out"
         case .timedOut(let limit): return "no complete answer within \(limit)"
         case .connectionClosed: return "the connection closed, or the server sent GOAWAY, before the stream opened"
+        case .leftOutByGoAway: return "the server's GOAWAY left the stream out: it did not act on the request"
         case .closedBeforeHandshake: return "the server closed the connection during the TLS handshake"
         }
     }

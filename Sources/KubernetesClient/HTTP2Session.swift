@@ -51,6 +51,7 @@ final class HTTP2Session: @unchecked Sendable {
             return
         }
         guard exchange.armDeadline() else { return }
+        exchange.connectionGoingAway = goingAway
         let promise = channel.eventLoop.makePromise(of: (any Channel).self)
         multiplexer.createStreamChannel(promise: promise) { stream in
             stream.eventLoop.makeCompletedFuture {
@@ -209,10 +210,25 @@ final class GoAwayWatch: ChannelInboundHandler, RemovableChannelHandler, @unchec
     typealias InboundIn = HTTP2Frame
 
     private let flag = Atomic(false)
-    var received: Bool { flag.load(ordering: .relaxed) }
+    /// The last stream the server's latest GOAWAY said it may have acted on.
+    private let lastStreamID = Atomic<Int32>(.max)
+    var received: Bool { flag.load(ordering: .acquiring) }
+
+    /// Whether the server's GOAWAY left this stream out (its ID is above the GOAWAY's last stream
+    /// ID): the server did not act on it, and the request may be sent again, a create included
+    /// (RFC 9113, section 6.8). swift-nio-http2 closes such streams with CANCEL once it has
+    /// passed the GOAWAY on, that is after `channelRead` here has noted it.
+    func leftOut(_ streamID: HTTP2StreamID) -> Bool {
+        received && Int32(streamID) > lastStreamID.load(ordering: .relaxed)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .goAway = unwrapInboundIn(data).payload { flag.store(true, ordering: .relaxed) }
+        if case .goAway(let last, _, _) = unwrapInboundIn(data).payload {
+            // A server going away gracefully sends two: the first with the largest ID, then the
+            // real one. The latest counts.
+            lastStreamID.store(Int32(last), ordering: .relaxed)
+            flag.store(true, ordering: .releasing)
+        }
         context.fireChannelRead(data)
     }
 

@@ -153,6 +153,26 @@ import Testing
         #expect((error as? HTTP2AnswerError)?.wasNotProcessed == true, "\(error)")
     }
 
+    /// A stream a GOAWAY left out (above its last stream ID), which swift-nio-http2 closes with
+    /// CANCEL, fails as not acted on: resent whatever the verb. One the GOAWAY kept (the server
+    /// may have acted on it), or a CANCEL without a GOAWAY, stays a transport failure.
+    @Test(arguments: [(1, true), (3, false), (nil, false)] as [(Int?, Bool)])
+    func aStreamTheGoAwayLeftOutFailsAsNotActedOn(lastStreamID: Int?, notActedOn: Bool) throws {
+        let watch = GoAwayWatch()
+        let connection = EmbeddedChannel(handler: watch)
+        if let lastStreamID {
+            try connection.writeInbound(HTTP2Frame(streamID: .rootStream,
+                                                   payload: .goAway(lastStreamID: HTTP2StreamID(lastStreamID), errorCode: .noError, opaqueData: nil)))
+        }
+        let stream = try Stream(body: #"{"kind":"ConfigMap"}"#)
+        stream.exchange.connectionGoingAway = watch
+        try stream.start()
+        stream.channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: HTTP2StreamID(3), errorCode: .cancel))
+        guard case .failure(let error) = stream.receiver.results.first else { Issue.record("a cancelled stream succeeded"); return }
+        #expect((error as? HTTP2AnswerError)?.wasNotProcessed ?? false == notActedOn, "\(error)")
+        _ = try connection.finish()
+    }
+
     /// No read is asked of the stream while the receiver still holds a piece: the window stays
     /// closed and the server waits. The end waits for the receiver too.
     @Test func itReadsOnlyAsFastAsTheReceiverTakes() throws {
