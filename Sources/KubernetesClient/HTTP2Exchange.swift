@@ -200,8 +200,9 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
                 return fail(context: context, HTTP2AnswerError.reset(.refusedStream))
             }
             // Streams a GOAWAY leaves out (above its last stream ID) swift-nio-http2 closes with
-            // CANCEL, as a server's own CANCEL looks; the GOAWAY tells them apart.
-            if closed.errorCode == .cancel, connectionGoingAway?.leftOut(closed.streamID) == true {
+            // CANCEL, as a server's own CANCEL looks; the GOAWAY tells them apart. (One whose
+            // answer began was acted on, whatever a faulty server's GOAWAY says.)
+            if closed.errorCode == .cancel, !headReceived, connectionGoingAway?.leftOut(closed.streamID) == true {
                 return fail(context: context, HTTP2AnswerError.leftOutByGoAway)
             }
         }

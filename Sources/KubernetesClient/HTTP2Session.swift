@@ -32,6 +32,36 @@ final class HTTP2Session: @unchecked Sendable {
         self.readClock = readClock
     }
 
+    /// Makes `channel`, whose TLS handshake chose HTTP/2 and whose pipeline has a `ReadClock`,
+    /// an HTTP/2 client connection: the HTTP/2 handler and its streams, then the GOAWAY watch.
+    /// On the channel's event loop.
+    static func configure(_ channel: any Channel) throws -> HTTP2Session {
+        let goingAway = GoAwayWatch()
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
+            HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Session.windowSize),
+        ]
+        // The connection's window holds every stream's: as large as AsyncHTTPClient's (8 MB), so
+        // that a large list is not held to 64 KB per round trip. Each stream's own window still
+        // holds it back while its reader is behind.
+        connection.targetWindowSize = HTTP2Session.connectionWindowSize
+        var stream = NIOHTTP2Handler.StreamConfiguration()
+        stream.targetWindowSize = HTTP2Session.windowSize
+        let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .client, connectionConfiguration: connection, streamConfiguration: stream, position: .last
+        ) { inbound in
+            // Servers do not open streams to a client (push is off): refuse any.
+            inbound.close()
+        }
+        // After the HTTP/2 handler: it sees a GOAWAY before swift-nio-http2 closes the streams
+        // the GOAWAY left out (see `GoAwayWatch.leftOut`).
+        try channel.pipeline.syncOperations.addHandler(goingAway, position: .last)
+        let readClock = try channel.pipeline.syncOperations.handler(type: ReadClock.self)
+        return HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway, readClock: readClock)
+    }
+
     /// Whether new streams may go on this connection: it is open and the server has not said it
     /// is going away (GOAWAY).
     var isOpen: Bool { channel.isActive && !goingAway.received }
@@ -162,29 +192,7 @@ final class HTTP2Session: @unchecked Sendable {
                 return
             }
             do {
-                let channel = context.channel
-                let goingAway = GoAwayWatch()
-                var connection = NIOHTTP2Handler.ConnectionConfiguration()
-                connection.initialSettings = [
-                    HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
-                    HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
-                    HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Session.windowSize),
-                ]
-                // The connection's window holds every stream's: as large as AsyncHTTPClient's
-                // (8 MB), so that a large list is not held to 64 KB per round trip. Each stream's
-                // own window still holds it back while its reader is behind.
-                connection.targetWindowSize = HTTP2Session.connectionWindowSize
-                var stream = NIOHTTP2Handler.StreamConfiguration()
-                stream.targetWindowSize = HTTP2Session.windowSize
-                let multiplexer = try context.pipeline.syncOperations.configureHTTP2Pipeline(
-                    mode: .client, connectionConfiguration: connection, streamConfiguration: stream, position: .last
-                ) { inbound in
-                    // Servers do not open streams to a client (push is off): refuse any.
-                    inbound.close()
-                }
-                try context.pipeline.syncOperations.addHandler(goingAway, position: .last)
-                let readClock = try context.pipeline.syncOperations.handler(type: ReadClock.self)
-                let session = HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway, readClock: readClock)
+                let session = try HTTP2Session.configure(context.channel)
                 let early = self.early
                 self.early = []
                 for data in early { context.fireChannelRead(data) }

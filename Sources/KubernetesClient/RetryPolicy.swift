@@ -8,7 +8,8 @@ public struct RetryPolicy: Sendable, Hashable {
         /// Server-side apply: idempotent, safe to resend.
         case apply
         /// Create, update, delete, other patches: resent only when the server certainly did not
-        /// act on it (429, connection refused, an HTTP/2 stream refused or never opened).
+        /// act on it (429, connection refused, an HTTP/2 stream refused, left out by the server's
+        /// GOAWAY, or never opened).
         case write
     }
 

@@ -173,6 +173,55 @@ import Testing
         _ = try connection.finish()
     }
 
+    /// The same through a real client connection (`HTTP2Session.configure` and `start`), with a
+    /// server's frames encoded by swift-nio-http2: a create whose stream the server's GOAWAY
+    /// leaves out fails as not acted on. This checks the order the fix relies on (the GOAWAY
+    /// watch sees the frame before the stream's close) and that `start` hands the watch over.
+    @Test func aCreateLeftOutByAServersGoAwayFailsAsNotActedOnThroughAConnection() throws {
+        let client = EmbeddedChannel()
+        try client.pipeline.syncOperations.addHandler(ReadClock())
+        let session = try HTTP2Session.configure(client)
+        let server = EmbeddedChannel()
+        _ = try server.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(), position: .last
+        ) { stream in
+            stream.eventLoop.makeSucceededVoidFuture()
+        }
+        try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        /// Hands what one side wrote to the other.
+        func deliver(from: EmbeddedChannel, to: EmbeddedChannel) throws {
+            while let bytes = try from.readOutbound(as: ByteBuffer.self) { try to.writeInbound(bytes) }
+        }
+        // The preface and SETTINGS both ways, and their acknowledgements.
+        try deliver(from: client, to: server)
+        try deliver(from: server, to: client)
+        try deliver(from: client, to: server)
+
+        var head = HPACKHeaders()
+        head.add(name: ":method", value: "POST")
+        head.add(name: ":scheme", value: "https")
+        head.add(name: ":authority", value: "cluster")
+        head.add(name: ":path", value: "/api/v1/namespaces/default/configmaps")
+        let receiver = Receiver()
+        let exchange = HTTP2Exchange(headers: head, body: ByteBuffer(string: #"{"kind":"ConfigMap"}"#), receiver: receiver,
+                                     deadline: .uptimeNanoseconds(60_000_000_000), limit: .seconds(60), eventLoop: client.eventLoop)
+        session.start(exchange)
+        client.embeddedEventLoop.run()
+        // The create's frames never reach the server; it goes away having acted on none.
+        while try client.readOutbound(as: ByteBuffer.self) != nil {}
+        server.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .noError, opaqueData: nil)),
+                             promise: nil)
+        try deliver(from: server, to: client)
+        client.embeddedEventLoop.run()
+
+        #expect(!session.isOpen, "a connection that got GOAWAY takes no new streams")
+        guard case .failure(let error) = receiver.results.first else { Issue.record("the create did not fail: \(receiver.results)"); return }
+        #expect((error as? HTTP2AnswerError)?.wasNotProcessed == true, "\(error)")
+        _ = try? client.finish()
+        _ = try? server.finish()
+    }
+
     /// No read is asked of the stream while the receiver still holds a piece: the window stays
     /// closed and the server waits. The end waits for the receiver too.
     @Test func itReadsOnlyAsFastAsTheReceiverTakes() throws {
