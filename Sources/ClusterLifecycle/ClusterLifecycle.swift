@@ -44,7 +44,10 @@ public final class ClusterLifecycle: Sendable {
             guard let cluster = event.object["spec"]["cluster"].stringValue else { return }
             await queue.add(ReconcileRequest(namespace: event.object.namespace, name: cluster))
         }
-        clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueueCluster)
+        // Clusters kept as text (a reconcile reads one, a scrape all): a fleet's manager keeps
+        // every Cluster in several caches.
+        clusters = Informer(kind: ManagementKinds.cluster, namespace: namespace, client: management, storage: .compact,
+                            transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueueCluster)
         machines = Informer(kind: ManagementKinds.machine, namespace: namespace, client: management, indexes: [NodePoolReconciler.machinesByCluster],
                             transform: ObjectCache.withoutManagedFields, logger: logger, handler: enqueueOwner)
         var reconciler = NodePoolReconciler(dependencies: .init(management: management, clusters: clusters.cache, machines: machines.cache,

@@ -58,6 +58,9 @@ public final class Informer: Sendable {
     ///   only). Later relists always announce their differences.
     /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
     ///   applies to what the handler sees too.
+    /// - keep: what the cache keeps of each (transformed) object, when less than the handler
+    ///   sees (see `ObjectCache`): a relist's deletions and `.updated`'s old object are then
+    ///   what was kept.
     /// - fingerprint: computed from each object as the server sent it (before the transform) and
     ///   kept beside it in the cache (`ObjectCache.fingerprint(namespace:name:)`).
     /// - onAlive: called whenever the server answered a list or delivered a watch event. Not for
@@ -71,13 +74,13 @@ public final class Informer: Sendable {
         kind: GroupVersionKind, namespace: String? = nil, labelSelector: String? = nil,
         client: any ObjectReader & ObjectWatcher, resyncPeriod: Duration? = nil, following: Following = .watching, announceInitialList: Bool = true,
         storage: ObjectCache.Storage = .objects, indexes: [ObjectCache.Index] = [], transform: (@Sendable (KubeObject) -> KubeObject)? = nil,
-        fingerprint: (@Sendable (KubeObject) -> String?)? = nil,
+        keep: (@Sendable (KubeObject) -> KubeObject)? = nil, fingerprint: (@Sendable (KubeObject) -> String?)? = nil,
         include: (@Sendable (KubeObject) -> Bool)? = nil,
         onAlive: (@Sendable () async -> Void)? = nil, logger: Logger,
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
         self.onAlive = onAlive
-        self.cache = ObjectCache(storage: storage, indexes: indexes)
+        self.cache = ObjectCache(storage: storage, indexes: indexes, keep: keep)
         self.transform = transform
         self.fingerprint = fingerprint
         self.include = include

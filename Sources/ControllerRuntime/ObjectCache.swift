@@ -13,6 +13,12 @@ import KubernetesModel
 /// of listing everything and filtering. At 9000 Machines, listing, sorting and filtering them
 /// on every reconcile of a cluster took over half of an idle fleet's CPU.
 ///
+/// A `keep` function picks what of each object is kept, for caches whose readers need less than
+/// the handler that is handed each change (a store that keeps its own records of the objects needs
+/// only what names them, to be told of a deletion a relist found): the handler still sees whole
+/// objects as they arrive; what the cache hands back (a relist's deletions, `.updated`'s old
+/// object, `get`, `list`) is what it kept.
+///
 /// A `fingerprint` is a short value the writer computes from the object as the server sent it
 /// (before any transform: from what the cache does not keep) and stores beside it, which a reader
 /// asks for without decoding the object (as it asks for the resourceVersion).
@@ -41,13 +47,16 @@ public actor ObjectCache {
 
     public let storage: Storage
     private let indexes: [Index]
+    private let keep: (@Sendable (KubeObject) -> KubeObject)?
     private var entries: [ReconcileRequest: Entry] = [:]
     /// Per index (in `indexes` order): the keys filed under each value.
     private var filedKeys: [[String: Set<ReconcileRequest>]]
 
-    public init(storage: Storage = .objects, indexes: [Index] = []) {
+    /// - keep: what of each object is kept (nil: all of it); see the type's description.
+    public init(storage: Storage = .objects, indexes: [Index] = [], keep: (@Sendable (KubeObject) -> KubeObject)? = nil) {
         self.storage = storage
         self.indexes = indexes
+        self.keep = keep
         filedKeys = Array(repeating: [:], count: indexes.count)
     }
 
@@ -148,9 +157,10 @@ public actor ObjectCache {
 
     private func entry(_ object: KubeObject, fingerprint: String?) -> Entry {
         let filed = indexes.map { $0.values(object) }
+        let kept = keep?(object) ?? object
         switch storage {
-        case .objects: return Entry(object: object, json: [], resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
-        case .compact: return Entry(object: nil, json: object.body.serializedToKeep(), resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
+        case .objects: return Entry(object: kept, json: [], resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
+        case .compact: return Entry(object: nil, json: kept.body.serializedToKeep(), resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
         }
     }
 

@@ -8,10 +8,11 @@ public struct GroupVersion: Hashable, Sendable, CustomStringConvertible, Compara
         self.version = version
     }
 
-    /// Parses an `apiVersion` string: "v1" is the core group, "apps/v1" the `apps` group.
+    /// Parses an `apiVersion` string: "v1" is the core group, "apps/v1" the `apps` group. The
+    /// group is the fleet's shared copy (`KindNames`).
     public init(apiVersion: String) {
         if let slash = apiVersion.firstIndex(of: "/") {
-            group = String(apiVersion[..<slash])
+            group = KindNames.shared(String(apiVersion[..<slash]))
             version = String(apiVersion[apiVersion.index(after: slash)...])
         } else {
             group = ""
@@ -41,9 +42,11 @@ public struct GroupVersionKind: Hashable, Sendable, CustomStringConvertible, Com
         self.kind = kind
     }
 
+    /// From an object's `apiVersion` and `kind`; the group and kind are the fleet's shared copies
+    /// (`KindNames`).
     public init(apiVersion: String, kind: String) {
         let gv = GroupVersion(apiVersion: apiVersion)
-        self.init(group: gv.group, version: gv.version, kind: kind)
+        self.init(group: gv.group, version: gv.version, kind: KindNames.shared(kind))
     }
 
     public var groupVersion: GroupVersion { GroupVersion(group: group, version: version) }

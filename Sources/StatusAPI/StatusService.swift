@@ -97,7 +97,9 @@ public struct StatusService: Service {
         func informer(_ kind: GroupVersionKind, transform: @escaping @Sendable (KubeObject) -> KubeObject,
                       include: (@Sendable (KubeObject) -> Bool)? = nil,
                       apply: @escaping @Sendable (KubeObject, Bool) -> Void) -> Informer {
-            Informer(kind: kind, client: management, storage: .compact, transform: transform, include: include, logger: logger) { event in
+            // The store keeps its own records: the caches keep only what names an object, for a
+            // relist that finds it gone (a whole ClusterAddon is some 2.5 KB of text).
+            Informer(kind: kind, client: management, storage: .compact, transform: transform, keep: Self.identity, include: include, logger: logger) { event in
                 switch event {
                 case .added(let object), .resync(let object): apply(object, false)
                 case .updated(_, let object): apply(object, false)
@@ -125,6 +127,15 @@ public struct StatusService: Service {
         slim["spec"] = spec
         slim["status"] = object.status
         return slim
+    }
+
+    /// What the status informers' caches keep of an object: what the store needs to drop it
+    /// (its name and namespace; a ClusterAddon's or an AddonRollout's cluster and addon).
+    @Sendable static func identity(_ object: KubeObject) -> KubeObject {
+        var kept = KubeObject(apiVersion: object.apiVersion, kind: object.kind, name: object.name, namespace: object.namespace)
+        for key in ["uid", "labels"] where !object.metadata[key].isNull { kept.body.setValue(object.metadata[key], at: ["metadata", key]) }
+        for key in ["cluster", "addon"] where !object["spec"][key].isNull { kept.body.setValue(object["spec"][key], at: ["spec", key]) }
+        return kept
     }
 
     @Sendable static func concernsClusters(_ object: KubeObject) -> Bool {

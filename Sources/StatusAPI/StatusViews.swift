@@ -70,7 +70,7 @@ public enum StatusViews {
         var o = addonSummary(record)
         o["cluster"] = .string(record.cluster)
         o["conditions"] = .array(record.conditions.map(\.json))
-        o["objects"] = .array(record.objects)
+        o["objects"] = .array(record.objects.map(\.json))
         o["events"] = .array(events.filter { $0.addon == record.addon }.map(event))
         return o
     }

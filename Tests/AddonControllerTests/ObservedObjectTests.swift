@@ -25,17 +25,27 @@ import Testing
         var secret = KubeObject(apiVersion: "v1", kind: "Secret", name: "cloud-config", namespace: "kube-system")
         secret["data"] = ["cloud.conf": "c2VjcmV0"]
         secret["stringData"] = ["password": "hunter2"]
-        secret.labels = ["addons.example.io/addon": "cinder-csi"]
+        secret.labels = [OwnershipLabels.addonNameKey: "cinder-csi", OwnershipLabels.addonVersionKey: "1.2.0", "app": "csi"]
         let kept = ObservedObject.kept(secret)
         #expect(kept["data"].isNull)
         #expect(kept["stringData"].isNull)
         #expect(!kept.body.jsonString().contains("c2VjcmV0"))
         #expect(!kept.body.jsonString().contains("hunter2"))
-        // What the informer's handler and the cache's key read.
-        #expect(kept.labels == secret.labels)
+        // What the informer's handler and the cache's key read: the addon's name, no other label.
+        #expect(kept.labels == [OwnershipLabels.addonNameKey: "cinder-csi"])
         #expect(kept.name == "cloud-config" && kept.namespace == "kube-system")
         // Nothing of ours is added to it either (the fingerprint is kept beside it, in the cache).
         #expect(kept.body.objectValue.map { Set($0.keys) } == ["apiVersion", "kind", "metadata"])
+    }
+
+    /// A rule reading a label the caches do not keep judges its object as read from the API;
+    /// the addon's name label is kept.
+    @Test func aRuleReadingALabelNotKeptIsNotJudgedFromTheCache() {
+        #expect(!ObservedObject.keeps(["metadata", "labels", "app"]))
+        #expect(!ObservedObject.keeps(["metadata", "labels"]))
+        #expect(ObservedObject.keeps(["metadata", "labels", OwnershipLabels.addonNameKey]))
+        #expect(ObservedObject.keeps(["metadata", "generation"]))
+        #expect(!ObservedObject.keeps(["metadata", "annotations", "a"]))
     }
 
     static func deployment() -> KubeObject {
@@ -86,13 +96,14 @@ import Testing
             .fieldEquals(path: ["status", "numberReady"], value: 3),
             .fieldEqualsField(path: ["status", "numberReady"], otherPath: ["status", "desiredNumberScheduled"]),
             .fieldEquals(path: ["spec", "replicas"], value: 2),
-            .fieldEquals(path: ["metadata", "labels", "tier"], value: "node"),
+            .fieldEquals(path: ["metadata", "generation"], value: 2),
         ]
         for check in kept { #expect(ObservedObject.suffices(for: HealthRule(name: "r", target: target, check: check)), "\(check)") }
         let read: [HealthRule.Check] = [
             .fieldEquals(path: ["spec", "suspend"], value: false),
             .fieldEqualsField(path: ["status", "numberReady"], otherPath: ["spec", "template", "metadata", "labels", "n"]),
             .fieldEquals(path: ["metadata", "annotations", "a"], value: "b"),
+            .fieldEquals(path: ["metadata", "labels", "tier"], value: "node"),
             .fieldEquals(path: ["data", "key"], value: "v"),
             .fieldEquals(path: [], value: "v"),
         ]

@@ -42,6 +42,32 @@ struct ObjectCacheTests {
         #expect(await cache.count == 2)
     }
 
+    /// A cache that keeps less than it is given (`keep`): what it hands back (a get, the
+    /// replaced object, a relist's deletions and updates) is what it kept, yet a relist still
+    /// tells an unchanged object from a changed one by the resourceVersion it was given.
+    @Test(arguments: [ObjectCache.Storage.objects, .compact])
+    func aCacheKeepsOnlyWhatItsKeepPicks(storage: ObjectCache.Storage) async {
+        let nameOnly: @Sendable (KubeObject) -> KubeObject = { KubeObject(apiVersion: $0.apiVersion, kind: $0.kind, name: $0.name, namespace: $0.namespace) }
+        let cache = ObjectCache(storage: storage, keep: nameOnly)
+        let a = Self.configMap("a", rv: "1", data: ["big": .string(String(repeating: "x", count: 1000))])
+        #expect(await cache.store(a) == nil)
+        let kept = await cache.get(namespace: "ns", name: "a")
+        #expect(kept?.name == "a")
+        #expect(kept?["data"].isNull == true)
+        #expect(await cache.resourceVersion(namespace: "ns", name: "a") == "1", "the resourceVersion given, not the kept object's (none)")
+        #expect(await cache.store(Self.configMap("a", rv: "2"))?["data"].isNull == true)
+        await cache.store(Self.configMap("b", rv: "3"))
+        let events = await cache.replace(with: [(Self.configMap("a", rv: "2"), nil), (Self.configMap("c", rv: "4"), nil)])
+        #expect(events.count == 2, "a unchanged at resourceVersion 2: no event")
+        for event in events {
+            switch event {
+            case .deleted(let o): #expect(o.name == "b" && o["data"].isNull)
+            case .added(let o): #expect(o.name == "c" && o["data"]["k"] == "v", "an added object is handed on whole")
+            default: Issue.record("unexpected \(event)")
+            }
+        }
+    }
+
     /// An index follows stores, changes of the indexed value, removals and relists; a value
     /// no object has any more lists nothing.
     @Test(arguments: [ObjectCache.Storage.objects, .compact])

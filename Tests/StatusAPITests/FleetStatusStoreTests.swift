@@ -81,6 +81,38 @@ import Testing
         #expect(store.snapshot.projects["p"] == nil, "an emptied project stays listed")
     }
 
+    /// An addon's view lists its objects' health as the status had them (no field added, none
+    /// dropped but those the view never shows).
+    @Test func anAddonViewListsItsObjectsAsTheStatusHadThem() throws {
+        let store = Self.fleet()
+        var object = Self.addon("p", "a1", "csi")
+        object["status"]["objects"] = [
+            ["kind": "Deployment", "namespace": "kube-system", "name": "csi-controller", "state": "Progressing", "message": "1 of 2 replicas ready",
+             "fingerprint": "not shown"],
+            ["kind": "ClusterRole", "name": "csi", "state": "Healthy"],
+        ]
+        store.clusterAddonChanged(object, deleted: false)
+        let record = try #require(store.snapshot.projects["p"]?.addons["a1"]?["csi"])
+        let view = StatusViews.addon(record, events: [])
+        #expect(view["objects"] == [
+            ["kind": "Deployment", "namespace": "kube-system", "name": "csi-controller", "state": "Progressing", "message": "1 of 2 replicas ready"],
+            ["kind": "ClusterRole", "name": "csi", "state": "Healthy"],
+        ])
+    }
+
+    /// What the service's caches keep of an object (`StatusService.identity`) is enough for the
+    /// store to drop it when a relist finds it gone, and carries nothing else.
+    @Test func whatTheCachesKeepOfAnObjectIsEnoughToDropIt() {
+        let store = Self.fleet()
+        let kept = StatusService.identity(Self.addon("p", "a2", "ingress", phase: "Failed", message: "webhook refused"))
+        #expect(kept["status"].isNull && kept.name == "a2-ingress" && kept["spec"]["addon"] == "ingress")
+        store.clusterAddonChanged(kept, deleted: true)
+        #expect(store.snapshot.projects["p"]?.addons["a2"] == nil)
+        store.clusterChanged(StatusService.identity(Self.cluster("p", "a2")), deleted: true)
+        #expect(store.snapshot.projects["p"]?.clusters["a2"] == nil)
+        #expect(store.snapshot.projects["p"]?.clusters["a1"] != nil)
+    }
+
     @Test func eventsAreKeptNewestFirstAndBoundedPerCluster() {
         let store = Self.fleet()
         for i in 0..<(FleetStatusStore.eventsPerCluster + 5) {

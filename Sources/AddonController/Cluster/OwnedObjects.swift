@@ -63,7 +63,7 @@ public actor OwnedObjects {
             }
             let onChange = self.onChange
             let informer = Informer(
-                kind: kind, labelSelector: "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)",
+                kind: kind, labelSelector: Self.managedSelector,
                 client: client, resyncPeriod: nil, following: following, storage: .compact, transform: ObservedObject.kept,
                 fingerprint: ObservedObject.contentFingerprint(of:), onAlive: onContact, logger: logger
             ) { [weak self] event in
@@ -217,6 +217,9 @@ public actor OwnedObjects {
         case missing
         case notWatched
     }
+
+    /// One copy for every informer of the fleet (built in each, it was a heap string each).
+    private static let managedSelector = "\(OwnershipLabels.managedByKey)=\(OwnershipLabels.managedByValue)"
 
     public var watchedKinds: Set<GroupVersionKind> { Set(informers.keys) }
 

@@ -39,7 +39,10 @@ public struct Inventory: Sendable, Equatable {
         }
 
         public init(object: KubeObject, appliedFields: String? = nil, content: String? = nil) {
-            self.init(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name, uid: object.uid,
+            // The apiVersion and kind as the fleet's shared copies: the answer's own are parsed
+            // strings that every member of every cluster would otherwise keep.
+            self.init(apiVersion: KindNames.shared(object.apiVersion), kind: KindNames.shared(object.kind), namespace: object.namespace,
+                      name: object.name, uid: object.uid,
                       appliedFields: appliedFields, content: content)
         }
 

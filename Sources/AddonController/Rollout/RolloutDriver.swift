@@ -66,7 +66,7 @@ public final class RolloutDriver: Sendable {
         let wake: @Sendable (InformerEvent) async -> Void = { [wakeUp, book] _ in
             if await book.hasActiveRollout { wakeUp.yield() }
         }
-        let clusters = Informer(kind: ManagementKinds.cluster, client: management, transform: ObjectCache.withoutManagedFields, logger: logger, handler: wake)
+        let clusters = Informer(kind: ManagementKinds.cluster, client: management, transform: Self.withoutStatus, logger: logger, handler: wake)
         let clusterAddons = Informer(kind: ManagementKinds.clusterAddon, client: management, transform: Self.slim, logger: logger, handler: wake)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await clusters.run() }
@@ -224,6 +224,14 @@ public final class RolloutDriver: Sendable {
     }
 
     /// What the driver keeps of a ClusterAddon: its labels and the state a rollout reads.
+    /// A Cluster as the passes read it (`ClusterSpec`, its deletion): neither its status nor its
+    /// managedFields, which are most of its text.
+    @Sendable static func withoutStatus(_ object: KubeObject) -> KubeObject {
+        var kept = ObjectCache.withoutManagedFields(object)
+        kept.body.removeValue(at: ["status"])
+        return kept
+    }
+
     @Sendable static func slim(_ object: KubeObject) -> KubeObject {
         var slim = KubeObject(apiVersion: object.apiVersion, kind: object.kind, name: object.name, namespace: object.namespace)
         slim.body.setValue(object.metadata["labels"], at: ["metadata", "labels"])
