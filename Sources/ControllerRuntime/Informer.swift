@@ -59,8 +59,10 @@ public final class Informer: Sendable {
     /// - storage, transform: how the cache keeps objects (see `ObjectCache`); the transform
     ///   applies to what the handler sees too.
     /// - keep: what the cache keeps of each (transformed) object, when less than the handler
-    ///   sees (see `ObjectCache`): a relist's deletions and `.updated`'s old object are then
-    ///   what was kept.
+    ///   sees (see `ObjectCache`): the deletions the cache finds (a relist's, an object that
+    ///   stops matching `include`) and `.updated`'s old object are then what was kept (a watch's
+    ///   deletion is the object the server sent). Not with a resync
+    ///   period, whose events would carry only what was kept.
     /// - fingerprint: computed from each object as the server sent it (before the transform) and
     ///   kept beside it in the cache (`ObjectCache.fingerprint(namespace:name:)`).
     /// - onAlive: called whenever the server answered a list or delivered a watch event. Not for
@@ -80,12 +82,13 @@ public final class Informer: Sendable {
         handler: @escaping @Sendable (InformerEvent) async -> Void
     ) {
         self.onAlive = onAlive
+        precondition(keep == nil || resyncPeriod == nil, "an informer that keeps less than its handler sees cannot resync from its cache")
         self.cache = ObjectCache(storage: storage, indexes: indexes, keep: keep)
         self.transform = transform
         self.fingerprint = fingerprint
         self.include = include
         self.announceInitialList = announceInitialList
-        self.kind = kind
+        self.kind = kind.shared
         self.namespace = namespace
         self.labelSelector = labelSelector
         self.client = client
@@ -246,9 +249,11 @@ public final class Informer: Sendable {
                 await handler(.added(object))
             }
         case .deleted(let received):
+            // The object as the server last had it, not the cache's copy (which may be only
+            // what `keep` kept).
             let object = transform?(received) ?? received
-            let removed = await cache.remove(object)
-            await handler(.deleted(removed ?? object))
+            await cache.remove(object)
+            await handler(.deleted(object))
         case .bookmark:
             break
         }

@@ -8,11 +8,10 @@ public struct GroupVersion: Hashable, Sendable, CustomStringConvertible, Compara
         self.version = version
     }
 
-    /// Parses an `apiVersion` string: "v1" is the core group, "apps/v1" the `apps` group. The
-    /// group is the fleet's shared copy (`KindNames`).
+    /// Parses an `apiVersion` string: "v1" is the core group, "apps/v1" the `apps` group.
     public init(apiVersion: String) {
         if let slash = apiVersion.firstIndex(of: "/") {
-            group = KindNames.shared(String(apiVersion[..<slash]))
+            group = String(apiVersion[..<slash])
             version = String(apiVersion[apiVersion.index(after: slash)...])
         } else {
             group = ""
@@ -42,11 +41,15 @@ public struct GroupVersionKind: Hashable, Sendable, CustomStringConvertible, Com
         self.kind = kind
     }
 
-    /// From an object's `apiVersion` and `kind`; the group and kind are the fleet's shared copies
-    /// (`KindNames`).
     public init(apiVersion: String, kind: String) {
         let gv = GroupVersion(apiVersion: apiVersion)
-        self.init(group: gv.group, version: gv.version, kind: KindNames.shared(kind))
+        self.init(group: gv.group, version: gv.version, kind: kind)
+    }
+
+    /// The same, its group and kind the fleet's shared copies (`KindNames`): for one that is kept
+    /// (a rendered object's, an informer's), not for one used and dropped.
+    public var shared: GroupVersionKind {
+        GroupVersionKind(group: KindNames.shared(group), version: version, kind: KindNames.shared(kind))
     }
 
     public var groupVersion: GroupVersion { GroupVersion(group: group, version: version) }

@@ -4,7 +4,8 @@ import Synchronization
 /// rendered object, inventory member and remembered reference of every cluster names its kind
 /// ("ClusterRoleBinding", "rbac.authorization.k8s.io"), and a name longer than 15 bytes is a
 /// heap string of its own each time it is parsed (shorter ones are kept inline and never shared).
-/// `GroupVersion(apiVersion:)` and `GroupVersionKind(apiVersion:kind:)` hand out the shared copy.
+/// Callers that keep a name ask for the shared copy (`GroupVersionKind.shared`, an inventory's
+/// members); a name used and dropped is not looked up (a lock and a hash for nothing).
 ///
 /// Bounded (`capacity` names): past it, names are returned as they came, which costs only the
 /// sharing. A fleet's catalog names a few dozen kinds.

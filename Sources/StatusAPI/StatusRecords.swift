@@ -91,28 +91,31 @@ public struct AddonRecord: Sendable, Equatable {
     public var version: String? { appliedVersion ?? desiredVersion }
 }
 
-/// One object of a ClusterAddon's status and its health: strings, not the parsed JSON (a store of
-/// a thousand clusters holds some sixty of these per cluster; as JSON objects they took three
-/// times the memory).
+/// One object of a ClusterAddon's status and its health (`status.objects[]`, as the controller
+/// writes it: kind, group, namespace, name, health, message), as strings, not the parsed JSON (a
+/// store of a thousand clusters holds some sixty of these per cluster; as JSON objects they took
+/// three times the memory).
 public struct ObjectHealthRecord: Sendable, Equatable {
     public var kind: String?
+    public var group: String?
     public var namespace: String?
     public var name: String?
-    public var state: String?
+    public var health: String?
     public var message: String?
 
     init(_ entry: JSONValue) {
         kind = entry["kind"].stringValue
+        group = entry["group"].stringValue
         namespace = entry["namespace"].stringValue
         name = entry["name"].stringValue
-        state = entry["state"].stringValue
+        health = entry["health"].stringValue
         message = entry["message"].stringValue
     }
 
     /// As the API answers it: the fields the status had, no others.
     var json: JSONValue {
         var o: JSONValue = [:]
-        for (key, value) in [("kind", kind), ("namespace", namespace), ("name", name), ("state", state), ("message", message)] {
+        for (key, value) in [("kind", kind), ("group", group), ("namespace", namespace), ("name", name), ("health", health), ("message", message)] {
             if let value { o[key] = .string(value) }
         }
         return o

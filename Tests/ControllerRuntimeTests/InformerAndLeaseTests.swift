@@ -3,6 +3,7 @@ import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
+import Synchronization
 import TestSupport
 import Testing
 @testable import ControllerRuntime
@@ -86,6 +87,37 @@ actor EventLog {
             #expect(await informer.cache.fingerprint(namespace: "default", name: "listed") == "2")
             #expect(await informer.cache.fingerprint(namespace: "default", name: "watched") == "3")
             #expect(await informer.cache.get(namespace: "default", name: "watched")?["data"].isNull == true)
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// An informer whose cache keeps less than its handler sees (`keep`): the handler gets whole
+    /// objects from the list and the watch, and a watch's deletion as the server sent it; the
+    /// cache holds only what was kept.
+    @Test func aCacheThatKeepsLessStillHandsOnWholeObjects() async throws {
+        try await withCluster { _, client, logger in
+            _ = try await client.apply(configMap("listed", "1"), options: ApplyOptions(fieldManager: "t"))
+            let log = EventLog()
+            let handed = Mutex<[String: JSONValue]>([:])
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, storage: .compact,
+                                    keep: { KubeObject(apiVersion: $0.apiVersion, kind: $0.kind, name: $0.name, namespace: $0.namespace) },
+                                    logger: logger) { event in
+                switch event {
+                case .added(let o): handed.withLock { $0["added \(o.name)"] = o["data"] }
+                case .deleted(let o): handed.withLock { $0["deleted \(o.name)"] = o["data"] }
+                default: break
+                }
+                await log.add(event)
+            }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            #expect(await informer.cache.get(namespace: "default", name: "listed")?["data"].isNull == true)
+            _ = try await client.delete(Self.configMap, name: "listed", namespace: "default", options: DeleteOptions())
+            try await eventually("the deletion seen") { await log.contains("deleted listed") }
+            #expect(handed.withLock { $0["added listed"] } == ["v": "1"])
+            #expect(handed.withLock { $0["deleted listed"] } == ["v": "1"], "the deletion as the server sent it, not the kept form")
+            #expect(await informer.cache.count == 0)
             task.cancel()
             await task.value
         }

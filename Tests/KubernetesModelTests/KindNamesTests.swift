@@ -21,10 +21,10 @@ import Testing
         #expect(Self.storage(sharedA) == Self.storage(sharedB))
     }
 
-    @Test func aGroupVersionKindParsedFromTwoObjectsSharesItsGroupAndKind() {
+    @Test func theSharedFormOfAGroupVersionKindParsedFromTwoObjectsSharesItsGroupAndKind() {
         let (apiVersion1, apiVersion2) = Self.parsedApart("rbac.authorization.k8s.io/v1")
         let (kind1, kind2) = Self.parsedApart("ClusterRoleBinding")
-        let one = GroupVersionKind(apiVersion: apiVersion1, kind: kind1), two = GroupVersionKind(apiVersion: apiVersion2, kind: kind2)
+        let one = GroupVersionKind(apiVersion: apiVersion1, kind: kind1).shared, two = GroupVersionKind(apiVersion: apiVersion2, kind: kind2).shared
         #expect(one == two && one.group == "rbac.authorization.k8s.io" && one.version == "v1" && one.kind == "ClusterRoleBinding")
         #expect(Self.storage(one.group) == Self.storage(two.group))
         #expect(Self.storage(one.kind) == Self.storage(two.kind))

@@ -13,7 +13,7 @@ struct RenderedObject: Sendable {
 
     /// An object just rendered (already parsed).
     init(_ object: KubeObject) {
-        groupVersionKind = object.groupVersionKind
+        groupVersionKind = object.groupVersionKind.shared
         namespace = object.namespace
         name = object.name
         parsed = object
@@ -22,7 +22,7 @@ struct RenderedObject: Sendable {
 
     /// An object kept as its JSON text, with who it is.
     init(keeping object: KubeObject) {
-        groupVersionKind = object.groupVersionKind
+        groupVersionKind = object.groupVersionKind.shared
         namespace = object.namespace
         name = object.name
         parsed = nil

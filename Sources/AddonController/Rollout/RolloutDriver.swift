@@ -223,7 +223,6 @@ public final class RolloutDriver: Sendable {
         }
     }
 
-    /// What the driver keeps of a ClusterAddon: its labels and the state a rollout reads.
     /// A Cluster as the passes read it (`ClusterSpec`, its deletion): neither its status nor its
     /// managedFields, which are most of its text.
     @Sendable static func withoutStatus(_ object: KubeObject) -> KubeObject {
@@ -232,6 +231,7 @@ public final class RolloutDriver: Sendable {
         return kept
     }
 
+    /// What the driver keeps of a ClusterAddon: its labels and the state a rollout reads.
     @Sendable static func slim(_ object: KubeObject) -> KubeObject {
         var slim = KubeObject(apiVersion: object.apiVersion, kind: object.kind, name: object.name, namespace: object.namespace)
         slim.body.setValue(object.metadata["labels"], at: ["metadata", "labels"])
