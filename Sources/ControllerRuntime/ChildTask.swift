@@ -21,3 +21,17 @@ package func inChildTask<T: Sendable>(_ body: @escaping @Sendable () async throw
         child.cancel()
     }
 }
+
+/// `inChildTask` for a body that cannot fail.
+package func inChildTask<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+    let cancelled = Task.isCancelled
+    let child = Task {
+        if cancelled { withUnsafeCurrentTask { $0?.cancel() } }
+        return await body()
+    }
+    return await withTaskCancellationHandler {
+        await child.value
+    } onCancel: {
+        child.cancel()
+    }
+}

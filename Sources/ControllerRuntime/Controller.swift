@@ -49,11 +49,19 @@ public final class Controller<R: Reconciler>: Sendable {
     /// cancelled after it. Returns when every worker has stopped.
     public func run() async {
         // The workers run outside this task, so that cancelling it does not cut a reconcile
-        // short in the middle of an apply.
+        // short in the middle of an apply. A worker is a task only while it has an item: an
+        // idle controller (a fleet runs one per cluster) keeps one task, waiting on the queue,
+        // not one per worker.
         let workers = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for _ in 0..<self.workers {
-                    group.addTask { await self.work() }
+            await withDiscardingTaskGroup { group in
+                let slots = WorkerSlots(self.workers)
+                while await slots.take() {
+                    guard let request = await self.queue.next() else { break }
+                    group.addTask {
+                        await self.process(request)
+                        await self.queue.done(request)
+                        slots.give()
+                    }
                 }
             }
         }
@@ -68,13 +76,6 @@ public final class Controller<R: Reconciler>: Sendable {
                 await queue.shutdown()
                 if await !waitForEnd(of: [workers], atMost: grace) { workers.cancel() }
             }
-        }
-    }
-
-    private func work() async {
-        while let request = await queue.next() {
-            await process(request)
-            await queue.done(request)
         }
     }
 

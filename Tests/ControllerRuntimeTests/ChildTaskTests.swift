@@ -9,7 +9,7 @@ struct ChildTaskTests {
     struct Refused: Error, Equatable {}
 
     @Test func returnsWhatTheBodyReturnsAndThrowsWhatItThrows() async throws {
-        #expect(try await inChildTask { 42 } == 42)
+        #expect(try await inChildTask { () async throws -> Int in 42 } == 42)
         await #expect(throws: Refused.self) { try await inChildTask { () async throws -> Int in throw Refused() } }
     }
 
@@ -37,7 +37,7 @@ struct ChildTaskTests {
         for _ in 0..<200 {
             let caller = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
-                return try await inChildTask { Task.isCancelled }
+                return try await inChildTask { () async throws -> Bool in Task.isCancelled }
             }
             #expect(try await caller.value)
         }
@@ -55,5 +55,26 @@ struct ChildTaskTests {
             }
         }
         #expect(try await caller.value)
+    }
+
+    /// The variant for a body that cannot fail: its result comes back; cancelling the caller
+    /// cancels it, and the caller returns only once it has ended.
+    @Test(.timeLimit(.minutes(1))) func aBodyThatCannotFailIsCancelledWithItsCallerAndWaitedFor() async throws {
+        #expect(await inChildTask { 7 } == 7)
+        let ended = Mutex(false)
+        let started = AsyncStream<Void>.makeStream()
+        let caller = Task { () -> Bool in
+            await inChildTask { () async -> Bool in
+                started.continuation.yield()
+                defer { ended.withLock { $0 = true } }
+                try? await Task.sleep(for: .seconds(3600))
+                return Task.isCancelled
+            }
+        }
+        var iterator = started.stream.makeAsyncIterator()
+        await iterator.next()
+        caller.cancel()
+        #expect(await caller.value, "the body saw its caller's cancellation")
+        #expect(ended.withLock { $0 })
     }
 }

@@ -96,4 +96,62 @@ private struct ReconcileFailure: Error {}
         #expect(await reconciler.callCount("y") == 1)
         #expect(await reconciler.callCount("x") >= 1)
     }
+
+    /// Workers are tasks only while they have an item: at most `workers` reconciles run at
+    /// once, every item is reconciled, and a freed worker takes the next.
+    @Test func atMostTheWorkersReconcileAtOnceAndEveryItemIsReconciled() async throws {
+        let reconciler = GatedReconciler()
+        let controller = Controller(name: "test", reconciler: reconciler, workers: 3, logger: logger)
+        let runner = Task { await controller.run() }
+        for i in 0..<10 { await controller.enqueue(ReconcileRequest(namespace: nil, name: "item-\(i)")) }
+        try await eventually("three reconciles under way") { await reconciler.running == 3 }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await reconciler.running == 3, "a fourth worker started")
+        await reconciler.open()
+        try await eventually("every item reconciled") { await reconciler.finished.count == 10 }
+        #expect(await reconciler.mostAtOnce == 3)
+        #expect(Set(await reconciler.finished) == Set((0..<10).map { "item-\($0)" }))
+        runner.cancel()
+        await runner.value
+    }
+
+    /// The slots a dispatcher takes before each item: at most as many as there are, a given one
+    /// goes to the waiting taker, and a cancelled taker gets false.
+    @Test func workerSlotsAreTakenAtMostAsManyAsThereAre() async throws {
+        let slots = WorkerSlots(2)
+        #expect(await slots.take())
+        #expect(await slots.take())
+        let third = Task { await slots.take() }
+        try await Task.sleep(for: .milliseconds(50))
+        slots.give()
+        #expect(await third.value, "the slot given back went to the waiting taker")
+        let cancelled = Task { await slots.take() }
+        try await Task.sleep(for: .milliseconds(50))
+        cancelled.cancel()
+        #expect(await cancelled.value == false)
+    }
+}
+
+/// Holds every reconcile at a gate until `open`, counting how many run at once.
+private actor GatedReconciler: Reconciler {
+    var running = 0
+    var mostAtOnce = 0
+    var finished: [String] = []
+    private var isOpen = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func reconcile(_ request: ReconcileRequest) async throws -> ReconcileResult {
+        running += 1
+        mostAtOnce = max(mostAtOnce, running)
+        if !isOpen { await withCheckedContinuation { waiting.append($0) } }
+        running -= 1
+        finished.append(request.name)
+        return .done
+    }
+
+    func open() {
+        isOpen = true
+        for continuation in waiting { continuation.resume() }
+        waiting.removeAll()
+    }
 }

@@ -168,8 +168,7 @@ public final class ClusterAddonController: Sendable {
         await enqueueAll()
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await controller.run() }
-            group.addTask { await self.resyncLoop() }
-            group.addTask { await self.probeLoop(workload) }
+            group.addTask { await self.clocks(workload) }
             await group.next()
             group.cancelAll()
         }
@@ -197,7 +196,7 @@ public final class ClusterAddonController: Sendable {
     /// callers are this cluster's long-lived loops (resync, probe, the controller's start), whose
     /// tasks would keep its frames (some 3 KB, resolving the desired addons) for good.
     private func enqueueAll() async {
-        _ = try? await inChildTask { await self.enqueueEveryAddon() }
+        await inChildTask { await self.enqueueEveryAddon() }
     }
 
     private func enqueueEveryAddon() async {
@@ -230,91 +229,124 @@ public final class ClusterAddonController: Sendable {
         for addon in addons { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }
     }
 
-    /// Every `unsettledResyncPeriod`, the addons that are not Healthy; every `resyncPeriod`, all.
-    private func resyncLoop() async {
+    /// The cluster's two clocks, in one task (a fleet runs one per cluster): the resyncs
+    /// (`resync`) every `unsettledResyncPeriod` or `resyncPeriod`, whichever is shorter, ±10 %;
+    /// the reachability probe (`probe`) every `probeInterval`, counted from the end of the last.
+    /// Each turn runs in a child task, so that this one keeps only its own small frames.
+    private func clocks(_ workload: KubernetesClient) async {
+        let clock = ContinuousClock()
         let tick = min(options.unsettledResyncPeriod, options.resyncPeriod)
-        var sinceAll: Duration = .zero
-        var fullRound = options.resyncPeriod * Double.random(in: 0.9...1.1)
+        var rounds = ResyncRounds(fullRound: options.resyncPeriod * Double.random(in: 0.9...1.1))
+        var probing = Probing()
+        var resyncPeriod = tick * Double.random(in: 0.9...1.1)
+        var nextResync = clock.now + resyncPeriod
+        var nextProbe = clock.now + options.probeInterval
         while !Task.isCancelled {
-            let period = tick * Double.random(in: 0.9...1.1)
-            do { try await Task.sleep(for: period) } catch { return }
-            sinceAll += period
-            switch ResyncRound.next(sinceFullRound: sinceAll, fullRound: fullRound, specError: await state.specError != nil,
-                                    phases: await state.allStatuses.mapValues(\.phase)) {
-            case .everyAddon:
-                sinceAll = .zero
-                fullRound = options.resyncPeriod * Double.random(in: 0.9...1.1)
-                await enqueueAll()
-            case .unsettled(let addons):
-                for addon in addons { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }
+            do { try await Task.sleep(until: min(nextResync, nextProbe), clock: clock) } catch { return }
+            if clock.now >= nextProbe {
+                let before = probing
+                guard let after = await inChildTask({ await self.probe(workload, before) }) else { return }
+                probing = after
+                nextProbe = clock.now + options.probeInterval
+            }
+            if clock.now >= nextResync {
+                let (before, period) = (rounds, resyncPeriod)
+                rounds = await inChildTask { await self.resync(after: period, before) }
+                resyncPeriod = tick * Double.random(in: 0.9...1.1)
+                nextResync = clock.now + resyncPeriod
             }
         }
     }
 
-    /// Asks the cluster whether it answers. When it stops answering, every addon is reconciled
-    /// after the grace period (they report `Unknown`); when it answers again, they are
-    /// reconciled at once (the queue's backoff is not waited out). A cluster that answered a
-    /// request or sent anything on a watch (bookmarks included) lately is not asked
-    /// (`ReachabilityProbe` says how lately): at a thousand clusters the probes were most of
-    /// an idle manager's requests.
-    private func probeLoop(_ workload: KubernetesClient) async {
+    /// Where the resyncs stand: time since the last round of every addon, and how long this
+    /// round is (`resyncPeriod` ±10 %).
+    private struct ResyncRounds {
+        var sinceAll: Duration = .zero
+        var fullRound: Duration
+    }
+
+    /// Every `unsettledResyncPeriod`, the addons that are not Healthy; every `resyncPeriod`, all.
+    private func resync(after period: Duration, _ rounds: ResyncRounds) async -> ResyncRounds {
+        var rounds = rounds
+        rounds.sinceAll += period
+        switch ResyncRound.next(sinceFullRound: rounds.sinceAll, fullRound: rounds.fullRound, specError: await state.specError != nil,
+                                phases: await state.allStatuses.mapValues(\.phase)) {
+        case .everyAddon:
+            rounds.sinceAll = .zero
+            rounds.fullRound = options.resyncPeriod * Double.random(in: 0.9...1.1)
+            await enqueueAll()
+        case .unsettled(let addons):
+            for addon in addons { await queue.add(ReconcileRequest(namespace: nil, name: addon)) }
+        }
+        return rounds
+    }
+
+    /// What the probe remembers between its turns.
+    private struct Probing {
         var reportedUnreachable = false
         var lastAsked: ContinuousClock.Instant?
-        while !Task.isCancelled {
-            do { try await Task.sleep(for: options.probeInterval) } catch { return }
-            let foundUnreachable = await state.unreachableSince != nil
-            let rejected = await state.credentialsRejected != nil
-            let suspect = reportedUnreachable || foundUnreachable || rejected
-            let evidence = ReachabilityProbe.Evidence(lastAnswered: workload.lastAnswered, lastRequestAnswered: workload.lastRequestAnswered,
-                                                      lastFailure: workload.lastFailure, lastCredentialsRefused: workload.lastCredentialsRefused,
-                                                      lastAsked: lastAsked)
-            guard ReachabilityProbe.shouldAsk(now: .now, evidence: evidence, suspect: suspect, interval: options.probeInterval,
-                                              allowedSilence: options.probeAfterSilence, credentialsCheck: options.credentialsCheck)
-            else { continue }
-            lastAsked = .now
-            do {
-                // In a child task: this loop lives as long as the cluster, and its task would
-                // keep a request's frames (several KB) for good.
-                _ = try await inChildTask { try await workload.serverVersion() }
-                let wasUnreachable = await state.unreachableSince != nil
-                let wasRejected = await state.credentialsRejected != nil
-                let firstContact = await !state.hasBeenContacted
-                await state.contact()
-                if wasUnreachable || reportedUnreachable || wasRejected {
-                    reportedUnreachable = false
-                    logger.info(wasRejected ? "cluster accepts the manager's credentials again" : "cluster answers again")
-                    await enqueueAll()
-                    await queue.add(ClusterAddonReconciler.clusterReport)
-                } else if firstContact {
-                    await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: options.clusterReportDelay)
-                }
-            } catch let error as KubernetesError where error.kind == .unauthorized || error.kind == .forbidden {
-                // It answers, and refuses us: bad or expired credentials, or RBAC taken away.
-                await state.answered()
-                reportedUnreachable = false
-                if await state.rejectCredentials("\(error)") {
-                    logger.error("cluster refuses the manager's credentials", metadata: ["error": "\(error)"])
-                    await queue.add(ClusterAddonReconciler.clusterReport)
-                }
-            } catch let error as KubernetesError where error.kind.isTransport {
-                let since = await state.unreachable(error: "\(error)")
-                if !reportedUnreachable, Date().timeIntervalSince(since) >= Double(options.unreachableGrace.components.seconds) {
-                    reportedUnreachable = true
-                    logger.warning("cluster unreachable", metadata: ["since": "\(KubeTime.format(since))", "error": "\(error)"])
-                    await state.reportUnreachable(since: since, error: "\(error)")
-                    await queue.add(ClusterAddonReconciler.clusterReport)
-                    await enqueueAll()
-                }
-            } catch is CancellationError {
-                return
-            } catch {
-                // A 5xx or a garbled answer: the cluster answers, but not well; the requests of
-                // the reconciles report their own errors (they try it again: not unreachable).
-                await state.answered()
-                reportedUnreachable = false
-                logger.warning("reachability probe failed", metadata: ["error": "\(error)"])
+    }
+
+    /// Asks the cluster whether it answers (one turn of the probe: what it remembers after it;
+    /// nil: cancelled). When it
+    /// stops answering, every addon is reconciled after the grace period (they report
+    /// `Unknown`); when it answers again, they are reconciled at once (the queue's backoff is
+    /// not waited out). A cluster that answered a request or sent anything on a watch
+    /// (bookmarks included) lately is not asked (`ReachabilityProbe` says how lately): at a
+    /// thousand clusters the probes were most of an idle manager's requests.
+    private func probe(_ workload: KubernetesClient, _ probing: Probing) async -> Probing? {
+        var probing = probing
+        let foundUnreachable = await state.unreachableSince != nil
+        let rejected = await state.credentialsRejected != nil
+        let suspect = probing.reportedUnreachable || foundUnreachable || rejected
+        let evidence = ReachabilityProbe.Evidence(lastAnswered: workload.lastAnswered, lastRequestAnswered: workload.lastRequestAnswered,
+                                                  lastFailure: workload.lastFailure, lastCredentialsRefused: workload.lastCredentialsRefused,
+                                                  lastAsked: probing.lastAsked)
+        guard ReachabilityProbe.shouldAsk(now: .now, evidence: evidence, suspect: suspect, interval: options.probeInterval,
+                                          allowedSilence: options.probeAfterSilence, credentialsCheck: options.credentialsCheck)
+        else { return probing }
+        probing.lastAsked = .now
+        do {
+            _ = try await workload.serverVersion()
+            let wasUnreachable = await state.unreachableSince != nil
+            let wasRejected = await state.credentialsRejected != nil
+            let firstContact = await !state.hasBeenContacted
+            await state.contact()
+            if wasUnreachable || probing.reportedUnreachable || wasRejected {
+                probing.reportedUnreachable = false
+                logger.info(wasRejected ? "cluster accepts the manager's credentials again" : "cluster answers again")
+                await enqueueAll()
+                await queue.add(ClusterAddonReconciler.clusterReport)
+            } else if firstContact {
+                await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: options.clusterReportDelay)
             }
+        } catch let error as KubernetesError where error.kind == .unauthorized || error.kind == .forbidden {
+            // It answers, and refuses us: bad or expired credentials, or RBAC taken away.
+            await state.answered()
+            probing.reportedUnreachable = false
+            if await state.rejectCredentials("\(error)") {
+                logger.error("cluster refuses the manager's credentials", metadata: ["error": "\(error)"])
+                await queue.add(ClusterAddonReconciler.clusterReport)
+            }
+        } catch let error as KubernetesError where error.kind.isTransport {
+            let since = await state.unreachable(error: "\(error)")
+            if !probing.reportedUnreachable, Date().timeIntervalSince(since) >= Double(options.unreachableGrace.components.seconds) {
+                probing.reportedUnreachable = true
+                logger.warning("cluster unreachable", metadata: ["since": "\(KubeTime.format(since))", "error": "\(error)"])
+                await state.reportUnreachable(since: since, error: "\(error)")
+                await queue.add(ClusterAddonReconciler.clusterReport)
+                await enqueueAll()
+            }
+        } catch is CancellationError {
+            return nil
+        } catch {
+            // A 5xx or a garbled answer: the cluster answers, but not well; the requests of
+            // the reconciles report their own errors (they try it again: not unreachable).
+            await state.answered()
+            probing.reportedUnreachable = false
+            logger.warning("reachability probe failed", metadata: ["error": "\(error)"])
         }
+        return probing
     }
 
     public var queueDepth: Int { get async { await queue.depth } }

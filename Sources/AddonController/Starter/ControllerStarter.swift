@@ -352,7 +352,10 @@ public final class ControllerStarter: Sendable {
                     }
                     throw error
                 }
-                await acceptance.accepted(cluster)
+                // In a child task too: writing the condition is a deep call, and its frames
+                // would stay with this task.
+                let acceptance = self.acceptance
+                await inChildTask { await acceptance.accepted(cluster) }
                 var clusterOptions = options.cluster
                 let loadedKey = hashKey.withLock { $0.key }
                 assert(options.contentHashKeyStore == nil || loadedKey != nil, "a cluster controller started before the key of applied-content hashes was read")
