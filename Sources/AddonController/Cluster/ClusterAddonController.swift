@@ -233,13 +233,19 @@ public final class ClusterAddonController: Sendable {
     /// (`resync`) every `unsettledResyncPeriod` or `resyncPeriod`, whichever is shorter, ±10 %;
     /// the reachability probe (`probe`) every `probeInterval`, counted from the end of the last.
     /// Each turn runs in a child task, so that this one keeps only its own small frames.
+    ///
+    /// A probe that hangs (a server that takes the connection and never answers: up to the
+    /// client's attempts × its request timeout) holds the next resync back until it ends; the
+    /// resyncs then count the time that went by, not the periods planned, so that the round of
+    /// every addon is not put off too. The reconciles a resync would queue meanwhile would wait
+    /// on that server as well.
     private func clocks(_ workload: KubernetesClient) async {
         let clock = ContinuousClock()
         let tick = min(options.unsettledResyncPeriod, options.resyncPeriod)
         var rounds = ResyncRounds(fullRound: options.resyncPeriod * Double.random(in: 0.9...1.1))
         var probing = Probing()
-        var resyncPeriod = tick * Double.random(in: 0.9...1.1)
-        var nextResync = clock.now + resyncPeriod
+        var lastResync = clock.now
+        var nextResync = clock.now + tick * Double.random(in: 0.9...1.1)
         var nextProbe = clock.now + options.probeInterval
         while !Task.isCancelled {
             do { try await Task.sleep(until: min(nextResync, nextProbe), clock: clock) } catch { return }
@@ -250,10 +256,10 @@ public final class ClusterAddonController: Sendable {
                 nextProbe = clock.now + options.probeInterval
             }
             if clock.now >= nextResync {
-                let (before, period) = (rounds, resyncPeriod)
-                rounds = await inChildTask { await self.resync(after: period, before) }
-                resyncPeriod = tick * Double.random(in: 0.9...1.1)
-                nextResync = clock.now + resyncPeriod
+                let (before, elapsed) = (rounds, lastResync.duration(to: clock.now))
+                lastResync = clock.now
+                rounds = await inChildTask { await self.resync(after: elapsed, before) }
+                nextResync = clock.now + tick * Double.random(in: 0.9...1.1)
             }
         }
     }

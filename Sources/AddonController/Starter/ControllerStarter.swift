@@ -348,12 +348,13 @@ public final class ControllerStarter: Sendable {
                     connection = try await inChildTask { try await self.connection(for: cluster) }
                 } catch {
                     if let refusal = ClusterAcceptance.refusal(for: error) {
-                        await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message)
+                        let acceptance = self.acceptance
+                        await inChildTask { await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message) }
                     }
                     throw error
                 }
-                // In a child task too: writing the condition is a deep call, and its frames
-                // would stay with this task.
+                // In a child task too (as a refusal above): writing the condition is a deep
+                // call, and its frames would stay with this task.
                 let acceptance = self.acceptance
                 await inChildTask { await acceptance.accepted(cluster) }
                 var clusterOptions = options.cluster
