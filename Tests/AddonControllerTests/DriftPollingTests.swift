@@ -4,6 +4,7 @@ import ControllerRuntime
 import KubernetesClient
 import KubernetesModel
 import LocalKube
+import Synchronization
 import Testing
 import TestSupport
 
@@ -123,12 +124,13 @@ struct OwnedKindPollingTests {
         }
     }
 
-    func withOwnedObjects(pollingEvery interval: Duration, _ body: (LocalKubeCluster, KubernetesClient, OwnedObjects) async throws -> Void) async throws {
+    func withOwnedObjects(pollingEvery interval: Duration, onChange: @escaping @Sendable (String) async -> Void = { _ in },
+                          _ body: (LocalKubeCluster, KubernetesClient, OwnedObjects) async throws -> Void) async throws {
         let logger = ControllerHarness.logger()
         let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
         let cluster = try await server.addCluster(name: "owned")
         let client = try KubernetesClient(connection: try Kubeconfig.parse(try server.kubeconfig(for: "owned"), file: nil).connection(), logger: logger)
-        let owned = OwnedObjects(client: client, logger: logger, driftPollInterval: interval) { _ in }
+        let owned = OwnedObjects(client: client, logger: logger, driftPollInterval: interval, onChange: onChange)
         do {
             try await body(cluster, client, owned)
         } catch {
@@ -144,10 +146,15 @@ struct OwnedKindPollingTests {
 
     /// Between polls, the answer to an apply is what a reconcile sees of the object.
     @Test func anAnswerStandsInForThePolledCacheUntilTheNextPoll() async throws {
-        try await withOwnedObjects(pollingEvery: .seconds(3600)) { _, client, owned in
+        let announced = Mutex(0)
+        try await withOwnedObjects(pollingEvery: .seconds(3600), onChange: { _ in announced.withLock { $0 += 1 } }) { _, client, owned in
             _ = try await client.apply(Self.owned("one", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
             try await watchSynced(owned, [Self.configMap])
             #expect(await owned.following[Self.configMap] == .polling(every: .seconds(3600)))
+            // The first list's announcement of "one" handed on (it comes after the cache is
+            // synced): announced during the apply, it would rightly make the answer unsettled
+            // (read, not trusted), which is not this case.
+            try await eventually("the first list announced", timeout: .seconds(60)) { announced.withLock { $0 } >= 1 }
             let mark = await owned.applyStarting()
             let answer = try await client.apply(Self.owned("one", "2"), options: ApplyOptions(fieldManager: "addon-manager"))
             let added = try await client.apply(Self.owned("two", "1"), options: ApplyOptions(fieldManager: "addon-manager"))
