@@ -294,12 +294,11 @@ public final class ClusterAddonController: Sendable {
     }
 
     /// Asks the cluster whether it answers (one turn of the probe: what it remembers after it;
-    /// nil: cancelled). When it
-    /// stops answering, every addon is reconciled after the grace period (they report
-    /// `Unknown`); when it answers again, they are reconciled at once (the queue's backoff is
-    /// not waited out). A cluster that answered a request or sent anything on a watch
-    /// (bookmarks included) lately is not asked (`ReachabilityProbe` says how lately): at a
-    /// thousand clusters the probes were most of an idle manager's requests.
+    /// nil: cancelled). When it stops answering, every addon is reconciled after the grace
+    /// period (they report `Unknown`); when it answers again, they are reconciled at once (the
+    /// queue's backoff is not waited out). A cluster that answered a request or sent anything on
+    /// a watch (bookmarks included) lately is not asked (`ReachabilityProbe` says how lately):
+    /// at a thousand clusters the probes were most of an idle manager's requests.
     private func probe(_ workload: KubernetesClient, _ probing: Probing) async -> Probing? {
         var probing = probing
         let foundUnreachable = await state.unreachableSince != nil

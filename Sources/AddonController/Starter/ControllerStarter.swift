@@ -348,15 +348,13 @@ public final class ControllerStarter: Sendable {
                     connection = try await inChildTask { try await self.connection(for: cluster) }
                 } catch {
                     if let refusal = ClusterAcceptance.refusal(for: error) {
-                        let acceptance = self.acceptance
-                        await inChildTask { await acceptance.refused(cluster, reason: refusal.reason, message: refusal.message) }
+                        await inChildTask { await self.acceptance.refused(cluster, reason: refusal.reason, message: refusal.message) }
                     }
                     throw error
                 }
                 // In a child task too (as a refusal above): writing the condition is a deep
                 // call, and its frames would stay with this task.
-                let acceptance = self.acceptance
-                await inChildTask { await acceptance.accepted(cluster) }
+                await inChildTask { await self.acceptance.accepted(cluster) }
                 var clusterOptions = options.cluster
                 let loadedKey = hashKey.withLock { $0.key }
                 assert(options.contentHashKeyStore == nil || loadedKey != nil, "a cluster controller started before the key of applied-content hashes was read")
