@@ -92,9 +92,9 @@ final class ControllerHarness: Sendable {
 
     /// Starts the rollout driver, or stops it and starts a new one with nothing in memory (as
     /// a manager restarted, or another replica taking the Lease over, would).
-    func restartRolloutDriver() async {
+    func restartRolloutDriver(interval: Duration = .milliseconds(300)) async {
         var options = RolloutDriver.Options()
-        options.interval = .milliseconds(300)
+        options.interval = interval
         options.settle = .milliseconds(50)
         let book = RolloutBook(client: fleet.management, logger: Self.logger())
         let driver = RolloutDriver(management: fleet.management, catalog: catalogSource, book: book, options: options, logger: Self.logger())

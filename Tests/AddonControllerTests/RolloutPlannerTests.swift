@@ -218,6 +218,42 @@ import Testing
         #expect(note.reason == "Superseded" && next.from == Self.v1 && next.to == Self.v3 && next.admissions.isEmpty && next.phase == .progressing)
     }
 
+    /// Found by running the README's commands: a completed rollout drops its admissions, and
+    /// its status then said "1/1 updated" above a wave table of 0 admitted, 0 updated.
+    @Test func aCompletedRolloutCountsWhatEachWaveUpdated() {
+        let waves = Self.waves(maxFailures: .count(1))
+        var r = Self.started()
+        var ran: [String: (SemanticVersion?, String?)] = [:]
+        for second in 0..<20 where r.phase == .progressing {
+            for a in r.admissions { ran[a.cluster] = (Self.v2, a.cluster == "p/c3" ? "Degraded" : "Healthy") }
+            (r, _) = RolloutPlanner.step(r, waves: waves, members: Self.fleet(ran), now: Self.t0 + Double(second))
+        }
+        #expect(r.phase == .completed && r.admissions.isEmpty && r.failures.map(\.cluster) == ["p/c3"])
+        let status = r.statusJSON(waves: waves, members: Self.fleet(ran))
+        let table = (status["waves"].arrayValue ?? []).map { w in
+            "\(w["name"].stringValue ?? "?") \(w["clusters"].intValue ?? -1) \(w["admitted"].intValue ?? -1) \(w["updated"].intValue ?? -1) \(w["failed"].intValue ?? -1)"
+        }
+        #expect(table == ["canary 1 1 1 0", "rest 3 3 2 1", "unmatched 1 1 1 0"])
+        #expect(status["clusters"] == 5 && status["admitted"] == 5 && status["updated"] == 4 && status["failed"] == 1)
+    }
+
+    @Test func aRequestWakesTheDriverAndMovesNoCluster() throws {
+        let r = Self.started()
+        #expect(RolloutBook.change(from: r, to: r) == nil)
+        for request in [\AddonRollout.paused, \AddonRollout.rollback] {
+            var asked = r
+            asked[keyPath: request] = true
+            let change = try #require(RolloutBook.change(from: r, to: asked))
+            #expect(change.clusters == [])
+        }
+        var resumed = r
+        resumed.attempt += 1
+        #expect(try #require(RolloutBook.change(from: r, to: resumed)).clusters == [])
+        var moved = r
+        moved.phase = .paused
+        #expect(try #require(RolloutBook.change(from: r, to: moved)).clusters == nil)
+    }
+
     @Test func statusRoundTripsThroughTheObject() throws {
         var r = Self.started()
         (r, _) = RolloutPlanner.step(r, waves: Self.waves(), members: Self.fleet(), now: Self.t0)

@@ -187,6 +187,27 @@ import Testing
         }
     }
 
+    /// Found by running the README's commands: `addonctl rollout pause` (a spec change only)
+    /// woke no pass of the driver, so it waited for the periodic one (5 s in `run`). Here the
+    /// driver's periodic pass is an hour away: the request alone must make it act.
+    @Test func aPauseRequestIsActedOnWithoutWaitingForThePeriodicPass() async throws {
+        try await withHarness(servePublished: true, driveRollouts: true) { h in
+            try await Self.startFleet(h)
+            await h.restartRolloutDriver(interval: .seconds(3600))
+            try await ManagementPlaneCatalogTests.editChannel(h) { $0["addons"]["base"]["version"] = "1.1.0" }
+            try await h.eventually("the canary updated") {
+                let state = await Self.applied(h, "c1")
+                return state.version == "1.1.0" && state.phase == "Healthy"
+            }
+            try await h.eventually("the canary's wave soaking") { try await Self.rollout(h)?.status["waveCompletedAt"].stringValue != nil }
+            try await Self.patchRollout(h, ["paused": true])
+            try await h.eventually("the rollout Paused") { try await Self.phase(h, to: "1.1.0") == "Paused" }
+            let attempt = try #require(try await Self.rollout(h)).spec["attempt"].intValue ?? 0
+            try await Self.patchRollout(h, ["paused": false, "attempt": .int(attempt + 1)])
+            try await h.eventually("the rollout resumed") { try await Self.phase(h, to: "1.1.0") == "Progressing" }
+        }
+    }
+
     /// A channel naming a version the manager cannot serve starts no rollout: clusters keep what
     /// they run and say why, as without rollouts.
     @Test func aMissingVersionStartsNoRolloutAndClustersSayWhy() async throws {

@@ -150,20 +150,37 @@ public struct AddonRollout: Sendable, Equatable {
         }
         if let startedAt { status["startedAt"] = .string(KubeTime.format(startedAt)) }
         if let completedAt { status["completedAt"] = .string(KubeTime.format(completedAt)) }
+        // A completed rollout has dropped its admissions (`failures` keeps the clusters that
+        // failed): every member counts as admitted, and as updated unless it failed.
+        let completed = phase == .completed
         let byCluster = Dictionary(admissions.map { ($0.cluster, $0) }, uniquingKeysWith: { a, _ in a })
+        let failedClusters = Set(failures.map(\.cluster))
         var summaries: [JSONValue] = []
         for (index, wave) in waves.enumerated() {
             let inWave = members.filter { $0.wave == index }
-            let admitted = inWave.compactMap { byCluster[$0.cluster] }
-            summaries.append(["name": .string(wave.name), "clusters": .int(Int64(inWave.count)), "admitted": .int(Int64(admitted.count)),
-                              "updated": .int(Int64(admitted.filter { $0.state == .updated }.count)),
-                              "failed": .int(Int64(admitted.filter { $0.state == .failed }.count))])
+            let (admitted, updated, failed): (Int, Int, Int)
+            if completed {
+                let failedInWave = inWave.filter { failedClusters.contains($0.cluster) }.count
+                (admitted, updated, failed) = (inWave.count, inWave.count - failedInWave, failedInWave)
+            } else {
+                let admissions = inWave.compactMap { byCluster[$0.cluster] }
+                (admitted, updated, failed) = (admissions.count, admissions.filter { $0.state == .updated }.count,
+                                               admissions.filter { $0.state == .failed }.count)
+            }
+            summaries.append(["name": .string(wave.name), "clusters": .int(Int64(inWave.count)), "admitted": .int(Int64(admitted)),
+                              "updated": .int(Int64(updated)), "failed": .int(Int64(failed))])
         }
         status["waves"] = .array(summaries)
         status["clusters"] = .int(Int64(members.count))
-        status["admitted"] = .int(Int64(admissions.count))
-        status["updated"] = .int(Int64(phase == .completed ? members.count - failures.count : admissions.filter { $0.state == .updated }.count))
-        status["failed"] = .int(Int64(admissions.filter { $0.state == .failed }.count))
+        if completed {
+            status["admitted"] = .int(Int64(members.count))
+            status["updated"] = .int(Int64(members.filter { !failedClusters.contains($0.cluster) }.count))
+            status["failed"] = .int(Int64(failures.count))
+        } else {
+            status["admitted"] = .int(Int64(admissions.count))
+            status["updated"] = .int(Int64(admissions.filter { $0.state == .updated }.count))
+            status["failed"] = .int(Int64(admissions.filter { $0.state == .failed }.count))
+        }
         if phase == .rolledBack {
             let byMember = Dictionary(members.map { ($0.cluster, $0) }, uniquingKeysWith: { a, _ in a })
             let restored = admissions.filter { a in

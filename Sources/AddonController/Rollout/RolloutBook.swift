@@ -10,7 +10,8 @@ import Logging
 /// target, phase or wave reaches every cluster on the channel; an admission only the cluster
 /// admitted. Until the first list has been read no gate is given, so nothing moves on a guess.
 public final class RolloutBook: Sendable {
-    /// Which clusters a rollout change concerns (nil: all on the channel).
+    /// Which clusters a rollout change concerns (nil: all on the channel; empty: none, a request
+    /// for the driver — pause, resume, rollback — that moves no cluster until it acts on it).
     public struct Change: Sendable {
         public var channel: String
         public var addon: String
@@ -79,14 +80,18 @@ public final class RolloutBook: Sendable {
         if let change = Self.change(from: old, to: rollout) { await state.publish(change) }
     }
 
-    /// What a rollout's update moves: nothing when only counts or messages changed.
+    /// What a rollout's update moves: nothing when only counts or messages changed; no cluster,
+    /// but a pass of the driver, when someone asked it to pause, resume or roll back (without
+    /// it the request waited for the driver's periodic pass).
     static func change(from old: AddonRollout?, to new: AddonRollout) -> Change? {
         guard let old, old.to == new.to, old.from == new.from, old.phase == new.phase, old.waveIndex == new.waveIndex else {
             return Change(channel: new.channel, addon: new.addon, clusters: nil)
         }
         let before = Set(old.admissions.map(\.cluster)), after = Set(new.admissions.map(\.cluster))
         let moved = before.symmetricDifference(after)
-        return moved.isEmpty ? nil : Change(channel: new.channel, addon: new.addon, clusters: moved)
+        if !moved.isEmpty { return Change(channel: new.channel, addon: new.addon, clusters: moved) }
+        let requested = old.paused != new.paused || old.rollback != new.rollback || old.attempt != new.attempt
+        return requested ? Change(channel: new.channel, addon: new.addon, clusters: []) : nil
     }
 
     private actor State {

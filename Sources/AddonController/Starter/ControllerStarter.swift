@@ -241,6 +241,7 @@ public final class ControllerStarter: Sendable {
     private func followRollouts() async {
         guard let rollouts = options.cluster.rollouts else { return }
         for await change in await rollouts.changes() {
+            if change.clusters?.isEmpty == true { continue }  // a request for the driver
             for controller in await registry.runningControllers {
                 if let clusters = change.clusters, !clusters.contains(controller.key.description) { continue }
                 guard (await controller.state.cluster.spec["channel"].stringValue ?? "stable") == change.channel else { continue }
