@@ -242,7 +242,7 @@ struct RunCommand: AsyncParsableCommand {
                 services.append(.init(service: ListenerService(server: status, flag: "--status-port", host: statusHost, port: statusPort ?? 0)))
             }
             services += [.init(service: rollouts), .init(service: ShardLeasesService(coordinator: coordinator)),
-                         .init(service: ControllersService(starter: starter, drainLimit: .seconds(10)))]
+                         .init(service: ControllersService(starter: starter, drainLimit: .seconds(10), logger: logger))]
             if let nodePoolsService {
                 services.append(.init(service: nodePoolsService))
             }
@@ -256,6 +256,7 @@ struct RunCommand: AsyncParsableCommand {
             let group = ManagerStartup.serviceGroup(services, logger: logger)
             try await group.run()
             await clients.close()
+            logger.notice("addon-manager stopped")
         } catch {
             await clients.close()
             throw error

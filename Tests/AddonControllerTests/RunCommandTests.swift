@@ -68,6 +68,13 @@ import TestSupport
             try await eventually("the manager exits") { !process.isRunning }
             let tail = await log.tail()
             #expect(process.terminationStatus == 0, "exit status \(process.terminationStatus); log: \(tail)")
+            // The log says that it stops and that it stopped (the service group's own lines are
+            // at debug level).
+            for line in ["shutting down: the controllers take no more work", "addon-manager stopped"] {
+                let found = await log.waitForLine(timeout: .seconds(5)) { $0.contains(line) }
+                let lastLines = await log.tail(40)
+                #expect(found != nil, "no \"\(line)\" in the log: \(lastLines)")
+            }
             // The replica names itself to every cluster; its shard Leases were released only
             // after the last write of its controllers (stop taking work, finish, then release).
             var workloadWrites: [ContinuousClock.Instant] = []
