@@ -16,7 +16,17 @@ public actor InfrastructureProviders {
     public struct SetupError: Error, CustomStringConvertible {
         public let cluster: String
         public let message: String
+        /// Only an edit of the Cluster's spec can fix it (no `spec.infrastructure`, or one that
+        /// cannot be read): not worth a retry, the Cluster's next change brings the next try. A
+        /// Secret that is missing, unreadable or not permitted may be fixed without one: retried.
+        public var inClusterSpec = false
         public var description: String { "cluster \(cluster): \(message)" }
+
+        public init(cluster: String, message: String, inClusterSpec: Bool = false) {
+            self.cluster = cluster
+            self.message = message
+            self.inClusterSpec = inClusterSpec
+        }
     }
 
     private struct Entry {
@@ -45,11 +55,12 @@ public actor InfrastructureProviders {
         let infrastructure: ClusterInfrastructure
         do {
             guard let parsed = try ClusterInfrastructure(spec: cluster["spec"]) else {
-                throw SetupError(cluster: key, message: "spec.infrastructure is not set: node pools need a provider and its credentials Secret")
+                throw SetupError(cluster: key, message: "spec.infrastructure is not set: node pools need a provider and its credentials Secret",
+                                 inClusterSpec: true)
             }
             infrastructure = parsed
         } catch let error as NodePoolError {
-            throw SetupError(cluster: key, message: error.description)
+            throw SetupError(cluster: key, message: error.description, inClusterSpec: true)
         }
         guard let namespace = cluster.namespace else { throw SetupError(cluster: key, message: "a Cluster without a namespace") }
         let secretKey = "\(namespace)/\(infrastructure.credentialsSecretName)"

@@ -97,10 +97,13 @@ public struct NodePoolReconciler: Reconciler {
         if pools.isEmpty && machines.isEmpty && !hasFinalizer(cluster) { return .done }
         // Without a provider (no credentials, a Secret that cannot be used) or with one that
         // refuses the credentials, nothing can be decided: the condition says why, and the
-        // reconcile is retried with backoff.
+        // reconcile is retried with backoff — unless only an edit of the Cluster can help.
         let provider: any InfrastructureProvider
         do {
             provider = try await dependencies.provider(cluster)
+        } catch let error as InfrastructureProviders.SetupError where error.inClusterSpec {
+            try await writeStatus(cluster, pools: pools, summaries: [], problem: ("InvalidSpec", "\(error)"))
+            throw TerminalError(error)
         } catch {
             try await writeStatus(cluster, pools: pools, summaries: [], problem: ("InfrastructureNotReady", "\(error)"))
             throw error

@@ -54,7 +54,12 @@ import Testing
           "health": ["unhealthyConditions": [["type": "Ready", "status": "False", "for": "2s"]], "nodeStartupTimeout": "30s", "maxUnhealthy": .string(maxUnhealthy)]]]
     }
 
-    static func withLoop(orphans: OrphanServers = OrphanServers(), idlePoll: Duration = .seconds(30), _ body: (Loop) async throws -> Void) async throws {
+    typealias ProviderLookup = @Sendable (KubeObject) async throws -> any InfrastructureProvider
+
+    /// `providers`: how a Cluster's provider is found, given the management plane (default:
+    /// the simulated one for every Cluster).
+    static func withLoop(orphans: OrphanServers = OrphanServers(), idlePoll: Duration = .seconds(30),
+                         providers: (@Sendable (any KubeClient) -> ProviderLookup)? = nil, _ body: (Loop) async throws -> Void) async throws {
         var logger = Logger(label: "lifecycle-test")
         logger.logLevel = .warning
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lifecycle-\(UUID().uuidString)")
@@ -69,7 +74,9 @@ import Testing
             let connect: WorkloadNodes.Connect = { [logger] cluster in
                 try server.client(for: cluster.name, logger: logger)
             }
-            let lifecycle = ClusterLifecycle(management: fleet.management, provider: { _ in provider }, workload: connect,
+            let lookup: ProviderLookup
+            if let providers { lookup = providers(fleet.management) } else { lookup = { _ in provider } }
+            let lifecycle = ClusterLifecycle(management: fleet.management, provider: lookup, workload: connect,
                                              provisioningPoll: .milliseconds(300), idlePoll: idlePoll, orphans: orphans, logger: logger)
             let task = Task { await lifecycle.run() }
             let loop = Loop(fleet: fleet, provider: provider, workload: workload, workloadClient: workloadClient, lifecycle: lifecycle, task: task)
@@ -90,6 +97,36 @@ import Testing
         }
         await fleet.shutdown()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Found by running `run --node-pools` against a `dev` fleet (whose Clusters name no
+    /// infrastructure: `dev` simulates it): each Cluster's reconcile failed and was retried with
+    /// backoff, six times in its first second, for something only an edit of the Cluster fixes.
+    @Test func aClusterNamingNoInfrastructureIsAnInvalidSpecNotRetried() async throws {
+        let lookups = Tally()
+        try await Self.withLoop(providers: { management in
+            let providers = InfrastructureProviders(management: management, logger: Logger(label: "providers"))
+            return { cluster in
+                await lookups.add()
+                return try await providers.provider(for: cluster)
+            }
+        }) { loop in
+            try await loop.setPools(Self.pool(replicas: 1))
+            try await eventually("NodePoolsReady False, InvalidSpec") {
+                let condition = try await loop.condition("NodePoolsReady")
+                return condition?["reason"] == "InvalidSpec" && condition?["message"].stringValue?.contains("spec.infrastructure is not set") == true
+            }
+            try await Task.sleep(for: .seconds(2))
+            // Once for the edit, at most once more for the status it wrote; retried, it was 6+.
+            let count = await lookups.count
+            #expect(count <= 2, "looked up \(count) times")
+            #expect(try await loop.machines().isEmpty)
+        }
+    }
+
+    actor Tally {
+        private(set) var count = 0
+        func add() { count += 1 }
     }
 
     @Test func aPoolComesUpSpreadOverZonesAndScalesDown() async throws {
