@@ -29,6 +29,9 @@ struct KubeGetCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .long], help: "Output format: yaml, json or name (default: a table).")
     var output: String?
 
+    @Flag(name: .long, help: "Keep metadata.managedFields in yaml and json output (left out by default, as kubectl does).")
+    var showManagedFields = false
+
     mutating func validate() throws {
         if let output, !["yaml", "json", "name", "wide"].contains(output) {
             throw ValidationError("unsupported output format \"\(output)\" (use yaml, json or name)")
@@ -88,6 +91,11 @@ struct KubeGetCommand: AsyncParsableCommand {
     }
 
     private func render(_ objects: [KubeObject], resource: APIResource, single: Bool) -> String {
+        let objects = showManagedFields ? objects : objects.map { object in
+            var object = object
+            object.managedFields = []
+            return object
+        }
         switch output {
         case "yaml":
             return YAML.emit(single ? objects[0].body : listBody(objects)).trimmingSuffixNewlines()

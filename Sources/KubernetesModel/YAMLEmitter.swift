@@ -114,6 +114,16 @@ extension YAML {
         }
         if s.contains(": ") || s.contains(" #") || s.hasSuffix(":") { return false }
         if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{7F}" || $0 == "\u{FEFF}" }) { return false }
+        if looksLikeTimestamp(s) { return false }
         return !YAMLScalar.needsQuoting(s)
+    }
+
+    /// A YAML 1.1 reader takes `2026-12-06` or `2026-12-06T21:09:10Z` for a date, not a string
+    /// (kubectl quotes them too). Any text that starts as one is quoted: quoting is never wrong.
+    private static func looksLikeTimestamp(_ s: String) -> Bool {
+        let b = Array(s.utf8.prefix(6))
+        guard b.count >= 6 else { return false }
+        let digit = { (c: UInt8) in c >= 0x30 && c <= 0x39 }
+        return digit(b[0]) && digit(b[1]) && digit(b[2]) && digit(b[3]) && b[4] == UInt8(ascii: "-") && digit(b[5])
     }
 }

@@ -125,6 +125,13 @@ struct AddonCtlRun {
             let parsed = try YAML.parse(yaml.stdout)
             #expect(parsed["data"]["mode"] == "on")
             #expect(parsed["metadata"]["name"] == "settings")
+            // As kubectl: managedFields only when asked for; timestamps quoted (a YAML 1.1
+            // reader would take them for dates).
+            #expect(parsed["metadata"]["managedFields"].isNull, "\(yaml.stdout)")
+            #expect(yaml.stdout.contains("creationTimestamp: \""), "\(yaml.stdout)")
+            let withFields = try await Self.addonctl(["get", "configmap", "settings", "-n", "shop", "-o", "yaml", "--show-managed-fields"],
+                                                     kubeconfig: f.kubeconfigPath)
+            #expect(try YAML.parse(withFields.stdout)["metadata"]["managedFields"][0]["manager"] == "addonctl")
             let json = try await Self.addonctl(["get", "cm", "-A", "-l", "!nothing", "-o", "json"], kubeconfig: f.kubeconfigPath)
             let list = try JSONValue.parse(json.stdout)
             #expect(list["kind"] == "List")

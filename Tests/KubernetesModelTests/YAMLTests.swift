@@ -103,6 +103,16 @@ import Testing
         #expect(text.contains("a: \"yes\""))
     }
 
+    /// As kubectl writes them: a YAML 1.1 reader (PyYAML, Ruby) takes an unquoted timestamp
+    /// for a date. Found comparing `addonctl kube get -o yaml` with kubectl's output.
+    @Test func timestampsAreQuoted() throws {
+        let value: JSONValue = ["t": "2026-12-06T21:09:10Z", "d": "2026-12-06", "v": "1.30.1", "n": "2026", "w": "2026-x"]
+        let text = YAML.emit(value)
+        #expect(try YAML.parse(text) == value)
+        #expect(text.contains("t: \"2026-12-06T21:09:10Z\"") && text.contains("d: \"2026-12-06\""), "\(text)")
+        #expect(text.contains("v: 1.30.1") && text.contains("w: 2026-x"), "\(text)")
+    }
+
     /// Apply bodies in JSON form take the JSON parser; what it refuses is read as YAML.
     @Test func bodyInJSONFormReadsAsItsYAMLReadingDoes() throws {
         let json = #"  {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"},"data":{"on":"yes","n":"1.10"},"list":[1,2.5,true,null]}"#
