@@ -10,8 +10,10 @@ struct APIRequest: Sendable {
     var accept: String?
     var userAgent: String?
     var body: [UInt8]
-    /// Who sent it (the user its bearer token stands for).
+    /// Who sent it (the user its bearer token stands for; once handled, whom it impersonates).
     var user: UserInfo = .clusterAdmin
+    /// Whom it asks to act as (`Impersonate-*` headers), if anyone.
+    var impersonation: ImpersonationRequest?
 
     var queryFlag: (String) -> Bool {
         { key in

@@ -27,6 +27,9 @@ extension LocalKubeCluster {
         let logged = requestLog.appended
         let response: APIResponse
         do {
+            var request = request
+            request.user = try actingUser(request)
+            request.impersonation = nil
             try authorizeRequest(request)
             response = try route(request)
         } catch {

@@ -57,7 +57,8 @@ struct LocalKubeResponder: HTTPResponder {
         let apiRequest = APIRequest(
             method: request.method.rawValue, path: subpath.isEmpty ? "/" : subpath, query: Self.query(request.uri.query),
             contentType: request.headers[.contentType], accept: request.headers[.accept],
-            userAgent: request.headers[.userAgent], body: body, user: user)
+            userAgent: request.headers[.userAgent], body: body, user: user,
+            impersonation: ImpersonationRequest(headers: request.headers.map { ($0.name.canonicalName, $0.value) }))
         let response = await cluster.handle(apiRequest)
         if case .dropConnection = response.body {
             context.channel.close(promise: nil)

@@ -174,3 +174,53 @@ struct KubectlTests {
         }
     }
 }
+
+extension KubectlTests {
+    /// Found by running deploy/README against `dev`: `kubectl auth can-i ... --as
+    /// system:serviceaccount:addon-manager:addon-manager` answered "yes" for a namespace the
+    /// account had no RoleBinding in: LocalKube ignored the Impersonate-* headers and answered
+    /// for the admin. A real server acts as the impersonated identity once the caller may
+    /// impersonate it, and refuses a caller who may not.
+    @Test func impersonationActsAsTheIdentityAskedForWhenTheCallerMay() async throws {
+        try await LocalKubeFixture.with { f in
+            let kubectl = try KubectlRunner(server: f.server, cluster: "test")
+            try await UserTokenTests.grantProjectReaders(f)
+            try await AccessReviewTests.installClustersCRD(f)
+            try await f.createNamespace("q")
+            let binding = try await f.create("/apis/rbac.authorization.k8s.io/v1/namespaces/p/rolebindings", [
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": ["name": "robot-reads"],
+                "roleRef": ["apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "clusters-reader"],
+                "subjects": [["kind": "ServiceAccount", "name": "robot", "namespace": "ops"]],
+            ])
+            #expect(binding.status == 201, "\(binding.text)")
+            func canI(_ arguments: [String]) async throws -> String {
+                try await kubectl.run(["auth", "can-i"] + arguments).output.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            let robot = "system:serviceaccount:ops:robot"
+            #expect(try await canI(["get", "clusters.addon-manager.io", "-n", "p", "--as", robot]) == "yes")
+            #expect(try await canI(["get", "clusters.addon-manager.io", "-n", "q", "--as", robot]) == "no")
+            #expect(try await canI(["get", "secrets", "-n", "p", "--as", robot]) == "no")
+            // A user, and a group given with it.
+            #expect(try await canI(["get", "clusters.addon-manager.io", "-n", "p", "--as", "bob"]) == "no")
+            #expect(try await canI(["get", "clusters.addon-manager.io", "-n", "p", "--as", "bob", "--as-group", "team-p"]) == "yes")
+            // Ordinary requests too, not only reviews.
+            let listed = try await kubectl.run(["get", "configmaps", "-n", "p", "--as", robot])
+            #expect(listed.status != 0)
+            #expect(listed.error.contains("configmaps is forbidden: User \"system:serviceaccount:ops:robot\" cannot list resource \"configmaps\""), "\(listed.error)")
+
+            // A caller who may not impersonate is refused. kubectl's discovery cannot decode the
+            // Status of a 403 (it prints "Error from server (Forbidden): unknown", as against a
+            // real server); the message is the server's.
+            let alice = f.cluster.addUser(name: "alice", groups: ["team-p"])
+            let refused = try await kubectl.run(["get", "clusters.addon-manager.io", "-n", "p", "--token", alice, "--as", robot])
+            #expect(refused.status != 0 && refused.error.contains("Forbidden"), "\(refused.error)")
+            let answer = try await f.request(.GET, "/api/v1/namespaces/p/configmaps", token: alice, headers: ["Impersonate-User": robot])
+            #expect(answer.status == 403)
+            #expect(answer.statusObject?.message
+                == "serviceaccounts \"robot\" is forbidden: User \"alice\" cannot impersonate resource \"serviceaccounts\" in API group \"\" in the namespace \"ops\"")
+            // A group without a user.
+            let groupOnly = try await f.request(.GET, "/api/v1/namespaces", headers: ["Impersonate-Group": "team-p"])
+            #expect(groupOnly.status == 500, "\(groupOnly.text)")
+        }
+    }
+}

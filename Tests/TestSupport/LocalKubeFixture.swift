@@ -83,11 +83,13 @@ public struct LocalKubeFixture: Sendable {
     }
 
     public func request(_ method: HTTPMethod, _ path: String, query: [String: String] = [:], body: JSONValue? = nil, rawBody: String? = nil,
-                 contentType: String = "application/json", accept: String? = nil, token: String? = nil, userAgent: String = "localkube-tests/1.0") async throws -> Answer {
+                 contentType: String = "application/json", accept: String? = nil, token: String? = nil, userAgent: String = "localkube-tests/1.0",
+                 headers: [String: String] = [:]) async throws -> Answer {
         var request = HTTPClientRequest(url: url(path, query))
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token ?? cluster.token)")
         request.headers.add(name: "User-Agent", value: userAgent)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let accept { request.headers.add(name: "Accept", value: accept) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
