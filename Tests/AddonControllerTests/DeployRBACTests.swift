@@ -27,11 +27,7 @@ import TestSupport
     }
 
     @Test func runNeedsNothingDeployDoesNotGrant() async throws {
-        let executable = try #require(builtExecutable(named: "addon-manager"), "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rbac-\(UUID().uuidString)").path
-        let catalog = try Catalog.load(directory: ControllerHarness.fixtureCatalog)
-        let fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
-                                             workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: ControllerHarness.logger())
+        let (executable, directory, fleet) = try await RunCommandTests.fleetForRun("rbac")
         let process = Process()
         do {
             _ = try await fleet.addCluster(.init(name: "granted-1"))

@@ -15,11 +15,7 @@ import TestSupport
 /// cleanly and gives its shard Leases back.
 @Suite(.serialized) struct RunCommandTests {
     @Test func runInstallsAddonsServesEndpointsAndStopsCleanly() async throws {
-        let executable = try #require(builtExecutable(named: "addon-manager"), "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID().uuidString)").path
-        let catalog = try Catalog.load(directory: ControllerHarness.fixtureCatalog)
-        let fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
-                                             workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: ControllerHarness.logger())
+        let (executable, directory, fleet) = try await Self.fleetForRun("run")
         let process = Process()
         do {
             let workloads = [try await fleet.addCluster(.init(name: "real-1")),
@@ -205,6 +201,17 @@ import TestSupport
 }
 
 extension RunCommandTests {
+    /// The built `addon-manager`, a kubeconfig directory, and a management plane with the
+    /// fixture catalog published (no clusters yet), for a test that runs `run` as a process.
+    static func fleetForRun(_ prefix: String) async throws -> (executable: URL, directory: String, fleet: DevFleet) {
+        let executable = try #require(builtExecutable(named: "addon-manager"), "addon-manager is not built beside the tests (run `swift build` or `swift test`)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)").path
+        let catalog = try Catalog.load(directory: ControllerHarness.fixtureCatalog)
+        let fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
+                                             workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: ControllerHarness.logger())
+        return (executable, directory, fleet)
+    }
+
     /// The endpoints' port, from Hummingbird's "listening on 127.0.0.1:PORT" line.
     static func port(from log: ProcessOutput) async throws -> Int {
         let marker = "listening on 127.0.0.1:"
