@@ -348,6 +348,29 @@ import TestSupport
     }
 }
 
+/// What a Cluster's spec may say about its object storage.
+@Suite struct ClusterObjectStorageTests {
+    static func spec(_ storage: JSONValue) throws(ClusterSpecError) -> ClusterSpec {
+        var cluster = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: "c1", namespace: "dev")
+        cluster["spec"] = ["kubernetesVersion": "1.30.4", "facts": ["objectStorage": storage]]
+        return try ClusterSpec(cluster: cluster)
+    }
+
+    /// Found by a helper writing the CRDs' descriptions: an endpoint without a bucket (or the
+    /// other way round) was read as no object storage at all, and the addons that back up to
+    /// it rendered without it, silently. Now the Cluster is refused, naming the field.
+    @Test func halfAnObjectStorageIsRefusedNamingWhatIsMissing() throws {
+        #expect(try Self.spec(["endpoint": "https://s3", "bucket": "b"]).facts.objectStorage?.bucket == "b")
+        #expect(try Self.spec(.emptyObject).facts.objectStorage == nil)
+        #expect(try Self.spec(.null).facts.objectStorage == nil)
+        for (storage, field) in [(["endpoint": "https://s3"], "spec.facts.objectStorage.bucket"), (["bucket": "b"], "spec.facts.objectStorage.endpoint"),
+                                 (["endpoint": "", "bucket": "b"], "spec.facts.objectStorage.endpoint"), ("s3://b", "spec.facts.objectStorage")] as [(JSONValue, String)] {
+            #expect(throws: ClusterSpecError.self, "\(storage)") { try Self.spec(storage) }
+            do { _ = try Self.spec(storage) } catch { #expect(error.field == field, "\(storage): \(error)") }
+        }
+    }
+}
+
 /// What a cluster gets when its channel is not in the catalog.
 @Suite struct UnknownChannelPlanTests {
     @Test func anUnknownChannelKeepsWhatTheClusterRuns() throws {

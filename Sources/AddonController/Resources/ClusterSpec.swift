@@ -59,9 +59,17 @@ public struct ClusterSpec: Sendable, Equatable {
             throw fail("facts.secretNamespace", "\"\(secretNamespace)\" is not this Cluster's namespace \"\(project)\": a Cluster reads Secrets of its own namespace only"
                        + " (an operator may share namespaces with every project: addon-manager run --shared-secret-namespace)")
         }
+        // Half of it (an endpoint without a bucket) is refused rather than read as none: the
+        // addons that back up to it would otherwise render without it, silently.
         var objectStorage: ClusterFacts.ObjectStorage?
-        if let endpoint = f["objectStorage"]["endpoint"].stringValue, let bucket = f["objectStorage"]["bucket"].stringValue {
-            objectStorage = ClusterFacts.ObjectStorage(endpoint: endpoint, bucket: bucket, region: f["objectStorage"]["region"].stringValue)
+        let storage = f["objectStorage"]
+        if !storage.isNull, storage.objectValue?.isEmpty != true {
+            guard storage.objectValue != nil else { throw fail("facts.objectStorage", "must be an object with endpoint and bucket") }
+            for field in ["endpoint", "bucket"] where (storage[field].stringValue ?? "").isEmpty {
+                throw fail("facts.objectStorage.\(field)", "required when facts.objectStorage is set")
+            }
+            objectStorage = ClusterFacts.ObjectStorage(endpoint: storage["endpoint"].stringValue ?? "", bucket: storage["bucket"].stringValue ?? "",
+                                                       region: storage["region"].stringValue)
         }
         facts = ClusterFacts(
             name: name, project: project, labels: cluster.labels,
