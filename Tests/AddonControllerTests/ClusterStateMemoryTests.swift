@@ -1,3 +1,4 @@
+import Foundation
 import KubernetesModel
 import Testing
 @testable import AddonController
@@ -8,6 +9,22 @@ import Testing
 /// spec only for the Cluster object it was read from.
 @Suite struct ClusterStateMemoryTests {
     static let reference = ObjectReference(groupKind: GroupKind(group: "", kind: "ConfigMap"), namespace: "demo-system", name: "base-settings")
+
+    /// Found running the README's commands: /debug/clusters said `lastContact` at the
+    /// controller's first minute for a cluster that answered all along (the probe is skipped
+    /// while its watches deliver). The summary now takes the client's last answer when newer.
+    @Test func lastContactIsTheNewerOfTheControllersAndTheClientsLastAnswer() async throws {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        let hourAgo = Date().addingTimeInterval(-3600)
+        await state.contact(at: hourAgo)
+        #expect(await state.summary.lastContact == hourAgo)
+        let answered = ContinuousClock.now - .seconds(2)
+        await state.readLastAnswered { answered }
+        let contact = try #require(await state.summary.lastContact)
+        #expect(abs(contact.timeIntervalSinceNow + 2) < 1, "\(contact)")
+        await state.readLastAnswered { ContinuousClock.now - .seconds(7200) }
+        #expect(await state.summary.lastContact == hourAgo)
+    }
 
     @Test func aNewApplyForgetsTheVerifiedContent() async {
         let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))

@@ -137,6 +137,7 @@ public final class ClusterAddonController: Sendable {
         defer { Task { try? await workload.shutdown() } }
         let queue = self.queue
         let state = self.state
+        await state.readLastAnswered { [weak workload] in workload?.lastAnswered }
         let reportDelay = options.clusterReportDelay
         let owned = OwnedObjects(client: workload, logger: logger, driftPollInterval: options.driftPollInterval, onContact: {
             // The first answer makes ControlPlaneReachable True: reported with the first addon

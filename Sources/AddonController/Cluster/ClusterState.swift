@@ -15,6 +15,9 @@ public actor ClusterState {
     /// The Cluster status this controller last wrote (conditions and addon summary).
     var clusterStatus: JSONValue?
     var lastContact: Date?
+    /// When the workload client last had an answer (any 2xx, anything on a watch, bookmarks
+    /// included): read only for `summary`, so that an idle cluster costs nothing to keep current.
+    private var lastAnswered: (@Sendable () -> ContinuousClock.Instant?)?
     private(set) var unreachableSince: Date?
     private(set) var lastError: String?
     var lastReconcile: Date?
@@ -163,11 +166,24 @@ public actor ClusterState {
         lastReconcile = Date()
     }
 
-    /// A snapshot for metrics and the debug endpoint.
+    func readLastAnswered(from source: @escaping @Sendable () -> ContinuousClock.Instant?) { lastAnswered = source }
+
+    /// A snapshot for metrics and the debug endpoint. `lastContact` is the newer of what the
+    /// controller saw (its reconciles, the probe) and what the client last heard: with the probe
+    /// skipped while watches deliver, the first alone stayed at the controller's first minute.
     public var summary: ClusterSummary {
-        ClusterSummary(lastContact: lastContact, unreachableSince: unreachableSince, lastError: lastError, lastReconcile: lastReconcile,
+        var contact = lastContact
+        if let answered = lastAnswered?() {
+            let heard = Date().addingTimeInterval(-Self.seconds(answered.duration(to: .now)))
+            if contact.map({ heard > $0 }) ?? true { contact = heard }
+        }
+        return ClusterSummary(lastContact: contact, unreachableSince: unreachableSince, lastError: lastError, lastReconcile: lastReconcile,
                        phases: statuses.mapValues(\.phase), versions: statuses.compactMapValues { $0.appliedVersion ?? $0.desiredVersion },
                        addonReconciles: addonReconciles)
+    }
+
+    private static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// How many addon reconciles ran to their end (a resync's among them): the probe and the
