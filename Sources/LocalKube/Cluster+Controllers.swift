@@ -1,3 +1,4 @@
+import Foundation
 import KubernetesModel
 
 extension LocalKubeCluster {
@@ -20,7 +21,12 @@ extension LocalKubeCluster {
         case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), ("apps", "DaemonSet"), ("batch", "Job"):
             if specChanged { schedule(.workload(type.key, name), after: settings.readinessDelay) }
         case ("batch", "CronJob"):
-            if old == nil { schedule(.cronJob(name), after: settings.readinessDelay) }
+            if old == nil {
+                scheduleNextRun(ofCronJob: name, new)
+            } else if old?["spec"]["schedule"] != new["spec"]["schedule"] || old?["spec"]["suspend"] != new["spec"]["suspend"] {
+                scheduler.cancel(.cronJob(name))
+                scheduleNextRun(ofCronJob: name, new)
+            }
         case ("", "PersistentVolumeClaim"):
             if new["status"]["phase"].stringValue != "Bound" { schedule(.bindClaim(name), after: settings.readinessDelay) }
         case ("", "Service"):
@@ -234,7 +240,20 @@ extension LocalKubeCluster {
                 if !failing { o.setValue(now, at: ["status", "lastSuccessfulTime"]) }
             }
         }
-        schedule(.cronJob(name), after: settings.cronJobPeriod)
+        scheduleNextRun(ofCronJob: name, object, afterARun: true)
+    }
+
+    /// The CronJob's next run: at its schedule's next time (`CronSchedule`), or with
+    /// `cronJobPeriod` set, at once when created and then every period. A schedule that does not
+    /// parse (the server refuses it) or names no time in five years runs never.
+    private func scheduleNextRun(ofCronJob name: ObjectName, _ object: JSONValue, afterARun: Bool = false) {
+        if let period = settings.cronJobPeriod {
+            schedule(.cronJob(name), after: afterARun ? period : settings.readinessDelay)
+            return
+        }
+        guard case .success(let cron) = CronScheduleSyntax.parse(object["spec"]["schedule"].stringValue ?? ""),
+              let next = cron.next(after: Date()) else { return }
+        schedule(.cronJob(name), after: .milliseconds(Int64(max(0, next.timeIntervalSinceNow) * 1000)))
     }
 
     private func bindClaim(_ name: ObjectName) {

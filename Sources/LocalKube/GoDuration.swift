@@ -27,4 +27,22 @@ enum GoDuration {
         }
         return nil
     }
+
+    /// The duration in seconds, for text `parseError` accepts (nil otherwise).
+    static func seconds(_ text: String) -> Double? {
+        guard parseError(text) == nil else { return nil }
+        var rest = Substring(text)
+        let negative = rest.first == "-"
+        if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
+        let scale: [Substring: Double] = ["ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600]
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0 == "." || ($0.isASCII && $0.isNumber) }
+            rest = rest.dropFirst(number.count)
+            let unit = rest.prefix { !($0 == "." || ($0.isASCII && $0.isNumber)) }
+            rest = rest.dropFirst(unit.count)
+            total += (Double(number) ?? 0) * (scale[unit] ?? 0)
+        }
+        return negative ? -total : total
+    }
 }

@@ -58,7 +58,7 @@ struct LocalKubeResponder: HTTPResponder {
             method: request.method.rawValue, path: subpath.isEmpty ? "/" : subpath, query: Self.query(request.uri.query),
             contentType: request.headers[.contentType], accept: request.headers[.accept],
             userAgent: request.headers[.userAgent], body: body, user: user,
-            impersonation: ImpersonationRequest(headers: request.headers.map { ($0.name.canonicalName, $0.value) }))
+            impersonation: Self.impersonation(request.headers))
         let response = await cluster.handle(apiRequest)
         if case .dropConnection = response.body {
             context.channel.close(promise: nil)
@@ -89,6 +89,13 @@ struct LocalKubeResponder: HTTPResponder {
         case .dropConnection:
             return Response(status: .serviceUnavailable)
         }
+    }
+
+    /// What the `Impersonate-*` headers ask, if any (the headers are copied only then: every
+    /// request of a fleet passes here).
+    static func impersonation(_ headers: HTTPFields) -> ImpersonationRequest? {
+        guard headers.contains(where: { $0.name.canonicalName.hasPrefix("impersonate-") }) else { return nil }
+        return ImpersonationRequest(headers: headers.map { ($0.name.canonicalName, $0.value) })
     }
 
     /// Query parameters, percent-decoded; the last value of a repeated name wins.
