@@ -49,23 +49,18 @@ import TestSupport
             }
             try lines.joined(separator: "\n").write(toFile: kubeconfig, atomically: true, encoding: .utf8)
 
-            process.executableURL = executable
-            process.arguments = ["run", "--kubeconfig", kubeconfig, "--node-pools", "--http-port", "0", "--http-host", "127.0.0.1",
-                                 "--status-port", "0", "--status-host", "127.0.0.1", "--identity", "rbac-test", "--log-level", "info"]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let log = ProcessOutput(errors.fileHandleForReading)
+            let log = try RunCommandTests.start(process, executable, ["run", "--kubeconfig", kubeconfig, "--node-pools", "--http-port", "0", "--http-host", "127.0.0.1",
+                                                                      "--status-port", "0", "--status-host", "127.0.0.1", "--identity", "rbac-test", "--log-level", "info"])
+            let test = RunCommandTests()
 
             let management = fleet.management
             for (cluster, addon) in [("granted-1", "base"), ("granted-1", "dependent"), ("granted-2", "optional")] {
-                try await Self.eventually("\(cluster)/\(addon) Healthy (log: \(await log.tail(20)))") {
+                try await test.eventually("\(cluster)/\(addon) Healthy (log: \(await log.tail(20)))") {
                     let object = try? await management.get(ManagementKinds.clusterAddon, name: ManagementKinds.clusterAddonName(cluster: cluster, addon: addon), namespace: "dev")
                     return object?.status["phase"] == "Healthy"
                 }
             }
-            try await Self.eventually("the rollouts recorded") {
+            try await test.eventually("the rollouts recorded") {
                 let rollouts = try await management.list(ManagementKinds.addonRollout, namespace: nil, options: ListOptions())
                 return !rollouts.items.isEmpty && rollouts.items.allSatisfy { $0.status["phase"] == "Completed" }
             }
@@ -74,7 +69,7 @@ import TestSupport
             let pools: JSONValue = [["name": "workers", "replicas": 1, "flavor": "m1.small", "image": "ubuntu-22.04"]]
             _ = try await management.patch(ManagementKinds.cluster, name: "granted-1", namespace: "dev", patch: ["spec": ["nodePools": pools]],
                                            type: .merge, options: WriteOptions(fieldManager: "test"))
-            try await Self.eventually("NodePoolsReady written") {
+            try await test.eventually("NodePoolsReady written") {
                 let cluster = try await management.get(ManagementKinds.cluster, name: "granted-1", namespace: "dev")
                 return (cluster.status["conditions"].arrayValue ?? []).contains { $0["type"] == "NodePoolsReady" }
             }
@@ -94,8 +89,8 @@ import TestSupport
             #expect(served, "no status API answered for the project (ports \(ports)); log: \(lastLines)")
 
             var port = 0
-            for candidate in ports where (try? await Self.get("http://127.0.0.1:\(candidate)/metrics").contains("addon_manager_")) == true { port = candidate }
-            let metrics = try await Self.get("http://127.0.0.1:\(port)/metrics")
+            for candidate in ports where (try? await test.get("http://127.0.0.1:\(candidate)/metrics").contains("addon_manager_")) == true { port = candidate }
+            let metrics = try await test.get("http://127.0.0.1:\(port)/metrics")
             let refused = metrics.split(separator: "\n").filter { $0.hasPrefix("addon_manager_api_requests_total{") && ($0.contains(#"code="403""#) || $0.contains(#"code="401""#)) }
             #expect(refused.isEmpty, "requests deploy/ does not allow: \(refused)")
             #expect(metrics.contains(#"addon_manager_api_requests_total{role="management",verb="watch",code="200"}"#), "\(metrics.prefix(2000))")
@@ -103,7 +98,7 @@ import TestSupport
             #expect(!logged.contains("forbidden") && !logged.contains("Forbidden"), "\(logged)")
 
             process.terminate()
-            try await Self.eventually("the manager exits") { !process.isRunning }
+            try await test.eventually("the manager exits") { !process.isRunning }
         } catch {
             if process.isRunning { process.terminate() }
             await fleet.shutdown()
@@ -121,20 +116,5 @@ import TestSupport
             guard let range = line.range(of: marker) else { return nil }
             return Int(line[range.upperBound...].prefix { $0.isNumber })
         }
-    }
-
-    static func get(_ url: String) async throws -> String {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-        return String(buffer: try await response.body.collect(upTo: 16 << 20))
-    }
-
-    static func eventually(_ message: @autoclosure () async -> String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out: \(await message())")
-        throw CancellationError()
     }
 }

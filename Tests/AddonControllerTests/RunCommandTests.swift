@@ -23,15 +23,9 @@ import TestSupport
             let plane = try #require(await fleet.server.cluster(named: DevFleet.managementName))
             for cluster in workloads + [plane] { await cluster.setRequestLogCapacity(100_000) }
 
-            process.executableURL = executable
             // No --catalog: the manager serves the catalog DevFleet published (AddonVersions, AddonChannels).
-            process.arguments = ["run", "--kubeconfig", fleet.managementKubeconfigPath,
-                                 "--http-port", "0", "--http-host", "127.0.0.1", "--identity", "run-test", "--log-level", "info"]
-            let errors = Pipe()
-            process.standardError = errors
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let log = ProcessOutput(errors.fileHandleForReading)
+            let log = try Self.start(process, executable, ["run", "--kubeconfig", fleet.managementKubeconfigPath,
+                                                           "--http-port", "0", "--http-host", "127.0.0.1", "--identity", "run-test", "--log-level", "info"])
 
             // The endpoints' port, from the log (it listens on any free one).
             let port = try await Self.port(from: log)
@@ -114,7 +108,7 @@ import TestSupport
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    private func get(_ url: String) async throws -> String {
+    func get(_ url: String) async throws -> String {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         return String(buffer: try await response.body.collect(upTo: 10 << 20))
     }
@@ -128,14 +122,9 @@ import TestSupport
     /// write to the workload clusters (a manager that hashed with another key would apply all).
     private static func expectRestartAppliesNothing(executable: URL, kubeconfig: String, workloads: [LocalKubeCluster]) async throws {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = ["run", "--kubeconfig", kubeconfig, "--http-port", "0", "--http-host", "127.0.0.1", "--identity", "run-again", "--log-level", "info"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let log = try start(process, executable, ["run", "--kubeconfig", kubeconfig, "--http-port", "0", "--http-host", "127.0.0.1",
+                                                  "--identity", "run-again", "--log-level", "info"])
         defer { if process.isRunning { process.terminate() } }
-        let log = ProcessOutput(errors.fileHandleForReading)
         let port = try await port(from: log)
         let test = RunCommandTests()
         // Reconciled, not only Healthy: the statuses the previous run wrote are read at start and
@@ -157,7 +146,7 @@ import TestSupport
     }
 
     /// TestSupport's `eventually`, with a message that says where things stood when it timed out.
-    private func eventually(_ message: @autoclosure () async -> String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
+    func eventually(_ message: @autoclosure () async -> String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
         do {
             try await TestSupport.eventually("the condition", timeout: timeout, every: .milliseconds(100), condition)
         } catch let timedOut as EventuallyTimeout {
@@ -210,6 +199,17 @@ extension RunCommandTests {
         let fleet = try await DevFleet.start(catalog: catalog, kubeconfigDirectory: directory,
                                              workloadSettings: ClusterSettings(initialNodes: 2, readinessDelay: .milliseconds(100)), logger: ControllerHarness.logger())
         return (executable, directory, fleet)
+    }
+
+    /// Starts `executable ARGUMENTS` in `process`; its log (standard error) is read as it comes.
+    static func start(_ process: Process, _ executable: URL, _ arguments: [String]) throws -> ProcessOutput {
+        process.executableURL = executable
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return ProcessOutput(errors.fileHandleForReading)
     }
 
     /// The endpoints' port, from Hummingbird's "listening on 127.0.0.1:PORT" line.
