@@ -1,5 +1,6 @@
 import AddonCatalog
 import Foundation
+import KubernetesClient
 import KubernetesModel
 
 /// What one per-cluster controller remembers between reconciles: the latest Cluster object,
@@ -174,16 +175,12 @@ public actor ClusterState {
     public var summary: ClusterSummary {
         var contact = lastContact
         if let answered = lastAnswered?() {
-            let heard = Date().addingTimeInterval(-Self.seconds(answered.duration(to: .now)))
+            let heard = Date().addingTimeInterval(-answered.duration(to: .now).seconds)
             if contact.map({ heard > $0 }) ?? true { contact = heard }
         }
         return ClusterSummary(lastContact: contact, unreachableSince: unreachableSince, lastError: lastError, lastReconcile: lastReconcile,
                        phases: statuses.mapValues(\.phase), versions: statuses.compactMapValues { $0.appliedVersion ?? $0.desiredVersion },
                        addonReconciles: addonReconciles)
-    }
-
-    private static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// How many addon reconciles ran to their end (a resync's among them): the probe and the
