@@ -3,17 +3,13 @@ import KubernetesModel
 /// What a request's impersonation headers ask (`Impersonate-User`, `Impersonate-Uid`,
 /// `Impersonate-Group`, repeatable, and `Impersonate-Extra-KEY`), as the server's impersonation
 /// filter reads them: `kubectl --as`, `--as-group`, `--as-uid`, and `kubectl auth can-i --as`.
-struct ImpersonationRequest: Sendable, Equatable {
+struct ImpersonationRequest: Sendable {
     var user: String?
     var uid: String?
     var groups: [String] = []
     var extra: [(key: String, value: String)] = []
 
     var isEmpty: Bool { user == nil && uid == nil && groups.isEmpty && extra.isEmpty }
-
-    static func == (a: Self, b: Self) -> Bool {
-        a.user == b.user && a.uid == b.uid && a.groups == b.groups && a.extra.map(\.key) == b.extra.map(\.key) && a.extra.map(\.value) == b.extra.map(\.value)
-    }
 
     /// From header names and values (names in any case); nil when none asks for impersonation.
     init?(headers: [(name: String, value: String)]) {
@@ -31,13 +27,6 @@ struct ImpersonationRequest: Sendable, Equatable {
             }
         }
         if isEmpty { return nil }
-    }
-
-    init(user: String?, uid: String? = nil, groups: [String] = [], extra: [(key: String, value: String)] = []) {
-        self.user = user
-        self.uid = uid
-        self.groups = groups
-        self.extra = extra
     }
 }
 
