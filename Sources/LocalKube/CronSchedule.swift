@@ -42,10 +42,8 @@ struct CronSchedule: Sendable, Equatable {
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        // From the next whole minute.
-        var t = calendar.date(bySetting: .second, value: 0, of: date) ?? date
-        if t <= date { t = t.addingTimeInterval(60) }
-        t = Date(timeIntervalSince1970: (t.timeIntervalSince1970 / 60).rounded(.down) * 60)
+        // From the next whole minute (every time zone's offset is whole minutes).
+        var t = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.down) * 60 + 60)
         let limit = calendar.date(byAdding: .year, value: 5, to: date) ?? date
         func matches(_ field: Int, _ value: Int) -> Bool { fields[field] & (UInt64(1) << UInt64(value)) != 0 }
         func dayMatches(_ c: DateComponents) -> Bool {
