@@ -486,8 +486,10 @@ public struct NodePoolReconciler: Reconciler {
             let status = ok.map { $0 ? "True" : "False" } ?? "Unknown"
             let previous = (cluster.status["conditions"].arrayValue ?? []).first { $0["type"].stringValue == type }
             let since = previous?["status"].stringValue == status ? previous?["lastTransitionTime"].stringValue ?? now : now
-            conditions.append(["type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
-                               "lastTransitionTime": .string(since)])
+            var entry: JSONValue = ["type": .string(type), "status": .string(status), "reason": .string(reason), "message": .string(message),
+                                    "lastTransitionTime": .string(since)]
+            if let generation = cluster.generation { entry["observedGeneration"] = .int(generation) }
+            conditions.append(entry)
         }
         if let problem {
             condition("NodePoolsReady", false, problem.reason, problem.message)

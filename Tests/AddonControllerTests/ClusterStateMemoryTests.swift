@@ -102,4 +102,20 @@ import Testing
         #expect(try spec.get().channel == "stable")
         #expect(object["spec"]["channel"] == "stable")
     }
+
+    /// `AddonsHealthy`'s `observedGeneration`: the oldest spec among the addons' latest
+    /// reconciles; nothing while one of them has not been reconciled since the controller started.
+    @Test func theAddonsObservedGenerationIsTheOldestOfTheirLatestReconciles() async {
+        let state = ClusterState(cluster: KubeObject(apiVersion: "addons.example.io/v1", kind: "Cluster", name: "c", namespace: "p"))
+        #expect(await state.reconciledGeneration(of: ["base", "dependent"]) == nil)
+        await state.addonObserved("base", generation: 3)
+        #expect(await state.reconciledGeneration(of: ["base", "dependent"]) == nil, "dependent not reconciled yet")
+        await state.addonObserved("dependent", generation: 2)
+        #expect(await state.reconciledGeneration(of: ["base", "dependent"]) == 2)
+        await state.addonObserved("dependent", generation: 4)
+        #expect(await state.reconciledGeneration(of: ["base", "dependent"]) == 3)
+        await state.addonObserved("base", generation: nil)
+        #expect(await state.reconciledGeneration(of: ["base", "dependent"]) == 3, "an object without a generation moves nothing")
+        #expect(await state.reconciledGeneration(of: ["dependent"]) == 4)
+    }
 }

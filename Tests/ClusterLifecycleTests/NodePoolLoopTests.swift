@@ -149,6 +149,14 @@ import Testing
                 let nodes = try await loop.pooledNodes().count
                 return running && servers.count == 1 && nodes == 1
             }
+            // The pool loop's conditions say which spec they reflect: the one scaled down.
+            try await eventually("NodePoolsReady and NodesHealthy reflect the scaled-down spec") {
+                let cluster = try await loop.cluster()
+                let generation = try #require(cluster.generation)
+                let conditions = cluster.status["conditions"].arrayValue ?? []
+                let observed = ["NodePoolsReady", "NodesHealthy"].map { type in conditions.first { $0["type"].stringValue == type }?["observedGeneration"].intValue }
+                return generation >= 2 && observed.allSatisfy { $0 == generation }
+            }
         }
     }
 

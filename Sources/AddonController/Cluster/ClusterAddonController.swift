@@ -97,6 +97,10 @@ public final class ClusterAddonController: Sendable {
         let previous = await state.cluster
         await state.update(cluster: cluster)
         if Self.addonInputsDiffer(previous, cluster) { await enqueueAll() }
+        // The Cluster's conditions say which generation they reflect, whatever else changed.
+        if previous.generation != cluster.generation {
+            await queue.addAfter(ClusterAddonReconciler.clusterReport, delay: options.clusterReportDelay)
+        }
     }
 
     /// A Secret this cluster's addons may read changed (a rotated credential, one created or

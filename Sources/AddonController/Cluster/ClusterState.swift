@@ -186,7 +186,28 @@ public actor ClusterState {
     /// How many addon reconciles ran to their end (a resync's among them): the probe and the
     /// watches never move it.
     private(set) var addonReconciles = 0
+    /// The Cluster's `metadata.generation` each addon was last reconciled against (since this
+    /// controller started): what the `AddonsHealthy` condition's `observedGeneration` says.
+    private var reconciledGenerations: [String: Int64] = [:]
+
     func addonReconciled() { addonReconciles += 1 }
+
+    /// An addon's reconcile acted on what the Cluster said at `generation`: its status written
+    /// (a failure reported among them), or, the cluster paused, the addon left as it is.
+    func addonObserved(_ addon: String, generation: Int64?) {
+        if let generation { reconciledGenerations[addon] = generation }
+    }
+
+    /// The oldest Cluster generation among the latest reconciles of `addons`: every one has seen
+    /// at least that spec. Nil when one has not been reconciled since this controller started.
+    func reconciledGeneration(of addons: some Sequence<String>) -> Int64? {
+        var oldest: Int64?
+        for addon in addons {
+            guard let generation = reconciledGenerations[addon] else { return nil }
+            oldest = min(oldest ?? generation, generation)
+        }
+        return oldest
+    }
 }
 
 public struct ClusterSummary: Sendable {

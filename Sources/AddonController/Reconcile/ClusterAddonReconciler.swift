@@ -76,7 +76,12 @@ public struct ClusterAddonReconciler: Reconciler {
         } catch {
             throw TerminalError(error)  // the Cluster's Accepted condition says why (the starter); a spec change requeues
         }
-        if spec.paused { return .done }
+        if spec.paused {
+            // Seen and left as it is: the Cluster's condition says which spec it reflects.
+            await state.addonObserved(addon, generation: cluster.generation)
+            await requestClusterReport()
+            return .done
+        }
         let catalog: Catalog
         do {
             catalog = try await self.catalog.current()
@@ -106,10 +111,12 @@ public struct ClusterAddonReconciler: Reconciler {
                 result = try await install(wanted, cluster: cluster, spec: spec, desired: desired)
             } catch {
                 // A failed addon (its status says Failed) changes the Cluster's condition too.
+                await state.addonObserved(addon, generation: cluster.generation)
                 await requestClusterReport()
                 throw error
             }
         }
+        await state.addonObserved(addon, generation: cluster.generation)
         await requestClusterReport()
         await state.addonReconciled()
         return result

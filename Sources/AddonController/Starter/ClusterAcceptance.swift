@@ -57,12 +57,14 @@ actor ClusterAcceptance {
 
     private func set(_ condition: Condition, on cluster: KubeObject) async {
         let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
+        var condition = condition
+        condition.observedGeneration = cluster.generation
         let current = written[key] ?? (cluster.status["conditions"].arrayValue ?? []).lazy.compactMap(Condition.init(json:)).first { $0.type == Self.conditionType }
-        if let current, current.status == condition.status, current.reason == condition.reason, current.message == condition.message {
+        if let current, current.status == condition.status, current.reason == condition.reason, current.message == condition.message,
+           current.observedGeneration == condition.observedGeneration {
             written[key] = current
             return
         }
-        var condition = condition
         if let current, current.status == condition.status { condition.lastTransitionTime = current.lastTransitionTime }
         var object = KubeObject(apiVersion: ManagementKinds.apiVersion, kind: "Cluster", name: cluster.name, namespace: cluster.namespace)
         object["status"] = ["conditions": [condition.json]]

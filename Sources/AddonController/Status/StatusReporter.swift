@@ -115,6 +115,17 @@ public struct StatusReporter: Sendable {
         }
         keepingTransition(&condition)
         keepingTransition(&reachable)
+        // Which spec each condition reflects: the one every addon was last reconciled against
+        // (as written before, while one has not been reconciled since this controller started:
+        // a restart writes nothing), or, when the spec cannot be used, the one refused.
+        let generation = cluster.generation
+        if await state.specError != nil || statuses.isEmpty {
+            condition.observedGeneration = generation
+        } else {
+            condition.observedGeneration = await state.reconciledGeneration(of: statuses.keys)
+                ?? previous.first(where: { $0["type"].stringValue == condition.type })?["observedGeneration"].intValue
+        }
+        reachable.observedGeneration = generation
         let summary = statuses.keys.sorted().map { name -> JSONValue in
             ["name": .string(name), "version": .string(statuses[name]?.appliedVersion ?? statuses[name]?.desiredVersion ?? ""), "phase": .string(statuses[name]!.phase.rawValue)]
         }
