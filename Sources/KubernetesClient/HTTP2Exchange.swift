@@ -214,12 +214,26 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     private func send(context: ChannelHandlerContext) {
         guard !finished, let (headers, body) = request else { return }
         request = nil
-        context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: body == nil))), promise: nil)
+        let headSent = context.eventLoop.makePromise(of: Void.self)
+        headSent.futureResult.whenFailure { [self] error in headNotSent(error) }
+        context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: body == nil))), promise: headSent)
         if let body {
             context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
         }
         context.flush()
         context.read()
+    }
+
+    /// The request's HEADERS did not go out. A stream held back by the server's stream limit
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`) when its GOAWAY arrived is refused by swift-nio-http2's
+    /// state machine as it would open: `CreatedStreamAfterGoaway` while other streams go on,
+    /// `IOOnClosedConnection` once the last has ended. Either way the server never saw it, and
+    /// it may be sent again whatever its verb. (Before, the exchange was left waiting: for its
+    /// deadline, or for the connection's close; a write was then not resent.)
+    private func headNotSent(_ error: any Error) {
+        let refused = error is NIOHTTP2Errors.CreatedStreamAfterGoaway || error is NIOHTTP2Errors.IOOnClosedConnection
+        let error: any Error = refused ? HTTP2AnswerError.leftOutByGoAway : error
+        if let context { fail(context: context, error) } else { finish(.failure(error)) }
     }
 
     private func answerEnded(context: ChannelHandlerContext) {
@@ -274,8 +288,9 @@ struct HTTP2AnswerError: Error, CustomStringConvertible {
 
     /// The server certainly did not act on the request: the stream never opened (the connection
     /// closed, or the server sent GOAWAY, first), the server refused it (`REFUSED_STREAM`, which
-    /// HTTP/2 defines as "no processing has occurred"), or its GOAWAY left the stream out. Any
-    /// request, a create included, may be sent again.
+    /// HTTP/2 defines as "no processing has occurred"), or its GOAWAY left the stream out (open,
+    /// or still held back by the server's stream limit). Any request, a create included, may be
+    /// sent again.
     var wasNotProcessed: Bool {
         switch code {
         case .connectionClosed, .reset(.refusedStream), .leftOutByGoAway: return true

@@ -177,49 +177,104 @@ import Testing
     /// server's frames encoded by swift-nio-http2: a create whose stream the server's GOAWAY
     /// leaves out fails as not acted on. This checks the order the fix relies on (the GOAWAY
     /// watch sees the frame before the stream's close) and that `start` hands the watch over.
-    @Test func aCreateLeftOutByAServersGoAwayFailsAsNotActedOnThroughAConnection() throws {
+    /// A client connection set up as `HTTP2Session.configure` does, and a server speaking
+    /// swift-nio-http2's server side, on embedded channels, past the preface and SETTINGS.
+    struct Connection {
         let client = EmbeddedChannel()
-        try client.pipeline.syncOperations.addHandler(ReadClock())
-        let session = try HTTP2Session.configure(client)
         let server = EmbeddedChannel()
-        _ = try server.pipeline.syncOperations.configureHTTP2Pipeline(
-            mode: .server, connectionConfiguration: .init(), streamConfiguration: .init(), position: .last
-        ) { stream in
-            stream.eventLoop.makeSucceededVoidFuture()
-        }
-        try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        /// Hands what one side wrote to the other.
-        func deliver(from: EmbeddedChannel, to: EmbeddedChannel) throws {
-            while let bytes = try from.readOutbound(as: ByteBuffer.self) { try to.writeInbound(bytes) }
-        }
-        // The preface and SETTINGS both ways, and their acknowledgements.
-        try deliver(from: client, to: server)
-        try deliver(from: server, to: client)
-        try deliver(from: client, to: server)
+        let session: HTTP2Session
 
-        var head = HPACKHeaders()
-        head.add(name: ":method", value: "POST")
-        head.add(name: ":scheme", value: "https")
-        head.add(name: ":authority", value: "cluster")
-        head.add(name: ":path", value: "/api/v1/namespaces/default/configmaps")
-        let receiver = Receiver()
-        let exchange = HTTP2Exchange(headers: head, body: ByteBuffer(string: #"{"kind":"ConfigMap"}"#), receiver: receiver,
-                                     deadline: .uptimeNanoseconds(60_000_000_000), limit: .seconds(60), eventLoop: client.eventLoop)
-        session.start(exchange)
-        client.embeddedEventLoop.run()
+        init(server settings: HTTP2Settings = nioDefaultSettings) throws {
+            try client.pipeline.syncOperations.addHandler(ReadClock())
+            session = try HTTP2Session.configure(client)
+            var configuration = NIOHTTP2Handler.ConnectionConfiguration()
+            configuration.initialSettings = settings
+            _ = try server.pipeline.syncOperations.configureHTTP2Pipeline(
+                mode: .server, connectionConfiguration: configuration, streamConfiguration: .init(), position: .last
+            ) { stream in
+                stream.eventLoop.makeSucceededVoidFuture()
+            }
+            try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            // The preface and SETTINGS both ways, and their acknowledgements.
+            try toServer()
+            try toClient()
+            try toServer()
+        }
+
+        func toServer() throws { while let bytes = try client.readOutbound(as: ByteBuffer.self) { try server.writeInbound(bytes) } }
+        func toClient() throws {
+            while let bytes = try server.readOutbound(as: ByteBuffer.self) { try client.writeInbound(bytes) }
+            client.embeddedEventLoop.run()
+        }
+
+        /// Starts a request on the connection; its receiver says how it ended.
+        func start(_ method: String, body: String? = nil) -> Receiver {
+            var head = HPACKHeaders()
+            head.add(name: ":method", value: method)
+            head.add(name: ":scheme", value: "https")
+            head.add(name: ":authority", value: "cluster")
+            head.add(name: ":path", value: "/api/v1/namespaces/default/configmaps")
+            let receiver = Receiver()
+            let exchange = HTTP2Exchange(headers: head, body: body.map { ByteBuffer(string: $0) }, receiver: receiver,
+                                         deadline: .uptimeNanoseconds(60_000_000_000), limit: .seconds(60), eventLoop: client.eventLoop)
+            session.start(exchange)
+            client.embeddedEventLoop.run()
+            return receiver
+        }
+
+        /// The server's GOAWAY, and the client has read it.
+        func goAway(lastStreamID: HTTP2StreamID) throws {
+            server.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: lastStreamID, errorCode: .noError, opaqueData: nil)),
+                                 promise: nil)
+            try toClient()
+        }
+
+        func finish() {
+            _ = try? client.finish()
+            _ = try? server.finish()
+        }
+    }
+
+    @Test func aCreateLeftOutByAServersGoAwayFailsAsNotActedOnThroughAConnection() throws {
+        let connection = try Connection()
+        let (client, session) = (connection.client, connection.session)
+        let receiver = connection.start("POST", body: #"{"kind":"ConfigMap"}"#)
         // The create's frames never reach the server; it goes away having acted on none.
         while try client.readOutbound(as: ByteBuffer.self) != nil {}
-        server.writeAndFlush(HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .rootStream, errorCode: .noError, opaqueData: nil)),
-                             promise: nil)
-        try deliver(from: server, to: client)
-        client.embeddedEventLoop.run()
+        try connection.goAway(lastStreamID: .rootStream)
 
         #expect(!session.isOpen, "a connection that got GOAWAY takes no new streams")
         guard case .failure(let error) = receiver.results.first else { Issue.record("the create did not fail: \(receiver.results)"); return }
         #expect((error as? HTTP2AnswerError)?.wasNotProcessed == true, "\(error)")
-        _ = try? client.finish()
-        _ = try? server.finish()
+        connection.finish()
+    }
+
+    /// A create held back by the server's stream limit when its GOAWAY arrives: swift-nio-http2
+    /// refuses to open its stream when a slot frees, so the server never saw it. It fails as
+    /// not acted on (resent whatever its verb). Two ways: another stream still open (the stream
+    /// refused as created after GOAWAY), or the last one ended (the connection quiesced). Before,
+    /// the create was left waiting in both: nothing ended it here.
+    @Test(arguments: [(limit: 2, lastStream: 3), (limit: 1, lastStream: 1)])
+    func aCreateHeldBackByTheStreamLimitAtAGoAwayFailsAsNotActedOn(limit: Int, lastStream: Int) throws {
+        let connection = try Connection(server: [HTTP2Setting(parameter: .maxConcurrentStreams, value: limit)])
+        let gets = (0..<limit).map { _ in connection.start("GET") }
+        let create = connection.start("POST", body: #"{"kind":"ConfigMap"}"#)
+        try connection.toServer()  // the GETs' streams (1, 3) only: the create waits for a free one
+        try connection.goAway(lastStreamID: HTTP2StreamID(lastStream))
+        let waiting = gets.allSatisfy { $0.results.isEmpty } && create.results.isEmpty
+        #expect(waiting, "the GOAWAY kept the GETs' streams; the create is still held back")
+
+        // The server ends the first GET's stream: the create's turn comes, after the GOAWAY.
+        connection.server.writeAndFlush(HTTP2Frame(streamID: HTTP2StreamID(1), payload: .rstStream(.cancel)), promise: nil)
+        try connection.toClient()
+        #expect(create.results.count == 1)
+        guard case .failure(let error) = create.results.first else { Issue.record("the create did not fail: \(create.results)"); return }
+        let notActedOn = (error as? HTTP2AnswerError)?.wasNotProcessed == true
+        #expect(notActedOn, "\(error)")
+        let othersGoOn = gets.dropFirst().allSatisfy { $0.results.isEmpty }
+        #expect(othersGoOn, "the other GET goes on")
+        connection.finish()
     }
 
     /// No read is asked of the stream while the receiver still holds a piece: the window stays
