@@ -42,6 +42,11 @@ public enum StatusPage {
                 let healthy = addons.filter { $0.phase == "Healthy" }.count
                 html += "<tr class=\"cluster\" data-cluster=\"\(escape(project))/\(escape(name))\">"
                 html += "<td><strong>\(escape(name))</strong><br><small>\(healthy) of \(addons.count) healthy</small>"
+                if cluster.paused {
+                    html += "<br><small class=\"paused\">paused: its addons are left as they are</small>"
+                } else if cluster.latestSpecReconciled == false {
+                    html += "<br><small class=\"reconciling\">applying the latest change to the cluster's spec</small>"
+                }
                 for pool in cluster.nodePools {
                     html += "<br><small class=\"pool\">pool \(escape(pool["name"].stringValue ?? "")): \(pool["ready"].intValue ?? 0) of \(pool["replicas"].intValue ?? 0) nodes ready"
                     if let unhealthy = pool["unhealthy"].intValue, unhealthy > 0 { html += ", \(unhealthy) unhealthy" }

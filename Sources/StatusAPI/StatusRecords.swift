@@ -9,6 +9,8 @@ public struct ConditionRecord: Sendable, Equatable {
     public var reason: String?
     public var message: String?
     public var lastTransitionTime: String?
+    /// The generation of the object's spec the condition reflects.
+    public var observedGeneration: Int64?
 
     init?(_ json: JSONValue) {
         guard let type = json["type"].stringValue, let status = json["status"].stringValue else { return nil }
@@ -17,6 +19,7 @@ public struct ConditionRecord: Sendable, Equatable {
         reason = json["reason"].stringValue
         message = json["message"].stringValue
         lastTransitionTime = json["lastTransitionTime"].stringValue
+        observedGeneration = json["observedGeneration"].intValue
     }
 
     var json: JSONValue {
@@ -24,6 +27,7 @@ public struct ConditionRecord: Sendable, Equatable {
         if let reason { o["reason"] = .string(reason) }
         if let message { o["message"] = .string(message) }
         if let lastTransitionTime { o["lastTransitionTime"] = .string(lastTransitionTime) }
+        if let observedGeneration { o["observedGeneration"] = .int(observedGeneration) }
         return o
     }
 }
@@ -36,6 +40,8 @@ public struct ClusterRecord: Sendable, Equatable {
     public var kubernetesVersion: String?
     public var paused: Bool
     public var created: String?
+    /// The generation of the Cluster's spec (`metadata.generation`).
+    public var generation: Int64?
     public var conditions: [ConditionRecord]
     /// Each node pool's state as the provisioning loop reports it (name, replicas, ready, unhealthy).
     public var nodePools: [JSONValue]
@@ -47,11 +53,20 @@ public struct ClusterRecord: Sendable, Equatable {
         kubernetesVersion = object["spec"]["kubernetesVersion"].stringValue
         paused = object["spec"]["paused"].boolValue ?? false
         created = object.metadata["creationTimestamp"].stringValue
+        generation = object.generation
         conditions = (object.status["conditions"].arrayValue ?? []).compactMap(ConditionRecord.init)
         nodePools = object.status["nodePools"].arrayValue ?? []
     }
 
     public var addonsHealthy: ConditionRecord? { conditions.first { $0.type == "AddonsHealthy" } }
+
+    /// Whether every addon has been reconciled against the Cluster's latest spec (its
+    /// `AddonsHealthy` condition's `observedGeneration`); nil when that is not known (a manager
+    /// that does not write it, or no condition yet).
+    public var latestSpecReconciled: Bool? {
+        guard let generation, let observed = addonsHealthy?.observedGeneration else { return nil }
+        return observed >= generation
+    }
 }
 
 /// A ClusterAddon: which version one cluster runs of one addon, and how it is.

@@ -121,7 +121,7 @@ public struct StatusService: Service {
     /// A Cluster as the store reads it: never its facts, values or kubeconfig reference.
     @Sendable static func slimCluster(_ object: KubeObject) -> KubeObject {
         var slim = KubeObject(apiVersion: object.apiVersion, kind: object.kind, name: object.name, namespace: object.namespace)
-        for key in ["uid", "resourceVersion", "creationTimestamp", "labels"] { slim.body.setValue(object.metadata[key], at: ["metadata", key]) }
+        for key in ["uid", "resourceVersion", "generation", "creationTimestamp", "labels"] { slim.body.setValue(object.metadata[key], at: ["metadata", key]) }
         var spec: JSONValue = [:]
         for key in ["channel", "kubernetesVersion", "paused"] where !object["spec"][key].isNull { spec[key] = object["spec"][key] }
         slim["spec"] = spec

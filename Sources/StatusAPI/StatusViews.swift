@@ -28,6 +28,8 @@ public enum StatusViews {
         if let channel = cluster.channel { o["channel"] = .string(channel) }
         if let version = cluster.kubernetesVersion { o["kubernetesVersion"] = .string(version) }
         if let condition = cluster.addonsHealthy { o["addonsHealthy"] = condition.json }
+        if let generation = cluster.generation { o["generation"] = .int(generation) }
+        if let reconciled = cluster.latestSpecReconciled { o["latestSpecReconciled"] = .bool(reconciled) }
         let notHealthy = addons.values.filter { $0.phase != "Healthy" }.sorted { $0.addon < $1.addon }
         o["notHealthy"] = .array(notHealthy.map { record in
             var entry: JSONValue = ["addon": .string(record.addon), "phase": .string(record.phase)]

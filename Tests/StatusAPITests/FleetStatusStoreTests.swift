@@ -114,6 +114,41 @@ import Testing
         #expect(store.snapshot.projects["p"]?.clusters["a1"] != nil)
     }
 
+    /// After a change to a Cluster's spec, its users see that it is being applied until every
+    /// addon has been reconciled against it (`AddonsHealthy`'s `observedGeneration`), and a
+    /// paused cluster says so. The generation survives what the service's cache keeps.
+    @Test func aClusterSaysWhetherItsLatestSpecIsReconciled() throws {
+        func cluster(generation: Int64, observed: Int64?, paused: Bool = false) -> KubeObject {
+            var object = Self.cluster("p", "a1")
+            object.generation = generation
+            var condition: JSONValue = ["type": "AddonsHealthy", "status": "True", "reason": "AllHealthy"]
+            if let observed { condition["observedGeneration"] = .int(observed) }
+            object["status"] = ["conditions": [condition]]
+            if paused { object["spec"]["paused"] = true }
+            return StatusService.slimCluster(object)
+        }
+        let viewer = StatusPage.Viewer(username: "alice", isOperator: false, projects: ["p"])
+        let cases: [(KubeObject, reconciled: Bool?, page: String?)] = [
+            (cluster(generation: 3, observed: 2), false, "applying the latest change"),
+            (cluster(generation: 3, observed: 3), true, nil),
+            (cluster(generation: 3, observed: nil), nil, nil),
+            (cluster(generation: 4, observed: 4, paused: true), true, "paused: its addons are left as they are"),
+        ]
+        for (object, reconciled, page) in cases {
+            let store = FleetStatusStore()
+            store.clusterChanged(object, deleted: false)
+            let record = try #require(store.snapshot.projects["p"]?.clusters["a1"])
+            #expect(record.generation == object.generation)
+            let view = StatusViews.clusterSummary(record, addons: [:])
+            #expect(view["latestSpecReconciled"] == reconciled.map(JSONValue.bool) ?? .null)
+            #expect(view["generation"] == .int(object.generation ?? -1))
+            let html = StatusPage.dashboard(snapshot: store.snapshot, scope: viewer)
+            for text in ["applying the latest change", "paused: its addons"] {
+                #expect(html.contains(text) == (page?.hasPrefix(text) ?? false), "\(text) on the page for \(object.generation ?? 0)/\(object.status["conditions"])")
+            }
+        }
+    }
+
     @Test func eventsAreKeptNewestFirstAndBoundedPerCluster() {
         let store = Self.fleet()
         for i in 0..<(FleetStatusStore.eventsPerCluster + 5) {
