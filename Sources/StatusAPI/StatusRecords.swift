@@ -62,9 +62,10 @@ public struct ClusterRecord: Sendable, Equatable {
 
     /// Whether every addon has been reconciled against the Cluster's latest spec (its
     /// `AddonsHealthy` condition's `observedGeneration`); nil when that is not known (a manager
-    /// that does not write it, or no condition yet).
+    /// that does not write it, or no condition yet) or the cluster is paused (its addons are
+    /// left as they are, whatever the spec says).
     public var latestSpecReconciled: Bool? {
-        guard let generation, let observed = addonsHealthy?.observedGeneration else { return nil }
+        guard !paused, let generation, let observed = addonsHealthy?.observedGeneration else { return nil }
         return observed >= generation
     }
 }

@@ -46,6 +46,56 @@ import Testing
         }
     }
 
+    /// An addon the new spec enables counts before it has a status: while its first install is
+    /// slow (the cluster answers 1 s late), `AddonsHealthy` does not claim the new generation,
+    /// whose other addons were reconciled at once. Found by review: it counted only the addons
+    /// with a status.
+    @Test func anAddonTheSpecEnablesCountsBeforeItHasAStatus() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "more"))
+            for addon in ["base", "dependent"] { try await h.waitForPhase("more", addon, "Healthy") }
+            try await h.eventually("the conditions reflect generation 1") { try await Self.allObserve(h, "more", generation: 1) }
+            await cluster.setLatency(.seconds(1))
+            try await h.updateCluster("more") { $0["addons"] = [["name": "optional", "enabled": true]] }
+            try await h.eventually("AddonsHealthy reflects generation 2", timeout: .seconds(120)) {
+                let observed = try await Self.observed(h, "more").conditions["AddonsHealthy"]
+                // Read after the Cluster: a status written before the condition is there.
+                let optional = try await h.clusterAddon("more", "optional")
+                if observed == 2, optional == nil { Issue.record("AddonsHealthy says generation 2 before optional has a status") }
+                return observed == 2
+            }
+            await cluster.setLatency(.zero)
+        }
+    }
+
+    /// An upgrade that fails for a while (every request to the cluster answers 500) is retried,
+    /// and the addon stays Healthy at its old version meanwhile: `AddonsHealthy` must not say it
+    /// reflects the new spec until the upgrade is through. Found by review: any failure counted
+    /// as reconciled, so `AddonsHealthy=True` claimed a spec never applied.
+    @Test func aTransientFailureDoesNotCountAsReconciled() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "flaky"))
+            for addon in ["base", "dependent"] { try await h.waitForPhase("flaky", addon, "Healthy") }
+            try await h.eventually("the conditions reflect generation 1") { try await Self.allObserve(h, "flaky", generation: 1) }
+            await cluster.setErrorRate(1.0)
+            // The candidate channel upgrades base 1.0.0 → 1.1.0.
+            try await h.updateCluster("flaky") { $0["channel"] = "candidate" }
+            try await h.eventually("the upgrade tried and failed") {
+                let conditions = try await h.clusterAddon("flaky", "base")?.status["conditions"].arrayValue ?? []
+                return conditions.contains { $0["type"] == "Applied" && $0["reason"] == "ApplyFailed" }
+            }
+            try await Task.sleep(for: .seconds(2))  // past the cluster report's delay
+            #expect(try await h.clusterAddon("flaky", "base")?.status["appliedVersion"] == "1.0.0")
+            #expect(try await Self.observed(h, "flaky").conditions["AddonsHealthy"] == 1)
+            await cluster.setErrorRate(0)
+            try await h.eventually("base 1.1.0 applied and AddonsHealthy reflects generation 2", timeout: .seconds(120)) {
+                let applied = try await h.clusterAddon("flaky", "base")?.status["appliedVersion"] == "1.1.0"
+                let observed = try await Self.observed(h, "flaky").conditions["AddonsHealthy"]
+                return applied && observed == 2
+            }
+        }
+    }
+
     /// A restarted manager writes nothing to a Cluster whose spec did not change. (Should its
     /// first report come before every addon is reconciled, it keeps the generation written
     /// before instead of dropping it, which would be one write more per cluster and one back;

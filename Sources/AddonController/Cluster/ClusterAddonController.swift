@@ -217,7 +217,12 @@ public final class ClusterAddonController: Sendable {
                 throw error
             }
             let catalog = try await catalog.current()
-            addons = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed).order
+            let desired = DesiredAddons.resolve(spec: spec, catalog: catalog, installed: installed)
+            addons = desired.order
+            await state.setWantedAddons(Set(desired.plans.compactMap { name, plan in
+                if case .remove = plan { return nil }
+                return name
+            }))
         } catch is CancellationError {
             return
         } catch let error as ManagementPlaneCatalog.NotSynced {

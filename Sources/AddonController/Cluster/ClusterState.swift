@@ -189,6 +189,10 @@ public actor ClusterState {
     /// The Cluster's `metadata.generation` each addon was last reconciled against (since this
     /// controller started): what the `AddonsHealthy` condition's `observedGeneration` says.
     private var reconciledGenerations: [String: Int64] = [:]
+    /// The addons the cluster wants (to install, or blocked), as last resolved: counted by
+    /// `AddonsHealthy`'s `observedGeneration` before they have a status.
+    private(set) var wantedAddons: Set<String> = []
+    func setWantedAddons(_ addons: Set<String>) { wantedAddons = addons }
 
     func addonReconciled() { addonReconciles += 1 }
 
@@ -197,6 +201,9 @@ public actor ClusterState {
     func addonObserved(_ addon: String, generation: Int64?) {
         if let generation { reconciledGenerations[addon] = generation }
     }
+
+    /// A removed addon counts no more (enabled again, it is counted from its next reconcile).
+    func forgetObserved(_ addon: String) { reconciledGenerations.removeValue(forKey: addon) }
 
     /// The oldest Cluster generation among the latest reconciles of `addons`: every one has seen
     /// at least that spec. Nil when one has not been reconciled since this controller started.

@@ -110,8 +110,10 @@ public struct ClusterAddonReconciler: Reconciler {
             do {
                 result = try await install(wanted, cluster: cluster, spec: spec, desired: desired)
             } catch {
-                // A failed addon (its status says Failed) changes the Cluster's condition too.
-                await state.addonObserved(addon, generation: cluster.generation)
+                // A failed addon (its status says Failed) changes the Cluster's condition too. Only
+                // a terminal failure is on its status; a transient one (retried) leaves the
+                // addon counted at the spec it last reached.
+                if error is TerminalError { await state.addonObserved(addon, generation: cluster.generation) }
                 await requestClusterReport()
                 throw error
             }

@@ -367,6 +367,7 @@ public final class ControllerStarter: Sendable {
                 // on updates go to the controller itself; this one it gets here.
                 if let newer = await registry.known(key), newer.resourceVersion != cluster.resourceVersion {
                     await controller.update(cluster: newer)
+                    await review(running: newer)
                 }
                 await recordControllerStates()
                 try await controller.run()

@@ -67,6 +67,7 @@ public struct StatusReporter: Sendable {
                                         namespace: cluster.namespace, options: DeleteOptions())
         } catch let error as KubernetesError where error.isNotFound {}
         await state.setStatus(nil, for: addon)
+        await state.forgetObserved(addon)
     }
 
     /// The Cluster conditions this controller writes.
@@ -115,16 +116,15 @@ public struct StatusReporter: Sendable {
         }
         keepingTransition(&condition)
         keepingTransition(&reachable)
-        // Which spec each condition reflects: the one every addon was last reconciled against
-        // (as written before, while one has not been reconciled since this controller started:
-        // a restart writes nothing), or, when the spec cannot be used, the one refused.
+        // Which spec each condition reflects: the oldest that every addon the cluster has or
+        // wants was last reconciled against (as written before while one has not been reconciled
+        // since this controller started, so that a restart writes nothing), or, when the spec
+        // cannot be used, the one refused. Never less than written before.
         let generation = cluster.generation
-        if await state.specError != nil || statuses.isEmpty {
-            condition.observedGeneration = generation
-        } else {
-            condition.observedGeneration = await state.reconciledGeneration(of: statuses.keys)
-                ?? previous.first(where: { $0["type"].stringValue == condition.type })?["observedGeneration"].intValue
-        }
+        let counted = Set(statuses.keys).union(await state.wantedAddons)
+        let written = previous.first(where: { $0["type"].stringValue == condition.type })?["observedGeneration"].intValue
+        let observed = await state.specError != nil || counted.isEmpty ? generation : await state.reconciledGeneration(of: counted)
+        condition.observedGeneration = [observed, written].compactMap { $0 }.max()
         reachable.observedGeneration = generation
         let summary = statuses.keys.sorted().map { name -> JSONValue in
             ["name": .string(name), "version": .string(statuses[name]?.appliedVersion ?? statuses[name]?.desiredVersion ?? ""), "phase": .string(statuses[name]!.phase.rawValue)]
