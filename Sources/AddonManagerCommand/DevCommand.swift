@@ -1,11 +1,12 @@
 import AddonCatalog
 import AddonController
-import ClusterLifecycle
 import ArgumentParser
+import ClusterLifecycle
 import ControllerRuntime
 import DevFleet
 import Foundation
 import Infrastructure
+import KubernetesClient
 import KubernetesModel
 import LocalKube
 import Logging
@@ -258,7 +259,7 @@ private struct FleetService: Service {
 
     private func elapsed() -> String {
         let d = start.duration(to: .now)
-        return String(format: "%.1f s", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        return String(format: "%.1f s", d.seconds)
     }
 
     /// Prints the first cluster with every addon Healthy, then the whole fleet. Clusters are

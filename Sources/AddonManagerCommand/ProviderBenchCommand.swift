@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Infrastructure
+import KubernetesClient
 import Logging
 
 /// `addon-manager provider-bench`: the OpenStack provider's cost against a real cloud, for
@@ -94,6 +95,6 @@ struct ProviderBenchCommand: AsyncParsableCommand {
         throw ValidationError("gave up after \(timeout) s")
     }
 
-    static func seconds(_ d: Duration) -> String { String(format: "%.2f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) }
-    static func milliseconds(_ d: Duration) -> String { String(format: "%.0f", (Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18) * 1000) }
+    static func seconds(_ d: Duration) -> String { String(format: "%.2f", d.seconds) }
+    static func milliseconds(_ d: Duration) -> String { String(format: "%.0f", d.seconds * 1000) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 /// The clocks leader election reads. Every duration that decides ownership (how old our last
 /// renewal is, how long another member's Lease has stayed unchanged) is measured on `now`, this
@@ -20,7 +21,7 @@ public struct LeaseClock: Sendable {
     /// fast as the real one (from the moment it is made): a replica on a badly kept host.
     public static func skewed(offset: Duration, rate: Double = 1) -> LeaseClock {
         let origin = ContinuousClock.now
-        let seconds = Double(offset.components.seconds) + Double(offset.components.attoseconds) / 1e18
+        let seconds = offset.seconds
         return LeaseClock(now: { origin + origin.duration(to: .now) * rate },
                           wallTime: { Date().addingTimeInterval(seconds) })
     }

@@ -1,3 +1,5 @@
+import KubernetesClient
+
 /// How long to wait before an item is retried: per-item exponential backoff (client-go's
 /// `ItemExponentialFailureRateLimiter`: 5 ms doubling to 1000 s) combined with an overall
 /// token bucket (10 per second, burst 100), taking the longer of the two.
@@ -38,14 +40,14 @@ public struct RetryRateLimiter<Key: Hashable & Sendable>: Sendable {
     public static func backoff(failures: Int, base: Duration, max: Duration) -> Duration {
         guard failures < 62 else { return max }
         let factor = Double(1 << Swift.min(failures, 40))
-        let seconds = (Double(base.components.seconds) + Double(base.components.attoseconds) / 1e18) * factor
-        let maxSeconds = Double(max.components.seconds) + Double(max.components.attoseconds) / 1e18
+        let seconds = base.seconds * factor
+        let maxSeconds = max.seconds
         return seconds >= maxSeconds ? max : .nanoseconds(Int64(seconds * 1e9))
     }
 
     private mutating func overallDelay(now: ContinuousClock.Instant) -> Duration {
         let elapsed = lastRefill.duration(to: now)
-        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let elapsedSeconds = elapsed.seconds
         tokens = Swift.min(overallBurst, tokens + elapsedSeconds * overallRate)
         lastRefill = now
         tokens -= 1

@@ -290,7 +290,7 @@ struct ChaosCommand: AsyncParsableCommand {
     static let afterKill = "-after-kill"
 
     static func seconds(_ d: Duration) -> String {
-        String(format: "%.1f", Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        String(format: "%.1f", d.seconds)
     }
 }
 
