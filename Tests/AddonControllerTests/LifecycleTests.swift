@@ -230,6 +230,27 @@ func exists(_ client: KubernetesClient, _ kind: GroupVersionKind, _ name: String
         }
     }
 
+    /// A removal the cluster refuses (every request answers 500) says so on the ClusterAddon,
+    /// which stays until the removal is through; before, only the log said it. Found by review.
+    @Test func aRemovalThatFailsSaysWhyOnTheClusterAddon() async throws {
+        try await withHarness { h in
+            let cluster = try await h.fleet.addCluster(.init(name: "stuck"))
+            try await h.waitForPhase("stuck", "dependent", "Healthy")
+            await cluster.setErrorRate(1.0)
+            try await h.updateCluster("stuck") { $0["addons"] = [["name": "dependent", "enabled": false]] }
+            try await h.eventually("the ClusterAddon says the removal failed") {
+                let conditions = try await h.clusterAddon("stuck", "dependent")?.status["conditions"].arrayValue ?? []
+                return conditions.contains { $0["type"] == "Progressing" && $0["reason"] == "RemoveFailed" }
+            }
+            let progressing = try await h.clusterAddon("stuck", "dependent")?.status["conditions"].arrayValue?.first { $0["type"] == "Progressing" }
+            #expect(progressing?["message"].stringValue?.contains("injected fault") == true, "\(String(describing: progressing))")
+            let events = try await h.management.list(GroupVersionKind(group: "", version: "v1", kind: "Event"), namespace: "dev", options: ListOptions()).items
+            #expect(events.contains { $0["reason"] == "RemoveFailed" && $0["involvedObject"]["name"] == "stuck-dependent" })
+            await cluster.setErrorRate(0)
+            try await h.eventually("dependent's ClusterAddon deleted") { try await h.clusterAddon("stuck", "dependent") == nil }
+        }
+    }
+
     @Test func deletingAClusterStopsItsController() async throws {
         try await withHarness { h in
             try await h.fleet.addCluster(.init(name: "gone"))

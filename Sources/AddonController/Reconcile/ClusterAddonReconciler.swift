@@ -502,6 +502,7 @@ public struct ClusterAddonReconciler: Reconciler {
         } catch {
             if let current = try await reporter.currentStatus(addon: addon, cluster: cluster) {
                 try await reportIfUnreachable(error, addon: addon, cluster: cluster, status: current)
+                if !Self.isUnreachable(error) { try await reportRemoveFailed(error, addon: addon, cluster: cluster, status: current) }
             }
             throw error
         }
@@ -509,11 +510,28 @@ public struct ClusterAddonReconciler: Reconciler {
         return .done
     }
 
+    /// A removal that failed for another reason than a silent cluster (a refused or failed
+    /// delete, an inventory that cannot be read): the ClusterAddon says so, with a warning Event
+    /// once per distinct message, instead of only the log. Its objects still run: the phase stays.
+    private func reportRemoveFailed(_ error: any Error, addon: String, cluster: KubeObject, status current: ClusterAddonStatus) async throws {
+        let message = "removing the addon failed, retrying: \(error)"
+        var status = current
+        status.conditions = Condition.merge([Condition(type: "Progressing", status: .true, reason: "RemoveFailed", message: message)], into: current.conditions)
+        if current.condition("Progressing")?.message != message {
+            await events.record(cluster: cluster, addon: addon, type: .warning, reason: "RemoveFailed", message: "\(error)")
+        }
+        try await reporter.report(status, addon: addon, cluster: cluster)
+    }
+
+    /// Whether an error says the cluster did not answer (rather than answered with a refusal).
+    private static func isUnreachable(_ error: any Error) -> Bool {
+        (error as? KubernetesError)?.kind.isTransport ?? (error as? ApplyFailure)?.isUnreachable ?? (error is ClusterUnreachable)
+    }
+
     /// After the grace period without an answer, the addon's health is `Unknown`. Nothing is
     /// pruned meanwhile; the queue backs off and the controller recovers by itself.
     private func reportIfUnreachable(_ error: any Error, addon: String, cluster: KubeObject, status: ClusterAddonStatus) async throws {
-        let transport = (error as? KubernetesError)?.kind.isTransport ?? (error as? ApplyFailure)?.isUnreachable ?? (error is ClusterUnreachable)
-        guard transport else {
+        guard Self.isUnreachable(error) else {
             await state.recordError("\(error)")
             return
         }
