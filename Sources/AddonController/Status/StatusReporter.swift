@@ -79,7 +79,8 @@ public struct StatusReporter: Sendable {
         let statuses = await state.allStatuses
         let notHealthy = statuses.filter { $0.value.phase != .healthy }.sorted { $0.key < $1.key }
         var condition: Condition
-        if let specError = await state.specError {
+        let specError = await state.specError
+        if let specError {
             condition = Condition(type: "AddonsHealthy", status: .unknown, reason: "InvalidSpec",
                                   message: "addons are left as they are until the spec is fixed: \(specError)")
         } else if let rejected = await state.credentialsRejected {
@@ -123,7 +124,7 @@ public struct StatusReporter: Sendable {
         let generation = cluster.generation
         let counted = Set(statuses.keys).union(await state.wantedAddons)
         let written = previous.first(where: { $0["type"].stringValue == condition.type })?["observedGeneration"].intValue
-        let observed = await state.specError != nil || counted.isEmpty ? generation : await state.reconciledGeneration(of: counted)
+        let observed = specError != nil || counted.isEmpty ? generation : await state.reconciledGeneration(of: counted)
         condition.observedGeneration = [observed, written].compactMap { $0 }.max()
         reachable.observedGeneration = generation
         let summary = statuses.keys.sorted().map { name -> JSONValue in
