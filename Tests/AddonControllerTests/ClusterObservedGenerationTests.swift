@@ -96,34 +96,38 @@ import Testing
         }
     }
 
-    /// A restarted manager keeps the Cluster's conditions of an unchanged spec, their generation
-    /// included. (Should its first report come before every addon is reconciled, it keeps the
-    /// generation written before instead of dropping it.) Not asserted: that it writes nothing at
-    /// all — under CI's load a restarted manager was once seen writing the Cluster's status three
-    /// times before settling on the same conditions (AddonsHealthy's transition time moved); see
-    /// the issue note.
-    @Test func aRestartedManagerKeepsTheConditionsOfAnUnchangedSpec() async throws {
-        /// The conditions as a person reads them, without their transition times.
-        func conditions(_ cluster: KubeObject) -> [String] {
-            (cluster.status["conditions"].arrayValue ?? []).map { c in
-                ["type", "status", "reason", "message", "observedGeneration"].map { c[$0].jsonString() }.joined(separator: " ")
-            }.sorted()
-        }
+    /// A restarted manager writes nothing to a Cluster whose spec did not change. (Should its
+    /// first report come before every addon is reconciled, it keeps the generation written
+    /// before instead of dropping it, which would be one write more per cluster and one back;
+    /// here the reconciles, which apply nothing, come first.)
+    ///
+    /// The first manager is stopped only once the Cluster says every addon is Healthy: the
+    /// ClusterAddons say so first, and the Cluster's report follows after `clusterReportDelay`.
+    /// Stopped in between (as this test once did, and a loaded machine showed), the Cluster
+    /// still says `dependent Progressing`, and the restarted manager rightly corrects it.
+    @Test func aRestartedManagerWritesNoConditionForAnUnchangedSpec() async throws {
         try await withHarness { h in
             try await h.fleet.addCluster(.init(name: "kept"))
             for addon in ["base", "dependent"] { try await h.waitForPhase("kept", addon, "Healthy") }
-            try await h.eventually("the conditions reflect generation 1") { try await Self.allObserve(h, "kept", generation: 1) }
+            try await h.eventually("the Cluster says both addons are Healthy, of generation 1") {
+                let cluster = try await h.management.get(ManagementKinds.cluster, name: "kept", namespace: "dev")
+                let healthy = (cluster.status["conditions"].arrayValue ?? []).contains {
+                    $0["type"].stringValue == "AddonsHealthy" && $0["reason"].stringValue == "AllHealthy"
+                }
+                guard healthy else { return false }
+                return try await Self.allObserve(h, "kept", generation: 1)
+            }
             h.runner.cancel()
             await h.runner.value
-            let before = conditions(try await h.management.get(ManagementKinds.cluster, name: "kept", namespace: "dev"))
+            let before = try await h.management.get(ManagementKinds.cluster, name: "kept", namespace: "dev").resourceVersion
 
             let (starter, restarted) = try SteadyStateTests.startAnotherManager(h)
             try await h.eventually("every addon reconciled by the new manager") {
                 (await starter.controllers().values.first?.summary?.addonReconciles ?? 0) >= 2
             }
-            try await h.eventually("the restarted manager's conditions are those written before") {
-                conditions(try await h.management.get(ManagementKinds.cluster, name: "kept", namespace: "dev")) == before
-            }
+            try await Task.sleep(for: .milliseconds(1500))  // past the cluster report's delay
+            let after = try await h.management.get(ManagementKinds.cluster, name: "kept", namespace: "dev")
+            #expect(after.resourceVersion == before, "the restarted manager wrote the Cluster's status: \(after.status["conditions"])")
 
             // And a spec changed while it runs is followed as before.
             try await h.updateCluster("kept") { $0["paused"] = true }
