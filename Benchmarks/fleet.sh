@@ -18,8 +18,8 @@
 # clusters, one LocalKube for both answered the manager's Lease reads up to 5 s late.
 #
 # With --restart S (needs --split), the manager is then stopped (SIGTERM) and started again over
-# the converged fleet, and its first S seconds are measured: applies (there must be none), API
-# requests per cluster (what it reads to find every addon intact again), CPU and RSS.
+# the converged fleet, and its first S seconds are measured: applies and status writes (there
+# must be none of either), API requests per cluster (what it reads to find every addon intact again), CPU and RSS.
 #
 # Usage: bash Benchmarks/fleet.sh [N] [--split] [--idle SECONDS] [--bump ADDON[=VERSION]] [--restart SECONDS] [--limit SECONDS] [--out FILE]
 #   N             simulated clusters (default 100)
@@ -202,8 +202,20 @@ parts = ", ".join(f"{k.replace('|', ' ')}: {per(n):.2f}" for k, n in sorted(delt
 print(f"{per(sum(deltas.values())):.2f} per cluster per minute ({parts or 'none'})")
 PY
 }
+# The number of status writes (verbs "apply status" and "update status": Clusters, ClusterAddons,
+# AddonRollouts, the published catalog) between two outputs of api_requests, answered or not.
+status_writes_between() {
+  python3 - "$1" "$2" <<'PY'
+import sys
+def parse(text):
+    return {line.split("\t")[0]: float(line.split("\t")[1]) for line in text.splitlines() if "\t" in line}
+before, after = parse(sys.argv[1]), parse(sys.argv[2])
+writes = sum(n - before.get(k, 0) for k, n in after.items() if k.split("|")[1] in ("apply status", "update status"))
+print(int(writes))
+PY
+}
 
-idle_rss= idle_cpu= idle_requests= fleet_idle_cpu= idle_applies= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
+idle_rss= idle_cpu= idle_requests= fleet_idle_cpu= idle_applies= idle_status_writes= status_at_end= cpu_converged= bump_apply= bump_all= bump_outcome= bump_changing= bump_total=
 if ((converged)) && { ((idle > 0)) || [[ -n $bump ]]; }; then cpu_converged=$(bench_cpu_seconds "$mgr_pid"); fi
 if ((converged)) && ((idle > 0)); then
   echo "all Healthy at $(elapsed) s; settling $settle s ..." >&2
@@ -217,6 +229,7 @@ if ((converged)) && ((idle > 0)); then
   idle_cpu=$(python3 -c "print(f'{($cpu1 - $cpu0) / ($t1 - $t0) * 100:.1f} % of one core over {$t1 - $t0:.0f} s')")
   ! ((split)) || fleet_idle_cpu=$(python3 -c "print(f'{($(bench_cpu_seconds "$dev_pid") - $fleet_cpu0) / ($t1 - $t0) * 100:.1f} % of one core')")
   idle_applies=$(applies_between "$applies0" "$applies1")
+  idle_status_writes=$(status_writes_between "$requests0" "$requests1")
   # What the manager keeps once converged (the peak adds convergence's transient to it).
   idle_rss=$(rss_mb "$mgr_pid")
 fi
@@ -240,7 +253,7 @@ if ((converged)) && [[ -n $bump ]] && ! past_limit; then
     bump_outcome="addonctl kube apply failed: $(head -3 "$work/bump.err")"
   fi
 fi
-restart_outcome= restart_requests= restart_cpu= restart_applies= restart_rss=
+restart_outcome= restart_requests= restart_cpu= restart_applies= restart_rss= restart_status_writes=
 if ((converged && restart > 0)) && ! past_limit; then
   bench_stop "$mgr_pid" 20
   wait "$mgr_time_pid" || true
@@ -259,6 +272,7 @@ if ((converged && restart > 0)) && ! past_limit; then
     # Over "60 s": the figure per cluster per minute is then the number per cluster.
     restart_requests=$(requests_between "" "$(api_requests)" "60" | sed 's/ per cluster per minute/ per cluster/; s/^\([0-9.]*\) per cluster/\1 per cluster in all/')
     restart_applies=$(applies_between "" "$(applies)")
+    restart_status_writes=$(status_writes_between "" "$(api_requests)")
     restart_rss=$(rss_mb "$mgr_pid")
   fi
   mgr_time_pid=$restarted_time_pid
@@ -322,11 +336,13 @@ report=$(
     [[ -z $idle_cpu ]] || echo "| CPU while idle ($settle s after convergence) | $idle_cpu |"
   fi
   [[ -z $idle_applies ]] || echo "| applies while idle | $idle_applies |"
+  [[ -z $idle_status_writes ]] || echo "| status writes while idle (Clusters, ClusterAddons, ...) | $idle_status_writes |"
   [[ -z $idle_requests ]] || echo "| manager's API requests while idle | $idle_requests |"
   [[ -z $bump_apply ]] || echo "| pin another ${bump%%=*} version on every Cluster ($bump_changing of $bump_total change; one addonctl kube apply) | $bump_apply s |"
   [[ -z $bump_all ]] || echo "| ... until every cluster has it Healthy | $bump_all s |"
   [[ -z $bump_outcome ]] || echo "| bump | $bump_outcome |"
   [[ -z $restart_applies ]] || echo "| restarted manager, first $restart s: applies | $restart_applies |"
+  [[ -z $restart_status_writes ]] || echo "| ... status writes (Clusters, ClusterAddons, ...) | $restart_status_writes |"
   [[ -z $restart_requests ]] || echo "| ... its API requests in that time | $restart_requests |"
   [[ -z $restart_cpu ]] || echo "| ... its CPU | $restart_cpu s |"
   [[ -z $restart_rss ]] || echo "| ... its RSS at the end | $restart_rss MB |"
