@@ -180,7 +180,11 @@ private actor CountingReconciler: Reconciler {
         for controller in controllers {
             for name in ["x", "y"] { await controller.enqueue(ReconcileRequest(namespace: nil, name: name)) }
         }
-        try await eventually("one runs, three wait") { admission.counts == (1, 3) }
+        // (The turn is granted before the reconcile that took it records its call: wait for both.)
+        try await eventually("one runs, three wait") {
+            let started = await first.calls.count + second.calls.count
+            return admission.counts == (1, 3) && started == 1
+        }
         let (startedFirst, startedSecond) = (await first.calls.count, await second.calls.count)
         #expect(startedFirst + startedSecond == 1)
         // Stop the controller whose reconciles all wait: they are withdrawn, never run.
