@@ -210,6 +210,9 @@ import sys
 def parse(text):
     return {line.split("\t")[0]: float(line.split("\t")[1]) for line in text.splitlines() if "\t" in line}
 before, after = parse(sys.argv[1]), parse(sys.argv[2])
+if not after:
+    print("unavailable (the manager's metrics could not be read)")
+    sys.exit(0)
 writes = sum(n - before.get(k, 0) for k, n in after.items() if k.split("|")[1] in ("apply status", "update status"))
 print(int(writes))
 PY
