@@ -273,9 +273,10 @@ if ((converged && restart > 0)) && ! past_limit; then
     while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) - $r0 < $restart else 1)"; do sleep 1; done
     restart_cpu=$(python3 -c "print(f'{$(bench_cpu_seconds "$mgr_pid"):.1f}')")
     # Over "60 s": the figure per cluster per minute is then the number per cluster.
-    restart_requests=$(requests_between "" "$(api_requests)" "60" | sed 's/ per cluster per minute/ per cluster/; s/^\([0-9.]*\) per cluster/\1 per cluster in all/')
+    restart_api=$(api_requests)
+    restart_requests=$(requests_between "" "$restart_api" "60" | sed 's/ per cluster per minute/ per cluster/; s/^\([0-9.]*\) per cluster/\1 per cluster in all/')
     restart_applies=$(applies_between "" "$(applies)")
-    restart_status_writes=$(status_writes_between "" "$(api_requests)")
+    restart_status_writes=$(status_writes_between "" "$restart_api")
     restart_rss=$(rss_mb "$mgr_pid")
   fi
   mgr_time_pid=$restarted_time_pid
