@@ -15,6 +15,23 @@ public protocol ObjectReader: Sendable {
     /// LIST objects of a kind (namespace nil: all namespaces, or cluster-scoped), following
     /// `continue` tokens; a list whose continue token expired (410) is restarted.
     func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions) async throws -> KubeObjectList
+    /// LIST objects of a kind a page at a time (`options.pageSize` objects per request), each
+    /// page handed to `page` as it arrives, so that a long list is never held whole. A list whose
+    /// continue token expired (410) is restarted: its first page comes again with `first` true,
+    /// and whatever the caller kept of the pages before is to be dropped. Returns the list's
+    /// resourceVersion.
+    func listPages(_ kind: GroupVersionKind, namespace: String?, options: ListOptions,
+                   _ page: (_ items: [KubeObject], _ first: Bool) async throws -> Void) async throws -> String
+}
+
+extension ObjectReader {
+    /// The whole list as one page, for readers that do not page.
+    public func listPages(_ kind: GroupVersionKind, namespace: String?, options: ListOptions,
+                          _ page: (_ items: [KubeObject], _ first: Bool) async throws -> Void) async throws -> String {
+        let list = try await list(kind, namespace: namespace, options: options)
+        try await page(list.items, true)
+        return list.resourceVersion
+    }
 }
 
 /// Writes objects.

@@ -134,15 +134,25 @@ public final class KubernetesClient: KubeClient {
     }
 
     public func list(_ kind: GroupVersionKind, namespace: String?, options: ListOptions = ListOptions()) async throws -> KubeObjectList {
+        var items: [KubeObject] = []
+        let resourceVersion = try await listPages(kind, namespace: namespace, options: options) { page, first in
+            if first { items.removeAll() }
+            items += page
+        }
+        return KubeObjectList(items: items, resourceVersion: resourceVersion)
+    }
+
+    public func listPages(_ kind: GroupVersionKind, namespace: String?, options: ListOptions,
+                          _ page: (_ items: [KubeObject], _ first: Bool) async throws -> Void) async throws -> String {
         let resource = try await resource(for: kind)
         let ns = resource.namespaced ? namespace : nil
         let context = context(verb: "list", object: ObjectReference(groupKind: kind.groupKind, namespace: ns, name: ""))
         let path = resource.collectionPath(namespace: ns)
         var restarts = 0
         restart: while true {
-            var items: [KubeObject] = []
             var resourceVersion = ""
             var continueToken: String?
+            var first = true
             repeat {
                 var query: [(String, String)] = []
                 if let selector = options.labelSelector, !selector.isEmpty { query.append(("labelSelector", selector)) }
@@ -163,6 +173,7 @@ public final class KubernetesClient: KubeClient {
                     continue restart
                 }
                 let json = try response.json(context: context)
+                var items: [KubeObject] = []
                 for item in json["items"].arrayValue ?? [] {
                     var object = KubeObject(item)
                     if object.kind.isEmpty { object.kind = kind.kind }
@@ -172,8 +183,10 @@ public final class KubernetesClient: KubeClient {
                 if resourceVersion.isEmpty { resourceVersion = json["metadata"]["resourceVersion"].stringValue ?? "" }
                 let token = json["metadata"]["continue"].stringValue ?? ""
                 continueToken = token.isEmpty ? nil : token
+                try await page(items, first)
+                first = false
             } while continueToken != nil
-            return KubeObjectList(items: items, resourceVersion: resourceVersion)
+            return resourceVersion
         }
     }
 

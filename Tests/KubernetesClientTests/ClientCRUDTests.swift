@@ -150,3 +150,52 @@ extension ClientCRUDTests {
         }
     }
 }
+
+extension ClientCRUDTests {
+    /// `listPages` hands each page over as it comes (never the whole list at once), only the
+    /// first marked `first`, and returns the list's resourceVersion.
+    @Test func listPagesHandsOverOnePageAtATime() async throws {
+        try await F.with { f in
+            let write = WriteOptions(fieldManager: "tests")
+            for i in 0..<7 { _ = try await f.client.create(F.configMap("cm-\(i)", data: [:]), options: write) }
+            var pages: [(names: [String], first: Bool)] = []
+            let resourceVersion = try await f.client.listPages(F.configMap, namespace: "default", options: ListOptions(pageSize: 3)) { items, first in
+                pages.append((items.map(\.name), first))
+            }
+            #expect(pages.map(\.names.count) == [3, 3, 1])
+            #expect(pages.map(\.first) == [true, false, false])
+            #expect(pages.flatMap(\.names).sorted() == (0..<7).map { "cm-\($0)" })
+            #expect(!resourceVersion.isEmpty)
+        }
+    }
+
+    /// A list restarted after its continue token expired starts its pages again with `first`:
+    /// the caller drops what it gathered, and ends with each object once.
+    @Test func listPagesSaysWhenTheListStartsOver() async throws {
+        try await F.with { f in
+            let write = WriteOptions(fieldManager: "tests")
+            for i in 0..<5 { _ = try await f.client.create(F.configMap("page-\(i)", data: [:]), options: write) }
+            await f.cluster.setLatency(.seconds(1))
+            let before = f.logs.entries.filter { $0.message == "Kubernetes request" }.count
+            let list = Task {
+                var firsts = 0
+                var names: [String] = []
+                _ = try await f.client.listPages(F.configMap, namespace: "default", options: ListOptions(pageSize: 2)) { items, first in
+                    if first {
+                        firsts += 1
+                        names.removeAll()
+                    }
+                    names += items.map(\.name)
+                }
+                return (firsts, names)
+            }
+            _ = try await f.logs.next("Kubernetes request", after: before)
+            await f.cluster.addNode(name: "extra-node")
+            await f.cluster.compactHistory()
+            await f.cluster.setLatency(.zero)
+            let (firsts, names) = try await list.value
+            #expect(firsts == 2, "the restarted list's first page is marked")
+            #expect(names.sorted() == (0..<5).map { "page-\($0)" })
+        }
+    }
+}

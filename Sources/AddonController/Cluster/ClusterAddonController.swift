@@ -61,6 +61,9 @@ public final class ClusterAddonController: Sendable {
         public var rollouts: RolloutBook?
         /// The bound on reconciles in flight shared by the fleet's controllers (nil: none).
         public var admission: ReconcileAdmission?
+        /// Where a starting controller finds its cluster's ClusterAddons read together with the
+        /// fleet's (nil: it lists them itself).
+        public var existingAddons: ExistingClusterAddons?
         public init() {}
     }
 
@@ -182,14 +185,19 @@ public final class ClusterAddonController: Sendable {
     }
 
     /// The addons this cluster has ClusterAddons for: so that one disabled while the manager
-    /// was down is still removed.
+    /// was down is still removed. From the fleet's reading when the starter made one
+    /// (`ExistingClusterAddons`), else one list.
     private func loadExistingAddons() async throws {
-        let cluster = await state.cluster
-        let existing = try await management.list(ManagementKinds.clusterAddon, namespace: cluster.namespace,
-                                                 options: ListOptions(labelSelector: "\(ManagementKinds.clusterLabel)=\(cluster.name)"))
-        for object in existing.items {
-            guard let addon = object.labels[ManagementKinds.addonLabel] ?? object.spec["addon"].stringValue else { continue }
-            if await state.status(addon) == nil { await state.setStatus(ClusterAddonStatus(json: object.status), for: addon) }
+        if let shared = options.existingAddons, let statuses = await shared.take(key) {
+            for (addon, status) in statuses where await state.status(addon) == nil { await state.setStatus(status, for: addon) }
+        } else {
+            let cluster = await state.cluster
+            let existing = try await management.list(ManagementKinds.clusterAddon, namespace: cluster.namespace,
+                                                     options: ListOptions(labelSelector: "\(ManagementKinds.clusterLabel)=\(cluster.name)"))
+            for object in existing.items {
+                guard let addon = object.labels[ManagementKinds.addonLabel] ?? object.spec["addon"].stringValue else { continue }
+                if await state.status(addon) == nil { await state.setStatus(ClusterAddonStatus(json: object.status), for: addon) }
+            }
         }
         // From now on an addon without a status here has no ClusterAddon: no GET to find out.
         await state.markStatusesLoaded()

@@ -64,6 +64,8 @@ public final class ControllerStarter: Sendable {
     private let registry = Registry()
     private let acceptance: ClusterAcceptance
     private let secrets: ProjectSecrets
+    /// The fleet's ClusterAddons, read once for controllers that start together.
+    private let existingAddons: ExistingClusterAddons?
     /// The key read from `Options.contentHashKeyStore`, once read; and why it is not, while not.
     private let hashKey = Mutex<(key: ContentHashKey?, problem: String?)>((nil, nil))
 
@@ -74,6 +76,10 @@ public final class ControllerStarter: Sendable {
         if let limit = options.reconcilesInFlight, options.cluster.admission == nil {
             options.cluster.admission = ReconcileAdmission(limit: limit)
         }
+        if options.cluster.existingAddons == nil {
+            options.cluster.existingAddons = ExistingClusterAddons(client: management, namespace: options.namespace, logger: logger)
+        }
+        existingAddons = options.cluster.existingAddons
         self.options = options
         self.logger = logger
         acceptance = ClusterAcceptance(client: management, logger: logger)
@@ -102,6 +108,7 @@ public final class ControllerStarter: Sendable {
         } onCancel: {
             Task { await self.registry.stopAll() }
         }
+        await existingAddons?.forget()
         await secrets.stopAll()
         await registry.stopAll()
     }
@@ -266,6 +273,9 @@ public final class ControllerStarter: Sendable {
     /// shards changed again: the next call goes through them all).
     public func reevaluateOwnership() async {
         guard let owns = options.owns else { return }
+        // Clusters handed over may have had their ClusterAddons written by another replica
+        // since the fleet's were read.
+        await existingAddons?.forget()
         for cluster in await registry.knownClusters {
             if Task.isCancelled { return }
             let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
@@ -310,6 +320,7 @@ public final class ControllerStarter: Sendable {
             // logged below and not waited for again by every later change.
             if !ended { await registry.forgetDraining() }
         } else {
+            await existingAddons?.forget()
             let stopping = await registry.close()
             for task in stopping { task.cancel() }
             tasks = stopping + (await registry.stillDraining)
@@ -430,7 +441,14 @@ public final class ControllerStarter: Sendable {
         guard let reference = spec.kubeconfig else { throw MissingKubeconfig(description: "spec.kubeconfigSecretRef is not set") }
         let secret: KubeObject
         do {
-            secret = try await management.get(ManagementKinds.secret, name: reference.secretName, namespace: cluster.namespace)
+            // From the namespace's Secret watch when it holds it (a fleet starting at once sent
+            // a GET per cluster); a change of it restarts the controller (`handleSecret`).
+            if let namespace = cluster.namespace,
+               let cached = await secrets.cached(namespace: namespace, name: reference.secretName, waitingForSync: .seconds(10)) {
+                secret = cached
+            } else {
+                secret = try await management.get(ManagementKinds.secret, name: reference.secretName, namespace: cluster.namespace)
+            }
         } catch let error as KubernetesError where error.isNotFound {
             throw MissingKubeconfig(description: "secret \(cluster.namespace ?? "")/\(reference.secretName) not found")
         } catch let error as KubernetesError where error.kind == .forbidden {

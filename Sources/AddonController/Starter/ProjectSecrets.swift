@@ -70,8 +70,12 @@ actor ProjectSecrets {
     }
 
     /// The cached Secret, nil when it is not cached (not referenced yet, not synced, or absent).
-    func cached(namespace: String, name: String) async -> KubeObject? {
-        guard let watch = watches[namespace], await watch.informer.hasSynced else { return nil }
+    /// A namespace whose watch has not listed yet is waited for, at most `timeout`: a fleet that
+    /// starts at once would otherwise read every Secret from the API while the list comes.
+    func cached(namespace: String, name: String, waitingForSync timeout: Duration = .zero) async -> KubeObject? {
+        guard let watch = watches[namespace] else { return nil }
+        let synced = timeout > .zero ? await watch.informer.waitForSync(timeout: timeout) : await watch.informer.hasSynced
+        guard synced else { return nil }
         return await watch.informer.cache.get(namespace: namespace, name: name)
     }
 
