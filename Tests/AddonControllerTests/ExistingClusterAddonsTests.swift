@@ -11,13 +11,20 @@ import Testing
 /// asked), counting the lists; fails them when told to.
 private final class ClusterAddonLists: ObjectReader, Sendable {
     let objects: [KubeObject]
-    private let state = Mutex<(lists: Int, failing: Bool, restartOnce: Bool)>((0, false, false))
+    /// Before the first page: how long the list takes to begin.
+    let delay: Duration
+    private let state = Mutex<(lists: Int, finished: Int, failing: Bool, restartWith: KubeObject?)>((0, 0, false, nil))
 
-    init(_ objects: [KubeObject]) { self.objects = objects }
+    init(_ objects: [KubeObject], delay: Duration = .zero) {
+        self.objects = objects
+        self.delay = delay
+    }
 
     var lists: Int { state.withLock { $0.lists } }
+    var finishedLists: Int { state.withLock { $0.finished } }
     func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
-    func restartOnce() { state.withLock { $0.restartOnce = true } }
+    /// The next list hands `object` over as its first page, then starts over without it.
+    func restartOnce(with object: KubeObject) { state.withLock { $0.restartWith = object } }
 
     func get(_ kind: GroupVersionKind, name: String, namespace: String?) async throws -> KubeObject {
         throw KubernetesError(kind: .notFound, message: "not served")
@@ -31,12 +38,14 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
                    _ page: (_ items: [KubeObject], _ first: Bool) async throws -> Void) async throws -> String {
         let (failing, restart) = state.withLock { state in
             state.lists += 1
-            defer { state.restartOnce = false }
-            return (state.failing, state.restartOnce)
+            defer { state.restartWith = nil }
+            return (state.failing, state.restartWith)
         }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        defer { state.withLock { $0.finished += 1 } }
         if failing { throw KubernetesError(kind: .serviceUnavailable, message: "the management plane is busy") }
         let items = objects.filter { namespace == nil || $0.namespace == namespace }
-        if restart { try await page(Array(items.prefix(1)), true) }
+        if let restart { try await page([restart], true) }
         for (index, start) in stride(from: 0, to: items.count, by: 2).enumerated() {
             try await page(Array(items[start..<min(start + 2, items.count)]), index == 0)
         }
@@ -63,13 +72,20 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
 
     static func key(_ namespace: String, _ name: String) -> ReconcileRequest { ReconcileRequest(namespace: namespace, name: name) }
 
+    /// Every test's clusters were taken on by this replica before any list began.
+    static let owned = ContinuousClock.now
+
+    static func take(_ existing: ExistingClusterAddons, _ namespace: String, _ name: String, ownedSince: ContinuousClock.Instant = owned) async -> ExistingClusterAddons.Statuses? {
+        await existing.take(key(namespace, name), ownedSince: ownedSince)
+    }
+
     @Test func clustersStartingTogetherShareOneListAndEachGetsItsOwn() async throws {
         let server = ClusterAddonLists(Self.fleet)
         let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
-        async let one = existing.take(Self.key("team-a", "one"))
-        async let two = existing.take(Self.key("team-a", "two"))
-        async let other = existing.take(Self.key("team-b", "one"))
-        async let none = existing.take(Self.key("team-a", "three"))
+        async let one = Self.take(existing, "team-a", "one")
+        async let two = Self.take(existing, "team-a", "two")
+        async let other = Self.take(existing, "team-b", "one")
+        async let none = Self.take(existing, "team-a", "three")
         let (a, b, c, d) = await (one, two, other, none)
         #expect(a?.mapValues(\.phase) == ["base": .healthy, "dependent": .progressing])
         #expect(b?.mapValues(\.phase) == ["base": .healthy])
@@ -82,36 +98,35 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
     @Test func aClusterIsServedOnceOnly() async throws {
         let server = ClusterAddonLists(Self.fleet)
         let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
-        #expect(await existing.take(Self.key("team-a", "one")) != nil)
-        #expect(await existing.take(Self.key("team-a", "one")) == nil)
+        #expect(await Self.take(existing, "team-a", "one") != nil)
+        #expect(await Self.take(existing, "team-a", "one") == nil)
         #expect(server.lists == 1)
     }
 
-    /// After a change of shards, clusters handed over may have been written by another replica:
-    /// the reading is dropped and the next start reads again.
-    @Test func forgettingReadsAgain() async throws {
+    /// A cluster this replica took on after the list began (handed over by another replica,
+    /// which may have written its ClusterAddons until then) lists its own.
+    @Test func aClusterTakenOnAfterTheListBeganListsItsOwn() async throws {
         let server = ClusterAddonLists(Self.fleet)
         let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
-        _ = await existing.take(Self.key("team-a", "one"))
-        await existing.forget()
-        #expect(await existing.take(Self.key("team-a", "two"))?.mapValues(\.phase) == ["base": .healthy])
-        #expect(server.lists == 2)
+        #expect(await Self.take(existing, "team-a", "one") != nil)
+        #expect(await Self.take(existing, "team-a", "two", ownedSince: .now) == nil)
+        #expect(server.lists == 1)
     }
 
     @Test func onlyTheStartersNamespaceIsRead() async throws {
         let server = ClusterAddonLists(Self.fleet)
         let existing = ExistingClusterAddons(client: server, namespace: "team-b", logger: .init(label: "test"))
-        #expect(await existing.take(Self.key("team-b", "one"))?.mapValues(\.phase) == ["optional": .degraded])
+        #expect(await Self.take(existing, "team-b", "one")?.mapValues(\.phase) == ["optional": .degraded])
     }
 
     /// A list that starts over (an expired continue token) is gathered again from its first page:
-    /// nothing counted twice, nothing kept from the pages before.
-    @Test func aListThatStartsOverIsGatheredAgain() async throws {
+    /// nothing is kept from the pages before (a ClusterAddon deleted meanwhile).
+    @Test func aListThatStartsOverKeepsNothingOfTheFirstTry() async throws {
         let server = ClusterAddonLists(Self.fleet)
-        server.restartOnce()
+        server.restartOnce(with: Self.clusterAddon("team-a", "gone", "base", phase: "Healthy"))
         let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
-        #expect(await existing.take(Self.key("team-a", "one"))?.count == 2)
-        #expect(await existing.take(Self.key("team-b", "one"))?.count == 1)
+        #expect(await Self.take(existing, "team-a", "gone") == [:])
+        #expect(await Self.take(existing, "team-a", "one")?.count == 2)
     }
 
     /// A failed list: each controller lists its own, the failure is logged, and the fleet's list
@@ -121,25 +136,29 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
         let server = ClusterAddonLists(Self.fleet)
         server.setFailing(true)
         let existing = ExistingClusterAddons(client: server, namespace: nil, maxAge: .seconds(1), logger: logs.logger(level: .info))
-        #expect(await existing.take(Self.key("team-a", "one")) == nil)
-        #expect(await existing.take(Self.key("team-a", "two")) == nil)
+        #expect(await Self.take(existing, "team-a", "one") == nil)
+        #expect(await Self.take(existing, "team-a", "two") == nil)
         #expect(server.lists == 1)
         #expect(logs.entries.contains { $0.message.contains("cannot list the ClusterAddons") && "\($0.metadata["error"] ?? "")".contains("busy") })
         server.setFailing(false)
-        try await Task.sleep(for: .milliseconds(1200))
-        #expect(await existing.take(Self.key("team-b", "one"))?.mapValues(\.phase) == ["optional": .degraded])
+        try await Task.sleep(for: .milliseconds(1300))
+        #expect(await Self.take(existing, "team-b", "one")?.mapValues(\.phase) == ["optional": .degraded])
         #expect(server.lists == 2)
     }
 
     /// A reading that served few clusters is not made again for the next one: a cluster added to
-    /// a running fleet lists its own ClusterAddons, not every one of the fleet's.
+    /// a running fleet lists its own ClusterAddons, not every one of the fleet's. After a change
+    /// of shards (many starts expected) it is.
     @Test func aLoneStartAfterTheFleetsStartListsItsOwn() async throws {
         let server = ClusterAddonLists(Self.fleet)
-        let existing = ExistingClusterAddons(client: server, namespace: nil, maxAge: .milliseconds(100), logger: .init(label: "test"))
-        #expect(await existing.take(Self.key("team-a", "one")) != nil)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(await existing.take(Self.key("team-a", "two")) == nil)
+        let existing = ExistingClusterAddons(client: server, namespace: nil, maxAge: .seconds(1), logger: .init(label: "test"))
+        #expect(await Self.take(existing, "team-a", "one") != nil)
+        try await Task.sleep(for: .milliseconds(1300))
+        #expect(await Self.take(existing, "team-a", "two") == nil)
         #expect(server.lists == 1)
+        await existing.expectManyStarts()
+        #expect(await Self.take(existing, "team-b", "one")?.count == 1)
+        #expect(server.lists == 2)
     }
 
     /// Many clusters served: the next start past `maxAge` makes a new reading for those still to start.
@@ -148,10 +167,35 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
         for index in 0..<(ExistingClusterAddons.worthReading + 2) { objects.append(Self.clusterAddon("team-a", "c\(index)", "base", phase: "Healthy")) }
         let server = ClusterAddonLists(objects)
         let existing = ExistingClusterAddons(client: server, namespace: nil, maxAge: .seconds(2), logger: .init(label: "test"))
-        for index in 0..<ExistingClusterAddons.worthReading { #expect(await existing.take(Self.key("team-a", "c\(index)")) != nil) }
+        for index in 0..<ExistingClusterAddons.worthReading { #expect(await Self.take(existing, "team-a", "c\(index)") != nil) }
         #expect(server.lists == 1)
         try await Task.sleep(for: .milliseconds(2500))
-        #expect(await existing.take(Self.key("team-a", "c\(ExistingClusterAddons.worthReading)"))?.count == 1)
+        #expect(await Self.take(existing, "team-a", "c\(ExistingClusterAddons.worthReading)")?.count == 1)
         #expect(server.lists == 2)
+    }
+
+    /// A controller stopped while the list is under way stops waiting for it.
+    @Test func aCancelledStartStopsWaitingForTheList() async throws {
+        let server = ClusterAddonLists(Self.fleet, delay: .seconds(3))
+        let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
+        let waiting = Task { await Self.take(existing, "team-a", "one") }
+        while server.lists == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        waiting.cancel()
+        #expect(await waiting.value == nil)
+        #expect(server.finishedLists == 0, "it waited for the list to end")
+    }
+
+    /// Closed (the starter stops): the list is cancelled, its waiters told to list their own, no
+    /// new list begins.
+    @Test func closingEndsTheWaitAndTheReadings() async throws {
+        let server = ClusterAddonLists(Self.fleet, delay: .seconds(3))
+        let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
+        let waiting = Task { await Self.take(existing, "team-a", "one") }
+        while server.lists == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        await existing.close()
+        #expect(await waiting.value == nil)
+        await existing.expectManyStarts()
+        #expect(await Self.take(existing, "team-a", "two") == nil)
+        #expect(server.lists == 1)
     }
 }

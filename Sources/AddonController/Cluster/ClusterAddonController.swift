@@ -77,9 +77,12 @@ public final class ClusterAddonController: Sendable {
     private let options: Options
     private let logger: Logger
     private let queue = WorkQueue<ReconcileRequest>()
+    /// When this replica began running the cluster (see `ExistingClusterAddons`).
+    private let ownedSince: ContinuousClock.Instant
 
     public init(cluster: KubeObject, connection: ClusterConnection, management: any KubeClient, secretReader: (any ObjectReader)? = nil,
-                catalog: any CatalogSource, options: Options, logger: Logger) {
+                catalog: any CatalogSource, options: Options, ownedSince: ContinuousClock.Instant = .now, logger: Logger) {
+        self.ownedSince = ownedSince
         state = ClusterState(cluster: cluster)
         key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
         self.connection = connection
@@ -188,9 +191,10 @@ public final class ClusterAddonController: Sendable {
     /// was down is still removed. From the fleet's reading when the starter made one
     /// (`ExistingClusterAddons`), else one list.
     private func loadExistingAddons() async throws {
-        if let shared = options.existingAddons, let statuses = await shared.take(key) {
+        if let shared = options.existingAddons, let statuses = await shared.take(key, ownedSince: ownedSince) {
             for (addon, status) in statuses where await state.status(addon) == nil { await state.setStatus(status, for: addon) }
         } else {
+            try Task.checkCancellation()
             let cluster = await state.cluster
             let existing = try await management.list(ManagementKinds.clusterAddon, namespace: cluster.namespace,
                                                      options: ListOptions(labelSelector: "\(ManagementKinds.clusterLabel)=\(cluster.name)"))

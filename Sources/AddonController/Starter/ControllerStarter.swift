@@ -108,7 +108,7 @@ public final class ControllerStarter: Sendable {
         } onCancel: {
             Task { await self.registry.stopAll() }
         }
-        await existingAddons?.forget()
+        await existingAddons?.close()
         await secrets.stopAll()
         await registry.stopAll()
     }
@@ -273,9 +273,8 @@ public final class ControllerStarter: Sendable {
     /// shards changed again: the next call goes through them all).
     public func reevaluateOwnership() async {
         guard let owns = options.owns else { return }
-        // Clusters handed over may have had their ClusterAddons written by another replica
-        // since the fleet's were read.
-        await existingAddons?.forget()
+        // Clusters handed over start together: their ClusterAddons are worth one list.
+        await existingAddons?.expectManyStarts()
         for cluster in await registry.knownClusters {
             if Task.isCancelled { return }
             let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
@@ -320,7 +319,7 @@ public final class ControllerStarter: Sendable {
             // logged below and not waited for again by every later change.
             if !ended { await registry.forgetDraining() }
         } else {
-            await existingAddons?.forget()
+            await existingAddons?.close()
             let stopping = await registry.close()
             for task in stopping { task.cancel() }
             tasks = stopping + (await registry.stillDraining)
@@ -348,6 +347,9 @@ public final class ControllerStarter: Sendable {
     private func supervise(key: ReconcileRequest, cluster initial: KubeObject) async {
         var failures = 0
         var readAfterSecretsListed = false
+        // This replica runs the cluster from now on: what another replica wrote before is in
+        // any read begun later (`ExistingClusterAddons`).
+        let ownedSince = ContinuousClock.now
         var logger = self.logger
         logger[metadataKey: "cluster"] = "\(key)"
         while !Task.isCancelled {
@@ -372,7 +374,8 @@ public final class ControllerStarter: Sendable {
                 assert(options.contentHashKeyStore == nil || loadedKey != nil, "a cluster controller started before the key of applied-content hashes was read")
                 if let loadedKey { clusterOptions.contentHashKey = loadedKey }
                 let controller = ClusterAddonController(cluster: cluster, connection: connection.connection, management: management,
-                                                        secretReader: await registry.secretReader, catalog: catalog, options: clusterOptions, logger: logger)
+                                                        secretReader: await registry.secretReader, catalog: catalog, options: clusterOptions,
+                                                        ownedSince: ownedSince, logger: logger)
                 await registry.running(key, controller: controller, kubeconfigDigest: connection.kubeconfigDigest)
                 // A Cluster update that arrived while the controller was being set up: from now
                 // on updates go to the controller itself; this one it gets here.

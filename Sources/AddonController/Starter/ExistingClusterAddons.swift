@@ -1,4 +1,5 @@
 import ControllerRuntime
+import Foundation
 import KubernetesClient
 import KubernetesModel
 import Logging
@@ -12,26 +13,29 @@ import Logging
 /// every ClusterAddon of the namespace: a manager starting over 5000 clusters sent 5000 of them at
 /// once, and the management plane did not keep up (Benchmarks/README.md, "2026-12-07").
 ///
-/// What it hands out is never staler than a list a controller would make for itself, give or
+/// What it hands out is never staler than a list the controller would make for itself, give or
 /// take `maxAge`:
+/// - only from a list begun after this replica began running the cluster (`ownedSince`): a
+///   cluster handed over by another replica may have been written by it until then;
 /// - a cluster's entries are handed out once, to its first controller in this process; a
-///   controller started again (after a failure, new credentials, a change of shards) lists its
-///   own, since its predecessor may have written since;
-/// - a reading is used for at most `maxAge`, then read again for the clusters still to start;
-/// - `forget()` drops the reading (the shards changed: another replica may have written the
-///   ClusterAddons of clusters handed to this one);
+///   controller started again (after a failure, new credentials) lists its own, since its
+///   predecessor may have written since;
+/// - a reading is used for at most `maxAge` from the start of its list;
 /// - when the list fails, each controller lists its own (the failure is logged), and no new
 ///   reading is tried for `maxAge`.
 ///
-/// A reading of every ClusterAddon is worth it only for many clusters: after the first (at the
-/// start, or after `forget()`), another is made only when the one before served at least
-/// `worthReading` clusters. A cluster added to a running fleet lists its own.
+/// A reading of every ClusterAddon is worth it only for many clusters. One is made when the
+/// starter expects many starts (`expectManyStarts()`: at its start, after a change of shards),
+/// and again while the reading before served at least `worthReading` clusters and expired less
+/// than `maxAge` ago; otherwise each controller lists its own. A cluster added to a running fleet
+/// lists its own.
 public actor ExistingClusterAddons {
     /// One cluster's ClusterAddons: their statuses by addon.
     public typealias Statuses = [String: ClusterAddonStatus]
 
     private struct Reading {
-        var at: ContinuousClock.Instant
+        /// When its list began: the ClusterAddons as they were then, or later.
+        var begun: ContinuousClock.Instant
         /// Per cluster; nil when the list failed.
         var byCluster: [ReconcileRequest: Statuses]?
     }
@@ -42,19 +46,21 @@ public actor ExistingClusterAddons {
     private let pageSize: Int
     private let logger: Logger
     private var reading: Reading?
-    private var inProgress: Task<Void, Never>?
+    private var listing: (begun: ContinuousClock.Instant, task: Task<Void, Never>)?
+    private var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     private var served: Set<ReconcileRequest> = []
-    /// Incremented by `forget()`: a list begun before it is not used.
-    private var generation = 0
     /// Whether the next start may cause a reading whatever the last one served.
-    private var armed = true
+    private var expectingMany = true
     /// Clusters served from the current reading.
     private var servedFromReading = 0
+    /// The reading before: how many clusters it served, and when it expired.
+    private var lastExpired: (at: ContinuousClock.Instant, served: Int)?
+    private var closed = false
     /// How many clusters a reading must have served for the next to be made.
     static let worthReading = 10
 
     /// `namespace`: the starter's (nil: every namespace).
-    public init(client: any ObjectReader, namespace: String?, maxAge: Duration = .seconds(30), pageSize: Int = 500, logger: Logger) {
+    public init(client: any ObjectReader, namespace: String?, maxAge: Duration = .seconds(60), pageSize: Int = 500, logger: Logger) {
         self.client = client
         self.namespace = namespace
         self.maxAge = maxAge
@@ -63,61 +69,97 @@ public actor ExistingClusterAddons {
     }
 
     /// The cluster's ClusterAddons (an empty map when it has none), or nil: the controller is to
-    /// list its own (not its first start here, or no fresh reading could be made).
-    public func take(_ cluster: ReconcileRequest) async -> Statuses? {
-        guard served.insert(cluster).inserted else { return nil }
-        for _ in 0..<2 {
-            if let reading, reading.at.duration(to: .now) < maxAge {
-                guard reading.byCluster != nil else { return nil }
-                servedFromReading += 1
-                return self.reading?.byCluster?.removeValue(forKey: cluster) ?? [:]
-            }
-            guard inProgress != nil || armed || servedFromReading >= Self.worthReading else { return nil }
-            await read()
+    /// list its own (not its first start here, no reading begun since `ownedSince`, the list
+    /// failed, too few clusters starting to read them all, or the caller cancelled).
+    public func take(_ cluster: ReconcileRequest, ownedSince: ContinuousClock.Instant) async -> Statuses? {
+        guard !closed, served.insert(cluster).inserted else { return nil }
+        retireIfOld()
+        if reading == nil, listing == nil, mayRead { beginReading() }
+        if let listing {
+            guard listing.begun >= ownedSince else { return nil }
+            await waitForReading()
             if Task.isCancelled { return nil }
+            retireIfOld()
         }
-        return nil
+        guard let begun = reading?.begun, begun >= ownedSince, reading?.byCluster != nil else { return nil }
+        servedFromReading += 1
+        return reading?.byCluster?.removeValue(forKey: cluster) ?? [:]
     }
 
-    /// Drops the reading: the next controller to start causes a new one.
-    public func forget() {
-        generation += 1
+    /// Many controllers are about to start (the starter's start, a change of shards): the next
+    /// start may cause a reading.
+    public func expectManyStarts() { expectingMany = true }
+
+    /// No more readings (the starter stops): a list under way is cancelled, its waiters list
+    /// their own (and, being stopped, end).
+    public func close() {
+        closed = true
+        listing?.task.cancel()
+        listing = nil
         reading = nil
-        armed = true
-        inProgress?.cancel()
-        inProgress = nil
+        resumeWaiters()
     }
 
-    /// Waits for the list under way, or begins one.
-    private func read() async {
-        if let inProgress { return await inProgress.value }
-        armed = false
+    private var mayRead: Bool {
+        if expectingMany { return true }
+        guard let lastExpired else { return false }
+        return lastExpired.served >= Self.worthReading && lastExpired.at.duration(to: .now) < maxAge
+    }
+
+    private func beginReading() {
+        expectingMany = false
         servedFromReading = 0
-        let generation = self.generation
+        let begun = ContinuousClock.now
         let task = Task { [client, namespace, pageSize, logger] in
             let byCluster = await Self.list(client: client, namespace: namespace, pageSize: pageSize, logger: logger)
-            self.finished(Reading(at: .now, byCluster: byCluster), generation: generation)
+            self.finished(Reading(begun: begun, byCluster: byCluster))
         }
-        inProgress = task
-        await task.value
+        listing = (begun, task)
     }
 
-    private func finished(_ reading: Reading, generation: Int) {
-        guard generation == self.generation else { return }
-        self.reading = reading
-        inProgress = nil
-        // A failed list is tried again after `maxAge`, by the next cluster to start.
-        if reading.byCluster == nil { armed = true }
-        // Entries of clusters that never started (no kubeconfig yet, refused) are not kept.
+    private func finished(_ new: Reading) {
+        guard !closed, listing?.begun == new.begun else { return }
+        listing = nil
+        reading = new
+        // A failed list: the next start after `maxAge` may try again.
+        if new.byCluster == nil { expectingMany = true }
+        resumeWaiters()
+        // The entries of clusters that did not start (no kubeconfig yet, refused) are not kept.
         let expiry = maxAge
         Task { [weak self] in
             try? await Task.sleep(for: expiry)
-            await self?.expire(readAt: reading.at)
+            await self?.retireIfOld()
         }
     }
 
-    private func expire(readAt: ContinuousClock.Instant) {
-        if reading?.at == readAt { reading = nil }
+    private func retireIfOld() {
+        guard let begun = reading?.begun, begun.duration(to: .now) >= maxAge else { return }
+        if reading?.byCluster != nil { lastExpired = (.now, servedFromReading) }
+        reading = nil
+    }
+
+    /// Until the list under way has ended, or the caller is cancelled.
+    private func waitForReading() async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                if Task.isCancelled || listing == nil {
+                    continuation.resume()
+                } else {
+                    waiters[id] = continuation
+                }
+            }
+        } onCancel: {
+            Task { await self.stopWaiting(id) }
+        }
+    }
+
+    private func stopWaiting(_ id: UUID) { waiters.removeValue(forKey: id)?.resume() }
+
+    private func resumeWaiters() {
+        let waiting = waiters.values
+        waiters.removeAll()
+        for waiter in waiting { waiter.resume() }
     }
 
     private static func list(client: any ObjectReader, namespace: String?, pageSize: Int, logger: Logger) async -> [ReconcileRequest: Statuses]? {
