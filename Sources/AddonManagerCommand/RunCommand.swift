@@ -173,6 +173,7 @@ struct RunCommand: AsyncParsableCommand {
             options.contentHashKeyStore = ContentHashKeyStore(client: management, namespace: leaseNamespace)
             options.userAgent = ManagerStartup.userAgent(identity: identity, role: "workload")
             options.owns = { key in coordinator.owns(key.description) }
+            options.ownedSince = { key in coordinator.ownedSince(key.description) }
             let published: ManagementPlaneCatalog?
             let source: any CatalogSource
             if let loaded {

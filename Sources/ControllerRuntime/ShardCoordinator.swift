@@ -35,8 +35,18 @@ public actor ShardCoordinator {
     private let executor: LeaseExecutor?
     /// Held shard → when its last successful renewal was sent.
     private var renewals: [Int: ContinuousClock.Instant] = [:] {
-        didSet { let renewals = self.renewals; snapshot.withLock { $0.renewals = renewals } }
+        didSet {
+            let held = self.renewals
+            heldSince = heldSince.filter { held[$0.key] != nil }
+            let (renewals, heldSince) = (self.renewals, self.heldSince)
+            snapshot.withLock {
+                $0.renewals = renewals
+                $0.heldSince = heldSince
+            }
+        }
     }
+    /// Held shard → when this replica took it (when the request that took its Lease was sent).
+    private var heldSince: [Int: ContinuousClock.Instant] = [:]
     /// Shards given back whose Leases are not released yet (their work is stopping): not
     /// taken again until then.
     private var releasing: Set<Int> = []
@@ -53,6 +63,7 @@ public actor ShardCoordinator {
     /// What the replica holds, as last written by the actor, for readers outside it.
     private struct Snapshot {
         var renewals: [Int: ContinuousClock.Instant] = [:]
+        var heldSince: [Int: ContinuousClock.Instant] = [:]
         var members = 1
         var problem: String?
     }
@@ -98,6 +109,14 @@ public actor ShardCoordinator {
     public nonisolated func owns(_ key: String) -> Bool {
         let shard = ShardAssignment.shard(of: key, shards: shards)
         return isOwned(shard, lastRenewal: snapshot.withLock { $0.renewals[shard] })
+    }
+
+    /// Since when this replica has owned the shard of `key` (nil: it does not). Another replica
+    /// that ran the shard before stopped its work before then.
+    public nonisolated func ownedSince(_ key: String) -> ContinuousClock.Instant? {
+        let shard = ShardAssignment.shard(of: key, shards: shards)
+        let (renewal, since) = snapshot.withLock { ($0.renewals[shard], $0.heldSince[shard]) }
+        return isOwned(shard, lastRenewal: renewal) ? since : nil
     }
 
     /// The shards this replica owns now.
@@ -177,6 +196,7 @@ public actor ShardCoordinator {
             var observation = observations[shard] ?? .init()
             let failures = problems.count
             if let renewed = await attempt(shardName(shard), &observation, problems: &problems) {
+                heldSince[shard] = renewed
                 renewals[shard] = renewed
                 taken = true
             }

@@ -13,7 +13,7 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
     let objects: [KubeObject]
     /// Before the first page: how long the list takes to begin.
     let delay: Duration
-    private let state = Mutex<(lists: Int, finished: Int, failing: Bool, restartWith: KubeObject?)>((0, 0, false, nil))
+    private let state = Mutex<(lists: Int, finished: Int, cancelled: Int, namespaces: [String?], failing: Bool, restartWith: KubeObject?)>((0, 0, 0, [], false, nil))
 
     init(_ objects: [KubeObject], delay: Duration = .zero) {
         self.objects = objects
@@ -22,6 +22,9 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
 
     var lists: Int { state.withLock { $0.lists } }
     var finishedLists: Int { state.withLock { $0.finished } }
+    /// Lists whose caller gave up while they waited to begin.
+    var cancelledLists: Int { state.withLock { $0.cancelled } }
+    var namespacesListed: [String?] { state.withLock { $0.namespaces } }
     func setFailing(_ failing: Bool) { state.withLock { $0.failing = failing } }
     /// The next list hands `object` over as its first page, then starts over without it.
     func restartOnce(with object: KubeObject) { state.withLock { $0.restartWith = object } }
@@ -38,10 +41,16 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
                    _ page: (_ items: [KubeObject], _ first: Bool) async throws -> Void) async throws -> String {
         let (failing, restart) = state.withLock { state in
             state.lists += 1
+            state.namespaces.append(namespace)
             defer { state.restartWith = nil }
             return (state.failing, state.restartWith)
         }
-        if delay > .zero { try? await Task.sleep(for: delay) }
+        if delay > .zero {
+            do { try await Task.sleep(for: delay) } catch {
+                state.withLock { $0.cancelled += 1 }
+                throw error
+            }
+        }
         defer { state.withLock { $0.finished += 1 } }
         if failing { throw KubernetesError(kind: .serviceUnavailable, message: "the management plane is busy") }
         let items = objects.filter { namespace == nil || $0.namespace == namespace }
@@ -117,6 +126,25 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
         let server = ClusterAddonLists(Self.fleet)
         let existing = ExistingClusterAddons(client: server, namespace: "team-b", logger: .init(label: "test"))
         #expect(await Self.take(existing, "team-b", "one")?.mapValues(\.phase) == ["optional": .degraded])
+        #expect(server.namespacesListed == ["team-b"])
+    }
+
+    /// A list under way that began before a cluster was taken on does not serve it; after a
+    /// change of shards (many starts expected) a new list replaces it and serves both.
+    @Test func aListBegunBeforeAHandoverIsReplacedWhenManyStart() async throws {
+        let server = ClusterAddonLists(Self.fleet, delay: .seconds(1))
+        let existing = ExistingClusterAddons(client: server, namespace: nil, logger: .init(label: "test"))
+        let first = Task { await Self.take(existing, "team-a", "one") }
+        while server.lists == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let handedOver = ContinuousClock.now
+        #expect(await Self.take(existing, "team-a", "two", ownedSince: handedOver) == nil, "no change of shards: it lists its own")
+        #expect(server.lists == 1)
+        await existing.expectManyStarts()
+        let later = Task { await Self.take(existing, "team-b", "one", ownedSince: handedOver) }
+        #expect(await later.value?.count == 1)
+        #expect(await first.value?.count == 2, "the first cluster waited on; the newer list serves it too")
+        #expect(server.lists == 2)
+        #expect(server.cancelledLists == 1, "the list begun too early was cancelled")
     }
 
     /// A list that starts over (an expired continue token) is gathered again from its first page:
@@ -194,6 +222,8 @@ private final class ClusterAddonLists: ObjectReader, Sendable {
         while server.lists == 0 { try await Task.sleep(for: .milliseconds(10)) }
         await existing.close()
         #expect(await waiting.value == nil)
+        while server.finishedLists + server.cancelledLists == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.cancelledLists == 1, "the list under way is cancelled")
         await existing.expectManyStarts()
         #expect(await Self.take(existing, "team-a", "two") == nil)
         #expect(server.lists == 1)

@@ -130,3 +130,27 @@ import Testing
         }
     }
 }
+
+extension ShardCoordinatorTests {
+    /// `ownedSince`: when this replica took a key's shard, after any earlier holder gave it
+    /// back; nil for a key it does not own. Renewals do not move it.
+    @Test func ownedSinceIsWhenTheShardWasTakenAndRenewalsDoNotMoveIt() async throws {
+        try await withServer { server, _, logger in
+            let clientA = try client(server, identity: "a", logger: logger)
+            let before = ContinuousClock.now
+            let a = ShardCoordinator(client: clientA, namespace: Self.namespace, prefix: "since", identity: "a", shards: 2, leaseDuration: .seconds(8),
+                                     renewDeadline: .seconds(6), retryPeriod: .milliseconds(200), requestTimeout: .seconds(2), logger: logger)
+            let run = Task { await a.run() }
+            try await eventually("a holds both shards") { a.heldShards.count == 2 }
+            let keys = (0..<20).map { "team/c\($0)" }
+            let taken = keys.map { a.ownedSince($0) }
+            #expect(taken.allSatisfy { $0 != nil && $0! >= before && $0! <= .now })
+            try await Task.sleep(for: .milliseconds(700))  // some renewals
+            #expect(keys.map { a.ownedSince($0) } == taken)
+            run.cancel()
+            await run.value
+            #expect(keys.allSatisfy { a.ownedSince($0) == nil }, "released: owned no more")
+            try? await clientA.shutdown()
+        }
+    }
+}

@@ -24,6 +24,10 @@ public final class ControllerStarter: Sendable {
         /// Decides which clusters this replica runs (sharding across replicas); nil runs all.
         /// When its answers change, call `reevaluateOwnership()`.
         public var owns: (@Sendable (ReconcileRequest) async -> Bool)?
+        /// With `owns`: since when this replica has owned a cluster (the shard's take), nil when
+        /// not known (then: from when its controller starts). What a replica before wrote of its
+        /// ClusterAddons is in any read begun later (`ExistingClusterAddons`).
+        public var ownedSince: (@Sendable (ReconcileRequest) -> ContinuousClock.Instant?)?
         /// What a Cluster's kubeconfig Secret may hold. Tenants write those Secrets, so by default
         /// inline data only: no exec plugins, no file paths (see `KubeconfigPolicy`).
         public var kubeconfigPolicy = KubeconfigPolicy.inlineOnly
@@ -68,6 +72,9 @@ public final class ControllerStarter: Sendable {
     private let existingAddons: ExistingClusterAddons?
     /// The key read from `Options.contentHashKeyStore`, once read; and why it is not, while not.
     private let hashKey = Mutex<(key: ContentHashKey?, problem: String?)>((nil, nil))
+    /// Without `Options.owns` this replica runs every cluster from its start: no other writes
+    /// their ClusterAddons since.
+    private let createdAt = ContinuousClock.now
 
     public init(management: any KubeClient, catalog: any CatalogSource, options: Options = Options(), logger: Logger) {
         self.management = management
@@ -332,7 +339,8 @@ public final class ControllerStarter: Sendable {
 
     private func start(_ cluster: KubeObject) async {
         let key = ReconcileRequest(namespace: cluster.namespace, name: cluster.name)
-        let task = Task { await self.supervise(key: key, cluster: cluster) }
+        let ownedSince = options.owns == nil ? createdAt : (options.ownedSince?(key) ?? .now)
+        let task = Task { await self.supervise(key: key, cluster: cluster, ownedSince: ownedSince) }
         await registry.starting(key, task: task)
         // The shards may have changed since the caller asked: a `reevaluateOwnership` that went
         // by before this start was registered did not see it, so ask again now that it is.
@@ -344,12 +352,9 @@ public final class ControllerStarter: Sendable {
 
     /// Keeps one cluster's controller running: waits for its kubeconfig, runs it, restarts it
     /// with backoff (`restartBackoff`, doubling to 5 min) when it fails.
-    private func supervise(key: ReconcileRequest, cluster initial: KubeObject) async {
+    private func supervise(key: ReconcileRequest, cluster initial: KubeObject, ownedSince: ContinuousClock.Instant) async {
         var failures = 0
         var readAfterSecretsListed = false
-        // This replica runs the cluster from now on: what another replica wrote before is in
-        // any read begun later (`ExistingClusterAddons`).
-        let ownedSince = ContinuousClock.now
         var logger = self.logger
         logger[metadataKey: "cluster"] = "\(key)"
         while !Task.isCancelled {

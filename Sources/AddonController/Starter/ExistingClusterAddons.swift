@@ -15,20 +15,21 @@ import Logging
 ///
 /// What it hands out is never staler than a list the controller would make for itself, give or
 /// take `maxAge`:
-/// - only from a list begun after this replica began running the cluster (`ownedSince`): a
-///   cluster handed over by another replica may have been written by it until then;
+/// - only from a list begun after this replica took the cluster on (`ownedSince`: the shard's
+///   take): a cluster handed over by another replica may have been written by it until then;
 /// - a cluster's entries are handed out once, to its first controller in this process; a
 ///   controller started again (after a failure, new credentials) lists its own, since its
 ///   predecessor may have written since;
-/// - a reading is used for at most `maxAge` from the start of its list;
+/// - a reading serves the clusters that waited for its list, and others for `maxAge` after
+///   the list ended;
 /// - when the list fails, each controller lists its own (the failure is logged), and no new
 ///   reading is tried for `maxAge`.
 ///
 /// A reading of every ClusterAddon is worth it only for many clusters. One is made when the
-/// starter expects many starts (`expectManyStarts()`: at its start, after a change of shards),
-/// and again while the reading before served at least `worthReading` clusters and expired less
-/// than `maxAge` ago; otherwise each controller lists its own. A cluster added to a running fleet
-/// lists its own.
+/// starter expects many starts (`expectManyStarts()`: at its start, after a change of shards;
+/// then also in place of a reading begun before a cluster was taken on), and again while the
+/// reading before served at least `worthReading` clusters and expired less than `maxAge` ago;
+/// otherwise each controller lists its own. A cluster added to a running fleet lists its own.
 public actor ExistingClusterAddons {
     /// One cluster's ClusterAddons: their statuses by addon.
     public typealias Statuses = [String: ClusterAddonStatus]
@@ -36,6 +37,8 @@ public actor ExistingClusterAddons {
     private struct Reading {
         /// When its list began: the ClusterAddons as they were then, or later.
         var begun: ContinuousClock.Instant
+        /// When its list ended: `maxAge` counts from then.
+        var ended: ContinuousClock.Instant
         /// Per cluster; nil when the list failed.
         var byCluster: [ReconcileRequest: Statuses]?
     }
@@ -74,12 +77,17 @@ public actor ExistingClusterAddons {
     public func take(_ cluster: ReconcileRequest, ownedSince: ContinuousClock.Instant) async -> Statuses? {
         guard !closed, served.insert(cluster).inserted else { return nil }
         retireIfOld()
-        if reading == nil, listing == nil, mayRead { beginReading() }
-        if let listing {
-            guard listing.begun >= ownedSince else { return nil }
+        if let begun = listing?.begun ?? reading?.begun {
+            // Begun before this cluster was taken on: a new one, when many are starting.
+            if begun < ownedSince, expectingMany { beginReading() }
+        } else if mayRead {
+            beginReading()
+        }
+        if let begun = listing?.begun {
+            guard begun >= ownedSince else { return nil }
             await waitForReading()
             if Task.isCancelled { return nil }
-            retireIfOld()
+            // Served from the list it waited for (or one begun later), however long it took.
         }
         guard let begun = reading?.begun, begun >= ownedSince, reading?.byCluster != nil else { return nil }
         servedFromReading += 1
@@ -106,13 +114,15 @@ public actor ExistingClusterAddons {
         return lastExpired.served >= Self.worthReading && lastExpired.at.duration(to: .now) < maxAge
     }
 
+    /// Begins a list; one under way is cancelled (its waiters wait for this one).
     private func beginReading() {
         expectingMany = false
         servedFromReading = 0
+        listing?.task.cancel()
         let begun = ContinuousClock.now
         let task = Task { [client, namespace, pageSize, logger] in
             let byCluster = await Self.list(client: client, namespace: namespace, pageSize: pageSize, logger: logger)
-            self.finished(Reading(begun: begun, byCluster: byCluster))
+            self.finished(Reading(begun: begun, ended: .now, byCluster: byCluster))
         }
         listing = (begun, task)
     }
@@ -133,7 +143,7 @@ public actor ExistingClusterAddons {
     }
 
     private func retireIfOld() {
-        guard let begun = reading?.begun, begun.duration(to: .now) >= maxAge else { return }
+        guard let ended = reading?.ended, ended.duration(to: .now) >= maxAge else { return }
         if reading?.byCluster != nil { lastExpired = (.now, servedFromReading) }
         reading = nil
     }
