@@ -36,9 +36,9 @@ public actor ShardCoordinator {
     /// Held shard → when its last successful renewal was sent.
     private var renewals: [Int: ContinuousClock.Instant] = [:] {
         didSet {
-            let held = self.renewals
-            heldSince = heldSince.filter { held[$0.key] != nil }
-            let (renewals, heldSince) = (self.renewals, self.heldSince)
+            let renewals = self.renewals
+            heldSince = heldSince.filter { renewals[$0.key] != nil }
+            let heldSince = self.heldSince
             snapshot.withLock {
                 $0.renewals = renewals
                 $0.heldSince = heldSince

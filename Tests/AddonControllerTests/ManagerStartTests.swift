@@ -11,7 +11,7 @@ import Testing
 /// A manager starting over clusters that already run their addons reads the management plane
 /// once for them all, not once per cluster: the ClusterAddons in one list
 /// (`ExistingClusterAddons`), the kubeconfigs from the Secret watch. At 5000 clusters the
-/// reads per cluster swamped the management plane (Benchmarks/README.md, "2026-12-07").
+/// reads per cluster swamped the management plane (Benchmarks/README.md, "2026-12-07 (morning)").
 @Suite(.serialized) struct ManagerStartTests {
     @Test func aRestartedManagerReadsTheFleetOnceAndStillRemovesAnAddonDisabledMeanwhile() async throws {
         try await withHarness { h in

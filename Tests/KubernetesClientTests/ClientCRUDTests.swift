@@ -130,21 +130,27 @@ extension ClientCRUDTests {
 }
 
 extension ClientCRUDTests {
+    /// Runs `list` over five ConfigMaps (`page-0`...) in pages of two while the continue token
+    /// it got with its first page expires: every request takes a while, so the next page is still
+    /// on its way when a change (a new node: no round trip) moves the history past the list's
+    /// snapshot and it is compacted.
+    func withContinueTokenExpiring<T: Sendable>(_ f: F, _ list: @escaping @Sendable () async throws -> T) async throws -> T {
+        let write = WriteOptions(fieldManager: "tests")
+        for i in 0..<5 { _ = try await f.client.create(F.configMap("page-\(i)", data: [:]), options: write) }
+        await f.cluster.setLatency(.seconds(1))
+        let before = f.logs.entries.filter { $0.message == "Kubernetes request" }.count
+        let listing = Task { try await list() }
+        let firstPage = try await f.logs.next("Kubernetes request", after: before)
+        #expect(firstPage.metadata["method"] == "GET")
+        await f.cluster.addNode(name: "extra-node")
+        await f.cluster.compactHistory()
+        await f.cluster.setLatency(.zero)
+        return try await listing.value
+    }
+
     @Test func aListWhoseContinueTokenExpiresStartsOver() async throws {
         try await F.with { f in
-            let write = WriteOptions(fieldManager: "tests")
-            for i in 0..<5 { _ = try await f.client.create(F.configMap("page-\(i)", data: [:]), options: write) }
-            // Every request takes a while, so the next page is still on its way when history is compacted.
-            await f.cluster.setLatency(.seconds(1))
-            let before = f.logs.entries.filter { $0.message == "Kubernetes request" }.count
-            let list = Task { try await f.client.list(F.configMap, namespace: "default", options: ListOptions(pageSize: 2)) }
-            let firstPage = try await f.logs.next("Kubernetes request", after: before)
-            #expect(firstPage.metadata["method"] == "GET")
-            // A change (a new node: no round trip) moves the history past the list's snapshot, then it is compacted.
-            await f.cluster.addNode(name: "extra-node")
-            await f.cluster.compactHistory()
-            await f.cluster.setLatency(.zero)
-            let result = try await list.value
+            let result = try await withContinueTokenExpiring(f) { try await f.client.list(F.configMap, namespace: "default", options: ListOptions(pageSize: 2)) }
             #expect(f.logs.entries.contains { $0.message == "list continue token expired, restarting" })
             #expect(result.items.map(\.name).sorted() == (0..<5).map { "page-\($0)" })
         }
@@ -173,11 +179,7 @@ extension ClientCRUDTests {
     /// the caller drops what it gathered, and ends with each object once.
     @Test func listPagesSaysWhenTheListStartsOver() async throws {
         try await F.with { f in
-            let write = WriteOptions(fieldManager: "tests")
-            for i in 0..<5 { _ = try await f.client.create(F.configMap("page-\(i)", data: [:]), options: write) }
-            await f.cluster.setLatency(.seconds(1))
-            let before = f.logs.entries.filter { $0.message == "Kubernetes request" }.count
-            let list = Task {
+            let (firsts, names) = try await withContinueTokenExpiring(f) {
                 var firsts = 0
                 var names: [String] = []
                 _ = try await f.client.listPages(F.configMap, namespace: "default", options: ListOptions(pageSize: 2)) { items, first in
@@ -189,11 +191,6 @@ extension ClientCRUDTests {
                 }
                 return (firsts, names)
             }
-            _ = try await f.logs.next("Kubernetes request", after: before)
-            await f.cluster.addNode(name: "extra-node")
-            await f.cluster.compactHistory()
-            await f.cluster.setLatency(.zero)
-            let (firsts, names) = try await list.value
             #expect(firsts == 2, "the restarted list's first page is marked")
             #expect(names.sorted() == (0..<5).map { "page-\($0)" })
         }

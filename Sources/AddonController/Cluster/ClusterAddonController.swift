@@ -199,7 +199,7 @@ public final class ClusterAddonController: Sendable {
             let existing = try await management.list(ManagementKinds.clusterAddon, namespace: cluster.namespace,
                                                      options: ListOptions(labelSelector: "\(ManagementKinds.clusterLabel)=\(cluster.name)"))
             for object in existing.items {
-                guard let addon = object.labels[ManagementKinds.addonLabel] ?? object.spec["addon"].stringValue else { continue }
+                guard let addon = ManagementKinds.addon(ofClusterAddon: object) else { continue }
                 if await state.status(addon) == nil { await state.setStatus(ClusterAddonStatus(json: object.status), for: addon) }
             }
         }

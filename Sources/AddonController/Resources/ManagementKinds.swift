@@ -29,4 +29,10 @@ public enum ManagementKinds {
 
     /// The ClusterAddon of (cluster, addon): one per pair, in the cluster's namespace.
     public static func clusterAddonName(cluster: String, addon: String) -> String { "\(cluster)-\(addon)" }
+
+    /// The addon a ClusterAddon is for, by its label (else its spec), as a starting controller
+    /// reads it; nil when it names none.
+    public static func addon(ofClusterAddon object: KubeObject) -> String? {
+        object.labels[addonLabel] ?? object.spec["addon"].stringValue
+    }
 }

@@ -11,7 +11,7 @@ import Logging
 /// addon disabled while the manager was down is still removed and a status that did not change is
 /// not written again. Asked per cluster, by label, each list costs the API server a pass over
 /// every ClusterAddon of the namespace: a manager starting over 5000 clusters sent 5000 of them at
-/// once, and the management plane did not keep up (Benchmarks/README.md, "2026-12-07").
+/// once, and the management plane did not keep up (Benchmarks/README.md, "2026-12-07 (morning)").
 ///
 /// What it hands out is never staler than a list the controller would make for itself, give or
 /// take `maxAge`:
@@ -178,8 +178,7 @@ public actor ExistingClusterAddons {
             _ = try await client.listPages(ManagementKinds.clusterAddon, namespace: namespace, options: ListOptions(pageSize: pageSize)) { page, first in
                 if first { byCluster.removeAll() }
                 for object in page {
-                    guard let cluster = object.labels[ManagementKinds.clusterLabel],
-                          let addon = object.labels[ManagementKinds.addonLabel] ?? object.spec["addon"].stringValue else { continue }
+                    guard let cluster = object.labels[ManagementKinds.clusterLabel], let addon = ManagementKinds.addon(ofClusterAddon: object) else { continue }
                     byCluster[ReconcileRequest(namespace: object.namespace, name: cluster), default: [:]][addon] = ClusterAddonStatus(json: object.status)
                 }
             }
