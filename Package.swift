@@ -116,6 +116,8 @@ let package = Package(
         ),
         // zlib (the system's libz): published addon versions too large for one API object are compressed.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // glibc's malloc.h (mallopt): how the manager's process asks malloc to place large blocks.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // The addon catalog: definitions, values schema, rendering, channels.
         .target(
             name: "AddonCatalog",
@@ -204,6 +206,7 @@ let package = Package(
         .executableTarget(
             name: "AddonManagerCommand",
             dependencies: [
+                "CMalloc",
                 "KubernetesModel",
                 "KubernetesClient",
                 "LocalKube",

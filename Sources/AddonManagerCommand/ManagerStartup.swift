@@ -6,9 +6,9 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 
-/// What `run` and `dev` both do first: a logger at the asked level, the Prometheus registry
-/// behind swift-metrics, and the catalog when a directory is given (every problem printed as
-/// `file:line: message`).
+/// What `run` and `dev` both do first: large blocks on pages of their own (`LargeBlockPages`),
+/// a logger at the asked level, the Prometheus registry behind swift-metrics, and the catalog
+/// when a directory is given (every problem printed as `file:line: message`).
 enum ManagerStartup {
     /// A service group that drains on SIGTERM/SIGINT, within bounds: a graceful shutdown that
     /// takes over 25 s is escalated to cancellation, and a cancellation that takes over 5 s ends
@@ -36,8 +36,10 @@ enum ManagerStartup {
     }
 
     static func start(logLevel: String, defaultLevel: Logger.Level, catalogDirectory: String?) throws -> Started {
+        let largeBlocks = LargeBlockPages.apply(environment: ProcessInfo.processInfo.environment)
         var logger = Logger(label: "addon-manager")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? defaultLevel
+        logger.debug("large blocks", metadata: ["pagesOfTheirOwn": "\(largeBlocks)"])
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         do {

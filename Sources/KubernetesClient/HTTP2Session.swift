@@ -117,7 +117,9 @@ final class HTTP2Session: @unchecked Sendable {
     static let windowSize = 1 << 20
     static let connectionWindowSize = 8 << 20
 
-    /// Connects, shakes hands and sets up HTTP/2 when the server offers it.
+    /// Connects, shakes hands and sets up HTTP/2 when the server offers it. The connection reads
+    /// little at a time (`ConnectionReadBuffers`) and keeps its buffers of 16 KB and more on pages
+    /// of their own (`ConnectionBufferPages`): it may idle for hours.
     static func connect(to endpoint: Endpoint, tls: NIOSSLContext, on eventLoop: any EventLoop, logger: Logger) -> EventLoopFuture<Outcome> {
         let negotiation = Negotiation(eventLoop.makePromise(of: Outcome.self))
         let bootstrap = ClientBootstrap(group: eventLoop)
@@ -125,6 +127,7 @@ final class HTTP2Session: @unchecked Sendable {
             .channelOption(ChannelOptions.recvAllocator,
                            value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: ConnectionReadBuffers.maximumRead))
             .channelOption(ChannelOptions.maxMessagesPerRead, value: 1)
+            .channelOption(ChannelOptions.allocator, value: ConnectionBufferPages.allocator)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations

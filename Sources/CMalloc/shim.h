@@ -1,0 +1,4 @@
+// glibc's malloc tuning (mallopt): Linux only.
+#if defined(__linux__)
+#include <malloc.h>
+#endif

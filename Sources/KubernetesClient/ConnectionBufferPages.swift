@@ -1,0 +1,95 @@
+@_spi(CustomByteBufferAllocator) import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The allocator of a connection's byte buffers (`ChannelOptions.allocator` on the client's own
+/// HTTP/2 connections): a buffer of 16 KB or more gets pages of its own (`mmap`), which are
+/// resident only where written and go back to the system when the buffer is freed; smaller ones
+/// come from malloc as before.
+///
+/// Why: the manager keeps a connection open to every cluster it serves, for hours, and on each
+/// one SwiftNIO's TLS handler keeps a 32 KB buffer for what it decrypts and a 16 KB one for what it
+/// encrypts, and the HTTP/2 parser a buffer that grew to the largest piece it had to hold. A
+/// connection that carries watch events of a few hundred bytes writes only the first pages of
+/// them. In malloc's heap a block's pages are resident whether this block wrote them or not
+/// (what used them before did), and glibc serves blocks under 128 KB from the heap whenever it has
+/// room. Measured in `Benchmarks/README.md`, "2026-12-07 (late morning)".
+///
+/// Every block carries a 16-byte header in front of what the buffer sees: how many bytes were
+/// mapped for it, or 0 for a block from malloc. So freeing and growing a block need nothing but
+/// its address, as SwiftNIO calls them. A block that grows or shrinks across the threshold moves
+/// to where its new size belongs. A failed `mmap` falls back to malloc.
+public enum ConnectionBufferPages {
+    /// The smallest block given pages of its own.
+    public static let threshold = 16 * 1024
+
+    /// What `ChannelOptions.allocator` gets.
+    public static let allocator = ByteBufferAllocator(
+        allocate: { size in ConnectionBufferPages.allocate(size) },
+        reallocate: { pointer, oldSize, newSize in ConnectionBufferPages.reallocate(pointer, oldSize: oldSize, newSize: newSize) },
+        deallocate: { pointer in ConnectionBufferPages.deallocate(pointer) },
+        copy: { destination, source, count in destination.copyMemory(from: source, byteCount: count) }
+    )
+
+    /// Whether the block at `pointer` (from `allocator`) has pages of its own, and how many bytes
+    /// were mapped for it (header included): for tests.
+    public static func mappedLength(of pointer: UnsafeMutableRawPointer) -> Int {
+        header(of: pointer).load(as: Int.self)
+    }
+
+    /// The header's size: 16 keeps what follows aligned as malloc's blocks are.
+    static let headerLength = 16
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    private static func header(of pointer: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        pointer - headerLength
+    }
+
+    static func allocate(_ size: Int) -> UnsafeMutableRawPointer? {
+        if size >= threshold, let mapped = map(size) { return mapped }
+        guard let block = malloc(size + headerLength) else { return nil }
+        block.storeBytes(of: 0, as: Int.self)
+        return block + headerLength
+    }
+
+    static func deallocate(_ pointer: UnsafeMutableRawPointer) {
+        let start = header(of: pointer)
+        let mapped = start.load(as: Int.self)
+        if mapped > 0 {
+            munmap(start, mapped)
+        } else {
+            free(start)
+        }
+    }
+
+    static func reallocate(_ pointer: UnsafeMutableRawPointer?, oldSize: Int, newSize: Int) -> UnsafeMutableRawPointer? {
+        guard let pointer else { return allocate(newSize) }
+        let start = header(of: pointer)
+        let mapped = start.load(as: Int.self)
+        if mapped == 0 && newSize < threshold {
+            guard let block = realloc(start, newSize + headerLength) else { return nil }
+            return block + headerLength
+        }
+        if mapped > 0 && mappedLength(for: newSize) == mapped { return pointer }
+        guard let moved = allocate(newSize) else { return nil }
+        moved.copyMemory(from: pointer, byteCount: min(oldSize, newSize))
+        deallocate(pointer)
+        return moved
+    }
+
+    private static func mappedLength(for size: Int) -> Int {
+        (size + headerLength + pageSize - 1) / pageSize * pageSize
+    }
+
+    private static func map(_ size: Int) -> UnsafeMutableRawPointer? {
+        let length = mappedLength(for: size)
+        guard let start = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              start != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+        start.storeBytes(of: length, as: Int.self)
+        return start + headerLength
+    }
+}
