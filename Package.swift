@@ -59,6 +59,7 @@ let package = Package(
             name: "KubernetesClient",
             dependencies: [
                 "KubernetesModel",
+                "CSystemMemory",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -116,8 +117,8 @@ let package = Package(
         ),
         // zlib (the system's libz): published addon versions too large for one API object are compressed.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // glibc's malloc.h (mallopt): how the manager's process asks malloc to place large blocks.
-        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // The system's memory calls Swift cannot import as declared: mallopt (malloc.h), mremap (variadic), madvise wrappers.
+        .systemLibrary(name: "CSystemMemory", path: "Sources/CSystemMemory"),
         // The addon catalog: definitions, values schema, rendering, channels.
         .target(
             name: "AddonCatalog",
@@ -206,7 +207,7 @@ let package = Package(
         .executableTarget(
             name: "AddonManagerCommand",
             dependencies: [
-                "CMalloc",
+                "CSystemMemory",
                 "KubernetesModel",
                 "KubernetesClient",
                 "LocalKube",

@@ -1,5 +1,5 @@
 #if os(Linux)
-import CMalloc
+import CSystemMemory
 #endif
 
 /// Blocks of 16 KB and more get pages of their own, where malloc's heap would otherwise have to
@@ -13,9 +13,10 @@ import CMalloc
 /// connections' own long-lived buffers are always on pages of their own
 /// (`ConnectionBufferPages`, in KubernetesClient).
 ///
-/// Measured at 1000 clusters (`Benchmarks/README.md`, "2026-12-07 (late morning)"): with both,
-/// the manager's peak resident memory 30 MB lower, and 24 MB lower once idle, for the same CPU;
-/// this one alone, 27 and 21 MB.
+/// Measured at 1000 clusters (`Benchmarks/README.md`, "2026-12-07 (late morning)"): this one
+/// alone lowered the manager's peak resident memory by 27 MB, and by 21 MB once idle, for the
+/// same CPU in that run; with `ConnectionBufferPages` the two lowered it by 41 and 34 MB. The cost
+/// is a system call for each such block allocated or freed where glibc would have grown its heap.
 ///
 /// An operator's own `MALLOC_MMAP_THRESHOLD_`, or a `GLIBC_TUNABLES` mmap threshold, wins: then
 /// nothing is changed.
@@ -25,7 +26,7 @@ enum LargeBlockPages {
 
     /// What was done, for the start-up log line.
     enum Outcome: Equatable {
-        /// glibc serves blocks of `threshold` bytes and more from pages of their own.
+        /// glibc grows no heap for a block of `threshold` bytes or more: it maps pages for it.
         case applied(threshold: Int)
         /// The environment sets the threshold: left as the operator asked.
         case leftToEnvironment

@@ -1,6 +1,7 @@
 @_spi(CustomByteBufferAllocator) import NIOCore
 
 #if canImport(Glibc)
+import CSystemMemory
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -22,7 +23,10 @@ import Darwin
 /// Every block carries a 16-byte header in front of what the buffer sees: how many bytes were
 /// mapped for it, or 0 for a block from malloc. So freeing and growing a block need nothing but
 /// its address, as SwiftNIO calls them. A block that grows or shrinks across the threshold moves
-/// to where its new size belongs. A failed `mmap` falls back to malloc.
+/// to where its new size belongs. A mapped block that grows moves its pages (`mremap`), so the
+/// pages it never wrote stay not resident; a copy SwiftNIO makes itself (copy on write, a slice
+/// moved out) writes every byte it copies. Mappings are never backed by transparent huge pages,
+/// which would make 2 MB resident for one written page. A failed `mmap` falls back to malloc.
 public enum ConnectionBufferPages {
     /// The smallest block given pages of its own.
     public static let threshold = 16 * 1024
@@ -74,12 +78,24 @@ public enum ConnectionBufferPages {
             guard let block = realloc(start, newSize + headerLength) else { return nil }
             return block + headerLength
         }
-        if mapped > 0 && mappedLength(for: newSize) == mapped { return pointer }
+        if mapped > 0 && newSize >= threshold {
+            let length = mappedLength(for: newSize)
+            if length == mapped { return pointer }
+            #if canImport(Glibc)
+            if let moved = system_memory_resize_mapping(start, mapped, length), moved != failedMapping {
+                moved.storeBytes(of: length, as: Int.self)
+                return moved + headerLength
+            }
+            #endif
+        }
         guard let moved = allocate(newSize) else { return nil }
         moved.copyMemory(from: pointer, byteCount: min(oldSize, newSize))
         deallocate(pointer)
         return moved
     }
+
+    /// `MAP_FAILED`.
+    private static var failedMapping: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: -1) }
 
     private static func mappedLength(for size: Int) -> Int {
         (size + headerLength + pageSize - 1) / pageSize * pageSize
@@ -88,7 +104,10 @@ public enum ConnectionBufferPages {
     private static func map(_ size: Int) -> UnsafeMutableRawPointer? {
         let length = mappedLength(for: size)
         guard let start = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-              start != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+              start != failedMapping else { return nil }
+        #if canImport(Glibc)
+        _ = system_memory_no_huge_pages(start, length)
+        #endif
         start.storeBytes(of: length, as: Int.self)
         return start + headerLength
     }

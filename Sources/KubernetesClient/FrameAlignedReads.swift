@@ -27,6 +27,10 @@ import NIOCore
 /// server may send us (SETTINGS_MAX_FRAME_SIZE, which AsyncHTTPClient leaves at 16 384), it has lost
 /// its place: it says so in the log and passes everything on uncut from then on — the parser's
 /// memory as before, nothing else.
+///
+/// The first piece it passes on is a copy: the parser keeps the first bytes it is handed as its
+/// own buffer, and a piece is a slice of TLS's plaintext buffer. Kept, that slice made TLS copy
+/// its whole buffer (32 KB, every page written: `ConnectionBufferPages`) at the next read.
 final class FrameAlignedReads: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -48,6 +52,8 @@ final class FrameAlignedReads: ChannelInboundHandler, RemovableChannelHandler {
     private var position = Position.header(seen: 0, length: 0, type: 0)
     /// Set when a header made no sense: every read is passed on whole from then on.
     private(set) var lostPlace = false
+    /// Whether a piece went on yet: the first is passed as a copy.
+    private var passedAPiece = false
     private let logger: Logger?
 
     init(logger: Logger? = nil) {
@@ -62,8 +68,14 @@ final class FrameAlignedReads: ChannelInboundHandler, RemovableChannelHandler {
         var cursor = buffer.readerIndex
 
         func passOn(upTo index: Int) {
-            guard index > pieceStart, let piece = buffer.getSlice(at: pieceStart, length: index - pieceStart) else { return }
+            guard index > pieceStart, var piece = buffer.getSlice(at: pieceStart, length: index - pieceStart) else { return }
             pieceStart = index
+            if !passedAPiece {
+                passedAPiece = true
+                var copy = context.channel.allocator.buffer(capacity: piece.readableBytes)
+                copy.writeBuffer(&piece)
+                piece = copy
+            }
             context.fireChannelRead(wrapInboundOut(piece))
         }
 

@@ -15,8 +15,8 @@ import Synchronization
 /// the stream (heaptrack, `Benchmarks/README.md`), with a translation to HTTP/1-style parts for
 /// every frame. Here a stream is its channel and one handler. The pipeline is built before the
 /// first byte is read, so the reads are limited and cut at frame ends from the start
-/// (`ConnectionReadBuffers`, `FrameAlignedReads`): the HTTP/2 parser never adopts TLS's 32 KB
-/// buffer.
+/// (`ConnectionReadBuffers`, `FrameAlignedReads`), and the first piece the HTTP/2 parser gets (which
+/// it keeps as its buffer) is a copy: the parser never holds a part of TLS's 32 KB buffer.
 ///
 /// Confined to its event loop, except `isOpen` and `close`.
 final class HTTP2Session: @unchecked Sendable {

@@ -9,7 +9,8 @@ import Testing
     }
 
     #if os(Linux)
-    /// glibc takes the setting. (Whether a given block then gets pages of its own depends on the
+    /// glibc takes the setting (for this whole test process: harmless, it is what `run` does).
+    /// (Whether a given block then gets pages of its own depends on the
     /// room free in the heap at that moment, so no test can tell it from here.)
     @Test func glibcTakesTheThreshold() {
         #expect(LargeBlockPages.apply(environment: ["GLIBC_TUNABLES": "glibc.malloc.check=0"]) == .applied(threshold: 16 * 1024))

@@ -77,6 +77,28 @@ import Testing
         #expect(pieces.dropFirst().map(\.count) == [bytes.count - 29, later.count], "then reads go on whole")
     }
 
+    /// The parser keeps the first piece it is handed as its buffer: that one is a copy, not a slice
+    /// of the read (TLS's plaintext buffer, which would otherwise be copied whole at the next
+    /// read); the pieces after it are slices, as they need not be copied.
+    @Test func theFirstPieceIsACopyAndTheRestAreSlicesOfTheRead() throws {
+        let channel = EmbeddedChannel(handler: FrameAlignedReads())
+        defer { _ = try? channel.finish() }
+        let stream = Self.frames([(type: 4, length: 18, flags: 0), (type: 8, length: 4, flags: 0), (type: 0, length: 310, flags: 0)])
+        let read = ByteBuffer(bytes: stream.bytes)
+        try channel.writeInbound(read)
+        let readStart = read.withUnsafeReadableBytes { Int(bitPattern: $0.baseAddress) }
+        var starts: [Int] = []
+        var bytes: [UInt8] = []
+        while let piece = try channel.readInbound(as: ByteBuffer.self) {
+            starts.append(piece.withUnsafeReadableBytes { Int(bitPattern: $0.baseAddress) })
+            bytes += piece.readableBytesView
+        }
+        #expect(bytes == stream.bytes)
+        #expect(starts.count == 3)
+        #expect(starts.first != readStart, "the first piece shares the read's storage")
+        #expect(Array(starts.dropFirst()) == [readStart + 9 + 18, readStart + 9 + 18 + 9 + 4], "later pieces are slices")
+    }
+
     /// The connection set-up puts the cutter right behind TLS, in front of what parses HTTP/2.
     @Test func theSetupPutsItBetweenTLSAndTheHTTP2Parser() throws {
         let channel = EmbeddedChannel()
