@@ -27,21 +27,21 @@ import Darwin
 /// pages it never wrote stay not resident; a copy SwiftNIO makes itself (copy on write, a slice
 /// moved out) writes every byte it copies. Mappings are never backed by transparent huge pages,
 /// which would make 2 MB resident for one written page. A failed `mmap` falls back to malloc.
-public enum ConnectionBufferPages {
+enum ConnectionBufferPages {
     /// The smallest block given pages of its own.
-    public static let threshold = 16 * 1024
+    static let threshold = 16 * 1024
 
     /// What `ChannelOptions.allocator` gets.
-    public static let allocator = ByteBufferAllocator(
+    static let allocator = ByteBufferAllocator(
         allocate: { size in ConnectionBufferPages.allocate(size) },
         reallocate: { pointer, oldSize, newSize in ConnectionBufferPages.reallocate(pointer, oldSize: oldSize, newSize: newSize) },
         deallocate: { pointer in ConnectionBufferPages.deallocate(pointer) },
         copy: { destination, source, count in destination.copyMemory(from: source, byteCount: count) }
     )
 
-    /// Whether the block at `pointer` (from `allocator`) has pages of its own, and how many bytes
-    /// were mapped for it (header included): for tests.
-    public static func mappedLength(of pointer: UnsafeMutableRawPointer) -> Int {
+    /// Whether the block at `pointer` (from `allocator`) has pages of its own: how many bytes were
+    /// mapped for it (header included), 0 for a block from malloc.
+    static func mappedLength(of pointer: UnsafeMutableRawPointer) -> Int {
         header(of: pointer).load(as: Int.self)
     }
 
@@ -61,19 +61,18 @@ public enum ConnectionBufferPages {
     }
 
     static func deallocate(_ pointer: UnsafeMutableRawPointer) {
-        let start = header(of: pointer)
-        let mapped = start.load(as: Int.self)
+        let mapped = mappedLength(of: pointer)
         if mapped > 0 {
-            munmap(start, mapped)
+            munmap(header(of: pointer), mapped)
         } else {
-            free(start)
+            free(header(of: pointer))
         }
     }
 
     static func reallocate(_ pointer: UnsafeMutableRawPointer?, oldSize: Int, newSize: Int) -> UnsafeMutableRawPointer? {
         guard let pointer else { return allocate(newSize) }
         let start = header(of: pointer)
-        let mapped = start.load(as: Int.self)
+        let mapped = mappedLength(of: pointer)
         if mapped == 0 && newSize < threshold {
             guard let block = realloc(start, newSize + headerLength) else { return nil }
             return block + headerLength
