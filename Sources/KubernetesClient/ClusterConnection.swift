@@ -23,6 +23,9 @@ public struct ClusterConnection: Sendable {
     public var requestTimeout: Duration
     /// Connect timeout.
     public var connectTimeout: Duration
+    /// When the client's own HTTP/2 connection, silent for a while, PINGs the server, and when it
+    /// gives the connection up (client-go's defaults: 30 s, then 15 s).
+    public var liveness = ConnectionLiveness()
 
     public init(name: String, server: String, tls: TLSSettings = TLSSettings(), credentials: Credentials = .none, namespace: String = "default",
                 rateLimit: RateLimit = .init(), retryPolicy: RetryPolicy = .init(), userAgent: String = "addon-manager/0.1",

@@ -18,14 +18,14 @@ final class HTTP2Connector: @unchecked Sendable {
         var pathPrefix: String
 
         /// Nil when the URL is not `https` (AsyncHTTPClient speaks HTTP/1.1 in the clear).
-        init?(server: String, serverName: String?, connectTimeout: Duration) {
+        init?(server: String, serverName: String?, connectTimeout: Duration, liveness: ConnectionLiveness = ConnectionLiveness()) {
             guard let components = URLComponents(string: server), components.scheme?.lowercased() == "https",
                   var host = components.host, !host.isEmpty else { return nil }
             host = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let port = components.port ?? 443
             let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
             let name = serverName.flatMap { $0.isEmpty ? nil : $0 } ?? (isAddress ? nil : host)
-            endpoint = HTTP2Session.Endpoint(host: host, port: port, serverName: name, connectTimeout: connectTimeout.timeAmount)
+            endpoint = HTTP2Session.Endpoint(host: host, port: port, serverName: name, connectTimeout: connectTimeout.timeAmount, liveness: liveness)
             let shown = name ?? (host.contains(":") ? "[\(host)]" : host)
             authority = port == 443 ? shown : "\(shown):\(port)"
             var prefix = components.percentEncodedPath
@@ -55,6 +55,8 @@ final class HTTP2Connector: @unchecked Sendable {
         self.target = target
         self.tls = tls
         self.eventLoop = eventLoop
+        var logger = logger
+        logger[metadataKey: "server"] = "\(target.authority)"
         self.logger = logger
     }
 
@@ -84,7 +86,7 @@ final class HTTP2Connector: @unchecked Sendable {
                     connected.succeed(session)
                 case .success(.notOffered):
                     self.state = .notOffered
-                    self.logger.info("the server does not offer HTTP/2: its requests go over HTTP/1.1", metadata: ["server": "\(self.target.authority)"])
+                    self.logger.info("the server does not offer HTTP/2: its requests go over HTTP/1.1")
                     connected.succeed(nil)
                 case .failure(let error):
                     self.state = .idle

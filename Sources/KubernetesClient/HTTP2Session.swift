@@ -24,18 +24,21 @@ final class HTTP2Session: @unchecked Sendable {
     private let multiplexer: NIOHTTP2Handler.StreamMultiplexer
     private let goingAway: GoAwayWatch
     private let readClock: ReadClock
+    private let silenceWatch: SilenceWatch
 
-    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer, goingAway: GoAwayWatch, readClock: ReadClock) {
+    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer, goingAway: GoAwayWatch, readClock: ReadClock,
+                 silenceWatch: SilenceWatch) {
         self.channel = channel
         self.multiplexer = multiplexer
         self.goingAway = goingAway
         self.readClock = readClock
+        self.silenceWatch = silenceWatch
     }
 
     /// Makes `channel`, whose TLS handshake chose HTTP/2 and whose pipeline has a `ReadClock`,
-    /// an HTTP/2 client connection: the HTTP/2 handler and its streams, then the GOAWAY watch.
-    /// On the channel's event loop.
-    static func configure(_ channel: any Channel) throws -> HTTP2Session {
+    /// an HTTP/2 client connection: the HTTP/2 handler and its streams, then the GOAWAY watch and
+    /// the PINGs of `liveness` (`SilenceWatch`). On the channel's event loop.
+    static func configure(_ channel: any Channel, liveness: ConnectionLiveness = .off, logger: Logger? = nil) throws -> HTTP2Session {
         let goingAway = GoAwayWatch()
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = [
@@ -59,12 +62,17 @@ final class HTTP2Session: @unchecked Sendable {
         // the GOAWAY left out (see `GoAwayWatch.leftOut`).
         try channel.pipeline.syncOperations.addHandler(goingAway, position: .last)
         let readClock = try channel.pipeline.syncOperations.handler(type: ReadClock.self)
-        return HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway, readClock: readClock)
+        let silenceWatch = SilenceWatch(liveness: liveness, readClock: readClock) { silence in
+            logger?.warning("the server answered no PING: closing its connection, whose requests and watches start again on a new one",
+                            metadata: ["silentFor": "\(Duration.nanoseconds(silence.nanoseconds))"])
+        }
+        try channel.pipeline.syncOperations.addHandler(silenceWatch, position: .last)
+        return HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway, readClock: readClock, silenceWatch: silenceWatch)
     }
 
-    /// Whether new streams may go on this connection: it is open and the server has not said it
-    /// is going away (GOAWAY).
-    var isOpen: Bool { channel.isActive && !goingAway.received }
+    /// Whether new streams may go on this connection: it is open, the server has not said it is
+    /// going away (GOAWAY), and it was not given up for a PING the server left unanswered.
+    var isOpen: Bool { channel.isActive && !goingAway.received && !silenceWatch.gaveUp }
 
     /// When the connection last read anything from the server.
     var lastRead: NIODeadline { readClock.lastRead }
@@ -103,6 +111,8 @@ final class HTTP2Session: @unchecked Sendable {
         var connectTimeout: TimeAmount
         /// How long the TLS handshake may take once connected.
         var handshakeTimeout: TimeAmount = .seconds(10)
+        /// When a silent connection is asked whether the server is still there, and given up.
+        var liveness = ConnectionLiveness()
     }
 
     /// What a connection attempt found.
@@ -135,7 +145,7 @@ final class HTTP2Session: @unchecked Sendable {
                     try pipeline.addHandler(ReadClock())
                     // Before anything is read: every read after the handshake starts a frame.
                     try pipeline.addHandler(FrameAlignedReads(logger: logger))
-                    try pipeline.addHandler(HandshakeWait(negotiation: negotiation))
+                    try pipeline.addHandler(HandshakeWait(negotiation: negotiation, liveness: endpoint.liveness, logger: logger))
                 }
             }
         bootstrap.connect(host: endpoint.host, port: endpoint.port).whenComplete { result in
@@ -175,10 +185,14 @@ final class HTTP2Session: @unchecked Sendable {
     private final class HandshakeWait: ChannelInboundHandler, RemovableChannelHandler {
         typealias InboundIn = ByteBuffer
         private let negotiation: Negotiation
+        private let liveness: ConnectionLiveness
+        private let logger: Logger
         private var early: [NIOAny] = []
 
-        init(negotiation: Negotiation) {
+        init(negotiation: Negotiation, liveness: ConnectionLiveness, logger: Logger) {
             self.negotiation = negotiation
+            self.liveness = liveness
+            self.logger = logger
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -195,7 +209,7 @@ final class HTTP2Session: @unchecked Sendable {
                 return
             }
             do {
-                let session = try HTTP2Session.configure(context.channel)
+                let session = try HTTP2Session.configure(context.channel, liveness: liveness, logger: logger)
                 let early = self.early
                 self.early = []
                 for data in early { context.fireChannelRead(data) }

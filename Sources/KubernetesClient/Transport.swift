@@ -126,7 +126,8 @@ final class Transport: Sendable {
         eventLoop = (eventLoopGroup ?? HTTPClient.defaultEventLoopGroup).next()
         httpClient = OnDemandHTTPClient(eventLoop: eventLoop, configuration: configuration, logger: httpLogger)
         if ProcessInfo.processInfo.environment["ADDON_MANAGER_CLIENT_HTTP2"] != "off",
-           let target = HTTP2Connector.Target(server: connection.server, serverName: connection.tls.serverName, connectTimeout: connection.connectTimeout) {
+           let target = HTTP2Connector.Target(server: connection.server, serverName: connection.tls.serverName,
+                                                    connectTimeout: connection.connectTimeout, liveness: connection.liveness) {
             let sslContext: NIOSSLContext
             do {
                 sslContext = try NIOSSLContext(configuration: tls)

@@ -124,6 +124,12 @@ public final class LocalKubeServer: Sendable {
     /// would; clients connect again for their next requests.
     public func closeConnections() async { await connections.closeOpen() }
 
+    /// Makes every TLS connection open now go silent while it stays open, as one does to a client
+    /// when the server's host freezes or a network path drops it without a reset: nothing read
+    /// from it is taken, nothing written reaches the client (a PING goes unanswered), until the
+    /// client closes it. New connections are served as before.
+    public func silenceConnections() async { await connections.silenceOpen() }
+
     /// Sends GOAWAY on every HTTP/2 connection open now, as a kube-apiserver started with
     /// `--goaway-chance` does now and then (to spread its clients over its replicas): the client
     /// opens another connection for new requests, while the streams open on this one (watches) go

@@ -34,6 +34,7 @@ struct TLSConnectionChannel<Wrapped: ServerChildChannel>: ServerChildChannel {
         }
         let value = upgrade.setup(channel: channel, logger: logger)
         do {
+            try channel.pipeline.syncOperations.addHandler(ConnectionSilence(), position: .first)
             // `setup` added the TLS handler synchronously (we are on the channel's event loop).
             let tls = try channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self)
             try channel.pipeline.syncOperations.addHandler(ConnectionFailureCloser(logger: logger), position: .after(tls))
@@ -140,6 +141,16 @@ final class OpenConnections: Sendable {
                 let goAway = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
                 channel.writeAndFlush(goAway, promise: nil)
             }
+        }
+    }
+
+    /// Silences the connections open now (`ConnectionSilence`): they stay open, and carry nothing
+    /// more either way. Returns once every one is silent.
+    func silenceOpen() async {
+        for channel in openChannels {
+            try? await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.handler(type: ConnectionSilence.self).silence()
+            }.get()
         }
     }
 

@@ -59,6 +59,43 @@ actor EventLog {
         }
     }
 
+    /// A watch whose connection goes silent without closing (a frozen API server host, a path
+    /// that drops packets) is given up after an unanswered PING and resumed on a new connection:
+    /// the cache keeps up within seconds rather than at the watch's own deadline (up to an hour).
+    @Test func aWatchOnAConnectionGoneSilentIsResumedOnANewOne() async throws {
+        var logger = Logger(label: "runtime-test")
+        logger.logLevel = .critical
+        let server = try await LocalKubeServer.start(settings: ClusterSettings(simulatesWorkloads: false), logger: logger)
+        do {
+            _ = try await server.addCluster(name: "runtime")
+            var connection = try Kubeconfig.parse(try server.kubeconfig(for: "runtime"), file: nil).connection()
+            connection.liveness = ConnectionLiveness(readIdleTimeout: .milliseconds(300), pingTimeout: .milliseconds(700))
+            let client = try KubernetesClient(connection: connection, logger: logger)
+            _ = try await client.apply(configMap("one", "1"), options: ApplyOptions(fieldManager: "t"))
+            let log = EventLog()
+            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
+            let task = Task { await informer.run() }
+            await informer.waitForSync()
+            try await eventually("one added") { await log.contains("added one") }
+            let accepted = server.acceptedConnectionCount
+            await server.silenceConnections()
+            // Written over a connection of its own, opened after the silence.
+            let writer = try KubernetesClient(connection: connection, logger: logger)
+            _ = try await writer.apply(configMap("two", "2"), options: ApplyOptions(fieldManager: "t"))
+            try await eventually("two added after the silent connection was given up", timeout: .seconds(20)) { await log.contains("added two") }
+            #expect(await log.count("deleted") == 0)
+            #expect(server.acceptedConnectionCount >= accepted + 2, "the informer's client connected again")
+            task.cancel()
+            await task.value
+            try await writer.shutdown()
+            try await client.shutdown()
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
+    }
+
     /// The fingerprint is taken from the object as the server sent it, before the transform
     /// drops what the cache does not keep: from the list and from watch events alike.
     @Test func theFingerprintIsTakenBeforeTheTransform() async throws {

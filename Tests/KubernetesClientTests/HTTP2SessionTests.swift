@@ -175,6 +175,78 @@ import Testing
         }
     }
 
+    /// A client whose connection PINGs after `silence` without a read and gives up `patience`
+    /// after an unanswered PING.
+    static func client(_ f: LocalKubeFixture, silence: Duration, patience: Duration) throws -> KubernetesClient {
+        var connection = try ClusterConnection.load(kubeconfig: f.kubeconfigPath, environment: [:])
+        connection.liveness = ConnectionLiveness(readIdleTimeout: silence, pingTimeout: patience)
+        return try KubernetesClient(connection: connection, logger: f.logs.logger(level: .warning))
+    }
+
+    static func pingsSent(on session: HTTP2Session) async throws -> UInt64 {
+        try await session.channel.eventLoop.submit {
+            try session.channel.pipeline.syncOperations.handler(type: SilenceWatch.self).pingsSent
+        }.get()
+    }
+
+    /// A connection whose server goes silent without closing it (a frozen host, a path that
+    /// drops packets) carries watches that would otherwise wait out their own deadline, up to an
+    /// hour: an unanswered PING closes it, the watch fails, and the next request connects anew.
+    @Test func aConnectionGoneSilentIsGivenUpAfterAnUnansweredPing() async throws {
+        try await F.with { f in
+            let client = try Self.client(f, silence: .milliseconds(300), patience: .milliseconds(700))
+            let events = try await client.watch(F.configMap, namespace: "default", options: WatchOptions(timeoutSeconds: 3600))
+            let connector = try #require(client.transport.http2)
+            let old = try #require(try await connector.session().get())
+            let before = f.server.acceptedConnectionCount
+            await f.server.silenceConnections()
+            let warning = try await f.logs.next("the server answered no PING: closing its connection, whose requests and watches start again on a new one",
+                                                timeout: .seconds(15))
+            #expect(warning.level == .warning)
+            #expect(warning.metadata["server"] == "127.0.0.1:\(f.server.port)")
+            // At once, while TLS may still wait (up to 5 s) for the silent server's goodbye.
+            #expect(!old.isOpen, "the given-up connection still took new streams")
+            _ = try await client.serverVersion()
+            #expect(f.server.acceptedConnectionCount == before + 1, "the request after it went on a new connection")
+            await #expect(throws: (any Error).self, "the watch on the silent connection failed rather than waited") {
+                for try await _ in events {}
+            }
+            #expect(!old.channel.isActive)
+            try await client.shutdown()
+        }
+    }
+
+    /// A quiet connection to a server that answers is kept: its PINGs are answered.
+    @Test func aQuietConnectionWhosePingsAreAnsweredIsKept() async throws {
+        try await F.with { f in
+            let client = try Self.client(f, silence: .milliseconds(200), patience: .seconds(2))
+            _ = try await client.serverVersion()
+            let connector = try #require(client.transport.http2)
+            let session = try #require(try await connector.session().get())
+            let before = f.server.acceptedConnectionCount
+            try await eventually("three PINGs went out", timeout: .seconds(15)) { (try? await Self.pingsSent(on: session)) ?? 0 >= 3 }
+            #expect(session.isOpen)
+            _ = try await client.serverVersion()
+            #expect(f.server.acceptedConnectionCount == before, "the answered connection was replaced")
+            #expect(f.logs.entries.allSatisfy { $0.level < .warning })
+            try await client.shutdown()
+        }
+    }
+
+    /// `ConnectionLiveness.off`: a silent connection is left to the requests' timeouts.
+    @Test func withLivenessOffNoPingGoesOut() async throws {
+        try await F.with { f in
+            var connection = try ClusterConnection.load(kubeconfig: f.kubeconfigPath, environment: [:])
+            connection.liveness = .off
+            let client = try KubernetesClient(connection: connection, logger: f.logs.logger(level: .warning))
+            _ = try await client.serverVersion()
+            let session = try #require(try await client.transport.http2?.session().get())
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await Self.pingsSent(on: session) == 0)
+            try await client.shutdown()
+        }
+    }
+
     /// With `ADDON_MANAGER_CLIENT_HTTP2=off` unset, http:// servers still go through
     /// AsyncHTTPClient: the own client speaks only HTTP/2 over TLS.
     @Test func onlyHTTPSServersGetTheOwnConnection() throws {
