@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// When a connection that has read nothing for a while is asked whether the server is still
@@ -38,16 +39,47 @@ public struct ConnectionLiveness: Sendable, Equatable {
         case giveUp(silentFor: TimeAmount)
     }
 
+    /// The longest either wait may be (a day); a longer one counts as a day.
+    static let longest = Duration.seconds(86_400)
+
     /// What to do at `now`, given when the connection last read anything (or was set up, if
-    /// later) and when the PING awaiting its answer went out (nil: none).
+    /// later) and when the PING awaiting its answer went out (nil: none). A `pingTimeout` of zero
+    /// or less counts as the default, 15 s (as Go's); after a PING the connection is looked at
+    /// again when it is due to be given up, or, if sooner, when the next PING would be due.
     func next(now: NIODeadline, lastRead: NIODeadline, pingSent: NIODeadline?) -> Step? {
-        guard let readIdle = readIdleTimeout?.timeAmount, readIdle > .zero else { return nil }
-        let patience = pingTimeout.timeAmount
+        guard let idle = readIdleTimeout, idle > .zero else { return nil }
+        let readIdle = min(idle, Self.longest).timeAmount
+        let patience = (pingTimeout > .zero ? min(pingTimeout, Self.longest) : ConnectionLiveness().pingTimeout).timeAmount
         if let sent = pingSent, lastRead < sent {
             let deadline = sent + patience
             return now >= deadline ? .giveUp(silentFor: now - lastRead) : .lookAgain(at: deadline)
         }
         let due = lastRead + readIdle
-        return now >= due ? .ping(thenLookAgainAt: now + patience) : .lookAgain(at: due)
+        return now >= due ? .ping(thenLookAgainAt: now + min(patience, readIdle)) : .lookAgain(at: due)
     }
+}
+
+extension ConnectionLiveness {
+    /// client-go's environment variables, which tune every Kubernetes client built on it
+    /// (kubectl, controllers): `HTTP2_READ_IDLE_TIMEOUT_SECONDS` (0 turns PINGs off) and
+    /// `HTTP2_PING_TIMEOUT_SECONDS`, whole seconds. As client-go: an empty one counts as unset,
+    /// and one that is not whole seconds in range is reported and left out (its default stands).
+    public static func fromEnvironment(_ environment: [String: String]) -> (liveness: ConnectionLiveness, problems: [String]) {
+        var liveness = ConnectionLiveness()
+        var problems: [String] = []
+        func seconds(_ variable: String, least: Int) -> Int? {
+            guard let text = environment[variable], !text.isEmpty else { return nil }
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), value >= least, value <= 86_400 else {
+                problems.append("\(variable)=\"\(text)\": expected whole seconds from \(least) to 86400\(least == 0 ? " (0: no PINGs)" : ""); the default stands")
+                return nil
+            }
+            return value
+        }
+        if let idle = seconds("HTTP2_READ_IDLE_TIMEOUT_SECONDS", least: 0) { liveness.readIdleTimeout = idle == 0 ? nil : .seconds(idle) }
+        if let patience = seconds("HTTP2_PING_TIMEOUT_SECONDS", least: 1) { liveness.pingTimeout = .seconds(patience) }
+        return (liveness, problems)
+    }
+
+    /// This process's, read once: what a connection that was not given its own gets.
+    static let ofThisProcess = fromEnvironment(ProcessInfo.processInfo.environment)
 }

@@ -50,6 +50,8 @@ final class Transport: Sendable {
     let httpClient: OnDemandHTTPClient
     /// Set by the first `shutdown()`.
     private let shutDown = Atomic(false)
+    /// Whether a bad liveness variable was reported (once per process).
+    private static let livenessProblemsReported = Atomic(false)
     /// The HTTP/2 connection's keeper; nil when the server URL is not `https`, or when
     /// `ADDON_MANAGER_CLIENT_HTTP2=off` (everything through AsyncHTTPClient, for comparison).
     let http2: HTTP2Connector?
@@ -125,12 +127,27 @@ final class Transport: Sendable {
         baseURL = base
         eventLoop = (eventLoopGroup ?? HTTPClient.defaultEventLoopGroup).next()
         httpClient = OnDemandHTTPClient(eventLoop: eventLoop, configuration: configuration, logger: httpLogger)
+        // A connection not given liveness settings of its own gets the process's (client-go's
+        // environment variables); a bad one is reported once per process.
+        var liveness = connection.liveness
+        if liveness == ConnectionLiveness() {
+            let fromEnvironment = ConnectionLiveness.ofThisProcess
+            liveness = fromEnvironment.liveness
+            if !fromEnvironment.problems.isEmpty, Self.livenessProblemsReported.exchange(true, ordering: .relaxed) == false {
+                for problem in fromEnvironment.problems { logger.warning("HTTP/2 liveness setting left out: \(problem)") }
+            }
+        }
         if ProcessInfo.processInfo.environment["ADDON_MANAGER_CLIENT_HTTP2"] != "off",
            let target = HTTP2Connector.Target(server: connection.server, serverName: connection.tls.serverName,
-                                                    connectTimeout: connection.connectTimeout, liveness: connection.liveness) {
+                                                    connectTimeout: connection.connectTimeout, liveness: liveness) {
             let sslContext: NIOSSLContext
             do {
-                sslContext = try NIOSSLContext(configuration: tls)
+                // A connection given up for silence is closed after TLS has waited this long
+                // for the server's goodbye (5 s by default), which a silent server never sends;
+                // a live server sends it at once.
+                var http2TLS = tls
+                http2TLS.shutdownTimeout = .seconds(1)
+                sslContext = try NIOSSLContext(configuration: http2TLS)
             } catch {
                 throw KubernetesError(kind: .configuration, context: context, message: "unusable TLS settings: \(error)")
             }
