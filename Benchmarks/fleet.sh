@@ -153,7 +153,7 @@ done
 
 # Every ClusterAddon, read from the management API server (the manager serves no status API of its own).
 status_json() {
-  kubectl --kubeconfig "$work/kc/management.kubeconfig" --request-timeout=20s get clusteraddons -A -o json 2>/dev/null || echo '{}'
+  kubectl --kubeconfig "$work/kc/management.kubeconfig" --request-timeout=20s get clusteraddons -A -o json "$@" 2>/dev/null || echo '{}'
 }
 # What the fleet looked like when we stopped waiting (phases of every ClusterAddon).
 phases() {
@@ -248,7 +248,9 @@ if ((converged)) && [[ -n $bump ]] && ! past_limit; then
   elif "$ADDONCTL" kube apply --kubeconfig "$work/kc/management.kubeconfig" --field-manager addon-bench -f "$work/bump" >/dev/null 2>"$work/bump.err"; then
     bump_apply=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')")
     while :; do
-      read -r n_done n_total < <(status_json | python3 "$here/lib/bump.py" progress "$work/bump.targets" "$addon")
+      # Only this addon's ClusterAddons (by their label): a poll of all of them, every second,
+      # took CPU from the manager it measures (1000 of 5500 objects at 1000 clusters).
+      read -r n_done n_total < <(status_json -l "addon-manager.io/addon=$addon" | python3 "$here/lib/bump.py" progress "$work/bump.targets" "$addon")
       if ((n_total > 0 && n_done == n_total)); then bump_all=$(python3 -c "print(f'{$(date +%s.%N) - $b0:.1f}')"); break; fi
       if past_limit; then bump_outcome="$n_done of $n_total at the pinned version and Healthy after $(python3 -c "print(f'{$(date +%s.%N) - $b0:.0f}')") s: stopped"; break; fi
       sleep 1
