@@ -23,7 +23,8 @@ final class SilenceWatch: ChannelInboundHandler, RemovableChannelHandler, @unche
     private let givenUp = Atomic(false)
 
     /// Whether the connection was given up: it takes no new streams, though closing it may take a
-    /// while yet (TLS waits up to 5 s for the server's goodbye, which a silent server never sends).
+    /// while yet (TLS waits up to 1 s, as `Transport` sets it, for the server's goodbye, which a
+    /// silent server never sends).
     var gaveUp: Bool { givenUp.load(ordering: .acquiring) }
 
     /// `onGiveUp` is told how long the server had been silent, before the connection closes.

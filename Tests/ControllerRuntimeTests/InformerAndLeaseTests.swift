@@ -41,13 +41,19 @@ actor EventLog {
         return cm
     }
 
+    /// An informer on the ConfigMaps of "default" that logs its events, running and synced.
+    func runningInformer(client: KubernetesClient, logger: Logger) async -> (Informer, EventLog, Task<Void, Never>) {
+        let log = EventLog()
+        let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
+        let task = Task { await informer.run() }
+        await informer.waitForSync()
+        return (informer, log, task)
+    }
+
     @Test func aDroppedWatchIsResumedAndNotTakenForDeletions() async throws {
         try await withCluster { cluster, client, logger in
             _ = try await client.apply(configMap("one", "1"), options: ApplyOptions(fieldManager: "t"))
-            let log = EventLog()
-            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
-            let task = Task { await informer.run() }
-            await informer.waitForSync()
+            let (informer, log, task) = await runningInformer(client: client, logger: logger)
             try await eventually("one added") { await log.contains("added one") }
             await cluster.dropWatches()
             _ = try await client.apply(configMap("two", "2"), options: ApplyOptions(fieldManager: "t"))
@@ -72,10 +78,7 @@ actor EventLog {
             connection.liveness = ConnectionLiveness(readIdleTimeout: .milliseconds(300), pingTimeout: .milliseconds(700))
             let client = try KubernetesClient(connection: connection, logger: logger)
             _ = try await client.apply(configMap("one", "1"), options: ApplyOptions(fieldManager: "t"))
-            let log = EventLog()
-            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
-            let task = Task { await informer.run() }
-            await informer.waitForSync()
+            let (informer, log, task) = await runningInformer(client: client, logger: logger)
             try await eventually("one added") { await log.contains("added one") }
             let accepted = server.acceptedConnectionCount
             await server.silenceConnections()
@@ -164,10 +167,7 @@ actor EventLog {
         try await withCluster { cluster, client, logger in
             _ = try await client.apply(configMap("keep", "1"), options: ApplyOptions(fieldManager: "t"))
             _ = try await client.apply(configMap("gone", "1"), options: ApplyOptions(fieldManager: "t"))
-            let log = EventLog()
-            let informer = Informer(kind: Self.configMap, namespace: "default", client: client, logger: logger) { await log.add($0) }
-            let task = Task { await informer.run() }
-            await informer.waitForSync()
+            let (informer, log, task) = await runningInformer(client: client, logger: logger)
             // While the watch is down, history is compacted and objects change: the resumed
             // watch gets 410, the informer relists, and the difference becomes events.
             await cluster.setUnreachable(true)
