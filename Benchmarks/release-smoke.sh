@@ -2,7 +2,8 @@
 # The release build, run once as a person would: `addon-manager dev --clusters 20
 # --exit-when-healthy` must bring every cluster to Healthy, and `addonctl kube apply` must apply
 # 30 ConfigMaps + 30 Deployments to LocalKube and re-apply them unchanged. Release builds have
-# crashed where debug builds did not (twice so far), so CI runs this after the test suite.
+# crashed where debug builds did not (twice so far), so CI runs this before the test suite. It is
+# built as deploy/Containerfile builds what is deployed: the Swift libraries linked in.
 #   bash Benchmarks/release-smoke.sh        (builds .build-release if needed; ADDON_MANAGER_BIN/ADDONCTL_BIN override)
 # Only 127.0.0.1 is contacted; every process it starts is stopped at the end.
 set -euo pipefail

@@ -1,6 +1,7 @@
 # Shared by the benchmark scripts (sourced, not run).
 #   CONFIG=debug (default) uses .build/debug, building it with `swift build` if a binary is missing;
-#   CONFIG=release uses .build-release/release (`swift build -c release --scratch-path .build-release`).
+#   CONFIG=release uses .build-release/release (`swift build -c release --static-swift-stdlib
+#   --scratch-path .build-release`: the Swift libraries linked in, as deploy/Containerfile builds them).
 
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench_config=${CONFIG:-debug}
@@ -16,8 +17,9 @@ bench_binaries() {
   if [[ ! -x $dir/addon-manager || ! -x $dir/addonctl ]]; then
     echo "building addon-manager and addonctl ($bench_config) ..." >&2
     if [[ $bench_config == release ]]; then
-      (cd "$bench_root" && swift build -c release --scratch-path .build-release --product addon-manager &&
-        swift build -c release --scratch-path .build-release --product addonctl) >&2
+      # As deploy/Containerfile builds what is deployed: the Swift libraries linked in.
+      (cd "$bench_root" && swift build -c release --static-swift-stdlib --scratch-path .build-release --product addon-manager &&
+        swift build -c release --static-swift-stdlib --scratch-path .build-release --product addonctl) >&2
     else
       (cd "$bench_root" && swift build --product addon-manager && swift build --product addonctl) >&2
     fi
