@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import NIOSSL
+import TestSupport
 import Testing
 @testable import KubernetesClient
 
@@ -26,7 +27,7 @@ import Testing
 
     @Test func everyPieceEndsAFrameOrStopsInsideADataPayloadAndNothingIsLostOrReordered() throws {
         let stream = Self.mixedStream
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             // The same bytes, read in chunks of random sizes (a read may end anywhere).
             var reads: [[UInt8]] = []
@@ -191,18 +192,5 @@ private final class PieceRecorder: ChannelInboundHandler {
     var pieces: [[UInt8]] = []
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         pieces.append(Array(unwrapInboundIn(data).readableBytesView))
-    }
-}
-
-/// A small deterministic generator, so that a failure can be replayed.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -11,7 +11,7 @@ public actor ClusterState {
     var inventories: [String: Inventory] = [:]
     /// What is remembered of each object applied: the fingerprint of our applied fields as the
     /// server answered them, and what was last found of it at which content and resourceVersion.
-    var applied: [ObjectReference: AppliedObjectMemo] = [:]
+    var applied = AppliedObjectMemos()
     var statuses: [String: ClusterAddonStatus] = [:]
     /// The Cluster status this controller last wrote (conditions and addon summary).
     var clusterStatus: JSONValue?
