@@ -14,7 +14,14 @@ bench_binaries() {
     release) dir=$bench_root/.build-release/release ;;
     *) echo "CONFIG must be debug or release, not $bench_config" >&2; exit 2 ;;
   esac
-  if [[ ! -x $dir/addon-manager || ! -x $dir/addonctl ]]; then
+  local stale=
+  # A release binary built before the benchmarks built as deployed loads the Swift runtime as a
+  # shared library: measured, it would not be what is deployed.
+  if [[ $bench_config == release && -x $dir/addon-manager ]] && ldd "$dir/addon-manager" 2>/dev/null | grep -q libswiftCore; then
+    echo "$dir was built without --static-swift-stdlib: building it again as deployed" >&2
+    stale=1
+  fi
+  if [[ -n $stale || ! -x $dir/addon-manager || ! -x $dir/addonctl ]]; then
     echo "building addon-manager and addonctl ($bench_config) ..." >&2
     if [[ $bench_config == release ]]; then
       # As deploy/Containerfile builds what is deployed: the Swift libraries linked in.

@@ -45,12 +45,17 @@ struct AppliedObjectMemos: Sendable {
     }
 
     /// The order the array keeps, by the references' parts as they are (`ObjectReference`'s `<`
-    /// compares descriptions it builds, an allocation per comparison). A reference's namespace
-    /// is never "" (nil instead), so this orders exactly what `==` tells apart.
+    /// compares descriptions it builds, an allocation per comparison). No namespace before any
+    /// namespace, "" included (`namespace` can be set to "" after `init`, which makes "" nil), so
+    /// that this orders exactly what `==` tells apart.
     private static func ordered(_ a: ObjectReference, before b: ObjectReference) -> Bool {
         if a.groupKind.group != b.groupKind.group { return a.groupKind.group < b.groupKind.group }
         if a.groupKind.kind != b.groupKind.kind { return a.groupKind.kind < b.groupKind.kind }
-        if a.namespace != b.namespace { return (a.namespace ?? "") < (b.namespace ?? "") }
+        if a.namespace != b.namespace {
+            guard let x = a.namespace else { return true }
+            guard let y = b.namespace else { return false }
+            return x < y
+        }
         return a.name < b.name
     }
 }
