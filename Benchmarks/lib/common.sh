@@ -6,7 +6,7 @@
 bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bench_config=${CONFIG:-debug}
 
-# Sets ADDON_MANAGER and ADDONCTL to the binaries of $CONFIG, building them if missing.
+# Sets ADDON_MANAGER and ADDONCTL to the binaries of $CONFIG, building them if needed (see below).
 bench_binaries() {
   local dir
   case $bench_config in
@@ -14,14 +14,22 @@ bench_binaries() {
     release) dir=$bench_root/.build-release/release ;;
     *) echo "CONFIG must be debug or release, not $bench_config" >&2; exit 2 ;;
   esac
-  local stale=
-  # A release binary built before the benchmarks built as deployed loads the Swift runtime as a
-  # shared library: measured, it would not be what is deployed.
-  if [[ $bench_config == release && -x $dir/addon-manager ]] && ldd "$dir/addon-manager" 2>/dev/null | grep -q libswiftCore; then
-    echo "$dir was built without --static-swift-stdlib: building it again as deployed" >&2
-    stale=1
-  fi
-  if [[ -n $stale || ! -x $dir/addon-manager || ! -x $dir/addonctl ]]; then
+  # ADDON_MANAGER_BIN / ADDONCTL_BIN: use these binaries instead (e.g. one build of each kind);
+  # only the binaries not given so are built, when missing or (release) not built as deployed.
+  local name build=
+  for name in addon-manager addonctl; do
+    [[ $name == addon-manager && -n ${ADDON_MANAGER_BIN:-} ]] && continue
+    [[ $name == addonctl && -n ${ADDONCTL_BIN:-} ]] && continue
+    if [[ ! -x $dir/$name ]]; then
+      build=1
+    elif [[ $bench_config == release ]] && ldd "$dir/$name" 2>/dev/null | grep -q libswiftCore; then
+      # Built before the benchmarks built as deployed: it loads the Swift runtime as a shared
+      # library, and measured it would not be what is deployed.
+      echo "$dir/$name was built without --static-swift-stdlib: building again as deployed" >&2
+      build=1
+    fi
+  done
+  if [[ -n $build ]]; then
     echo "building addon-manager and addonctl ($bench_config) ..." >&2
     if [[ $bench_config == release ]]; then
       # As deploy/Containerfile builds what is deployed: the Swift libraries linked in.
@@ -31,7 +39,6 @@ bench_binaries() {
       (cd "$bench_root" && swift build --product addon-manager && swift build --product addonctl) >&2
     fi
   fi
-  # ADDON_MANAGER_BIN / ADDONCTL_BIN: use these binaries instead (e.g. one build of each kind).
   ADDON_MANAGER=${ADDON_MANAGER_BIN:-$dir/addon-manager}
   ADDONCTL=${ADDONCTL_BIN:-$dir/addonctl}
 }

@@ -2,11 +2,11 @@ import Foundation
 import Testing
 import TestSupport
 
-/// deploy/Containerfile, read as the image build would carry it out (this machine has no
-/// container engine to build it). Found by reading it: it asked one `swift build` for two
-/// products (SwiftPM builds the last only, so the image had no addon-manager), and it copied
-/// the binaries without the resource bundles they load from beside themselves (the pod would
-/// have stopped at start with "could not load resource bundle").
+/// What can be checked of deploy/Containerfile by reading it (this machine has no container
+/// engine to build it): its builds, and what it copies from them where. Found by reading it: it
+/// asked one `swift build` for two products (SwiftPM builds the last only, so the image had no
+/// addon-manager), and it copied the binaries without the resource bundles they load from beside
+/// themselves (`run --install-crds` would have stopped at start: "could not load resource bundle").
 @Suite struct ContainerImageTests {
     static let containerfile = DeployRBACTests.repository.appendingPathComponent("deploy/Containerfile")
 
@@ -38,15 +38,22 @@ import TestSupport
                 let products = words.indices.filter { words[$0] == "--product" }.map { words[$0 + 1] }
                 #expect(products.count == 1, "one product per `swift build` (it builds only the last of several): \(command)")
                 #expect(words.contains("--static-swift-stdlib"), "built as the benchmarks and CI's smoke test build: \(command)")
+                #expect(command.contains("-c release"), "the release configuration, whose binaries the COPY takes from .build/release: \(command)")
                 built.formUnion(products)
             }
         }
-        let copied = instructions.filter { $0.hasPrefix("COPY --from=build ") }
-            .flatMap { $0.split(separator: " ").dropFirst(2).dropLast() }
-            .map { String($0.split(separator: "/").last ?? "") }
-            .filter { !$0.hasSuffix(".resources") }
-        #expect(!copied.isEmpty)
-        for binary in copied { #expect(built.contains(binary), "\(binary) is copied into the image but no `swift build` builds it") }
+        #expect(instructions.contains("WORKDIR /src"), "the builds run in /src, where the COPYs take their output from")
+        let copies = instructions.filter { $0.hasPrefix("COPY --from=build ") }.map { $0.split(separator: " ").dropFirst(2).map(String.init) }
+        let binaries = copies.filter { !($0.last ?? "").hasSuffix(".resources") }
+        #expect(!binaries.isEmpty)
+        for copy in binaries {
+            #expect(copy.last == "/usr/local/bin/", "binaries go to /usr/local/bin/, where the ENTRYPOINT looks: \(copy)")
+            for source in copy.dropLast() {
+                #expect(source.hasPrefix("/src/.build/release/"), "a binary of the release build: \(source)")
+                let binary = String(source.split(separator: "/").last ?? "")
+                #expect(built.contains(binary), "\(binary) is copied into the image but no `swift build` builds it")
+            }
+        }
         #expect(built.isSuperset(of: ["addon-manager", "addonctl"]))
     }
 
