@@ -28,6 +28,11 @@ import TestSupport
         return joined
     }
 
+    /// The `COPY --from=build` instructions as their words: the sources, then the destination.
+    static func copiesFromBuild() throws -> [[String]] {
+        try instructions().filter { $0.hasPrefix("COPY --from=build ") }.map { $0.split(separator: " ").dropFirst(2).map(String.init) }
+    }
+
     /// Each `swift build` builds one product, and every binary copied into the image is one of them.
     @Test func everyBinaryCopiedIsBuilt() throws {
         let instructions = try Self.instructions()
@@ -43,8 +48,7 @@ import TestSupport
             }
         }
         #expect(instructions.contains("WORKDIR /src"), "the builds run in /src, where the COPYs take their output from")
-        let copies = instructions.filter { $0.hasPrefix("COPY --from=build ") }.map { $0.split(separator: " ").dropFirst(2).map(String.init) }
-        let binaries = copies.filter { !($0.last ?? "").hasSuffix(".resources") }
+        let binaries = try Self.copiesFromBuild().filter { !($0.last ?? "").hasSuffix(".resources") }
         #expect(!binaries.isEmpty)
         for copy in binaries {
             #expect(copy.last == "/usr/local/bin/", "binaries go to /usr/local/bin/, where the ENTRYPOINT looks: \(copy)")
@@ -65,9 +69,9 @@ import TestSupport
         let bundles = try FileManager.default.contentsOfDirectory(atPath: directory.path)
             .filter { $0.hasPrefix("addon-manager_") && $0.hasSuffix(".resources") && !$0.hasSuffix("Tests.resources") }
         #expect(bundles.contains("addon-manager_AddonController.resources"), "\(bundles)")
-        let copies = try Self.instructions().filter { $0.hasPrefix("COPY --from=build ") }
+        let copies = try Self.copiesFromBuild()
         for bundle in bundles {
-            #expect(copies.contains { $0.contains("/src/.build/release/\(bundle) ") && $0.hasSuffix(" /usr/local/bin/\(bundle)") },
+            #expect(copies.contains { $0.dropLast().contains("/src/.build/release/\(bundle)") && $0.last == "/usr/local/bin/\(bundle)" },
                     "deploy/Containerfile does not copy \(bundle) beside the binaries in /usr/local/bin")
         }
     }

@@ -14,12 +14,11 @@ struct AppliedObjectMemos: Sendable {
 
     subscript(reference: ObjectReference) -> AppliedObjectMemo? {
         get {
-            let index = position(of: reference)
-            return index < entries.count && entries[index].reference == reference ? entries[index].memo : nil
+            let (index, found) = position(of: reference)
+            return found ? entries[index].memo : nil
         }
         set {
-            let index = position(of: reference)
-            let found = index < entries.count && entries[index].reference == reference
+            let (index, found) = position(of: reference)
             switch (newValue, found) {
             case (let memo?, true):
                 entries[index].memo = memo
@@ -34,14 +33,14 @@ struct AppliedObjectMemos: Sendable {
         }
     }
 
-    /// Where `reference` is, or would go: the first entry not ordered before it.
-    private func position(of reference: ObjectReference) -> Int {
+    /// Where `reference` is (`found`), or would go: the first entry not ordered before it.
+    private func position(of reference: ObjectReference) -> (index: Int, found: Bool) {
         var low = 0, high = entries.count
         while low < high {
             let middle = (low + high) / 2
             if Self.ordered(entries[middle].reference, before: reference) { low = middle + 1 } else { high = middle }
         }
-        return low
+        return (low, low < entries.count && entries[low].reference == reference)
     }
 
     /// The order the array keeps, by the references' parts as they are (`ObjectReference`'s `<`
