@@ -49,6 +49,7 @@ let package = Package(
         .target(
             name: "KubernetesModel",
             dependencies: [
+                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -3,9 +3,9 @@ import KubernetesModel
 /// The informer's in-memory copy of the objects it watches, keyed by namespace and name.
 /// Reconcilers read from it instead of the API server.
 ///
-/// `Storage.compact` keeps each object as its JSON text and decodes it when read: several
-/// times smaller than the parsed tree, for caches that are many and mostly idle (every kind
-/// an addon applies, in every workload cluster of a fleet). A `transform` drops what readers
+/// `Storage.compact` keeps each object as its JSON text, deflated (`KeptJSON`), and decodes it
+/// when read: many times smaller than the parsed tree, for caches that are many and mostly idle
+/// (every kind an addon applies, in every workload cluster of a fleet). A `transform` drops what readers
 /// never need (managedFields, say) before an object is kept or handed on.
 ///
 /// An `Index` files objects under values computed from them (client-go's indexers): a reader
@@ -38,7 +38,7 @@ public actor ObjectCache {
 
     private struct Entry {
         var object: KubeObject?
-        var json: [UInt8]
+        var text: KeptJSON?
         var resourceVersion: String?
         var fingerprint: String?
         /// The values it is filed under, per index (in `indexes` order).
@@ -159,8 +159,8 @@ public actor ObjectCache {
         let filed = indexes.map { $0.values(object) }
         let kept = keep?(object) ?? object
         switch storage {
-        case .objects: return Entry(object: kept, json: [], resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
-        case .compact: return Entry(object: nil, json: kept.body.serializedToKeep(), resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
+        case .objects: return Entry(object: kept, text: nil, resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
+        case .compact: return Entry(object: nil, text: KeptJSON(kept.body), resourceVersion: object.resourceVersion, fingerprint: fingerprint, filed: filed)
         }
     }
 
@@ -175,7 +175,7 @@ public actor ObjectCache {
     private static func decode(_ entry: Entry) -> KubeObject {
         if let object = entry.object { return object }
         // Our own serialization of a value that parsed: it parses again.
-        return KubeObject((try? JSONValue.parse(entry.json)) ?? .null)
+        return KubeObject((try? entry.text?.parsed()) ?? .null)
     }
 
     static func key(_ object: KubeObject) -> ReconcileRequest {

@@ -42,8 +42,8 @@ import Testing
     /// The table holds its texts weakly: a text nobody keeps any more is swept out.
     @Test func aTextNobodyKeepsIsLetGo() {
         let texts = KeptTexts()
-        var held: KeptTexts.Text? = texts.text(Array("{\"kind\":\"ConfigMap\"}".utf8))
-        let again = texts.text(Array("{\"kind\":\"ConfigMap\"}".utf8))
+        var held: KeptTexts.Text? = texts.text(KeptJSON(text: Array("{\"kind\":\"ConfigMap\"}".utf8)))
+        let again = texts.text(KeptJSON(text: Array("{\"kind\":\"ConfigMap\"}".utf8)))
         #expect(held === again)
         #expect(texts.count == 1)
         held = nil
@@ -58,10 +58,10 @@ import Testing
         let texts = KeptTexts()
         var kept: [KeptTexts.Text] = []
         for i in 0..<5_000 {
-            let text = texts.text(Array("{\"n\":\(i)}".utf8))
+            let text = texts.text(KeptJSON(text: Array("{\"n\":\(i)}".utf8)))
             if i % 100 == 0 { kept.append(text) }
         }
         #expect(texts.count == 50)
-        #expect(kept.allSatisfy { texts.text($0.bytes) === $0 })
+        #expect(kept.allSatisfy { texts.text($0.json) === $0 })
     }
 }

@@ -1,19 +1,22 @@
+import KubernetesModel
 import Synchronization
 
 /// One copy per distinct text of the rendered objects every cluster keeps between reconciles.
 /// A fleet keeps a rendering of every addon of every cluster, and most objects (RBAC, CRDs,
 /// workloads whose values come from the channel) render to the same text on every cluster: kept
-/// once, a thousand clusters hold a thousand references to it instead of a thousand copies.
+/// once, a thousand clusters hold a thousand references to it instead of a thousand copies. The
+/// texts that differ by cluster (those naming it) are kept deflated (`KeptJSON`), and compared as
+/// they are kept: equal texts deflate to equal bytes.
 ///
 /// The texts are held by their users only: the table keeps weak references, and those whose text
 /// is gone are swept out whenever the table has doubled since the last sweep.
 final class KeptTexts: Sendable {
     static let shared = KeptTexts()
 
-    /// A kept text, shared by every rendered object whose JSON is these bytes.
+    /// A kept text, shared by every rendered object whose JSON is this text.
     final class Text: Sendable {
-        let bytes: [UInt8]
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        let json: KeptJSON
+        init(_ json: KeptJSON) { self.json = json }
     }
 
     private struct Reference {
@@ -29,12 +32,12 @@ final class KeptTexts: Sendable {
     private static let firstSweep = 1024
     private let state = Mutex(State())
 
-    /// The kept text equal to `bytes`: the one already kept, or `bytes` kept from now on.
-    func text(_ bytes: [UInt8]) -> Text {
-        let hash = bytes.hashValue
+    /// The kept text equal to `json`: the one already kept, or `json` kept from now on.
+    func text(_ json: KeptJSON) -> Text {
+        let hash = json.hashValue
         return state.withLock { state in
-            if let known = state.byHash[hash]?.lazy.compactMap(\.text).first(where: { $0.bytes == bytes }) { return known }
-            let text = Text(bytes)
+            if let known = state.byHash[hash]?.lazy.compactMap(\.text).first(where: { $0.json == json }) { return known }
+            let text = Text(json)
             state.byHash[hash, default: []].append(Reference(text: text))
             state.references += 1
             if state.references >= state.sweepAt { Self.sweep(&state) }

@@ -26,13 +26,13 @@ struct RenderedObject: Sendable {
         namespace = object.namespace
         name = object.name
         parsed = nil
-        keptText = KeptTexts.shared.text(object.body.serializedToKeep())
+        keptText = KeptTexts.shared.text(KeptJSON(object.body))
     }
 
     var reference: ObjectReference { ObjectReference(groupKind: groupVersionKind.groupKind, namespace: namespace, name: name) }
 
     /// The object (parsed from the kept text on each call: callers hold on to it while they need it).
-    var object: KubeObject { parsed ?? KubeObject((try? JSONValue.parse(keptText?.bytes ?? [])) ?? .null) }
+    var object: KubeObject { parsed ?? KubeObject((try? keptText?.json.parsed()) ?? .null) }
 
     /// The kept form of this object (its text, not the parsed tree).
     var kept: RenderedObject { parsed.map { RenderedObject(keeping: $0) } ?? self }

@@ -77,7 +77,7 @@ public struct EventRecorder: Sendable {
 
 /// The Events a recorder wrote, by what makes two of them the same, so that a repeat updates
 /// the one written before. Bounded: the least recently used are forgotten first. Each is kept as
-/// compact JSON without its managedFields (an update that leaves them out keeps the server's):
+/// compact JSON, deflated (`KeptJSON`), without its managedFields (an update that leaves them out keeps the server's):
 /// every cluster's controller has a recorder, and a parsed Event with its managedFields is
 /// several KB, most of it never read again.
 actor RecordedEvents {
@@ -91,19 +91,19 @@ actor RecordedEvents {
     }
 
     static let capacity = 256
-    private var events: [Key: (json: [UInt8], used: UInt64)] = [:]
+    private var events: [Key: (text: KeptJSON, used: UInt64)] = [:]
     private var clock: UInt64 = 0
 
     func event(for key: Key) -> KubeObject? {
-        guard let entry = events[key], let body = try? JSONValue.parse(entry.json) else { return nil }
+        guard let entry = events[key], let body = try? entry.text.parsed() else { return nil }
         clock += 1
-        events[key] = (entry.json, clock)
+        events[key] = (entry.text, clock)
         return KubeObject(body)
     }
 
     func remember(_ event: KubeObject, for key: Key) {
         clock += 1
-        events[key] = (ObjectCache.withoutManagedFields(event).body.serializedToKeep(), clock)
+        events[key] = (KeptJSON(ObjectCache.withoutManagedFields(event).body), clock)
         if events.count > Self.capacity, let oldest = events.min(by: { $0.value.used < $1.value.used })?.key {
             events.removeValue(forKey: oldest)
         }
