@@ -15,12 +15,12 @@ import CZlib
 /// bytes (deflate is deterministic for one input, level, window and dictionary), so a table of
 /// kept texts can compare them without inflating them.
 public struct KeptJSON: Sendable, Hashable {
-    /// The deflated text (raw deflate, no zlib header), or the text itself when `deflated` is false.
+    /// The deflated text (raw deflate, no zlib header), or the text itself when `isDeflated` is false.
     private let stored: [UInt8]
-    /// The length of the text (when deflated: longer ones are kept as they are).
+    /// The length of the text, when deflated (texts too long for 32 bits are kept as they are).
     private let length: UInt32
     /// Whether `stored` is the text deflated.
-    private let deflated: Bool
+    let isDeflated: Bool
 
     /// The compact JSON text of `value` (`serialized()`), kept.
     public init(_ value: JSONValue) {
@@ -32,19 +32,19 @@ public struct KeptJSON: Sendable, Hashable {
         length = UInt32(clamping: text.count)
         if text.count < Self.smallest || text.count > Self.largest {
             stored = Self.exactly(text)
-            deflated = false
+            isDeflated = false
         } else if let packed = Self.deflate(text), packed.count < text.count {
             stored = packed
-            deflated = true
+            isDeflated = true
         } else {
             stored = Self.exactly(text)
-            deflated = false
+            isDeflated = false
         }
     }
 
     /// The text.
     public var text: [UInt8] {
-        guard deflated else { return stored }
+        guard isDeflated else { return stored }
         // Deflated here, in this process, with the same dictionary: inflating cannot fail short
         // of memory corruption; the empty text then fails to parse, as a damaged text would.
         return Self.inflate(stored, length: Int(length)) ?? []
@@ -54,7 +54,7 @@ public struct KeptJSON: Sendable, Hashable {
     public func parsed() throws -> JSONValue { try JSONValue.parse(text) }
 
     /// The length of the text.
-    public var textCount: Int { deflated ? Int(length) : stored.count }
+    public var textCount: Int { isDeflated ? Int(length) : stored.count }
 
     /// The bytes kept for it.
     public var keptCount: Int { stored.count }
@@ -67,57 +67,71 @@ public struct KeptJSON: Sendable, Hashable {
     private static let largest = 16 << 20
     /// A 4 KiB window holds the whole dictionary (zlib uses up to the window less 262 bytes of it).
     private static let windowBits: Int32 = 12
-    /// Small hash chains and a block buffer of 1024 symbols: a stream's state is some 20 KB, not
+    /// Small hash chains and a block buffer of 1024 symbols: a stream's state is about 30 KB, not
     /// the 260 KB of zlib's defaults, and texts of a few KB lose under 1 % by it.
     private static let memoryLevel: Int32 = 4
     private static let level: Int32 = 6
 
+    // zlib keeps the stream's address in its state and refuses a call made with another: each
+    // stream lives at one allocated address (`withStream`), never in a Swift variable passed
+    // `&stream` (whose address Swift does not promise to keep).
+
     private static func deflate(_ text: [UInt8]) -> [UInt8]? {
         guard let primed = PrimedDeflater.shared else { return nil }
-        var stream = z_stream()
-        guard primed.copy(into: &stream) else { return nil }
-        defer { deflateEnd(&stream) }
-        let bound = Int(deflateBound(&stream, uLong(text.count)))
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { output -> [UInt8]? in
-            let status = run(&stream, over: text, into: output) { CZlib.deflate($0, Z_FINISH) }
-            guard status == Z_STREAM_END else { return nil }
-            return exactly(UnsafeBufferPointer(rebasing: output[..<Int(stream.total_out)]))
+        return withStream { stream -> [UInt8]? in
+            guard primed.copy(into: stream) else { return nil }
+            defer { deflateEnd(stream) }
+            let bound = Int(deflateBound(stream, uLong(text.count)))
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { output -> [UInt8]? in
+                let status = run(stream, over: text, into: output) { CZlib.deflate($0, Z_FINISH) }
+                guard status == Z_STREAM_END else { return nil }
+                return exactly(UnsafeBufferPointer(rebasing: output[..<Int(stream.pointee.total_out)]))
+            }
         }
     }
 
     private static func inflate(_ packed: [UInt8], length: Int) -> [UInt8]? {
-        var stream = z_stream()
-        guard inflateInit2_(&stream, -windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
-        defer { inflateEnd(&stream) }
-        // A raw stream takes its dictionary before any input.
-        let dictionaryStatus = KeptJSONDictionary.bytes.withUnsafeBufferPointer { dictionary in
-            inflateSetDictionary(&stream, dictionary.baseAddress, uInt(dictionary.count))
+        withStream { stream -> [UInt8]? in
+            guard inflateInit2_(stream, -windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
+            defer { inflateEnd(stream) }
+            // A raw stream takes its dictionary before any input.
+            let dictionaryStatus = KeptJSONDictionary.bytes.withUnsafeBufferPointer { dictionary in
+                inflateSetDictionary(stream, dictionary.baseAddress, uInt(dictionary.count))
+            }
+            guard dictionaryStatus == Z_OK else { return nil }
+            var failed = false
+            let text = [UInt8](unsafeUninitializedCapacity: length) { output, count in
+                let status = run(stream, over: packed, into: output) { CZlib.inflate($0, Z_FINISH) }
+                failed = status != Z_STREAM_END || Int(stream.pointee.total_out) != length
+                count = failed ? 0 : length
+            }
+            return failed ? nil : text
         }
-        guard dictionaryStatus == Z_OK else { return nil }
-        var failed = false
-        let text = [UInt8](unsafeUninitializedCapacity: length) { output, count in
-            let status = run(&stream, over: packed, into: output) { CZlib.inflate($0, Z_FINISH) }
-            failed = status != Z_STREAM_END || Int(stream.total_out) != length
-            count = failed ? 0 : length
-        }
-        return failed ? nil : text
+    }
+
+    /// A zeroed stream at one address for the length of `body`.
+    private static func withStream<Result>(_ body: (UnsafeMutablePointer<z_stream>) -> Result) -> Result {
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer { stream.deallocate() }
+        return body(stream)
     }
 
     /// Runs `finish` (deflate or inflate to the end) with `input` in and `output` out.
-    private static func run(_ stream: inout z_stream, over input: [UInt8], into output: UnsafeMutableBufferPointer<UInt8>,
+    private static func run(_ stream: UnsafeMutablePointer<z_stream>, over input: [UInt8], into output: UnsafeMutableBufferPointer<UInt8>,
                             _ finish: (UnsafeMutablePointer<z_stream>) -> Int32) -> Int32 {
         input.withUnsafeBufferPointer { input in
-            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-            stream.avail_in = uInt(input.count)
-            stream.next_out = output.baseAddress
-            stream.avail_out = uInt(output.count)
-            return finish(&stream)
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.pointee.avail_in = uInt(input.count)
+            stream.pointee.next_out = output.baseAddress
+            stream.pointee.avail_out = uInt(output.count)
+            return finish(stream)
         }
     }
 
     /// A deflate stream that has taken the dictionary and nothing else, copied for each text
-    /// (`deflateCopy`): taking the dictionary is most of the cost of deflating a short text (it
-    /// hashes every position of it), and a copy costs a third less than a stream set up anew.
+    /// (`deflateCopy`, which only reads it): taking the dictionary hashes every position of it, and
+    /// a copy costs a third less than a stream set up anew for a short text.
     /// Made once, never written after (a copy only reads it), never freed.
     private final class PrimedDeflater: @unchecked Sendable {
         static let shared = PrimedDeflater()
@@ -141,9 +155,9 @@ public struct KeptJSON: Sendable, Hashable {
             }
         }
 
-        /// A fresh stream in `target` (to be ended with `deflateEnd`), ready for a text.
-        func copy(into target: inout z_stream) -> Bool {
-            deflateCopy(&target, stream) == Z_OK
+        /// A fresh stream at `target` (to be ended with `deflateEnd`), ready for a text.
+        func copy(into target: UnsafeMutablePointer<z_stream>) -> Bool {
+            deflateCopy(target, stream) == Z_OK
         }
     }
 

@@ -39,11 +39,27 @@ import Testing
         #expect(other.object["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/agent:2.0")
     }
 
+    /// Texts long enough to be kept deflated are found again by their bytes (without deflating
+    /// them again), and told apart from others of the same length.
+    @Test func deflatedTextsAreFoundAgainAndToldApart() {
+        let texts = KeptTexts()
+        let one = Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cluster-a-settings","namespace":"kube-system"}}"#.utf8)
+        let other = Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cluster-b-settings","namespace":"kube-system"}}"#.utf8)
+        let kept = texts.text(one)
+        #expect(kept.json.keptCount < kept.json.textCount, "kept deflated")
+        #expect(texts.text(one) === kept)
+        let keptOther = texts.text(other)
+        #expect(keptOther !== kept)
+        #expect(keptOther.json.text == other)
+        #expect(texts.text(other) === keptOther)
+        #expect(texts.count == 2)
+    }
+
     /// The table holds its texts weakly: a text nobody keeps any more is swept out.
     @Test func aTextNobodyKeepsIsLetGo() {
         let texts = KeptTexts()
-        var held: KeptTexts.Text? = texts.text(KeptJSON(text: Array("{\"kind\":\"ConfigMap\"}".utf8)))
-        let again = texts.text(KeptJSON(text: Array("{\"kind\":\"ConfigMap\"}".utf8)))
+        var held: KeptTexts.Text? = texts.text(Array("{\"kind\":\"ConfigMap\"}".utf8))
+        let again = texts.text(Array("{\"kind\":\"ConfigMap\"}".utf8))
         #expect(held === again)
         #expect(texts.count == 1)
         held = nil
@@ -58,10 +74,10 @@ import Testing
         let texts = KeptTexts()
         var kept: [KeptTexts.Text] = []
         for i in 0..<5_000 {
-            let text = texts.text(KeptJSON(text: Array("{\"n\":\(i)}".utf8)))
+            let text = texts.text(Array("{\"n\":\(i)}".utf8))
             if i % 100 == 0 { kept.append(text) }
         }
         #expect(texts.count == 50)
-        #expect(kept.allSatisfy { texts.text($0.json) === $0 })
+        #expect(kept.allSatisfy { texts.text($0.json.text) === $0 })
     }
 }

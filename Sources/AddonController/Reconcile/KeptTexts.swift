@@ -4,9 +4,10 @@ import Synchronization
 /// One copy per distinct text of the rendered objects every cluster keeps between reconciles.
 /// A fleet keeps a rendering of every addon of every cluster, and most objects (RBAC, CRDs,
 /// workloads whose values come from the channel) render to the same text on every cluster: kept
-/// once, a thousand clusters hold a thousand references to it instead of a thousand copies. The
-/// texts that differ by cluster (those naming it) are kept deflated (`KeptJSON`), and compared as
-/// they are kept: equal texts deflate to equal bytes.
+/// once, a thousand clusters hold a thousand references to it instead of a thousand copies. Each
+/// is kept deflated (`KeptJSON`): most of what stays per cluster is the texts that name it. A text
+/// is looked up by the hash of its bytes and compared with a candidate inflated: a rendering of a
+/// text kept already deflates nothing.
 ///
 /// The texts are held by their users only: the table keeps weak references, and those whose text
 /// is gone are swept out whenever the table has doubled since the last sweep.
@@ -32,12 +33,14 @@ final class KeptTexts: Sendable {
     private static let firstSweep = 1024
     private let state = Mutex(State())
 
-    /// The kept text equal to `json`: the one already kept, or `json` kept from now on.
-    func text(_ json: KeptJSON) -> Text {
-        let hash = json.hashValue
+    /// The kept text equal to `bytes`: the one already kept, or `bytes` kept from now on.
+    func text(_ bytes: [UInt8]) -> Text {
+        let hash = bytes.hashValue
         return state.withLock { state in
-            if let known = state.byHash[hash]?.lazy.compactMap(\.text).first(where: { $0.json == json }) { return known }
-            let text = Text(json)
+            if let known = state.byHash[hash]?.lazy.compactMap(\.text).first(where: { $0.json.textCount == bytes.count && $0.json.text == bytes }) {
+                return known
+            }
+            let text = Text(KeptJSON(text: bytes))
             state.byHash[hash, default: []].append(Reference(text: text))
             state.references += 1
             if state.references >= state.sweepAt { Self.sweep(&state) }

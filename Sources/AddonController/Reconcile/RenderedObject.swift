@@ -26,7 +26,7 @@ struct RenderedObject: Sendable {
         namespace = object.namespace
         name = object.name
         parsed = nil
-        keptText = KeptTexts.shared.text(KeptJSON(object.body))
+        keptText = KeptTexts.shared.text(object.body.serialized())
     }
 
     var reference: ObjectReference { ObjectReference(groupKind: groupVersionKind.groupKind, namespace: namespace, name: name) }
