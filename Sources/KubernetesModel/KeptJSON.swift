@@ -12,8 +12,8 @@ import CZlib
 /// size (57 objects: 18.2 KB of text, 5.6 KB deflated; 12.2 KB deflated without the dictionary).
 ///
 /// A text that would not be smaller deflated is kept as it is. Equal texts are kept as equal
-/// bytes (deflate is deterministic for one input, level, window and dictionary), so a table of
-/// kept texts can compare them without inflating them.
+/// bytes (deflate is deterministic for one input, level, window and dictionary): two kept texts
+/// are equal (`==`, `hash`) when their texts are.
 public struct KeptJSON: Sendable, Hashable {
     /// The deflated text (raw deflate, no zlib header), or the text itself when `isDeflated` is false.
     private let stored: [UInt8]
@@ -85,7 +85,7 @@ public struct KeptJSON: Sendable, Hashable {
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: bound) { output -> [UInt8]? in
                 let status = run(stream, over: text, into: output) { CZlib.deflate($0, Z_FINISH) }
                 guard status == Z_STREAM_END else { return nil }
-                return exactly(UnsafeBufferPointer(rebasing: output[..<Int(stream.pointee.total_out)]))
+                return exactly(UnsafeBufferPointer(rebasing: output[..<(output.count - Int(stream.pointee.avail_out))]))
             }
         }
     }

@@ -39,20 +39,37 @@ import Testing
         #expect(other.object["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/agent:2.0")
     }
 
-    /// Texts long enough to be kept deflated are found again by their bytes (without deflating
-    /// them again), and told apart from others of the same length.
+    /// Texts long enough to be kept deflated are found again by their bytes, and told apart from
+    /// others of the same length and the same hash.
     @Test func deflatedTextsAreFoundAgainAndToldApart() {
         let texts = KeptTexts()
         let one = Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cluster-a-settings","namespace":"kube-system"}}"#.utf8)
         let other = Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cluster-b-settings","namespace":"kube-system"}}"#.utf8)
-        let kept = texts.text(one)
+        let kept = texts.text(one, hash: 7)
         #expect(kept.json.keptCount < kept.json.textCount, "kept deflated")
-        #expect(texts.text(one) === kept)
-        let keptOther = texts.text(other)
+        #expect(texts.text(one, hash: 7) === kept)
+        let keptOther = texts.text(other, hash: 7)
         #expect(keptOther !== kept)
         #expect(keptOther.json.text == other)
-        #expect(texts.text(other) === keptOther)
+        #expect(texts.text(other, hash: 7) === keptOther)
+        #expect(texts.text(one, hash: 7) === kept)
         #expect(texts.count == 2)
+    }
+
+    /// Many callers keeping the same new text at once get one kept text (each deflates outside
+    /// the table's lock; the table keeps the first and hands it to the others).
+    @Test func callersKeepingOneTextAtOnceShareIt() async {
+        let texts = KeptTexts()
+        let bytes = Array(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cluster-a-settings","namespace":"kube-system"}}"#.utf8)
+        let kept = await withTaskGroup(of: KeptTexts.Text.self) { group in
+            for _ in 0..<64 { group.addTask { texts.text(bytes) } }
+            var kept: [KeptTexts.Text] = []
+            for await text in group { kept.append(text) }
+            return kept
+        }
+        #expect(kept.count == 64)
+        #expect(kept.allSatisfy { $0 === kept[0] })
+        #expect(texts.count == 1)
     }
 
     /// The table holds its texts weakly: a text nobody keeps any more is swept out.
