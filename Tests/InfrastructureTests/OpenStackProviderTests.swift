@@ -185,8 +185,12 @@ struct OpenStackProviderTests {
         let userID = try #require(((auth["token"] as? [String: Any])?["user"] as? [String: Any])?["id"] as? String)
         let base = demo.tokensURL.replacingOccurrences(of: "/auth/tokens", with: "")
         let name = OpenStackLocal.uniqueName("it-appcred")
+        // With the one role the demo user is assigned (member), named: without roles, Keystone
+        // gives the credential every role the token lists, and refused it (400, "Could not find
+        // role assignment with role: <service>") in a CI run whose token listed one the user does
+        // not hold.
         let (_, created) = try await keystone(.POST, "\(base)/users/\(userID)/application_credentials", token: token,
-                                               json: ["application_credential": ["name": name]])
+                                               json: ["application_credential": ["name": name, "roles": [["name": "member"]]]])
         let appCredential = try #require(created["application_credential"] as? [String: Any])
         let id = try #require(appCredential["id"] as? String)
         let secret = try #require(appCredential["secret"] as? String)
