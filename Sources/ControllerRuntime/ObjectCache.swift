@@ -5,8 +5,8 @@ import KubernetesModel
 ///
 /// `Storage.compact` keeps each object as its JSON text, deflated (`KeptJSON`), and decodes it
 /// when read: many times smaller than the parsed tree, for caches that are many and mostly idle
-/// (every kind an addon applies, in every workload cluster of a fleet). A `transform` drops what readers
-/// never need (managedFields, say) before an object is kept or handed on.
+/// (every kind an addon applies, in every workload cluster of a fleet). A `transform` drops what
+/// readers never need (managedFields, say) before an object is kept or handed on.
 ///
 /// An `Index` files objects under values computed from them (client-go's indexers): a reader
 /// that wants the objects of one owner (a cluster's Machines) asks `list(filedUnder:value:)` instead

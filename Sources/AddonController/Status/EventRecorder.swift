@@ -77,9 +77,9 @@ public struct EventRecorder: Sendable {
 
 /// The Events a recorder wrote, by what makes two of them the same, so that a repeat updates
 /// the one written before. Bounded: the least recently used are forgotten first. Each is kept as
-/// compact JSON, deflated (`KeptJSON`), without its managedFields (an update that leaves them out keeps the server's):
-/// every cluster's controller has a recorder, and a parsed Event with its managedFields is
-/// several KB, most of it never read again.
+/// compact JSON, deflated (`KeptJSON`), without its managedFields (an update that leaves them out
+/// keeps the server's): every cluster's controller has a recorder, and a parsed Event with its
+/// managedFields is several KB, most of it never read again.
 actor RecordedEvents {
     struct Key: Hashable {
         var namespace: String
