@@ -15,34 +15,29 @@ protocol HTTP2AnswerReceiver: AnyObject, Sendable {
     func ended(_ result: Result<Void, any Error>)
 }
 
-/// One request and its answer on an HTTP/2 stream of an `HTTP2Session`: the handler of the
-/// stream's channel. It writes the request (HEADERS, then DATA when there is a body), reads the
-/// answer only as fast as its receiver takes it (the stream's flow-control window holds the
-/// server back meanwhile), and ends once: at the answer's end, at a reset or error of the
+/// One request and its answer on an HTTP/2 stream of an `HTTP2Session` (`HTTP2Streams` hands
+/// it its stream's frames). It writes the request (HEADERS, then DATA when there is a body),
+/// hands the answer to its receiver and gives the server room to send more (WINDOW_UPDATE) only
+/// as the receiver takes it, and ends once: at the answer's end, at a reset or error of the
 /// stream, or when cancelled (`cancel`, which resets the stream). No state per request beyond
-/// this object and the stream's channel.
-final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias OutboundOut = HTTP2Frame.FramePayload
-
+/// this object.
+final class HTTP2Exchange: @unchecked Sendable {
     /// Confined to `eventLoop`.
     private let eventLoop: any EventLoop
     /// The request until it is sent (then dropped: a watch holds its exchange for its whole
     /// life, and the head carries the credentials).
     private var request: (headers: HPACKHeaders, body: ByteBuffer?)?
     private let receiver: any HTTP2AnswerReceiver
-    private var context: ChannelHandlerContext?
+    /// The stream, once opened.
+    private var stream: (id: HTTP2StreamID, streams: HTTP2Streams)?
+    private var window: InboundWindow?
     private var headReceived = false
     /// Set once `ended` was called: nothing is delivered after.
     private var finished = false
-    /// Body pieces the receiver has not taken yet: no read is asked for until it has them all.
+    /// Body pieces the receiver has not taken yet.
     private var piecesWithReceiver = 0
     /// The answer ended while the receiver was still taking a piece.
     private var endAfterReceiver = false
-    /// Inside the call that hands the receiver a piece.
-    private var delivering = false
-    /// Cancelled before the stream's channel existed: it is closed as soon as it does.
-    private var cancelledBeforeStart: (any Error)?
     /// The GOAWAY watch of the connection the stream opens on (set by `HTTP2Session.start`, on
     /// the event loop): tells a stream the server's GOAWAY left out from one it cancelled.
     var connectionGoingAway: GoAwayWatch?
@@ -67,8 +62,8 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
 
     /// Starts the clock: at the deadline, the exchange ends with `HTTP2AnswerError.timedOut`.
     /// On the event loop, before the stream is opened.
-    /// Returns false when the exchange has ended instead (the event loop is shutting down): no
-    /// stream is to be opened for it.
+    /// Returns false when the exchange has ended instead (it was cancelled, or the event loop is
+    /// shutting down): no stream is to be opened for it.
     @discardableResult
     func armDeadline() -> Bool {
         eventLoop.assertInEventLoop()
@@ -91,14 +86,7 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
             eventLoop.execute { self.cancel(with: error) }
             return
         }
-        guard !finished else { return }
-        if let context {
-            finish(.failure(error))
-            context.close(promise: nil)
-        } else {
-            cancelledBeforeStart = error
-            finish(.failure(error))
-        }
+        fail(error)
     }
 
     /// The stream could not be opened (the connection is gone, or refuses new streams).
@@ -107,33 +95,30 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
         finish(.failure(error))
     }
 
-    // MARK: The stream's channel
+    // MARK: What the stream's connection tells it (HTTP2Streams), on the event loop
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        if cancelledBeforeStart != nil {
-            context.close(promise: nil)
-            return
+    /// The stream is `id` on `streams`: sends the request (flushed by the caller).
+    func opened(_ id: HTTP2StreamID, on streams: HTTP2Streams) {
+        stream = (id, streams)
+        window = InboundWindow(target: streams.streamWindow)
+        guard !finished, let (headers, body) = request else { return }
+        request = nil
+        let headSent = eventLoop.makePromise(of: Void.self)
+        headSent.futureResult.whenFailure { [self] error in headNotSent(error) }
+        streams.write(HTTP2Frame(streamID: id, payload: .headers(.init(headers: headers, endStream: body == nil))), promise: headSent)
+        if let body {
+            streams.write(HTTP2Frame(streamID: id, payload: .data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
         }
-        if context.channel.isActive { send(context: context) }
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        send(context: context)
-        context.fireChannelActive()
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    /// A frame of the stream arrived.
+    func received(_ payload: HTTP2Frame.FramePayload) {
         guard !finished else { return }
-        switch unwrapInboundIn(data) {
+        switch payload {
         case .headers(let answer):
             if !headReceived {
                 guard let statusText = answer.headers.first(name: ":status"), let status = Int(statusText) else {
-                    fail(context: context, HTTP2AnswerError.malformedHead)
+                    fail(HTTP2AnswerError.malformedHead)
                     return
                 }
                 // Informational (100 Continue and the like): the final head follows.
@@ -144,84 +129,86 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
                 receiver.receivedHead(status: status, headers: converted)
             }
             // Trailers, or a head that ends the stream.
-            if answer.endStream { answerEnded(context: context) }
+            if answer.endStream { answerEnded() }
         case .data(let data):
             guard headReceived else {
-                fail(context: context, HTTP2AnswerError.bodyBeforeHead)
+                fail(HTTP2AnswerError.bodyBeforeHead)
                 return
             }
+            if data.endStream { window?.closed = true }
+            // What counts against the window: the data, and the padding with its length byte.
+            let counted = data.data.readableBytes + (data.paddingBytes.map { $0 + 1 } ?? 0)
             if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0 {
                 piecesWithReceiver += 1
-                delivering = true
-                receiver.receivedBody(buffer, on: context.eventLoop).hop(to: context.eventLoop).whenComplete { result in
+                window?.delivered(counted)
+                receiver.receivedBody(buffer, on: eventLoop).hop(to: eventLoop).whenComplete { result in
                     self.piecesWithReceiver -= 1
                     switch result {
                     case .success:
-                        guard self.piecesWithReceiver == 0 else { return }
-                        if self.endAfterReceiver {
-                            self.finish(.success(()))
-                        } else if !self.finished, !self.delivering {
-                            // Taken later: ask for more now. (Taken at once, inside this read:
-                            // `channelReadComplete` asks; asking from here would deliver the
-                            // stream's next buffered frame inside this call, one level deeper
-                            // per frame.)
-                            self.context?.read()
-                        }
+                        self.taken(counted)
+                        if self.piecesWithReceiver == 0, self.endAfterReceiver { self.finish(.success(())) }
                     case .failure(let error):
-                        if let context = self.context { self.fail(context: context, error) } else { self.finish(.failure(error)) }
+                        self.fail(error)
                     }
                 }
-                delivering = false
+            } else if counted > 0 {
+                // Padding alone: nothing for the receiver, room given back at once.
+                window?.delivered(counted)
+                taken(counted)
             }
-            if data.endStream { answerEnded(context: context) }
+            if data.endStream { answerEnded() }
         case .rstStream(let code):
-            fail(context: context, HTTP2AnswerError.reset(code))
+            // The stream is closed already: no reset of ours follows.
+            stream = nil
+            finish(.failure(HTTP2AnswerError.reset(code)))
         default:
             break
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if !finished, piecesWithReceiver == 0 { context.read() }
+    /// swift-nio-http2 reports the room the server has left to send on the stream.
+    func windowChanged(to size: Int) {
+        guard !finished, let increment = window?.sizeChanged(to: size), let (id, streams) = stream else { return }
+        streams.sendWindowUpdate(increment, for: id)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    /// The stream closed (`reason`: the error code it closed with; nil when it ended cleanly, or
+    /// its connection closed).
+    func closed(reason: HTTP2ErrorCode?) {
+        let id = stream?.id
+        stream = nil
         // A stream closes once its answer has ended: then the receiver may still be taking the
         // last pieces, and the exchange ends when it has.
-        if !endAfterReceiver { finish(.failure(HTTP2AnswerError.streamClosed)) }
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let closed = error as? NIOHTTP2Errors.StreamClosed {
-            // A stream the server refused (RST_STREAM(REFUSED_STREAM)) may reach us as the
-            // stream's close event rather than the frame: not acted on either.
-            if closed.errorCode == .refusedStream {
-                return fail(context: context, HTTP2AnswerError.reset(.refusedStream))
-            }
+        guard !finished, !endAfterReceiver else { return }
+        switch reason {
+        case nil:
+            finish(.failure(HTTP2AnswerError.streamClosed))
+        case .refusedStream?:
+            // The server refused the stream (RST_STREAM(REFUSED_STREAM)), seen as its close.
+            finish(.failure(HTTP2AnswerError.reset(.refusedStream)))
+        case let code?:
             // Streams a GOAWAY leaves out (above its last stream ID) swift-nio-http2 closes with
             // CANCEL, as a server's own CANCEL looks; the GOAWAY tells them apart. (One whose
             // answer began was acted on, whatever a faulty server's GOAWAY says.)
-            if closed.errorCode == .cancel, !headReceived, connectionGoingAway?.leftOut(closed.streamID) == true {
-                return fail(context: context, HTTP2AnswerError.leftOutByGoAway)
+            if code == .cancel, !headReceived, let id, connectionGoingAway?.leftOut(id) == true {
+                finish(.failure(HTTP2AnswerError.leftOutByGoAway))
+            } else {
+                finish(.failure(HTTP2AnswerError.reset(code)))
             }
         }
-        fail(context: context, error)
+    }
+
+    /// swift-nio-http2 could not carry out a write of the stream (it resets the stream).
+    func failed(_ error: any Error) {
+        fail(error)
     }
 
     // MARK: Helpers
 
-    private func send(context: ChannelHandlerContext) {
-        guard !finished, let (headers, body) = request else { return }
-        request = nil
-        let headSent = context.eventLoop.makePromise(of: Void.self)
-        headSent.futureResult.whenFailure { [self] error in headNotSent(error) }
-        context.write(wrapOutboundOut(.headers(.init(headers: headers, endStream: body == nil))), promise: headSent)
-        if let body {
-            context.write(wrapOutboundOut(.data(.init(data: .byteBuffer(body), endStream: true))), promise: nil)
-        }
-        context.flush()
-        context.read()
+    /// The reader took `bytes` of the answer: room for the server to send more, when due.
+    private func taken(_ bytes: Int) {
+        guard !finished, let increment = window?.taken(bytes), let (id, streams) = stream else { return }
+        streams.sendWindowUpdate(increment, for: id)
     }
 
     /// The request's HEADERS did not go out. A stream held back by the server's stream limit
@@ -232,11 +219,12 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
     /// deadline, or for the connection's close; a write was then not resent.)
     private func headNotSent(_ error: any Error) {
         let refused = error is NIOHTTP2Errors.CreatedStreamAfterGoaway || error is NIOHTTP2Errors.IOOnClosedConnection
-        let error: any Error = refused ? HTTP2AnswerError.leftOutByGoAway : error
-        if let context { fail(context: context, error) } else { finish(.failure(error)) }
+        if let (id, streams) = stream { streams.forget(id) }
+        stream = nil
+        finish(.failure(refused ? HTTP2AnswerError.leftOutByGoAway : error))
     }
 
-    private func answerEnded(context: ChannelHandlerContext) {
+    private func answerEnded() {
         if piecesWithReceiver > 0 {
             endAfterReceiver = true
         } else {
@@ -244,10 +232,14 @@ final class HTTP2Exchange: ChannelInboundHandler, RemovableChannelHandler, @unch
         }
     }
 
-    private func fail(context: ChannelHandlerContext, _ error: any Error) {
+    /// Ends the exchange with `error` and resets its stream, if open.
+    private func fail(_ error: any Error) {
         guard !finished else { return }
         finish(.failure(error))
-        context.close(promise: nil)
+        if let (id, streams) = stream {
+            stream = nil
+            streams.reset(id)
+        }
     }
 
     private func finish(_ result: Result<Void, any Error>) {

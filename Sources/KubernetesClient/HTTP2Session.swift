@@ -13,7 +13,8 @@ import Synchronization
 /// Why not AsyncHTTPClient's, as for everything else: a fleet keeps some twenty watches open per
 /// cluster for hours, and AsyncHTTPClient keeps about 4.4 KB of state per open request on top of
 /// the stream (heaptrack, `Benchmarks/README.md`), with a translation to HTTP/1-style parts for
-/// every frame. Here a stream is its channel and one handler. The pipeline is built before the
+/// every frame. Here a stream is one object, `HTTP2Exchange`, handed its frames by `HTTP2Streams`
+/// (no channel per stream either). The pipeline is built before the
 /// first byte is read, so the reads are limited and cut at frame ends from the start
 /// (`ConnectionReadBuffers`, `FrameAlignedReads`), and the first piece the HTTP/2 parser gets (which
 /// it keeps as its buffer) is a copy: the parser never holds a part of TLS's 32 KB buffer.
@@ -21,15 +22,15 @@ import Synchronization
 /// Confined to its event loop, except `isOpen` and `close`.
 final class HTTP2Session: @unchecked Sendable {
     let channel: any Channel
-    private let multiplexer: NIOHTTP2Handler.StreamMultiplexer
+    private let streams: HTTP2Streams
     private let goingAway: GoAwayWatch
     private let readClock: ReadClock
     private let silenceWatch: SilenceWatch
 
-    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer, goingAway: GoAwayWatch, readClock: ReadClock,
+    private init(channel: any Channel, streams: HTTP2Streams, goingAway: GoAwayWatch, readClock: ReadClock,
                  silenceWatch: SilenceWatch) {
         self.channel = channel
-        self.multiplexer = multiplexer
+        self.streams = streams
         self.goingAway = goingAway
         self.readClock = readClock
         self.silenceWatch = silenceWatch
@@ -45,29 +46,26 @@ final class HTTP2Session: @unchecked Sendable {
             HTTP2Setting(parameter: .maxConcurrentStreams, value: 100),
             HTTP2Setting(parameter: .maxHeaderListSize, value: HPACKDecoder.defaultMaxHeaderListSize),
             HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Session.windowSize),
+            // Servers do not open streams to a client.
+            HTTP2Setting(parameter: .enablePush, value: 0),
         ]
         // The connection's window holds every stream's: as large as AsyncHTTPClient's (8 MB), so
         // that a large list is not held to 64 KB per round trip. Each stream's own window still
         // holds it back while its reader is behind.
-        connection.targetWindowSize = HTTP2Session.connectionWindowSize
-        var stream = NIOHTTP2Handler.StreamConfiguration()
-        stream.targetWindowSize = HTTP2Session.windowSize
-        let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
-            mode: .client, connectionConfiguration: connection, streamConfiguration: stream, position: .last
-        ) { inbound in
-            // Servers do not open streams to a client (push is off): refuse any.
-            inbound.close()
-        }
-        // After the HTTP/2 handler: it sees a GOAWAY before swift-nio-http2 closes the streams
-        // the GOAWAY left out (see `GoAwayWatch.leftOut`).
-        try channel.pipeline.syncOperations.addHandler(goingAway, position: .last)
-        let readClock = try channel.pipeline.syncOperations.handler(type: ReadClock.self)
+        let streams = HTTP2Streams(streamWindow: HTTP2Session.windowSize, connectionWindow: HTTP2Session.connectionWindowSize)
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(NIOHTTP2Handler(mode: .client, connectionConfiguration: connection), position: .last)
+        try pipeline.addHandler(streams, position: .last)
+        // After the streams: it sees a GOAWAY frame (passed on at once) before swift-nio-http2
+        // closes the streams the GOAWAY left out (see `GoAwayWatch.leftOut`).
+        try pipeline.addHandler(goingAway, position: .last)
+        let readClock = try pipeline.handler(type: ReadClock.self)
         let silenceWatch = SilenceWatch(liveness: liveness, readClock: readClock) { silence in
             logger?.warning("the server answered no PING: closing its connection, whose requests and watches start again on a new one",
                             metadata: ["silentFor": "\(Duration.nanoseconds(silence.nanoseconds))"])
         }
-        try channel.pipeline.syncOperations.addHandler(silenceWatch, position: .last)
-        return HTTP2Session(channel: channel, multiplexer: multiplexer, goingAway: goingAway, readClock: readClock, silenceWatch: silenceWatch)
+        try pipeline.addHandler(silenceWatch, position: .last)
+        return HTTP2Session(channel: channel, streams: streams, goingAway: goingAway, readClock: readClock, silenceWatch: silenceWatch)
     }
 
     /// Whether new streams may go on this connection: it is open, the server has not said it is
@@ -90,15 +88,16 @@ final class HTTP2Session: @unchecked Sendable {
         }
         guard exchange.armDeadline() else { return }
         exchange.connectionGoingAway = goingAway
-        let promise = channel.eventLoop.makePromise(of: (any Channel).self)
-        multiplexer.createStreamChannel(promise: promise) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.syncOptions?.setOption(ChannelOptions.autoRead, value: false)
-                try stream.pipeline.syncOperations.addHandler(exchange)
-            }
+        if !streams.start(exchange) {
+            // Every stream ID is used (after some billion streams): the next request opens a
+            // new connection.
+            exchange.failedToStart(HTTP2AnswerError.connectionClosed)
+            close()
         }
-        promise.futureResult.whenFailure { exchange.failedToStart($0) }
     }
+
+    /// Streams open on the connection (for tests).
+    var openStreams: Int { streams.count }
 
     // MARK: Connecting
 

@@ -9,9 +9,11 @@ import Logging
 import Testing
 @testable import KubernetesClient
 
-/// One request and its answer on a stream (`HTTP2Exchange`), on an embedded channel standing for
-/// the stream's: what it writes, what its receiver is told and when, and that it reads only as
-/// fast as the receiver takes the body.
+/// One request and its answer on a stream (`HTTP2Exchange`, `HTTP2Streams`), through a client
+/// connection set up as `HTTP2Session.configure` does and a server speaking swift-nio-http2's
+/// server side frame by frame, on embedded channels: what the client writes, what its receiver
+/// is told and when, and that the server gets room to send only as fast as the receiver takes
+/// the body.
 @Suite struct HTTP2ExchangeTests {
     /// Records what the exchange tells its receiver; body pieces wait for `release` when `hold`.
     final class Receiver: HTTP2AnswerReceiver, @unchecked Sendable {
@@ -37,6 +39,16 @@ import Testing
             if case .failure(let error) = results.first { Issue.record("ended with \(error)", sourceLocation: sourceLocation) }
         }
 
+        /// The exchange ended once, with an error: which.
+        func error(sourceLocation: SourceLocation = #_sourceLocation) -> (any Error)? {
+            #expect(results.count == 1, sourceLocation: sourceLocation)
+            guard case .failure(let error) = results.first else {
+                Issue.record("did not fail: \(results)", sourceLocation: sourceLocation)
+                return nil
+            }
+            return error
+        }
+
         func release() {
             let promises = held
             held = []
@@ -44,162 +56,51 @@ import Testing
         }
     }
 
-    /// Counts the reads the exchange asks of its channel.
-    final class ReadCounter: ChannelOutboundHandler, @unchecked Sendable {
-        typealias OutboundIn = Any
-        var reads = 0
-        func read(context: ChannelHandlerContext) {
-            reads += 1
-            context.read()
+    /// What the server's side reads: the client's frames, in order.
+    final class FrameRecorder: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = HTTP2Frame
+        var frames: [HTTP2Frame] = []
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { frames.append(unwrapInboundIn(data)) }
+
+        /// The WINDOW_UPDATE increments the client sent for `stream`.
+        func windowUpdates(for stream: HTTP2StreamID) -> [Int] {
+            frames.compactMap { frame in
+                guard frame.streamID == stream, case .windowUpdate(let increment) = frame.payload else { return nil }
+                return increment
+            }
+        }
+
+        func resets(of stream: HTTP2StreamID) -> [HTTP2ErrorCode] {
+            frames.compactMap { frame in
+                guard frame.streamID == stream, case .rstStream(let code) = frame.payload else { return nil }
+                return code
+            }
         }
     }
 
-    struct Stream {
-        let channel = EmbeddedChannel()
-        let receiver = Receiver()
-        let reads = ReadCounter()
-        let exchange: HTTP2Exchange
-
-        init(body: String? = nil, deadline: NIODeadline = .uptimeNanoseconds(60_000_000_000)) throws {
-            var head = HPACKHeaders()
-            head.add(name: ":method", value: body == nil ? "GET" : "PATCH")
-            head.add(name: ":path", value: "/api/v1/namespaces")
-            exchange = HTTP2Exchange(headers: head, body: body.map { ByteBuffer(string: $0) }, receiver: receiver, deadline: deadline,
-                                     limit: .seconds(60), eventLoop: channel.eventLoop)
-            try channel.pipeline.syncOperations.addHandler(reads)
-        }
-
-        func start() throws {
-            exchange.armDeadline()
-            try channel.pipeline.syncOperations.addHandler(exchange)
-            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
-        }
-
-        func answer(_ payload: HTTP2Frame.FramePayload) throws { try channel.writeInbound(payload) }
-
-        func head(_ status: Int, endStream: Bool = false) throws {
-            try answer(.headers(.init(headers: HPACKHeaders([(":status", "\(status)")]), endStream: endStream)))
-        }
-
-        func data(_ text: String, endStream: Bool = false) throws {
-            try answer(.data(.init(data: .byteBuffer(ByteBuffer(string: text)), endStream: endStream)))
-        }
-
-        func written() throws -> [HTTP2Frame.FramePayload] {
-            var frames: [HTTP2Frame.FramePayload] = []
-            while let frame = try channel.readOutbound(as: HTTP2Frame.FramePayload.self) { frames.append(frame) }
-            return frames
-        }
-    }
-
-    @Test func aRequestWithoutBodyIsOneHeadersFrameThatEndsTheStream() throws {
-        let stream = try Stream()
-        try stream.start()
-        let frames = try stream.written()
-        #expect(frames.count == 1)
-        guard case .headers(let headers) = frames.first else { Issue.record("not HEADERS: \(frames)"); return }
-        #expect(headers.endStream)
-        #expect(headers.headers.first(name: ":path") == "/api/v1/namespaces")
-    }
-
-    @Test func aBodyFollowsItsHeadInADataFrameThatEndsTheStream() throws {
-        let stream = try Stream(body: "{}")
-        try stream.start()
-        let frames = try stream.written()
-        #expect(frames.count == 2)
-        guard case .headers(let headers) = frames.first, case .data(let data) = frames.last else { Issue.record("\(frames)"); return }
-        #expect(!headers.endStream)
-        #expect(data.endStream)
-    }
-
-    @Test func theAnswerReachesTheReceiverInOrderAndEndsOnce() throws {
-        let stream = try Stream()
-        try stream.start()
-        try stream.head(100)
-        #expect(stream.receiver.status == nil, "an informational head is not the answer's")
-        try stream.head(200)
-        try stream.data("hello ")
-        try stream.data("world", endStream: true)
-        try stream.channel.close().wait()
-        #expect(stream.receiver.status == 200)
-        #expect(String(decoding: stream.receiver.body, as: UTF8.self) == "hello world")
-        stream.receiver.expectEndedWell()
-    }
-
-    @Test func aStreamResetOrClosedBeforeTheEndFails() throws {
-        let reset = try Stream()
-        try reset.start()
-        try reset.head(200)
-        try reset.answer(.rstStream(.internalError))
-        #expect(reset.receiver.results.count == 1)
-        guard case .failure(let error) = reset.receiver.results.first else { Issue.record("a reset stream succeeded"); return }
-        #expect("\(error)".contains("reset"))
-
-        let closed = try Stream()
-        try closed.start()
-        try closed.head(200)
-        try closed.channel.close().wait()
-        guard case .failure(let closedError) = closed.receiver.results.first else { Issue.record("a stream closed early succeeded"); return }
-        #expect("\(closedError)".contains("closed before"))
-    }
-
-    /// A stream swift-nio-http2 closes as refused (the server's RST_STREAM(REFUSED_STREAM), seen as
-    /// the stream's close event) was not acted on, as the frame itself says.
-    @Test func aStreamClosedAsRefusedFailsAsNotActedOn() throws {
-        let stream = try Stream()
-        try stream.start()
-        stream.channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: HTTP2StreamID(3), errorCode: .refusedStream))
-        guard case .failure(let error) = stream.receiver.results.first else { Issue.record("a refused stream succeeded"); return }
-        #expect((error as? HTTP2AnswerError)?.wasNotProcessed == true, "\(error)")
-    }
-
-    /// A stream a GOAWAY left out (above its last stream ID), which swift-nio-http2 closes with
-    /// CANCEL, fails as not acted on: resent whatever the verb. One the GOAWAY kept (the server
-    /// may have acted on it), or a CANCEL without a GOAWAY, stays a transport failure.
-    @Test(arguments: [(1, true), (3, false), (nil, false)] as [(Int?, Bool)])
-    func aStreamTheGoAwayLeftOutFailsAsNotActedOn(lastStreamID: Int?, notActedOn: Bool) throws {
-        let watch = GoAwayWatch()
-        let connection = EmbeddedChannel(handler: watch)
-        if let lastStreamID {
-            try connection.writeInbound(HTTP2Frame(streamID: .rootStream,
-                                                   payload: .goAway(lastStreamID: HTTP2StreamID(lastStreamID), errorCode: .noError, opaqueData: nil)))
-        }
-        let stream = try Stream(body: #"{"kind":"ConfigMap"}"#)
-        stream.exchange.connectionGoingAway = watch
-        try stream.start()
-        stream.channel.pipeline.fireErrorCaught(NIOHTTP2Errors.streamClosed(streamID: HTTP2StreamID(3), errorCode: .cancel))
-        guard case .failure(let error) = stream.receiver.results.first else { Issue.record("a cancelled stream succeeded"); return }
-        #expect((error as? HTTP2AnswerError)?.wasNotProcessed ?? false == notActedOn, "\(error)")
-        _ = try connection.finish()
-    }
-
-    /// The same through a real client connection (`HTTP2Session.configure` and `start`), with a
-    /// server's frames encoded by swift-nio-http2: a create whose stream the server's GOAWAY
-    /// leaves out fails as not acted on. This checks the order the fix relies on (the GOAWAY
-    /// watch sees the frame before the stream's close) and that `start` hands the watch over.
     /// A client connection set up as `HTTP2Session.configure` does, and a server speaking
-    /// swift-nio-http2's server side, on embedded channels, past the preface and SETTINGS.
+    /// swift-nio-http2's server side frame by frame, on embedded channels, past the preface and
+    /// SETTINGS.
     struct Connection {
         let client = EmbeddedChannel()
         let server = EmbeddedChannel()
         let session: HTTP2Session
+        let serverReads = FrameRecorder()
 
         init(server settings: HTTP2Settings = nioDefaultSettings) throws {
             try client.pipeline.syncOperations.addHandler(ReadClock())
             session = try HTTP2Session.configure(client)
             var configuration = NIOHTTP2Handler.ConnectionConfiguration()
             configuration.initialSettings = settings
-            _ = try server.pipeline.syncOperations.configureHTTP2Pipeline(
-                mode: .server, connectionConfiguration: configuration, streamConfiguration: .init(), position: .last
-            ) { stream in
-                stream.eventLoop.makeSucceededVoidFuture()
-            }
+            try server.pipeline.syncOperations.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: configuration))
+            try server.pipeline.syncOperations.addHandler(serverReads)
             try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             try server.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
             // The preface and SETTINGS both ways, and their acknowledgements.
             try toServer()
             try toClient()
             try toServer()
+            serverReads.frames = []
         }
 
         func toServer() throws { while let bytes = try client.readOutbound(as: ByteBuffer.self) { try server.writeInbound(bytes) } }
@@ -208,19 +109,46 @@ import Testing
             client.embeddedEventLoop.run()
         }
 
+        /// Both ways until neither side has more to say.
+        func exchangeAll() throws {
+            for _ in 0..<1000 {
+                var moved = false
+                while let bytes = try client.readOutbound(as: ByteBuffer.self) { try server.writeInbound(bytes); moved = true }
+                while let bytes = try server.readOutbound(as: ByteBuffer.self) { try client.writeInbound(bytes); moved = true }
+                client.embeddedEventLoop.run()
+                if !moved { return }
+            }
+            Issue.record("the two sides never went quiet")
+        }
+
         /// Starts a request on the connection; its receiver says how it ended.
-        func start(_ method: String, body: String? = nil) -> Receiver {
+        func start(_ method: String, body: String? = nil, receiver: Receiver,
+                   deadline: NIODeadline = .uptimeNanoseconds(60_000_000_000)) -> (Receiver, HTTP2Exchange) {
             var head = HPACKHeaders()
             head.add(name: ":method", value: method)
             head.add(name: ":scheme", value: "https")
             head.add(name: ":authority", value: "cluster")
             head.add(name: ":path", value: "/api/v1/namespaces/default/configmaps")
-            let receiver = Receiver()
             let exchange = HTTP2Exchange(headers: head, body: body.map { ByteBuffer(string: $0) }, receiver: receiver,
-                                         deadline: .uptimeNanoseconds(60_000_000_000), limit: .seconds(60), eventLoop: client.eventLoop)
+                                         deadline: deadline, limit: .seconds(60), eventLoop: client.eventLoop)
             session.start(exchange)
             client.embeddedEventLoop.run()
-            return receiver
+            return (receiver, exchange)
+        }
+
+        func start(_ method: String, body: String? = nil) -> Receiver { start(method, body: body, receiver: Receiver()).0 }
+
+        /// The server writes a frame of `stream` (flushed; not yet read by the client).
+        func answer(_ stream: Int, _ payload: HTTP2Frame.FramePayload) {
+            server.writeAndFlush(HTTP2Frame(streamID: HTTP2StreamID(stream), payload: payload), promise: nil)
+        }
+
+        func head(_ stream: Int, _ status: Int, endStream: Bool = false) {
+            answer(stream, .headers(.init(headers: HPACKHeaders([(":status", "\(status)")]), endStream: endStream)))
+        }
+
+        func data(_ stream: Int, _ text: String, endStream: Bool = false) {
+            answer(stream, .data(.init(data: .byteBuffer(ByteBuffer(string: text)), endStream: endStream)))
         }
 
         /// The server's GOAWAY, and the client has read it.
@@ -236,6 +164,130 @@ import Testing
         }
     }
 
+    @Test func aRequestWithoutBodyIsOneHeadersFrameThatEndsTheStream() throws {
+        let connection = try Connection()
+        _ = connection.start("GET")
+        try connection.toServer()
+        let frames = connection.serverReads.frames.filter { $0.streamID != .rootStream }
+        #expect(frames.count == 1)
+        guard case .headers(let headers) = frames.first?.payload else { Issue.record("not HEADERS: \(frames)"); return }
+        #expect(frames.first?.streamID == HTTP2StreamID(1))
+        #expect(headers.endStream)
+        #expect(headers.headers.first(name: ":path") == "/api/v1/namespaces/default/configmaps")
+        connection.finish()
+    }
+
+    @Test func aBodyFollowsItsHeadInADataFrameThatEndsTheStream() throws {
+        let connection = try Connection()
+        _ = connection.start("PATCH", body: "{}")
+        try connection.toServer()
+        // (The connection's window may be opened up meanwhile: frames of stream 0 are not the request's.)
+        let frames = connection.serverReads.frames.filter { $0.streamID != .rootStream }
+        #expect(frames.count == 2)
+        guard case .headers(let headers) = frames.first?.payload, case .data(let data) = frames.last?.payload else { Issue.record("\(frames)"); return }
+        #expect(!headers.endStream)
+        #expect(data.endStream)
+        connection.finish()
+    }
+
+    @Test func theAnswerReachesTheReceiverInOrderAndEndsOnce() throws {
+        let connection = try Connection()
+        let receiver = connection.start("GET")
+        try connection.toServer()
+        connection.head(1, 100)
+        try connection.toClient()
+        #expect(receiver.status == nil, "an informational head is not the answer's")
+        connection.head(1, 200)
+        connection.data(1, "hello ")
+        connection.data(1, "world", endStream: true)
+        try connection.toClient()
+        #expect(receiver.status == 200)
+        #expect(String(decoding: receiver.body, as: UTF8.self) == "hello world")
+        receiver.expectEndedWell()
+        #expect(connection.session.openStreams == 0, "the ended stream is still on the table")
+        connection.finish()
+    }
+
+    /// Streams of one connection each get their own frames, interleaved as the server sends them.
+    @Test func eachStreamGetsItsOwnFrames() throws {
+        let connection = try Connection()
+        let first = connection.start("GET")
+        let second = connection.start("GET")
+        try connection.toServer()
+        connection.head(3, 200)
+        connection.head(1, 404)
+        connection.data(1, "first")
+        connection.data(3, "second", endStream: true)
+        connection.data(1, "", endStream: true)
+        try connection.toClient()
+        #expect(first.status == 404)
+        #expect(String(decoding: first.body, as: UTF8.self) == "first")
+        #expect(second.status == 200)
+        #expect(String(decoding: second.body, as: UTF8.self) == "second")
+        first.expectEndedWell()
+        second.expectEndedWell()
+        connection.finish()
+    }
+
+    @Test func aStreamResetOrClosedBeforeTheEndFails() throws {
+        let connection = try Connection()
+        let reset = connection.start("GET")
+        let closed = connection.start("GET")
+        try connection.toServer()
+        connection.head(1, 200)
+        connection.answer(1, .rstStream(.internalError))
+        connection.head(3, 200)
+        try connection.toClient()
+        #expect(reset.error().map { "\($0)" }?.contains("reset") == true)
+        #expect(closed.results.isEmpty, "a reset of one stream ended another")
+        try connection.client.close().wait()
+        #expect(closed.error().map { "\($0)" }?.contains("closed before") == true)
+        #expect(connection.session.openStreams == 0)
+        connection.finish()
+    }
+
+    /// A stream the server refused (RST_STREAM(REFUSED_STREAM)) was not acted on.
+    @Test func aStreamTheServerRefusedFailsAsNotActedOn() throws {
+        let connection = try Connection()
+        let receiver = connection.start("POST", body: #"{"kind":"ConfigMap"}"#)
+        try connection.toServer()
+        connection.answer(1, .rstStream(.refusedStream))
+        try connection.toClient()
+        let error = receiver.error()
+        #expect((error as? HTTP2AnswerError)?.wasNotProcessed == true, "\(String(describing: error))")
+        connection.finish()
+    }
+
+    /// A stream a GOAWAY left out (above its last stream ID), which swift-nio-http2 closes with
+    /// CANCEL, fails as not acted on: resent whatever the verb. One the GOAWAY kept goes on; a
+    /// CANCEL from the server without a GOAWAY (it may have acted) stays a transport failure.
+    @Test(arguments: [0, 1, nil] as [Int?])
+    func aStreamTheGoAwayLeftOutFailsAsNotActedOn(lastStreamID: Int?) throws {
+        let connection = try Connection()
+        let receiver = connection.start("POST", body: #"{"kind":"ConfigMap"}"#)
+        try connection.toServer()
+        if let lastStreamID {
+            try connection.goAway(lastStreamID: HTTP2StreamID(lastStreamID))
+        } else {
+            connection.answer(1, .rstStream(.cancel))
+            try connection.toClient()
+        }
+        switch lastStreamID {
+        case 0?:
+            #expect((receiver.error() as? HTTP2AnswerError)?.wasNotProcessed == true)
+        case 1?:
+            #expect(receiver.results.isEmpty, "a stream the GOAWAY kept ended")
+            connection.head(1, 201, endStream: true)
+            try connection.toClient()
+            receiver.expectEndedWell()
+        default:
+            let error = receiver.error()
+            #expect((error as? HTTP2AnswerError)?.wasNotProcessed == false, "\(String(describing: error))")
+        }
+        connection.finish()
+    }
+
+    /// A create whose frames never reached the server, which then goes away having acted on none.
     @Test func aCreateLeftOutByAServersGoAwayFailsAsNotActedOnThroughAConnection() throws {
         let connection = try Connection()
         let (client, session) = (connection.client, connection.session)
@@ -277,59 +329,128 @@ import Testing
         connection.finish()
     }
 
-    /// No read is asked of the stream while the receiver still holds a piece: the window stays
-    /// closed and the server waits. The end waits for the receiver too.
-    @Test func itReadsOnlyAsFastAsTheReceiverTakes() throws {
-        let stream = try Stream()
-        stream.receiver.hold = true
-        try stream.start()
-        try stream.head(200)
-        let reads = stream.reads.reads
-        try stream.data("line 1\n")
-        stream.channel.pipeline.fireChannelReadComplete()
-        #expect(stream.reads.reads == reads, "a read was asked while the receiver held a piece")
-        try stream.data("line 2\n", endStream: true)
-        #expect(stream.receiver.results.isEmpty, "ended before the receiver took the body")
-        stream.receiver.release()
-        stream.channel.embeddedEventLoop.run()
-        stream.receiver.expectEndedWell()
+    /// The server gets room to send more on a stream only as the receiver takes what came: while
+    /// the receiver holds 600 KB of the 1 MB window, no WINDOW_UPDATE; once it has taken enough
+    /// that half the window is free, one, of over half the window. The connection's own window is topped up as the bytes arrive (else the server would
+    /// stop at its first 64 KB). The end waits for the receiver too.
+    @Test func theServerGetsRoomOnlyAsTheReceiverTakes() throws {
+        let connection = try Connection()
+        let receiver = Receiver()
+        receiver.hold = true
+        _ = connection.start("GET", receiver: receiver)
+        try connection.toServer()
+        connection.head(1, 200)
+        connection.data(1, String(repeating: "x", count: 600 * 1024))
+        try connection.exchangeAll()
+        #expect(receiver.body.count == 600 * 1024, "the connection's window held the server back")
+        #expect(!connection.serverReads.windowUpdates(for: .rootStream).isEmpty)
+        #expect(connection.serverReads.windowUpdates(for: HTTP2StreamID(1)).isEmpty, "room given while the receiver held the body")
+
+        receiver.release()
+        try connection.exchangeAll()
+        let updates = connection.serverReads.windowUpdates(for: HTTP2StreamID(1))
+        #expect(updates.count == 1)
+        #expect((updates.first ?? 0) >= 512 * 1024)
+
+        receiver.hold = true
+        connection.data(1, "end", endStream: true)
+        try connection.toClient()
+        #expect(receiver.results.isEmpty, "ended before the receiver took the body")
+        receiver.release()
+        connection.client.embeddedEventLoop.run()
+        receiver.expectEndedWell()
+        connection.finish()
     }
 
-    /// A piece the receiver takes at once: the next read is asked at the end of the batch, not
-    /// from inside the read that delivered it (which would deliver the next buffered frame one
-    /// call deeper, and so on for every frame buffered).
-    @Test func aPieceTakenAtOnceAsksForMoreOnlyAtTheEndOfTheBatch() throws {
-        let stream = try Stream()
-        try stream.start()
-        try stream.head(200)
-        let reads = stream.reads.reads
-        // Two frames of one batch (`writeInbound` would end a batch after each).
-        for line in ["line 1\n", "line 2\n"] {
-            stream.channel.pipeline.fireChannelRead(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(string: line)))))
-        }
-        #expect(stream.reads.reads == reads, "a read was asked inside the batch")
-        stream.channel.pipeline.fireChannelReadComplete()
-        #expect(stream.reads.reads == reads + 1)
+    /// A receiver that takes each piece at once: room is given back once half the window is
+    /// used, in one step, not after every frame.
+    @Test func roomIsGivenBackInLargeSteps() throws {
+        let connection = try Connection()
+        let receiver = connection.start("GET")
+        try connection.toServer()
+        connection.head(1, 200)
+        for _ in 0..<40 { connection.data(1, String(repeating: "y", count: 16 * 1024)) }
+        try connection.exchangeAll()
+        #expect(receiver.body.count == 40 * 16 * 1024)
+        #expect(connection.serverReads.windowUpdates(for: HTTP2StreamID(1)).count == 1)
+        connection.finish()
     }
 
     @Test func theDeadlineEndsTheExchangeAndResetsTheStream() throws {
-        let stream = try Stream(deadline: .uptimeNanoseconds(1_000_000_000))
-        try stream.start()
-        try stream.head(200)
-        stream.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
-        #expect(stream.receiver.results.count == 1)
-        guard case .failure(let error as HTTP2AnswerError) = stream.receiver.results.first else { Issue.record("not timed out"); return }
+        let connection = try Connection()
+        let (receiver, _) = connection.start("GET", receiver: Receiver(), deadline: .uptimeNanoseconds(1_000_000_000))
+        try connection.toServer()
+        connection.head(1, 200)
+        try connection.toClient()
+        connection.client.embeddedEventLoop.advanceTime(by: .seconds(2))
+        guard case .failure(let error as HTTP2AnswerError)? = receiver.results.first else { Issue.record("not timed out: \(receiver.results)"); return }
         #expect(error.isTimeout)
-        #expect(!stream.channel.isActive, "the stream was not closed")
+        try connection.toServer()
+        #expect(connection.serverReads.resets(of: HTTP2StreamID(1)) == [.cancel])
+        #expect(connection.session.openStreams == 0)
+        connection.finish()
     }
 
-    @Test func aCancelBeforeTheStreamOpensEndsItOnceAndClosesTheStreamWhenItComes() throws {
-        let stream = try Stream()
-        stream.exchange.cancel(with: CancellationError())
-        #expect(stream.receiver.results.count == 1)
-        try stream.start()
-        #expect(try stream.written().isEmpty, "a cancelled exchange sent its request")
-        #expect(stream.receiver.results.count == 1)
+    /// A cancelled exchange resets its stream; what the server still sends on it is dropped, and
+    /// the connection's other streams go on.
+    @Test func aCancelResetsTheStreamAndLeavesTheOthers() throws {
+        let connection = try Connection()
+        let (cancelled, exchange) = connection.start("GET", receiver: Receiver())
+        let other = connection.start("GET")
+        try connection.toServer()
+        exchange.cancel(with: CancellationError())
+        #expect(cancelled.error() is CancellationError)
+        try connection.toServer()
+        #expect(connection.serverReads.resets(of: HTTP2StreamID(1)) == [.cancel])
+        connection.head(1, 200)
+        connection.data(1, "late")
+        connection.head(3, 200)
+        connection.data(3, "on time", endStream: true)
+        try connection.toClient()
+        #expect(cancelled.body.isEmpty)
+        #expect(cancelled.results.count == 1)
+        other.expectEndedWell()
+        #expect(String(decoding: other.body, as: UTF8.self) == "on time")
+        #expect(connection.client.isActive)
+        connection.finish()
+    }
+
+    @Test func aCancelBeforeTheStreamOpensEndsItOnceAndOpensNone() throws {
+        let connection = try Connection()
+        let receiver = Receiver()
+        var head = HPACKHeaders()
+        head.add(name: ":method", value: "GET")
+        let exchange = HTTP2Exchange(headers: head, body: nil, receiver: receiver, deadline: .uptimeNanoseconds(60_000_000_000),
+                                     limit: .seconds(60), eventLoop: connection.client.eventLoop)
+        exchange.cancel(with: CancellationError())
+        #expect(receiver.results.count == 1)
+        connection.session.start(exchange)
+        try connection.toServer()
+        #expect(connection.serverReads.frames.isEmpty, "a cancelled exchange sent its request")
+        #expect(receiver.results.count == 1)
+        #expect(connection.session.openStreams == 0)
+        connection.finish()
+    }
+
+    /// The flow-control arithmetic alone: room is given once what the server may still send,
+    /// plus what the reader holds, is half the target or less, and then up to the target.
+    @Test(arguments: [
+        // (reported size, held by the reader, then taken, increment at the report, increment after taking)
+        (1 << 20, 0, 0, nil, nil),
+        (600 * 1024, 0, 0, nil, nil),
+        (400 * 1024, 0, 0, 624 * 1024, nil),
+        (400 * 1024, 600 * 1024, 600 * 1024, nil, 624 * 1024),
+        (400 * 1024, 600 * 1024, 100 * 1024, nil, nil),
+        (-1000, 0, 0, (1 << 20) + 1000, nil),
+    ] as [(Int, Int, Int, Int?, Int?)])
+    func inboundWindow(size: Int, held: Int, taken: Int, atReport: Int?, afterTaking: Int?) {
+        var window = InboundWindow(target: 1 << 20)
+        window.delivered(held)
+        #expect(window.sizeChanged(to: size) == atReport)
+        #expect(window.taken(taken) == afterTaking)
+        var closed = InboundWindow(target: 1 << 20)
+        closed.closed = true
+        #expect(closed.sizeChanged(to: 0) == nil, "room given on a stream whose answer ended")
     }
 
     /// Errors swift-nio-http2 has dealt with itself (a stream's, a stream refused after GOAWAY)
