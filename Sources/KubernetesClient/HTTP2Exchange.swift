@@ -9,8 +9,9 @@ import NIOHTTP2
 /// first) and is the last call in every case.
 protocol HTTP2AnswerReceiver: AnyObject, Sendable {
     func receivedHead(status: Int, headers: HTTPHeaders)
-    /// The next piece is read once the future completes (backpressure); a failed future ends
-    /// the exchange with that error.
+    /// Pieces are handed over as they arrive, possibly before the last one's future completed;
+    /// the server gets room to send more (the stream's flow-control window) only as the futures
+    /// complete (backpressure). A failed future ends the exchange with that error.
     func receivedBody(_ buffer: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<Void>
     func ended(_ result: Result<Void, any Error>)
 }
@@ -38,6 +39,10 @@ final class HTTP2Exchange: @unchecked Sendable {
     private var piecesWithReceiver = 0
     /// The answer ended while the receiver was still taking a piece.
     private var endAfterReceiver = false
+    /// Set while a frame that ends the answer (END_STREAM) is being handled: the stream's clean
+    /// close, which swift-nio-http2 may report while that frame is still being handled (when
+    /// something writes to the connection meanwhile), is no early end.
+    private var answerEnding = false
     /// The GOAWAY watch of the connection the stream opens on (set by `HTTP2Session.start`, on
     /// the event loop): tells a stream the server's GOAWAY left out from one it cancelled.
     var connectionGoingAway: GoAwayWatch?
@@ -114,6 +119,19 @@ final class HTTP2Exchange: @unchecked Sendable {
     /// A frame of the stream arrived.
     func received(_ payload: HTTP2Frame.FramePayload) {
         guard !finished else { return }
+        let endsAnswer: Bool
+        switch payload {
+        case .headers(let headers): endsAnswer = headers.endStream
+        case .data(let data): endsAnswer = data.endStream
+        default: endsAnswer = false
+        }
+        if endsAnswer {
+            // Nothing more comes: no more room to give (a WINDOW_UPDATE on a stream the server
+            // has ended is refused, and would fail the exchange).
+            window?.closed = true
+            answerEnding = true
+        }
+        defer { answerEnding = false }
         switch payload {
         case .headers(let answer):
             if !headReceived {
@@ -135,7 +153,6 @@ final class HTTP2Exchange: @unchecked Sendable {
                 fail(HTTP2AnswerError.bodyBeforeHead)
                 return
             }
-            if data.endStream { window?.closed = true }
             // What counts against the window: the data, and the padding with its length byte.
             let counted = data.data.readableBytes + (data.paddingBytes.map { $0 + 1 } ?? 0)
             if case .byteBuffer(let buffer) = data.data, buffer.readableBytes > 0 {
@@ -168,8 +185,8 @@ final class HTTP2Exchange: @unchecked Sendable {
 
     /// swift-nio-http2 reports the room the server has left to send on the stream.
     func windowChanged(to size: Int) {
-        guard !finished, let increment = window?.sizeChanged(to: size), let (id, streams) = stream else { return }
-        streams.sendWindowUpdate(increment, for: id)
+        guard !finished, let increment = window?.sizeChanged(to: size) else { return }
+        giveRoom(increment)
     }
 
     /// The stream closed (`reason`: the error code it closed with; nil when it ended cleanly, or
@@ -179,7 +196,7 @@ final class HTTP2Exchange: @unchecked Sendable {
         stream = nil
         // A stream closes once its answer has ended: then the receiver may still be taking the
         // last pieces, and the exchange ends when it has.
-        guard !finished, !endAfterReceiver else { return }
+        guard !finished, !endAfterReceiver, !(answerEnding && reason == nil) else { return }
         switch reason {
         case nil:
             finish(.failure(HTTP2AnswerError.streamClosed))
@@ -198,7 +215,7 @@ final class HTTP2Exchange: @unchecked Sendable {
         }
     }
 
-    /// swift-nio-http2 could not carry out a write of the stream (it resets the stream).
+    /// swift-nio-http2 refused a write of the stream: the exchange fails and resets it.
     func failed(_ error: any Error) {
         fail(error)
     }
@@ -207,8 +224,23 @@ final class HTTP2Exchange: @unchecked Sendable {
 
     /// The reader took `bytes` of the answer: room for the server to send more, when due.
     private func taken(_ bytes: Int) {
-        guard !finished, let increment = window?.taken(bytes), let (id, streams) = stream else { return }
-        streams.sendWindowUpdate(increment, for: id)
+        guard !finished, let increment = window?.taken(bytes) else { return }
+        giveRoom(increment)
+    }
+
+    /// Sends a WINDOW_UPDATE of `increment` for the stream, once the frame or event being handled
+    /// is done with: not from inside swift-nio-http2's handling of what it read, which would
+    /// then report what that frame did (its events) before the frame has been handled here.
+    /// Not sent if the stream has ended by then: nothing more is to come on it.
+    private func giveRoom(_ increment: Int) {
+        eventLoop.execute { [self] in
+            guard !finished, window?.closed == false, let (id, streams) = stream else {
+                window?.incrementDone(increment, sent: false)
+                return
+            }
+            window?.incrementDone(increment)
+            streams.sendWindowUpdate(increment, for: id)
+        }
     }
 
     /// The request's HEADERS did not go out. A stream held back by the server's stream limit

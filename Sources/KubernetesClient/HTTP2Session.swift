@@ -48,6 +48,9 @@ final class HTTP2Session: @unchecked Sendable {
             HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Session.windowSize),
             // Servers do not open streams to a client.
             HTTP2Setting(parameter: .enablePush, value: 0),
+            // No HPACK table of the server's answer headers: they are short, and the table's
+            // entries (up to 4 KB of header strings) would be kept per connection for hours.
+            HTTP2Setting(parameter: .headerTableSize, value: 0),
         ]
         // The connection's window holds every stream's: as large as AsyncHTTPClient's (8 MB), so
         // that a large list is not held to 64 KB per round trip. Each stream's own window still
@@ -258,8 +261,8 @@ final class GoAwayWatch: ChannelInboundHandler, RemovableChannelHandler, @unchec
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // swift-nio-http2 reports here what it has dealt with itself: a stream's error (the
-        // stream is reset; the others go on), a new stream after GOAWAY (refused; the next
-        // request opens another connection), a protocol error of the server (answered with
+        // stream is reset, by swift-nio-http2 or by its exchange, `HTTP2Streams`; the others go
+        // on), a new stream after GOAWAY (refused; the next request opens another connection), a protocol error of the server (answered with
         // GOAWAY). Closing for those would end every watch on the connection. Anything else
         // (the socket, TLS) leaves the connection unusable: close it.
         if error is any NIOHTTP2Error { return }

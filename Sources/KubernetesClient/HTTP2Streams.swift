@@ -97,12 +97,16 @@ final class HTTP2Streams: ChannelInboundHandler, RemovableChannelHandler, @unche
         case let window as NIOHTTP2WindowUpdatedEvent:
             guard let size = window.inboundWindowSize else { break }
             if window.streamID == .rootStream {
-                if let increment = connectionWindow.sizeChanged(to: size) { sendWindowUpdate(increment, for: .rootStream) }
+                // Sent once this event is handled (see `HTTP2Exchange.giveRoom`).
+                if let increment = connectionWindow.sizeChanged(to: size) {
+                    context.eventLoop.execute {
+                        self.connectionWindow.incrementDone(increment)
+                        self.sendWindowUpdate(increment, for: .rootStream)
+                    }
+                }
             } else {
                 open[window.streamID]?.windowChanged(to: size)
             }
-        case let created as NIOHTTP2StreamCreatedEvent:
-            if let size = created.remoteInitialWindowSize { open[created.streamID]?.windowChanged(to: Int(size)) }
         default:
             break
         }
@@ -110,10 +114,13 @@ final class HTTP2Streams: ChannelInboundHandler, RemovableChannelHandler, @unche
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A write of a stream failed in swift-nio-http2's state machine: that stream fails (it
-        // resets it). Errors of the connection go on to the handlers after this one.
+        // swift-nio-http2 refused a write of one stream (a WINDOW_UPDATE after the server ended
+        // the stream, say): that exchange fails and resets its stream; the others go on. What
+        // goes on to the handlers after this one is the error itself, as the multiplexer passed
+        // it: wrapped, it is no `NIOHTTP2Error`, and `GoAwayWatch` would close the connection.
         if let streamError = error as? NIOHTTP2Errors.StreamError {
             open[streamError.streamID]?.failed(streamError.baseError)
+            return context.fireErrorCaught(streamError.baseError)
         }
         context.fireErrorCaught(error)
     }
