@@ -147,7 +147,7 @@ final class HTTP2Exchange: @unchecked Sendable {
                 receiver.receivedHead(status: status, headers: converted)
             }
             // Trailers, or a head that ends the stream.
-            if answer.endStream { answerEnded() }
+            if endsAnswer { answerEnded() }
         case .data(let data):
             guard headReceived else {
                 fail(HTTP2AnswerError.bodyBeforeHead)
@@ -173,7 +173,7 @@ final class HTTP2Exchange: @unchecked Sendable {
                 window?.delivered(counted)
                 taken(counted)
             }
-            if data.endStream { answerEnded() }
+            if endsAnswer { answerEnded() }
         case .rstStream(let code):
             // The stream is closed already: no reset of ours follows.
             stream = nil

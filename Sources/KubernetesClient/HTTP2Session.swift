@@ -262,9 +262,10 @@ final class GoAwayWatch: ChannelInboundHandler, RemovableChannelHandler, @unchec
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // swift-nio-http2 reports here what it has dealt with itself: a stream's error (the
         // stream is reset, by swift-nio-http2 or by its exchange, `HTTP2Streams`; the others go
-        // on), a new stream after GOAWAY (refused; the next request opens another connection), a protocol error of the server (answered with
-        // GOAWAY). Closing for those would end every watch on the connection. Anything else
-        // (the socket, TLS) leaves the connection unusable: close it.
+        // on), a new stream after GOAWAY (refused; the next request opens another connection),
+        // a protocol error of the server (answered with GOAWAY). Closing for those would end
+        // every watch on the connection. Anything else (the socket, TLS) leaves the connection
+        // unusable: close it.
         if error is any NIOHTTP2Error { return }
         context.close(promise: nil)
     }
